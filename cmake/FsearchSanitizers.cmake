@@ -1,0 +1,13 @@
+# -DFSEARCH_SANITIZE_ADDRESS=ON / -DFSEARCH_SANITIZE_UNDEFINED=ON instrument every target.
+set(_fsearch_sanitizers "")
+if(FSEARCH_SANITIZE_ADDRESS)
+  list(APPEND _fsearch_sanitizers address)
+endif()
+if(FSEARCH_SANITIZE_UNDEFINED)
+  list(APPEND _fsearch_sanitizers undefined)
+endif()
+if(_fsearch_sanitizers)
+  list(JOIN _fsearch_sanitizers "," _fsearch_sanitizer_list)
+  add_compile_options(-fsanitize=${_fsearch_sanitizer_list} -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=${_fsearch_sanitizer_list})
+endif()

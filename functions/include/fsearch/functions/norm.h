@@ -1,0 +1,65 @@
+// Normalization layers as LibTorch modules behind one interface: a model asks for a NormLayer from
+// a NormSpec and never knows whether it got LayerNorm, RMSNorm or a point-wise function.
+//
+// The point-wise layer runs a fused CPU kernel for float/double tensors (one pass forward, one pass
+// backward, no intermediate tensors) and a composition of torch operations elsewhere (CUDA, half).
+// forward_reference() always takes the plain composition; tests check that both agree.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <memory>
+
+#include "fsearch/functions/expr.h"
+#include "fsearch/functions/norm_spec.h"
+#include "fsearch/functions/program.h"
+
+namespace fsearch::functions {
+
+class PointwiseNormImpl : public torch::nn::Module {
+ public:
+  PointwiseNormImpl(const Expr& function, int64_t channels, ShiftMode shift = ShiftMode::Scalar,
+                    double alpha_init = 0.5, bool affine = true);
+
+  // x: (..., C) -> (..., C)
+  torch::Tensor forward(const torch::Tensor& x);
+  torch::Tensor forward_reference(const torch::Tensor& x);
+
+  torch::Tensor alpha;  // ()   learnable scale, init alpha_init
+  torch::Tensor shift;  // ()  or (C) learnable shift s, init 0; undefined for ShiftMode::None
+  torch::Tensor gamma;  // (C) init 1; undefined when not affine
+  torch::Tensor beta;   // (C) init 0; undefined when not affine
+  bool use_kernel = true;
+
+ private:
+  std::shared_ptr<const Program> program_;
+  int64_t channels_;
+};
+TORCH_MODULE(PointwiseNorm);
+
+// RMSNorm (Zhang and Sennrich): x / sqrt(mean(x^2) + eps) * gamma, over the last dimension.
+class RMSNormImpl : public torch::nn::Module {
+ public:
+  RMSNormImpl(int64_t channels, bool affine = true, double eps = 1e-6);
+  torch::Tensor forward(const torch::Tensor& x);
+  torch::Tensor gamma;
+
+ private:
+  double eps_;
+};
+TORCH_MODULE(RMSNorm);
+
+// The norm a NormSpec names, over the last dimension of size `channels`.
+class NormLayerImpl : public torch::nn::Module {
+ public:
+  NormLayerImpl(const NormSpec& spec, int64_t channels);
+  torch::Tensor forward(const torch::Tensor& x) { return impl_.forward(x); }
+  const NormSpec& spec() const { return spec_; }
+
+ private:
+  NormSpec spec_;
+  torch::nn::AnyModule impl_;
+};
+TORCH_MODULE(NormLayer);
+
+}  // namespace fsearch::functions

@@ -1,0 +1,53 @@
+// A tree compiled into a flat list of elementary operations, evaluated in blocks.
+//
+// Compilation inlines catalog definitions and transforms, so evaluation knows only rules.h. The block
+// evaluator runs each instruction over a block of inputs before the next one: dispatch is paid once
+// per block, and the inner loops are plain loops over arrays.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "fsearch/functions/expr.h"
+
+namespace fsearch::functions {
+
+struct Instruction {
+  enum class Kind : std::uint8_t { Input, Constant, Operation } kind = Kind::Constant;
+  Op op = Op::Add;
+  double constant = 0.0;  // Constant; Pow's exponent
+  int a = -1, b = -1, c = -1;  // operand registers (earlier instructions)
+};
+
+// Register storage for one evaluation, reusable across calls by one thread (saves an allocation
+// per call in hot loops).
+template <class Real>
+struct Scratch {
+  std::vector<Real> values, derivatives;
+};
+
+class Program {
+ public:
+  explicit Program(const Expr& expr);
+
+  const std::vector<Instruction>& instructions() const { return code_; }
+  int output() const { return output_; }
+
+  // y[i] = f(x[i]) and dy[i] = f'(x[i]) (the right derivative at kinks, see rules.h); either output
+  // may be null to skip its pass. Any n; const and thread-safe.
+  void evaluate(const double* x, double* y, double* dy, std::size_t n) const;
+  void evaluate(const float* x, float* y, float* dy, std::size_t n) const;
+  void evaluate(const double* x, double* y, double* dy, std::size_t n, Scratch<double>& scratch) const;
+  void evaluate(const float* x, float* y, float* dy, std::size_t n, Scratch<float>& scratch) const;
+
+  // Convenience for a single point.
+  double value(double x) const;
+  double derivative(double x) const;
+
+ private:
+  std::vector<Instruction> code_;
+  int output_ = -1;
+};
+
+}  // namespace fsearch::functions

@@ -1,0 +1,31 @@
+// Transforms the search composes: each maps a function f to a new function (function-catalog.md).
+//
+//   hshift(f, l)  f(x + l)                 vshift(f, l)  f(x) + l
+//   clip(f, l)    clip(f(x), -l, l)        mix(f, l)     (1 - l) f(x) + l x
+//   flat(f, l)    0 where |x| <= l, else f(x - l sign(x))
+//   mirror(f)     sign(x) f(|x|)           negate(f)     -f(x)
+//   scale(f, e)   f(e x)                   rescale(f)    c f(x), c = 1 / max |f| (range [-1, 1])
+//   ratio(f)      f(x) / (|f(x)| + 1)
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace fsearch::functions {
+
+enum class TransformKind { HShift, VShift, Clip, Mix, Flat, Mirror, Negate, Scale, Rescale, Ratio };
+
+struct TransformInfo {
+  TransformKind kind;
+  std::string_view name;                 // as written in expressions and YAML
+  std::vector<std::string_view> params;  // names of the parameters the user gives
+  std::string_view definition;           // one line, for --help and `fsearch functions`
+};
+
+const TransformInfo& transform_info(TransformKind kind);
+const std::vector<TransformInfo>& all_transforms();
+std::optional<TransformKind> transform_by_name(std::string_view name);
+
+}  // namespace fsearch::functions

@@ -1,0 +1,67 @@
+#include "fsearch/functions/norm.h"
+
+#include "fsearch/functions/parse.h"
+#include "fsearch/functions/tensor_eval.h"
+#include "pointwise_kernel.h"
+
+namespace fsearch::functions {
+
+PointwiseNormImpl::PointwiseNormImpl(const Expr& function, int64_t channels, ShiftMode shift_mode,
+                                     double alpha_init, bool affine)
+    : program_(std::make_shared<Program>(function)), channels_(channels) {
+  alpha = register_parameter("alpha", torch::full({}, alpha_init));
+  if (shift_mode == ShiftMode::Scalar) shift = register_parameter("shift", torch::zeros({}));
+  if (shift_mode == ShiftMode::Vector) shift = register_parameter("shift", torch::zeros({channels}));
+  if (affine) {
+    gamma = register_parameter("gamma", torch::ones({channels}));
+    beta = register_parameter("beta", torch::zeros({channels}));
+  }
+}
+
+torch::Tensor PointwiseNormImpl::forward(const torch::Tensor& x) {
+  TORCH_CHECK(x.size(-1) == channels_, "PointwiseNorm: expected last dimension ", channels_, ", got ",
+              x.size(-1));
+  if (!use_kernel || !kernel_supports(x)) return forward_reference(x);
+  // The kernel takes every parameter; absent ones are constants that receive no gradient.
+  auto options = x.options();
+  torch::Tensor s = shift.defined() ? shift.to(options) : torch::zeros({}, options);
+  torch::Tensor g = gamma.defined() ? gamma.to(options) : torch::ones({channels_}, options);
+  torch::Tensor b = beta.defined() ? beta.to(options) : torch::zeros({channels_}, options);
+  return detail::fused_pointwise(*program_, x, alpha.to(options), s, g, b);
+}
+
+torch::Tensor PointwiseNormImpl::forward_reference(const torch::Tensor& x) {
+  torch::Tensor u = alpha * x;
+  if (shift.defined()) u = u + shift;
+  torch::Tensor y = functions::apply(*program_, u, EvalPath::TensorOps);
+  if (gamma.defined()) y = y * gamma + beta;
+  return y;
+}
+
+RMSNormImpl::RMSNormImpl(int64_t channels, bool affine, double eps) : eps_(eps) {
+  if (affine) gamma = register_parameter("gamma", torch::ones({channels}));
+}
+
+torch::Tensor RMSNormImpl::forward(const torch::Tensor& x) {
+  torch::Tensor y = x * torch::rsqrt(x.pow(2).mean(-1, /*keepdim=*/true) + eps_);
+  return gamma.defined() ? y * gamma : y;
+}
+
+NormLayerImpl::NormLayerImpl(const NormSpec& spec, int64_t channels) : spec_(spec) {
+  switch (spec.kind) {
+    case NormKind::LayerNorm:
+      impl_ = torch::nn::AnyModule(torch::nn::LayerNorm(
+          torch::nn::LayerNormOptions({channels}).elementwise_affine(spec.affine).eps(1e-6)));
+      break;
+    case NormKind::RMSNorm:
+      impl_ = torch::nn::AnyModule(RMSNorm(channels, spec.affine));
+      break;
+    case NormKind::Pointwise:
+      impl_ = torch::nn::AnyModule(
+          PointwiseNorm(parse(spec.function), channels, spec.shift, spec.alpha_init, spec.affine));
+      break;
+  }
+  register_module("norm", impl_.ptr());
+}
+
+}  // namespace fsearch::functions

@@ -1,0 +1,216 @@
+#include "fsearch/functions/program.h"
+
+#include <algorithm>
+
+#include "fsearch/core/error.h"
+#include "fsearch/functions/math_scalar.h"
+#include "fsearch/functions/rules.h"
+#include "internal.h"
+
+namespace fsearch::functions {
+namespace {
+
+using Kind = Instruction::Kind;
+
+class Compiler {
+ public:
+  explicit Compiler(std::vector<Instruction>& code) : code_(code) {}
+
+  int input() { return push({Kind::Input, Op::Add, 0.0}); }
+
+  // Compiles `e` with the variable bound to register x; returns the result's register.
+  int compile(const Expr& e, int x) {
+    switch (e->kind) {
+      case NodeKind::Constant: return constant(e->value);
+      case NodeKind::Variable: return x;
+      case NodeKind::Primitive: return compile(detail::definition_of(e->name), compile(e->children[0], x));
+      case NodeKind::Transform: return compile_transform(*e, x);
+      case NodeKind::Operation: break;
+    }
+    if (e->op == Op::Pow) {
+      if (!is_constant(e->children[1])) throw ConfigError("pow: the exponent must be a number");
+      return op(Op::Pow, compile(e->children[0], x), -1, -1, detail::evaluate_constant(e->children[1]));
+    }
+    int r[3] = {-1, -1, -1};
+    for (std::size_t i = 0; i < e->children.size(); ++i) r[i] = compile(e->children[i], x);
+    return op(e->op, r[0], r[1], r[2]);
+  }
+
+ private:
+  int compile_transform(const Node& t, int x) {
+    const Expr& f = t.children[0];
+    double l = t.params.empty() ? 0.0 : t.params[0];
+    switch (t.transform) {
+      case TransformKind::HShift: return compile(f, op(Op::Add, x, constant(l)));
+      case TransformKind::VShift: return op(Op::Add, compile(f, x), constant(l));
+      case TransformKind::Clip: return op(Op::Clip, compile(f, x), constant(-l), constant(l));
+      case TransformKind::Mix:
+        return op(Op::Add, op(Op::Mul, constant(1.0 - l), compile(f, x)), op(Op::Mul, constant(l), x));
+      case TransformKind::Flat: {
+        // |x| - l > 0 ? f(x - l sign(x)) : 0
+        int sign = op(Op::Sign, x);
+        int inner = compile(f, op(Op::Sub, x, op(Op::Mul, constant(l), sign)));
+        return op(Op::IfPos, op(Op::Sub, op(Op::Abs, x), constant(l)), inner, constant(0.0));
+      }
+      case TransformKind::Mirror: return op(Op::Mul, op(Op::Sign, x), compile(f, op(Op::Abs, x)));
+      case TransformKind::Negate: return op(Op::Neg, compile(f, x));
+      case TransformKind::Scale: return compile(f, op(Op::Mul, constant(l), x));
+      case TransformKind::Rescale: return op(Op::Mul, constant(l), compile(f, x));
+      case TransformKind::Ratio: {
+        int v = compile(f, x);
+        return op(Op::Div, v, op(Op::Add, op(Op::Abs, v), constant(1.0)));
+      }
+    }
+    throw ConfigError("unknown transform");
+  }
+
+  int constant(double value) { return push({Kind::Constant, Op::Add, value}); }
+  int op(Op o, int a, int b = -1, int c = -1, double k = 0.0) {
+    return push({Kind::Operation, o, k, a, b, c});
+  }
+  int push(Instruction instruction) {
+    code_.push_back(instruction);
+    return static_cast<int>(code_.size()) - 1;
+  }
+
+  std::vector<Instruction>& code_;
+};
+
+constexpr std::size_t kBlock = 256;
+
+// Runs the program over one block of n <= kBlock inputs; registers hold kBlock values each.
+template <class Real, bool kDeriv>
+void run_block(const std::vector<Instruction>& code, const Real* x, std::size_t n, Real* v, Real* d) {
+  using R = Rules<ScalarMath<Real>, kDeriv>;
+  using D = Dual<Real>;
+  for (std::size_t r = 0; r < code.size(); ++r) {
+    const Instruction& in = code[r];
+    Real* out_v = v + r * kBlock;
+    Real* out_d = d + r * kBlock;
+    if (in.kind == Kind::Input) {
+      std::copy(x, x + n, out_v);
+      std::fill(out_d, out_d + n, Real(1));
+      continue;
+    }
+    if (in.kind == Kind::Constant) {
+      std::fill(out_v, out_v + n, static_cast<Real>(in.constant));
+      std::fill(out_d, out_d + n, Real(0));
+      continue;
+    }
+    const Real* av = v + in.a * kBlock;
+    const Real* ad = d + in.a * kBlock;
+    const Real* bv = in.b >= 0 ? v + in.b * kBlock : nullptr;
+    const Real* bd = in.b >= 0 ? d + in.b * kBlock : nullptr;
+    const Real* cv = in.c >= 0 ? v + in.c * kBlock : nullptr;
+    const Real* cd = in.c >= 0 ? d + in.c * kBlock : nullptr;
+    auto unary = [&](auto rule) {
+      for (std::size_t i = 0; i < n; ++i) {
+        D o = rule(D{av[i], ad[i]});
+        out_v[i] = o.v;
+        out_d[i] = o.d;
+      }
+    };
+    auto binary = [&](auto rule) {
+      for (std::size_t i = 0; i < n; ++i) {
+        D o = rule(D{av[i], ad[i]}, D{bv[i], bd[i]});
+        out_v[i] = o.v;
+        out_d[i] = o.d;
+      }
+    };
+    auto ternary = [&](auto rule) {
+      for (std::size_t i = 0; i < n; ++i) {
+        D o = rule(D{av[i], ad[i]}, D{bv[i], bd[i]}, D{cv[i], cd[i]});
+        out_v[i] = o.v;
+        out_d[i] = o.d;
+      }
+    };
+    switch (in.op) {
+      case Op::Neg: unary(R::neg); break;
+      case Op::Abs: unary(R::abs); break;
+      case Op::Sign: unary(R::sign); break;
+      case Op::Exp: unary(R::exp); break;
+      case Op::Log: unary(R::log); break;
+      case Op::Sqrt: unary(R::sqrt); break;
+      case Op::Sin: unary(R::sin); break;
+      case Op::Cos: unary(R::cos); break;
+      case Op::Atan: unary(R::atan); break;
+      case Op::Tanh: unary(R::tanh); break;
+      case Op::Erf: unary(R::erf); break;
+      case Op::Asinh: unary(R::asinh); break;
+      case Op::Add: binary(R::add); break;
+      case Op::Sub: binary(R::sub); break;
+      case Op::Mul: binary(R::mul); break;
+      case Op::Div: binary(R::div); break;
+      case Op::Min: binary(R::min); break;
+      case Op::Max: binary(R::max); break;
+      case Op::Pow: {
+        double p = in.constant;
+        unary([p](const D& a) { return R::pow(a, p); });
+        break;
+      }
+      case Op::Clip: ternary(R::clip); break;
+      case Op::IfPos: ternary(R::if_pos); break;
+    }
+  }
+}
+
+template <class Real>
+void run(const std::vector<Instruction>& code, int output, const Real* x, Real* y, Real* dy, std::size_t n,
+         Scratch<Real>& scratch) {
+  scratch.values.resize(code.size() * kBlock);
+  scratch.derivatives.resize(code.size() * kBlock);
+  Real* v = scratch.values.data();
+  Real* d = scratch.derivatives.data();
+  for (std::size_t start = 0; start < n; start += kBlock) {
+    std::size_t count = std::min(kBlock, n - start);
+    if (dy) {
+      run_block<Real, true>(code, x + start, count, v, d);
+      std::copy_n(d + output * kBlock, count, dy + start);
+    }
+    if (y) {
+      run_block<Real, false>(code, x + start, count, v, d);
+      std::copy_n(v + output * kBlock, count, y + start);
+    }
+  }
+}
+
+}  // namespace
+
+Program::Program(const Expr& expr) {
+  Compiler compiler(code_);
+  int x = compiler.input();
+  output_ = compiler.compile(expr, x);
+}
+
+void Program::evaluate(const double* x, double* y, double* dy, std::size_t n) const {
+  Scratch<double> scratch;
+  run(code_, output_, x, y, dy, n, scratch);
+}
+
+void Program::evaluate(const float* x, float* y, float* dy, std::size_t n) const {
+  Scratch<float> scratch;
+  run(code_, output_, x, y, dy, n, scratch);
+}
+
+void Program::evaluate(const double* x, double* y, double* dy, std::size_t n,
+                       Scratch<double>& scratch) const {
+  run(code_, output_, x, y, dy, n, scratch);
+}
+
+void Program::evaluate(const float* x, float* y, float* dy, std::size_t n, Scratch<float>& scratch) const {
+  run(code_, output_, x, y, dy, n, scratch);
+}
+
+double Program::value(double x) const {
+  double y;
+  evaluate(&x, &y, nullptr, 1);
+  return y;
+}
+
+double Program::derivative(double x) const {
+  double y, dy;
+  evaluate(&x, &y, &dy, 1);
+  return dy;
+}
+
+}  // namespace fsearch::functions

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs what fsearch needs from Debian's packages; idempotent. Runs apt-get update only when a
+# package is missing. Run as root (or with sudo) on Debian 12.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build git pkg-config
+  libtorch-dev          # LibTorch (CPU)
+  libopenblas0-pthread  # optimized BLAS for LibTorch: ~5x faster training than the reference BLAS
+  libcli11-dev libyaml-cpp-dev libfmt-dev libsqlite3-dev nlohmann-json3-dev
+  libboost-dev libboost-filesystem-dev  # Boost.Process (needs Boost.Filesystem with Boost 1.74)
+  libgtest-dev zlib1g-dev
+  gnuplot-nox           # figures in reports
+  dataset-fashion-mnist # the default data set, /usr/share/datasets/fashion-mnist
+)
+
+missing=()
+for package in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "ok installed"; then
+    missing+=("$package")
+  fi
+done
+
+if ((${#missing[@]} == 0)); then
+  echo "setup: all ${#packages[@]} packages are installed"
+  exit 0
+fi
+
+echo "setup: installing ${missing[*]}"
+if [[ $(id -u) -ne 0 ]]; then
+  sudo=sudo
+else
+  sudo=
+fi
+$sudo apt-get update -q
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# The README's second command (and CI's): set up, build, run the unit and integration tests.
+# Extra arguments go to ctest, e.g. scripts/test.sh -L slow.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+bash scripts/build.sh
+cd "${FSEARCH_BUILD_DIR:-build}"
+if [[ $# -gt 0 ]]; then
+  exec ctest --output-on-failure "$@"
+fi
+exec ctest --output-on-failure -L 'unit|integration'

@@ -1,0 +1,47 @@
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "fsearch/functions/candidate.h"
+#include "fsearch/functions/catalog.h"
+#include "fsearch/functions/parse.h"
+
+namespace fsearch::functions {
+namespace {
+
+std::uint64_t fp(const std::string& text) { return fingerprint(parse(text)); }
+
+TEST(Fingerprint, SpellingsOfOneFunctionAgree) {
+  EXPECT_EQ(fp("-(-erf(x))"), fp("erf(x)"));
+  EXPECT_EQ(fp("negate(negate(erf))"), fp("erf(x)"));
+  EXPECT_EQ(fp("hshift(erf, 0)"), fp("erf(x)"));
+  EXPECT_EQ(fp("flat(tanh, 0)"), fp("tanh(x)"));
+  EXPECT_EQ(fp("x / sqrt(x^2 + 1)"), fp("isru(x)"));
+  EXPECT_EQ(fp("negerf(x)"), fp("negate(erf)"));
+  EXPECT_EQ(fp("clip(linear, 1)"), fp("linear_clip(x)"));
+  EXPECT_EQ(fp("2 * x / (1 + x^2)"), fp("dampx(x)"));
+}
+
+TEST(Fingerprint, DifferentFunctionsDiffer) {
+  EXPECT_NE(fp("erf(x)"), fp("tanh(x)"));
+  EXPECT_NE(fp("erf(x)"), fp("hshift(erf, 0.1)"));
+  EXPECT_NE(fp("flat(erf, 0.1)"), fp("flat(erf, 0.5)"));
+  EXPECT_NE(fp("tanh(1.205 * x)"), fp("erf(x)"));  // close, but not the same function
+}
+
+TEST(Fingerprint, CatalogEntriesAreDistinctExceptKnownEqualities) {
+  std::set<std::uint64_t> seen;
+  for (const auto& entry : catalog()) {
+    EXPECT_TRUE(seen.insert(fingerprint(primitive(entry.name))).second) << entry.name;
+  }
+}
+
+TEST(Fingerprint, ProbeGridIsSymmetricAndWide) {
+  const auto& grid = probe_grid();
+  EXPECT_DOUBLE_EQ(grid.front(), -grid.back());
+  EXPECT_GE(grid.back(), 1e6 - 1);
+  EXPECT_TRUE(std::is_sorted(grid.begin(), grid.end()));
+}
+
+}  // namespace
+}  // namespace fsearch::functions

@@ -1,0 +1,101 @@
+// f' from the derivative pass against finite differences in double precision: central differences
+// on [-10, 10] away from kinks, one-sided (right) differences at the special points.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "fsearch/functions/catalog.h"
+#include "fsearch/functions/parse.h"
+#include "fsearch/functions/program.h"
+
+namespace fsearch::functions {
+namespace {
+
+// Points where some catalog function or transform below has a kink or an infinite slope: clips reach
+// their bound at 1 (linear, power23), e - 1 (logsign), sinh(1) and sinh(2) (arcsinh), sqrt(e - 1)
+// (logquad); satursin at pi/2; flat zones at 0.5, 1.5, 2.
+bool near_kink(double x) {
+  const double kinks[] = {0.0, 1.0, M_PI / 2, 0.5, 1.5, 2.0, M_E - 1, std::sinh(1.0), std::sinh(2.0),
+                          std::sqrt(M_E - 1)};
+  for (double k : kinks) {
+    if (std::fabs(std::fabs(x) - k) < 1e-3) return true;
+  }
+  return false;
+}
+
+void expect_gradient_matches(const std::string& text) {
+  Program program(parse(text));
+  const double h = 1e-6;
+  for (double x = -10.0; x <= 10.0; x += 0.0731) {
+    if (near_kink(x)) continue;
+    double fd = (program.value(x + h) - program.value(x - h)) / (2 * h);
+    double d = program.derivative(x);
+    ASSERT_TRUE(std::isfinite(d)) << text << " at " << x;
+    EXPECT_NEAR(d, fd, 1e-6 * (1 + std::fabs(fd))) << text << " at " << x;
+  }
+}
+
+TEST(Gradients, CatalogMatchesCentralDifferences) {
+  for (const auto& entry : catalog()) expect_gradient_matches(entry.name + "(x)");
+}
+
+TEST(Gradients, TransformsMatchCentralDifferences) {
+  for (const char* text : {"hshift(tanh, 0.5)", "vshift(erf, 1)", "clip(arcsinh, 2)", "mix(isru, 0.1)",
+                           "flat(arctan, 1.5)", "mirror(exp(x) - 1)", "negate(erf)", "scale(tanh, 1.205)",
+                           "rescale(dampexp)", "ratio(x^3)", "negate(flat(hshift(tanh, 0.5), 2))"}) {
+    expect_gradient_matches(text);
+  }
+}
+
+TEST(Gradients, FiniteEverywhereIncludingSpecialPoints) {
+  const double special[] = {0.0, 1.0, -1.0, M_PI / 2, 1e-300, -1e-300, 1e6, -1e6};
+  for (const auto& entry : catalog()) {
+    Program program(primitive(entry.name));
+    for (double x : special) {
+      EXPECT_TRUE(std::isfinite(program.derivative(x))) << entry.name << " at " << x;
+    }
+  }
+}
+
+// Where f is differentiable at 0 although it is written with sign(x) and |x|, the derivative is
+// exact: expsign, logsign and saturlog have slope 1 at 0, mirror(f) has f'(0).
+TEST(Gradients, ExactAtZeroForSignTimesEvenForms) {
+  EXPECT_NEAR(Program(parse("expsign(x)")).derivative(0.0), 1.0, 1e-15);
+  EXPECT_NEAR(Program(parse("logsign(x)")).derivative(0.0), 1.0, 1e-15);
+  EXPECT_NEAR(Program(parse("saturlog(x)")).derivative(0.0), 1.0, 1e-15);
+  EXPECT_NEAR(Program(parse("logquad(x)")).derivative(0.0), 0.0, 1e-15);
+  EXPECT_NEAR(Program(parse("mirror(erf)")).derivative(0.0), 2 / std::sqrt(M_PI), 1e-15);
+  EXPECT_NEAR(Program(parse("flat(erf, 0)")).derivative(0.0), 2 / std::sqrt(M_PI), 1e-15);
+}
+
+// Infinite slopes give 0, not inf or NaN; at kinks the derivative is the right one-sided slope.
+TEST(Gradients, ConventionsAtInfiniteSlopesAndKinks) {
+  EXPECT_EQ(Program(parse("power23(x)")).derivative(0.0), 0.0);
+  EXPECT_EQ(Program(parse("exproot(x)")).derivative(0.0), 0.0);
+  const double h = 1e-7;
+  for (const char* text : {"abs(x)", "clip(x, -1, 1)", "flat(erf, 0.5)", "linear_clip(x)"}) {
+    Program program(parse(text));
+    for (double x : {0.0, 1.0, -1.0, 0.5, -0.5}) {
+      double right = (program.value(x + h) - program.value(x)) / h;
+      EXPECT_NEAR(program.derivative(x), right, 1e-6) << text << " at " << x;
+    }
+  }
+}
+
+TEST(Gradients, NearZeroPower23IsLargeButFinite) {
+  Program program(parse("power23(x)"));
+  double d = program.derivative(1e-12);
+  EXPECT_NEAR(d, 2.0 / 3.0 * std::pow(1e-12, -1.0 / 3.0), 1e-6 * d);
+}
+
+TEST(Gradients, ValuesStayExactWhereTheFunctionJumps) {
+  // The derivative pass resolves sign(0) to the right; values must not.
+  Program program(parse("sign(x) + 1"));
+  double y, dy, x = 0.0;
+  program.evaluate(&x, &y, &dy, 1);
+  EXPECT_EQ(y, 1.0);
+  EXPECT_EQ(dy, 0.0);
+}
+
+}  // namespace
+}  // namespace fsearch::functions

@@ -1,0 +1,101 @@
+// Every transform against its definition (function-catalog.md), on a user expression as well as a
+// catalog function, and chained.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "fsearch/core/error.h"
+#include "fsearch/functions/candidate.h"
+#include "fsearch/functions/parse.h"
+#include "fsearch/functions/program.h"
+
+namespace fsearch::functions {
+namespace {
+
+const double kPoints[] = {-4, -2.5, -1, -0.6, -0.5, -0.2, 0, 0.2, 0.5, 0.6, 1, 2.5, 4};
+double sgn(double x) { return x > 0 ? 1.0 : (x < 0 ? -1.0 : 0.0); }
+
+template <class F>
+void expect_matches(const std::string& text, F expected) {
+  Program program(parse(text));
+  for (double x : kPoints) EXPECT_NEAR(program.value(x), expected(x), 1e-14) << text << " at " << x;
+}
+
+TEST(Transforms, Definitions) {
+  auto f = [](double x) { return std::erf(x); };
+  expect_matches("hshift(erf, 0.5)", [&](double x) { return f(x + 0.5); });
+  expect_matches("vshift(erf, -1)", [&](double x) { return f(x) - 1; });
+  expect_matches("clip(erf, 0.5)", [&](double x) { return std::min(0.5, std::max(-0.5, f(x))); });
+  expect_matches("mix(erf, 0.1)", [&](double x) { return 0.9 * f(x) + 0.1 * x; });
+  expect_matches("flat(erf, 0.5)",
+                 [&](double x) { return std::fabs(x) <= 0.5 ? 0.0 : f(x - 0.5 * sgn(x)); });
+  expect_matches("negate(erf)", [&](double x) { return -f(x); });
+  expect_matches("scale(erf, 1.205)", [&](double x) { return f(1.205 * x); });
+  expect_matches("ratio(erf)", [&](double x) { return f(x) / (std::fabs(f(x)) + 1); });
+}
+
+TEST(Transforms, MirrorCopiesThePositiveBranch) {
+  // exp(x) - 1 is not odd; mirror makes it sign(x) (exp(|x|) - 1).
+  expect_matches("mirror(exp(x) - 1)", [](double x) { return sgn(x) * (std::exp(std::fabs(x)) - 1); });
+}
+
+TEST(Transforms, RescaleMapsTheRangeOntoMinusOneOne) {
+  // dampexp peaks at 2.72 / e = 1.00064 at |x| = 1.
+  Program program(parse("rescale(dampexp)"));
+  EXPECT_NEAR(program.value(1.0), 1.0, 1e-9);
+  EXPECT_NEAR(program.value(-1.0), -1.0, 1e-9);
+  Program half(parse("rescale(0.5 * tanh(x))"));
+  EXPECT_NEAR(half.value(50), 1.0, 1e-12);
+  EXPECT_THROW(parse("rescale(x)"), ConfigError);
+}
+
+TEST(Transforms, ApplyToUserExpressionsAndChain) {
+  expect_matches("hshift(x / (1 + abs(x)), 1)", [](double x) { return (x + 1) / (1 + std::fabs(x + 1)); });
+  // Chain: flat zone of a horizontally shifted tanh, then negated.
+  expect_matches("negate(flat(hshift(tanh, 0.5), 1))", [](double x) {
+    return std::fabs(x) <= 1 ? -0.0 : -std::tanh(x - sgn(x) + 0.5);
+  });
+}
+
+TEST(Transforms, FlatZoneIsZeroInsideEvenWhenFOfZeroIsNot) {
+  Program program(parse("flat(vshift(erf, 1), 0.5)"));
+  EXPECT_EQ(program.value(0.3), 0.0);
+  EXPECT_NEAR(program.value(0.7), std::erf(0.2) + 1, 1e-15);
+}
+
+TEST(Transforms, ParameterChecks) {
+  EXPECT_THROW(transform(TransformKind::Clip, primitive("erf"), {0.0}), ConfigError);
+  EXPECT_THROW(transform(TransformKind::Mix, primitive("erf"), {1.5}), ConfigError);
+  EXPECT_THROW(transform(TransformKind::HShift, primitive("erf"), {}), ConfigError);
+  EXPECT_THROW(transform(TransformKind::Negate, primitive("erf"), {1.0}), ConfigError);
+  EXPECT_THROW(transform(TransformKind::HShift, primitive("erf"), {NAN}), ConfigError);
+  EXPECT_NO_THROW(transform(TransformKind::Flat, primitive("erf"), {0.0}));
+}
+
+TEST(Candidate, KeepsBaseAndTransformChain) {
+  auto candidate = make_candidate(parse("negate(flat(erf, 0.5))"));
+  EXPECT_EQ(candidate.base, "erf");
+  ASSERT_EQ(candidate.transforms.size(), 2u);
+  EXPECT_EQ(candidate.transforms[0].kind, TransformKind::Flat);
+  EXPECT_EQ(candidate.transforms[0].params, std::vector<double>{0.5});
+  EXPECT_EQ(candidate.transforms[1].kind, TransformKind::Negate);
+  EXPECT_EQ(candidate.text, "negate(flat(erf, 0.5))");
+
+  auto user = make_candidate(parse("hshift(x / (1 + abs(x)), 1)"));
+  EXPECT_EQ(user.base, "x / (1 + abs(x))");
+  ASSERT_EQ(user.transforms.size(), 1u);
+
+  auto plain = make_candidate(parse("tanh(1.205 * x)"));
+  EXPECT_EQ(plain.base, "tanh(1.205 * x)");
+  EXPECT_TRUE(plain.transforms.empty());
+}
+
+TEST(Candidate, GeneratedAndParsedCandidatesShareStructure) {
+  Expr generated = transform(TransformKind::Flat, primitive("erf"), {0.5});
+  Expr parsed = parse("flat(erf, 0.5)");
+  EXPECT_TRUE(same_structure(generated, parsed));
+  EXPECT_EQ(to_text(generated), "flat(erf, 0.5)");
+}
+
+}  // namespace
+}  // namespace fsearch::functions

@@ -1,0 +1,151 @@
+// The normalization layers: parameters, init, shapes in all shift modes, the fused kernel against
+// the plain composition, and gradients against finite differences.
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include "fsearch/core/error.h"
+#include "fsearch/functions/norm.h"
+#include "fsearch/functions/parse.h"
+
+namespace fsearch::functions {
+namespace {
+
+std::map<std::string, torch::Tensor> params(torch::nn::Module& m) {
+  std::map<std::string, torch::Tensor> out;
+  for (const auto& item : m.named_parameters()) out[item.key()] = item.value();
+  return out;
+}
+
+TEST(PointwiseNorm, ParametersAndInitInEveryShiftMode) {
+  struct Case {
+    ShiftMode mode;
+    std::vector<int64_t> shift_shape;  // empty vector = no shift parameter at all
+    bool has_shift;
+  };
+  for (auto c : {Case{ShiftMode::None, {}, false}, Case{ShiftMode::Scalar, {}, true},
+                 Case{ShiftMode::Vector, {8}, true}}) {
+    PointwiseNorm norm(parse("erf(x)"), 8, c.mode, 0.7);
+    auto p = params(*norm);
+    ASSERT_EQ(p.count("shift"), c.has_shift ? 1u : 0u) << to_string(c.mode);
+    if (c.has_shift) {
+      EXPECT_EQ(p["shift"].sizes().vec(), c.shift_shape);
+      EXPECT_TRUE(p["shift"].eq(0).all().item<bool>());
+    }
+    EXPECT_EQ(p["alpha"].dim(), 0);
+    EXPECT_FLOAT_EQ(p["alpha"].item<float>(), 0.7f);
+    EXPECT_TRUE(p["gamma"].eq(1).all().item<bool>());
+    EXPECT_TRUE(p["beta"].eq(0).all().item<bool>());
+    EXPECT_EQ(p["gamma"].sizes().vec(), std::vector<int64_t>{8});
+    EXPECT_EQ(p.size(), c.has_shift ? 4u : 3u);
+  }
+  PointwiseNorm bare(parse("tanh(x)"), 8, ShiftMode::None, 0.5, /*affine=*/false);
+  EXPECT_EQ(params(*bare).size(), 1u);  // alpha only: a DiT block modulates after the norm
+}
+
+TEST(PointwiseNorm, ComputesTheLayerFormula) {
+  torch::manual_seed(0);
+  PointwiseNorm norm(parse("erf(x)"), 4, ShiftMode::Vector, 0.5);
+  {
+    torch::NoGradGuard guard;
+    norm->shift.copy_(torch::tensor({0.1f, -0.2f, 0.3f, 0.0f}));
+    norm->gamma.copy_(torch::tensor({1.0f, 2.0f, 0.5f, -1.0f}));
+    norm->beta.copy_(torch::tensor({0.0f, 0.1f, -0.1f, 1.0f}));
+  }
+  auto x = torch::randn({2, 3, 4});
+  auto expected = norm->gamma * torch::erf(0.5 * x + norm->shift) + norm->beta;
+  auto y = norm->forward(x);
+  EXPECT_EQ(y.sizes(), x.sizes());
+  EXPECT_TRUE(torch::allclose(y, expected, 1e-6, 1e-6));
+}
+
+// Fused kernel vs reference composition: outputs and every gradient, all shift modes, both dtypes.
+TEST(PointwiseNorm, KernelAgreesWithReference) {
+  for (auto dtype : {torch::kFloat, torch::kDouble}) {
+    for (auto mode : {ShiftMode::None, ShiftMode::Scalar, ShiftMode::Vector}) {
+      for (const char* f : {"erf(x)", "power23(x)", "flat(tanh, 0.5)", "logquad_clip(x)"}) {
+        torch::manual_seed(1);
+        PointwiseNorm norm(parse(f), 48, mode, 0.5);
+        norm->to(dtype);
+        {
+          torch::NoGradGuard guard;
+          for (auto& p : norm->parameters()) p.add_(torch::randn_like(p) * 0.1);
+        }
+        auto x = (torch::randn({5, 7, 48}) * 3).to(dtype);
+        x.index_put_({0, 0, 0}, 0.0);  // an exact zero input
+        auto upstream = torch::randn({5, 7, 48}).to(dtype);
+        auto run = [&](bool kernel) {
+          norm->use_kernel = kernel;
+          norm->zero_grad();
+          auto xi = x.clone().requires_grad_(true);
+          auto y = norm->forward(xi);
+          (y * upstream).sum().backward();
+          std::vector<torch::Tensor> out = {y.detach(), xi.grad()};
+          for (auto& p : norm->parameters()) out.push_back(p.grad().clone());
+          return out;
+        };
+        auto fused = run(true), reference = run(false);
+        double tol = dtype == torch::kFloat ? 2e-4 : 1e-10;
+        ASSERT_EQ(fused.size(), reference.size());
+        for (std::size_t i = 0; i < fused.size(); ++i) {
+          EXPECT_TRUE(torch::allclose(fused[i], reference[i], tol, tol))
+              << f << " shift=" << to_string(mode) << " output " << i << " dtype " << dtype;
+        }
+      }
+    }
+  }
+}
+
+TEST(PointwiseNorm, GradcheckInDouble) {
+  torch::manual_seed(2);
+  PointwiseNorm norm(parse("arcsinh_clip(x)"), 6, ShiftMode::Vector, 0.5);
+  norm->to(torch::kDouble);
+  auto x = torch::randn({3, 6}, torch::kDouble).requires_grad_(true);
+  auto y = norm->forward(x);
+  auto upstream = torch::randn_like(y);
+  auto grads = torch::autograd::grad({(y * upstream).sum()}, {x, norm->alpha, norm->shift, norm->gamma});
+  const double h = 1e-6;
+  auto loss = [&] { return (norm->forward(x) * upstream).sum().item<double>(); };
+  torch::NoGradGuard guard;
+  std::vector<torch::Tensor> targets = {x, norm->alpha, norm->shift, norm->gamma};
+  for (std::size_t t = 0; t < targets.size(); ++t) {
+    auto flat = targets[t].view(-1);
+    for (int64_t i = 0; i < flat.numel(); ++i) {
+      double keep = flat[i].item<double>();
+      flat[i] = keep + h;
+      double up = loss();
+      flat[i] = keep - h;
+      double down = loss();
+      flat[i] = keep;
+      EXPECT_NEAR(grads[t].view(-1)[i].item<double>(), (up - down) / (2 * h), 1e-6) << "input " << t;
+    }
+  }
+}
+
+TEST(NormLayer, PresetsAndKinds) {
+  auto x = torch::randn({2, 5, 16});
+  for (const auto& name : norm_preset_names()) {
+    NormLayer layer(norm_preset(name), 16);
+    EXPECT_EQ(layer->forward(x).sizes(), x.sizes()) << name;
+  }
+  auto dyt = norm_preset("dyt");
+  EXPECT_EQ(dyt.shift, ShiftMode::None);
+  EXPECT_EQ(dyt.function, "tanh(x)");
+  auto derf = norm_preset("derf");
+  EXPECT_EQ(derf.shift, ShiftMode::Scalar);
+  EXPECT_DOUBLE_EQ(derf.alpha_init, 0.5);
+  EXPECT_THROW(norm_preset("layernrom"), ConfigError);
+  EXPECT_EQ(describe(derf), "pointwise erf(x) shift=scalar alpha0=0.5");
+}
+
+TEST(NormLayer, LayerNormAndRMSNormNormalize) {
+  auto x = torch::randn({4, 32}) * 5 + 3;
+  NormLayer ln(norm_preset("layernorm"), 32);
+  auto y = ln->forward(x);
+  EXPECT_TRUE(torch::allclose(y.mean(-1), torch::zeros({4}), 1e-5, 1e-5));
+  NormLayer rms(norm_preset("rmsnorm"), 32);
+  auto r = rms->forward(x);
+  EXPECT_TRUE(torch::allclose(r.pow(2).mean(-1), torch::ones({4}), 1e-4, 1e-4));
+}
+
+}  // namespace
+}  // namespace fsearch::functions

@@ -1,0 +1,41 @@
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <atomic>
+#include <set>
+#include <thread>
+#include <ATen/Parallel.h>
+
+#include "fsearch/trainers/runtime.h"
+
+namespace fsearch::trainers {
+namespace {
+
+TEST(Runtime, ReportsTheLibTorchVersionItWasBuiltWith) {
+  auto info = runtime_info();
+  EXPECT_EQ(info.torch_version, TORCH_VERSION);
+  EXPECT_EQ(info.torch_version.rfind(std::to_string(TORCH_VERSION_MAJOR) + ".", 0), 0u);
+  EXPECT_GE(available_cores(), 1);
+}
+
+// torch fixes its pool once it has been used, so the whole check lives in one test: set the count,
+// then see torch's parallel_for actually spread work over that many threads.
+TEST(Runtime, TorchComputesWithTheConfiguredThreadCount) {
+  const int wanted = 2;
+  EXPECT_EQ(configure_threads(wanted), wanted);
+  EXPECT_EQ(torch_threads(), wanted);
+  std::mutex mutex;
+  std::set<std::thread::id> seen;
+  at::parallel_for(0, 1 << 20, 1, [&](int64_t begin, int64_t end) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    std::lock_guard<std::mutex> lock(mutex);
+    seen.insert(std::this_thread::get_id());
+  });
+  EXPECT_EQ(static_cast<int>(seen.size()), wanted);
+  // And a real computation gives the right answer on that pool.
+  auto a = torch::ones({512, 512});
+  EXPECT_FLOAT_EQ(a.matmul(a).sum().item<float>(), 512.f * 512.f * 512.f);
+}
+
+}  // namespace
+}  // namespace fsearch::trainers

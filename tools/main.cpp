@@ -1,0 +1,63 @@
+// fsearch: the command-line entry point. Wires subcommands; all work happens in the libraries.
+// Exit codes: 0 success, 2 bad input (config, expression, option), 1 anything else.
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <iostream>
+
+#include "command.h"
+#include "fsearch/core/error.h"
+#include "fsearch/core/version.h"
+#include "fsearch/trainers/runtime.h"
+
+namespace {
+
+std::string version_text() {
+  auto info = fsearch::trainers::runtime_info();
+  return fmt::format("fsearch {} (commit {})\nLibTorch {}\nCUDA: {}\nCPU threads available: {}",
+                     fsearch::version(), fsearch::git_commit(), info.torch_version,
+                     info.cuda_available ? fmt::format("available, {} device(s)", info.cuda_devices)
+                                         : std::string("not available"),
+                     fsearch::trainers::available_cores());
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "fsearch: search point-wise functions that replace normalization layers in Transformers\n"
+      "(y = gamma * f(alpha * x + s) + beta; see `fsearch functions` for the catalog)",
+      "fsearch"};
+  app.set_version_flag("--version", version_text, "Print version, git commit, LibTorch version and CUDA status");
+  app.require_subcommand(1);
+  app.fallthrough();
+
+  fsearch::cli::GlobalOptions global;
+  app.add_option("--threads", global.threads,
+                 "Torch intra-op threads (default: the cores available to this process)")
+      ->check(CLI::NonNegativeNumber);
+
+  std::vector<fsearch::cli::Command> commands = {
+      fsearch::cli::register_functions(app),
+      fsearch::cli::register_eval(app),
+  };
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    return app.exit(error);
+  }
+  try {
+    fsearch::trainers::configure_threads(global.threads);
+    for (auto& command : commands) {
+      if (command.app->parsed()) return command.run();
+    }
+    return 1;
+  } catch (const fsearch::Error& error) {
+    std::cerr << fsearch::format_error(error) << "\n";
+    return 2;
+  } catch (const std::exception& error) {
+    std::cerr << "error: " << error.what() << "\n";
+    return 1;
+  }
+}

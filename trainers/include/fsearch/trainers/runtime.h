@@ -1,0 +1,29 @@
+// The torch runtime a process trains with: how many intra-op threads, which devices exist.
+//
+// Debian's LibTorch starts with one intra-op thread, so every entry point that computes with torch
+// calls configure_threads() first. This header is torch-free so that the CLI can include it cheaply.
+#pragma once
+
+#include <string>
+
+namespace fsearch::trainers {
+
+// Cores this process may run on (its CPU affinity mask), at least 1.
+int available_cores();
+
+// Sets torch's intra-op thread count; threads <= 0 means available_cores(). Returns the count set.
+// Call before the first parallel torch operation: torch fixes the pool size once work has started.
+int configure_threads(int threads);
+
+// Torch's current intra-op thread count.
+int torch_threads();
+
+struct RuntimeInfo {
+  std::string torch_version;  // e.g. "1.13.1"
+  bool cuda_available = false;
+  int cuda_devices = 0;
+  int threads = 0;
+};
+RuntimeInfo runtime_info();
+
+}  // namespace fsearch::trainers

@@ -1,0 +1,38 @@
+#include "fsearch/trainers/runtime.h"
+
+#include <sched.h>
+#include <torch/torch.h>
+
+#include <thread>
+
+namespace fsearch::trainers {
+
+int available_cores() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof set, &set) == 0) {
+    int count = CPU_COUNT(&set);
+    if (count > 0) return count;
+  }
+  unsigned hardware = std::thread::hardware_concurrency();
+  return hardware > 0 ? static_cast<int>(hardware) : 1;
+}
+
+int configure_threads(int threads) {
+  int count = threads > 0 ? threads : available_cores();
+  torch::set_num_threads(count);
+  return torch::get_num_threads();
+}
+
+int torch_threads() { return torch::get_num_threads(); }
+
+RuntimeInfo runtime_info() {
+  RuntimeInfo info;
+  info.torch_version = TORCH_VERSION;  // from the headers built against
+  info.cuda_available = torch::cuda::is_available();
+  info.cuda_devices = info.cuda_available ? static_cast<int>(torch::cuda::device_count()) : 0;
+  info.threads = torch::get_num_threads();
+  return info;
+}
+
+}  // namespace fsearch::trainers
