@@ -1,5 +1,7 @@
 #include "fsearch/functions/program.h"
 
+#include "vector_math.h"  // before any other math header user
+
 #include <algorithm>
 
 #include "fsearch/core/error.h"
@@ -77,6 +79,7 @@ class Compiler {
 };
 
 constexpr std::size_t kBlock = 256;
+constexpr std::size_t kLanes = 16;  // widest SIMD group of any ISA (AVX-512 floats); kBlock is a multiple
 
 // Runs the program over one block of n <= kBlock inputs; registers hold kBlock values each.
 template <class Real, bool kDeriv>
@@ -104,6 +107,7 @@ void run_block(const std::vector<Instruction>& code, const Real* x, std::size_t 
     const Real* cv = in.c >= 0 ? v + in.c * kBlock : nullptr;
     const Real* cd = in.c >= 0 ? d + in.c * kBlock : nullptr;
     auto unary = [&](auto rule) {
+      FSEARCH_SIMD_LOOP
       for (std::size_t i = 0; i < n; ++i) {
         D o = rule(D{av[i], ad[i]});
         out_v[i] = o.v;
@@ -111,6 +115,7 @@ void run_block(const std::vector<Instruction>& code, const Real* x, std::size_t 
       }
     };
     auto binary = [&](auto rule) {
+      FSEARCH_SIMD_LOOP
       for (std::size_t i = 0; i < n; ++i) {
         D o = rule(D{av[i], ad[i]}, D{bv[i], bd[i]});
         out_v[i] = o.v;
@@ -118,6 +123,7 @@ void run_block(const std::vector<Instruction>& code, const Real* x, std::size_t 
       }
     };
     auto ternary = [&](auto rule) {
+      FSEARCH_SIMD_LOOP
       for (std::size_t i = 0; i < n; ++i) {
         D o = rule(D{av[i], ad[i]}, D{bv[i], bd[i]}, D{cv[i], cd[i]});
         out_v[i] = o.v;
@@ -161,14 +167,25 @@ void run(const std::vector<Instruction>& code, int output, const Real* x, Real* 
   scratch.derivatives.resize(code.size() * kBlock);
   Real* v = scratch.values.data();
   Real* d = scratch.derivatives.data();
+  // Every block is padded to a multiple of kLanes so that each element goes through the vectorized
+  // loop body, never the scalar remainder loop: vector and scalar math differ in the last bit, and an
+  // element's value must not depend on where it sits in a block (or on how threads split the work).
+  Real padded[kBlock];
   for (std::size_t start = 0; start < n; start += kBlock) {
     std::size_t count = std::min(kBlock, n - start);
+    std::size_t lanes = (count + kLanes - 1) / kLanes * kLanes;
+    const Real* in = x + start;
+    if (lanes != count) {
+      std::copy_n(in, count, padded);
+      std::fill(padded + count, padded + lanes, Real(0));
+      in = padded;
+    }
     if (dy) {
-      run_block<Real, true>(code, x + start, count, v, d);
+      run_block<Real, true>(code, in, lanes, v, d);
       std::copy_n(d + output * kBlock, count, dy + start);
     }
     if (y) {
-      run_block<Real, false>(code, x + start, count, v, d);
+      run_block<Real, false>(code, in, lanes, v, d);
       std::copy_n(v + output * kBlock, count, y + start);
     }
   }

@@ -1,0 +1,36 @@
+// Lets the compiler vectorize the block evaluator's loops over transcendental functions.
+//
+// glibc's libmvec has SIMD versions of erf, exp, tanh, ... but math.h only announces them under
+// -ffast-math, which we cannot use (NaN and inf must survive: they are how divergence is detected).
+// Re-declaring the functions with the simd attribute announces the same variants without changing
+// any semantics; GCC then calls e.g. _ZGVbN4v_erff for 4 floats at once inside `omp simd` loops.
+// Elsewhere (another libc, another compiler) this header does nothing and the loops stay scalar.
+#pragma once
+
+#include <cmath>
+
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__GLIBC__) && \
+    (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 35)) && defined(FSEARCH_USE_LIBMVEC)
+#define FSEARCH_SIMD_DECL __attribute__((__simd__("notinbranch")))
+extern "C" {
+FSEARCH_SIMD_DECL float erff(float) noexcept;
+FSEARCH_SIMD_DECL float expf(float) noexcept;
+FSEARCH_SIMD_DECL float logf(float) noexcept;
+FSEARCH_SIMD_DECL float tanhf(float) noexcept;
+FSEARCH_SIMD_DECL float atanf(float) noexcept;
+FSEARCH_SIMD_DECL float asinhf(float) noexcept;
+FSEARCH_SIMD_DECL float sinf(float) noexcept;
+FSEARCH_SIMD_DECL float cosf(float) noexcept;
+FSEARCH_SIMD_DECL double erf(double) noexcept;
+FSEARCH_SIMD_DECL double exp(double) noexcept;
+FSEARCH_SIMD_DECL double log(double) noexcept;
+FSEARCH_SIMD_DECL double tanh(double) noexcept;
+FSEARCH_SIMD_DECL double atan(double) noexcept;
+FSEARCH_SIMD_DECL double asinh(double) noexcept;
+FSEARCH_SIMD_DECL double sin(double) noexcept;
+FSEARCH_SIMD_DECL double cos(double) noexcept;
+}
+#define FSEARCH_SIMD_LOOP _Pragma("omp simd")
+#else
+#define FSEARCH_SIMD_LOOP
+#endif
