@@ -24,6 +24,8 @@ struct GlobalOptions {
 
 Command register_functions(CLI::App& app);
 Command register_eval(CLI::App& app);
+Command register_property(CLI::App& app);
+Command register_fit(CLI::App& app);
 
 // Comma-separated numbers, e.g. "-2,-0.5,0,0.5,2"; throws ConfigError naming `option`.
 std::vector<double> parse_number_list(const std::string& text, const std::string& option);

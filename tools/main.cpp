@@ -40,6 +40,8 @@ int main(int argc, char** argv) {
   std::vector<fsearch::cli::Command> commands = {
       fsearch::cli::register_functions(app),
       fsearch::cli::register_eval(app),
+      fsearch::cli::register_property(app),
+      fsearch::cli::register_fit(app),
   };
 
   try {

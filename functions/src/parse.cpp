@@ -27,8 +27,8 @@ std::string caret_message(const std::string& expression, std::size_t column, con
 
 class Parser {
  public:
-  Parser(std::string_view text, bool prefer_elementary)
-      : text_(text), prefer_elementary_(prefer_elementary) {}
+  Parser(std::string_view text, bool prefer_elementary, const std::map<std::string, double>* bindings = nullptr)
+      : text_(text), prefer_elementary_(prefer_elementary), bindings_(bindings) {}
 
   Expr parse_all() {
     skip_space();
@@ -164,6 +164,9 @@ class Parser {
       if (name == "x") return variable();
       if (name == "pi") return constant(M_PI, "pi");
       if (name == "e") return constant(M_E, "e");
+      if (bindings_) {
+        if (auto it = bindings_->find(name); it != bindings_->end()) return constant(it->second, name);
+      }
       if (is_function_name(name)) {
         fail(start, "'" + name + "' is a function", "call it: " + name + "(x)");
       }
@@ -299,6 +302,7 @@ class Parser {
 
   std::string_view text_;
   bool prefer_elementary_;
+  const std::map<std::string, double>* bindings_;
   std::size_t pos_ = 0;
 };
 
@@ -371,6 +375,10 @@ ExpressionError::ExpressionError(std::string expression, std::size_t column, con
       problem_(problem) {}
 
 Expr parse(std::string_view text) { return Parser(text, false).parse_all(); }
+
+Expr parse(std::string_view text, const std::map<std::string, double>& bindings) {
+  return Parser(text, false, &bindings).parse_all();
+}
 
 std::string to_text(const Expr& expr) { return print(expr); }
 

@@ -75,3 +75,56 @@ TEST(Cli, FunctionsListsTheCatalogAndTransforms) {
 
 }  // namespace
 }  // namespace fsearch::testing
+
+namespace fsearch::testing {
+namespace {
+
+TEST(CliProperty, CatalogJsonHasEveryFunctionWithMeasurements) {
+  auto r = run_fsearch("property --test all --catalog --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j.size(), 27u);
+  EXPECT_EQ(j[0]["expression"], "erf(x)");
+  EXPECT_TRUE(j[0]["pass_all"].get<bool>());
+  EXPECT_EQ(j[0]["tests"]["boundedness"]["measures"]["growth"], "bounded");
+  EXPECT_NEAR(j[0]["tests"]["center-sensitivity"]["measures"]["slope_at_0"].get<double>(), 1.1283791, 1e-6);
+  for (const auto& row : j) {
+    if (row["expression"] == "dampx(x)") {
+      EXPECT_FALSE(row["tests"]["monotonicity"]["pass"].get<bool>());
+    }
+  }
+}
+
+TEST(CliProperty, TableForOneTestAndExitZeroOnFailingVerdicts) {
+  auto r = run_fsearch("property --test boundedness -f 'linear(x)' -f 'erf(x)'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("function"), std::string::npos);
+  EXPECT_NE(r.out.find("FAIL linear or faster"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("pass [-1, 1]"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("all four"), std::string::npos);  // one test, no summary column
+}
+
+TEST(CliProperty, BadInputsExitNonZeroWithAMessage) {
+  auto bad_expr = run_fsearch("property -f 'erf(x'");
+  EXPECT_EQ(bad_expr.exit_code, 2);
+  EXPECT_NE(bad_expr.err.find("missing ')'"), std::string::npos) << bad_expr.err;
+  auto bad_test = run_fsearch("property --test bounded --catalog");
+  EXPECT_EQ(bad_test.exit_code, 2);
+  EXPECT_NE(bad_test.err.find("unknown property 'bounded'"), std::string::npos) << bad_test.err;
+  auto nothing = run_fsearch("property");
+  EXPECT_EQ(nothing.exit_code, 2);
+  EXPECT_NE(nothing.err.find("--catalog"), std::string::npos);
+  auto bad_set = run_fsearch("property --catalog --set nosuch=1");
+  EXPECT_EQ(bad_set.exit_code, 2);
+  EXPECT_NE(bad_set.err.find("unknown threshold 'nosuch'"), std::string::npos) << bad_set.err;
+}
+
+TEST(CliFit, Eq11) {
+  auto r = run_fsearch("fit --target erf --family 'tanh(eps * x)' --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_NEAR(j["value"].get<double>(), 1.205, 2e-3);
+}
+
+}  // namespace
+}  // namespace fsearch::testing

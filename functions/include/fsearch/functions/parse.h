@@ -8,6 +8,7 @@
 // expression in x. Nothing but arithmetic can be expressed.
 #pragma once
 
+#include <map>
 #include <string>
 #include <string_view>
 
@@ -33,6 +34,10 @@ class ExpressionError : public ConfigError {
 
 // Throws ExpressionError.
 Expr parse(std::string_view text);
+
+// Parses with extra named constants, e.g. {"eps": 1.205} for a family "tanh(eps * x)"; the names
+// print as written and evaluate to their values.
+Expr parse(std::string_view text, const std::map<std::string, double>& bindings);
 
 // Canonical text: minimal parentheses, shortest round-trip numbers, one space around binary operators.
 // parse(to_text(e)) has the same structure as e.
