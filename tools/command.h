@@ -12,20 +12,21 @@ namespace fsearch::cli {
 
 using Runner = std::function<int()>;
 
-struct Command {
-  CLI::App* app;
-  Runner run;
-};
-
 // Options every subcommand shares, applied before a command runs.
 struct GlobalOptions {
   int threads = 0;  // torch intra-op threads; 0 = the cores available to the process
+};
+
+struct Command {
+  CLI::App* app;
+  Runner run;
 };
 
 Command register_functions(CLI::App& app);
 Command register_eval(CLI::App& app);
 Command register_property(CLI::App& app);
 Command register_fit(CLI::App& app);
+Command register_train(CLI::App& app, const GlobalOptions& global);
 
 // Comma-separated numbers, e.g. "-2,-0.5,0,0.5,2"; throws ConfigError naming `option`.
 std::vector<double> parse_number_list(const std::string& text, const std::string& option);

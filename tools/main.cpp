@@ -42,6 +42,7 @@ int main(int argc, char** argv) {
       fsearch::cli::register_eval(app),
       fsearch::cli::register_property(app),
       fsearch::cli::register_fit(app),
+      fsearch::cli::register_train(app, global),
   };
 
   try {
@@ -50,6 +51,10 @@ int main(int argc, char** argv) {
     return app.exit(error);
   }
   try {
+    // Commands that train re-execute once with passive OpenMP waiting (see runtime.h).
+    for (const char* name : {"train"}) {
+      if (app.got_subcommand(name)) fsearch::trainers::ensure_passive_openmp(argv);
+    }
     fsearch::trainers::configure_threads(global.threads);
     for (auto& command : commands) {
       if (command.app->parsed()) return command.run();

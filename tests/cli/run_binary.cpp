@@ -38,3 +38,31 @@ RunResult run_fsearch(const std::string& args) {
 }
 
 }  // namespace fsearch::testing
+
+#include <fcntl.h>
+
+namespace fsearch::testing {
+
+int spawn_fsearch(const std::vector<std::string>& args, const std::string& log_file) {
+  int pid = fork();
+  if (pid == 0) {
+    int fd = open(log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    dup2(fd, 1);
+    dup2(fd, 2);
+    std::vector<char*> argv = {const_cast<char*>(FSEARCH_BINARY)};
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    execv(FSEARCH_BINARY, argv.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+int wait_for(int pid) {
+  int status = 0;
+  waitpid(pid, &status, 0);
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  return 128 + WTERMSIG(status);
+}
+
+}  // namespace fsearch::testing

@@ -1,6 +1,9 @@
 #include "fsearch/trainers/runtime.h"
 
 #include <sched.h>
+#include <unistd.h>
+
+#include <cstdlib>
 #include <torch/torch.h>
 
 #include <thread>
@@ -25,6 +28,12 @@ int configure_threads(int threads) {
 }
 
 int torch_threads() { return torch::get_num_threads(); }
+
+void ensure_passive_openmp(char** argv) {
+  if (std::getenv("OMP_WAIT_POLICY")) return;
+  ::setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
+  ::execv("/proc/self/exe", argv);  // only returns on failure: then run as we are
+}
 
 RuntimeInfo runtime_info() {
   RuntimeInfo info;

@@ -1,0 +1,77 @@
+#include "fsearch/core/yaml.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "fsearch/core/names.h"
+
+namespace fsearch {
+
+YamlMap::YamlMap(YAML::Node node, std::string file, std::string path)
+    : node_(std::move(node)), file_(std::move(file)), path_(std::move(path)) {
+  if (node_.IsNull() || !node_.IsDefined()) {
+    node_ = YAML::Node(YAML::NodeType::Map);
+  } else if (!node_.IsMap()) {
+    throw ConfigError(where(node_) + ": " + (path_.empty() ? std::string("document") : path_) +
+                      ": expected a map of key: value, got '" + describe(node_) + "'");
+  }
+}
+
+YamlMap YamlMap::load_file(const std::string& file) {
+  std::ifstream in(file);
+  if (!in) throw ConfigError("cannot read " + file, "check the path");
+  std::stringstream text;
+  text << in.rdbuf();
+  return load_string(text.str(), file);
+}
+
+YamlMap YamlMap::load_string(const std::string& text, const std::string& name) {
+  try {
+    return YamlMap(YAML::Load(text), name);
+  } catch (const YAML::ParserException& e) {
+    throw ConfigError(name + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) +
+                      ": " + e.msg);
+  }
+}
+
+bool YamlMap::has(const std::string& key) { return field(key).has_value(); }
+
+YamlMap YamlMap::map(const std::string& key) {
+  auto node = field(key);
+  return YamlMap(node ? *node : YAML::Node(), file_, qualified(key));
+}
+
+std::optional<YAML::Node> YamlMap::field(const std::string& key) {
+  asked_.insert(key);
+  YAML::Node child = node_[key];
+  if (!child.IsDefined() || child.IsNull()) return std::nullopt;
+  return child;
+}
+
+void YamlMap::finish() const {
+  std::vector<std::string> known(asked_.begin(), asked_.end());
+  for (auto it = node_.begin(); it != node_.end(); ++it) {
+    std::string key = it->first.as<std::string>();
+    if (asked_.count(key)) continue;
+    std::string hint = did_you_mean(key, known);
+    std::string list;
+    for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
+    throw ConfigError(where(it->first) + ": " + qualified(key) + ": unknown key",
+                      (hint.empty() ? "" : hint + " ") + "known keys here: " + list);
+  }
+}
+
+std::string YamlMap::where(const YAML::Node& node) const {
+  auto mark = node.Mark();
+  if (mark.line < 0) return file_;
+  return file_ + ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1);
+}
+
+std::string YamlMap::describe(const YAML::Node& node) {
+  if (node.IsScalar()) return node.Scalar();
+  if (node.IsSequence()) return "a list";
+  if (node.IsMap()) return "a map";
+  return "nothing";
+}
+
+}  // namespace fsearch

@@ -1,0 +1,108 @@
+// `fsearch train` as a real process: killed at any moment and started again with the same command,
+// a job ends with exactly the metrics of an uninterrupted run.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <thread>
+
+#include "run_binary.h"
+
+namespace fsearch::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::vector<std::string> train_args(const std::string& out) {
+  return {"--threads", "2", "train", "--proxy", std::string(FSEARCH_SOURCE_DIR) + "/configs/proxies/vit-tiny.yaml",
+          "--norm", "derf", "--dataset", "synthetic", "--steps", "80", "--batch-size", "32",
+          "--checkpoint-every", "10", "--out", out, "--quiet"};
+}
+
+nlohmann::json read_json(const fs::path& file) {
+  std::ifstream in(file);
+  return nlohmann::json::parse(in);
+}
+
+std::string fresh_dir(const std::string& name) {
+  auto dir = fs::temp_directory_path() / ("fsearch-cli-train-" + std::to_string(::getpid()) + "-" + name);
+  fs::remove_all(dir);
+  return dir.string();
+}
+
+// Last step logged in events.jsonl (0 if none).
+long last_logged_step(const fs::path& events) {
+  std::ifstream in(events);
+  std::string line;
+  long step = 0;
+  while (std::getline(in, line)) {
+    auto j = nlohmann::json::parse(line, nullptr, false);
+    if (!j.is_discarded() && j.value("type", "") == "train") step = j.value("step", 0L);
+  }
+  return step;
+}
+
+TEST(TrainProcess, SigkillThenRerunEqualsAnUninterruptedRun) {
+  auto straight = fresh_dir("straight");
+  auto log = straight + ".log";
+  ASSERT_EQ(wait_for(spawn_fsearch(train_args(straight), log)), 0);
+  auto expected = read_json(fs::path(straight) / "result.json");
+
+  auto killed = fresh_dir("killed");
+  int pid = spawn_fsearch(train_args(killed), killed + ".log");
+  // Kill it hard once it has checkpointed and moved on past the checkpoint.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (std::chrono::steady_clock::now() < deadline &&
+         !(fs::exists(fs::path(killed) / "checkpoint.pt") && last_logged_step(fs::path(killed) / "events.jsonl") >= 35)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_EQ(::kill(pid, SIGKILL), 0);
+  EXPECT_EQ(wait_for(pid), 128 + SIGKILL);
+  ASSERT_FALSE(fs::exists(fs::path(killed) / "result.json"));
+
+  ASSERT_EQ(wait_for(spawn_fsearch({"--threads", "2", "train", "--job", killed, "--quiet"}, killed + ".log")), 0);
+  auto resumed = read_json(fs::path(killed) / "result.json");
+  for (const char* field : {"test_acc", "test_loss", "final_loss", "best_loss", "steps"}) {
+    EXPECT_EQ(resumed[field], expected[field]) << field;
+  }
+  // Every step is logged once: the lines logged after the checkpoint were replaced, not repeated.
+  std::ifstream in(fs::path(killed) / "events.jsonl");
+  std::set<long> steps;
+  std::string line;
+  while (std::getline(in, line)) {
+    auto j = nlohmann::json::parse(line);
+    if (j["type"] == "train") {
+      EXPECT_TRUE(steps.insert(j["step"].get<long>()).second) << "step " << j["step"];
+    }
+  }
+  EXPECT_EQ(*steps.rbegin(), 80);
+}
+
+TEST(TrainProcess, SigtermCheckpointsAndExits75) {
+  auto dir = fresh_dir("sigterm");
+  int pid = spawn_fsearch(train_args(dir), dir + ".log");
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (std::chrono::steady_clock::now() < deadline && last_logged_step(fs::path(dir) / "events.jsonl") < 15) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ::kill(pid, SIGTERM);
+  EXPECT_EQ(wait_for(pid), 75);
+  EXPECT_TRUE(fs::exists(fs::path(dir) / "checkpoint.pt"));
+  EXPECT_FALSE(fs::exists(fs::path(dir) / "result.json"));
+}
+
+TEST(TrainProcess, BadProxyFileNamesFileAndField) {
+  auto bad = fs::temp_directory_path() / ("fsearch-bad-proxy-" + std::to_string(::getpid()) + ".yaml");
+  std::ofstream(bad) << "model:\n  width: wide\n";
+  auto r = run_fsearch("train --proxy " + bad.string() + " --out " + fresh_dir("bad"));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find(bad.string() + ":2:10: model.width: expected an integer, got 'wide'"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace fsearch::testing

@@ -1,0 +1,103 @@
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "fsearch/core/error.h"
+#include "fsearch/trainers/job_spec.h"
+
+namespace fsearch::trainers {
+namespace {
+
+std::string write_temp(const std::string& name, const std::string& text) {
+  auto path = std::filesystem::temp_directory_path() / ("fsearch-test-" + std::to_string(::getpid()) + "-" + name);
+  std::ofstream(path) << text;
+  return path.string();
+}
+
+TEST(JobSpec, ReadsTheShippedProxies) {
+  for (const char* name : {"vit-tiny", "vit-small"}) {
+    JobSpec spec;
+    read_proxy_file(std::string(FSEARCH_SOURCE_DIR) + "/configs/proxies/" + name + ".yaml", spec);
+    EXPECT_EQ(spec.model.name, name);
+    EXPECT_EQ(spec.data.dataset, "fashion-mnist");
+    EXPECT_GT(spec.train.epochs, 0);
+  }
+}
+
+TEST(JobSpec, UnknownKeyNamesFileLineFieldAndNearestKey) {
+  auto file = write_temp("bad-key.yaml", "model:\n  width: 64\n  dpeth: 4\n");
+  JobSpec spec;
+  try {
+    read_proxy_file(file, spec);
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find(file + ":3:3: model.dpeth: unknown key"), std::string::npos) << e.what();
+    EXPECT_NE(e.hint().find("did you mean depth"), std::string::npos) << e.hint();
+  }
+}
+
+TEST(JobSpec, WrongTypesAndValuesAreErrors) {
+  JobSpec spec;
+  auto type = write_temp("bad-type.yaml", "train:\n  lr: fast\n");
+  try {
+    read_proxy_file(type, spec);
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find(":2:7: train.lr: expected a number, got 'fast'"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(read_proxy_file(write_temp("bad-patch.yaml", "model:\n  patch: 5\n"), spec), ConfigError);
+  EXPECT_THROW(read_proxy_file(write_temp("bad-pool.yaml", "model:\n  pool: max\n"), spec), ConfigError);
+  EXPECT_THROW(read_proxy_file(write_temp("bad-fn.yaml", "norm:\n  function: erf(\n"), spec), ConfigError);
+  EXPECT_THROW(read_proxy_file(write_temp("both.yaml", "train:\n  steps: 10\n  epochs: 2\n"), spec), ConfigError);
+  EXPECT_THROW(read_proxy_file(write_temp("syntax.yaml", "model: [\n"), spec), ConfigError);
+  EXPECT_THROW(read_proxy_file("/nonexistent/proxy.yaml", spec), ConfigError);
+}
+
+TEST(JobSpec, JobJsonRoundTripKeepsTheKey) {
+  JobSpec spec;
+  spec.norm = functions::norm_preset("derf");
+  spec.train.steps = 123;
+  spec.seed = 7;
+  auto file = write_temp("job.json", to_json_text(spec));
+  auto back = read_job_file(file);
+  EXPECT_EQ(job_key(back), job_key(spec));
+  EXPECT_EQ(back.train.steps, 123);
+  EXPECT_EQ(back.seed, 7u);
+  EXPECT_EQ(back.norm.shift, functions::ShiftMode::Scalar);
+}
+
+TEST(JobSpec, KeyCoversWhatChangesTheResultOnly) {
+  JobSpec a;
+  a.norm.function = "-(-erf(x))";
+  JobSpec b = a;
+  b.norm.function = "erf(x)";
+  b.runtime.device = "cuda";
+  b.runtime.threads = 8;
+  b.runtime.log_every = 3;
+  b.data.path = "/elsewhere";
+  EXPECT_EQ(job_key(a), job_key(b));  // same function, same training; only how and where it runs differs
+  JobSpec c = a;
+  c.train.lr *= 2;
+  EXPECT_NE(job_key(a), job_key(c));
+  JobSpec d = a;
+  d.seed = 1;
+  EXPECT_NE(job_key(a), job_key(d));
+  JobSpec e = a;
+  e.norm.shift = functions::ShiftMode::Vector;
+  EXPECT_NE(job_key(a), job_key(e));
+}
+
+TEST(JobSpec, BudgetsAndSteps) {
+  JobSpec spec;
+  spec.train.epochs = 2;
+  spec.train.batch_size = 100;
+  EXPECT_EQ(total_steps(spec, 60000), 1200);
+  apply_budget(spec, "smoke");
+  EXPECT_EQ(total_steps(spec, 60000), 30);
+  EXPECT_EQ(spec.train.budget, "smoke");
+  EXPECT_THROW(apply_budget(spec, "tiny"), ConfigError);
+}
+
+}  // namespace
+}  // namespace fsearch::trainers

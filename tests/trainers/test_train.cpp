@@ -1,0 +1,150 @@
+// The ViT proxy and the training loop on the synthetic set: shapes, learning, divergence as a
+// result, interruption and exact resume.
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <filesystem>
+
+#include "fsearch/core/error.h"
+#include "fsearch/trainers/train.h"
+#include "fsearch/trainers/vit.h"
+
+namespace fsearch::trainers {
+namespace {
+
+namespace fs = std::filesystem;
+
+JobSpec tiny_job(const std::string& norm = "layernorm") {
+  JobSpec spec;
+  spec.model.width = 32;
+  spec.model.depth = 2;
+  spec.model.heads = 2;
+  spec.model.patch = 7;
+  spec.norm = functions::norm_preset(norm);
+  spec.data.dataset = "synthetic";
+  spec.data.synthetic_train = 1024;
+  spec.data.synthetic_test = 256;
+  spec.data.augment = false;  // augmentation has its own tests; here it only slows learning
+  spec.model.drop_path = 0.0;
+  spec.train.batch_size = 32;
+  spec.train.steps = 120;
+  spec.train.warmup_steps = 5;
+  spec.train.lr = 3e-3;
+  spec.runtime.threads = 2;
+  spec.runtime.log_every = 5;
+  spec.runtime.checkpoint_every = 10;
+  return spec;
+}
+
+std::string fresh_dir(const std::string& name) {
+  auto dir = fs::temp_directory_path() / ("fsearch-train-" + std::to_string(::getpid()) + "-" + name);
+  fs::remove_all(dir);
+  return dir.string();
+}
+
+TEST(ViT, ShapesForEveryNormAndPooling) {
+  torch::manual_seed(0);
+  auto spec = tiny_job();
+  auto images = torch::randn({3, 1, 28, 28});
+  for (const auto& norm : functions::norm_preset_names()) {
+    for (const char* pool : {"cls", "mean"}) {
+      spec.model.pool = pool;
+      ViT model(spec.model, functions::norm_preset(norm));
+      EXPECT_EQ(model->forward(images).sizes().vec(), (std::vector<int64_t>{3, 10})) << norm << " " << pool;
+    }
+  }
+}
+
+TEST(ViT, EveryNormSiteUsesTheJobsNorm) {
+  auto spec = tiny_job();
+  // 2 blocks x 2 norms + the final norm = 5 sites; Derf puts alpha and a scalar s in each.
+  ViT derf(spec.model, functions::norm_preset("derf"));
+  int alphas = 0, shifts = 0;
+  for (const auto& p : derf->named_parameters()) {
+    alphas += p.key().find(".alpha") != std::string::npos;
+    shifts += p.key().find(".shift") != std::string::npos;
+  }
+  EXPECT_EQ(alphas, 5);
+  EXPECT_EQ(shifts, 5);
+  ViT dyt(spec.model, functions::norm_preset("dyt"));  // DyT: no shift
+  int dyt_shifts = 0;
+  for (const auto& p : dyt->named_parameters()) dyt_shifts += p.key().find(".shift") != std::string::npos;
+  EXPECT_EQ(dyt_shifts, 0);
+}
+
+TEST(Train, LearnsTheSyntheticSetAndWritesTheRunDirectory) {
+  auto dir = fresh_dir("learn");
+  prepare_run_dir(tiny_job("layernorm"), dir);
+  auto result = run_job(dir);
+  EXPECT_EQ(result.status, "done");
+  EXPECT_EQ(result.steps, 120);
+  EXPECT_GT(result.test_acc, 0.6);  // 10 classes: chance is 0.1
+  EXPECT_LT(result.final_loss, 2.0);
+  EXPECT_TRUE(fs::exists(RunDir{dir}.result()));
+  auto back = read_result_file(RunDir{dir}.result());
+  EXPECT_EQ(back.status, "done");
+  EXPECT_DOUBLE_EQ(back.test_acc, result.test_acc);
+  EXPECT_EQ(back.key, job_key(tiny_job("layernorm")));
+}
+
+TEST(Train, DivergenceIsARecordedResultNotAnError) {
+  auto spec = tiny_job();
+  spec.norm.kind = functions::NormKind::Pointwise;
+  spec.norm.function = "log(x)";  // NaN for every negative input: the loss is not finite at once
+  auto dir = fresh_dir("diverge");
+  prepare_run_dir(spec, dir);
+  auto result = run_job(dir);
+  EXPECT_EQ(result.status, "diverged");
+  EXPECT_EQ(result.diverged_step, 0);
+  EXPECT_EQ(result.diverged_reason, "non-finite loss");
+  auto back = read_result_file(RunDir{dir}.result());
+  EXPECT_EQ(back.status, "diverged");
+}
+
+TEST(Train, LossExplosionCountsAsDivergence) {
+  auto spec = tiny_job();
+  spec.divergence_factor = 1e-3;  // any loss is "above" 0.001 x its start: stops after the first step
+  auto dir = fresh_dir("explode");
+  prepare_run_dir(spec, dir);
+  auto result = run_job(dir);
+  EXPECT_EQ(result.status, "diverged");
+  EXPECT_EQ(result.diverged_step, 0);
+  EXPECT_NE(result.diverged_reason.find("exceeds"), std::string::npos);
+}
+
+TEST(Train, InterruptedJobResumesToTheSameResult) {
+  auto spec = tiny_job("dyt");
+  spec.model.drop_path = 0.2;  // randomness inside the step must replay too
+  auto straight = fresh_dir("straight"), interrupted = fresh_dir("interrupted");
+  prepare_run_dir(spec, straight);
+  prepare_run_dir(spec, interrupted);
+  auto expected = run_job(straight);
+
+  std::atomic<bool> stop{false};
+  TrainCallbacks callbacks;
+  callbacks.stop = &stop;
+  callbacks.on_progress = [&](const Progress& p) {
+    if (p.step >= 55) stop = true;  // between checkpoints: steps 51-55 are redone after resume
+  };
+  auto first = run_job(interrupted, callbacks);
+  EXPECT_EQ(first.status, "interrupted");
+  EXPECT_FALSE(fs::exists(RunDir{interrupted}.result()));
+  auto resumed = run_job(interrupted);
+  EXPECT_EQ(resumed.status, "done");
+  EXPECT_EQ(resumed.test_acc, expected.test_acc);
+  EXPECT_EQ(resumed.final_loss, expected.final_loss);
+  EXPECT_EQ(resumed.best_loss, expected.best_loss);
+}
+
+TEST(Train, ARunDirectoryHoldsOneJob) {
+  auto dir = fresh_dir("one-job");
+  prepare_run_dir(tiny_job(), dir);
+  prepare_run_dir(tiny_job(), dir);  // the same job again is fine
+  auto other = tiny_job();
+  other.seed = 5;
+  EXPECT_THROW(prepare_run_dir(other, dir), ConfigError);
+  EXPECT_THROW(run_job(fresh_dir("empty")), ConfigError);
+}
+
+}  // namespace
+}  // namespace fsearch::trainers

@@ -1,0 +1,53 @@
+// The run directory of one job (DESIGN.md): job.json, events.jsonl, checkpoint.pt, result.json.
+// result.json is written last, by rename: its presence means the job finished. Torch-free.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace fsearch::trainers {
+
+struct RunDir {
+  std::filesystem::path root;
+  std::filesystem::path job() const { return root / "job.json"; }
+  std::filesystem::path events() const { return root / "events.jsonl"; }
+  std::filesystem::path checkpoint() const { return root / "checkpoint.pt"; }
+  std::filesystem::path result() const { return root / "result.json"; }
+};
+
+// Writes `content` to a temporary file beside `file`, flushes it to disk, then renames it over
+// `file`: readers see the old content or the new, never a half-written file.
+void write_atomic(const std::filesystem::path& file, const std::string& content);
+
+// events.jsonl: one JSON object per line, flushed per line.
+class EventLog {
+ public:
+  // Opens for appending; first drops every line whose "step" is beyond `keep_through_step` (the
+  // lines a killed run logged after its last checkpoint, which the resumed run logs again).
+  EventLog(const std::filesystem::path& file, std::int64_t keep_through_step);
+  void append(const nlohmann::json& event);
+
+ private:
+  std::ofstream out_;
+};
+
+struct TrainResult {
+  std::string status;  // done | diverged | interrupted (interrupted is never written to result.json)
+  double test_acc = NAN, test_loss = NAN, final_loss = NAN, best_loss = NAN, eval_train_loss = NAN;
+  std::int64_t steps = 0, total_steps = 0, diverged_step = -1;
+  std::string diverged_reason;
+  double wall_time = 0, train_time = 0, images_per_sec = 0;
+  std::string device, torch_version, git_commit, key, budget;
+  int threads = 0;
+};
+
+nlohmann::json to_json(const TrainResult& result);
+TrainResult result_from_json(const nlohmann::json& j);
+// Throws ConfigError if the file is missing or malformed.
+TrainResult read_result_file(const std::filesystem::path& file);
+
+}  // namespace fsearch::trainers

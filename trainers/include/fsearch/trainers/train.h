@@ -1,0 +1,36 @@
+// Running one training job in its run directory, resumable from any interruption.
+//
+// run_job reads job.json, continues from checkpoint.pt if there is one, appends to events.jsonl,
+// and writes result.json last. Divergence (non-finite loss or gradients, or a smoothed loss above
+// divergence_factor x its start) is a result: the job stops at once and records where and why. A
+// stop request (SIGTERM/SIGINT in the CLI) checkpoints and returns "interrupted" without result.json.
+// Errors (bad config, missing data, a crash) throw; they are not divergence.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <string>
+
+#include "fsearch/trainers/job_spec.h"
+#include "fsearch/trainers/run_dir.h"
+
+namespace fsearch::trainers {
+
+struct Progress {
+  std::int64_t step = 0, total = 0;
+  double loss = NAN, lr = NAN, grad_norm = NAN, images_per_sec = NAN, test_acc = NAN;
+  bool resumed = false;
+};
+
+struct TrainCallbacks {
+  std::function<void(const Progress&)> on_progress;  // every log step and after evaluations
+  const std::atomic<bool>* stop = nullptr;           // checked before every step
+};
+
+// Creates the directory and writes job.json (atomically). An existing job.json with a different key
+// is an error: a run directory holds one job.
+void prepare_run_dir(const JobSpec& spec, const std::string& run_dir);
+
+TrainResult run_job(const std::string& run_dir, const TrainCallbacks& callbacks = {});
+
+}  // namespace fsearch::trainers

@@ -1,0 +1,55 @@
+// The ViT proxy: a small Vision Transformer classifier whose every normalization layer (pre-attention,
+// pre-FFN, final) is the job's norm choice (LayerNorm, RMSNorm, or a point-wise function).
+//
+//   image (B, C, H, W) -> patches (B, N, D) [+ class token] + position embedding
+//   -> depth x [x + DropPath(Attn(Norm(x))), x + DropPath(MLP(Norm(x)))] -> Norm -> pool -> head
+#pragma once
+
+#include <torch/torch.h>
+
+#include "fsearch/functions/norm.h"
+#include "fsearch/trainers/job_spec.h"
+
+namespace fsearch::trainers {
+
+class AttentionImpl : public torch::nn::Module {
+ public:
+  AttentionImpl(int width, int heads);
+  torch::Tensor forward(const torch::Tensor& x);  // (B, T, D) -> (B, T, D)
+
+ private:
+  int heads_;
+  torch::nn::Linear qkv_{nullptr}, proj_{nullptr};
+};
+TORCH_MODULE(Attention);
+
+class BlockImpl : public torch::nn::Module {
+ public:
+  BlockImpl(const ModelSpec& model, const functions::NormSpec& norm, double drop_path);
+  torch::Tensor forward(const torch::Tensor& x);
+
+ private:
+  torch::Tensor drop_path(const torch::Tensor& branch) const;
+  double drop_path_;
+  functions::NormLayer norm1_{nullptr}, norm2_{nullptr};
+  Attention attn_{nullptr};
+  torch::nn::Linear fc1_{nullptr}, fc2_{nullptr};
+};
+TORCH_MODULE(Block);
+
+class ViTImpl : public torch::nn::Module {
+ public:
+  ViTImpl(const ModelSpec& model, const functions::NormSpec& norm);
+  torch::Tensor forward(const torch::Tensor& images);  // (B, C, H, W) -> logits (B, classes)
+
+ private:
+  ModelSpec spec_;
+  torch::nn::Conv2d patch_embed_{nullptr};
+  torch::Tensor cls_token_, pos_embed_;
+  torch::nn::ModuleList blocks_;
+  functions::NormLayer norm_{nullptr};
+  torch::nn::Linear head_{nullptr};
+};
+TORCH_MODULE(ViT);
+
+}  // namespace fsearch::trainers

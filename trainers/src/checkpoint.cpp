@@ -1,0 +1,51 @@
+#include "checkpoint.h"
+
+#include <unistd.h>
+
+namespace fsearch::trainers::detail {
+
+void save_checkpoint(const std::filesystem::path& file, torch::nn::Module& model, torch::optim::Optimizer& optimizer,
+                     const std::vector<torch::Tensor>& ema, const LoopState& state) {
+  torch::serialize::OutputArchive archive, model_archive, optimizer_archive;
+  model.save(model_archive);
+  optimizer.save(optimizer_archive);
+  archive.write("model", model_archive);
+  archive.write("optimizer", optimizer_archive);
+  archive.write("step", torch::tensor(state.step, torch::kInt64));
+  archive.write("state", torch::tensor({state.initial_loss, state.smoothed_loss, state.best_loss, state.last_loss,
+                                        state.train_seconds, state.images_seen},
+                                       torch::kDouble));
+  archive.write("ema_count", torch::tensor(static_cast<std::int64_t>(ema.size()), torch::kInt64));
+  for (std::size_t i = 0; i < ema.size(); ++i) archive.write("ema_" + std::to_string(i), ema[i]);
+  auto temp = file;
+  temp += ".tmp." + std::to_string(::getpid());
+  archive.save_to(temp.string());
+  std::filesystem::rename(temp, file);
+}
+
+bool load_checkpoint(const std::filesystem::path& file, torch::nn::Module& model, torch::optim::Optimizer& optimizer,
+                     std::vector<torch::Tensor>& ema, LoopState& state) {
+  if (!std::filesystem::exists(file)) return false;
+  torch::serialize::InputArchive archive, model_archive, optimizer_archive;
+  archive.load_from(file.string());
+  archive.read("model", model_archive);
+  model.load(model_archive);
+  archive.read("optimizer", optimizer_archive);
+  optimizer.load(optimizer_archive);
+  torch::Tensor step, numbers, count;
+  archive.read("step", step);
+  archive.read("state", numbers);
+  archive.read("ema_count", count);
+  state.step = step.item<std::int64_t>();
+  auto n = numbers.accessor<double, 1>();
+  state.initial_loss = n[0], state.smoothed_loss = n[1], state.best_loss = n[2], state.last_loss = n[3];
+  state.train_seconds = n[4], state.images_seen = n[5];
+  for (std::int64_t i = 0; i < count.item<std::int64_t>() && i < static_cast<std::int64_t>(ema.size()); ++i) {
+    torch::Tensor saved;
+    archive.read("ema_" + std::to_string(i), saved);
+    ema[i].copy_(saved);
+  }
+  return true;
+}
+
+}  // namespace fsearch::trainers::detail

@@ -1,0 +1,200 @@
+#include "fsearch/trainers/data.h"
+
+#include <zlib.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <numeric>
+#include <random>
+
+#include "fsearch/core/error.h"
+
+namespace fsearch::trainers {
+namespace {
+
+std::vector<unsigned char> read_maybe_gzipped(const std::string& file) {
+  gzFile in = gzopen(file.c_str(), "rb");  // reads plain files too
+  if (!in) throw ConfigError("cannot open " + file, "check data.path, or install dataset-fashion-mnist");
+  std::vector<unsigned char> bytes;
+  unsigned char buffer[1 << 16];
+  int n;
+  while ((n = gzread(in, buffer, sizeof buffer)) > 0) bytes.insert(bytes.end(), buffer, buffer + n);
+  bool failed = n < 0;
+  gzclose(in);
+  if (failed) throw ConfigError("cannot read " + file + ": corrupt gzip data");
+  return bytes;
+}
+
+std::uint32_t big_endian(const std::vector<unsigned char>& b, std::size_t at) {
+  return (std::uint32_t(b[at]) << 24) | (std::uint32_t(b[at + 1]) << 16) | (std::uint32_t(b[at + 2]) << 8) | b[at + 3];
+}
+
+std::string first_existing(const std::string& dir, const std::vector<std::string>& names) {
+  for (const auto& name : names) {
+    auto path = std::filesystem::path(dir) / name;
+    if (std::filesystem::exists(path)) return path.string();
+  }
+  throw ConfigError("no " + names.front() + " in " + dir, "data.path must be the folder with the data set's files");
+}
+
+}  // namespace
+
+std::uint64_t mix_seed(std::uint64_t a, std::uint64_t b) {
+  std::uint64_t z = a * 0x9e3779b97f4a7c15ull + b + 0x632be59bd9b4e019ull;
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+
+Dataset read_idx(const std::string& images_file, const std::string& labels_file) {
+  auto images = read_maybe_gzipped(images_file);
+  auto labels = read_maybe_gzipped(labels_file);
+  if (images.size() < 16 || big_endian(images, 0) != 2051) {
+    throw ConfigError(images_file + ": not an IDX image file (magic 2051 expected)");
+  }
+  if (labels.size() < 8 || big_endian(labels, 0) != 2049) {
+    throw ConfigError(labels_file + ": not an IDX label file (magic 2049 expected)");
+  }
+  std::int64_t n = big_endian(images, 4), h = big_endian(images, 8), w = big_endian(images, 12);
+  if (images.size() != static_cast<std::size_t>(16 + n * h * w)) {
+    throw ConfigError(images_file + ": truncated (" + std::to_string(images.size()) + " bytes for " +
+                      std::to_string(n) + " images of " + std::to_string(h) + "x" + std::to_string(w) + ")");
+  }
+  if (big_endian(labels, 4) != n || labels.size() != static_cast<std::size_t>(8 + n)) {
+    throw ConfigError(labels_file + ": label count does not match " + images_file);
+  }
+  Dataset d;
+  d.images = torch::from_blob(images.data() + 16, {n, 1, h, w}, torch::kUInt8).clone();
+  d.labels = torch::from_blob(labels.data() + 8, {n}, torch::kUInt8).to(torch::kInt64);
+  d.classes = static_cast<int>(d.labels.max().item<int64_t>()) + 1;
+  return d;
+}
+
+Dataset read_cifar(const std::vector<std::string>& files, int label_bytes, int classes) {
+  const std::int64_t record = label_bytes + 3072;
+  std::vector<unsigned char> pixels;
+  std::vector<std::int64_t> labels;
+  for (const auto& file : files) {
+    auto bytes = read_maybe_gzipped(file);
+    if (bytes.empty() || bytes.size() % record != 0) {
+      throw ConfigError(file + ": not a CIFAR binary file (size " + std::to_string(bytes.size()) +
+                        " is not a multiple of " + std::to_string(record) + ")");
+    }
+    for (std::size_t at = 0; at < bytes.size(); at += record) {
+      int label = bytes[at + label_bytes - 1];
+      if (label >= classes) throw ConfigError(file + ": label " + std::to_string(label) + " out of range");
+      labels.push_back(label);
+      pixels.insert(pixels.end(), bytes.begin() + at + label_bytes, bytes.begin() + at + record);
+    }
+  }
+  Dataset d;
+  auto n = static_cast<std::int64_t>(labels.size());
+  d.images = torch::from_blob(pixels.data(), {n, 3, 32, 32}, torch::kUInt8).clone();
+  d.labels = torch::tensor(labels, torch::kInt64);
+  d.classes = classes;
+  return d;
+}
+
+DataSplits synthetic_data(int train_size, int test_size, std::uint64_t seed) {
+  // Ten classes, each a fixed smooth random 28x28 template (7x7 upsampled, so that crops and flips
+  // keep it recognizable, as with real images); samples are template + noise.
+  auto generator = at::make_generator<at::CPUGeneratorImpl>(mix_seed(seed, 0x5157));
+  auto coarse = torch::rand({10, 1, 7, 7}, generator);
+  auto templates = torch::nn::functional::interpolate(
+      coarse, torch::nn::functional::InterpolateFuncOptions().size(std::vector<int64_t>{28, 28}).mode(torch::kBilinear).align_corners(false));
+  auto make = [&](int n) {
+    Dataset d;
+    d.labels = torch::randint(0, 10, {n}, generator, torch::kInt64);
+    auto noisy = templates.index_select(0, d.labels) + 0.2 * torch::randn({n, 1, 28, 28}, generator);
+    d.images = (noisy.clamp(0, 1) * 255).to(torch::kUInt8);
+    d.classes = 10;
+    return d;
+  };
+  DataSplits splits;
+  splits.train = make(train_size);
+  splits.test = make(test_size);
+  splits.name = "synthetic";
+  return splits;
+}
+
+DataSplits load_data(const DataSpec& spec, std::uint64_t seed) {
+  DataSplits splits;
+  if (spec.dataset == "synthetic") {
+    splits = synthetic_data(spec.synthetic_train, spec.synthetic_test, seed);
+  } else if (spec.dataset == "fashion-mnist" || spec.dataset == "idx") {
+    auto file = [&](const std::string& stem) {
+      return first_existing(spec.path, {stem + ".gz", stem});
+    };
+    splits.train = read_idx(file("train-images-idx3-ubyte"), file("train-labels-idx1-ubyte"));
+    splits.test = read_idx(file("t10k-images-idx3-ubyte"), file("t10k-labels-idx1-ubyte"));
+    splits.name = spec.dataset == "idx" ? "idx:" + spec.path : "fashion-mnist";
+  } else if (spec.dataset == "cifar10") {
+    std::vector<std::string> train;
+    for (int i = 1; i <= 5; ++i) train.push_back(first_existing(spec.path, {"data_batch_" + std::to_string(i) + ".bin"}));
+    splits.train = read_cifar(train, 1, 10);
+    splits.test = read_cifar({first_existing(spec.path, {"test_batch.bin"})}, 1, 10);
+    splits.name = "cifar10";
+  } else if (spec.dataset == "cifar100") {
+    splits.train = read_cifar({first_existing(spec.path, {"train.bin"})}, 2, 100);
+    splits.test = read_cifar({first_existing(spec.path, {"test.bin"})}, 2, 100);
+    splits.name = "cifar100";
+  } else {
+    throw ConfigError("unknown data set '" + spec.dataset + "'");
+  }
+  splits.test.classes = splits.train.classes = std::max(splits.train.classes, splits.test.classes);
+  auto pixels = splits.train.images.to(torch::kFloat) / 255.0;
+  splits.mean = pixels.mean().item<double>();
+  splits.std = pixels.std().item<double>();
+  return splits;
+}
+
+Batches::Batches(const DataSplits& data, const DataSpec& spec, int batch_size, std::uint64_t seed)
+    : data_(data), spec_(spec), batch_size_(batch_size), seed_(seed) {
+  steps_per_epoch_ = std::max<std::int64_t>(1, data.train.size() / batch_size);  // drop the ragged tail
+}
+
+torch::Tensor Batches::normalize(const torch::Tensor& images) const {
+  return (images.to(torch::kFloat) / 255.0 - data_.mean) / data_.std;
+}
+
+Batch Batches::train_batch(std::int64_t step) const {
+  const std::int64_t epoch = step / steps_per_epoch_, index = step % steps_per_epoch_;
+  // Epoch order: a Fisher-Yates shuffle from (seed, epoch), reproducible on every platform.
+  if (cached_epoch_ != epoch) {
+    cached_order_.resize(data_.train.size());
+    std::iota(cached_order_.begin(), cached_order_.end(), 0);
+    std::mt19937_64 shuffle_rng(mix_seed(seed_, static_cast<std::uint64_t>(epoch)));
+    for (std::size_t i = cached_order_.size() - 1; i > 0; --i) {
+      std::swap(cached_order_[i], cached_order_[shuffle_rng() % (i + 1)]);
+    }
+    cached_epoch_ = epoch;
+  }
+  const auto& order = cached_order_;
+  std::vector<std::int64_t> picked(order.begin() + index * batch_size_, order.begin() + (index + 1) * batch_size_);
+  auto ids = torch::tensor(picked, torch::kInt64);
+  torch::Tensor images = data_.train.images.index_select(0, ids);
+  if (spec_.augment || spec_.flip) {
+    std::mt19937_64 rng(mix_seed(seed_ ^ 0xa5a5a5a5ull, static_cast<std::uint64_t>(step)));
+    const int64_t h = images.size(2), w = images.size(3);
+    const int64_t pad = h >= 32 ? 4 : 2;
+    auto padded = spec_.augment ? torch::constant_pad_nd(images, {pad, pad, pad, pad}, 0) : images;
+    std::vector<torch::Tensor> out;
+    for (int64_t i = 0; i < images.size(0); ++i) {
+      torch::Tensor img = padded[i];
+      if (spec_.augment) {
+        int64_t dy = static_cast<int64_t>(rng() % (2 * pad + 1)), dx = static_cast<int64_t>(rng() % (2 * pad + 1));
+        img = img.narrow(1, dy, h).narrow(2, dx, w);
+      }
+      if (spec_.flip && (rng() & 1)) img = img.flip({2});
+      out.push_back(img);
+    }
+    images = torch::stack(out);
+  }
+  return {normalize(images), data_.train.labels.index_select(0, ids)};
+}
+
+Batch Batches::plain(const Dataset& split, std::int64_t begin, std::int64_t count) const {
+  return {normalize(split.images.narrow(0, begin, count)), split.labels.narrow(0, begin, count)};
+}
+
+}  // namespace fsearch::trainers

@@ -1,0 +1,247 @@
+#include "fsearch/trainers/job_spec.h"
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "fsearch/core/hash.h"
+#include "fsearch/core/names.h"
+#include "fsearch/functions/candidate.h"
+#include "fsearch/functions/parse.h"
+
+namespace fsearch::trainers {
+namespace {
+
+void check_one_of(YamlMap& m, const std::string& key, const std::string& value,
+                  const std::vector<std::string>& allowed) {
+  for (const auto& a : allowed) {
+    if (a == value) return;
+  }
+  std::string list;
+  for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+  auto node = m.node(key);
+  throw ConfigError((node ? m.where(*node) : m.file()) + ": " + m.qualified(key) + ": '" + value +
+                        "' is not one of " + list,
+                    did_you_mean(value, allowed));
+}
+
+void check_positive(YamlMap& m, const std::string& key, double value) {
+  if (!(value > 0)) {
+    auto node = m.node(key);
+    throw ConfigError((node ? m.where(*node) : m.file()) + ": " + m.qualified(key) + ": must be positive");
+  }
+}
+
+void read_model(YamlMap m, ModelSpec& s) {
+  s.proxy = m.get("proxy", s.proxy);
+  check_one_of(m, "proxy", s.proxy, {"vit"});
+  s.name = m.get("name", s.name);
+  s.image_size = m.get("image_size", s.image_size);
+  s.channels = m.get("channels", s.channels);
+  s.patch = m.get("patch", s.patch);
+  s.width = m.get("width", s.width);
+  s.depth = m.get("depth", s.depth);
+  s.heads = m.get("heads", s.heads);
+  s.mlp_ratio = m.get("mlp_ratio", s.mlp_ratio);
+  s.pool = m.get("pool", s.pool);
+  check_one_of(m, "pool", s.pool, {"cls", "mean"});
+  s.drop_path = m.get("drop_path", s.drop_path);
+  s.num_classes = m.get("num_classes", s.num_classes);
+  for (auto [key, value] : {std::pair<const char*, double>{"image_size", s.image_size}, {"channels", s.channels},
+                            {"patch", s.patch}, {"width", s.width}, {"depth", s.depth}, {"heads", s.heads},
+                            {"mlp_ratio", s.mlp_ratio}, {"num_classes", s.num_classes}}) {
+    check_positive(m, key, value);
+  }
+  if (s.image_size % s.patch != 0) {
+    throw ConfigError(m.file() + ": " + m.qualified("patch") + ": " + std::to_string(s.patch) +
+                      " does not divide image_size " + std::to_string(s.image_size));
+  }
+  if (s.width % s.heads != 0) {
+    throw ConfigError(m.file() + ": " + m.qualified("heads") + ": " + std::to_string(s.heads) +
+                      " does not divide width " + std::to_string(s.width));
+  }
+  m.finish();
+}
+
+void read_norm(YamlMap m, functions::NormSpec& s) {
+  if (m.has("preset")) s = functions::norm_preset(m.require<std::string>("preset"));
+  s.kind = functions::parse_norm_kind(m.get("kind", functions::to_string(s.kind)));
+  s.function = m.get("function", s.function);
+  s.shift = functions::parse_shift_mode(m.get("shift", functions::to_string(s.shift)));
+  s.alpha_init = m.get("alpha_init", s.alpha_init);
+  s.affine = m.get("affine", s.affine);
+  if (s.kind == functions::NormKind::Pointwise) {
+    try {
+      functions::parse(s.function);
+    } catch (const ConfigError& e) {
+      throw ConfigError(m.file() + ": " + m.qualified("function") + ": " + e.what(), e.hint());
+    }
+  }
+  m.finish();
+}
+
+void read_data(YamlMap m, DataSpec& s) {
+  s.dataset = m.get("dataset", s.dataset);
+  check_one_of(m, "dataset", s.dataset, {"fashion-mnist", "idx", "cifar10", "cifar100", "synthetic"});
+  s.path = m.get("path", s.path);
+  s.augment = m.get("augment", s.augment);
+  s.flip = m.get("flip", s.flip);
+  s.synthetic_train = m.get("synthetic_train", s.synthetic_train);
+  s.synthetic_test = m.get("synthetic_test", s.synthetic_test);
+  m.finish();
+}
+
+void read_train(YamlMap m, TrainSpec& s) {
+  s.batch_size = m.get("batch_size", s.batch_size);
+  check_positive(m, "batch_size", s.batch_size);
+  // The budget is steps or epochs; steps win where both are known (a budget override sets steps).
+  const bool has_steps = m.has("steps"), has_epochs = m.has("epochs");
+  if (has_steps && has_epochs && m.get<std::int64_t>("steps", 0) > 0) {
+    throw ConfigError(m.where(*m.node("epochs")) + ": " + m.qualified("epochs") +
+                          ": give the budget as steps or as epochs, not both",
+                      "remove one of them");
+  }
+  if (has_epochs) {
+    s.epochs = m.get("epochs", s.epochs);
+    check_positive(m, "epochs", s.epochs);
+    s.steps = 0;
+  }
+  if (has_steps) {
+    s.steps = m.get("steps", s.steps);
+    if (s.steps < 0) throw ConfigError(m.file() + ": " + m.qualified("steps") + ": must be positive");
+  }
+  s.lr = m.get("lr", s.lr);
+  check_positive(m, "lr", s.lr);
+  s.min_lr = m.get("min_lr", s.min_lr);
+  s.weight_decay = m.get("weight_decay", s.weight_decay);
+  s.beta1 = m.get("beta1", s.beta1);
+  s.beta2 = m.get("beta2", s.beta2);
+  s.warmup_steps = m.get("warmup_steps", s.warmup_steps);
+  s.label_smoothing = m.get("label_smoothing", s.label_smoothing);
+  s.ema = m.get("ema", s.ema);
+  s.grad_clip = m.get("grad_clip", s.grad_clip);
+  s.budget = m.get("budget", s.budget);
+  m.finish();
+}
+
+void read_runtime(YamlMap m, RuntimeSpec& s) {
+  s.device = m.get("device", s.device);
+  s.threads = m.get("threads", s.threads);
+  s.log_every = m.get("log_every", s.log_every);
+  s.eval_every = m.get("eval_every", s.eval_every);
+  s.checkpoint_every = m.get("checkpoint_every", s.checkpoint_every);
+  s.eval_limit = m.get("eval_limit", s.eval_limit);
+  s.eval_train_loss = m.get("eval_train_loss", s.eval_train_loss);
+  m.finish();
+}
+
+nlohmann::json with_budget(nlohmann::json j, const TrainSpec& t);
+
+nlohmann::json result_fields(const JobSpec& s) {
+  const auto& m = s.model;
+  const auto& t = s.train;
+  const auto& d = s.data;
+  return with_budget({{"model",
+           {{"proxy", m.proxy}, {"name", m.name}, {"image_size", m.image_size}, {"channels", m.channels},
+            {"patch", m.patch}, {"width", m.width}, {"depth", m.depth}, {"heads", m.heads},
+            {"mlp_ratio", m.mlp_ratio}, {"pool", m.pool}, {"drop_path", m.drop_path},
+            {"num_classes", m.num_classes}}},
+          {"norm",
+           {{"kind", functions::to_string(s.norm.kind)}, {"function", s.norm.function},
+            {"shift", functions::to_string(s.norm.shift)}, {"alpha_init", s.norm.alpha_init},
+            {"affine", s.norm.affine}}},
+          {"data",
+           {{"dataset", d.dataset}, {"path", d.path}, {"augment", d.augment}, {"flip", d.flip},
+            {"synthetic_train", d.synthetic_train}, {"synthetic_test", d.synthetic_test}}},
+          {"train",
+           {{"batch_size", t.batch_size}, {"lr", t.lr},
+            {"min_lr", t.min_lr}, {"weight_decay", t.weight_decay}, {"beta1", t.beta1}, {"beta2", t.beta2},
+            {"warmup_steps", t.warmup_steps}, {"label_smoothing", t.label_smoothing}, {"ema", t.ema},
+            {"grad_clip", t.grad_clip}, {"budget", t.budget}}},
+          {"seed", s.seed},
+          {"divergence_factor", s.divergence_factor}}, t);
+}
+
+// The budget goes in as steps or as epochs, whichever defines it.
+nlohmann::json with_budget(nlohmann::json j, const TrainSpec& t) {
+  if (t.steps > 0) {
+    j["train"]["steps"] = t.steps;
+  } else {
+    j["train"]["epochs"] = t.epochs;
+  }
+  return j;
+}
+
+}  // namespace
+
+void read_proxy_file(const std::string& file, JobSpec& spec) {
+  auto root = YamlMap::load_file(file);
+  read_model(root.map("model"), spec.model);
+  read_data(root.map("data"), spec.data);
+  read_train(root.map("train"), spec.train);
+  if (root.has("norm")) read_norm(root.map("norm"), spec.norm);
+  spec.seed = root.get("seed", spec.seed);
+  root.finish();
+}
+
+JobSpec read_job_file(const std::string& file) {
+  JobSpec spec;
+  auto root = YamlMap::load_file(file);
+  read_model(root.map("model"), spec.model);
+  read_norm(root.map("norm"), spec.norm);
+  read_data(root.map("data"), spec.data);
+  read_train(root.map("train"), spec.train);
+  read_runtime(root.map("runtime"), spec.runtime);
+  spec.seed = root.get("seed", spec.seed);
+  spec.divergence_factor = root.get("divergence_factor", spec.divergence_factor);
+  root.get<std::string>("key", "");  // written for people; recomputed, never trusted
+  root.finish();
+  return spec;
+}
+
+std::string to_json_text(const JobSpec& spec) {
+  auto j = result_fields(spec);
+  const auto& r = spec.runtime;
+  j["runtime"] = {{"device", r.device}, {"threads", r.threads}, {"log_every", r.log_every},
+                  {"eval_every", r.eval_every}, {"checkpoint_every", r.checkpoint_every},
+                  {"eval_limit", r.eval_limit}, {"eval_train_loss", r.eval_train_loss}};
+  j["key"] = job_key(spec);
+  return j.dump(2) + "\n";
+}
+
+std::string job_key(const JobSpec& spec) {
+  auto j = result_fields(spec);
+  // Two spellings of one function train the same model: key on its fingerprint, not its text.
+  if (spec.norm.kind == functions::NormKind::Pointwise) {
+    j["norm"]["function"] = to_hex(functions::fingerprint(functions::parse(spec.norm.function)));
+  } else {
+    j["norm"].erase("function");
+    j["norm"].erase("shift");
+    j["norm"].erase("alpha_init");
+  }
+  j["data"].erase("path");  // where the files are does not change the data
+  if (spec.runtime.eval_limit > 0) j["eval_limit"] = spec.runtime.eval_limit;
+  return Hasher().add(j.dump()).hex();
+}
+
+void apply_budget(JobSpec& spec, const std::string& budget) {
+  if (budget == "default") return;
+  if (budget == "smoke") {
+    spec.train.steps = 30;
+    spec.train.batch_size = std::min(spec.train.batch_size, 64);
+    spec.train.warmup_steps = 5;
+    spec.runtime.eval_limit = 500;
+    spec.runtime.log_every = 10;
+    spec.runtime.checkpoint_every = 10;
+    spec.train.budget = "smoke";
+    return;
+  }
+  throw ConfigError("unknown budget '" + budget + "'", "use default (the proxy's own) or smoke (seconds)");
+}
+
+std::int64_t total_steps(const JobSpec& spec, std::int64_t train_size) {
+  if (spec.train.steps > 0) return spec.train.steps;
+  std::int64_t per_epoch = std::max<std::int64_t>(1, train_size / spec.train.batch_size);
+  return static_cast<std::int64_t>(std::ceil(spec.train.epochs * per_epoch));
+}
+
+}  // namespace fsearch::trainers

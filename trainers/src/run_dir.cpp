@@ -1,0 +1,115 @@
+#include "fsearch/trainers/run_dir.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <sstream>
+#include <vector>
+
+#include "fsearch/core/error.h"
+
+namespace fsearch::trainers {
+
+void write_atomic(const std::filesystem::path& file, const std::string& content) {
+  auto temp = file;
+  temp += ".tmp." + std::to_string(::getpid());
+  {
+    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
+    out << content;
+    out.flush();
+    if (!out) throw Error("cannot write " + temp.string());
+  }
+  int fd = ::open(temp.c_str(), O_RDONLY);
+  if (fd >= 0) {
+    ::fsync(fd);
+    ::close(fd);
+  }
+  std::filesystem::rename(temp, file);
+}
+
+EventLog::EventLog(const std::filesystem::path& file, std::int64_t keep_through_step) {
+  if (std::filesystem::exists(file)) {
+    std::ifstream in(file);
+    std::string line, kept;
+    while (std::getline(in, line)) {
+      if (line.empty()) continue;
+      auto event = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+      if (event.is_discarded()) continue;  // a line cut short by a kill
+      if (event.value("step", std::int64_t{0}) > keep_through_step) continue;
+      kept += line + "\n";
+    }
+    write_atomic(file, kept);
+  }
+  out_.open(file, std::ios::app);
+  if (!out_) throw Error("cannot open " + file.string() + " for appending");
+}
+
+void EventLog::append(const nlohmann::json& event) {
+  out_ << event.dump() << "\n";
+  out_.flush();
+}
+
+namespace {
+nlohmann::json number(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
+double number_from(const nlohmann::json& j, const char* key) {
+  return j.contains(key) && j[key].is_number() ? j[key].get<double>() : NAN;
+}
+}  // namespace
+
+nlohmann::json to_json(const TrainResult& r) {
+  return {{"status", r.status},
+          {"test_acc", number(r.test_acc)},
+          {"test_loss", number(r.test_loss)},
+          {"final_loss", number(r.final_loss)},
+          {"best_loss", number(r.best_loss)},
+          {"eval_train_loss", number(r.eval_train_loss)},
+          {"diverged", r.status == "diverged"},
+          {"diverged_step", r.diverged_step},
+          {"diverged_reason", r.diverged_reason},
+          {"steps", r.steps},
+          {"total_steps", r.total_steps},
+          {"wall_time", r.wall_time},
+          {"train_time", r.train_time},
+          {"images_per_sec", r.images_per_sec},
+          {"device", r.device},
+          {"threads", r.threads},
+          {"torch_version", r.torch_version},
+          {"git_commit", r.git_commit},
+          {"key", r.key},
+          {"budget", r.budget}};
+}
+
+TrainResult result_from_json(const nlohmann::json& j) {
+  TrainResult r;
+  r.status = j.value("status", "");
+  r.test_acc = number_from(j, "test_acc");
+  r.test_loss = number_from(j, "test_loss");
+  r.final_loss = number_from(j, "final_loss");
+  r.best_loss = number_from(j, "best_loss");
+  r.eval_train_loss = number_from(j, "eval_train_loss");
+  r.diverged_step = j.value("diverged_step", std::int64_t{-1});
+  r.diverged_reason = j.value("diverged_reason", "");
+  r.steps = j.value("steps", std::int64_t{0});
+  r.total_steps = j.value("total_steps", std::int64_t{0});
+  r.wall_time = number_from(j, "wall_time");
+  r.train_time = number_from(j, "train_time");
+  r.images_per_sec = number_from(j, "images_per_sec");
+  r.device = j.value("device", "");
+  r.threads = j.value("threads", 0);
+  r.torch_version = j.value("torch_version", "");
+  r.git_commit = j.value("git_commit", "");
+  r.key = j.value("key", "");
+  r.budget = j.value("budget", "");
+  return r;
+}
+
+TrainResult read_result_file(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  if (!in) throw ConfigError("cannot read " + file.string());
+  auto j = nlohmann::json::parse(in, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) throw ConfigError(file.string() + ": not a JSON object");
+  return result_from_json(j);
+}
+
+}  // namespace fsearch::trainers

@@ -1,0 +1,92 @@
+#include "fsearch/trainers/vit.h"
+
+#include <cmath>
+
+namespace fsearch::trainers {
+namespace {
+
+// Truncated normal(0, std) in [-2 std, 2 std], as ViT implementations initialize.
+void trunc_normal(torch::Tensor t, double std) {
+  torch::NoGradGuard guard;
+  t.normal_(0, std).clamp_(-2 * std, 2 * std);
+}
+
+torch::nn::Linear linear(int in, int out) {
+  torch::nn::Linear layer(in, out);
+  trunc_normal(layer->weight, 0.02);
+  torch::NoGradGuard guard;
+  layer->bias.zero_();
+  return layer;
+}
+
+}  // namespace
+
+AttentionImpl::AttentionImpl(int width, int heads) : heads_(heads) {
+  qkv_ = register_module("qkv", linear(width, 3 * width));
+  proj_ = register_module("proj", linear(width, width));
+}
+
+torch::Tensor AttentionImpl::forward(const torch::Tensor& x) {
+  const auto b = x.size(0), t = x.size(1), d = x.size(2), hd = d / heads_;
+  auto qkv = qkv_->forward(x).reshape({b, t, 3, heads_, hd}).permute({2, 0, 3, 1, 4});  // (3, B, H, T, hd)
+  auto q = qkv[0], k = qkv[1], v = qkv[2];
+  auto attention = torch::softmax(torch::matmul(q, k.transpose(-2, -1)) / std::sqrt(double(hd)), -1);  // (B, H, T, T)
+  auto out = torch::matmul(attention, v).transpose(1, 2).reshape({b, t, d});                              // (B, T, D)
+  return proj_->forward(out);
+}
+
+BlockImpl::BlockImpl(const ModelSpec& model, const functions::NormSpec& norm, double drop_path)
+    : drop_path_(drop_path) {
+  norm1_ = register_module("norm1", functions::NormLayer(norm, model.width));
+  attn_ = register_module("attn", Attention(model.width, model.heads));
+  norm2_ = register_module("norm2", functions::NormLayer(norm, model.width));
+  int hidden = static_cast<int>(std::lround(model.width * model.mlp_ratio));
+  fc1_ = register_module("fc1", linear(model.width, hidden));
+  fc2_ = register_module("fc2", linear(hidden, model.width));
+}
+
+torch::Tensor BlockImpl::drop_path(const torch::Tensor& branch) const {
+  if (!is_training() || drop_path_ <= 0) return branch;
+  // Stochastic depth: drop the whole branch per sample, rescale the kept ones.
+  const double keep = 1.0 - drop_path_;
+  auto mask = torch::empty({branch.size(0), 1, 1}, branch.options()).bernoulli_(keep);
+  return branch * mask / keep;
+}
+
+torch::Tensor BlockImpl::forward(const torch::Tensor& x) {
+  auto h = x + drop_path(attn_->forward(norm1_->forward(x)));
+  return h + drop_path(fc2_->forward(torch::gelu(fc1_->forward(norm2_->forward(h)))));
+}
+
+ViTImpl::ViTImpl(const ModelSpec& model, const functions::NormSpec& norm) : spec_(model) {
+  patch_embed_ = register_module(
+      "patch_embed",
+      torch::nn::Conv2d(torch::nn::Conv2dOptions(model.channels, model.width, model.patch).stride(model.patch)));
+  const int tokens = (model.image_size / model.patch) * (model.image_size / model.patch) + (model.pool == "cls");
+  if (model.pool == "cls") {
+    cls_token_ = register_parameter("cls_token", torch::zeros({1, 1, model.width}));
+    trunc_normal(cls_token_, 0.02);
+  }
+  pos_embed_ = register_parameter("pos_embed", torch::zeros({1, tokens, model.width}));
+  trunc_normal(pos_embed_, 0.02);
+  blocks_ = register_module("blocks", torch::nn::ModuleList());
+  for (int i = 0; i < model.depth; ++i) {
+    // Drop-path rate grows linearly with depth, to model.drop_path at the last block.
+    double rate = model.depth > 1 ? model.drop_path * i / (model.depth - 1) : model.drop_path;
+    blocks_->push_back(Block(model, norm, rate));
+  }
+  norm_ = register_module("norm", functions::NormLayer(norm, model.width));
+  head_ = register_module("head", linear(model.width, model.num_classes));
+}
+
+torch::Tensor ViTImpl::forward(const torch::Tensor& images) {
+  auto x = patch_embed_->forward(images).flatten(2).transpose(1, 2);  // (B, N, D)
+  if (spec_.pool == "cls") x = torch::cat({cls_token_.expand({x.size(0), 1, x.size(2)}), x}, 1);
+  x = x + pos_embed_;  // (B, T, D)
+  for (const auto& block : *blocks_) x = block->as<Block>()->forward(x);
+  x = norm_->forward(x);
+  auto pooled = spec_.pool == "cls" ? x.select(1, 0) : x.mean(1);  // (B, D)
+  return head_->forward(pooled);
+}
+
+}  // namespace fsearch::trainers
