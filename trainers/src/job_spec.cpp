@@ -3,7 +3,10 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include <filesystem>
+
 #include "fsearch/core/hash.h"
+#include "fsearch/trainers/run_dir.h"
 #include "fsearch/core/names.h"
 #include "fsearch/functions/candidate.h"
 #include "fsearch/functions/parse.h"
@@ -221,6 +224,19 @@ std::string job_key(const JobSpec& spec) {
   j["data"].erase("path");  // where the files are does not change the data
   if (spec.runtime.eval_limit > 0) j["eval_limit"] = spec.runtime.eval_limit;
   return Hasher().add(j.dump()).hex();
+}
+
+void prepare_run_dir(const JobSpec& spec, const std::string& run_dir) {
+  RunDir dir{run_dir};
+  std::filesystem::create_directories(dir.root);
+  if (std::filesystem::exists(dir.job())) {
+    auto existing = read_job_file(dir.job().string());
+    if (job_key(existing) != job_key(spec)) {
+      throw ConfigError(run_dir + " already holds another job (key " + job_key(existing) + ")",
+                        "use a new --out folder, or `fsearch train --job " + run_dir + "` to continue that job");
+    }
+  }
+  write_atomic(dir.job(), to_json_text(spec));
 }
 
 void apply_budget(JobSpec& spec, const std::string& budget) {

@@ -88,19 +88,6 @@ void swap_ema(torch::nn::Module& model, std::vector<torch::Tensor>& ema) {
 
 }  // namespace
 
-void prepare_run_dir(const JobSpec& spec, const std::string& run_dir) {
-  RunDir dir{run_dir};
-  std::filesystem::create_directories(dir.root);
-  if (std::filesystem::exists(dir.job())) {
-    auto existing = read_job_file(dir.job().string());
-    if (job_key(existing) != job_key(spec)) {
-      throw ConfigError(run_dir + " already holds another job (key " + job_key(existing) + ")",
-                        "use a new --out folder, or `fsearch train --job " + run_dir + "` to continue that job");
-    }
-  }
-  write_atomic(dir.job(), to_json_text(spec));
-}
-
 TrainResult run_job(const std::string& run_dir, const TrainCallbacks& callbacks) {
   const auto wall_start = Clock::now();
   RunDir dir{run_dir};

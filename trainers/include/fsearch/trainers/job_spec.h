@@ -80,6 +80,10 @@ std::string to_json_text(const JobSpec& spec);
 // Hex key of everything that determines the result.
 std::string job_key(const JobSpec& spec);
 
+// Creates the directory and writes job.json (atomically). An existing job.json with a different key
+// is an error: a run directory holds one job.
+void prepare_run_dir(const JobSpec& spec, const std::string& run_dir);
+
 // Budgets: "default" keeps the proxy's own; "smoke" is a few seconds of training (tests, checks).
 void apply_budget(JobSpec& spec, const std::string& budget);
 

@@ -2,6 +2,7 @@
 // result.json is written last, by rename: its presence means the job finished. Torch-free.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>

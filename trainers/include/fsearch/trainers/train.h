@@ -27,10 +27,6 @@ struct TrainCallbacks {
   const std::atomic<bool>* stop = nullptr;           // checked before every step
 };
 
-// Creates the directory and writes job.json (atomically). An existing job.json with a different key
-// is an error: a run directory holds one job.
-void prepare_run_dir(const JobSpec& spec, const std::string& run_dir);
-
 TrainResult run_job(const std::string& run_dir, const TrainCallbacks& callbacks = {});
 
 }  // namespace fsearch::trainers

@@ -1,0 +1,139 @@
+// The sweep database: the only code that speaks SQL. Sweeps, candidates (structure, fingerprint,
+// property measurements), jobs (state, attempts, worker, heartbeat, timestamps, error), metric
+// curves and results.
+//
+// Versioned schema (PRAGMA user_version) with numbered migrations applied on open; WAL mode; a busy
+// timeout; prepared statements only. One writer at a time: the scheduler holds the sweep lock
+// (acquire_lock) while it runs; readers (status, export, report) may open it alongside.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "fsearch/db/sqlite.h"
+
+namespace fsearch::db {
+
+// pending -> running -> done | diverged | failed; running -> pending (worker gone, interrupted);
+// failed -> pending (retry while attempts remain). "diverged" is a result and is final.
+enum class JobState { Pending, Running, Done, Diverged, Failed };
+std::string to_string(JobState state);
+JobState parse_job_state(const std::string& text);  // throws StorageError
+bool allowed_transition(JobState from, JobState to);
+
+struct CandidateRow {
+  std::string fingerprint;      // hex
+  std::string expression;       // canonical text
+  std::string base;
+  std::string transforms_json;  // [{"kind": "flat", "params": [0.5]}, ...]
+  std::string properties_json;  // per test: pass, borderline, reason, measures
+  bool pass_all = false;
+  std::string reasons;          // one line per failed test
+};
+
+struct JobRow {
+  std::string key;
+  std::string fingerprint;  // empty for baselines (LayerNorm, RMSNorm)
+  std::string label;        // the function's text or the baseline's name
+  std::string proxy, shift;
+  double lr = 0, alpha_init = 0;
+  std::int64_t seed = 0;
+  std::string spec_json, run_dir;
+  JobState state = JobState::Pending;
+  int attempts = 0, max_attempts = 3;
+  std::int64_t worker_pid = 0;
+  double heartbeat_at = 0, started_at = 0, finished_at = 0;
+  std::string error, log_tail;
+};
+
+struct ResultRow {
+  std::string key, status;
+  double test_acc = NAN, test_loss = NAN, final_loss = NAN, best_loss = NAN, eval_train_loss = NAN;
+  std::int64_t steps = 0, diverged_step = -1;
+  std::string diverged_reason;
+  double wall_time = NAN, images_per_sec = NAN;
+  std::string result_json;
+};
+
+struct CurvePoint {
+  std::string key, kind;  // kind: train | eval
+  std::int64_t step = 0;
+  double loss = NAN, lr = NAN, grad_norm = NAN, test_acc = NAN;
+};
+
+struct LockHolder {
+  std::int64_t pid = 0;
+  std::string host;
+  double started_at = 0, heartbeat_at = 0;
+};
+
+class Database {
+ public:
+  static constexpr int kSchemaVersion = 2;
+
+  // Opens or creates the database and migrates it to kSchemaVersion. Throws StorageError, also for
+  // a database from a newer fsearch.
+  explicit Database(const std::string& path);
+
+  int schema_version();
+  // Runs body in one IMMEDIATE transaction; rolls back if it throws.
+  void transaction(const std::function<void()>& body);
+
+  // The sweep lock: one scheduler per database. Returns the current holder if another live
+  // process holds it (alive() decides), nothing if this process now holds it.
+  std::optional<LockHolder> acquire_lock(std::int64_t pid, const std::string& host, double now,
+                                         const std::function<bool(std::int64_t)>& alive);
+  void refresh_lock(std::int64_t pid, double now);
+  void release_lock(std::int64_t pid);
+  std::optional<LockHolder> lock_holder();
+
+  std::int64_t ensure_sweep(const std::string& name, const std::string& space_file, const std::string& budget,
+                            double now);
+  std::vector<std::pair<std::int64_t, std::string>> sweeps();  // id, name
+
+  void upsert_candidate(const CandidateRow& candidate);
+  // status: kept | rejected | duplicate (of an earlier spelling); spelled_as: the text as generated
+  void link_candidate(std::int64_t sweep, const std::string& fingerprint, const std::string& status,
+                      const std::string& spelled_as);
+  std::map<std::string, int> candidate_counts(std::int64_t sweep);  // status -> count
+  std::vector<CandidateRow> candidates(std::int64_t sweep, const std::string& status);
+  std::optional<CandidateRow> candidate(const std::string& fingerprint);
+  std::optional<std::int64_t> sweep_id(const std::string& name);
+
+  // Adds the job if its key is new, and links it to the sweep. Returns true if the job is new.
+  bool add_job(std::int64_t sweep, const JobRow& job);
+  std::optional<JobRow> job(const std::string& key);
+  std::vector<JobRow> jobs(std::int64_t sweep, std::optional<JobState> state = std::nullopt);
+  std::map<JobState, int> job_counts(std::int64_t sweep);
+
+  // State changes check allowed_transition and throw StorageError otherwise.
+  void mark_running(const std::string& key, std::int64_t pid, double now);
+  void heartbeat(const std::string& key, double now);
+  void requeue(const std::string& key, const std::string& why);           // running/failed -> pending
+  void record_result(const ResultRow& result, JobState state, double now);  // running -> done|diverged
+  // running -> failed; counts an attempt; returns true when the job was put back to pending because
+  // attempts remain.
+  bool record_failure(const std::string& key, const std::string& error, const std::string& log_tail, double now);
+
+  void add_curve(const std::vector<CurvePoint>& points);
+  std::vector<CurvePoint> curve(const std::string& key, const std::string& kind);
+  std::optional<ResultRow> result(const std::string& key);
+
+  Connection& connection() { return connection_; }
+
+ private:
+  void migrate();
+  void transition(const std::string& key, JobState to);
+  Connection connection_;
+};
+
+// The SQL of each migration, index i taking user_version i to i + 1 (exposed for tests that build
+// databases of older versions).
+const std::vector<std::string>& migrations();
+
+}  // namespace fsearch::db

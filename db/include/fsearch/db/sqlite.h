@@ -1,0 +1,64 @@
+// A thin RAII layer over sqlite3: a connection and prepared statements with typed binding.
+// Every failure throws StorageError with SQLite's message and the statement it came from.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace fsearch::db {
+
+class Statement {
+ public:
+  Statement(sqlite3* db, const std::string& sql);
+  ~Statement();
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+
+  // Bind by 1-based position; chainable.
+  Statement& bind(int index, std::int64_t value);
+  Statement& bind(int index, int value) { return bind(index, static_cast<std::int64_t>(value)); }
+  Statement& bind(int index, double value);  // NaN binds as NULL
+  Statement& bind(int index, const std::string& value);
+  Statement& bind(int index, const char* value) { return bind(index, std::string(value)); }
+  Statement& bind_null(int index);
+  template <class T>
+  Statement& bind(int index, const std::optional<T>& value) {
+    return value ? bind(index, *value) : bind_null(index);
+  }
+
+  Statement& reset();  // ready to run again with new bindings
+  bool step();  // true while there is a row
+  void run();   // step to completion
+  std::int64_t get_int(int column) const;
+  double get_double(int column) const;  // NULL reads as NaN
+  std::string get_text(int column) const;
+  bool is_null(int column) const;
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* stmt_ = nullptr;
+  std::string sql_;
+};
+
+class Connection {
+ public:
+  explicit Connection(const std::string& path);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  void execute(const std::string& sql);  // one or more statements, no results
+  Statement prepare(const std::string& sql) { return Statement(db_, sql); }
+  std::int64_t changes() const;
+  const std::string& path() const { return path_; }
+
+ private:
+  sqlite3* db_ = nullptr;
+  std::string path_;
+};
+
+}  // namespace fsearch::db

@@ -1,0 +1,394 @@
+#include "fsearch/db/database.h"
+
+#include "fsearch/core/error.h"
+
+namespace fsearch::db {
+namespace {
+
+constexpr const char* kJobColumns =
+    "key, fingerprint, label, proxy, shift, lr, alpha_init, seed, spec, run_dir, state, attempts, "
+    "max_attempts, worker_pid, heartbeat_at, started_at, finished_at, error, log_tail";
+
+JobRow read_job(const Statement& s) {
+  JobRow j;
+  j.key = s.get_text(0);
+  j.fingerprint = s.get_text(1);
+  j.label = s.get_text(2);
+  j.proxy = s.get_text(3);
+  j.shift = s.get_text(4);
+  j.lr = s.get_double(5);
+  j.alpha_init = s.get_double(6);
+  j.seed = s.get_int(7);
+  j.spec_json = s.get_text(8);
+  j.run_dir = s.get_text(9);
+  j.state = parse_job_state(s.get_text(10));
+  j.attempts = static_cast<int>(s.get_int(11));
+  j.max_attempts = static_cast<int>(s.get_int(12));
+  j.worker_pid = s.get_int(13);
+  j.heartbeat_at = s.get_double(14);
+  j.started_at = s.get_double(15);
+  j.finished_at = s.get_double(16);
+  j.error = s.get_text(17);
+  j.log_tail = s.get_text(18);
+  return j;
+}
+
+}  // namespace
+
+std::string to_string(JobState state) {
+  switch (state) {
+    case JobState::Pending: return "pending";
+    case JobState::Running: return "running";
+    case JobState::Done: return "done";
+    case JobState::Diverged: return "diverged";
+    case JobState::Failed: return "failed";
+  }
+  return "?";
+}
+
+JobState parse_job_state(const std::string& text) {
+  for (auto s : {JobState::Pending, JobState::Running, JobState::Done, JobState::Diverged, JobState::Failed}) {
+    if (to_string(s) == text) return s;
+  }
+  throw StorageError("unknown job state '" + text + "' in the database");
+}
+
+bool allowed_transition(JobState from, JobState to) {
+  switch (from) {
+    case JobState::Pending: return to == JobState::Running;
+    case JobState::Running:
+      return to == JobState::Done || to == JobState::Diverged || to == JobState::Failed || to == JobState::Pending;
+    case JobState::Failed: return to == JobState::Pending;
+    case JobState::Done:
+    case JobState::Diverged: return false;
+  }
+  return false;
+}
+
+Database::Database(const std::string& path) : connection_(path) {
+  connection_.execute("PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;");
+  migrate();
+}
+
+int Database::schema_version() {
+  auto s = connection_.prepare("PRAGMA user_version");
+  s.step();
+  return static_cast<int>(s.get_int(0));
+}
+
+void Database::migrate() {
+  int version = schema_version();
+  if (version > kSchemaVersion) {
+    throw StorageError(connection_.path() + " has schema version " + std::to_string(version) +
+                           ", newer than this fsearch understands (" + std::to_string(kSchemaVersion) + ")",
+                       "use the fsearch that wrote it, or a newer one");
+  }
+  const auto& steps = migrations();
+  for (int v = version; v < kSchemaVersion; ++v) {
+    transaction([&] {
+      connection_.execute(steps[v]);
+      connection_.execute("PRAGMA user_version = " + std::to_string(v + 1));
+    });
+  }
+}
+
+void Database::transaction(const std::function<void()>& body) {
+  connection_.execute("BEGIN IMMEDIATE");
+  try {
+    body();
+    connection_.execute("COMMIT");
+  } catch (...) {
+    connection_.execute("ROLLBACK");
+    throw;
+  }
+}
+
+std::optional<LockHolder> Database::lock_holder() {
+  auto s = connection_.prepare("SELECT pid, host, started_at, heartbeat_at FROM scheduler_lock WHERE id = 1");
+  if (!s.step()) return std::nullopt;
+  return LockHolder{s.get_int(0), s.get_text(1), s.get_double(2), s.get_double(3)};
+}
+
+std::optional<LockHolder> Database::acquire_lock(std::int64_t pid, const std::string& host, double now,
+                                                 const std::function<bool(std::int64_t)>& alive) {
+  std::optional<LockHolder> holder;
+  transaction([&] {
+    auto current = lock_holder();
+    if (current && current->pid != pid && current->host == host && alive(current->pid)) {
+      holder = current;
+      return;
+    }
+    connection_.prepare("INSERT OR REPLACE INTO scheduler_lock (id, pid, host, started_at, heartbeat_at) "
+                        "VALUES (1, ?, ?, ?, ?)")
+        .bind(1, pid)
+        .bind(2, host)
+        .bind(3, now)
+        .bind(4, now)
+        .run();
+  });
+  return holder;
+}
+
+void Database::refresh_lock(std::int64_t pid, double now) {
+  connection_.prepare("UPDATE scheduler_lock SET heartbeat_at = ? WHERE id = 1 AND pid = ?").bind(1, now).bind(2, pid).run();
+}
+
+void Database::release_lock(std::int64_t pid) {
+  connection_.prepare("DELETE FROM scheduler_lock WHERE id = 1 AND pid = ?").bind(1, pid).run();
+}
+
+std::int64_t Database::ensure_sweep(const std::string& name, const std::string& space_file,
+                                    const std::string& budget, double now) {
+  connection_.prepare("INSERT INTO sweeps (name, space_file, budget, created_at, updated_at) VALUES (?, ?, ?, ?, ?) "
+                      "ON CONFLICT(name) DO UPDATE SET space_file = excluded.space_file, budget = excluded.budget, "
+                      "updated_at = excluded.updated_at")
+      .bind(1, name)
+      .bind(2, space_file)
+      .bind(3, budget)
+      .bind(4, now)
+      .bind(5, now)
+      .run();
+  auto s = connection_.prepare("SELECT id FROM sweeps WHERE name = ?");
+  s.bind(1, name).step();
+  return s.get_int(0);
+}
+
+std::vector<std::pair<std::int64_t, std::string>> Database::sweeps() {
+  std::vector<std::pair<std::int64_t, std::string>> out;
+  auto s = connection_.prepare("SELECT id, name FROM sweeps ORDER BY id");
+  while (s.step()) out.emplace_back(s.get_int(0), s.get_text(1));
+  return out;
+}
+
+void Database::upsert_candidate(const CandidateRow& c) {
+  connection_.prepare("INSERT INTO candidates (fingerprint, expression, base, transforms, properties, pass_all, reasons) "
+                      "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(fingerprint) DO UPDATE SET properties = excluded.properties, "
+                      "pass_all = excluded.pass_all, reasons = excluded.reasons")
+      .bind(1, c.fingerprint)
+      .bind(2, c.expression)
+      .bind(3, c.base)
+      .bind(4, c.transforms_json)
+      .bind(5, c.properties_json)
+      .bind(6, c.pass_all ? 1 : 0)
+      .bind(7, c.reasons)
+      .run();
+}
+
+void Database::link_candidate(std::int64_t sweep, const std::string& fingerprint, const std::string& status,
+                              const std::string& spelled_as) {
+  connection_.prepare("INSERT OR REPLACE INTO sweep_candidates (sweep_id, fingerprint, spelled_as, status) VALUES (?, ?, ?, ?)")
+      .bind(1, sweep)
+      .bind(2, fingerprint)
+      .bind(3, spelled_as)
+      .bind(4, status)
+      .run();
+}
+
+std::map<std::string, int> Database::candidate_counts(std::int64_t sweep) {
+  std::map<std::string, int> out;
+  auto s = connection_.prepare("SELECT status, COUNT(*) FROM sweep_candidates WHERE sweep_id = ? GROUP BY status");
+  s.bind(1, sweep);
+  while (s.step()) out[s.get_text(0)] = static_cast<int>(s.get_int(1));
+  return out;
+}
+
+std::vector<CandidateRow> Database::candidates(std::int64_t sweep, const std::string& status) {
+  std::vector<CandidateRow> out;
+  auto s = connection_.prepare(
+      "SELECT c.fingerprint, c.expression, c.base, c.transforms, c.properties, c.pass_all, c.reasons "
+      "FROM sweep_candidates sc JOIN candidates c ON c.fingerprint = sc.fingerprint "
+      "WHERE sc.sweep_id = ? AND sc.status = ? ORDER BY c.expression");
+  s.bind(1, sweep).bind(2, status);
+  while (s.step()) {
+    out.push_back({s.get_text(0), s.get_text(1), s.get_text(2), s.get_text(3), s.get_text(4), s.get_int(5) != 0,
+                   s.get_text(6)});
+  }
+  return out;
+}
+
+std::optional<CandidateRow> Database::candidate(const std::string& fingerprint) {
+  auto s = connection_.prepare("SELECT fingerprint, expression, base, transforms, properties, pass_all, reasons "
+                               "FROM candidates WHERE fingerprint = ?");
+  s.bind(1, fingerprint);
+  if (!s.step()) return std::nullopt;
+  return CandidateRow{s.get_text(0), s.get_text(1), s.get_text(2), s.get_text(3), s.get_text(4), s.get_int(5) != 0,
+                      s.get_text(6)};
+}
+
+std::optional<std::int64_t> Database::sweep_id(const std::string& name) {
+  auto s = connection_.prepare("SELECT id FROM sweeps WHERE name = ?");
+  s.bind(1, name);
+  if (!s.step()) return std::nullopt;
+  return s.get_int(0);
+}
+
+bool Database::add_job(std::int64_t sweep, const JobRow& j) {
+  connection_.prepare("INSERT OR IGNORE INTO jobs (key, fingerprint, label, proxy, shift, lr, alpha_init, seed, spec, "
+                      "run_dir, state, max_attempts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?)")
+      .bind(1, j.key)
+      .bind(2, j.fingerprint)
+      .bind(3, j.label)
+      .bind(4, j.proxy)
+      .bind(5, j.shift)
+      .bind(6, j.lr)
+      .bind(7, j.alpha_init)
+      .bind(8, j.seed)
+      .bind(9, j.spec_json)
+      .bind(10, j.run_dir)
+      .bind(11, j.max_attempts)
+      .run();
+  bool added = connection_.changes() > 0;
+  connection_.prepare("INSERT OR IGNORE INTO sweep_jobs (sweep_id, job_key) VALUES (?, ?)").bind(1, sweep).bind(2, j.key).run();
+  return added;
+}
+
+std::optional<JobRow> Database::job(const std::string& key) {
+  auto s = connection_.prepare(std::string("SELECT ") + kJobColumns + " FROM jobs WHERE key = ?");
+  s.bind(1, key);
+  if (!s.step()) return std::nullopt;
+  return read_job(s);
+}
+
+std::vector<JobRow> Database::jobs(std::int64_t sweep, std::optional<JobState> state) {
+  std::string sql = std::string("SELECT ") + kJobColumns +
+                    " FROM jobs WHERE key IN (SELECT job_key FROM sweep_jobs WHERE sweep_id = ?)";
+  if (state) sql += " AND state = ?";
+  sql += " ORDER BY rowid";
+  auto s = connection_.prepare(sql);
+  s.bind(1, sweep);
+  if (state) s.bind(2, to_string(*state));
+  std::vector<JobRow> out;
+  while (s.step()) out.push_back(read_job(s));
+  return out;
+}
+
+std::map<JobState, int> Database::job_counts(std::int64_t sweep) {
+  std::map<JobState, int> out;
+  auto s = connection_.prepare(
+      "SELECT state, COUNT(*) FROM jobs WHERE key IN (SELECT job_key FROM sweep_jobs WHERE sweep_id = ?) GROUP BY state");
+  s.bind(1, sweep);
+  while (s.step()) out[parse_job_state(s.get_text(0))] = static_cast<int>(s.get_int(1));
+  return out;
+}
+
+void Database::transition(const std::string& key, JobState to) {
+  auto current = job(key);
+  if (!current) throw StorageError("no job " + key);
+  if (!allowed_transition(current->state, to)) {
+    throw StorageError("job " + key + ": " + to_string(current->state) + " -> " + to_string(to) + " is not allowed");
+  }
+}
+
+void Database::mark_running(const std::string& key, std::int64_t pid, double now) {
+  transition(key, JobState::Running);
+  connection_.prepare("UPDATE jobs SET state = 'running', worker_pid = ?, heartbeat_at = ?, started_at = ? WHERE key = ?")
+      .bind(1, pid)
+      .bind(2, now)
+      .bind(3, now)
+      .bind(4, key)
+      .run();
+}
+
+void Database::heartbeat(const std::string& key, double now) {
+  connection_.prepare("UPDATE jobs SET heartbeat_at = ? WHERE key = ? AND state = 'running'").bind(1, now).bind(2, key).run();
+}
+
+void Database::requeue(const std::string& key, const std::string& why) {
+  transition(key, JobState::Pending);
+  connection_.prepare("UPDATE jobs SET state = 'pending', worker_pid = 0, error = ? WHERE key = ?").bind(1, why).bind(2, key).run();
+}
+
+void Database::record_result(const ResultRow& r, JobState state, double now) {
+  if (state != JobState::Done && state != JobState::Diverged) throw StorageError("a result is done or diverged");
+  transaction([&] {
+    transition(r.key, state);
+    connection_.prepare("INSERT OR REPLACE INTO results (job_key, status, test_acc, test_loss, final_loss, best_loss, "
+                        "eval_train_loss, steps, diverged_step, diverged_reason, wall_time, images_per_sec, result) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        .bind(1, r.key)
+        .bind(2, r.status)
+        .bind(3, r.test_acc)
+        .bind(4, r.test_loss)
+        .bind(5, r.final_loss)
+        .bind(6, r.best_loss)
+        .bind(7, r.eval_train_loss)
+        .bind(8, r.steps)
+        .bind(9, r.diverged_step)
+        .bind(10, r.diverged_reason)
+        .bind(11, r.wall_time)
+        .bind(12, r.images_per_sec)
+        .bind(13, r.result_json)
+        .run();
+    connection_.prepare("UPDATE jobs SET state = ?, finished_at = ?, worker_pid = 0, error = '' WHERE key = ?")
+        .bind(1, to_string(state))
+        .bind(2, now)
+        .bind(3, r.key)
+        .run();
+  });
+}
+
+bool Database::record_failure(const std::string& key, const std::string& error, const std::string& log_tail,
+                              double now) {
+  bool retry = false;
+  transaction([&] {
+    transition(key, JobState::Failed);
+    auto current = job(key);
+    int attempts = current->attempts + 1;
+    retry = attempts < current->max_attempts;
+    connection_.prepare("UPDATE jobs SET state = ?, attempts = ?, error = ?, log_tail = ?, finished_at = ?, "
+                        "worker_pid = 0 WHERE key = ?")
+        .bind(1, retry ? "pending" : "failed")
+        .bind(2, attempts)
+        .bind(3, error)
+        .bind(4, log_tail)
+        .bind(5, now)
+        .bind(6, key)
+        .run();
+  });
+  return retry;
+}
+
+void Database::add_curve(const std::vector<CurvePoint>& points) {
+  if (points.empty()) return;
+  transaction([&] {
+    auto s = connection_.prepare("INSERT OR REPLACE INTO curves (job_key, kind, step, loss, lr, grad_norm, test_acc) "
+                                 "VALUES (?, ?, ?, ?, ?, ?, ?)");
+    for (const auto& p : points) {
+      s.reset();
+      s.bind(1, p.key).bind(2, p.kind).bind(3, p.step).bind(4, p.loss).bind(5, p.lr).bind(6, p.grad_norm);
+      s.bind(7, p.test_acc).run();
+    }
+  });
+}
+
+std::vector<CurvePoint> Database::curve(const std::string& key, const std::string& kind) {
+  std::vector<CurvePoint> out;
+  auto s = connection_.prepare("SELECT step, loss, lr, grad_norm, test_acc FROM curves WHERE job_key = ? AND kind = ? ORDER BY step");
+  s.bind(1, key).bind(2, kind);
+  while (s.step()) out.push_back({key, kind, s.get_int(0), s.get_double(1), s.get_double(2), s.get_double(3), s.get_double(4)});
+  return out;
+}
+
+std::optional<ResultRow> Database::result(const std::string& key) {
+  auto s = connection_.prepare("SELECT status, test_acc, test_loss, final_loss, best_loss, eval_train_loss, steps, "
+                               "diverged_step, diverged_reason, wall_time, images_per_sec, result FROM results WHERE job_key = ?");
+  s.bind(1, key);
+  if (!s.step()) return std::nullopt;
+  ResultRow r;
+  r.key = key;
+  r.status = s.get_text(0);
+  r.test_acc = s.get_double(1);
+  r.test_loss = s.get_double(2);
+  r.final_loss = s.get_double(3);
+  r.best_loss = s.get_double(4);
+  r.eval_train_loss = s.get_double(5);
+  r.steps = s.get_int(6);
+  r.diverged_step = s.get_int(7);
+  r.diverged_reason = s.get_text(8);
+  r.wall_time = s.get_double(9);
+  r.images_per_sec = s.get_double(10);
+  r.result_json = s.get_text(11);
+  return r;
+}
+
+}  // namespace fsearch::db

@@ -1,0 +1,95 @@
+// Numbered migrations. Never edit a released one: add the next.
+#include <string>
+#include <vector>
+
+namespace fsearch::db {
+
+const std::vector<std::string>& migrations() {
+  static const std::vector<std::string> kMigrations = {
+      // 0 -> 1: sweeps, candidates, jobs, results, curves, the lock
+      R"sql(
+CREATE TABLE sweeps (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  space_file TEXT NOT NULL,
+  budget TEXT NOT NULL,
+  created_at REAL NOT NULL,
+  updated_at REAL NOT NULL
+);
+CREATE TABLE candidates (
+  fingerprint TEXT PRIMARY KEY,
+  expression TEXT NOT NULL,
+  base TEXT NOT NULL,
+  transforms TEXT NOT NULL,
+  properties TEXT NOT NULL,
+  pass_all INTEGER NOT NULL,
+  reasons TEXT NOT NULL
+);
+CREATE TABLE sweep_candidates (
+  sweep_id INTEGER NOT NULL REFERENCES sweeps(id),
+  fingerprint TEXT NOT NULL REFERENCES candidates(fingerprint),
+  spelled_as TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('kept', 'rejected', 'duplicate')),
+  PRIMARY KEY (sweep_id, spelled_as)
+);
+CREATE TABLE jobs (
+  key TEXT PRIMARY KEY,
+  fingerprint TEXT,
+  label TEXT NOT NULL,
+  proxy TEXT NOT NULL,
+  shift TEXT NOT NULL,
+  lr REAL NOT NULL,
+  alpha_init REAL NOT NULL,
+  seed INTEGER NOT NULL,
+  spec TEXT NOT NULL,
+  run_dir TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('pending', 'running', 'done', 'diverged', 'failed')),
+  attempts INTEGER NOT NULL DEFAULT 0,
+  max_attempts INTEGER NOT NULL,
+  worker_pid INTEGER NOT NULL DEFAULT 0,
+  heartbeat_at REAL NOT NULL DEFAULT 0,
+  started_at REAL NOT NULL DEFAULT 0,
+  finished_at REAL NOT NULL DEFAULT 0,
+  error TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE sweep_jobs (
+  sweep_id INTEGER NOT NULL REFERENCES sweeps(id),
+  job_key TEXT NOT NULL REFERENCES jobs(key),
+  PRIMARY KEY (sweep_id, job_key)
+);
+CREATE TABLE results (
+  job_key TEXT PRIMARY KEY REFERENCES jobs(key),
+  status TEXT NOT NULL,
+  test_acc REAL, test_loss REAL, final_loss REAL, best_loss REAL,
+  steps INTEGER NOT NULL,
+  diverged_step INTEGER NOT NULL,
+  diverged_reason TEXT NOT NULL,
+  wall_time REAL, images_per_sec REAL,
+  result TEXT NOT NULL
+);
+CREATE TABLE curves (
+  job_key TEXT NOT NULL REFERENCES jobs(key),
+  kind TEXT NOT NULL,
+  step INTEGER NOT NULL,
+  loss REAL, lr REAL, grad_norm REAL, test_acc REAL,
+  PRIMARY KEY (job_key, kind, step)
+);
+CREATE TABLE scheduler_lock (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  pid INTEGER NOT NULL,
+  host TEXT NOT NULL,
+  started_at REAL NOT NULL,
+  heartbeat_at REAL NOT NULL
+);
+)sql",
+      // 1 -> 2: the evaluation-mode training loss (Appendix E) and a failed worker's log tail
+      R"sql(
+ALTER TABLE results ADD COLUMN eval_train_loss REAL;
+ALTER TABLE jobs ADD COLUMN log_tail TEXT NOT NULL DEFAULT '';
+CREATE INDEX jobs_by_state ON jobs(state);
+)sql",
+  };
+  return kMigrations;
+}
+
+}  // namespace fsearch::db

@@ -1,0 +1,26 @@
+// From a space to candidates: generate every primitive x transform chain, screen each with the
+// required property tests, and merge those with the same fingerprint (kept once, the other
+// spellings recorded as duplicates). Rejected candidates are kept with their reasons.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "fsearch/functions/candidate.h"
+#include "fsearch/properties/properties.h"
+#include "fsearch/search/space.h"
+
+namespace fsearch::search {
+
+struct Screened {
+  functions::Candidate candidate;
+  properties::Analysis analysis;  // all four tests, measured whatever `require` says
+  bool pass = false;              // every required test passed
+  std::string status;             // kept | rejected | duplicate
+  std::string reasons;            // why rejected: one "test: reason" per failed required test
+};
+
+std::vector<functions::Expr> generate(const Space& space);
+std::vector<Screened> expand(const Space& space);
+
+}  // namespace fsearch::search

@@ -1,0 +1,42 @@
+// A whole sweep, as `fsearch run` does it: take the database lock, expand and screen the space,
+// record candidates, plan jobs, run them, release the lock. Running it again continues the sweep.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "fsearch/db/database.h"
+#include "fsearch/search/scheduler.h"
+
+namespace fsearch::search {
+
+struct SweepOptions {
+  std::string db_path = "results/fsearch.db";
+  std::string runs_root;  // default: <db folder>/runs
+  std::string budget;     // overrides the space's budget when set
+  bool plan_only = false;
+  SchedulerOptions scheduler;
+  std::function<void(const std::string&)> say;  // progress messages (one line each)
+};
+
+struct SweepOutcome {
+  std::int64_t sweep = 0;
+  std::string name;
+  int generated = 0, kept = 0, rejected = 0, duplicates = 0;
+  int jobs_total = 0, jobs_new = 0, recovered = 0;
+  SchedulerSummary run;
+};
+
+// Throws ConfigError for a bad space, StorageError when another live `fsearch run` holds the database.
+SweepOutcome run_sweep(const std::string& space_file, const SweepOptions& options);
+
+// One row per job of a sweep, with its candidate and result, best first (for status, export, ranking).
+struct JobReport {
+  db::JobRow job;
+  std::optional<db::ResultRow> result;
+  std::optional<db::CandidateRow> candidate;
+};
+std::vector<JobReport> job_reports(db::Database& db, std::int64_t sweep);
+
+}  // namespace fsearch::search

@@ -1,0 +1,90 @@
+#include "fsearch/search/expand.h"
+
+#include <set>
+#include <thread>
+#include <atomic>
+
+#include "fsearch/functions/catalog.h"
+#include "fsearch/functions/parse.h"
+
+namespace fsearch::search {
+namespace {
+
+functions::Expr parse_primitive(const std::string& text) {
+  if (functions::find_primitive(text)) return functions::primitive(text);
+  return functions::parse(text);
+}
+
+void chains(const Space& space, const functions::Expr& base, int depth, int last_kind,
+            std::vector<functions::Expr>& out) {
+  if (depth == 0) return;
+  for (const auto& choice : space.transforms) {
+    if (static_cast<int>(choice.kind) == last_kind) continue;  // flat(flat(f)) is flat(f) with another lambda
+    std::vector<std::vector<double>> params;
+    if (choice.values.empty()) {
+      params.push_back({});
+    } else {
+      for (double v : choice.values) params.push_back({v});
+    }
+    for (const auto& p : params) {
+      functions::Expr next;
+      try {
+        next = functions::transform(choice.kind, base, p);
+      } catch (const ConfigError&) {
+        continue;  // e.g. rescale of an unbounded function: not a candidate
+      }
+      out.push_back(next);
+      chains(space, next, depth - 1, static_cast<int>(choice.kind), out);
+    }
+  }
+}
+
+}  // namespace
+
+std::vector<functions::Expr> generate(const Space& space) {
+  std::vector<functions::Expr> out;
+  for (const auto& text : space.primitives) {
+    auto base = parse_primitive(text);
+    if (space.include_base || space.transforms.empty() || space.depth == 0) out.push_back(base);
+    chains(space, base, space.depth, -1, out);
+  }
+  return out;
+}
+
+std::vector<Screened> expand(const Space& space) {
+  auto exprs = generate(space);
+  std::vector<Screened> out(exprs.size());
+  // Screening is independent per candidate: spread it over the cores.
+  std::atomic<std::size_t> next{0};
+  unsigned threads = std::max(1u, std::min(4u, std::thread::hardware_concurrency()));
+  std::vector<std::thread> pool;
+  for (unsigned t = 0; t < threads; ++t) {
+    pool.emplace_back([&] {
+      for (std::size_t i; (i = next++) < exprs.size();) {
+        Screened& s = out[i];
+        s.candidate = functions::make_candidate(exprs[i]);
+        s.analysis = properties::analyze(exprs[i], properties::all_properties(), space.thresholds);
+        s.pass = true;
+        for (auto property : space.require) {
+          const auto* r = s.analysis.find(property);
+          if (!r->pass) {
+            s.pass = false;
+            s.reasons += (s.reasons.empty() ? "" : "\n") + properties::to_string(property) + ": " + r->reason;
+          }
+        }
+      }
+    });
+  }
+  for (auto& thread : pool) thread.join();
+  std::set<std::uint64_t> seen;
+  for (auto& s : out) {
+    if (!seen.insert(s.candidate.fingerprint).second) {
+      s.status = "duplicate";
+    } else {
+      s.status = s.pass ? "kept" : "rejected";
+    }
+  }
+  return out;
+}
+
+}  // namespace fsearch::search

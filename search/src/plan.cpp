@@ -1,0 +1,68 @@
+#include "fsearch/search/plan.h"
+
+#include <filesystem>
+
+#include "fsearch/core/hash.h"
+
+namespace fsearch::search {
+
+std::vector<PlannedJob> plan_jobs(const Space& space, const std::vector<Screened>& screened,
+                                  const std::string& runs_root, const std::string& budget) {
+  struct Norm {
+    functions::NormSpec spec;
+    std::string fingerprint, label;
+  };
+  std::vector<Norm> norms;
+  for (const auto& baseline : space.baselines) norms.push_back({functions::norm_preset(baseline), "", baseline});
+  for (const auto& s : screened) {
+    if (s.status != "kept") continue;
+    for (const auto& shift : space.shifts) {
+      for (double alpha : space.alpha_inits) {
+        functions::NormSpec n;
+        n.kind = functions::NormKind::Pointwise;
+        n.function = s.candidate.text;
+        n.shift = functions::parse_shift_mode(shift);
+        n.alpha_init = alpha;
+        norms.push_back({n, to_hex(s.candidate.fingerprint), s.candidate.text});
+      }
+    }
+  }
+  std::vector<PlannedJob> out;
+  for (const auto& proxy : space.proxies) {
+    trainers::JobSpec base;
+    trainers::read_proxy_file(proxy, base);
+    if (space.epochs > 0) base.train.epochs = space.epochs, base.train.steps = 0;
+    if (space.steps > 0) base.train.steps = space.steps;
+    if (space.epochs > 0 || space.steps > 0) base.train.budget = space.name;
+    trainers::apply_budget(base, budget.empty() ? space.budget : budget);
+    std::vector<double> lrs = space.lrs.empty() ? std::vector<double>{base.train.lr} : space.lrs;
+    for (const auto& norm : norms) {
+      for (double lr : lrs) {
+        for (auto seed : space.seeds) {
+          PlannedJob job;
+          job.spec = base;
+          job.spec.norm = norm.spec;
+          job.spec.train.lr = lr;
+          job.spec.seed = static_cast<std::uint64_t>(seed);
+          auto key = trainers::job_key(job.spec);
+          auto& row = job.row;
+          row.key = key;
+          row.fingerprint = norm.fingerprint;
+          row.label = norm.label;
+          row.proxy = base.model.name;
+          row.shift = norm.spec.kind == functions::NormKind::Pointwise ? functions::to_string(norm.spec.shift) : "";
+          row.lr = lr;
+          row.alpha_init = norm.spec.alpha_init;
+          row.seed = seed;
+          row.spec_json = trainers::to_json_text(job.spec);
+          row.run_dir = (std::filesystem::path(runs_root) / space.name / key).string();
+          row.max_attempts = space.max_attempts;
+          out.push_back(std::move(job));
+        }
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace fsearch::search

@@ -1,0 +1,249 @@
+#include "fsearch/search/scheduler.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <boost/process.hpp>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "fsearch/core/error.h"
+#include "fsearch/trainers/run_dir.h"
+
+namespace fsearch::search {
+namespace {
+
+namespace bp = boost::process;
+namespace fs = std::filesystem;
+
+double now() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+int available_cores() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0) return CPU_COUNT(&set);
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+
+std::string tail_of(const fs::path& file, std::size_t bytes = 2000) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return {};
+  in.seekg(0, std::ios::end);
+  auto size = static_cast<std::size_t>(in.tellg());
+  in.seekg(size > bytes ? size - bytes : 0);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // The progress line uses carriage returns on terminals; keep the last state of each line.
+  std::string out;
+  for (char c : text) {
+    if (c == '\r') {
+      auto nl = out.rfind('\n');
+      out.erase(nl == std::string::npos ? 0 : nl + 1);
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+// Reads complete new lines of events.jsonl from `offset` into curve points; advances `offset`.
+std::vector<db::CurvePoint> read_events(const std::string& key, const fs::path& file, std::uintmax_t& offset) {
+  std::vector<db::CurvePoint> points;
+  std::error_code ec;
+  auto size = fs::file_size(file, ec);
+  if (ec) return points;
+  if (size < offset) offset = 0;  // the trainer rewrote it on resume
+  std::ifstream in(file, std::ios::binary);
+  in.seekg(static_cast<std::streamoff>(offset));
+  std::string line;
+  while (std::getline(in, line)) {
+    if (in.eof()) break;  // no newline yet: the line is still being written
+    offset += line.size() + 1;
+    auto j = nlohmann::json::parse(line, nullptr, false);
+    if (j.is_discarded()) continue;
+    auto number = [&](const char* name) { return j.contains(name) && j[name].is_number() ? j[name].get<double>() : NAN; };
+    std::string type = j.value("type", "");
+    if (type == "train") {
+      points.push_back({key, "train", j.value("step", std::int64_t{0}), number("loss"), number("lr"), number("grad_norm"), NAN});
+    } else if (type == "eval") {
+      points.push_back({key, "eval", j.value("step", std::int64_t{0}), number("test_loss"), NAN, NAN, number("test_acc")});
+    }
+  }
+  return points;
+}
+
+db::ResultRow result_row(const std::string& key, const fs::path& file) {
+  auto r = trainers::read_result_file(file);
+  std::ifstream in(file);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  db::ResultRow row;
+  row.key = key;
+  row.status = r.status;
+  row.test_acc = r.test_acc;
+  row.test_loss = r.test_loss;
+  row.final_loss = r.final_loss;
+  row.best_loss = r.best_loss;
+  row.eval_train_loss = r.eval_train_loss;
+  row.steps = r.steps;
+  row.diverged_step = r.diverged_step;
+  row.diverged_reason = r.diverged_reason;
+  row.wall_time = r.wall_time;
+  row.images_per_sec = r.images_per_sec;
+  row.result_json = text;
+  return row;
+}
+
+// A finished job's run directory decides its state: result.json means done or diverged.
+bool ingest_result(db::Database& db, const db::JobRow& job) {
+  trainers::RunDir dir{job.run_dir};
+  if (!fs::exists(dir.result())) return false;
+  auto row = result_row(job.key, dir.result());
+  std::uintmax_t offset = 0;
+  db.add_curve(read_events(job.key, dir.events(), offset));
+  db.record_result(row, row.status == "diverged" ? db::JobState::Diverged : db::JobState::Done, now());
+  return true;
+}
+
+bool process_alive(std::int64_t pid) { return pid > 0 && ::kill(static_cast<pid_t>(pid), 0) == 0; }
+
+// True if pid is a live `fsearch train` of this run directory (not a recycled pid).
+bool is_worker_of(std::int64_t pid, const std::string& run_dir) {
+  if (!process_alive(pid)) return false;
+  std::ifstream in("/proc/" + std::to_string(pid) + "/cmdline", std::ios::binary);
+  std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return cmdline.find(run_dir) != std::string::npos && cmdline.find("train") != std::string::npos;
+}
+
+struct Active {
+  db::JobRow job;
+  std::unique_ptr<bp::child> child;
+  fs::path log;
+  std::uintmax_t events_offset = 0;
+  double started = 0, last_heartbeat = 0;
+  int slot = 0;
+};
+
+}  // namespace
+
+int recover_running_jobs(db::Database& db, std::int64_t sweep) {
+  int recovered = 0;
+  for (const auto& job : db.jobs(sweep, db::JobState::Running)) {
+    if (is_worker_of(job.worker_pid, job.run_dir)) {
+      // A worker of a scheduler that died: ask it to checkpoint and stop, then continue the job here.
+      ::kill(static_cast<pid_t>(job.worker_pid), SIGTERM);
+      for (int i = 0; i < 600 && process_alive(job.worker_pid); ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
+      if (process_alive(job.worker_pid)) ::kill(static_cast<pid_t>(job.worker_pid), SIGKILL);
+    }
+    if (!ingest_result(db, job)) db.requeue(job.key, "its scheduler stopped; continuing from the checkpoint");
+    ++recovered;
+  }
+  return recovered;
+}
+
+SchedulerSummary run_scheduler(db::Database& db, std::int64_t sweep, const SchedulerOptions& options) {
+  SchedulerSummary summary;
+  const int workers = std::max(1, options.workers);
+  const int threads = options.threads_per_worker > 0 ? options.threads_per_worker
+                                                     : std::max(1, available_cores() / workers);
+  std::vector<std::string> devices = options.devices.empty() ? std::vector<std::string>{"0"} : options.devices;
+  std::vector<Active> active;
+  std::vector<bool> slot_busy(workers, false);
+  double finished_seconds = 0;
+  int finished_count = 0;
+  double last_progress = 0;
+
+  auto progress = [&](bool force) {
+    if (!options.on_progress || (!force && now() - last_progress < 1.0)) return;
+    last_progress = now();
+    auto counts = db.job_counts(sweep);
+    double eta = NAN;
+    if (finished_count > 0) {
+      int remaining = counts[db::JobState::Pending] + counts[db::JobState::Running];
+      eta = finished_seconds / finished_count * remaining / workers;
+    }
+    options.on_progress(counts, eta);
+  };
+
+  auto start_job = [&](const db::JobRow& job, int slot) {
+    fs::create_directories(job.run_dir);
+    Active a;
+    a.job = job;
+    a.slot = slot;
+    a.log = fs::path(job.run_dir) / "worker.log";
+    auto env = boost::this_process::environment();
+    env["OMP_WAIT_POLICY"] = "PASSIVE";  // see trainers/runtime.h
+    std::vector<std::string> args = {"--threads", std::to_string(threads), "train", "--job", job.run_dir, "--quiet"};
+    if (options.device != "cpu") {
+      env["CUDA_VISIBLE_DEVICES"] = devices[static_cast<std::size_t>(slot / std::max(1, options.jobs_per_device)) % devices.size()];
+      args.insert(args.end(), {"--device", "cuda"});
+    }
+    a.child = std::make_unique<bp::child>(bp::exe = options.binary, bp::args = args,
+                                          (bp::std_out & bp::std_err) > a.log.string(), env);
+    a.started = a.last_heartbeat = now();
+    db.mark_running(job.key, a.child->id(), a.started);
+    slot_busy[slot] = true;
+    ++summary.started;
+    active.push_back(std::move(a));
+  };
+
+  auto finish = [&](Active& a) {
+    a.child->wait();
+    const int code = a.child->exit_code();
+    db.add_curve(read_events(a.job.key, trainers::RunDir{a.job.run_dir}.events(), a.events_offset));
+    if (ingest_result(db, a.job)) {
+      ++summary.finished;
+      finished_seconds += now() - a.started;
+      ++finished_count;
+    } else if (code == 75) {
+      db.requeue(a.job.key, "interrupted; continues from its checkpoint");
+      ++summary.requeued;
+    } else {
+      std::string error = "worker exited with code " + std::to_string(code);
+      if (!db.record_failure(a.job.key, error, tail_of(a.log), now())) ++summary.failed;
+    }
+    slot_busy[a.slot] = false;
+  };
+
+  progress(true);
+  for (;;) {
+    const bool stopping = options.stop && options.stop->load();
+    if (stopping && !summary.interrupted) {
+      summary.interrupted = true;
+      for (auto& a : active) ::kill(a.child->id(), SIGTERM);  // checkpoint and exit 75
+    }
+    if (!stopping) {
+      auto pending = db.jobs(sweep, db::JobState::Pending);
+      std::size_t next = 0;
+      for (int slot = 0; slot < workers && next < pending.size(); ++slot) {
+        if (!slot_busy[slot]) start_job(pending[next++], slot);
+      }
+    }
+    for (auto it = active.begin(); it != active.end();) {
+      if (!it->child->running()) {
+        finish(*it);
+        it = active.erase(it);
+        continue;
+      }
+      if (now() - it->last_heartbeat > 2.0) {
+        db.add_curve(read_events(it->job.key, trainers::RunDir{it->job.run_dir}.events(), it->events_offset));
+        db.heartbeat(it->job.key, now());
+        it->last_heartbeat = now();
+      }
+      ++it;
+    }
+    progress(false);
+    if (active.empty() && (stopping || db.jobs(sweep, db::JobState::Pending).empty())) break;
+    std::this_thread::sleep_for(std::chrono::duration<double>(options.poll_seconds));
+  }
+  progress(true);
+  return summary;
+}
+
+}  // namespace fsearch::search

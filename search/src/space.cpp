@@ -1,0 +1,139 @@
+#include "fsearch/search/space.h"
+
+#include <filesystem>
+
+#include "fsearch/core/names.h"
+#include "fsearch/core/yaml.h"
+#include "fsearch/functions/catalog.h"
+#include "fsearch/functions/norm_spec.h"
+#include "fsearch/functions/parse.h"
+
+namespace fsearch::search {
+namespace {
+
+std::string where(YamlMap& m, const std::string& key) {
+  auto node = m.node(key);
+  return (node ? m.where(*node) : m.file()) + ": " + m.qualified(key);
+}
+
+std::vector<TransformChoice> read_transforms(YamlMap& root) {
+  std::vector<TransformChoice> out;
+  auto node = root.node("transforms");
+  if (!node) return out;
+  if (!node->IsSequence()) throw ConfigError(where(root, "transforms") + ": expected a list");
+  std::vector<std::string> names;
+  for (const auto& info : functions::all_transforms()) names.emplace_back(info.name);
+  for (std::size_t i = 0; i < node->size(); ++i) {
+    YAML::Node item = (*node)[i];
+    std::string path = "transforms[" + std::to_string(i) + "]";
+    std::string kind_text;
+    std::vector<double> values;
+    YamlMap location(YAML::Node(YAML::NodeType::Map), root.file(), path);
+    if (item.IsScalar()) {
+      kind_text = item.Scalar();
+    } else {
+      YamlMap m(item, root.file(), path);
+      kind_text = m.require<std::string>("kind");
+      values = m.get_list<double>("values", {});
+      m.finish();
+    }
+    auto kind = functions::transform_by_name(kind_text);
+    if (!kind) {
+      throw ConfigError(location.where(item) + ": " + path + ": unknown transform '" + kind_text + "'",
+                        did_you_mean(kind_text, names));
+    }
+    const auto& info = functions::transform_info(*kind);
+    if (info.params.empty() != values.empty()) {
+      throw ConfigError(location.where(item) + ": " + path + ": " + kind_text +
+                        (info.params.empty() ? " takes no values" : " needs values: [" + std::string(info.params[0]) + ", ...]"));
+    }
+    out.push_back({*kind, values});
+  }
+  return out;
+}
+
+std::string resolve_proxy(const std::string& proxy, const std::string& space_file, const std::string& at) {
+  namespace fs = std::filesystem;
+  if (fs::exists(proxy)) return proxy;
+  auto beside = fs::path(space_file).parent_path() / proxy;
+  if (fs::exists(beside)) return beside.string();
+  throw ConfigError(at + ": proxy file '" + proxy + "' not found",
+                    "paths are relative to the working directory or to the space file");
+}
+
+}  // namespace
+
+Space load_space(const std::string& file) {
+  auto root = YamlMap::load_file(file);
+  Space space;
+  space.file = file;
+  space.name = root.get<std::string>("name", std::filesystem::path(file).stem().string());
+  space.primitives = root.get_list<std::string>("primitives", {});
+  if (space.primitives.empty() && !root.has("baselines")) {
+    throw ConfigError(where(root, "primitives") + ": no functions to search", "list catalog names or expressions");
+  }
+  for (std::size_t i = 0; i < space.primitives.size(); ++i) {
+    const auto& text = space.primitives[i];
+    if (functions::find_primitive(text)) continue;
+    try {
+      functions::parse(text);
+    } catch (const ConfigError& e) {
+      auto node = *root.node("primitives");
+      YamlMap at(YAML::Node(YAML::NodeType::Map), file);
+      throw ConfigError(at.where(node.IsSequence() ? node[i] : node) + ": primitives[" + std::to_string(i) + "]: " +
+                            e.what(),
+                        e.hint());
+    }
+  }
+  space.transforms = read_transforms(root);
+  space.depth = root.get("depth", space.depth);
+  if (space.depth < 0 || space.depth > 3) throw ConfigError(where(root, "depth") + ": must be 0 to 3");
+  space.include_base = root.get("include_base", space.include_base);
+  for (const auto& name : root.get_list<std::string>("require", {"all"})) {
+    if (name == "all") {
+      space.require = properties::all_properties();
+    } else {
+      try {
+        space.require.push_back(properties::parse_property(name));
+      } catch (const ConfigError& e) {
+        throw ConfigError(where(root, "require") + ": " + e.what(), e.hint());
+      }
+    }
+  }
+  auto thresholds = root.map("thresholds");
+  for (const auto& name : properties::threshold_names()) {
+    if (thresholds.has(name)) properties::set_threshold(space.thresholds, name, thresholds.get<double>(name, 0));
+  }
+  thresholds.finish();
+  space.baselines = root.get_list<std::string>("baselines", {});
+  for (const auto& b : space.baselines) {
+    if (b != "layernorm" && b != "rmsnorm") {
+      throw ConfigError(where(root, "baselines") + ": unknown baseline '" + b + "'", "use layernorm or rmsnorm");
+    }
+  }
+  auto proxies = root.get_list<std::string>("proxies", {"configs/proxies/vit-tiny.yaml"});
+  for (const auto& p : proxies) space.proxies.push_back(resolve_proxy(p, file, where(root, "proxies")));
+  space.lrs = root.get_list<double>("lrs", {});
+  space.seeds = root.get_list<std::int64_t>("seeds", space.seeds);
+  auto layer = root.map("layer");
+  space.shifts = layer.get_list<std::string>("shift", space.shifts);
+  for (const auto& s : space.shifts) {
+    try {
+      functions::parse_shift_mode(s);
+    } catch (const ConfigError& e) {
+      throw ConfigError(where(layer, "shift") + ": " + e.what(), e.hint());
+    }
+  }
+  space.alpha_inits = layer.get_list<double>("alpha_init", space.alpha_inits);
+  layer.finish();
+  auto budget = root.map("budget");
+  space.budget = budget.get<std::string>("name", space.budget);
+  space.epochs = budget.get<double>("epochs", 0);
+  space.steps = budget.get<std::int64_t>("steps", 0);
+  budget.finish();
+  space.max_attempts = root.get("max_attempts", space.max_attempts);
+  root.finish();
+  return space;
+}
+
+}  // namespace fsearch::search

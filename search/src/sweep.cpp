@@ -1,0 +1,159 @@
+#include "fsearch/search/sweep.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "fsearch/core/error.h"
+#include "fsearch/core/hash.h"
+#include "fsearch/functions/transforms.h"
+#include "fsearch/search/expand.h"
+#include "fsearch/search/plan.h"
+
+namespace fsearch::search {
+namespace {
+
+double now() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+std::string hostname() {
+  char name[256] = {};
+  ::gethostname(name, sizeof name - 1);
+  return name;
+}
+
+nlohmann::json properties_json(const properties::Analysis& analysis) {
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& r : analysis.results) {
+    nlohmann::json measures = nlohmann::json::object();
+    for (const auto& m : r.measures) {
+      if (!m.text.empty()) {
+        measures[m.name] = m.text;
+      } else if (std::isfinite(m.value)) {
+        measures[m.name] = m.value;
+      } else {
+        measures[m.name] = nullptr;
+      }
+    }
+    out[properties::to_string(r.property)] = {
+        {"pass", r.pass}, {"borderline", r.borderline}, {"reason", r.reason}, {"measures", measures}};
+  }
+  return out;
+}
+
+db::CandidateRow candidate_row(const Screened& s) {
+  nlohmann::json transforms = nlohmann::json::array();
+  for (const auto& t : s.candidate.transforms) {
+    transforms.push_back({{"kind", std::string(functions::transform_info(t.kind).name)}, {"params", t.params}});
+  }
+  return {to_hex(s.candidate.fingerprint), s.candidate.text, s.candidate.base, transforms.dump(),
+          properties_json(s.analysis).dump(), s.analysis.pass_all(), s.reasons};
+}
+
+// Holds the database lock for the lifetime of a sweep.
+class LockGuard {
+ public:
+  LockGuard(db::Database& db, const std::string& path) : db_(db) {
+    auto holder = db.acquire_lock(::getpid(), hostname(), now(), [](std::int64_t pid) {
+      return ::kill(static_cast<pid_t>(pid), 0) == 0;
+    });
+    if (holder) {
+      throw StorageError(path + " is in use by another fsearch run (pid " + std::to_string(holder->pid) + " on " +
+                             holder->host + ")",
+                         "wait for it to finish, or stop it with: kill -INT " + std::to_string(holder->pid));
+    }
+  }
+  ~LockGuard() {
+    try {
+      db_.release_lock(::getpid());
+    } catch (...) {
+    }
+  }
+
+ private:
+  db::Database& db_;
+};
+
+}  // namespace
+
+SweepOutcome run_sweep(const std::string& space_file, const SweepOptions& options) {
+  auto say = [&](const std::string& line) {
+    if (options.say) options.say(line);
+  };
+  Space space = load_space(space_file);
+  std::filesystem::path db_path(options.db_path);
+  if (!db_path.parent_path().empty()) std::filesystem::create_directories(db_path.parent_path());
+  db::Database db(options.db_path);
+  LockGuard lock(db, options.db_path);
+  const std::string runs_root =
+      options.runs_root.empty() ? (db_path.parent_path() / "runs").string() : options.runs_root;
+
+  SweepOutcome outcome;
+  outcome.name = space.name;
+  const std::string budget = options.budget.empty() ? space.budget : options.budget;
+  outcome.sweep = db.ensure_sweep(space.name, space_file, budget, now());
+
+  auto started = std::chrono::steady_clock::now();
+  auto screened = expand(space);
+  double screen_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  db.transaction([&] {
+    for (const auto& s : screened) {
+      db.upsert_candidate(candidate_row(s));
+      db.link_candidate(outcome.sweep, to_hex(s.candidate.fingerprint), s.status, s.candidate.text);
+      outcome.generated++;
+      outcome.kept += s.status == "kept";
+      outcome.rejected += s.status == "rejected";
+      outcome.duplicates += s.status == "duplicate";
+    }
+  });
+  say("sweep " + space.name + ": " + std::to_string(outcome.generated) + " candidates generated and screened in " +
+      std::to_string(static_cast<int>(screen_seconds * 1000)) + " ms: " + std::to_string(outcome.kept) + " kept, " +
+      std::to_string(outcome.rejected) + " rejected, " + std::to_string(outcome.duplicates) + " duplicates");
+
+  auto planned = plan_jobs(space, screened, runs_root, options.budget);
+  db.transaction([&] {
+    for (const auto& p : planned) {
+      if (db.add_job(outcome.sweep, p.row)) {
+        outcome.jobs_new++;
+        trainers::prepare_run_dir(p.spec, p.row.run_dir);
+      }
+    }
+  });
+  outcome.jobs_total = static_cast<int>(planned.size());
+  auto counts = db.job_counts(outcome.sweep);
+  say(std::to_string(outcome.jobs_total) + " jobs (" + std::to_string(outcome.jobs_new) + " new; " +
+      std::to_string(counts[db::JobState::Done] + counts[db::JobState::Diverged]) + " already finished), budget " +
+      budget + ", runs in " + runs_root + "/" + space.name);
+  if (options.plan_only) return outcome;
+
+  outcome.recovered = recover_running_jobs(db, outcome.sweep);
+  if (outcome.recovered > 0) {
+    say(std::to_string(outcome.recovered) + " job(s) left running by a stopped scheduler: continuing them");
+  }
+  outcome.run = run_scheduler(db, outcome.sweep, options.scheduler);
+  return outcome;
+}
+
+std::vector<JobReport> job_reports(db::Database& db, std::int64_t sweep) {
+  std::vector<JobReport> out;
+  for (auto& job : db.jobs(sweep)) {
+    JobReport r{job, db.result(job.key), std::nullopt};
+    if (!job.fingerprint.empty()) r.candidate = db.candidate(job.fingerprint);
+    out.push_back(std::move(r));
+  }
+  // Best first: done by accuracy, then diverged, then the rest.
+  auto rank = [](const JobReport& r) {
+    if (r.job.state == db::JobState::Done && r.result) return r.result->test_acc;
+    if (r.job.state == db::JobState::Diverged) return -1.0;
+    return -2.0;
+  };
+  std::stable_sort(out.begin(), out.end(), [&](const JobReport& a, const JobReport& b) { return rank(a) > rank(b); });
+  return out;
+}
+
+}  // namespace fsearch::search

@@ -1,0 +1,135 @@
+// `fsearch run`: plan a search space's jobs into the database and run them on worker processes.
+// Running the same command again continues the sweep. Exit codes: 0 the sweep ran to its end,
+// 75 interrupted (run again to continue), 2 bad input or the database is in use.
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <iostream>
+
+#include "command.h"
+#include "fsearch/search/sweep.h"
+
+namespace fsearch::cli {
+namespace {
+
+std::atomic<bool> g_stop{false};
+extern "C" void on_run_signal(int) { g_stop = true; }
+
+std::string eta_text(double seconds) {
+  if (!(seconds >= 0)) return "?";
+  if (seconds < 90) return fmt::format("{:.0f}s", seconds);
+  if (seconds < 5400) return fmt::format("{:.0f}m", seconds / 60);
+  return fmt::format("{:.1f}h", seconds / 3600);
+}
+
+struct RunCommand {
+  std::string space, db = "results/fsearch.db", runs, budget, device = "cpu", devices;
+  int workers = 0, jobs_per_device = 1, threads_per_worker = 0, top = 10;
+  bool plan_only = false;
+
+  int run(const char* self) const {
+    search::SweepOptions options;
+    options.db_path = db;
+    options.runs_root = runs;
+    options.budget = budget;
+    options.plan_only = plan_only;
+    auto& s = options.scheduler;
+    s.binary = self;
+    s.device = device;
+    if (!devices.empty()) s.devices = parse_list(devices);
+    s.jobs_per_device = jobs_per_device;
+    s.threads_per_worker = threads_per_worker > 0 ? threads_per_worker : (device == "cpu" ? 1 : 0);
+    if (workers > 0) {
+      s.workers = workers;
+    } else if (device == "cpu") {
+      s.workers = std::max(1, static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN)) / s.threads_per_worker);
+    } else {
+      s.workers = static_cast<int>(std::max<std::size_t>(1, s.devices.size())) * jobs_per_device;
+    }
+    s.stop = &g_stop;
+    const bool tty = ::isatty(STDERR_FILENO);
+    auto last = std::make_shared<std::string>();
+    s.on_progress = [tty, last](const std::map<db::JobState, int>& c, double eta) {
+      auto count = [&](db::JobState st) { return c.count(st) ? c.at(st) : 0; };
+      std::string line = fmt::format("done {} | running {} | pending {} | diverged {} | failed {} | ETA {}",
+                                     count(db::JobState::Done), count(db::JobState::Running),
+                                     count(db::JobState::Pending), count(db::JobState::Diverged),
+                                     count(db::JobState::Failed), eta_text(eta));
+      // Off a terminal (logs, CI), a line only when the counts change.
+      std::string counts = line.substr(0, line.find(" | ETA"));
+      if (!tty && counts == *last) return;
+      *last = counts;
+      std::cerr << (tty ? "\r\033[K" : "") << line << (tty ? "" : "\n") << std::flush;
+    };
+    options.say = [](const std::string& line) { std::cerr << line << "\n"; };
+    std::signal(SIGINT, on_run_signal);
+    std::signal(SIGTERM, on_run_signal);
+
+    auto outcome = search::run_sweep(space, options);
+    if (tty) std::cerr << "\n";
+    if (plan_only) return 0;
+    print_ranking(outcome.sweep);
+    if (outcome.run.interrupted) {
+      std::cerr << "interrupted: running jobs checkpointed. Continue with the same command.\n";
+      return 75;
+    }
+    return 0;
+  }
+
+  static std::vector<std::string> parse_list(const std::string& text) {
+    std::vector<std::string> out;
+    std::size_t start = 0;
+    while (start <= text.size()) {
+      auto comma = text.find(',', start);
+      out.push_back(text.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+      if (comma == std::string::npos) break;
+      start = comma + 1;
+    }
+    return out;
+  }
+
+  void print_ranking(std::int64_t sweep) const {
+    db::Database database(db);
+    auto reports = search::job_reports(database, sweep);
+    std::cout << fmt::format("\n{:<4} {:<36} {:<10} {:<7} {:>8} {:>5} {:>9}  {}\n", "rank", "function", "proxy", "shift",
+                             "lr", "seed", "test acc", "state");
+    int rank = 0;
+    for (const auto& r : reports) {
+      if (++rank > top) break;
+      std::string acc = r.result && r.job.state == db::JobState::Done ? fmt::format("{:.2f}%", 100 * r.result->test_acc)
+                        : r.job.state == db::JobState::Diverged         ? "x"
+                                                                        : "-";
+      std::string state = db::to_string(r.job.state);
+      if (r.job.state == db::JobState::Diverged && r.result) state += " at step " + std::to_string(r.result->diverged_step);
+      std::cout << fmt::format("{:<4} {:<36} {:<10} {:<7} {:>8.2g} {:>5} {:>9}  {}\n", rank, r.job.label, r.job.proxy,
+                               r.job.shift, r.job.lr, r.job.seed, acc, state);
+    }
+    if (static_cast<int>(reports.size()) > top) std::cout << fmt::format("... {} more: fsearch status --db {}\n", reports.size() - top, db);
+  }
+};
+
+}  // namespace
+
+Command register_run(CLI::App& app, char** argv) {
+  auto command = std::make_shared<RunCommand>();
+  CLI::App* sub = app.add_subcommand(
+      "run",
+      "Run a search: expand the space into candidates, screen them with the property tests, plan one\n"
+      "training job per (candidate, proxy, lr, seed, layer option), and run the jobs on worker processes,\n"
+      "recording everything in SQLite. Run the same command again to continue an interrupted sweep.");
+  sub->add_option("--space", command->space, "Search space file, e.g. configs/space.yaml")->required()->check(CLI::ExistingFile);
+  sub->add_option("--db", command->db, "SQLite database")->capture_default_str();
+  sub->add_option("--runs", command->runs, "Folder for run directories (default: <db folder>/runs)");
+  sub->add_option("--workers", command->workers, "Worker processes (default: CPU cores / threads per worker)");
+  sub->add_option("--device", command->device, "cpu | cuda")->capture_default_str()->check(CLI::IsMember({"cpu", "cuda"}));
+  sub->add_option("--devices", command->devices, "CUDA devices for the workers, e.g. 0,1 (with --device cuda)");
+  sub->add_option("--jobs-per-device", command->jobs_per_device, "Workers per CUDA device")->capture_default_str();
+  sub->add_option("--threads-per-worker", command->threads_per_worker, "CPU threads per worker (default 1 on CPU)");
+  sub->add_option("--budget", command->budget, "Override the space's budget: default | smoke");
+  sub->add_flag("--plan-only", command->plan_only, "Record candidates and jobs, run nothing");
+  sub->add_option("--top", command->top, "Rows of the final ranking")->capture_default_str();
+  return {sub, [command, argv] { return command->run(argv[0]); }};
+}
+
+}  // namespace fsearch::cli
