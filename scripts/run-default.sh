@@ -9,7 +9,8 @@ mkdir -p results
 "$fsearch" --version
 echo
 
-has() { "$fsearch" "$1" --help >/dev/null 2>&1; }
+# Whether the binary has a subcommand (`fsearch X --help` would exit 0 for any X).
+has() { "$fsearch" --help 2>/dev/null | grep -qE "^  $1( |$)"; }
 
 if has run; then
   "$fsearch" run --space configs/space.yaml --db results/fsearch.db --device cpu

@@ -24,7 +24,7 @@ std::string eta_text(double seconds) {
 }
 
 struct RunCommand {
-  std::string space, db = "results/fsearch.db", runs, budget, device = "cpu", devices;
+  std::string space, db = "results/fsearch.db", runs, budget, device = "cpu", devices, worker_binary;
   int workers = 0, jobs_per_device = 1, threads_per_worker = 0, top = 10;
   bool plan_only = false;
 
@@ -35,7 +35,7 @@ struct RunCommand {
     options.budget = budget;
     options.plan_only = plan_only;
     auto& s = options.scheduler;
-    s.binary = self;
+    s.binary = worker_binary.empty() ? std::string(self) : worker_binary;
     s.device = device;
     if (!devices.empty()) s.devices = parse_list(devices);
     s.jobs_per_device = jobs_per_device;
@@ -128,6 +128,9 @@ Command register_run(CLI::App& app, char** argv) {
   sub->add_option("--threads-per-worker", command->threads_per_worker, "CPU threads per worker (default 1 on CPU)");
   sub->add_option("--budget", command->budget, "Override the space's budget: default | smoke");
   sub->add_flag("--plan-only", command->plan_only, "Record candidates and jobs, run nothing");
+  sub->add_option("--worker-binary", command->worker_binary,
+                  "Program workers run instead of this fsearch (it gets: --threads T train --job RUN_DIR --quiet); "
+                  "for wrappers (nice, numactl) and benchmarks");
   sub->add_option("--top", command->top, "Rows of the final ranking")->capture_default_str();
   return {sub, [command, argv] { return command->run(argv[0]); }};
 }

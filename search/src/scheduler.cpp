@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/process.hpp>
 #include <chrono>
 #include <filesystem>
@@ -218,12 +219,15 @@ SchedulerSummary run_scheduler(db::Database& db, std::int64_t sweep, const Sched
       summary.interrupted = true;
       for (auto& a : active) ::kill(a.child->id(), SIGTERM);  // checkpoint and exit 75
     }
-    if (!stopping) {
+    const bool slot_free = std::find(slot_busy.begin(), slot_busy.end(), false) != slot_busy.end();
+    bool pending_left = true;
+    if (!stopping && slot_free) {
       auto pending = db.jobs(sweep, db::JobState::Pending);
       std::size_t next = 0;
       for (int slot = 0; slot < workers && next < pending.size(); ++slot) {
         if (!slot_busy[slot]) start_job(pending[next++], slot);
       }
+      pending_left = next < pending.size();
     }
     for (auto it = active.begin(); it != active.end();) {
       if (!it->child->running()) {
@@ -239,7 +243,7 @@ SchedulerSummary run_scheduler(db::Database& db, std::int64_t sweep, const Sched
       ++it;
     }
     progress(false);
-    if (active.empty() && (stopping || db.jobs(sweep, db::JobState::Pending).empty())) break;
+    if (active.empty() && (stopping || !pending_left)) break;
     std::this_thread::sleep_for(std::chrono::duration<double>(options.poll_seconds));
   }
   progress(true);

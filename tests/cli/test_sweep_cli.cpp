@@ -1,0 +1,176 @@
+// `fsearch run` with real worker processes: a sweep survives SIGKILL of its scheduler (at several
+// points) and of a worker; every job ends recorded exactly once, none left running, and the results
+// equal those of an uninterrupted sweep.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "run_binary.h"
+
+namespace fsearch::testing {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+fs::path workdir(const std::string& name) {
+  auto dir = fs::temp_directory_path() / ("fsearch-sweep-" + std::to_string(::getpid()) + "-" + name);
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+std::string space_file(const fs::path& dir) {
+  auto path = dir / "space.yaml";
+  std::ofstream(path) << "name: mini\nprimitives: [erf, tanh, isru]\nbaselines: [layernorm]\nproxies: ["
+                      << FSEARCH_SOURCE_DIR << "/configs/proxies/vit-tiny.yaml]\n";
+  return path.string();
+}
+
+std::vector<std::string> run_args(const fs::path& dir) {
+  return {"run", "--space", space_file(dir), "--db", (dir / "f.db").string(), "--budget", "smoke",
+          "--workers", "2", "--threads-per-worker", "1"};
+}
+
+nlohmann::json export_jobs(const fs::path& dir) {
+  auto r = run_fsearch("export --format json --db " + (dir / "f.db").string());
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  return nlohmann::json::parse(r.out);
+}
+
+int finished_runs(const fs::path& dir) {
+  int n = 0;
+  if (!fs::exists(dir / "runs" / "mini")) return 0;
+  for (const auto& entry : fs::directory_iterator(dir / "runs" / "mini")) n += fs::exists(entry.path() / "result.json");
+  return n;
+}
+
+// pids of live `fsearch train` workers of this sweep
+std::vector<int> workers_of(const fs::path& dir) {
+  std::vector<int> pids;
+  for (const auto& entry : fs::directory_iterator("/proc")) {
+    std::string name = entry.path().filename();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream in(entry.path() / "cmdline", std::ios::binary);
+    std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (cmdline.find((dir / "runs").string()) != std::string::npos && cmdline.find("train") != std::string::npos) {
+      pids.push_back(std::stoi(name));
+    }
+  }
+  return pids;
+}
+
+template <class Condition>
+bool wait_until(Condition condition, int seconds = 120) {
+  auto deadline = Clock::now() + std::chrono::seconds(seconds);
+  while (Clock::now() < deadline) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return false;
+}
+
+std::map<std::string, nlohmann::json> by_key(const nlohmann::json& jobs) {
+  std::map<std::string, nlohmann::json> out;
+  for (const auto& j : jobs) {
+    EXPECT_FALSE(out.count(j["key"])) << "job recorded twice: " << j["key"];
+    out[j["key"]] = j;
+  }
+  return out;
+}
+
+void expect_same_results(const nlohmann::json& got, const nlohmann::json& expected) {
+  auto a = by_key(got), b = by_key(expected);
+  ASSERT_EQ(a.size(), b.size());
+  for (const auto& [key, job] : b) {
+    ASSERT_TRUE(a.count(key)) << key;
+    EXPECT_EQ(a[key]["state"], "done") << key;
+    for (const char* field : {"test_acc", "final_loss", "best_loss", "steps"}) {
+      EXPECT_EQ(a[key]["result"][field], job["result"][field]) << key << " " << field;
+    }
+  }
+}
+
+class Sweep : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    reference_dir_ = workdir("reference");
+    auto log = (reference_dir_ / "log").string();
+    ASSERT_EQ(wait_for(spawn_fsearch(run_args(reference_dir_), log)), 0);
+    reference_ = export_jobs(reference_dir_);
+  }
+  static fs::path reference_dir_;
+  static nlohmann::json reference_;
+};
+fs::path Sweep::reference_dir_;
+nlohmann::json Sweep::reference_;
+
+TEST_F(Sweep, UninterruptedSweepFinishesEveryJobAndRerunAddsNothing) {
+  ASSERT_EQ(reference_.size(), 4u);  // erf, tanh, isru, LayerNorm
+  for (const auto& j : reference_) EXPECT_EQ(j["state"], "done") << j["function"];
+  auto r = run_fsearch("run --space " + space_file(reference_dir_) + " --db " + (reference_dir_ / "f.db").string() +
+                       " --budget smoke");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("4 jobs (0 new; 4 already finished)"), std::string::npos) << r.err;
+  expect_same_results(export_jobs(reference_dir_), reference_);
+}
+
+TEST_F(Sweep, SchedulerKilledAtSeveralPointsThenResumed) {
+  auto dir = workdir("kill-scheduler");
+  auto log = (dir / "log").string();
+  // Point 1: while the first jobs run, nothing finished yet.
+  int pid = spawn_fsearch(run_args(dir), log);
+  ASSERT_TRUE(wait_until([&] { return workers_of(dir).size() >= 1; }));
+  ::kill(pid, SIGKILL);
+  wait_for(pid);
+  // Point 2: after some jobs have finished.
+  pid = spawn_fsearch(run_args(dir), log);
+  ASSERT_TRUE(wait_until([&] { return finished_runs(dir) >= 2; }));
+  ::kill(pid, SIGKILL);
+  wait_for(pid);
+  // Resume to the end.
+  ASSERT_EQ(wait_for(spawn_fsearch(run_args(dir), log)), 0);
+  EXPECT_TRUE(workers_of(dir).empty());
+  auto jobs = export_jobs(dir);
+  for (const auto& j : jobs) EXPECT_NE(j["state"], "running");
+  expect_same_results(jobs, reference_);
+}
+
+TEST_F(Sweep, KilledWorkerIsRetried) {
+  auto dir = workdir("kill-worker");
+  int pid = spawn_fsearch(run_args(dir), (dir / "log").string());
+  ASSERT_TRUE(wait_until([&] { return !workers_of(dir).empty(); }));
+  ::kill(workers_of(dir).front(), SIGKILL);
+  ASSERT_EQ(wait_for(pid), 0);
+  auto jobs = export_jobs(dir);
+  int retried = 0;
+  for (const auto& j : jobs) retried += j["attempts"].get<int>();
+  EXPECT_EQ(retried, 1);
+  expect_same_results(jobs, reference_);
+}
+
+TEST_F(Sweep, SecondSchedulerOnALiveDatabaseRefuses) {
+  auto dir = workdir("lock");
+  int pid = spawn_fsearch(run_args(dir), (dir / "log").string());
+  ASSERT_TRUE(wait_until([&] { return !workers_of(dir).empty(); }));
+  auto second = run_fsearch("run --space " + space_file(dir) + " --db " + (dir / "f.db").string() + " --budget smoke");
+  EXPECT_EQ(second.exit_code, 2);
+  EXPECT_NE(second.err.find("is in use by another fsearch run (pid " + std::to_string(pid)), std::string::npos)
+      << second.err;
+  ::kill(pid, SIGINT);
+  EXPECT_EQ(wait_for(pid), 75);  // interrupted: workers checkpointed, jobs requeued
+  auto jobs = export_jobs(dir);
+  for (const auto& j : jobs) EXPECT_NE(j["state"], "running");
+  ASSERT_EQ(wait_for(spawn_fsearch(run_args(dir), (dir / "log").string())), 0);
+  expect_same_results(export_jobs(dir), reference_);
+}
+
+}  // namespace
+}  // namespace fsearch::testing

@@ -1,0 +1,161 @@
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "fsearch/core/error.h"
+#include "fsearch/db/database.h"
+
+namespace fsearch::db {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string fresh_db(const std::string& name) {
+  auto path = fs::temp_directory_path() / ("fsearch-db-" + std::to_string(::getpid()) + "-" + name + ".db");
+  fs::remove(path);
+  fs::remove(path.string() + "-wal");
+  fs::remove(path.string() + "-shm");
+  return path.string();
+}
+
+JobRow job(const std::string& key, int max_attempts = 2) {
+  JobRow j;
+  j.key = key;
+  j.label = "erf(x)";
+  j.proxy = "vit-tiny";
+  j.shift = "scalar";
+  j.lr = 1e-3;
+  j.alpha_init = 0.5;
+  j.spec_json = "{}";
+  j.run_dir = "/tmp/" + key;
+  j.max_attempts = max_attempts;
+  return j;
+}
+
+TEST(Database, CreatesTheCurrentSchema) {
+  Database db(fresh_db("create"));
+  EXPECT_EQ(db.schema_version(), Database::kSchemaVersion);
+  auto s = db.connection().prepare("PRAGMA journal_mode");
+  s.step();
+  EXPECT_EQ(s.get_text(0), "wal");
+}
+
+TEST(Database, MigratesADatabaseOfEveryOlderVersion) {
+  for (int version = 0; version < Database::kSchemaVersion; ++version) {
+    auto path = fresh_db("v" + std::to_string(version));
+    {
+      // Build a database exactly as an fsearch of that schema version left it, with data in it.
+      Connection old(path);
+      for (int v = 0; v < version; ++v) old.execute(migrations()[v]);
+      old.execute("PRAGMA user_version = " + std::to_string(version));
+      if (version >= 1) {
+        old.execute("INSERT INTO sweeps (name, space_file, budget, created_at, updated_at) VALUES ('old', 's.yaml', 'default', 1, 1)");
+        old.execute("INSERT INTO jobs (key, label, proxy, shift, lr, alpha_init, seed, spec, run_dir, state, max_attempts) "
+                    "VALUES ('k1', 'erf(x)', 'vit-tiny', 'scalar', 0.001, 0.5, 0, '{}', '/r', 'done', 3)");
+        old.execute("INSERT INTO sweep_jobs VALUES (1, 'k1')");
+        old.execute("INSERT INTO results (job_key, status, test_acc, steps, diverged_step, diverged_reason, result) "
+                    "VALUES ('k1', 'done', 0.8, 10, -1, '', '{}')");
+      }
+    }
+    Database db(path);
+    EXPECT_EQ(db.schema_version(), Database::kSchemaVersion) << "from version " << version;
+    if (version >= 1) {
+      auto kept = db.job("k1");
+      ASSERT_TRUE(kept.has_value());
+      EXPECT_EQ(kept->state, JobState::Done);
+      EXPECT_EQ(kept->log_tail, "");  // added by migration 2
+      auto result = db.result("k1");
+      ASSERT_TRUE(result.has_value());
+      EXPECT_DOUBLE_EQ(result->test_acc, 0.8);
+      EXPECT_TRUE(std::isnan(result->eval_train_loss));
+    }
+  }
+}
+
+TEST(Database, RefusesANewerSchema) {
+  auto path = fresh_db("newer");
+  {
+    Connection c(path);
+    c.execute("PRAGMA user_version = 99");
+  }
+  EXPECT_THROW(Database db(path), StorageError);
+}
+
+TEST(JobStates, TransitionTable) {
+  using S = JobState;
+  EXPECT_TRUE(allowed_transition(S::Pending, S::Running));
+  EXPECT_TRUE(allowed_transition(S::Running, S::Done));
+  EXPECT_TRUE(allowed_transition(S::Running, S::Diverged));
+  EXPECT_TRUE(allowed_transition(S::Running, S::Pending));
+  EXPECT_TRUE(allowed_transition(S::Failed, S::Pending));
+  EXPECT_FALSE(allowed_transition(S::Pending, S::Done));
+  EXPECT_FALSE(allowed_transition(S::Done, S::Running));
+  EXPECT_FALSE(allowed_transition(S::Diverged, S::Pending));  // a result is never retried
+}
+
+TEST(Jobs, AddIsIdempotentAndStatesFollowTheMachine) {
+  Database db(fresh_db("jobs"));
+  auto sweep = db.ensure_sweep("s", "s.yaml", "default", 1);
+  EXPECT_EQ(db.ensure_sweep("s", "s.yaml", "smoke", 2), sweep);
+  EXPECT_TRUE(db.add_job(sweep, job("a")));
+  EXPECT_FALSE(db.add_job(sweep, job("a")));
+  EXPECT_EQ(db.jobs(sweep).size(), 1u);
+  ResultRow early;
+  early.key = "a";
+  early.status = "done";
+  EXPECT_THROW(db.record_result(early, JobState::Done, 3), StorageError);  // pending -> done
+  db.mark_running("a", 123, 3);
+  EXPECT_EQ(db.job("a")->worker_pid, 123);
+  ResultRow r;
+  r.key = "a";
+  r.status = "done";
+  r.test_acc = 0.5;
+  db.record_result(r, JobState::Done, 4);
+  EXPECT_EQ(db.job("a")->state, JobState::Done);
+  EXPECT_THROW(db.mark_running("a", 1, 5), StorageError);  // done is final
+  EXPECT_EQ(db.job_counts(sweep)[JobState::Done], 1);
+}
+
+TEST(Jobs, FailuresRetryUntilAttemptsRunOut) {
+  Database db(fresh_db("retry"));
+  auto sweep = db.ensure_sweep("s", "s.yaml", "default", 1);
+  db.add_job(sweep, job("a", 2));
+  db.mark_running("a", 1, 1);
+  EXPECT_TRUE(db.record_failure("a", "worker exited with code 1", "tail", 2));
+  EXPECT_EQ(db.job("a")->state, JobState::Pending);
+  db.mark_running("a", 1, 3);
+  EXPECT_FALSE(db.record_failure("a", "worker exited with code 1", "the log tail", 4));
+  auto failed = db.job("a");
+  EXPECT_EQ(failed->state, JobState::Failed);
+  EXPECT_EQ(failed->attempts, 2);
+  EXPECT_EQ(failed->log_tail, "the log tail");
+}
+
+TEST(Lock, OneLiveSchedulerAtATime) {
+  Database db(fresh_db("lock"));
+  auto alive = [](std::int64_t) { return true; };
+  auto dead = [](std::int64_t) { return false; };
+  EXPECT_FALSE(db.acquire_lock(100, "host", 1, alive).has_value());
+  auto holder = db.acquire_lock(200, "host", 2, alive);
+  ASSERT_TRUE(holder.has_value());
+  EXPECT_EQ(holder->pid, 100);
+  EXPECT_FALSE(db.acquire_lock(200, "host", 3, dead).has_value());  // the holder died: take over
+  EXPECT_EQ(db.lock_holder()->pid, 200);
+  db.release_lock(200);
+  EXPECT_FALSE(db.lock_holder().has_value());
+}
+
+TEST(Curves, InsertOrReplaceByStep) {
+  Database db(fresh_db("curves"));
+  auto sweep = db.ensure_sweep("s", "s.yaml", "default", 1);
+  db.add_job(sweep, job("a"));
+  db.add_curve({{"a", "train", 10, 2.0, 1e-3, 1.0, NAN}, {"a", "train", 20, 1.5, 1e-3, 0.9, NAN}});
+  db.add_curve({{"a", "train", 20, 1.4, 1e-3, 0.9, NAN}});  // replayed after a resume
+  auto curve = db.curve("a", "train");
+  ASSERT_EQ(curve.size(), 2u);
+  EXPECT_DOUBLE_EQ(curve[1].loss, 1.4);
+  EXPECT_TRUE(std::isnan(curve[0].test_acc));
+}
+
+}  // namespace
+}  // namespace fsearch::db

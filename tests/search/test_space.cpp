@@ -1,0 +1,106 @@
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+#include "fsearch/core/error.h"
+#include "fsearch/search/expand.h"
+#include "fsearch/search/plan.h"
+#include "fsearch/search/space.h"
+
+namespace fsearch::search {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string write_space(const std::string& name, const std::string& text) {
+  auto dir = fs::temp_directory_path() / ("fsearch-space-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  auto path = dir / name;
+  std::ofstream(path) << text;
+  return path.string();
+}
+
+const std::string kProxy = std::string(FSEARCH_SOURCE_DIR) + "/configs/proxies/vit-tiny.yaml";
+
+std::string error_of(const std::string& text) {
+  auto file = write_space("bad.yaml", text);
+  try {
+    load_space(file);
+  } catch (const ConfigError& e) {
+    return std::string(e.what()) + " | " + e.hint();
+  }
+  return "no error";
+}
+
+TEST(Space, TheDefaultSpaceLoads) {
+  auto space = load_space(std::string(FSEARCH_SOURCE_DIR) + "/configs/space.yaml");
+  EXPECT_EQ(space.name, "quick");
+  EXPECT_EQ(space.require.size(), 4u);
+  EXPECT_EQ(space.baselines, std::vector<std::string>{"layernorm"});
+  EXPECT_TRUE(fs::exists(space.proxies.at(0)));
+}
+
+TEST(Space, ErrorsNameFileLineAndField) {
+  EXPECT_NE(error_of("primitives: [erf]\ndpeth: 2\nproxies: [" + kProxy + "]\n").find(":2:1: dpeth: unknown key"),
+            std::string::npos);
+  EXPECT_NE(error_of("primitives: [erf]\ndpeth: 2\nproxies: [" + kProxy + "]\n").find("did you mean depth"),
+            std::string::npos);
+  auto bad_expr = error_of("primitives:\n  - erf\n  - tahn(x)\n");
+  EXPECT_NE(bad_expr.find(":3:5: primitives[1]: in expression \"tahn(x)\" at column 1"), std::string::npos) << bad_expr;
+  EXPECT_NE(bad_expr.find("did you mean tanh"), std::string::npos) << bad_expr;
+  auto bad_kind = error_of("primitives: [erf]\ntransforms:\n  - {kind: hshfit, values: [1]}\n");
+  EXPECT_NE(bad_kind.find(":3:5: transforms[0]: unknown transform 'hshfit'"), std::string::npos) << bad_kind;
+  EXPECT_NE(bad_kind.find("did you mean hshift"), std::string::npos) << bad_kind;
+  EXPECT_NE(error_of("primitives: [erf]\ntransforms: [hshift]\n").find("hshift needs values"), std::string::npos);
+  EXPECT_NE(error_of("primitives: [erf]\ndepth: many\n").find(":2:8: depth: expected an integer, got 'many'"),
+            std::string::npos);
+  EXPECT_NE(error_of("primitives: [erf]\nproxies: [nowhere.yaml]\n").find("proxy file 'nowhere.yaml' not found"),
+            std::string::npos);
+  EXPECT_NE(error_of("primitives: [erf]\nrequire: [bounded]\n").find("unknown property 'bounded'"), std::string::npos);
+  EXPECT_NE(error_of("primitives: [erf]\nproxies: [" + kProxy + "]\nlayer: {shift: [both]}\n").find("unknown shift mode 'both'"), std::string::npos);
+}
+
+TEST(Expand, ScreensAndMergesDuplicates) {
+  auto space = load_space(std::string(FSEARCH_SOURCE_DIR) + "/configs/space.yaml");
+  auto screened = expand(space);
+  ASSERT_EQ(screened.size(), 28u);  // 7 primitives x (itself + 3 transforms)
+  std::map<std::string, std::string> status;
+  for (const auto& s : screened) status[s.candidate.text] = s.status;
+  EXPECT_EQ(status["erf(x)"], "kept");
+  EXPECT_EQ(status["clip(erf, 1)"], "duplicate");      // erf never leaves [-1, 1]
+  EXPECT_EQ(status["clip(arcsinh, 1)"], "kept");
+  EXPECT_EQ(status["arcsinh(x)"], "rejected");
+  EXPECT_EQ(status["hshift(tanh, 0.5)"], "rejected");
+  EXPECT_EQ(status["flat(erf, 0.5)"], "rejected");
+  for (const auto& s : screened) {
+    if (s.candidate.text == "flat(erf, 0.5)") {
+      EXPECT_NE(s.reasons.find("center-sensitivity:"), std::string::npos);
+    }
+    if (s.candidate.text == "linear(x)") {
+      EXPECT_NE(s.reasons.find("boundedness: linear or faster"), std::string::npos);
+    }
+  }
+}
+
+TEST(Plan, SameSpaceSameKeysAndEditsAddOnlyNewJobs) {
+  auto space = load_space(std::string(FSEARCH_SOURCE_DIR) + "/configs/space.yaml");
+  auto screened = expand(space);
+  auto first = plan_jobs(space, screened, "/tmp/runs", "smoke");
+  auto again = plan_jobs(space, screened, "/tmp/runs", "smoke");
+  ASSERT_EQ(first.size(), 8u);  // 7 kept + the LayerNorm baseline
+  for (std::size_t i = 0; i < first.size(); ++i) EXPECT_EQ(first[i].row.key, again[i].row.key);
+  space.seeds = {0, 1};
+  auto edited = plan_jobs(space, screened, "/tmp/runs", "smoke");
+  std::set<std::string> old_keys;
+  for (const auto& j : first) old_keys.insert(j.row.key);
+  int fresh = 0;
+  for (const auto& j : edited) fresh += !old_keys.count(j.row.key);
+  EXPECT_EQ(edited.size(), 16u);
+  EXPECT_EQ(fresh, 8);  // only the seed-1 jobs are new
+  EXPECT_EQ(first[0].spec.train.budget, "smoke");
+}
+
+}  // namespace
+}  // namespace fsearch::search
