@@ -126,7 +126,7 @@ Command register_run(CLI::App& app, char** argv) {
   sub->add_option("--devices", command->devices, "CUDA devices for the workers, e.g. 0,1 (with --device cuda)");
   sub->add_option("--jobs-per-device", command->jobs_per_device, "Workers per CUDA device")->capture_default_str();
   sub->add_option("--threads-per-worker", command->threads_per_worker, "CPU threads per worker (default 1 on CPU)");
-  sub->add_option("--budget", command->budget, "Override the space's budget: default | smoke");
+  sub->add_option("--budget", command->budget, "Override the space's budget: default | quick (one epoch) | smoke (seconds)");
   sub->add_flag("--plan-only", command->plan_only, "Record candidates and jobs, run nothing");
   sub->add_option("--worker-binary", command->worker_binary,
                   "Program workers run instead of this fsearch (it gets: --threads T train --job RUN_DIR --quiet); "

@@ -116,7 +116,7 @@ Command register_train(CLI::App& app, const GlobalOptions& global) {
   sub->add_option("--seed", command->seed, "Seed for init, data order, augmentation")->capture_default_str();
   sub->add_option("--dataset", command->dataset, "fashion-mnist | idx | cifar10 | cifar100 | synthetic");
   sub->add_option("--data-path", command->data_path, "Folder with the data set's files");
-  sub->add_option("--budget", command->budget, "default (the proxy's) | smoke (a few seconds)")->capture_default_str();
+  sub->add_option("--budget", command->budget, "default (the proxy's) | quick (one epoch) | smoke (a few seconds)")->capture_default_str();
   sub->add_option("--device", command->device, "cpu | cuda | cuda:N")->capture_default_str();
   sub->add_option("--eval-every", command->eval_every, "Evaluate on the test set every N steps (0: at the end)");
   sub->add_option("--checkpoint-every", command->checkpoint_every, "Checkpoint every N steps");

@@ -46,6 +46,7 @@ int main(int argc, char** argv) {
       fsearch::cli::register_run(app, argv),
       fsearch::cli::register_status(app),
       fsearch::cli::register_export(app),
+      fsearch::cli::register_report(app),
   };
 
   try {

@@ -215,6 +215,14 @@ std::optional<CandidateRow> Database::candidate(const std::string& fingerprint) 
                       s.get_text(6)};
 }
 
+std::map<std::string, std::string> Database::spellings(std::int64_t sweep) {
+  std::map<std::string, std::string> out;
+  auto s = connection_.prepare("SELECT spelled_as, fingerprint FROM sweep_candidates WHERE sweep_id = ?");
+  s.bind(1, sweep);
+  while (s.step()) out[s.get_text(0)] = s.get_text(1);
+  return out;
+}
+
 std::optional<std::int64_t> Database::sweep_id(const std::string& name) {
   auto s = connection_.prepare("SELECT id FROM sweeps WHERE name = ?");
   s.bind(1, name);

@@ -174,3 +174,30 @@ TEST_F(Sweep, SecondSchedulerOnALiveDatabaseRefuses) {
 
 }  // namespace
 }  // namespace fsearch::testing
+
+namespace fsearch::testing {
+namespace {
+
+// A whole table config through the real binary at the smoke budget: run, then report.
+TEST(TableEndToEnd, Table4RunAndReport) {
+  auto dir = workdir("table4");
+  auto db = (dir / "t.db").string();
+  auto run = run_fsearch("run --space " + std::string(FSEARCH_SOURCE_DIR) + "/configs/tables/table4.yaml --db " + db +
+                         " --budget smoke --workers 2");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  auto report = run_fsearch("report --db " + db + " --tables 4 --out " + (dir / "reports").string());
+  ASSERT_EQ(report.exit_code, 0) << report.err;
+  std::ifstream in(dir / "reports" / "table4.md");
+  std::string md((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // Five functions, each with a number or an x of this run beside the paper's value.
+  EXPECT_NE(md.find("| top-1 |"), std::string::npos) << md;
+  EXPECT_EQ(md.find("| — ("), std::string::npos) << md;
+  EXPECT_NE(md.find("budget smoke"), std::string::npos) << md;
+  for (const char* figure : {"table4-functions.svg", "table4-functions.png", "table4-loss.svg", "table4-loss.png"}) {
+    EXPECT_GT(fs::file_size(dir / "reports" / "figures" / figure), 1000u) << figure;
+  }
+  EXPECT_TRUE(fs::exists(dir / "reports" / "index.md"));
+}
+
+}  // namespace
+}  // namespace fsearch::testing

@@ -251,7 +251,14 @@ void apply_budget(JobSpec& spec, const std::string& budget) {
     spec.train.budget = "smoke";
     return;
   }
-  throw ConfigError("unknown budget '" + budget + "'", "use default (the proxy's own) or smoke (seconds)");
+  if (budget == "quick") {  // one epoch: tables on a CPU in minutes per job
+    spec.train.steps = 0;
+    spec.train.epochs = 1;
+    spec.train.budget = "quick";
+    return;
+  }
+  throw ConfigError("unknown budget '" + budget + "'",
+                    "use default (the proxy's own), quick (one epoch) or smoke (seconds)");
 }
 
 std::int64_t total_steps(const JobSpec& spec, std::int64_t train_size) {

@@ -103,6 +103,8 @@ class Database {
   std::map<std::string, int> candidate_counts(std::int64_t sweep);  // status -> count
   std::vector<CandidateRow> candidates(std::int64_t sweep, const std::string& status);
   std::optional<CandidateRow> candidate(const std::string& fingerprint);
+  // How the sweep's space spelled each candidate -> the fingerprint it stands for.
+  std::map<std::string, std::string> spellings(std::int64_t sweep);
   std::optional<std::int64_t> sweep_id(const std::string& name);
 
   // Adds the job if its key is new, and links it to the sweep. Returns true if the job is new.

@@ -1,0 +1,32 @@
+// `fsearch report`: the paper's tables regenerated from the database as markdown, with figures.
+//
+// Each cell is the mean over seeds (with the spread when there are several), "x" where every seed
+// diverged, "—" where a result is missing or still running; the paper's number stands beside it in
+// parentheses; the best per row or column is bold as in the paper. A provenance footer names the
+// commit, proxies, budget, seeds, device, date and database.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "fsearch/db/database.h"
+#include "fsearch/reports/tables.h"
+
+namespace fsearch::reports {
+
+struct ReportOptions {
+  std::string out_dir = "results/reports";
+  std::vector<int> tables;  // empty: all
+  bool figures = true;
+  std::string db_label;     // how the footer names the database
+  std::string gnuplot = "gnuplot";
+};
+
+// The markdown of one table (no figures; deterministic for a given database).
+std::string render_table(db::Database& db, const TableSpec& table, const std::string& db_label,
+                         const std::vector<std::string>& figure_links = {});
+
+// Writes tableN.md for each table, index.md, and figures under figures/. Returns the files written.
+std::vector<std::string> write_reports(db::Database& db, const ReportOptions& options);
+
+}  // namespace fsearch::reports

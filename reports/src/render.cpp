@@ -1,0 +1,215 @@
+#include <algorithm>
+#include <cmath>
+#include <ctime>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+
+#include "fsearch/reports/report.h"
+
+namespace fsearch::reports {
+namespace {
+
+struct CellValue {
+  std::string text;  // what the cell shows (without bold)
+  double mean = NAN;  // for "best" marking
+  int done = 0, diverged = 0, seeds = 0;
+  bool missing_proxy = false;
+};
+
+struct TableData {
+  std::optional<std::int64_t> sweep;
+  std::map<std::string, std::string> spellings;
+  std::vector<db::JobRow> jobs;
+  std::map<std::string, db::ResultRow> results;
+};
+
+std::string fmt_number(double v, int decimals) {
+  std::ostringstream out;
+  out.setf(std::ios::fixed);
+  out.precision(decimals);
+  out << v;
+  return out.str();
+}
+
+bool matches(const CellSpec& cell, const db::JobRow& job, const TableData& data) {
+  if (!cell.proxy.empty() && job.proxy != cell.proxy) return false;
+  if (!cell.baseline.empty()) return job.fingerprint.empty() && job.label == cell.baseline;
+  auto it = data.spellings.find(cell.function);
+  if (it == data.spellings.end() || job.fingerprint != it->second) return false;
+  return cell.shift.empty() || job.shift == cell.shift;
+}
+
+CellValue evaluate(const CellSpec& cell, const TableData& data) {
+  CellValue v;
+  if (cell.empty) return v;
+  if (cell.metric == "fid") {
+    v.text = "—";
+    v.missing_proxy = true;
+    return v;
+  }
+  std::vector<double> values;
+  for (const auto& job : data.jobs) {
+    if (!matches(cell, job, data)) continue;
+    ++v.seeds;
+    auto r = data.results.find(job.key);
+    if (job.state == db::JobState::Diverged) ++v.diverged;
+    if (job.state == db::JobState::Done && r != data.results.end() && std::isfinite(r->second.test_acc)) {
+      values.push_back(100 * r->second.test_acc);
+    }
+  }
+  v.done = static_cast<int>(values.size());
+  if (values.empty()) {
+    v.text = v.diverged > 0 ? "x" : "—";
+    return v;
+  }
+  double sum = 0;
+  for (double x : values) sum += x;
+  v.mean = sum / values.size();
+  v.text = fmt_number(v.mean, 1) + "%";
+  if (values.size() > 1) {
+    double sq = 0;
+    for (double x : values) sq += (x - v.mean) * (x - v.mean);
+    v.text = fmt_number(v.mean, 1) + " ± " + fmt_number(std::sqrt(sq / (values.size() - 1)), 1) + "%";
+  }
+  if (v.diverged > 0) v.text += " †";
+  return v;
+}
+
+std::string paper_text(const CellSpec& cell) {
+  if (cell.paper_diverged) return "x";
+  if (std::isnan(cell.paper)) return "";
+  return cell.metric == "fid" ? fmt_number(cell.paper, 2) : fmt_number(cell.paper, 1) + "%";
+}
+
+TableData load(db::Database& db, const TableSpec& table) {
+  TableData data;
+  data.sweep = db.sweep_id(table.sweep);
+  if (!data.sweep) return data;
+  data.spellings = db.spellings(*data.sweep);
+  data.jobs = db.jobs(*data.sweep);
+  for (const auto& job : data.jobs) {
+    if (auto r = db.result(job.key)) data.results[job.key] = *r;
+  }
+  return data;
+}
+
+std::string provenance(const TableData& data, const std::string& db_label) {
+  std::set<std::string> commits, budgets, devices, proxies;
+  std::set<std::int64_t> seeds;
+  double latest = 0;
+  for (const auto& job : data.jobs) {
+    proxies.insert(job.proxy);
+    seeds.insert(job.seed);
+    latest = std::max(latest, job.finished_at);
+    auto r = data.results.find(job.key);
+    if (r == data.results.end()) continue;
+    auto j = nlohmann::json::parse(r->second.result_json, nullptr, false);
+    if (j.is_discarded()) continue;
+    commits.insert(j.value("git_commit", "?"));
+    budgets.insert(j.value("budget", "?"));
+    devices.insert(j.value("device", "?") + " x" + std::to_string(j.value("threads", 0)) + " threads");
+  }
+  auto join = [](const auto& set) {
+    std::ostringstream out;
+    bool first = true;
+    for (const auto& item : set) {
+      out << (first ? "" : ", ") << item;
+      first = false;
+    }
+    return set.empty() ? std::string("—") : out.str();
+  };
+  std::string date = "—";
+  if (latest > 0) {
+    std::time_t t = static_cast<std::time_t>(latest);
+    char buffer[32];
+    std::strftime(buffer, sizeof buffer, "%Y-%m-%d %H:%M UTC", std::gmtime(&t));
+    date = buffer;
+  }
+  std::ostringstream out;
+  out << "Provenance: commit " << join(commits) << "; proxies " << join(proxies) << "; budget " << join(budgets)
+      << "; seeds " << join(seeds) << "; device " << join(devices) << "; last result " << date << "; database "
+      << db_label << ".\n";
+  return out.str();
+}
+
+}  // namespace
+
+std::string render_table(db::Database& db, const TableSpec& table, const std::string& db_label,
+                         const std::vector<std::string>& figure_links) {
+  TableData data = load(db, table);
+  // Evaluate every cell, then find the best per row / column among this run's numbers.
+  std::vector<std::vector<CellValue>> values;
+  for (const auto& row : table.rows) {
+    std::vector<CellValue> row_values;
+    for (const auto& cell : row.cells) row_values.push_back(evaluate(cell, data));
+    values.push_back(row_values);
+  }
+  auto better = [](const CellSpec& cell, double a, double b) { return cell.metric == "fid" ? a < b : a > b; };
+  std::set<std::pair<std::size_t, std::size_t>> bold;
+  if (table.best == Best::PerRow) {
+    for (std::size_t r = 0; r < values.size(); ++r) {
+      double best = NAN;
+      for (std::size_t c = 0; c < values[r].size(); ++c) {
+        double v = values[r][c].mean;
+        if (!std::isnan(v) && (std::isnan(best) || better(table.rows[r].cells[c], v, best))) best = v;
+      }
+      for (std::size_t c = 0; c < values[r].size(); ++c) {
+        if (!std::isnan(best) && fmt_number(values[r][c].mean, 1) == fmt_number(best, 1)) bold.insert({r, c});
+      }
+    }
+  } else if (table.best == Best::PerColumn && !values.empty()) {
+    for (std::size_t c = 0; c < values[0].size(); ++c) {
+      double best = NAN;
+      for (std::size_t r = 0; r < values.size(); ++r) {
+        double v = values[r][c].mean;
+        if (!std::isnan(v) && (std::isnan(best) || better(table.rows[r].cells[c], v, best))) best = v;
+      }
+      for (std::size_t r = 0; r < values.size(); ++r) {
+        if (!std::isnan(best) && fmt_number(values[r][c].mean, 1) == fmt_number(best, 1)) bold.insert({r, c});
+      }
+    }
+  }
+
+  std::ostringstream md;
+  md << "# Table " << table.number << ": " << table.title << "\n\n" << table.caption << "\n\n";
+  md << "Each cell: this run's result (the paper's in parentheses). \"x\": training diverged. \"—\": no result yet.\n\n";
+  md << "|";
+  for (const auto& h : table.header) md << " " << h << " |";
+  md << "\n|";
+  for (std::size_t i = 0; i < table.header.size(); ++i) md << (i == 0 ? " --- |" : " ---: |");
+  md << "\n";
+  int diverged_cells = 0, partial_cells = 0;
+  bool missing_proxy = false;
+  for (std::size_t r = 0; r < table.rows.size(); ++r) {
+    md << "| " << table.rows[r].label << " |";
+    for (std::size_t c = 0; c < table.rows[r].cells.size(); ++c) {
+      const auto& cell = table.rows[r].cells[c];
+      const auto& v = values[r][c];
+      if (cell.empty) {
+        md << "  |";
+        continue;
+      }
+      std::string text = bold.count({r, c}) ? "**" + v.text + "**" : v.text;
+      std::string paper = paper_text(cell);
+      md << " " << text << (paper.empty() ? "" : " (" + paper + ")") << " |";
+      diverged_cells += v.text == "x";
+      partial_cells += v.diverged > 0 && v.done > 0;
+      missing_proxy |= v.missing_proxy;
+    }
+    md << "\n";
+  }
+  md << "\n";
+  if (!data.sweep) {
+    md << "Not run yet: `fsearch run --space configs/tables/table" << table.number << ".yaml`, then `fsearch report`.\n\n";
+  }
+  if (diverged_cells > 0) md << "x: every seed of the cell diverged (" << diverged_cells << " cells).\n\n";
+  if (partial_cells > 0) md << "†: some seeds diverged; the mean is over the others (" << partial_cells << " cells).\n\n";
+  if (missing_proxy) md << "FID columns: the DiT proxy is not built yet, so these cells stay empty.\n\n";
+  for (const auto& link : figure_links) md << "![" << link << "](" << link << ")\n\n";
+  md << provenance(data, db_label);
+  return md.str();
+}
+
+}  // namespace fsearch::reports

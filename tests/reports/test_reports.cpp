@@ -1,0 +1,134 @@
+// Golden-file tests: every paper table rendered from a fixture database that holds missing,
+// diverged, partially diverged, multi-seed and single-seed cells, compared with the committed
+// markdown in tests/reports/golden. Regenerate with scripts/regen-goldens.sh after a deliberate change.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "fsearch/core/error.h"
+#include "fsearch/db/database.h"
+#include "fsearch/reports/report.h"
+
+namespace fsearch::reports {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A cell's fixture pattern, from its position: missing, all diverged, two seeds, one of two diverged,
+// one seed, running.
+enum class Pattern { Missing, Diverged, TwoSeeds, PartlyDiverged, One, Running };
+
+Pattern pattern_of(std::size_t index) { return static_cast<Pattern>(index % 6); }
+
+void add_result(db::Database& db, const db::JobRow& job, bool diverged, double acc) {
+  db.mark_running(job.key, 1, 1000);
+  db::ResultRow r;
+  r.key = job.key;
+  r.status = diverged ? "diverged" : "done";
+  r.test_acc = diverged ? NAN : acc;
+  r.diverged_step = diverged ? 12 : -1;
+  r.diverged_reason = diverged ? "non-finite loss" : "";
+  r.steps = 100;
+  r.result_json = R"({"git_commit": "fixture", "budget": "smoke", "device": "cpu", "threads": 1})";
+  db.record_result(r, diverged ? db::JobState::Diverged : db::JobState::Done, 1.7e9);
+}
+
+std::string build_fixture() {
+  auto path = (fs::temp_directory_path() / ("fsearch-report-fixture-" + std::to_string(::getpid()) + ".db")).string();
+  fs::remove(path);
+  db::Database db(path);
+  std::size_t index = 0;
+  for (const auto& table : paper_tables()) {
+    auto sweep = db.ensure_sweep(table.sweep, "configs/tables/" + table.sweep + ".yaml", "smoke", 1.7e9);
+    for (const auto& row : table.rows) {
+      for (const auto& cell : row.cells) {
+        if (cell.empty || cell.metric != "test_acc") continue;
+        std::string fp = cell.baseline.empty() ? "fp:" + cell.function : "";
+        if (!fp.empty()) {
+          db.upsert_candidate({fp, cell.function, cell.function, "[]", "{}", true, ""});
+          db.link_candidate(sweep, fp, "kept", cell.function);
+        }
+        Pattern p = pattern_of(index);
+        double acc = 0.70 + 0.001 * static_cast<double>(index % 97);
+        int seeds = (p == Pattern::TwoSeeds || p == Pattern::PartlyDiverged) ? 2 : 1;
+        for (int seed = 0; seed < seeds && p != Pattern::Missing; ++seed) {
+          db::JobRow job;
+          job.key = table.sweep + "-" + std::to_string(index) + "-" + std::to_string(seed);
+          job.fingerprint = fp;
+          job.label = cell.baseline.empty() ? cell.function : cell.baseline;
+          job.proxy = cell.proxy;
+          job.shift = cell.shift;
+          job.seed = seed;
+          job.spec_json = "{}";
+          job.run_dir = "runs/" + job.key;
+          db.add_job(sweep, job);
+          if (p == Pattern::Running) {
+            db.mark_running(job.key, 1, 1000);
+            continue;
+          }
+          bool diverged = p == Pattern::Diverged || (p == Pattern::PartlyDiverged && seed == 1);
+          add_result(db, job, diverged, acc + 0.004 * seed);
+        }
+        ++index;
+      }
+    }
+  }
+  return path;
+}
+
+std::string golden_path(int number) {
+  return std::string(FSEARCH_SOURCE_DIR) + "/tests/reports/golden/table" + std::to_string(number) + ".md";
+}
+
+TEST(Reports, EveryTableMatchesItsGolden) {
+  auto path = build_fixture();
+  db::Database db(path);
+  const bool update = std::getenv("FSEARCH_UPDATE_GOLDENS") != nullptr;
+  for (const auto& table : paper_tables()) {
+    std::string markdown = render_table(db, table, "fixture.db");
+    if (update) {
+      std::ofstream(golden_path(table.number)) << markdown;
+      continue;
+    }
+    std::ifstream in(golden_path(table.number));
+    ASSERT_TRUE(in) << "missing golden " << golden_path(table.number) << ": run scripts/regen-goldens.sh";
+    std::stringstream expected;
+    expected << in.rdbuf();
+    EXPECT_EQ(markdown, expected.str()) << "Table " << table.number << " differs from its golden";
+  }
+}
+
+TEST(Reports, CellsShowMeansSpreadDivergenceAndThePapersNumber) {
+  auto path = build_fixture();
+  db::Database db(path);
+  auto md = render_table(db, paper_tables()[4], "fixture.db");  // Table 5
+  EXPECT_NE(md.find("| erf(x) |"), std::string::npos);
+  EXPECT_NE(md.find(" ± "), std::string::npos) << md;   // a two-seed cell
+  EXPECT_NE(md.find("| x (82.5%) |"), std::string::npos) << md;  // all seeds diverged, the paper trained it
+  EXPECT_NE(md.find(" †"), std::string::npos) << md;    // partly diverged
+  EXPECT_NE(md.find("— ("), std::string::npos) << md;   // missing or running
+  EXPECT_NE(md.find("**"), std::string::npos) << md;    // the best per row
+  EXPECT_NE(md.find("Provenance: commit fixture; proxies vit-tiny; budget smoke"), std::string::npos) << md;
+}
+
+TEST(Reports, TableListsAndUnknownTables) {
+  EXPECT_EQ(parse_table_list("1-7,14-16"), (std::vector<int>{1, 2, 3, 4, 5, 6, 7, 14, 15, 16}));
+  EXPECT_EQ(parse_table_list("5"), std::vector<int>{5});
+  EXPECT_EQ(parse_table_list("1-20").size(), 10u);
+  EXPECT_THROW(parse_table_list("8"), ConfigError);
+  EXPECT_THROW(parse_table_list("a-b"), ConfigError);
+}
+
+TEST(Reports, ATableThatWasNotRunSaysHow) {
+  auto path = (fs::temp_directory_path() / ("fsearch-report-empty-" + std::to_string(::getpid()) + ".db")).string();
+  fs::remove(path);
+  db::Database db(path);
+  auto md = render_table(db, paper_tables()[0], "empty.db");
+  EXPECT_NE(md.find("Not run yet: `fsearch run --space configs/tables/table1.yaml`"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace fsearch::reports
