@@ -54,14 +54,14 @@ struct EvalCommand {
 
 Command register_eval(CLI::App& app) {
   auto command = std::make_shared<EvalCommand>();
-  CLI::App* sub = app.add_subcommand(
-      "eval", "Evaluate a function: canonical form, fingerprint, f and f' at points");
+  CLI::App* sub =
+      app.add_subcommand("eval", "Evaluate a function: canonical form, fingerprint, f and f' at points");
   sub->add_option("expression", command->expression,
-                  "Function of x, e.g. 'erf(x)', 'flat(tanh, 0.5)', 'clip(arcsinh(x), -1, 1)'; put -- before an expression that starts with '-'")
+                  "Function of x, e.g. 'erf(x)', 'flat(tanh, 0.5)', 'clip(arcsinh(x), -1, 1)'; put -- before "
+                  "an expression that starts with '-'")
       ->required();
   sub->add_option("--at", command->at, "Comma-separated points")->capture_default_str();
-  sub->add_flag("--json", command->json,
-                "Print JSON: {expression, fingerprint, points: [{x, y, dy}]}");
+  sub->add_flag("--json", command->json, "Print JSON: {expression, fingerprint, points: [{x, y, dy}]}");
   return {sub, [command] { return command->run(); }};
 }
 

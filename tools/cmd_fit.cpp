@@ -40,12 +40,14 @@ struct FitCommand {
 
 Command register_fit(CLI::App& app) {
   auto command = std::make_shared<FitCommand>();
-  CLI::App* sub = app.add_subcommand("fit", "Eq. 11: fit a family's parameter to a target function (L1 over the line)");
+  CLI::App* sub =
+      app.add_subcommand("fit", "Eq. 11: fit a family's parameter to a target function (L1 over the line)");
   sub->add_option("--target", command->target, "Target function: a catalog name or an expression")
       ->capture_default_str();
   sub->add_option("--family", command->family, "Family with one parameter, e.g. 'tanh(eps * x)'")
       ->capture_default_str();
-  sub->add_option("--param", command->options.parameter, "Name of the family's parameter")->capture_default_str();
+  sub->add_option("--param", command->options.parameter, "Name of the family's parameter")
+      ->capture_default_str();
   sub->add_option("--low", command->options.low, "Lower end of the search interval")->capture_default_str();
   sub->add_option("--high", command->options.high, "Upper end of the search interval")->capture_default_str();
   sub->add_flag("--json", command->json, "Print JSON");

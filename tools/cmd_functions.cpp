@@ -20,8 +20,8 @@ struct FunctionsCommand {
     if (json) {
       nlohmann::json out;
       for (const auto& p : catalog()) {
-        out["functions"].push_back({{"name", p.name}, {"definition", p.definition}, {"group", p.group},
-                                    {"note", p.note}});
+        out["functions"].push_back(
+            {{"name", p.name}, {"definition", p.definition}, {"group", p.group}, {"note", p.note}});
       }
       for (const auto& t : all_transforms()) {
         std::vector<std::string> params(t.params.begin(), t.params.end());

@@ -10,6 +10,7 @@
 #include "fsearch/functions/candidate.h"
 #include "fsearch/functions/catalog.h"
 #include "fsearch/functions/parse.h"
+#include "fsearch/properties/json.h"
 #include "fsearch/properties/properties.h"
 
 namespace fsearch::cli {
@@ -18,17 +19,21 @@ namespace {
 using properties::Property;
 using properties::TestResult;
 
-std::string short_number(double v) { return fmt::format("{:.3g}", v == 0 ? 0.0 : v); }  // no "-0"
+std::string short_number(double v) {
+  return fmt::format("{:.3g}", v == 0 ? 0.0 : v);
+}  // no "-0"
 
 // The few numbers that explain a verdict at a glance.
 std::string summary(const TestResult& r) {
   switch (r.property) {
     case Property::ZeroCenteredness:
       if (r.measures.size() < 3) return r.reason;
-      return fmt::format("f(0) {} sym {}", short_number(r.measure("f0")), short_number(r.measure("symmetry_error")));
+      return fmt::format("f(0) {} sym {}", short_number(r.measure("f0")),
+                         short_number(r.measure("symmetry_error")));
     case Property::Boundedness:
       if (r.measures.size() < 3) return r.reason;
-      if (r.pass) return fmt::format("[{}, {}]", short_number(r.measure("inf")), short_number(r.measure("sup")));
+      if (r.pass)
+        return fmt::format("[{}, {}]", short_number(r.measure("inf")), short_number(r.measure("sup")));
       return fmt::format("{} p={}", r.text("growth"), short_number(r.measure("growth_exponent")));
     case Property::CenterSensitivity:
       if (r.measures.size() < 2) return r.reason;
@@ -42,20 +47,8 @@ std::string summary(const TestResult& r) {
   return {};
 }
 
-std::string verdict(const TestResult& r) { return r.pass ? "pass" : (r.borderline ? "fail*" : "FAIL"); }
-
-nlohmann::json to_json(const TestResult& r) {
-  nlohmann::json measures = nlohmann::json::object();
-  for (const auto& m : r.measures) {
-    if (!m.text.empty()) {
-      measures[m.name] = m.text;
-    } else if (std::isfinite(m.value)) {
-      measures[m.name] = m.value;
-    } else {
-      measures[m.name] = std::isnan(m.value) ? "nan" : (m.value > 0 ? "inf" : "-inf");
-    }
-  }
-  return {{"pass", r.pass}, {"borderline", r.borderline}, {"reason", r.reason}, {"measures", measures}};
+std::string verdict(const TestResult& r) {
+  return r.pass ? "pass" : (r.borderline ? "fail*" : "FAIL");
 }
 
 struct PropertyCommand {
@@ -80,8 +73,9 @@ struct PropertyCommand {
       if (eq == std::string::npos) {
         throw ConfigError("--set " + setting + ": expected NAME=VALUE", "e.g. --set max_flat_halfwidth=0.05");
       }
-      properties::set_threshold(thresholds, setting.substr(0, eq),
-                                parse_number_list(setting.substr(eq + 1), "--set " + setting.substr(0, eq))[0]);
+      properties::set_threshold(
+          thresholds, setting.substr(0, eq),
+          parse_number_list(setting.substr(eq + 1), "--set " + setting.substr(0, eq))[0]);
     }
     if (!space.empty()) {
       throw ConfigError("--space needs the search library, which is not built yet",
@@ -93,7 +87,8 @@ struct PropertyCommand {
     }
     for (const auto& text : expressions) targets.push_back(functions::parse(text));
     if (targets.empty()) {
-      throw ConfigError("no function to test", "give --function EXPR (repeatable), --catalog or --space FILE");
+      throw ConfigError("no function to test",
+                        "give --function EXPR (repeatable), --catalog or --space FILE");
     }
 
     nlohmann::json out = nlohmann::json::array();
@@ -103,8 +98,7 @@ struct PropertyCommand {
       auto candidate = functions::make_candidate(expr);
       auto analysis = properties::analyze(expr, which, thresholds);
       if (json) {
-        nlohmann::json tests = nlohmann::json::object();
-        for (const auto& r : analysis.results) tests[properties::to_string(r.property)] = to_json(r);
+        nlohmann::json tests = properties::to_json(analysis);
         out.push_back({{"expression", candidate.text},
                        {"base", candidate.base},
                        {"fingerprint", to_hex(candidate.fingerprint)},
@@ -120,7 +114,8 @@ struct PropertyCommand {
       if (which.size() > 1) row.push_back(analysis.pass_all() ? "pass" : "FAIL");
       rows.push_back(row);
       if (reasons) {
-        for (const auto& r : analysis.results) rows.push_back({"  " + properties::to_string(r.property) + ": " + r.reason});
+        for (const auto& r : analysis.results)
+          rows.push_back({"  " + properties::to_string(r.property) + ": " + r.reason});
       }
     }
     if (json) {
@@ -128,12 +123,14 @@ struct PropertyCommand {
       return 0;
     }
     print_table(which, rows);
-    if (any_borderline) std::cout << "\nfail* = borderline: fails within a factor " << thresholds.borderline_factor
-                                  << " of its threshold\n";
+    if (any_borderline)
+      std::cout << "\nfail* = borderline: fails within a factor " << thresholds.borderline_factor
+                << " of its threshold\n";
     return 0;
   }
 
-  static void print_table(const std::vector<Property>& which, const std::vector<std::vector<std::string>>& rows) {
+  static void print_table(const std::vector<Property>& which,
+                          const std::vector<std::vector<std::string>>& rows) {
     std::vector<std::string> header = {"function"};
     for (Property p : which) header.push_back(properties::to_string(p));
     if (which.size() > 1) header.push_back("all four");

@@ -15,7 +15,8 @@ struct ReportCommand {
 
   int run() const {
     if (!std::filesystem::exists(db)) {
-      throw ConfigError("no database at " + db, "run a table first: fsearch run --space configs/tables/table5.yaml");
+      throw ConfigError("no database at " + db,
+                        "run a table first: fsearch run --space configs/tables/table5.yaml");
     }
     reports::ReportOptions options;
     options.out_dir = out;
@@ -33,7 +34,8 @@ struct ReportCommand {
 Command register_report(CLI::App& app) {
   auto command = std::make_shared<ReportCommand>();
   CLI::App* sub = app.add_subcommand(
-      "report", "Regenerate the paper's tables from the database: one markdown file per table, an index, figures");
+      "report",
+      "Regenerate the paper's tables from the database: one markdown file per table, an index, figures");
   sub->add_option("--db", command->db, "SQLite database")->capture_default_str();
   sub->add_option("--tables", command->tables, "Tables to write, e.g. 1-7,14-16 or 5")->capture_default_str();
   sub->add_option("--out", command->out, "Output folder")->capture_default_str();

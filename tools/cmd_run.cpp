@@ -14,7 +14,9 @@ namespace fsearch::cli {
 namespace {
 
 std::atomic<bool> g_stop{false};
-extern "C" void on_run_signal(int) { g_stop = true; }
+extern "C" void on_run_signal(int) {
+  g_stop = true;
+}
 
 std::string eta_text(double seconds) {
   if (!(seconds >= 0)) return "?";
@@ -52,10 +54,10 @@ struct RunCommand {
     auto last = std::make_shared<std::string>();
     s.on_progress = [tty, last](const std::map<db::JobState, int>& c, double eta) {
       auto count = [&](db::JobState st) { return c.count(st) ? c.at(st) : 0; };
-      std::string line = fmt::format("done {} | running {} | pending {} | diverged {} | failed {} | ETA {}",
-                                     count(db::JobState::Done), count(db::JobState::Running),
-                                     count(db::JobState::Pending), count(db::JobState::Diverged),
-                                     count(db::JobState::Failed), eta_text(eta));
+      std::string line =
+          fmt::format("done {} | running {} | pending {} | diverged {} | failed {} | ETA {}",
+                      count(db::JobState::Done), count(db::JobState::Running), count(db::JobState::Pending),
+                      count(db::JobState::Diverged), count(db::JobState::Failed), eta_text(eta));
       // Off a terminal (logs, CI), a line only when the counts change.
       std::string counts = line.substr(0, line.find(" | ETA"));
       if (!tty && counts == *last) return;
@@ -92,20 +94,23 @@ struct RunCommand {
   void print_ranking(std::int64_t sweep) const {
     db::Database database(db);
     auto reports = search::job_reports(database, sweep);
-    std::cout << fmt::format("\n{:<4} {:<36} {:<10} {:<7} {:>8} {:>5} {:>9}  {}\n", "rank", "function", "proxy", "shift",
-                             "lr", "seed", "test acc", "state");
+    std::cout << fmt::format("\n{:<4} {:<36} {:<10} {:<7} {:>8} {:>5} {:>9}  {}\n", "rank", "function",
+                             "proxy", "shift", "lr", "seed", "test acc", "state");
     int rank = 0;
     for (const auto& r : reports) {
       if (++rank > top) break;
-      std::string acc = r.result && r.job.state == db::JobState::Done ? fmt::format("{:.2f}%", 100 * r.result->test_acc)
-                        : r.job.state == db::JobState::Diverged         ? "x"
-                                                                        : "-";
+      std::string acc = r.result && r.job.state == db::JobState::Done
+                            ? fmt::format("{:.2f}%", 100 * r.result->test_acc)
+                        : r.job.state == db::JobState::Diverged ? "x"
+                                                                : "-";
       std::string state = db::to_string(r.job.state);
-      if (r.job.state == db::JobState::Diverged && r.result) state += " at step " + std::to_string(r.result->diverged_step);
-      std::cout << fmt::format("{:<4} {:<36} {:<10} {:<7} {:>8.2g} {:>5} {:>9}  {}\n", rank, r.job.label, r.job.proxy,
-                               r.job.shift, r.job.lr, r.job.seed, acc, state);
+      if (r.job.state == db::JobState::Diverged && r.result)
+        state += " at step " + std::to_string(r.result->diverged_step);
+      std::cout << fmt::format("{:<4} {:<36} {:<10} {:<7} {:>8.2g} {:>5} {:>9}  {}\n", rank, r.job.label,
+                               r.job.proxy, r.job.shift, r.job.lr, r.job.seed, acc, state);
     }
-    if (static_cast<int>(reports.size()) > top) std::cout << fmt::format("... {} more: fsearch status --db {}\n", reports.size() - top, db);
+    if (static_cast<int>(reports.size()) > top)
+      std::cout << fmt::format("... {} more: fsearch status --db {}\n", reports.size() - top, db);
   }
 };
 
@@ -118,19 +123,29 @@ Command register_run(CLI::App& app, char** argv) {
       "Run a search: expand the space into candidates, screen them with the property tests, plan one\n"
       "training job per (candidate, proxy, lr, seed, layer option), and run the jobs on worker processes,\n"
       "recording everything in SQLite. Run the same command again to continue an interrupted sweep.");
-  sub->add_option("--space", command->space, "Search space file, e.g. configs/space.yaml")->required()->check(CLI::ExistingFile);
+  sub->add_option("--space", command->space, "Search space file, e.g. configs/space.yaml")
+      ->required()
+      ->check(CLI::ExistingFile);
   sub->add_option("--db", command->db, "SQLite database")->capture_default_str();
   sub->add_option("--runs", command->runs, "Folder for run directories (default: <db folder>/runs)");
-  sub->add_option("--workers", command->workers, "Worker processes (default: CPU cores / threads per worker)");
-  sub->add_option("--device", command->device, "cpu | cuda")->capture_default_str()->check(CLI::IsMember({"cpu", "cuda"}));
-  sub->add_option("--devices", command->devices, "CUDA devices for the workers, e.g. 0,1 (with --device cuda)");
-  sub->add_option("--jobs-per-device", command->jobs_per_device, "Workers per CUDA device")->capture_default_str();
-  sub->add_option("--threads-per-worker", command->threads_per_worker, "CPU threads per worker (default 1 on CPU)");
-  sub->add_option("--budget", command->budget, "Override the space's budget: default | quick (one epoch) | smoke (seconds)");
+  sub->add_option("--workers", command->workers,
+                  "Worker processes (default: CPU cores / threads per worker)");
+  sub->add_option("--device", command->device, "cpu | cuda")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"cpu", "cuda"}));
+  sub->add_option("--devices", command->devices,
+                  "CUDA devices for the workers, e.g. 0,1 (with --device cuda)");
+  sub->add_option("--jobs-per-device", command->jobs_per_device, "Workers per CUDA device")
+      ->capture_default_str();
+  sub->add_option("--threads-per-worker", command->threads_per_worker,
+                  "CPU threads per worker (default 1 on CPU)");
+  sub->add_option("--budget", command->budget,
+                  "Override the space's budget: default | quick (one epoch) | smoke (seconds)");
   sub->add_flag("--plan-only", command->plan_only, "Record candidates and jobs, run nothing");
-  sub->add_option("--worker-binary", command->worker_binary,
-                  "Program workers run instead of this fsearch (it gets: --threads T train --job RUN_DIR --quiet); "
-                  "for wrappers (nice, numactl) and benchmarks");
+  sub->add_option(
+      "--worker-binary", command->worker_binary,
+      "Program workers run instead of this fsearch (it gets: --threads T train --job RUN_DIR --quiet); "
+      "for wrappers (nice, numactl) and benchmarks");
   sub->add_option("--top", command->top, "Rows of the final ranking")->capture_default_str();
   return {sub, [command, argv] { return command->run(argv[0]); }};
 }

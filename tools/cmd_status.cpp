@@ -12,7 +12,9 @@
 namespace fsearch::cli {
 namespace {
 
-nlohmann::json number(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
+nlohmann::json number(double v) {
+  return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr);
+}
 
 struct StatusCommand {
   std::string db = "results/fsearch.db";
@@ -32,28 +34,38 @@ struct StatusCommand {
       auto counts = database.job_counts(id);
       auto candidates = database.candidate_counts(id);
       auto reports = search::job_reports(database, id);
-      nlohmann::json sweep = {{"sweep", name}, {"jobs", nlohmann::json::object()}, {"candidates", candidates}};
-      for (auto state : {db::JobState::Pending, db::JobState::Running, db::JobState::Done, db::JobState::Diverged,
-                         db::JobState::Failed}) {
+      nlohmann::json sweep = {
+          {"sweep", name}, {"jobs", nlohmann::json::object()}, {"candidates", candidates}};
+      for (auto state : {db::JobState::Pending, db::JobState::Running, db::JobState::Done,
+                         db::JobState::Diverged, db::JobState::Failed}) {
         sweep["jobs"][db::to_string(state)] = counts.count(state) ? counts.at(state) : 0;
       }
       sweep["best"] = nlohmann::json::array();
       sweep["failures"] = nlohmann::json::array();
       for (const auto& r : reports) {
         if (r.job.state == db::JobState::Done && static_cast<int>(sweep["best"].size()) < best) {
-          sweep["best"].push_back({{"function", r.job.label}, {"proxy", r.job.proxy}, {"shift", r.job.shift},
-                                   {"lr", r.job.lr}, {"seed", r.job.seed}, {"test_acc", number(r.result->test_acc)}});
+          sweep["best"].push_back({{"function", r.job.label},
+                                   {"proxy", r.job.proxy},
+                                   {"shift", r.job.shift},
+                                   {"lr", r.job.lr},
+                                   {"seed", r.job.seed},
+                                   {"test_acc", number(r.result->test_acc)}});
         }
-        if (r.job.state == db::JobState::Failed || (r.job.state == db::JobState::Pending && !r.job.error.empty())) {
-          sweep["failures"].push_back({{"function", r.job.label}, {"key", r.job.key}, {"state", db::to_string(r.job.state)},
-                                       {"attempts", r.job.attempts}, {"error", r.job.error}, {"log_tail", r.job.log_tail},
+        if (r.job.state == db::JobState::Failed ||
+            (r.job.state == db::JobState::Pending && !r.job.error.empty())) {
+          sweep["failures"].push_back({{"function", r.job.label},
+                                       {"key", r.job.key},
+                                       {"state", db::to_string(r.job.state)},
+                                       {"attempts", r.job.attempts},
+                                       {"error", r.job.error},
+                                       {"log_tail", r.job.log_tail},
                                        {"run_dir", r.job.run_dir}});
         }
       }
       out.push_back(sweep);
       if (json) continue;
-      std::cout << fmt::format("sweep {}: jobs done {} | running {} | pending {} | diverged {} | failed {}\n", name,
-                               sweep["jobs"]["done"].get<int>(), sweep["jobs"]["running"].get<int>(),
+      std::cout << fmt::format("sweep {}: jobs done {} | running {} | pending {} | diverged {} | failed {}\n",
+                               name, sweep["jobs"]["done"].get<int>(), sweep["jobs"]["running"].get<int>(),
                                sweep["jobs"]["pending"].get<int>(), sweep["jobs"]["diverged"].get<int>(),
                                sweep["jobs"]["failed"].get<int>());
       std::cout << fmt::format("  candidates: {} kept, {} rejected, {} duplicates\n",
@@ -93,9 +105,10 @@ struct ExportCommand {
     db::Database database(db);
     nlohmann::json out = nlohmann::json::array();
     if (format == "csv") {
-      std::cout << "sweep,key,function,fingerprint,base,transforms,proxy,shift,alpha_init,lr,seed,state,attempts,"
-                   "test_acc,test_loss,final_loss,best_loss,steps,diverged_step,diverged_reason,wall_time,"
-                   "images_per_sec,run_dir\n";
+      std::cout
+          << "sweep,key,function,fingerprint,base,transforms,proxy,shift,alpha_init,lr,seed,state,attempts,"
+             "test_acc,test_loss,final_loss,best_loss,steps,diverged_step,diverged_reason,wall_time,"
+             "images_per_sec,run_dir\n";
     }
     for (const auto& [id, name] : database.sweeps()) {
       for (const auto& r : search::job_reports(database, id)) {
@@ -104,18 +117,29 @@ struct ExportCommand {
         std::string base = r.candidate ? r.candidate->base : j.label;
         std::string transforms = r.candidate ? r.candidate->transforms_json : "[]";
         if (format == "csv") {
-          std::cout << fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", csv(name),
-                                   j.key, csv(j.label), j.fingerprint, csv(base), csv(transforms), j.proxy, j.shift,
-                                   j.alpha_init, j.lr, j.seed, db::to_string(j.state), j.attempts, num(res.test_acc),
-                                   num(res.test_loss), num(res.final_loss), num(res.best_loss), res.steps,
-                                   r.result ? std::to_string(res.diverged_step) : "", csv(res.diverged_reason),
-                                   num(res.wall_time), num(res.images_per_sec), csv(j.run_dir));
+          std::cout << fmt::format(
+              "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", csv(name), j.key,
+              csv(j.label), j.fingerprint, csv(base), csv(transforms), j.proxy, j.shift, j.alpha_init, j.lr,
+              j.seed, db::to_string(j.state), j.attempts, num(res.test_acc), num(res.test_loss),
+              num(res.final_loss), num(res.best_loss), res.steps,
+              r.result ? std::to_string(res.diverged_step) : "", csv(res.diverged_reason), num(res.wall_time),
+              num(res.images_per_sec), csv(j.run_dir));
         } else {
-          nlohmann::json record = {{"sweep", name}, {"key", j.key}, {"function", j.label}, {"fingerprint", j.fingerprint},
-                                   {"base", base}, {"transforms", nlohmann::json::parse(transforms)},
-                                   {"proxy", j.proxy}, {"shift", j.shift}, {"alpha_init", j.alpha_init}, {"lr", j.lr},
-                                   {"seed", j.seed}, {"state", db::to_string(j.state)}, {"attempts", j.attempts},
-                                   {"spec", nlohmann::json::parse(j.spec_json)}, {"run_dir", j.run_dir}};
+          nlohmann::json record = {{"sweep", name},
+                                   {"key", j.key},
+                                   {"function", j.label},
+                                   {"fingerprint", j.fingerprint},
+                                   {"base", base},
+                                   {"transforms", nlohmann::json::parse(transforms)},
+                                   {"proxy", j.proxy},
+                                   {"shift", j.shift},
+                                   {"alpha_init", j.alpha_init},
+                                   {"lr", j.lr},
+                                   {"seed", j.seed},
+                                   {"state", db::to_string(j.state)},
+                                   {"attempts", j.attempts},
+                                   {"spec", nlohmann::json::parse(j.spec_json)},
+                                   {"run_dir", j.run_dir}};
           record["result"] = r.result ? nlohmann::json::parse(res.result_json) : nlohmann::json(nullptr);
           out.push_back(record);
         }
@@ -130,7 +154,8 @@ struct ExportCommand {
 
 Command register_status(CLI::App& app) {
   auto command = std::make_shared<StatusCommand>();
-  CLI::App* sub = app.add_subcommand("status", "Show each sweep: jobs per state, the best candidates, failures");
+  CLI::App* sub =
+      app.add_subcommand("status", "Show each sweep: jobs per state, the best candidates, failures");
   sub->add_option("--db", command->db, "SQLite database")->capture_default_str();
   sub->add_option("--best", command->best, "How many of the best jobs to show")->capture_default_str();
   sub->add_flag("--json", command->json, "Print JSON");
@@ -141,7 +166,9 @@ Command register_export(CLI::App& app) {
   auto command = std::make_shared<ExportCommand>();
   CLI::App* sub = app.add_subcommand("export", "Export one record per job: candidate, spec, state, metrics");
   sub->add_option("--db", command->db, "SQLite database")->capture_default_str();
-  sub->add_option("--format", command->format, "csv | json")->capture_default_str()->check(CLI::IsMember({"csv", "json"}));
+  sub->add_option("--format", command->format, "csv | json")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"csv", "json"}));
   return {sub, [command] { return command->run(); }};
 }
 

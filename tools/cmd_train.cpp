@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <filesystem>
 #include <iostream>
 
 #include "command.h"
@@ -17,11 +18,13 @@ namespace fsearch::cli {
 namespace {
 
 std::atomic<bool> g_stop{false};
-extern "C" void on_stop_signal(int) { g_stop = true; }
+extern "C" void on_stop_signal(int) {
+  g_stop = true;
+}
 
 struct TrainCommand {
   std::string job;
-  std::string proxy, norm = "layernorm", function = "erf(x)", shift, out, budget = "default", device = "cpu";
+  std::string proxy, norm = "layernorm", function = "erf(x)", shift, out, budget = "default", device;
   std::string dataset, data_path;
   double lr = 0, alpha_init = -1, epochs = 0;
   std::int64_t steps = 0, seed = 0;
@@ -36,7 +39,8 @@ struct TrainCommand {
     } else {
       spec.norm.kind = functions::parse_norm_kind(norm);
     }
-    if (spec.norm.kind == functions::NormKind::Pointwise && norm == "pointwise") spec.norm.function = function;
+    if (spec.norm.kind == functions::NormKind::Pointwise && norm == "pointwise")
+      spec.norm.function = function;
     if (!shift.empty()) spec.norm.shift = functions::parse_shift_mode(shift);
     if (alpha_init >= 0) spec.norm.alpha_init = alpha_init;
     if (lr > 0) spec.train.lr = lr;
@@ -46,7 +50,7 @@ struct TrainCommand {
     if (!dataset.empty()) spec.data.dataset = dataset;
     if (!data_path.empty()) spec.data.path = data_path;
     spec.seed = static_cast<std::uint64_t>(seed);
-    spec.runtime.device = device;
+    spec.runtime.device = device.empty() ? "cpu" : device;
     spec.runtime.threads = threads;
     spec.runtime.eval_train_loss = eval_train_loss;
     if (eval_every >= 0) spec.runtime.eval_every = eval_every;
@@ -63,31 +67,41 @@ struct TrainCommand {
                         "--job runs a prepared run directory; --proxy builds one (with --out)");
     }
     std::string dir = job.empty() ? make_job(threads) : job;
+    if (!job.empty() &&
+        !device.empty()) {  // a worker told where to run: only job.json's runtime part changes
+      auto spec = trainers::read_job_file((std::filesystem::path(job) / "job.json").string());
+      spec.runtime.device = device;
+      trainers::prepare_run_dir(spec, job);
+    }
     std::signal(SIGINT, on_stop_signal);
     std::signal(SIGTERM, on_stop_signal);
     const bool tty = ::isatty(STDERR_FILENO);
     trainers::TrainCallbacks callbacks;
     callbacks.stop = &g_stop;
+    callbacks.threads = threads;
     callbacks.on_progress = [&](const trainers::Progress& p) {
       if (quiet) return;
-      std::string line = fmt::format("step {}/{} loss {:.4f} lr {:.2e} {:.0f} img/s", p.step, p.total, p.loss, p.lr,
-                                     p.images_per_sec);
-      if (!std::isnan(p.test_acc)) line = fmt::format("step {}/{} test acc {:.2f}%", p.step, p.total, 100 * p.test_acc);
+      std::string line = fmt::format("step {}/{} loss {:.4f} lr {:.2e} {:.0f} img/s", p.step, p.total, p.loss,
+                                     p.lr, p.images_per_sec);
+      if (!std::isnan(p.test_acc))
+        line = fmt::format("step {}/{} test acc {:.2f}%", p.step, p.total, 100 * p.test_acc);
       std::cerr << (tty ? "\r\033[K" : "") << line << (tty ? "" : "\n") << std::flush;
     };
     auto result = trainers::run_job(dir, callbacks);
     if (tty && !quiet) std::cerr << "\n";
     if (result.status == "interrupted") {
-      std::cerr << fmt::format("interrupted at step {}; checkpoint saved. Continue with: fsearch train --job {}\n",
-                               result.steps, dir);
+      std::cerr << fmt::format(
+          "interrupted at step {}; checkpoint saved. Continue with: fsearch train --job {}\n", result.steps,
+          dir);
       return 75;
     }
     if (result.status == "diverged") {
-      std::cout << fmt::format("{}: diverged at step {} ({})\n", dir, result.diverged_step, result.diverged_reason);
+      std::cout << fmt::format("{}: diverged at step {} ({})\n", dir, result.diverged_step,
+                               result.diverged_reason);
     } else {
-      std::cout << fmt::format("{}: test accuracy {:.2f}% after {} steps, {:.0f} s, {:.0f} images/s ({} threads)\n",
-                               dir, 100 * result.test_acc, result.steps, result.wall_time, result.images_per_sec,
-                               result.threads);
+      std::cout << fmt::format(
+          "{}: test accuracy {:.2f}% after {} steps, {:.0f} s, {:.0f} images/s ({} threads)\n", dir,
+          100 * result.test_acc, result.steps, result.wall_time, result.images_per_sec, result.threads);
     }
     return 0;
   }
@@ -104,7 +118,8 @@ Command register_train(CLI::App& app, const GlobalOptions& global) {
   auto* job = sub->add_option("--job", command->job, "Run the job prepared in RUN_DIR (what workers run)");
   auto* proxy = sub->add_option("--proxy", command->proxy, "Proxy file, e.g. configs/proxies/vit-tiny.yaml");
   job->excludes(proxy);
-  sub->add_option("--norm", command->norm, "layernorm | rmsnorm | pointwise | dyt | derf")->capture_default_str();
+  sub->add_option("--norm", command->norm, "layernorm | rmsnorm | pointwise | dyt | derf")
+      ->capture_default_str();
   sub->add_option("--function", command->function, "The point-wise function (with --norm pointwise)")
       ->capture_default_str();
   sub->add_option("--shift", command->shift, "Shift s: none (Eq. 4) | scalar (Eq. 8) | vector");
@@ -116,11 +131,16 @@ Command register_train(CLI::App& app, const GlobalOptions& global) {
   sub->add_option("--seed", command->seed, "Seed for init, data order, augmentation")->capture_default_str();
   sub->add_option("--dataset", command->dataset, "fashion-mnist | idx | cifar10 | cifar100 | synthetic");
   sub->add_option("--data-path", command->data_path, "Folder with the data set's files");
-  sub->add_option("--budget", command->budget, "default (the proxy's) | quick (one epoch) | smoke (a few seconds)")->capture_default_str();
-  sub->add_option("--device", command->device, "cpu | cuda | cuda:N")->capture_default_str();
-  sub->add_option("--eval-every", command->eval_every, "Evaluate on the test set every N steps (0: at the end)");
+  sub->add_option("--budget", command->budget,
+                  "default (the proxy's) | quick (one epoch) | smoke (a few seconds)")
+      ->capture_default_str();
+  sub->add_option("--device", command->device,
+                  "cpu | cuda | cuda:N (default cpu; with --job: overrides job.json)");
+  sub->add_option("--eval-every", command->eval_every,
+                  "Evaluate on the test set every N steps (0: at the end)");
   sub->add_option("--checkpoint-every", command->checkpoint_every, "Checkpoint every N steps");
-  sub->add_flag("--eval-train-loss", command->eval_train_loss, "Also report the eval-mode training loss (App. E)");
+  sub->add_flag("--eval-train-loss", command->eval_train_loss,
+                "Also report the eval-mode training loss (App. E)");
   sub->add_option("--out", command->out, "Run directory to create (default runs/train/<job key>)");
   sub->add_flag("--quiet,-q", command->quiet, "No progress line");
   return {sub, [command, &global] { return command->run(global.threads); }};

@@ -16,8 +16,8 @@ std::vector<double> parse_number_list(const std::string& text, const std::string
     char* end = nullptr;
     double value = std::strtod(item.c_str(), &end);
     if (item.empty() || end == item.c_str() || *end != '\0' || !std::isfinite(value)) {
-      throw ConfigError(option + ": '" + item + "' is not a number (item " + std::to_string(values.size() + 1) +
-                            " of \"" + text + "\")",
+      throw ConfigError(option + ": '" + item + "' is not a number (item " +
+                            std::to_string(values.size() + 1) + " of \"" + text + "\")",
                         "give comma-separated numbers without spaces, e.g. " + option + " -2,-0.5,0,0.5,2");
     }
     values.push_back(value);

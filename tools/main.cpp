@@ -1,8 +1,8 @@
 // fsearch: the command-line entry point. Wires subcommands; all work happens in the libraries.
 // Exit codes: 0 success, 2 bad input (config, expression, option), 1 anything else.
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <CLI/CLI.hpp>
 #include <iostream>
 
 #include "command.h"
@@ -28,7 +28,8 @@ int main(int argc, char** argv) {
       "fsearch: search point-wise functions that replace normalization layers in Transformers\n"
       "(y = gamma * f(alpha * x + s) + beta; see `fsearch functions` for the catalog)",
       "fsearch"};
-  app.set_version_flag("--version", version_text, "Print version, git commit, LibTorch version and CUDA status");
+  app.set_version_flag("--version", version_text,
+                       "Print version, git commit, LibTorch version and CUDA status");
   app.require_subcommand(1);
   app.fallthrough();
 
@@ -38,14 +39,10 @@ int main(int argc, char** argv) {
       ->check(CLI::NonNegativeNumber);
 
   std::vector<fsearch::cli::Command> commands = {
-      fsearch::cli::register_functions(app),
-      fsearch::cli::register_eval(app),
-      fsearch::cli::register_property(app),
-      fsearch::cli::register_fit(app),
-      fsearch::cli::register_train(app, global),
-      fsearch::cli::register_run(app, argv),
-      fsearch::cli::register_status(app),
-      fsearch::cli::register_export(app),
+      fsearch::cli::register_functions(app),     fsearch::cli::register_eval(app),
+      fsearch::cli::register_property(app),      fsearch::cli::register_fit(app),
+      fsearch::cli::register_train(app, global), fsearch::cli::register_run(app, argv),
+      fsearch::cli::register_status(app),        fsearch::cli::register_export(app),
       fsearch::cli::register_report(app),
   };
 

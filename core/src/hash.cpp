@@ -24,7 +24,9 @@ Hasher& Hasher::add(std::int64_t value) {
   return add_bytes(bytes, sizeof bytes);  // little-endian regardless of the host
 }
 
-std::string Hasher::hex() const { return to_hex(state_); }
+std::string Hasher::hex() const {
+  return to_hex(state_);
+}
 
 std::string to_hex(std::uint64_t value) {
   char buffer[17];

@@ -34,7 +34,9 @@ YamlMap YamlMap::load_string(const std::string& text, const std::string& name) {
   }
 }
 
-bool YamlMap::has(const std::string& key) { return field(key).has_value(); }
+bool YamlMap::has(const std::string& key) {
+  return field(key).has_value();
+}
 
 YamlMap YamlMap::map(const std::string& key) {
   auto node = field(key);

@@ -47,7 +47,8 @@ std::string to_string(JobState state) {
 }
 
 JobState parse_job_state(const std::string& text) {
-  for (auto s : {JobState::Pending, JobState::Running, JobState::Done, JobState::Diverged, JobState::Failed}) {
+  for (auto s :
+       {JobState::Pending, JobState::Running, JobState::Done, JobState::Diverged, JobState::Failed}) {
     if (to_string(s) == text) return s;
   }
   throw StorageError("unknown job state '" + text + "' in the database");
@@ -57,7 +58,8 @@ bool allowed_transition(JobState from, JobState to) {
   switch (from) {
     case JobState::Pending: return to == JobState::Running;
     case JobState::Running:
-      return to == JobState::Done || to == JobState::Diverged || to == JobState::Failed || to == JobState::Pending;
+      return to == JobState::Done || to == JobState::Diverged || to == JobState::Failed ||
+             to == JobState::Pending;
     case JobState::Failed: return to == JobState::Pending;
     case JobState::Done:
     case JobState::Diverged: return false;
@@ -118,8 +120,10 @@ std::optional<LockHolder> Database::acquire_lock(std::int64_t pid, const std::st
       holder = current;
       return;
     }
-    connection_.prepare("INSERT OR REPLACE INTO scheduler_lock (id, pid, host, started_at, heartbeat_at) "
-                        "VALUES (1, ?, ?, ?, ?)")
+    connection_
+        .prepare(
+            "INSERT OR REPLACE INTO scheduler_lock (id, pid, host, started_at, heartbeat_at) "
+            "VALUES (1, ?, ?, ?, ?)")
         .bind(1, pid)
         .bind(2, host)
         .bind(3, now)
@@ -130,7 +134,10 @@ std::optional<LockHolder> Database::acquire_lock(std::int64_t pid, const std::st
 }
 
 void Database::refresh_lock(std::int64_t pid, double now) {
-  connection_.prepare("UPDATE scheduler_lock SET heartbeat_at = ? WHERE id = 1 AND pid = ?").bind(1, now).bind(2, pid).run();
+  connection_.prepare("UPDATE scheduler_lock SET heartbeat_at = ? WHERE id = 1 AND pid = ?")
+      .bind(1, now)
+      .bind(2, pid)
+      .run();
 }
 
 void Database::release_lock(std::int64_t pid) {
@@ -139,9 +146,11 @@ void Database::release_lock(std::int64_t pid) {
 
 std::int64_t Database::ensure_sweep(const std::string& name, const std::string& space_file,
                                     const std::string& budget, double now) {
-  connection_.prepare("INSERT INTO sweeps (name, space_file, budget, created_at, updated_at) VALUES (?, ?, ?, ?, ?) "
-                      "ON CONFLICT(name) DO UPDATE SET space_file = excluded.space_file, budget = excluded.budget, "
-                      "updated_at = excluded.updated_at")
+  connection_
+      .prepare(
+          "INSERT INTO sweeps (name, space_file, budget, created_at, updated_at) VALUES (?, ?, ?, ?, ?) "
+          "ON CONFLICT(name) DO UPDATE SET space_file = excluded.space_file, budget = excluded.budget, "
+          "updated_at = excluded.updated_at")
       .bind(1, name)
       .bind(2, space_file)
       .bind(3, budget)
@@ -161,9 +170,12 @@ std::vector<std::pair<std::int64_t, std::string>> Database::sweeps() {
 }
 
 void Database::upsert_candidate(const CandidateRow& c) {
-  connection_.prepare("INSERT INTO candidates (fingerprint, expression, base, transforms, properties, pass_all, reasons) "
-                      "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(fingerprint) DO UPDATE SET properties = excluded.properties, "
-                      "pass_all = excluded.pass_all, reasons = excluded.reasons")
+  connection_
+      .prepare(
+          "INSERT INTO candidates (fingerprint, expression, base, transforms, properties, pass_all, reasons) "
+          "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(fingerprint) DO UPDATE SET properties = "
+          "excluded.properties, "
+          "pass_all = excluded.pass_all, reasons = excluded.reasons")
       .bind(1, c.fingerprint)
       .bind(2, c.expression)
       .bind(3, c.base)
@@ -176,7 +188,10 @@ void Database::upsert_candidate(const CandidateRow& c) {
 
 void Database::link_candidate(std::int64_t sweep, const std::string& fingerprint, const std::string& status,
                               const std::string& spelled_as) {
-  connection_.prepare("INSERT OR REPLACE INTO sweep_candidates (sweep_id, fingerprint, spelled_as, status) VALUES (?, ?, ?, ?)")
+  connection_
+      .prepare(
+          "INSERT OR REPLACE INTO sweep_candidates (sweep_id, fingerprint, spelled_as, status) VALUES (?, ?, "
+          "?, ?)")
       .bind(1, sweep)
       .bind(2, fingerprint)
       .bind(3, spelled_as)
@@ -186,7 +201,8 @@ void Database::link_candidate(std::int64_t sweep, const std::string& fingerprint
 
 std::map<std::string, int> Database::candidate_counts(std::int64_t sweep) {
   std::map<std::string, int> out;
-  auto s = connection_.prepare("SELECT status, COUNT(*) FROM sweep_candidates WHERE sweep_id = ? GROUP BY status");
+  auto s =
+      connection_.prepare("SELECT status, COUNT(*) FROM sweep_candidates WHERE sweep_id = ? GROUP BY status");
   s.bind(1, sweep);
   while (s.step()) out[s.get_text(0)] = static_cast<int>(s.get_int(1));
   return out;
@@ -200,19 +216,20 @@ std::vector<CandidateRow> Database::candidates(std::int64_t sweep, const std::st
       "WHERE sc.sweep_id = ? AND sc.status = ? ORDER BY c.expression");
   s.bind(1, sweep).bind(2, status);
   while (s.step()) {
-    out.push_back({s.get_text(0), s.get_text(1), s.get_text(2), s.get_text(3), s.get_text(4), s.get_int(5) != 0,
-                   s.get_text(6)});
+    out.push_back({s.get_text(0), s.get_text(1), s.get_text(2), s.get_text(3), s.get_text(4),
+                   s.get_int(5) != 0, s.get_text(6)});
   }
   return out;
 }
 
 std::optional<CandidateRow> Database::candidate(const std::string& fingerprint) {
-  auto s = connection_.prepare("SELECT fingerprint, expression, base, transforms, properties, pass_all, reasons "
-                               "FROM candidates WHERE fingerprint = ?");
+  auto s = connection_.prepare(
+      "SELECT fingerprint, expression, base, transforms, properties, pass_all, reasons "
+      "FROM candidates WHERE fingerprint = ?");
   s.bind(1, fingerprint);
   if (!s.step()) return std::nullopt;
-  return CandidateRow{s.get_text(0), s.get_text(1), s.get_text(2), s.get_text(3), s.get_text(4), s.get_int(5) != 0,
-                      s.get_text(6)};
+  return CandidateRow{s.get_text(0), s.get_text(1),     s.get_text(2), s.get_text(3),
+                      s.get_text(4), s.get_int(5) != 0, s.get_text(6)};
 }
 
 std::map<std::string, std::string> Database::spellings(std::int64_t sweep) {
@@ -231,8 +248,10 @@ std::optional<std::int64_t> Database::sweep_id(const std::string& name) {
 }
 
 bool Database::add_job(std::int64_t sweep, const JobRow& j) {
-  connection_.prepare("INSERT OR IGNORE INTO jobs (key, fingerprint, label, proxy, shift, lr, alpha_init, seed, spec, "
-                      "run_dir, state, max_attempts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?)")
+  connection_
+      .prepare(
+          "INSERT OR IGNORE INTO jobs (key, fingerprint, label, proxy, shift, lr, alpha_init, seed, spec, "
+          "run_dir, state, max_attempts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?)")
       .bind(1, j.key)
       .bind(2, j.fingerprint)
       .bind(3, j.label)
@@ -246,7 +265,10 @@ bool Database::add_job(std::int64_t sweep, const JobRow& j) {
       .bind(11, j.max_attempts)
       .run();
   bool added = connection_.changes() > 0;
-  connection_.prepare("INSERT OR IGNORE INTO sweep_jobs (sweep_id, job_key) VALUES (?, ?)").bind(1, sweep).bind(2, j.key).run();
+  connection_.prepare("INSERT OR IGNORE INTO sweep_jobs (sweep_id, job_key) VALUES (?, ?)")
+      .bind(1, sweep)
+      .bind(2, j.key)
+      .run();
   return added;
 }
 
@@ -273,7 +295,8 @@ std::vector<JobRow> Database::jobs(std::int64_t sweep, std::optional<JobState> s
 std::map<JobState, int> Database::job_counts(std::int64_t sweep) {
   std::map<JobState, int> out;
   auto s = connection_.prepare(
-      "SELECT state, COUNT(*) FROM jobs WHERE key IN (SELECT job_key FROM sweep_jobs WHERE sweep_id = ?) GROUP BY state");
+      "SELECT state, COUNT(*) FROM jobs WHERE key IN (SELECT job_key FROM sweep_jobs WHERE sweep_id = ?) "
+      "GROUP BY state");
   s.bind(1, sweep);
   while (s.step()) out[parse_job_state(s.get_text(0))] = static_cast<int>(s.get_int(1));
   return out;
@@ -283,13 +306,16 @@ void Database::transition(const std::string& key, JobState to) {
   auto current = job(key);
   if (!current) throw StorageError("no job " + key);
   if (!allowed_transition(current->state, to)) {
-    throw StorageError("job " + key + ": " + to_string(current->state) + " -> " + to_string(to) + " is not allowed");
+    throw StorageError("job " + key + ": " + to_string(current->state) + " -> " + to_string(to) +
+                       " is not allowed");
   }
 }
 
 void Database::mark_running(const std::string& key, std::int64_t pid, double now) {
   transition(key, JobState::Running);
-  connection_.prepare("UPDATE jobs SET state = 'running', worker_pid = ?, heartbeat_at = ?, started_at = ? WHERE key = ?")
+  connection_
+      .prepare(
+          "UPDATE jobs SET state = 'running', worker_pid = ?, heartbeat_at = ?, started_at = ? WHERE key = ?")
       .bind(1, pid)
       .bind(2, now)
       .bind(3, now)
@@ -298,21 +324,30 @@ void Database::mark_running(const std::string& key, std::int64_t pid, double now
 }
 
 void Database::heartbeat(const std::string& key, double now) {
-  connection_.prepare("UPDATE jobs SET heartbeat_at = ? WHERE key = ? AND state = 'running'").bind(1, now).bind(2, key).run();
+  connection_.prepare("UPDATE jobs SET heartbeat_at = ? WHERE key = ? AND state = 'running'")
+      .bind(1, now)
+      .bind(2, key)
+      .run();
 }
 
 void Database::requeue(const std::string& key, const std::string& why) {
   transition(key, JobState::Pending);
-  connection_.prepare("UPDATE jobs SET state = 'pending', worker_pid = 0, error = ? WHERE key = ?").bind(1, why).bind(2, key).run();
+  connection_.prepare("UPDATE jobs SET state = 'pending', worker_pid = 0, error = ? WHERE key = ?")
+      .bind(1, why)
+      .bind(2, key)
+      .run();
 }
 
 void Database::record_result(const ResultRow& r, JobState state, double now) {
-  if (state != JobState::Done && state != JobState::Diverged) throw StorageError("a result is done or diverged");
+  if (state != JobState::Done && state != JobState::Diverged)
+    throw StorageError("a result is done or diverged");
   transaction([&] {
     transition(r.key, state);
-    connection_.prepare("INSERT OR REPLACE INTO results (job_key, status, test_acc, test_loss, final_loss, best_loss, "
-                        "eval_train_loss, steps, diverged_step, diverged_reason, wall_time, images_per_sec, result) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+    connection_
+        .prepare(
+            "INSERT OR REPLACE INTO results (job_key, status, test_acc, test_loss, final_loss, best_loss, "
+            "eval_train_loss, steps, diverged_step, diverged_reason, wall_time, images_per_sec, result) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
         .bind(1, r.key)
         .bind(2, r.status)
         .bind(3, r.test_acc)
@@ -327,7 +362,8 @@ void Database::record_result(const ResultRow& r, JobState state, double now) {
         .bind(12, r.images_per_sec)
         .bind(13, r.result_json)
         .run();
-    connection_.prepare("UPDATE jobs SET state = ?, finished_at = ?, worker_pid = 0, error = '' WHERE key = ?")
+    connection_
+        .prepare("UPDATE jobs SET state = ?, finished_at = ?, worker_pid = 0, error = '' WHERE key = ?")
         .bind(1, to_string(state))
         .bind(2, now)
         .bind(3, r.key)
@@ -343,8 +379,10 @@ bool Database::record_failure(const std::string& key, const std::string& error, 
     auto current = job(key);
     int attempts = current->attempts + 1;
     retry = attempts < current->max_attempts;
-    connection_.prepare("UPDATE jobs SET state = ?, attempts = ?, error = ?, log_tail = ?, finished_at = ?, "
-                        "worker_pid = 0 WHERE key = ?")
+    connection_
+        .prepare(
+            "UPDATE jobs SET state = ?, attempts = ?, error = ?, log_tail = ?, finished_at = ?, "
+            "worker_pid = 0 WHERE key = ?")
         .bind(1, retry ? "pending" : "failed")
         .bind(2, attempts)
         .bind(3, error)
@@ -359,8 +397,9 @@ bool Database::record_failure(const std::string& key, const std::string& error, 
 void Database::add_curve(const std::vector<CurvePoint>& points) {
   if (points.empty()) return;
   transaction([&] {
-    auto s = connection_.prepare("INSERT OR REPLACE INTO curves (job_key, kind, step, loss, lr, grad_norm, test_acc) "
-                                 "VALUES (?, ?, ?, ?, ?, ?, ?)");
+    auto s = connection_.prepare(
+        "INSERT OR REPLACE INTO curves (job_key, kind, step, loss, lr, grad_norm, test_acc) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)");
     for (const auto& p : points) {
       s.reset();
       s.bind(1, p.key).bind(2, p.kind).bind(3, p.step).bind(4, p.loss).bind(5, p.lr).bind(6, p.grad_norm);
@@ -371,15 +410,19 @@ void Database::add_curve(const std::vector<CurvePoint>& points) {
 
 std::vector<CurvePoint> Database::curve(const std::string& key, const std::string& kind) {
   std::vector<CurvePoint> out;
-  auto s = connection_.prepare("SELECT step, loss, lr, grad_norm, test_acc FROM curves WHERE job_key = ? AND kind = ? ORDER BY step");
+  auto s = connection_.prepare(
+      "SELECT step, loss, lr, grad_norm, test_acc FROM curves WHERE job_key = ? AND kind = ? ORDER BY step");
   s.bind(1, key).bind(2, kind);
-  while (s.step()) out.push_back({key, kind, s.get_int(0), s.get_double(1), s.get_double(2), s.get_double(3), s.get_double(4)});
+  while (s.step())
+    out.push_back(
+        {key, kind, s.get_int(0), s.get_double(1), s.get_double(2), s.get_double(3), s.get_double(4)});
   return out;
 }
 
 std::optional<ResultRow> Database::result(const std::string& key) {
-  auto s = connection_.prepare("SELECT status, test_acc, test_loss, final_loss, best_loss, eval_train_loss, steps, "
-                               "diverged_step, diverged_reason, wall_time, images_per_sec, result FROM results WHERE job_key = ?");
+  auto s = connection_.prepare(
+      "SELECT status, test_acc, test_loss, final_loss, best_loss, eval_train_loss, steps, "
+      "diverged_step, diverged_reason, wall_time, images_per_sec, result FROM results WHERE job_key = ?");
   s.bind(1, key);
   if (!s.step()) return std::nullopt;
   ResultRow r;

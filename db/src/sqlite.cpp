@@ -14,7 +14,9 @@ Statement::Statement(sqlite3* db, const std::string& sql) : db_(db), sql_(sql) {
   }
 }
 
-Statement::~Statement() { sqlite3_finalize(stmt_); }
+Statement::~Statement() {
+  sqlite3_finalize(stmt_);
+}
 
 Statement& Statement::bind(int index, std::int64_t value) {
   sqlite3_bind_int64(stmt_, index, value);
@@ -55,7 +57,9 @@ void Statement::run() {
   }
 }
 
-std::int64_t Statement::get_int(int column) const { return sqlite3_column_int64(stmt_, column); }
+std::int64_t Statement::get_int(int column) const {
+  return sqlite3_column_int64(stmt_, column);
+}
 
 double Statement::get_double(int column) const {
   return is_null(column) ? NAN : sqlite3_column_double(stmt_, column);
@@ -66,18 +70,23 @@ std::string Statement::get_text(int column) const {
   return text ? reinterpret_cast<const char*>(text) : "";
 }
 
-bool Statement::is_null(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
+bool Statement::is_null(int column) const {
+  return sqlite3_column_type(stmt_, column) == SQLITE_NULL;
+}
 
 Connection::Connection(const std::string& path) : path_(path) {
   if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) != SQLITE_OK) {
     std::string message = db_ ? sqlite3_errmsg(db_) : "out of memory";
     sqlite3_close(db_);
-    throw StorageError("cannot open database " + path + ": " + message, "check the path and its folder's permissions");
+    throw StorageError("cannot open database " + path + ": " + message,
+                       "check the path and its folder's permissions");
   }
   sqlite3_busy_timeout(db_, 10000);
 }
 
-Connection::~Connection() { sqlite3_close(db_); }
+Connection::~Connection() {
+  sqlite3_close(db_);
+}
 
 void Connection::execute(const std::string& sql) {
   char* error = nullptr;
@@ -88,6 +97,8 @@ void Connection::execute(const std::string& sql) {
   }
 }
 
-std::int64_t Connection::changes() const { return sqlite3_changes(db_); }
+std::int64_t Connection::changes() const {
+  return sqlite3_changes(db_);
+}
 
 }  // namespace fsearch::db

@@ -79,7 +79,9 @@ Expr primitive(const std::string& name, Expr argument) {
   return node;
 }
 
-Expr primitive(const std::string& name) { return primitive(name, variable()); }
+Expr primitive(const std::string& name) {
+  return primitive(name, variable());
+}
 
 Expr transform(TransformKind kind, Expr function, std::vector<double> params) {
   const auto& info = transform_info(kind);
@@ -132,8 +134,7 @@ bool same_structure(const Expr& a, const Expr& b) {
     case NodeKind::Transform:
       if (a->transform != b->transform || a->params != b->params) return false;
       break;
-    case NodeKind::Variable:
-      break;
+    case NodeKind::Variable: break;
   }
   for (std::size_t i = 0; i < a->children.size(); ++i) {
     if (!same_structure(a->children[i], b->children[i])) return false;
@@ -156,7 +157,9 @@ const Expr& definition_of(const std::string& name) {
   return it->second;
 }
 
-double evaluate_constant(const Expr& expr) { return Program(expr).value(0.0); }
+double evaluate_constant(const Expr& expr) {
+  return Program(expr).value(0.0);
+}
 
 }  // namespace detail
 }  // namespace fsearch::functions

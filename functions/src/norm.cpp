@@ -53,9 +53,7 @@ NormLayerImpl::NormLayerImpl(const NormSpec& spec, int64_t channels) : spec_(spe
       impl_ = torch::nn::AnyModule(torch::nn::LayerNorm(
           torch::nn::LayerNormOptions({channels}).elementwise_affine(spec.affine).eps(1e-6)));
       break;
-    case NormKind::RMSNorm:
-      impl_ = torch::nn::AnyModule(RMSNorm(channels, spec.affine));
-      break;
+    case NormKind::RMSNorm: impl_ = torch::nn::AnyModule(RMSNorm(channels, spec.affine)); break;
     case NormKind::Pointwise:
       impl_ = torch::nn::AnyModule(
           PointwiseNorm(parse(spec.function), channels, spec.shift, spec.alpha_init, spec.affine));

@@ -27,7 +27,9 @@ NormSpec norm_preset(const std::string& name) {
   return spec;
 }
 
-std::vector<std::string> norm_preset_names() { return {"layernorm", "rmsnorm", "dyt", "derf"}; }
+std::vector<std::string> norm_preset_names() {
+  return {"layernorm", "rmsnorm", "dyt", "derf"};
+}
 
 std::string to_string(NormKind kind) {
   switch (kind) {

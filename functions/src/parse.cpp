@@ -20,14 +20,16 @@ namespace fsearch::functions {
 namespace {
 
 std::string caret_message(const std::string& expression, std::size_t column, const std::string& problem) {
-  std::string text = "in expression \"" + expression + "\" at column " + std::to_string(column) + ": " + problem;
+  std::string text =
+      "in expression \"" + expression + "\" at column " + std::to_string(column) + ": " + problem;
   text += "\n  " + expression + "\n  " + std::string(column > 0 ? column - 1 : 0, ' ') + "^";
   return text;
 }
 
 class Parser {
  public:
-  Parser(std::string_view text, bool prefer_elementary, const std::map<std::string, double>* bindings = nullptr)
+  Parser(std::string_view text, bool prefer_elementary,
+         const std::map<std::string, double>* bindings = nullptr)
       : text_(text), prefer_elementary_(prefer_elementary), bindings_(bindings) {}
 
   Expr parse_all() {
@@ -262,8 +264,9 @@ class Parser {
     if (static_cast<int>(args.size()) != arity) {
       std::string usage = arity == 1 ? name + "(a)" : arity == 2 ? name + "(a, b)" : name + "(a, lo, hi)";
       if (op == Op::Clip) usage = "clip(a, lo, hi) or the transform clip(f, lambda)";
-      fail(start, name + " takes " + std::to_string(arity) + " argument" + (arity == 1 ? "" : "s") +
-                      ", got " + std::to_string(args.size()),
+      fail(start,
+           name + " takes " + std::to_string(arity) + " argument" + (arity == 1 ? "" : "s") + ", got " +
+               std::to_string(args.size()),
            "usage: " + usage);
     }
     std::vector<Expr> operands;
@@ -281,8 +284,9 @@ class Parser {
     for (auto p : info.params) usage += ", " + std::string(p);
     usage += ")";
     if (args.size() != info.params.size() + 1) {
-      fail(start, name + " takes " + std::to_string(info.params.size() + 1) + " argument" +
-                      (info.params.empty() ? "" : "s") + ", got " + std::to_string(args.size()),
+      fail(start,
+           name + " takes " + std::to_string(info.params.size() + 1) + " argument" +
+               (info.params.empty() ? "" : "s") + ", got " + std::to_string(args.size()),
            "usage: " + usage + " — " + std::string(info.definition));
     }
     std::vector<double> params;
@@ -310,24 +314,26 @@ class Parser {
 
 int precedence(const Expr& e) {
   switch (e->kind) {
-    case NodeKind::Constant:
-      return e->value < 0 || std::signbit(e->value) ? 3 : 5;
+    case NodeKind::Constant: return e->value < 0 || std::signbit(e->value) ? 3 : 5;
     case NodeKind::Operation:
       switch (e->op) {
-        case Op::Add: case Op::Sub: return 1;
-        case Op::Mul: case Op::Div: return 2;
+        case Op::Add:
+        case Op::Sub: return 1;
+        case Op::Mul:
+        case Op::Div: return 2;
         case Op::Neg: return 3;
         case Op::Pow: return 4;
         default: return 5;
       }
-    default:
-      return 5;
+    default: return 5;
   }
 }
 
 std::string print(const Expr& e);
 
-std::string wrap(const Expr& e, bool parens) { return parens ? "(" + print(e) + ")" : print(e); }
+std::string wrap(const Expr& e, bool parens) {
+  return parens ? "(" + print(e) + ")" : print(e);
+}
 
 std::string print_function_arg(const Expr& f) {
   if (f->kind == NodeKind::Primitive && f->children[0]->kind == NodeKind::Variable) return f->name;
@@ -336,20 +342,16 @@ std::string print_function_arg(const Expr& f) {
 
 std::string print(const Expr& e) {
   switch (e->kind) {
-    case NodeKind::Constant:
-      return e->name.empty() ? format_number(e->value) : e->name;
-    case NodeKind::Variable:
-      return "x";
-    case NodeKind::Primitive:
-      return e->name + "(" + print(e->children[0]) + ")";
+    case NodeKind::Constant: return e->name.empty() ? format_number(e->value) : e->name;
+    case NodeKind::Variable: return "x";
+    case NodeKind::Primitive: return e->name + "(" + print(e->children[0]) + ")";
     case NodeKind::Transform: {
       const auto& info = transform_info(e->transform);
       std::string text = std::string(info.name) + "(" + print_function_arg(e->children[0]);
       for (std::size_t i = 0; i < info.params.size(); ++i) text += ", " + format_number(e->params[i]);
       return text + ")";
     }
-    case NodeKind::Operation:
-      break;
+    case NodeKind::Operation: break;
   }
   const auto& info = op_info(e->op);
   const auto& c = e->children;
@@ -374,13 +376,17 @@ ExpressionError::ExpressionError(std::string expression, std::size_t column, con
       column_(column),
       problem_(problem) {}
 
-Expr parse(std::string_view text) { return Parser(text, false).parse_all(); }
+Expr parse(std::string_view text) {
+  return Parser(text, false).parse_all();
+}
 
 Expr parse(std::string_view text, const std::map<std::string, double>& bindings) {
   return Parser(text, false, &bindings).parse_all();
 }
 
-std::string to_text(const Expr& expr) { return print(expr); }
+std::string to_text(const Expr& expr) {
+  return print(expr);
+}
 
 std::string format_number(double value) {
   char buffer[32];
@@ -392,7 +398,9 @@ std::string format_number(double value) {
 }
 
 namespace detail {
-Expr parse_definition(std::string_view text) { return Parser(text, true).parse_all(); }
+Expr parse_definition(std::string_view text) {
+  return Parser(text, true).parse_all();
+}
 }  // namespace detail
 
 }  // namespace fsearch::functions

@@ -25,7 +25,9 @@ void for_each_block(int64_t begin, int64_t end, int64_t channels, Body body) {
   }
 }
 
-int64_t grain_rows(int64_t channels) { return std::max<int64_t>(1, 32768 / std::max<int64_t>(1, channels)); }
+int64_t grain_rows(int64_t channels) {
+  return std::max<int64_t>(1, 32768 / std::max<int64_t>(1, channels));
+}
 
 template <class Real>
 void forward_kernel(const Program& program, const Tensor& x, const Tensor& alpha, const Tensor& shift,

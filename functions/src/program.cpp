@@ -1,13 +1,12 @@
 #include "fsearch/functions/program.h"
 
-#include "vector_math.h"  // before any other math header user
-
 #include <algorithm>
 
 #include "fsearch/core/error.h"
 #include "fsearch/functions/math_scalar.h"
 #include "fsearch/functions/rules.h"
 #include "internal.h"
+#include "vector_math.h"  // before any other math header user
 
 namespace fsearch::functions {
 namespace {

@@ -42,7 +42,8 @@ TestResult test_center_sensitivity(const Samples& s, const functions::Program& p
   double right = hi + 1 < s.x.size() ? bisect(program, s.x[hi], s.x[hi + 1], f0, tolerance) : INFINITY;
   double left = lo > 0 ? bisect(program, s.x[lo], s.x[lo - 1], f0, tolerance) : -INFINITY;
   double halfwidth = (right - left) / 2;
-  r.measures = {{"flat_halfwidth", halfwidth}, {"flat_from", left}, {"flat_to", right}, {"slope_at_0", slope}};
+  r.measures = {
+      {"flat_halfwidth", halfwidth}, {"flat_from", left}, {"flat_to", right}, {"slope_at_0", slope}};
   judge(r, halfwidth, t.max_flat_halfwidth, t);
   r.reason = "flat region [" + num(left) + ", " + num(right) + "], half-width " + num(halfwidth) +
              (r.pass ? " <= " : " > ") + num(t.max_flat_halfwidth) + "; slope at 0 " + num(slope);

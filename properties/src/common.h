@@ -10,7 +10,9 @@
 namespace fsearch::properties::detail {
 
 // Index of x = 0 in the grid (the grid is symmetric with 0 in the middle).
-inline std::size_t zero_index(const Samples& s) { return s.x.size() / 2; }
+inline std::size_t zero_index(const Samples& s) {
+  return s.x.size() / 2;
+}
 
 // max |f(x)| over |x| <= r.
 inline double max_abs(const Samples& s, double r) {

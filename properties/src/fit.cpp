@@ -39,7 +39,8 @@ class Objective {
       double weight = (i == 0 || i + 1 == x_.size()) ? 0.5 : 1.0;
       sum += weight * std::fabs(candidate_[i] - target_[i]);
     }
-    tail = std::max(std::fabs(candidate_.front() - target_.front()), std::fabs(candidate_.back() - target_.back()));
+    tail = std::max(std::fabs(candidate_.front() - target_.front()),
+                    std::fabs(candidate_.back() - target_.back()));
     return sum * (x_[1] - x_[0]);
   }
 
@@ -67,8 +68,9 @@ FitResult fit_parameter(const std::string& target, const std::string& family, co
     uses_parameter = true;
   }
   if (!uses_parameter) {
-    throw ConfigError("fit: the family \"" + family + "\" does not use the parameter '" + options.parameter + "'",
-                      "write it into the family, e.g. --family \"tanh(" + options.parameter + " * x)\"");
+    throw ConfigError(
+        "fit: the family \"" + family + "\" does not use the parameter '" + options.parameter + "'",
+        "write it into the family, e.g. --family \"tanh(" + options.parameter + " * x)\"");
   }
   Objective objective(target, family, options);
 
@@ -98,9 +100,10 @@ FitResult fit_parameter(const std::string& target, const std::string& family, co
   result.residual = objective(result.parameter);
   result.evaluations = objective.evaluations;
   if (objective.tail > 1e-6) {
-    throw ConfigError("fit: the functions still differ by " + std::to_string(objective.tail) + " at |x| = " +
-                          std::to_string(options.half_range) + ", so the integral over the real line diverges",
-                      "Eq. 11 compares functions that agree far from 0 (e.g. both saturate at the same levels)");
+    throw ConfigError(
+        "fit: the functions still differ by " + std::to_string(objective.tail) + " at |x| = " +
+            std::to_string(options.half_range) + ", so the integral over the real line diverges",
+        "Eq. 11 compares functions that agree far from 0 (e.g. both saturate at the same levels)");
   }
   return result;
 }

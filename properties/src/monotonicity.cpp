@@ -52,7 +52,8 @@ TestResult test_monotonicity(const Samples& s, const Thresholds& t) {
       if (std::isnan(reversal_at) || std::fabs(at) < std::fabs(reversal_at)) reversal_at = at;
     }
   }
-  std::string direction = reversal <= t.reversal_tolerance ? (increasing ? "increasing" : "decreasing") : "neither";
+  std::string direction =
+      reversal <= t.reversal_tolerance ? (increasing ? "increasing" : "decreasing") : "neither";
   r.measures = {{"direction", increasing ? 1.0 : -1.0, direction},
                 {"reversal", reversal},
                 {"reversal_at", reversal_at},

@@ -32,11 +32,12 @@ void set_threshold(Thresholds& thresholds, const std::string& name, double value
     }
   }
   std::string hint = did_you_mean(name, threshold_names());
-  throw ConfigError("unknown threshold '" + name + "'", (hint.empty() ? "" : hint + " ") + "known: " + [] {
-    std::string all;
-    for (const auto& n : threshold_names()) all += (all.empty() ? "" : ", ") + n;
-    return all;
-  }());
+  throw ConfigError(
+      "unknown threshold '" + name + "'", (hint.empty() ? "" : hint + " ") + "known: " + [] {
+        std::string all;
+        for (const auto& n : threshold_names()) all += (all.empty() ? "" : ", ") + n;
+        return all;
+      }());
 }
 
 std::vector<std::string> threshold_names() {

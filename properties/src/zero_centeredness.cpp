@@ -34,8 +34,11 @@ TestResult test_zero_centeredness(const Samples& s, const Thresholds& t) {
       }
     }
   }
-  r.measures = {{"f0", s.y[zero]}, {"f0_relative", f0}, {"symmetry_error", symmetry},
-                {"zero_crossing", crossing}, {"scale", scale}};
+  r.measures = {{"f0", s.y[zero]},
+                {"f0_relative", f0},
+                {"symmetry_error", symmetry},
+                {"zero_crossing", crossing},
+                {"scale", scale}};
   double worst = std::max(std::fabs(f0), symmetry);
   judge(r, worst, t.zero_center_tolerance, t);
   r.reason = "|f(0)|/scale " + num(std::fabs(f0)) + ", odd-symmetry error " + num(symmetry) +

@@ -12,7 +12,7 @@ namespace fsearch::reports {
 namespace {
 
 struct CellValue {
-  std::string text;  // what the cell shows (without bold)
+  std::string text;   // what the cell shows (without bold)
   double mean = NAN;  // for "best" marking
   int done = 0, diverged = 0, seeds = 0;
   bool missing_proxy = false;
@@ -128,9 +128,9 @@ std::string provenance(const TableData& data, const std::string& db_label) {
     date = buffer;
   }
   std::ostringstream out;
-  out << "Provenance: commit " << join(commits) << "; proxies " << join(proxies) << "; budget " << join(budgets)
-      << "; seeds " << join(seeds) << "; device " << join(devices) << "; last result " << date << "; database "
-      << db_label << ".\n";
+  out << "Provenance: commit " << join(commits) << "; proxies " << join(proxies) << "; budget "
+      << join(budgets) << "; seeds " << join(seeds) << "; device " << join(devices) << "; last result "
+      << date << "; database " << db_label << ".\n";
   return out.str();
 }
 
@@ -174,7 +174,8 @@ std::string render_table(db::Database& db, const TableSpec& table, const std::st
 
   std::ostringstream md;
   md << "# Table " << table.number << ": " << table.title << "\n\n" << table.caption << "\n\n";
-  md << "Each cell: this run's result (the paper's in parentheses). \"x\": training diverged. \"—\": no result yet.\n\n";
+  md << "Each cell: this run's result (the paper's in parentheses). \"x\": training diverged. \"—\": no "
+        "result yet.\n\n";
   md << "|";
   for (const auto& h : table.header) md << " " << h << " |";
   md << "\n|";
@@ -202,10 +203,12 @@ std::string render_table(db::Database& db, const TableSpec& table, const std::st
   }
   md << "\n";
   if (!data.sweep) {
-    md << "Not run yet: `fsearch run --space configs/tables/table" << table.number << ".yaml`, then `fsearch report`.\n\n";
+    md << "Not run yet: `fsearch run --space configs/tables/table" << table.number
+       << ".yaml`, then `fsearch report`.\n\n";
   }
   if (diverged_cells > 0) md << "x: every seed of the cell diverged (" << diverged_cells << " cells).\n\n";
-  if (partial_cells > 0) md << "†: some seeds diverged; the mean is over the others (" << partial_cells << " cells).\n\n";
+  if (partial_cells > 0)
+    md << "†: some seeds diverged; the mean is over the others (" << partial_cells << " cells).\n\n";
   if (missing_proxy) md << "FID columns: the DiT proxy is not built yet, so these cells stay empty.\n\n";
   for (const auto& link : figure_links) md << "![" << link << "](" << link << ")\n\n";
   md << provenance(data, db_label);

@@ -35,7 +35,8 @@ CellSpec fid(const std::string& function, const std::string& shift, const std::s
   return c;
 }
 
-CellSpec baseline(const std::string& name, const std::string& proxy, const std::string& metric, double paper) {
+CellSpec baseline(const std::string& name, const std::string& proxy, const std::string& metric,
+                  double paper) {
   CellSpec c;
   c.baseline = name;
   c.proxy = proxy;
@@ -61,10 +62,15 @@ std::vector<TableSpec> build() {
   const std::vector<std::string> bases = {"erf", "tanh", "arctan"};
 
   {  // Table 1: zero-centeredness
-    TableSpec s{1, "table1", "Zero-centeredness on the ViT proxy",
-                "Horizontal shift f(alpha x + lambda), vertical shift f(alpha x) + lambda; layer without s (Eq. 4).",
-                {"function", "shift", "-2", "-1", "-0.5", "-0.1", "0", "+0.1", "+0.5", "+1", "+2"}, {}, Best::PerRow,
-                {"erf(x)", "hshift(erf, 1)", "vshift(erf, 1)", "hshift(erf, -1)"}};
+    TableSpec s{
+        1,
+        "table1",
+        "Zero-centeredness on the ViT proxy",
+        "Horizontal shift f(alpha x + lambda), vertical shift f(alpha x) + lambda; layer without s (Eq. 4).",
+        {"function", "shift", "-2", "-1", "-0.5", "-0.1", "0", "+0.1", "+0.5", "+1", "+2"},
+        {},
+        Best::PerRow,
+        {"erf(x)", "hshift(erf, 1)", "vshift(erf, 1)", "hshift(erf, -1)"}};
     const std::vector<double> lambdas = {-2, -1, -0.5, -0.1, 0, 0.1, 0.5, 1, 2};
     const std::vector<std::vector<double>> paper = {
         {X, 82.0, 82.5, 82.6, 82.6, 82.7, 82.5, 82.1, X}, {X, 81.8, 82.3, 82.4, 82.6, 82.5, 82.3, 81.6, X},
@@ -74,8 +80,9 @@ std::vector<TableSpec> build() {
       for (int v = 0; v < 2; ++v) {
         RowSpec row{bases[b] + "(x) | " + (v ? "vertical" : "horizontal"), {}};
         for (std::size_t i = 0; i < lambdas.size(); ++i) {
-          row.cells.push_back(acc(std::string(v ? "vshift(" : "hshift(") + bases[b] + ", " + num(lambdas[i]) + ")",
-                                  "none", paper[2 * b + v][i]));
+          row.cells.push_back(
+              acc(std::string(v ? "vshift(" : "hshift(") + bases[b] + ", " + num(lambdas[i]) + ")", "none",
+                  paper[2 * b + v][i]));
         }
         s.rows.push_back(row);
       }
@@ -83,15 +90,20 @@ std::vector<TableSpec> build() {
     t.push_back(s);
   }
   {  // Table 2: clipping unbounded functions
-    TableSpec s{2, "table2", "Clipping for boundedness on the ViT proxy",
-                "clip(f_u(x), -lambda, lambda); the first row is the unclipped function. Layer without s (Eq. 4).",
-                {"lambda_u", "arcsinh(x)", "logsign(x)", "linear(x)"}, {}, Best::PerColumn,
-                {"arcsinh(x)", "logsign(x)", "clip(arcsinh, 1)", "clip(linear, 1)"}};
+    TableSpec s{
+        2,
+        "table2",
+        "Clipping for boundedness on the ViT proxy",
+        "clip(f_u(x), -lambda, lambda); the first row is the unclipped function. Layer without s (Eq. 4).",
+        {"lambda_u", "arcsinh(x)", "logsign(x)", "linear(x)"},
+        {},
+        Best::PerColumn,
+        {"arcsinh(x)", "logsign(x)", "clip(arcsinh, 1)", "clip(linear, 1)"}};
     const std::vector<std::string> fs = {"arcsinh", "logsign", "linear"};
     const std::vector<double> lambdas = {0, 0.5, 0.8, 1, 2, 3, 5};
-    const std::vector<std::vector<double>> paper = {{82.2, 82.2, X},    {82.3, 82.4, 82.1}, {82.3, 82.4, 82.2},
-                                                    {82.4, 82.4, 82.2}, {82.4, 82.4, 82.1}, {82.4, 82.3, 82.1},
-                                                    {82.3, 82.3, 82.0}};
+    const std::vector<std::vector<double>> paper = {
+        {82.2, 82.2, X},    {82.3, 82.4, 82.1}, {82.3, 82.4, 82.2}, {82.4, 82.4, 82.2},
+        {82.4, 82.4, 82.1}, {82.4, 82.3, 82.1}, {82.3, 82.3, 82.0}};
     for (std::size_t r = 0; r < lambdas.size(); ++r) {
       RowSpec row{r == 0 ? "—" : num(lambdas[r]), {}};
       for (std::size_t c = 0; c < fs.size(); ++c) {
@@ -103,10 +115,15 @@ std::vector<TableSpec> build() {
     t.push_back(s);
   }
   {  // Table 3: removing boundedness
-    TableSpec s{3, "table3", "Removing boundedness on the ViT proxy",
-                "(1 - lambda) f_b(x) + lambda x; the first row is the original function. Layer without s (Eq. 4).",
-                {"lambda_b", "erf(x)", "tanh(x)", "arctan(x)", "isru(x)"}, {}, Best::PerColumn,
-                {"erf(x)", "mix(erf, 0.1)", "mix(erf, 0.5)"}};
+    TableSpec s{
+        3,
+        "table3",
+        "Removing boundedness on the ViT proxy",
+        "(1 - lambda) f_b(x) + lambda x; the first row is the original function. Layer without s (Eq. 4).",
+        {"lambda_b", "erf(x)", "tanh(x)", "arctan(x)", "isru(x)"},
+        {},
+        Best::PerColumn,
+        {"erf(x)", "mix(erf, 0.1)", "mix(erf, 0.5)"}};
     const std::vector<std::string> fs = {"erf", "tanh", "arctan", "isru"};
     const std::vector<double> lambdas = {0, 0.01, 0.1, 0.5};
     const std::vector<std::vector<double>> paper = {
@@ -122,25 +139,38 @@ std::vector<TableSpec> build() {
     t.push_back(s);
   }
   {  // Table 4: growth rates
-    TableSpec s{4, "table4", "Unbounded functions with different growth rates on the ViT proxy",
+    TableSpec s{4,
+                "table4",
+                "Unbounded functions with different growth rates on the ViT proxy",
                 "logquad(x) is the fastest growth that still trains in the paper. Layer without s (Eq. 4).",
-                {"", "logsign(x)", "arcsinh(x)", "logquad(x)", "power23(x)", "linear(x)"}, {}, Best::PerRow,
+                {"", "logsign(x)", "arcsinh(x)", "logquad(x)", "power23(x)", "linear(x)"},
+                {},
+                Best::PerRow,
                 {"logsign(x)", "arcsinh(x)", "logquad(x)", "power23(x)", "linear(x)"}};
     RowSpec row{"top-1", {}};
-    const std::vector<std::pair<std::string, double>> fs = {
-        {"logsign(x)", 82.2}, {"arcsinh(x)", 82.2}, {"logquad(x)", 82.1}, {"power23(x)", X}, {"linear(x)", X}};
+    const std::vector<std::pair<std::string, double>> fs = {{"logsign(x)", 82.2},
+                                                            {"arcsinh(x)", 82.2},
+                                                            {"logquad(x)", 82.1},
+                                                            {"power23(x)", X},
+                                                            {"linear(x)", X}};
     for (const auto& [f, p] : fs) row.cells.push_back(acc(f, "none", p));
     s.rows.push_back(row);
     t.push_back(s);
   }
   {  // Table 5: center sensitivity
-    TableSpec s{5, "table5", "Center sensitivity on the ViT proxy",
-                "A flat region f = 0 on [-lambda, lambda], the rest shifted outward. Layer without s (Eq. 4).",
-                {"function", "0", "0.1", "0.5", "1.0", "2.0", "3.0"}, {}, Best::PerRow,
-                {"erf(x)", "flat(erf, 0.5)", "flat(erf, 1)", "flat(erf, 3)"}};
+    TableSpec s{
+        5,
+        "table5",
+        "Center sensitivity on the ViT proxy",
+        "A flat region f = 0 on [-lambda, lambda], the rest shifted outward. Layer without s (Eq. 4).",
+        {"function", "0", "0.1", "0.5", "1.0", "2.0", "3.0"},
+        {},
+        Best::PerRow,
+        {"erf(x)", "flat(erf, 0.5)", "flat(erf, 1)", "flat(erf, 3)"}};
     const std::vector<double> lambdas = {0, 0.1, 0.5, 1, 2, 3};
-    const std::vector<std::vector<double>> paper = {
-        {82.6, 82.5, 82.5, 82.1, 81.3, X}, {82.5, 82.5, 82.4, 82.1, 81.1, X}, {82.3, 82.3, 82.1, 81.8, 80.9, X}};
+    const std::vector<std::vector<double>> paper = {{82.6, 82.5, 82.5, 82.1, 81.3, X},
+                                                    {82.5, 82.5, 82.4, 82.1, 81.1, X},
+                                                    {82.3, 82.3, 82.1, 81.8, 80.9, X}};
     for (std::size_t b = 0; b < bases.size(); ++b) {
       RowSpec row{bases[b] + "(x)", {}};
       for (std::size_t i = 0; i < lambdas.size(); ++i) {
@@ -151,15 +181,21 @@ std::vector<TableSpec> build() {
     t.push_back(s);
   }
   {  // Table 6: monotonicity
-    TableSpec s{6, "table6", "Monotonicity on the ViT proxy",
-                "Monotonic functions and their negations; hump-shaped and oscillatory functions rescaled to [-1, 1]. "
-                "Layer without s (Eq. 4).",
-                {"function", "f(x)", "f_neg(x)"}, {}, Best::None,
-                {"erf(x)", "negate(erf)", "sin(x)", "dampx(x)", "rescale(dampexp)"}};
+    TableSpec s{
+        6,
+        "table6",
+        "Monotonicity on the ViT proxy",
+        "Monotonic functions and their negations; hump-shaped and oscillatory functions rescaled to [-1, 1]. "
+        "Layer without s (Eq. 4).",
+        {"function", "f(x)", "f_neg(x)"},
+        {},
+        Best::None,
+        {"erf(x)", "negate(erf)", "sin(x)", "dampx(x)", "rescale(dampexp)"}};
     const std::vector<std::vector<double>> paper = {{82.6, 82.5}, {82.5, 82.5}, {82.3, 82.2}};
     for (std::size_t b = 0; b < bases.size(); ++b) {
       s.rows.push_back({bases[b] + "(x)",
-                        {acc(bases[b] + "(x)", "none", paper[b][0]), acc("negate(" + bases[b] + ")", "none", paper[b][1])}});
+                        {acc(bases[b] + "(x)", "none", paper[b][0]),
+                         acc("negate(" + bases[b] + ")", "none", paper[b][1])}});
     }
     s.rows.push_back({"sin(x)", {acc("sin(x)", "none", 81.6), none()}});
     s.rows.push_back({"dampx(x)", {acc("dampx(x)", "none", 80.7), none()}});
@@ -167,13 +203,19 @@ std::vector<TableSpec> build() {
     t.push_back(s);
   }
   {  // Table 7: the search
-    TableSpec s{7, "table7", "The searched functions on the ViT proxy and the DiT proxies",
-                "y = gamma f(alpha x + s) + beta (Eq. 8). Top-1 accuracy on the ViT proxy; FID on the two DiT proxies.",
-                {"function", "ViT top-1", "DiT-B FID", "DiT-L FID"}, {}, Best::PerColumn,
+    TableSpec s{7,
+                "table7",
+                "The searched functions on the ViT proxy and the DiT proxies",
+                "y = gamma f(alpha x + s) + beta (Eq. 8). Top-1 accuracy on the ViT proxy; FID on the two "
+                "DiT proxies.",
+                {"function", "ViT top-1", "DiT-B FID", "DiT-L FID"},
+                {},
+                Best::PerColumn,
                 {"erf(x)", "tanh(x)", "satursin(x)", "isru(x)", "cubsign(x)", "saturlog(x)"}};
-    s.rows.push_back({"LayerNorm",
-                      {baseline("layernorm", "vit-tiny", "test_acc", 82.3), baseline("layernorm", "dit-b", "fid", 64.93),
-                       baseline("layernorm", "dit-l", "fid", 45.91)}});
+    s.rows.push_back(
+        {"LayerNorm",
+         {baseline("layernorm", "vit-tiny", "test_acc", 82.3), baseline("layernorm", "dit-b", "fid", 64.93),
+          baseline("layernorm", "dit-l", "fid", 45.91)}});
     const std::vector<std::tuple<std::string, double, double, double>> fs = {
         {"erf(x)", 82.8, 63.23, 43.94},          {"tanh(x)", 82.6, 63.71, 45.48},
         {"satursin(x)", 82.6, 63.90, 44.83},     {"arcsinh_clip(x)", 82.5, 64.72, 45.48},
@@ -184,45 +226,63 @@ std::vector<TableSpec> build() {
         {"logquad_clip(x)", 82.2, 65.92, 47.12}, {"power23_clip(x)", 82.1, 66.11, 46.47},
         {"saturlog(x)", 81.8, 68.23, 47.44},     {"cubsign(x)", 81.4, 70.22, 49.16}};
     for (const auto& [f, vit, dit_b, dit_l] : fs) {
-      s.rows.push_back({f, {acc(f, "scalar", vit), fid(f, "scalar", "dit-b", dit_b), fid(f, "scalar", "dit-l", dit_l)}});
+      s.rows.push_back(
+          {f, {acc(f, "scalar", vit), fid(f, "scalar", "dit-b", dit_b), fid(f, "scalar", "dit-l", dit_l)}});
     }
     t.push_back(s);
   }
   {  // Table 14: the effect of s
-    TableSpec s{14, "table14", "Removing s: ViT proxy accuracy and DiT-B FID without and with s",
+    TableSpec s{14,
+                "table14",
+                "Removing s: ViT proxy accuracy and DiT-B FID without and with s",
                 "Without s: Eq. 4; with s: Eq. 8.",
-                {"function", "top-1 without s", "top-1 with s", "FID without s", "FID with s"}, {}, Best::PerRow,
+                {"function", "top-1 without s", "top-1 with s", "FID without s", "FID with s"},
+                {},
+                Best::PerRow,
                 {"erf(x)", "tanh(x)", "satursin(x)", "isru(x)", "arctan(x)", "arcsinh_clip(x)"}};
     const std::vector<std::tuple<std::string, double, double, double, double>> fs = {
-        {"erf(x)", 82.6, 82.8, 63.39, 63.23},     {"tanh(x)", 82.5, 82.6, 63.94, 63.71},
+        {"erf(x)", 82.6, 82.8, 63.39, 63.23},      {"tanh(x)", 82.5, 82.6, 63.94, 63.71},
         {"satursin(x)", 82.4, 82.6, 65.28, 63.90}, {"isru(x)", 82.2, 82.3, 66.14, 65.72},
         {"arctan(x)", 82.3, 82.4, 67.41, 67.07},   {"arcsinh_clip(x)", 82.4, 82.5, 65.19, 64.72}};
     for (const auto& [f, a0, a1, f0, f1] : fs) {
-      s.rows.push_back({f, {acc(f, "none", a0), acc(f, "scalar", a1), fid(f, "none", "dit-b", f0),
-                            fid(f, "scalar", "dit-b", f1)}});
+      s.rows.push_back({f,
+                        {acc(f, "none", a0), acc(f, "scalar", a1), fid(f, "none", "dit-b", f0),
+                         fid(f, "scalar", "dit-b", f1)}});
     }
     t.push_back(s);
   }
   {  // Table 15: scalar vs vector s
-    TableSpec s{15, "table15", "Scalar vs. per-channel vector s on the ViT proxy", "Eq. 8 with s a scalar or a vector.",
-                {"function", "vector", "scalar"}, {}, Best::PerRow, {"erf(x)", "arctan(x)", "arcsinh_clip(x)"}};
+    TableSpec s{15,
+                "table15",
+                "Scalar vs. per-channel vector s on the ViT proxy",
+                "Eq. 8 with s a scalar or a vector.",
+                {"function", "vector", "scalar"},
+                {},
+                Best::PerRow,
+                {"erf(x)", "arctan(x)", "arcsinh_clip(x)"}};
     const std::vector<std::tuple<std::string, double, double>> fs = {
         {"erf(x)", 82.8, 82.8}, {"arctan(x)", 82.5, 82.4}, {"arcsinh_clip(x)", 82.5, 82.5}};
     for (const auto& [f, v, sc] : fs) s.rows.push_back({f, {acc(f, "vector", v), acc(f, "scalar", sc)}});
     t.push_back(s);
   }
   {  // Table 16: tanh(eps x)
-    TableSpec s{16, "table16", "tanh(eps x) with eps from the Eq. 11 fit",
+    TableSpec s{16,
+                "table16",
+                "tanh(eps x) with eps from the Eq. 11 fit",
                 "eps = 1.205 minimizes the L1 distance between tanh(eps x) and erf(x) (fsearch fit).",
-                {"function", "ViT-B top-1", "ViT-L top-1", "DiT-B FID", "DiT-L FID"}, {}, Best::PerColumn,
+                {"function", "ViT-B top-1", "ViT-L top-1", "DiT-B FID", "DiT-L FID"},
+                {},
+                Best::PerColumn,
                 {"tanh(x)", "tanh(1.205 * x)", "erf(x)"}};
     const std::vector<std::tuple<std::string, double, double, double, double>> fs = {
-        {"tanh(x)", 82.6, 83.6, 63.71, 45.48}, {"tanh(1.205 * x)", 82.7, 83.7, 63.88, 45.13},
+        {"tanh(x)", 82.6, 83.6, 63.71, 45.48},
+        {"tanh(1.205 * x)", 82.7, 83.7, 63.88, 45.13},
         {"erf(x)", 82.8, 83.8, 63.23, 43.94}};
     for (const auto& [f, b, l, db, dl] : fs) {
       CellSpec large = acc(f, "scalar", l);
       large.proxy = "vit-small";
-      s.rows.push_back({f, {acc(f, "scalar", b), large, fid(f, "scalar", "dit-b", db), fid(f, "scalar", "dit-l", dl)}});
+      s.rows.push_back(
+          {f, {acc(f, "scalar", b), large, fid(f, "scalar", "dit-b", db), fid(f, "scalar", "dit-l", dl)}});
     }
     t.push_back(s);
   }
@@ -255,7 +315,8 @@ std::vector<int> parse_table_list(const std::string& text) {
     } else {
       ok = ok && *end == '\0';
     }
-    if (!ok || lo > hi) throw ConfigError("--tables: '" + item + "' is not a table number or range", "e.g. --tables 1-7,14-16");
+    if (!ok || lo > hi)
+      throw ConfigError("--tables: '" + item + "' is not a table number or range", "e.g. --tables 1-7,14-16");
     for (long n = lo; n <= hi; ++n) {
       if (!known.count(static_cast<int>(n))) {
         if (dash != std::string::npos) continue;  // ranges may span numbers the paper has no table for

@@ -24,16 +24,19 @@ std::string quote(const std::string& text) {
 
 // Runs gnuplot on a script; the script's paths are ours and quoted, no shell is involved.
 void run_gnuplot(const std::string& gnuplot, const fs::path& script) {
-  int code = bp::system(bp::search_path(gnuplot), script.string(), bp::std_out > bp::null, bp::std_err > bp::null);
+  int code =
+      bp::system(bp::search_path(gnuplot), script.string(), bp::std_out > bp::null, bp::std_err > bp::null);
   if (code != 0) throw Error("gnuplot failed on " + script.string(), "is gnuplot-nox installed?");
 }
 
-void write_plot(const std::string& gnuplot, const fs::path& dir, const std::string& stem, const std::string& body) {
+void write_plot(const std::string& gnuplot, const fs::path& dir, const std::string& stem,
+                const std::string& body) {
   for (const auto& [terminal, ext] : {std::pair<std::string, std::string>{"svg size 720,440 dynamic", "svg"},
-                                     {"pngcairo size 900,550", "png"}}) {
+                                      {"pngcairo size 900,550", "png"}}) {
     fs::path script = dir / (stem + "." + ext + ".gp");
-    std::ofstream(script) << "set terminal " << terminal << "\nset output " << quote((dir / (stem + "." + ext)).string())
-                          << "\n" << body;
+    std::ofstream(script) << "set terminal " << terminal << "\nset output "
+                          << quote((dir / (stem + "." + ext)).string()) << "\n"
+                          << body;
     run_gnuplot(gnuplot, script);
   }
 }
@@ -68,7 +71,8 @@ std::string shapes_figure(const TableSpec& table, const fs::path& dir, const std
 }
 
 // Training-loss curves of the table's jobs, like the paper's Figures 6-8.
-std::string loss_figure(db::Database& db, const TableSpec& table, const fs::path& dir, const std::string& gnuplot) {
+std::string loss_figure(db::Database& db, const TableSpec& table, const fs::path& dir,
+                        const std::string& gnuplot) {
   auto sweep = db.sweep_id(table.sweep);
   if (!sweep) return {};
   std::string stem = "table" + std::to_string(table.number) + "-loss";
@@ -81,14 +85,16 @@ std::string loss_figure(db::Database& db, const TableSpec& table, const fs::path
     for (const auto& p : curve) {
       if (std::isfinite(p.loss)) out << p.step << " " << p.loss << "\n";
     }
-    series.emplace_back(job.label + (job.shift.empty() || job.shift == "scalar" ? "" : " (s: " + job.shift + ")"), data);
+    series.emplace_back(
+        job.label + (job.shift.empty() || job.shift == "scalar" ? "" : " (s: " + job.shift + ")"), data);
   }
   if (series.empty()) return {};
   std::ostringstream body;
   body << "set title " << quote("Table " + std::to_string(table.number) + ": training loss") << "\n"
        << "set xlabel 'step'\nset ylabel 'training loss'\nset grid\nset key top right\nplot ";
   for (std::size_t i = 0; i < series.size(); ++i) {
-    body << (i ? ", " : "") << quote(series[i].second.string()) << " using 1:2 with lines title " << quote(series[i].first);
+    body << (i ? ", " : "") << quote(series[i].second.string()) << " using 1:2 with lines title "
+         << quote(series[i].first);
   }
   body << "\n";
   write_plot(gnuplot, dir, stem, body.str());
@@ -111,7 +117,8 @@ std::vector<std::string> write_reports(db::Database& db, const ReportOptions& op
     }
     std::vector<std::string> links;
     if (options.figures) {
-      for (auto stem : {shapes_figure(table, figures, options.gnuplot), loss_figure(db, table, figures, options.gnuplot)}) {
+      for (auto stem : {shapes_figure(table, figures, options.gnuplot),
+                        loss_figure(db, table, figures, options.gnuplot)}) {
         if (!stem.empty()) links.push_back("figures/" + stem + ".svg");
       }
     }

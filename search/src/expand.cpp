@@ -1,8 +1,8 @@
 #include "fsearch/search/expand.h"
 
+#include <atomic>
 #include <set>
 #include <thread>
-#include <atomic>
 
 #include "fsearch/functions/catalog.h"
 #include "fsearch/functions/parse.h"

@@ -13,7 +13,8 @@ std::vector<PlannedJob> plan_jobs(const Space& space, const std::vector<Screened
     std::string fingerprint, label;
   };
   std::vector<Norm> norms;
-  for (const auto& baseline : space.baselines) norms.push_back({functions::norm_preset(baseline), "", baseline});
+  for (const auto& baseline : space.baselines)
+    norms.push_back({functions::norm_preset(baseline), "", baseline});
   for (const auto& s : screened) {
     if (s.status != "kept") continue;
     for (const auto& shift : space.shifts) {
@@ -50,7 +51,8 @@ std::vector<PlannedJob> plan_jobs(const Space& space, const std::vector<Screened
           row.fingerprint = norm.fingerprint;
           row.label = norm.label;
           row.proxy = base.model.name;
-          row.shift = norm.spec.kind == functions::NormKind::Pointwise ? functions::to_string(norm.spec.shift) : "";
+          row.shift =
+              norm.spec.kind == functions::NormKind::Pointwise ? functions::to_string(norm.spec.shift) : "";
           row.lr = lr;
           row.alpha_init = norm.spec.alpha_init;
           row.seed = seed;

@@ -53,7 +53,8 @@ std::string tail_of(const fs::path& file, std::size_t bytes = 2000) {
 }
 
 // Reads complete new lines of events.jsonl from `offset` into curve points; advances `offset`.
-std::vector<db::CurvePoint> read_events(const std::string& key, const fs::path& file, std::uintmax_t& offset) {
+std::vector<db::CurvePoint> read_events(const std::string& key, const fs::path& file,
+                                        std::uintmax_t& offset) {
   std::vector<db::CurvePoint> points;
   std::error_code ec;
   auto size = fs::file_size(file, ec);
@@ -67,12 +68,16 @@ std::vector<db::CurvePoint> read_events(const std::string& key, const fs::path& 
     offset += line.size() + 1;
     auto j = nlohmann::json::parse(line, nullptr, false);
     if (j.is_discarded()) continue;
-    auto number = [&](const char* name) { return j.contains(name) && j[name].is_number() ? j[name].get<double>() : NAN; };
+    auto number = [&](const char* name) {
+      return j.contains(name) && j[name].is_number() ? j[name].get<double>() : NAN;
+    };
     std::string type = j.value("type", "");
     if (type == "train") {
-      points.push_back({key, "train", j.value("step", std::int64_t{0}), number("loss"), number("lr"), number("grad_norm"), NAN});
+      points.push_back({key, "train", j.value("step", std::int64_t{0}), number("loss"), number("lr"),
+                        number("grad_norm"), NAN});
     } else if (type == "eval") {
-      points.push_back({key, "eval", j.value("step", std::int64_t{0}), number("test_loss"), NAN, NAN, number("test_acc")});
+      points.push_back(
+          {key, "eval", j.value("step", std::int64_t{0}), number("test_loss"), NAN, NAN, number("test_acc")});
     }
   }
   return points;
@@ -110,7 +115,9 @@ bool ingest_result(db::Database& db, const db::JobRow& job) {
   return true;
 }
 
-bool process_alive(std::int64_t pid) { return pid > 0 && ::kill(static_cast<pid_t>(pid), 0) == 0; }
+bool process_alive(std::int64_t pid) {
+  return pid > 0 && ::kill(static_cast<pid_t>(pid), 0) == 0;
+}
 
 // True if pid is a live `fsearch train` of this run directory (not a recycled pid).
 bool is_worker_of(std::int64_t pid, const std::string& run_dir) {
@@ -151,9 +158,10 @@ int recover_running_jobs(db::Database& db, std::int64_t sweep) {
 SchedulerSummary run_scheduler(db::Database& db, std::int64_t sweep, const SchedulerOptions& options) {
   SchedulerSummary summary;
   const int workers = std::max(1, options.workers);
-  const int threads = options.threads_per_worker > 0 ? options.threads_per_worker
-                                                     : std::max(1, available_cores() / workers);
-  std::vector<std::string> devices = options.devices.empty() ? std::vector<std::string>{"0"} : options.devices;
+  const int threads =
+      options.threads_per_worker > 0 ? options.threads_per_worker : std::max(1, available_cores() / workers);
+  std::vector<std::string> devices =
+      options.devices.empty() ? std::vector<std::string>{"0"} : options.devices;
   std::vector<Active> active;
   std::vector<bool> slot_busy(workers, false);
   double finished_seconds = 0;
@@ -180,9 +188,11 @@ SchedulerSummary run_scheduler(db::Database& db, std::int64_t sweep, const Sched
     a.log = fs::path(job.run_dir) / "worker.log";
     auto env = boost::this_process::environment();
     env["OMP_WAIT_POLICY"] = "PASSIVE";  // see trainers/runtime.h
-    std::vector<std::string> args = {"--threads", std::to_string(threads), "train", "--job", job.run_dir, "--quiet"};
+    std::vector<std::string> args = {"--threads", std::to_string(threads), "train", "--job", job.run_dir,
+                                     "--quiet"};
     if (options.device != "cpu") {
-      env["CUDA_VISIBLE_DEVICES"] = devices[static_cast<std::size_t>(slot / std::max(1, options.jobs_per_device)) % devices.size()];
+      env["CUDA_VISIBLE_DEVICES"] =
+          devices[static_cast<std::size_t>(slot / std::max(1, options.jobs_per_device)) % devices.size()];
       args.insert(args.end(), {"--device", "cuda"});
     }
     a.child = std::make_unique<bp::child>(bp::exe = options.binary, bp::args = args,

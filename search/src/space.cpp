@@ -45,7 +45,8 @@ std::vector<TransformChoice> read_transforms(YamlMap& root) {
     const auto& info = functions::transform_info(*kind);
     if (info.params.empty() != values.empty()) {
       throw ConfigError(location.where(item) + ": " + path + ": " + kind_text +
-                        (info.params.empty() ? " takes no values" : " needs values: [" + std::string(info.params[0]) + ", ...]"));
+                        (info.params.empty() ? " takes no values"
+                                             : " needs values: [" + std::string(info.params[0]) + ", ...]"));
     }
     out.push_back({*kind, values});
   }
@@ -70,7 +71,8 @@ Space load_space(const std::string& file) {
   space.name = root.get<std::string>("name", std::filesystem::path(file).stem().string());
   space.primitives = root.get_list<std::string>("primitives", {});
   if (space.primitives.empty() && !root.has("baselines")) {
-    throw ConfigError(where(root, "primitives") + ": no functions to search", "list catalog names or expressions");
+    throw ConfigError(where(root, "primitives") + ": no functions to search",
+                      "list catalog names or expressions");
   }
   for (std::size_t i = 0; i < space.primitives.size(); ++i) {
     const auto& text = space.primitives[i];
@@ -80,8 +82,8 @@ Space load_space(const std::string& file) {
     } catch (const ConfigError& e) {
       auto node = *root.node("primitives");
       YamlMap at(YAML::Node(YAML::NodeType::Map), file);
-      throw ConfigError(at.where(node.IsSequence() ? node[i] : node) + ": primitives[" + std::to_string(i) + "]: " +
-                            e.what(),
+      throw ConfigError(at.where(node.IsSequence() ? node[i] : node) + ": primitives[" + std::to_string(i) +
+                            "]: " + e.what(),
                         e.hint());
     }
   }
@@ -102,13 +104,15 @@ Space load_space(const std::string& file) {
   }
   auto thresholds = root.map("thresholds");
   for (const auto& name : properties::threshold_names()) {
-    if (thresholds.has(name)) properties::set_threshold(space.thresholds, name, thresholds.get<double>(name, 0));
+    if (thresholds.has(name))
+      properties::set_threshold(space.thresholds, name, thresholds.get<double>(name, 0));
   }
   thresholds.finish();
   space.baselines = root.get_list<std::string>("baselines", {});
   for (const auto& b : space.baselines) {
     if (b != "layernorm" && b != "rmsnorm") {
-      throw ConfigError(where(root, "baselines") + ": unknown baseline '" + b + "'", "use layernorm or rmsnorm");
+      throw ConfigError(where(root, "baselines") + ": unknown baseline '" + b + "'",
+                        "use layernorm or rmsnorm");
     }
   }
   auto proxies = root.get_list<std::string>("proxies", {"configs/proxies/vit-tiny.yaml"});

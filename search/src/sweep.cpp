@@ -11,6 +11,7 @@
 #include "fsearch/core/error.h"
 #include "fsearch/core/hash.h"
 #include "fsearch/functions/transforms.h"
+#include "fsearch/properties/json.h"
 #include "fsearch/search/expand.h"
 #include "fsearch/search/plan.h"
 
@@ -27,44 +28,25 @@ std::string hostname() {
   return name;
 }
 
-nlohmann::json properties_json(const properties::Analysis& analysis) {
-  nlohmann::json out = nlohmann::json::object();
-  for (const auto& r : analysis.results) {
-    nlohmann::json measures = nlohmann::json::object();
-    for (const auto& m : r.measures) {
-      if (!m.text.empty()) {
-        measures[m.name] = m.text;
-      } else if (std::isfinite(m.value)) {
-        measures[m.name] = m.value;
-      } else {
-        measures[m.name] = nullptr;
-      }
-    }
-    out[properties::to_string(r.property)] = {
-        {"pass", r.pass}, {"borderline", r.borderline}, {"reason", r.reason}, {"measures", measures}};
-  }
-  return out;
-}
-
 db::CandidateRow candidate_row(const Screened& s) {
   nlohmann::json transforms = nlohmann::json::array();
   for (const auto& t : s.candidate.transforms) {
-    transforms.push_back({{"kind", std::string(functions::transform_info(t.kind).name)}, {"params", t.params}});
+    transforms.push_back(
+        {{"kind", std::string(functions::transform_info(t.kind).name)}, {"params", t.params}});
   }
-  return {to_hex(s.candidate.fingerprint), s.candidate.text, s.candidate.base, transforms.dump(),
-          properties_json(s.analysis).dump(), s.analysis.pass_all(), s.reasons};
+  return {to_hex(s.candidate.fingerprint),    s.candidate.text,      s.candidate.base, transforms.dump(),
+          properties::to_json(s.analysis).dump(), s.analysis.pass_all(), s.reasons};
 }
 
 // Holds the database lock for the lifetime of a sweep.
 class LockGuard {
  public:
   LockGuard(db::Database& db, const std::string& path) : db_(db) {
-    auto holder = db.acquire_lock(::getpid(), hostname(), now(), [](std::int64_t pid) {
-      return ::kill(static_cast<pid_t>(pid), 0) == 0;
-    });
+    auto holder = db.acquire_lock(::getpid(), hostname(), now(),
+                                  [](std::int64_t pid) { return ::kill(static_cast<pid_t>(pid), 0) == 0; });
     if (holder) {
-      throw StorageError(path + " is in use by another fsearch run (pid " + std::to_string(holder->pid) + " on " +
-                             holder->host + ")",
+      throw StorageError(path + " is in use by another fsearch run (pid " + std::to_string(holder->pid) +
+                             " on " + holder->host + ")",
                          "wait for it to finish, or stop it with: kill -INT " + std::to_string(holder->pid));
     }
   }
@@ -111,9 +93,10 @@ SweepOutcome run_sweep(const std::string& space_file, const SweepOptions& option
       outcome.duplicates += s.status == "duplicate";
     }
   });
-  say("sweep " + space.name + ": " + std::to_string(outcome.generated) + " candidates generated and screened in " +
-      std::to_string(static_cast<int>(screen_seconds * 1000)) + " ms: " + std::to_string(outcome.kept) + " kept, " +
-      std::to_string(outcome.rejected) + " rejected, " + std::to_string(outcome.duplicates) + " duplicates");
+  say("sweep " + space.name + ": " + std::to_string(outcome.generated) +
+      " candidates generated and screened in " + std::to_string(static_cast<int>(screen_seconds * 1000)) +
+      " ms: " + std::to_string(outcome.kept) + " kept, " + std::to_string(outcome.rejected) + " rejected, " +
+      std::to_string(outcome.duplicates) + " duplicates");
 
   auto planned = plan_jobs(space, screened, runs_root, options.budget);
   db.transaction([&] {
@@ -127,8 +110,8 @@ SweepOutcome run_sweep(const std::string& space_file, const SweepOptions& option
   outcome.jobs_total = static_cast<int>(planned.size());
   auto counts = db.job_counts(outcome.sweep);
   say(std::to_string(outcome.jobs_total) + " jobs (" + std::to_string(outcome.jobs_new) + " new; " +
-      std::to_string(counts[db::JobState::Done] + counts[db::JobState::Diverged]) + " already finished), budget " +
-      budget + ", runs in " + runs_root + "/" + space.name);
+      std::to_string(counts[db::JobState::Done] + counts[db::JobState::Diverged]) +
+      " already finished), budget " + budget + ", runs in " + runs_root + "/" + space.name);
   if (options.plan_only) return outcome;
 
   outcome.recovered = recover_running_jobs(db, outcome.sweep);
@@ -152,7 +135,8 @@ std::vector<JobReport> job_reports(db::Database& db, std::int64_t sweep) {
     if (r.job.state == db::JobState::Diverged) return -1.0;
     return -2.0;
   };
-  std::stable_sort(out.begin(), out.end(), [&](const JobReport& a, const JobReport& b) { return rank(a) > rank(b); });
+  std::stable_sort(out.begin(), out.end(),
+                   [&](const JobReport& a, const JobReport& b) { return rank(a) > rank(b); });
   return out;
 }
 

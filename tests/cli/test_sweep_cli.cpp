@@ -35,8 +35,9 @@ std::string space_file(const fs::path& dir) {
 }
 
 std::vector<std::string> run_args(const fs::path& dir) {
-  return {"run", "--space", space_file(dir), "--db", (dir / "f.db").string(), "--budget", "smoke",
-          "--workers", "2", "--threads-per-worker", "1"};
+  return {"run",      "--space", space_file(dir), "--db", (dir / "f.db").string(),
+          "--budget", "smoke",   "--workers",     "2",    "--threads-per-worker",
+          "1"};
 }
 
 nlohmann::json export_jobs(const fs::path& dir) {
@@ -48,7 +49,8 @@ nlohmann::json export_jobs(const fs::path& dir) {
 int finished_runs(const fs::path& dir) {
   int n = 0;
   if (!fs::exists(dir / "runs" / "mini")) return 0;
-  for (const auto& entry : fs::directory_iterator(dir / "runs" / "mini")) n += fs::exists(entry.path() / "result.json");
+  for (const auto& entry : fs::directory_iterator(dir / "runs" / "mini"))
+    n += fs::exists(entry.path() / "result.json");
   return n;
 }
 
@@ -60,7 +62,8 @@ std::vector<int> workers_of(const fs::path& dir) {
     if (name.find_first_not_of("0123456789") != std::string::npos) continue;
     std::ifstream in(entry.path() / "cmdline", std::ios::binary);
     std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (cmdline.find((dir / "runs").string()) != std::string::npos && cmdline.find("train") != std::string::npos) {
+    if (cmdline.find((dir / "runs").string()) != std::string::npos &&
+        cmdline.find("train") != std::string::npos) {
       pids.push_back(std::stoi(name));
     }
   }
@@ -114,9 +117,12 @@ nlohmann::json Sweep::reference_;
 
 TEST_F(Sweep, UninterruptedSweepFinishesEveryJobAndRerunAddsNothing) {
   ASSERT_EQ(reference_.size(), 4u);  // erf, tanh, isru, LayerNorm
-  for (const auto& j : reference_) EXPECT_EQ(j["state"], "done") << j["function"];
-  auto r = run_fsearch("run --space " + space_file(reference_dir_) + " --db " + (reference_dir_ / "f.db").string() +
-                       " --budget smoke");
+  for (const auto& j : reference_) {
+    EXPECT_EQ(j["state"], "done") << j["function"];
+    EXPECT_EQ(j["result"]["threads"], 1) << "workers must keep to --threads-per-worker";
+  }
+  auto r = run_fsearch("run --space " + space_file(reference_dir_) + " --db " +
+                       (reference_dir_ / "f.db").string() + " --budget smoke");
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.err.find("4 jobs (0 new; 4 already finished)"), std::string::npos) << r.err;
   expect_same_results(export_jobs(reference_dir_), reference_);
@@ -160,9 +166,11 @@ TEST_F(Sweep, SecondSchedulerOnALiveDatabaseRefuses) {
   auto dir = workdir("lock");
   int pid = spawn_fsearch(run_args(dir), (dir / "log").string());
   ASSERT_TRUE(wait_until([&] { return !workers_of(dir).empty(); }));
-  auto second = run_fsearch("run --space " + space_file(dir) + " --db " + (dir / "f.db").string() + " --budget smoke");
+  auto second =
+      run_fsearch("run --space " + space_file(dir) + " --db " + (dir / "f.db").string() + " --budget smoke");
   EXPECT_EQ(second.exit_code, 2);
-  EXPECT_NE(second.err.find("is in use by another fsearch run (pid " + std::to_string(pid)), std::string::npos)
+  EXPECT_NE(second.err.find("is in use by another fsearch run (pid " + std::to_string(pid)),
+            std::string::npos)
       << second.err;
   ::kill(pid, SIGINT);
   EXPECT_EQ(wait_for(pid), 75);  // interrupted: workers checkpointed, jobs requeued
@@ -182,8 +190,8 @@ namespace {
 TEST(TableEndToEnd, Table4RunAndReport) {
   auto dir = workdir("table4");
   auto db = (dir / "t.db").string();
-  auto run = run_fsearch("run --space " + std::string(FSEARCH_SOURCE_DIR) + "/configs/tables/table4.yaml --db " + db +
-                         " --budget smoke --workers 2");
+  auto run = run_fsearch("run --space " + std::string(FSEARCH_SOURCE_DIR) +
+                         "/configs/tables/table4.yaml --db " + db + " --budget smoke --workers 2");
   ASSERT_EQ(run.exit_code, 0) << run.err;
   auto report = run_fsearch("report --db " + db + " --tables 4 --out " + (dir / "reports").string());
   ASSERT_EQ(report.exit_code, 0) << report.err;
@@ -193,7 +201,8 @@ TEST(TableEndToEnd, Table4RunAndReport) {
   EXPECT_NE(md.find("| top-1 |"), std::string::npos) << md;
   EXPECT_EQ(md.find("| — ("), std::string::npos) << md;
   EXPECT_NE(md.find("budget smoke"), std::string::npos) << md;
-  for (const char* figure : {"table4-functions.svg", "table4-functions.png", "table4-loss.svg", "table4-loss.png"}) {
+  for (const char* figure :
+       {"table4-functions.svg", "table4-functions.png", "table4-loss.svg", "table4-loss.png"}) {
     EXPECT_GT(fs::file_size(dir / "reports" / "figures" / figure), 1000u) << figure;
   }
   EXPECT_TRUE(fs::exists(dir / "reports" / "index.md"));

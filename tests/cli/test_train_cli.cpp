@@ -19,9 +19,24 @@ namespace {
 namespace fs = std::filesystem;
 
 std::vector<std::string> train_args(const std::string& out) {
-  return {"--threads", "2", "train", "--proxy", std::string(FSEARCH_SOURCE_DIR) + "/configs/proxies/vit-tiny.yaml",
-          "--norm", "derf", "--dataset", "synthetic", "--steps", "80", "--batch-size", "32",
-          "--checkpoint-every", "10", "--out", out, "--quiet"};
+  return {"--threads",
+          "2",
+          "train",
+          "--proxy",
+          std::string(FSEARCH_SOURCE_DIR) + "/configs/proxies/vit-tiny.yaml",
+          "--norm",
+          "derf",
+          "--dataset",
+          "synthetic",
+          "--steps",
+          "80",
+          "--batch-size",
+          "32",
+          "--checkpoint-every",
+          "10",
+          "--out",
+          out,
+          "--quiet"};
 }
 
 nlohmann::json read_json(const fs::path& file) {
@@ -58,14 +73,16 @@ TEST(TrainProcess, SigkillThenRerunEqualsAnUninterruptedRun) {
   // Kill it hard once it has checkpointed and moved on past the checkpoint.
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
   while (std::chrono::steady_clock::now() < deadline &&
-         !(fs::exists(fs::path(killed) / "checkpoint.pt") && last_logged_step(fs::path(killed) / "events.jsonl") >= 35)) {
+         !(fs::exists(fs::path(killed) / "checkpoint.pt") &&
+           last_logged_step(fs::path(killed) / "events.jsonl") >= 35)) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   ASSERT_EQ(::kill(pid, SIGKILL), 0);
   EXPECT_EQ(wait_for(pid), 128 + SIGKILL);
   ASSERT_FALSE(fs::exists(fs::path(killed) / "result.json"));
 
-  ASSERT_EQ(wait_for(spawn_fsearch({"--threads", "2", "train", "--job", killed, "--quiet"}, killed + ".log")), 0);
+  ASSERT_EQ(wait_for(spawn_fsearch({"--threads", "2", "train", "--job", killed, "--quiet"}, killed + ".log")),
+            0);
   auto resumed = read_json(fs::path(killed) / "result.json");
   for (const char* field : {"test_acc", "test_loss", "final_loss", "best_loss", "steps"}) {
     EXPECT_EQ(resumed[field], expected[field]) << field;
@@ -87,7 +104,8 @@ TEST(TrainProcess, SigtermCheckpointsAndExits75) {
   auto dir = fresh_dir("sigterm");
   int pid = spawn_fsearch(train_args(dir), dir + ".log");
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
-  while (std::chrono::steady_clock::now() < deadline && last_logged_step(fs::path(dir) / "events.jsonl") < 15) {
+  while (std::chrono::steady_clock::now() < deadline &&
+         last_logged_step(fs::path(dir) / "events.jsonl") < 15) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   ::kill(pid, SIGTERM);
@@ -96,12 +114,26 @@ TEST(TrainProcess, SigtermCheckpointsAndExits75) {
   EXPECT_FALSE(fs::exists(fs::path(dir) / "result.json"));
 }
 
+TEST(TrainProcess, DeviceGivenWithJobReachesTheTrainer) {
+  auto dir = fresh_dir("device");
+  auto prepare =
+      run_fsearch("train --proxy " + std::string(FSEARCH_SOURCE_DIR) +
+                  "/configs/proxies/vit-tiny.yaml --dataset synthetic --budget smoke --quiet --out " + dir);
+  ASSERT_EQ(prepare.exit_code, 0) << prepare.err;
+  fs::remove(fs::path(dir) / "result.json");
+  auto r = run_fsearch("train --job " + dir + " --device cuda --quiet");
+  EXPECT_EQ(r.exit_code, 2);  // no CUDA here: the override must have reached the trainer
+  EXPECT_NE(r.err.find("CUDA is not available"), std::string::npos) << r.err;
+}
+
 TEST(TrainProcess, BadProxyFileNamesFileAndField) {
   auto bad = fs::temp_directory_path() / ("fsearch-bad-proxy-" + std::to_string(::getpid()) + ".yaml");
   std::ofstream(bad) << "model:\n  width: wide\n";
   auto r = run_fsearch("train --proxy " + bad.string() + " --out " + fresh_dir("bad"));
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.err.find(bad.string() + ":2:10: model.width: expected an integer, got 'wide'"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(bad.string() + ":2:10: model.width: expected an integer, got 'wide'"),
+            std::string::npos)
+      << r.err;
 }
 
 }  // namespace

@@ -49,12 +49,17 @@ TEST(Database, MigratesADatabaseOfEveryOlderVersion) {
       for (int v = 0; v < version; ++v) old.execute(migrations()[v]);
       old.execute("PRAGMA user_version = " + std::to_string(version));
       if (version >= 1) {
-        old.execute("INSERT INTO sweeps (name, space_file, budget, created_at, updated_at) VALUES ('old', 's.yaml', 'default', 1, 1)");
-        old.execute("INSERT INTO jobs (key, label, proxy, shift, lr, alpha_init, seed, spec, run_dir, state, max_attempts) "
-                    "VALUES ('k1', 'erf(x)', 'vit-tiny', 'scalar', 0.001, 0.5, 0, '{}', '/r', 'done', 3)");
+        old.execute(
+            "INSERT INTO sweeps (name, space_file, budget, created_at, updated_at) VALUES ('old', 's.yaml', "
+            "'default', 1, 1)");
+        old.execute(
+            "INSERT INTO jobs (key, label, proxy, shift, lr, alpha_init, seed, spec, run_dir, state, "
+            "max_attempts) "
+            "VALUES ('k1', 'erf(x)', 'vit-tiny', 'scalar', 0.001, 0.5, 0, '{}', '/r', 'done', 3)");
         old.execute("INSERT INTO sweep_jobs VALUES (1, 'k1')");
-        old.execute("INSERT INTO results (job_key, status, test_acc, steps, diverged_step, diverged_reason, result) "
-                    "VALUES ('k1', 'done', 0.8, 10, -1, '', '{}')");
+        old.execute(
+            "INSERT INTO results (job_key, status, test_acc, steps, diverged_step, diverged_reason, result) "
+            "VALUES ('k1', 'done', 0.8, 10, -1, '', '{}')");
       }
     }
     Database db(path);

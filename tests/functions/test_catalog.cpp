@@ -12,8 +12,12 @@
 namespace fsearch::functions {
 namespace {
 
-double sgn(double x) { return x > 0 ? 1.0 : (x < 0 ? -1.0 : 0.0); }
-double clip1(double v) { return std::min(1.0, std::max(-1.0, v)); }
+double sgn(double x) {
+  return x > 0 ? 1.0 : (x < 0 ? -1.0 : 0.0);
+}
+double clip1(double v) {
+  return std::min(1.0, std::max(-1.0, v));
+}
 
 const std::map<std::string, std::function<double(double)>>& closed_forms() {
   static const std::map<std::string, std::function<double(double)>> forms = {

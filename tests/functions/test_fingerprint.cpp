@@ -9,7 +9,9 @@
 namespace fsearch::functions {
 namespace {
 
-std::uint64_t fp(const std::string& text) { return fingerprint(parse(text)); }
+std::uint64_t fp(const std::string& text) {
+  return fingerprint(parse(text));
+}
 
 TEST(Fingerprint, SpellingsOfOneFunctionAgree) {
   EXPECT_EQ(fp("-(-erf(x))"), fp("erf(x)"));

@@ -15,8 +15,8 @@ namespace {
 // their bound at 1 (linear, power23), e - 1 (logsign), sinh(1) and sinh(2) (arcsinh), sqrt(e - 1)
 // (logquad); satursin at pi/2; flat zones at 0.5, 1.5, 2.
 bool near_kink(double x) {
-  const double kinks[] = {0.0, 1.0, M_PI / 2, 0.5, 1.5, 2.0, M_E - 1, std::sinh(1.0), std::sinh(2.0),
-                          std::sqrt(M_E - 1)};
+  const double kinks[] = {
+      0.0, 1.0, M_PI / 2, 0.5, 1.5, 2.0, M_E - 1, std::sinh(1.0), std::sinh(2.0), std::sqrt(M_E - 1)};
   for (double k : kinks) {
     if (std::fabs(std::fabs(x) - k) < 1e-3) return true;
   }

@@ -9,14 +9,16 @@
 namespace fsearch::functions {
 namespace {
 
-double at(const std::string& text, double x) { return Program(parse(text)).value(x); }
+double at(const std::string& text, double x) {
+  return Program(parse(text)).value(x);
+}
 
 TEST(Parse, Arithmetic) {
   EXPECT_DOUBLE_EQ(at("1 + 2 * 3", 0), 7);
   EXPECT_DOUBLE_EQ(at("(1 + 2) * 3", 0), 9);
   EXPECT_DOUBLE_EQ(at("2^3^2", 0), 512);  // right-associative
   EXPECT_DOUBLE_EQ(at("2**3", 0), 8);
-  EXPECT_DOUBLE_EQ(at("-x^2", 3), -9);     // unary minus binds looser than ^
+  EXPECT_DOUBLE_EQ(at("-x^2", 3), -9);  // unary minus binds looser than ^
   EXPECT_DOUBLE_EQ(at("2^-1", 0), 0.5);
   EXPECT_DOUBLE_EQ(at("8 / 4 / 2", 0), 1);  // left-associative
   EXPECT_DOUBLE_EQ(at("1 - 2 - 3", 0), -4);
@@ -45,12 +47,29 @@ TEST(Parse, CatalogNamesAndElementaryFunctions) {
 
 TEST(Print, RoundTripKeepsStructure) {
   const char* texts[] = {
-      "erf(x)",          "clip(arcsinh(x), -1, 1)", "sign(x) * log(abs(x) + 1)", "tanh(1.205 * x)",
-      "flat(erf, 0.5)",  "-(-erf(x))",              "1 - (2 - x)",               "(x + 1)^2",
-      "x^(2 / 3)",       "(-2)^3^2",                "x - -2",                    "2 * x / (1 + x^2)",
-      "negate(mirror(hshift(tanh, 0.5)))",          "mix(erf(2 * x), 0.1)",      "rescale(dampx)",
-      "ratio(x^3)",      "scale(tanh, 1.205)",      "vshift(arctan, -0.1)",      "clip(logsign, 2)",
-      "x / (x / x)",     "-x^2",                    "pi * e",                    "flat(x + sin(x), 1)",
+      "erf(x)",
+      "clip(arcsinh(x), -1, 1)",
+      "sign(x) * log(abs(x) + 1)",
+      "tanh(1.205 * x)",
+      "flat(erf, 0.5)",
+      "-(-erf(x))",
+      "1 - (2 - x)",
+      "(x + 1)^2",
+      "x^(2 / 3)",
+      "(-2)^3^2",
+      "x - -2",
+      "2 * x / (1 + x^2)",
+      "negate(mirror(hshift(tanh, 0.5)))",
+      "mix(erf(2 * x), 0.1)",
+      "rescale(dampx)",
+      "ratio(x^3)",
+      "scale(tanh, 1.205)",
+      "vshift(arctan, -0.1)",
+      "clip(logsign, 2)",
+      "x / (x / x)",
+      "-x^2",
+      "pi * e",
+      "flat(x + sin(x), 1)",
   };
   for (const char* text : texts) {
     Expr first = parse(text);

@@ -13,7 +13,9 @@ namespace fsearch::functions {
 namespace {
 
 const double kPoints[] = {-4, -2.5, -1, -0.6, -0.5, -0.2, 0, 0.2, 0.5, 0.6, 1, 2.5, 4};
-double sgn(double x) { return x > 0 ? 1.0 : (x < 0 ? -1.0 : 0.0); }
+double sgn(double x) {
+  return x > 0 ? 1.0 : (x < 0 ? -1.0 : 0.0);
+}
 
 template <class F>
 void expect_matches(const std::string& text, F expected) {
@@ -27,8 +29,7 @@ TEST(Transforms, Definitions) {
   expect_matches("vshift(erf, -1)", [&](double x) { return f(x) - 1; });
   expect_matches("clip(erf, 0.5)", [&](double x) { return std::min(0.5, std::max(-0.5, f(x))); });
   expect_matches("mix(erf, 0.1)", [&](double x) { return 0.9 * f(x) + 0.1 * x; });
-  expect_matches("flat(erf, 0.5)",
-                 [&](double x) { return std::fabs(x) <= 0.5 ? 0.0 : f(x - 0.5 * sgn(x)); });
+  expect_matches("flat(erf, 0.5)", [&](double x) { return std::fabs(x) <= 0.5 ? 0.0 : f(x - 0.5 * sgn(x)); });
   expect_matches("negate(erf)", [&](double x) { return -f(x); });
   expect_matches("scale(erf, 1.205)", [&](double x) { return f(1.205 * x); });
   expect_matches("ratio(erf)", [&](double x) { return f(x) / (std::fabs(f(x)) + 1); });
@@ -52,9 +53,8 @@ TEST(Transforms, RescaleMapsTheRangeOntoMinusOneOne) {
 TEST(Transforms, ApplyToUserExpressionsAndChain) {
   expect_matches("hshift(x / (1 + abs(x)), 1)", [](double x) { return (x + 1) / (1 + std::fabs(x + 1)); });
   // Chain: flat zone of a horizontally shifted tanh, then negated.
-  expect_matches("negate(flat(hshift(tanh, 0.5), 1))", [](double x) {
-    return std::fabs(x) <= 1 ? -0.0 : -std::tanh(x - sgn(x) + 0.5);
-  });
+  expect_matches("negate(flat(hshift(tanh, 0.5), 1))",
+                 [](double x) { return std::fabs(x) <= 1 ? -0.0 : -std::tanh(x - sgn(x) + 0.5); });
 }
 
 TEST(Transforms, FlatZoneIsZeroInsideEvenWhenFOfZeroIsNot) {

@@ -23,9 +23,9 @@ TEST(Fit, RecoversAKnownScale) {
 }
 
 TEST(Fit, Errors) {
-  EXPECT_THROW(fit_parameter("erf", "tanh(x)"), ConfigError);          // no parameter
-  EXPECT_THROW(fit_parameter("erf", "eps * x"), ConfigError);          // diverging integral
-  EXPECT_THROW(fit_parameter("erff", "tanh(eps * x)"), ConfigError);   // bad target
+  EXPECT_THROW(fit_parameter("erf", "tanh(x)"), ConfigError);         // no parameter
+  EXPECT_THROW(fit_parameter("erf", "eps * x"), ConfigError);         // diverging integral
+  EXPECT_THROW(fit_parameter("erff", "tanh(eps * x)"), ConfigError);  // bad target
   FitOptions bad;
   bad.low = 2, bad.high = 1;
   EXPECT_THROW(fit_parameter("erf", "tanh(eps * x)", bad), ConfigError);

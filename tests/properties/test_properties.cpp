@@ -20,8 +20,8 @@ TestResult run(const std::string& text, Property property, const Thresholds& t =
 TEST(ZeroCenteredness, ShiftsMeasuredInClosedForm) {
   auto v = run("vshift(erf, 0.5)", Property::ZeroCenteredness);
   EXPECT_DOUBLE_EQ(v.measure("f0"), 0.5);
-  EXPECT_NEAR(v.measure("scale"), 1.5, 1e-9);                  // max |erf + 0.5| on [-5, 5]
-  EXPECT_NEAR(v.measure("symmetry_error"), 0.5 / 1.5, 1e-9);   // |f(x) + f(-x)| / 2 = 0.5 everywhere
+  EXPECT_NEAR(v.measure("scale"), 1.5, 1e-9);                    // max |erf + 0.5| on [-5, 5]
+  EXPECT_NEAR(v.measure("symmetry_error"), 0.5 / 1.5, 1e-9);     // |f(x) + f(-x)| / 2 = 0.5 everywhere
   EXPECT_NEAR(v.measure("zero_crossing"), -0.4769362762, 1e-3);  // erf(x) = -0.5
   auto h = run("hshift(erf, 1)", Property::ZeroCenteredness);
   EXPECT_NEAR(h.measure("f0"), std::erf(1.0), 1e-15);
@@ -138,11 +138,12 @@ TEST(Monotonicity, ToleratesRoundingNoiseButNotSmallRealBumps) {
 // The paper's classifications ---------------------------------------------------------------------
 
 TEST(PaperClassifications, AllSixteenOfTable7PassAllFour) {
-  for (const char* f : {"erf", "tanh", "satursin", "arcsinh_clip", "isru", "exproot", "linear_clip", "expsign",
-                        "logsign_clip", "relsign", "arctan", "smoothsign", "logquad_clip", "power23_clip",
-                        "saturlog", "cubsign"}) {
+  for (const char* f : {"erf", "tanh", "satursin", "arcsinh_clip", "isru", "exproot", "linear_clip",
+                        "expsign", "logsign_clip", "relsign", "arctan", "smoothsign", "logquad_clip",
+                        "power23_clip", "saturlog", "cubsign"}) {
     auto analysis = analyze(functions::primitive(f));
-    for (const auto& r : analysis.results) EXPECT_TRUE(r.pass) << f << " " << to_string(r.property) << ": " << r.reason;
+    for (const auto& r : analysis.results)
+      EXPECT_TRUE(r.pass) << f << " " << to_string(r.property) << ": " << r.reason;
   }
 }
 

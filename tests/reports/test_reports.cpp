@@ -21,7 +21,9 @@ namespace fs = std::filesystem;
 // one seed, running.
 enum class Pattern { Missing, Diverged, TwoSeeds, PartlyDiverged, One, Running };
 
-Pattern pattern_of(std::size_t index) { return static_cast<Pattern>(index % 6); }
+Pattern pattern_of(std::size_t index) {
+  return static_cast<Pattern>(index % 6);
+}
 
 void add_result(db::Database& db, const db::JobRow& job, bool diverged, double acc) {
   db.mark_running(job.key, 1, 1000);
@@ -37,7 +39,8 @@ void add_result(db::Database& db, const db::JobRow& job, bool diverged, double a
 }
 
 std::string build_fixture() {
-  auto path = (fs::temp_directory_path() / ("fsearch-report-fixture-" + std::to_string(::getpid()) + ".db")).string();
+  auto path =
+      (fs::temp_directory_path() / ("fsearch-report-fixture-" + std::to_string(::getpid()) + ".db")).string();
   fs::remove(path);
   db::Database db(path);
   std::size_t index = 0;
@@ -106,11 +109,11 @@ TEST(Reports, CellsShowMeansSpreadDivergenceAndThePapersNumber) {
   db::Database db(path);
   auto md = render_table(db, paper_tables()[4], "fixture.db");  // Table 5
   EXPECT_NE(md.find("| erf(x) |"), std::string::npos);
-  EXPECT_NE(md.find(" ± "), std::string::npos) << md;   // a two-seed cell
+  EXPECT_NE(md.find(" ± "), std::string::npos) << md;            // a two-seed cell
   EXPECT_NE(md.find("| x (82.5%) |"), std::string::npos) << md;  // all seeds diverged, the paper trained it
-  EXPECT_NE(md.find(" †"), std::string::npos) << md;    // partly diverged
-  EXPECT_NE(md.find("— ("), std::string::npos) << md;   // missing or running
-  EXPECT_NE(md.find("**"), std::string::npos) << md;    // the best per row
+  EXPECT_NE(md.find(" †"), std::string::npos) << md;             // partly diverged
+  EXPECT_NE(md.find("— ("), std::string::npos) << md;            // missing or running
+  EXPECT_NE(md.find("**"), std::string::npos) << md;             // the best per row
   EXPECT_NE(md.find("Provenance: commit fixture; proxies vit-tiny; budget smoke"), std::string::npos) << md;
 }
 
@@ -123,7 +126,8 @@ TEST(Reports, TableListsAndUnknownTables) {
 }
 
 TEST(Reports, ATableThatWasNotRunSaysHow) {
-  auto path = (fs::temp_directory_path() / ("fsearch-report-empty-" + std::to_string(::getpid()) + ".db")).string();
+  auto path =
+      (fs::temp_directory_path() / ("fsearch-report-empty-" + std::to_string(::getpid()) + ".db")).string();
   fs::remove(path);
   db::Database db(path);
   auto md = render_table(db, paper_tables()[0], "empty.db");

@@ -43,23 +43,30 @@ TEST(Space, TheDefaultSpaceLoads) {
 }
 
 TEST(Space, ErrorsNameFileLineAndField) {
-  EXPECT_NE(error_of("primitives: [erf]\ndpeth: 2\nproxies: [" + kProxy + "]\n").find(":2:1: dpeth: unknown key"),
-            std::string::npos);
+  EXPECT_NE(
+      error_of("primitives: [erf]\ndpeth: 2\nproxies: [" + kProxy + "]\n").find(":2:1: dpeth: unknown key"),
+      std::string::npos);
   EXPECT_NE(error_of("primitives: [erf]\ndpeth: 2\nproxies: [" + kProxy + "]\n").find("did you mean depth"),
             std::string::npos);
   auto bad_expr = error_of("primitives:\n  - erf\n  - tahn(x)\n");
-  EXPECT_NE(bad_expr.find(":3:5: primitives[1]: in expression \"tahn(x)\" at column 1"), std::string::npos) << bad_expr;
+  EXPECT_NE(bad_expr.find(":3:5: primitives[1]: in expression \"tahn(x)\" at column 1"), std::string::npos)
+      << bad_expr;
   EXPECT_NE(bad_expr.find("did you mean tanh"), std::string::npos) << bad_expr;
   auto bad_kind = error_of("primitives: [erf]\ntransforms:\n  - {kind: hshfit, values: [1]}\n");
   EXPECT_NE(bad_kind.find(":3:5: transforms[0]: unknown transform 'hshfit'"), std::string::npos) << bad_kind;
   EXPECT_NE(bad_kind.find("did you mean hshift"), std::string::npos) << bad_kind;
-  EXPECT_NE(error_of("primitives: [erf]\ntransforms: [hshift]\n").find("hshift needs values"), std::string::npos);
+  EXPECT_NE(error_of("primitives: [erf]\ntransforms: [hshift]\n").find("hshift needs values"),
+            std::string::npos);
   EXPECT_NE(error_of("primitives: [erf]\ndepth: many\n").find(":2:8: depth: expected an integer, got 'many'"),
             std::string::npos);
-  EXPECT_NE(error_of("primitives: [erf]\nproxies: [nowhere.yaml]\n").find("proxy file 'nowhere.yaml' not found"),
+  EXPECT_NE(
+      error_of("primitives: [erf]\nproxies: [nowhere.yaml]\n").find("proxy file 'nowhere.yaml' not found"),
+      std::string::npos);
+  EXPECT_NE(error_of("primitives: [erf]\nrequire: [bounded]\n").find("unknown property 'bounded'"),
             std::string::npos);
-  EXPECT_NE(error_of("primitives: [erf]\nrequire: [bounded]\n").find("unknown property 'bounded'"), std::string::npos);
-  EXPECT_NE(error_of("primitives: [erf]\nproxies: [" + kProxy + "]\nlayer: {shift: [both]}\n").find("unknown shift mode 'both'"), std::string::npos);
+  EXPECT_NE(error_of("primitives: [erf]\nproxies: [" + kProxy + "]\nlayer: {shift: [both]}\n")
+                .find("unknown shift mode 'both'"),
+            std::string::npos);
 }
 
 TEST(Expand, ScreensAndMergesDuplicates) {
@@ -69,7 +76,7 @@ TEST(Expand, ScreensAndMergesDuplicates) {
   std::map<std::string, std::string> status;
   for (const auto& s : screened) status[s.candidate.text] = s.status;
   EXPECT_EQ(status["erf(x)"], "kept");
-  EXPECT_EQ(status["clip(erf, 1)"], "duplicate");      // erf never leaves [-1, 1]
+  EXPECT_EQ(status["clip(erf, 1)"], "duplicate");  // erf never leaves [-1, 1]
   EXPECT_EQ(status["clip(arcsinh, 1)"], "kept");
   EXPECT_EQ(status["arcsinh(x)"], "rejected");
   EXPECT_EQ(status["hshift(tanh, 0.5)"], "rejected");

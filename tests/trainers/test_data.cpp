@@ -42,8 +42,10 @@ void write_idx(const fs::path& dir, const std::string& prefix, int n, bool gz) {
     write_gz(dir / (prefix + "-images-idx3-ubyte.gz"), images);
     write_gz(dir / (prefix + "-labels-idx1-ubyte.gz"), labels);
   } else {
-    std::ofstream(dir / (prefix + "-images-idx3-ubyte"), std::ios::binary).write((char*)images.data(), images.size());
-    std::ofstream(dir / (prefix + "-labels-idx1-ubyte"), std::ios::binary).write((char*)labels.data(), labels.size());
+    std::ofstream(dir / (prefix + "-images-idx3-ubyte"), std::ios::binary)
+        .write((char*)images.data(), images.size());
+    std::ofstream(dir / (prefix + "-labels-idx1-ubyte"), std::ios::binary)
+        .write((char*)labels.data(), labels.size());
   }
 }
 
@@ -147,8 +149,8 @@ TEST(Batches, AugmentationCropsAndKeepsShape) {
   Batches plain(data, plain_spec, 16, 0), augmented(data, aug_spec, 16, 0);
   auto p = plain.train_batch(0), q = augmented.train_batch(0);
   EXPECT_EQ(p.x.sizes(), q.x.sizes());
-  EXPECT_TRUE(p.y.equal(q.y));        // same images, same order
-  EXPECT_FALSE(p.x.equal(q.x));       // shifted by the random crops
+  EXPECT_TRUE(p.y.equal(q.y));   // same images, same order
+  EXPECT_FALSE(p.x.equal(q.x));  // shifted by the random crops
 }
 
 }  // namespace

@@ -10,7 +10,8 @@ namespace fsearch::trainers {
 namespace {
 
 std::string write_temp(const std::string& name, const std::string& text) {
-  auto path = std::filesystem::temp_directory_path() / ("fsearch-test-" + std::to_string(::getpid()) + "-" + name);
+  auto path =
+      std::filesystem::temp_directory_path() / ("fsearch-test-" + std::to_string(::getpid()) + "-" + name);
   std::ofstream(path) << text;
   return path.string();
 }
@@ -32,7 +33,8 @@ TEST(JobSpec, UnknownKeyNamesFileLineFieldAndNearestKey) {
     read_proxy_file(file, spec);
     FAIL();
   } catch (const ConfigError& e) {
-    EXPECT_NE(std::string(e.what()).find(file + ":3:3: model.dpeth: unknown key"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find(file + ":3:3: model.dpeth: unknown key"), std::string::npos)
+        << e.what();
     EXPECT_NE(e.hint().find("did you mean depth"), std::string::npos) << e.hint();
   }
 }
@@ -44,12 +46,14 @@ TEST(JobSpec, WrongTypesAndValuesAreErrors) {
     read_proxy_file(type, spec);
     FAIL();
   } catch (const ConfigError& e) {
-    EXPECT_NE(std::string(e.what()).find(":2:7: train.lr: expected a number, got 'fast'"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find(":2:7: train.lr: expected a number, got 'fast'"), std::string::npos)
+        << e.what();
   }
   EXPECT_THROW(read_proxy_file(write_temp("bad-patch.yaml", "model:\n  patch: 5\n"), spec), ConfigError);
   EXPECT_THROW(read_proxy_file(write_temp("bad-pool.yaml", "model:\n  pool: max\n"), spec), ConfigError);
   EXPECT_THROW(read_proxy_file(write_temp("bad-fn.yaml", "norm:\n  function: erf(\n"), spec), ConfigError);
-  EXPECT_THROW(read_proxy_file(write_temp("both.yaml", "train:\n  steps: 10\n  epochs: 2\n"), spec), ConfigError);
+  EXPECT_THROW(read_proxy_file(write_temp("both.yaml", "train:\n  steps: 10\n  epochs: 2\n"), spec),
+               ConfigError);
   EXPECT_THROW(read_proxy_file(write_temp("syntax.yaml", "model: [\n"), spec), ConfigError);
   EXPECT_THROW(read_proxy_file("/nonexistent/proxy.yaml", spec), ConfigError);
 }

@@ -1,10 +1,10 @@
+#include <ATen/Parallel.h>
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
 #include <atomic>
 #include <set>
 #include <thread>
-#include <ATen/Parallel.h>
 
 #include "fsearch/trainers/runtime.h"
 

@@ -24,14 +24,15 @@ int main(int argc, char** argv) {
     if (!std::strcmp(argv[i], "--function")) function = argv[i + 1];
     if (!std::strcmp(argv[i], "--shape")) {
       shape.clear();
-      for (char* p = std::strtok(argv[i + 1], ","); p; p = std::strtok(nullptr, ",")) shape.push_back(std::atoll(p));
+      for (char* p = std::strtok(argv[i + 1], ","); p; p = std::strtok(nullptr, ","))
+        shape.push_back(std::atoll(p));
     }
   }
   threads = trainers::configure_threads(threads);
   const int64_t channels = shape.back();
   std::cout << bench::provenance("cpu", threads) << "\n";
-  std::cout << fmt::format("shape ({}) float32, forward + backward, median of {}\n",
-                           fmt::join(shape, ", "), repeats);
+  std::cout << fmt::format("shape ({}) float32, forward + backward, median of {}\n", fmt::join(shape, ", "),
+                           repeats);
 
   torch::manual_seed(0);
   auto x = torch::randn(shape).requires_grad_(true);
@@ -59,11 +60,11 @@ int main(int argc, char** argv) {
   double torch_ops = time_module(composed);
 
   std::cout << fmt::format("{:<44} {:>9.1f} ms  {:>5.2f}x LayerNorm\n", "LayerNorm", ln, 1.0);
-  std::cout << fmt::format("{:<44} {:>9.1f} ms  {:>5.2f}x LayerNorm\n", "point-wise " + function + " (fused kernel)",
-                           fused, fused / ln);
-  std::cout << fmt::format("{:<44} {:>9.1f} ms  {:>5.2f}x LayerNorm\n", "point-wise " + function + " (reference path)",
-                           plain, plain / ln);
-  std::cout << fmt::format("{:<44} {:>9.1f} ms  {:>5.2f}x LayerNorm\n", "gamma*erf(alpha*x+s)+beta (plain torch ops)",
-                           torch_ops, torch_ops / ln);
+  std::cout << fmt::format("{:<44} {:>9.1f} ms  {:>5.2f}x LayerNorm\n",
+                           "point-wise " + function + " (fused kernel)", fused, fused / ln);
+  std::cout << fmt::format("{:<44} {:>9.1f} ms  {:>5.2f}x LayerNorm\n",
+                           "point-wise " + function + " (reference path)", plain, plain / ln);
+  std::cout << fmt::format("{:<44} {:>9.1f} ms  {:>5.2f}x LayerNorm\n",
+                           "gamma*erf(alpha*x+s)+beta (plain torch ops)", torch_ops, torch_ops / ln);
   return 0;
 }

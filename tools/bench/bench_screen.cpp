@@ -42,9 +42,9 @@ std::vector<std::vector<Step>> first_steps() {
 }
 
 std::vector<Step> second_steps() {
-  return {{TransformKind::Negate, {}}, {TransformKind::Ratio, {}},     {TransformKind::Clip, {1.0}},
-          {TransformKind::Flat, {0.1}}, {TransformKind::HShift, {0.5}}, {TransformKind::Mirror, {}},
-          {TransformKind::Scale, {2.0}}, {TransformKind::Mix, {0.1}},   {TransformKind::VShift, {0.1}}};
+  return {{TransformKind::Negate, {}},   {TransformKind::Ratio, {}},     {TransformKind::Clip, {1.0}},
+          {TransformKind::Flat, {0.1}},  {TransformKind::HShift, {0.5}}, {TransformKind::Mirror, {}},
+          {TransformKind::Scale, {2.0}}, {TransformKind::Mix, {0.1}},    {TransformKind::VShift, {0.1}}};
 }
 
 }  // namespace
@@ -85,10 +85,12 @@ int main(int argc, char** argv) {
   double seconds_total = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
   std::cout << bench::provenance("cpu", threads) << "\n";
-  std::cout << fmt::format("generated {} candidates (27 primitives x transform chains of depth <= 2) in {:.2f} s\n",
-                           exprs.size(), build_s);
-  std::cout << fmt::format("screened  {} candidates (fingerprint + all four tests) in {:.2f} s: {:.0f} candidates/s on {} "
-                           "threads; {} pass all four\n",
-                           exprs.size(), seconds_total, exprs.size() / seconds_total, threads, passed.load());
+  std::cout << fmt::format(
+      "generated {} candidates (27 primitives x transform chains of depth <= 2) in {:.2f} s\n", exprs.size(),
+      build_s);
+  std::cout << fmt::format(
+      "screened  {} candidates (fingerprint + all four tests) in {:.2f} s: {:.0f} candidates/s on {} "
+      "threads; {} pass all four\n",
+      exprs.size(), seconds_total, exprs.size() / seconds_total, threads, passed.load());
   return 0;
 }

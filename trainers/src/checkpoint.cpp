@@ -4,16 +4,17 @@
 
 namespace fsearch::trainers::detail {
 
-void save_checkpoint(const std::filesystem::path& file, torch::nn::Module& model, torch::optim::Optimizer& optimizer,
-                     const std::vector<torch::Tensor>& ema, const LoopState& state) {
+void save_checkpoint(const std::filesystem::path& file, torch::nn::Module& model,
+                     torch::optim::Optimizer& optimizer, const std::vector<torch::Tensor>& ema,
+                     const LoopState& state) {
   torch::serialize::OutputArchive archive, model_archive, optimizer_archive;
   model.save(model_archive);
   optimizer.save(optimizer_archive);
   archive.write("model", model_archive);
   archive.write("optimizer", optimizer_archive);
   archive.write("step", torch::tensor(state.step, torch::kInt64));
-  archive.write("state", torch::tensor({state.initial_loss, state.smoothed_loss, state.best_loss, state.last_loss,
-                                        state.train_seconds, state.images_seen},
+  archive.write("state", torch::tensor({state.initial_loss, state.smoothed_loss, state.best_loss,
+                                        state.last_loss, state.train_seconds, state.images_seen},
                                        torch::kDouble));
   archive.write("ema_count", torch::tensor(static_cast<std::int64_t>(ema.size()), torch::kInt64));
   for (std::size_t i = 0; i < ema.size(); ++i) archive.write("ema_" + std::to_string(i), ema[i]);
@@ -23,8 +24,8 @@ void save_checkpoint(const std::filesystem::path& file, torch::nn::Module& model
   std::filesystem::rename(temp, file);
 }
 
-bool load_checkpoint(const std::filesystem::path& file, torch::nn::Module& model, torch::optim::Optimizer& optimizer,
-                     std::vector<torch::Tensor>& ema, LoopState& state) {
+bool load_checkpoint(const std::filesystem::path& file, torch::nn::Module& model,
+                     torch::optim::Optimizer& optimizer, std::vector<torch::Tensor>& ema, LoopState& state) {
   if (!std::filesystem::exists(file)) return false;
   torch::serialize::InputArchive archive, model_archive, optimizer_archive;
   archive.load_from(file.string());

@@ -16,11 +16,12 @@ struct LoopState {
   double images_seen = 0;
 };
 
-void save_checkpoint(const std::filesystem::path& file, torch::nn::Module& model, torch::optim::Optimizer& optimizer,
-                     const std::vector<torch::Tensor>& ema, const LoopState& state);
+void save_checkpoint(const std::filesystem::path& file, torch::nn::Module& model,
+                     torch::optim::Optimizer& optimizer, const std::vector<torch::Tensor>& ema,
+                     const LoopState& state);
 
 // Returns false when there is no checkpoint file.
-bool load_checkpoint(const std::filesystem::path& file, torch::nn::Module& model, torch::optim::Optimizer& optimizer,
-                     std::vector<torch::Tensor>& ema, LoopState& state);
+bool load_checkpoint(const std::filesystem::path& file, torch::nn::Module& model,
+                     torch::optim::Optimizer& optimizer, std::vector<torch::Tensor>& ema, LoopState& state);
 
 }  // namespace fsearch::trainers::detail

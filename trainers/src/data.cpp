@@ -26,7 +26,8 @@ std::vector<unsigned char> read_maybe_gzipped(const std::string& file) {
 }
 
 std::uint32_t big_endian(const std::vector<unsigned char>& b, std::size_t at) {
-  return (std::uint32_t(b[at]) << 24) | (std::uint32_t(b[at + 1]) << 16) | (std::uint32_t(b[at + 2]) << 8) | b[at + 3];
+  return (std::uint32_t(b[at]) << 24) | (std::uint32_t(b[at + 1]) << 16) | (std::uint32_t(b[at + 2]) << 8) |
+         b[at + 3];
 }
 
 std::string first_existing(const std::string& dir, const std::vector<std::string>& names) {
@@ -34,7 +35,8 @@ std::string first_existing(const std::string& dir, const std::vector<std::string
     auto path = std::filesystem::path(dir) / name;
     if (std::filesystem::exists(path)) return path.string();
   }
-  throw ConfigError("no " + names.front() + " in " + dir, "data.path must be the folder with the data set's files");
+  throw ConfigError("no " + names.front() + " in " + dir,
+                    "data.path must be the folder with the data set's files");
 }
 
 }  // namespace
@@ -100,8 +102,10 @@ DataSplits synthetic_data(int train_size, int test_size, std::uint64_t seed) {
   // keep it recognizable, as with real images); samples are template + noise.
   auto generator = at::make_generator<at::CPUGeneratorImpl>(mix_seed(seed, 0x5157));
   auto coarse = torch::rand({10, 1, 7, 7}, generator);
-  auto templates = torch::nn::functional::interpolate(
-      coarse, torch::nn::functional::InterpolateFuncOptions().size(std::vector<int64_t>{28, 28}).mode(torch::kBilinear).align_corners(false));
+  auto templates = torch::nn::functional::interpolate(coarse, torch::nn::functional::InterpolateFuncOptions()
+                                                                  .size(std::vector<int64_t>{28, 28})
+                                                                  .mode(torch::kBilinear)
+                                                                  .align_corners(false));
   auto make = [&](int n) {
     Dataset d;
     d.labels = torch::randint(0, 10, {n}, generator, torch::kInt64);
@@ -122,15 +126,14 @@ DataSplits load_data(const DataSpec& spec, std::uint64_t seed) {
   if (spec.dataset == "synthetic") {
     splits = synthetic_data(spec.synthetic_train, spec.synthetic_test, seed);
   } else if (spec.dataset == "fashion-mnist" || spec.dataset == "idx") {
-    auto file = [&](const std::string& stem) {
-      return first_existing(spec.path, {stem + ".gz", stem});
-    };
+    auto file = [&](const std::string& stem) { return first_existing(spec.path, {stem + ".gz", stem}); };
     splits.train = read_idx(file("train-images-idx3-ubyte"), file("train-labels-idx1-ubyte"));
     splits.test = read_idx(file("t10k-images-idx3-ubyte"), file("t10k-labels-idx1-ubyte"));
     splits.name = spec.dataset == "idx" ? "idx:" + spec.path : "fashion-mnist";
   } else if (spec.dataset == "cifar10") {
     std::vector<std::string> train;
-    for (int i = 1; i <= 5; ++i) train.push_back(first_existing(spec.path, {"data_batch_" + std::to_string(i) + ".bin"}));
+    for (int i = 1; i <= 5; ++i)
+      train.push_back(first_existing(spec.path, {"data_batch_" + std::to_string(i) + ".bin"}));
     splits.train = read_cifar(train, 1, 10);
     splits.test = read_cifar({first_existing(spec.path, {"test_batch.bin"})}, 1, 10);
     splits.name = "cifar10";
@@ -170,7 +173,8 @@ Batch Batches::train_batch(std::int64_t step) const {
     cached_epoch_ = epoch;
   }
   const auto& order = cached_order_;
-  std::vector<std::int64_t> picked(order.begin() + index * batch_size_, order.begin() + (index + 1) * batch_size_);
+  std::vector<std::int64_t> picked(order.begin() + index * batch_size_,
+                                   order.begin() + (index + 1) * batch_size_);
   auto ids = torch::tensor(picked, torch::kInt64);
   torch::Tensor images = data_.train.images.index_select(0, ids);
   if (spec_.augment || spec_.flip) {
@@ -182,7 +186,8 @@ Batch Batches::train_batch(std::int64_t step) const {
     for (int64_t i = 0; i < images.size(0); ++i) {
       torch::Tensor img = padded[i];
       if (spec_.augment) {
-        int64_t dy = static_cast<int64_t>(rng() % (2 * pad + 1)), dx = static_cast<int64_t>(rng() % (2 * pad + 1));
+        int64_t dy = static_cast<int64_t>(rng() % (2 * pad + 1)),
+                dx = static_cast<int64_t>(rng() % (2 * pad + 1));
         img = img.narrow(1, dy, h).narrow(2, dx, w);
       }
       if (spec_.flip && (rng() & 1)) img = img.flip({2});

@@ -1,15 +1,14 @@
 #include "fsearch/trainers/job_spec.h"
 
 #include <cmath>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 
-#include <filesystem>
-
 #include "fsearch/core/hash.h"
-#include "fsearch/trainers/run_dir.h"
 #include "fsearch/core/names.h"
 #include "fsearch/functions/candidate.h"
 #include "fsearch/functions/parse.h"
+#include "fsearch/trainers/run_dir.h"
 
 namespace fsearch::trainers {
 namespace {
@@ -49,9 +48,14 @@ void read_model(YamlMap m, ModelSpec& s) {
   check_one_of(m, "pool", s.pool, {"cls", "mean"});
   s.drop_path = m.get("drop_path", s.drop_path);
   s.num_classes = m.get("num_classes", s.num_classes);
-  for (auto [key, value] : {std::pair<const char*, double>{"image_size", s.image_size}, {"channels", s.channels},
-                            {"patch", s.patch}, {"width", s.width}, {"depth", s.depth}, {"heads", s.heads},
-                            {"mlp_ratio", s.mlp_ratio}, {"num_classes", s.num_classes}}) {
+  for (auto [key, value] : {std::pair<const char*, double>{"image_size", s.image_size},
+                            {"channels", s.channels},
+                            {"patch", s.patch},
+                            {"width", s.width},
+                            {"depth", s.depth},
+                            {"heads", s.heads},
+                            {"mlp_ratio", s.mlp_ratio},
+                            {"num_classes", s.num_classes}}) {
     check_positive(m, key, value);
   }
   if (s.image_size % s.patch != 0) {
@@ -144,24 +148,46 @@ nlohmann::json result_fields(const JobSpec& s) {
   const auto& t = s.train;
   const auto& d = s.data;
   return with_budget({{"model",
-           {{"proxy", m.proxy}, {"name", m.name}, {"image_size", m.image_size}, {"channels", m.channels},
-            {"patch", m.patch}, {"width", m.width}, {"depth", m.depth}, {"heads", m.heads},
-            {"mlp_ratio", m.mlp_ratio}, {"pool", m.pool}, {"drop_path", m.drop_path},
-            {"num_classes", m.num_classes}}},
-          {"norm",
-           {{"kind", functions::to_string(s.norm.kind)}, {"function", s.norm.function},
-            {"shift", functions::to_string(s.norm.shift)}, {"alpha_init", s.norm.alpha_init},
-            {"affine", s.norm.affine}}},
-          {"data",
-           {{"dataset", d.dataset}, {"path", d.path}, {"augment", d.augment}, {"flip", d.flip},
-            {"synthetic_train", d.synthetic_train}, {"synthetic_test", d.synthetic_test}}},
-          {"train",
-           {{"batch_size", t.batch_size}, {"lr", t.lr},
-            {"min_lr", t.min_lr}, {"weight_decay", t.weight_decay}, {"beta1", t.beta1}, {"beta2", t.beta2},
-            {"warmup_steps", t.warmup_steps}, {"label_smoothing", t.label_smoothing}, {"ema", t.ema},
-            {"grad_clip", t.grad_clip}, {"budget", t.budget}}},
-          {"seed", s.seed},
-          {"divergence_factor", s.divergence_factor}}, t);
+                       {{"proxy", m.proxy},
+                        {"name", m.name},
+                        {"image_size", m.image_size},
+                        {"channels", m.channels},
+                        {"patch", m.patch},
+                        {"width", m.width},
+                        {"depth", m.depth},
+                        {"heads", m.heads},
+                        {"mlp_ratio", m.mlp_ratio},
+                        {"pool", m.pool},
+                        {"drop_path", m.drop_path},
+                        {"num_classes", m.num_classes}}},
+                      {"norm",
+                       {{"kind", functions::to_string(s.norm.kind)},
+                        {"function", s.norm.function},
+                        {"shift", functions::to_string(s.norm.shift)},
+                        {"alpha_init", s.norm.alpha_init},
+                        {"affine", s.norm.affine}}},
+                      {"data",
+                       {{"dataset", d.dataset},
+                        {"path", d.path},
+                        {"augment", d.augment},
+                        {"flip", d.flip},
+                        {"synthetic_train", d.synthetic_train},
+                        {"synthetic_test", d.synthetic_test}}},
+                      {"train",
+                       {{"batch_size", t.batch_size},
+                        {"lr", t.lr},
+                        {"min_lr", t.min_lr},
+                        {"weight_decay", t.weight_decay},
+                        {"beta1", t.beta1},
+                        {"beta2", t.beta2},
+                        {"warmup_steps", t.warmup_steps},
+                        {"label_smoothing", t.label_smoothing},
+                        {"ema", t.ema},
+                        {"grad_clip", t.grad_clip},
+                        {"budget", t.budget}}},
+                      {"seed", s.seed},
+                      {"divergence_factor", s.divergence_factor}},
+                     t);
 }
 
 // The budget goes in as steps or as epochs, whichever defines it.
@@ -204,9 +230,13 @@ JobSpec read_job_file(const std::string& file) {
 std::string to_json_text(const JobSpec& spec) {
   auto j = result_fields(spec);
   const auto& r = spec.runtime;
-  j["runtime"] = {{"device", r.device}, {"threads", r.threads}, {"log_every", r.log_every},
-                  {"eval_every", r.eval_every}, {"checkpoint_every", r.checkpoint_every},
-                  {"eval_limit", r.eval_limit}, {"eval_train_loss", r.eval_train_loss}};
+  j["runtime"] = {{"device", r.device},
+                  {"threads", r.threads},
+                  {"log_every", r.log_every},
+                  {"eval_every", r.eval_every},
+                  {"checkpoint_every", r.checkpoint_every},
+                  {"eval_limit", r.eval_limit},
+                  {"eval_train_loss", r.eval_train_loss}};
   j["key"] = job_key(spec);
   return j.dump(2) + "\n";
 }
@@ -232,8 +262,9 @@ void prepare_run_dir(const JobSpec& spec, const std::string& run_dir) {
   if (std::filesystem::exists(dir.job())) {
     auto existing = read_job_file(dir.job().string());
     if (job_key(existing) != job_key(spec)) {
-      throw ConfigError(run_dir + " already holds another job (key " + job_key(existing) + ")",
-                        "use a new --out folder, or `fsearch train --job " + run_dir + "` to continue that job");
+      throw ConfigError(
+          run_dir + " already holds another job (key " + job_key(existing) + ")",
+          "use a new --out folder, or `fsearch train --job " + run_dir + "` to continue that job");
     }
   }
   write_atomic(dir.job(), to_json_text(spec));

@@ -1,11 +1,10 @@
 #include "fsearch/trainers/runtime.h"
 
 #include <sched.h>
+#include <torch/torch.h>
 #include <unistd.h>
 
 #include <cstdlib>
-#include <torch/torch.h>
-
 #include <thread>
 
 namespace fsearch::trainers {
@@ -27,7 +26,9 @@ int configure_threads(int threads) {
   return torch::get_num_threads();
 }
 
-int torch_threads() { return torch::get_num_threads(); }
+int torch_threads() {
+  return torch::get_num_threads();
+}
 
 void ensure_passive_openmp(char** argv) {
   if (std::getenv("OMP_WAIT_POLICY")) return;

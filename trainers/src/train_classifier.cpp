@@ -37,7 +37,8 @@ torch::Device parse_device(const std::string& text) {
 // Linear warmup to lr, then cosine decay to min_lr at the last step.
 double learning_rate(const TrainSpec& t, std::int64_t step, std::int64_t total) {
   if (step < t.warmup_steps) return t.lr * (step + 1) / static_cast<double>(t.warmup_steps);
-  double progress = static_cast<double>(step - t.warmup_steps) / std::max<std::int64_t>(1, total - t.warmup_steps);
+  double progress =
+      static_cast<double>(step - t.warmup_steps) / std::max<std::int64_t>(1, total - t.warmup_steps);
   return t.min_lr + 0.5 * (t.lr - t.min_lr) * (1 + std::cos(M_PI * std::min(1.0, progress)));
 }
 
@@ -47,7 +48,8 @@ torch::optim::AdamW make_optimizer(torch::nn::Module& model, const TrainSpec& t)
   for (auto& p : model.parameters()) (p.dim() >= 2 && p.size(0) > 1 ? decay : no_decay).push_back(p);
   auto options = torch::optim::AdamWOptions(t.lr).betas({t.beta1, t.beta2});
   std::vector<torch::optim::OptimizerParamGroup> groups;
-  groups.emplace_back(decay, std::make_unique<torch::optim::AdamWOptions>(options.weight_decay(t.weight_decay)));
+  groups.emplace_back(decay,
+                      std::make_unique<torch::optim::AdamWOptions>(options.weight_decay(t.weight_decay)));
   groups.emplace_back(no_decay, std::make_unique<torch::optim::AdamWOptions>(options.weight_decay(0.0)));
   return torch::optim::AdamW(std::move(groups), options);
 }
@@ -92,18 +94,21 @@ TrainResult run_job(const std::string& run_dir, const TrainCallbacks& callbacks)
   const auto wall_start = Clock::now();
   RunDir dir{run_dir};
   if (!std::filesystem::exists(dir.job())) {
-    throw ConfigError("no job.json in " + run_dir, "create one with `fsearch train --proxy ... --out " + run_dir + "`");
+    throw ConfigError("no job.json in " + run_dir,
+                      "create one with `fsearch train --proxy ... --out " + run_dir + "`");
   }
   // config
   JobSpec spec = read_job_file(dir.job().string());
-  const int threads = configure_threads(spec.runtime.threads);
+  const int threads = configure_threads(callbacks.threads > 0 ? callbacks.threads : spec.runtime.threads);
   const torch::Device device = parse_device(spec.runtime.device);
   // data
   DataSplits data = load_data(spec.data, spec.seed);
-  if (data.train.images.size(1) != spec.model.channels || data.train.images.size(2) != spec.model.image_size) {
+  if (data.train.images.size(1) != spec.model.channels ||
+      data.train.images.size(2) != spec.model.image_size) {
     throw ConfigError(dir.job().string() + ": model expects " + std::to_string(spec.model.channels) + "x" +
                       std::to_string(spec.model.image_size) + " images, the data set has " +
-                      std::to_string(data.train.images.size(1)) + "x" + std::to_string(data.train.images.size(2)));
+                      std::to_string(data.train.images.size(1)) + "x" +
+                      std::to_string(data.train.images.size(2)));
   }
   spec.model.num_classes = std::max(spec.model.num_classes, data.train.classes);
   Batches batches(data, spec.data, spec.train.batch_size, spec.seed);
@@ -158,7 +163,8 @@ TrainResult run_job(const std::string& run_dir, const TrainCallbacks& callbacks)
     // Every random draw of this step (drop path) comes from (seed, step): resume replays it exactly.
     torch::manual_seed(mix_seed(spec.seed, static_cast<std::uint64_t>(state.step)) >> 1);
     const double lr = learning_rate(spec.train, state.step, total);
-    for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
+    for (auto& group : optimizer.param_groups())
+      static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
 
     auto batch = batches.train_batch(state.step);
     auto logits = model->forward(batch.x.to(device));
@@ -168,8 +174,8 @@ TrainResult run_job(const std::string& run_dir, const TrainCallbacks& callbacks)
     optimizer.zero_grad();
     loss.backward();
     const double loss_value = loss.item<double>();
-    const double grad_norm =
-        torch::nn::utils::clip_grad_norm_(model->parameters(), spec.train.grad_clip > 0 ? spec.train.grad_clip : INFINITY);
+    const double grad_norm = torch::nn::utils::clip_grad_norm_(
+        model->parameters(), spec.train.grad_clip > 0 ? spec.train.grad_clip : INFINITY);
 
     // divergence guard: the paper's "x" is a result, recorded at once
     std::string diverged;
@@ -179,10 +185,12 @@ TrainResult run_job(const std::string& run_dir, const TrainCallbacks& callbacks)
       diverged = "non-finite gradient norm";
     } else {
       if (std::isnan(state.initial_loss)) state.initial_loss = loss_value;
-      state.smoothed_loss = std::isnan(state.smoothed_loss) ? loss_value : 0.9 * state.smoothed_loss + 0.1 * loss_value;
+      state.smoothed_loss =
+          std::isnan(state.smoothed_loss) ? loss_value : 0.9 * state.smoothed_loss + 0.1 * loss_value;
       if (state.smoothed_loss > spec.divergence_factor * state.initial_loss) {
         diverged = "smoothed loss " + std::to_string(state.smoothed_loss) + " exceeds " +
-                   std::to_string(spec.divergence_factor) + "x its starting value " + std::to_string(state.initial_loss);
+                   std::to_string(spec.divergence_factor) + "x its starting value " +
+                   std::to_string(state.initial_loss);
       }
     }
     if (!diverged.empty()) {
@@ -200,7 +208,8 @@ TrainResult run_job(const std::string& run_dir, const TrainCallbacks& callbacks)
     if (!ema.empty()) {
       torch::NoGradGuard no_grad;
       auto params = model->parameters();
-      for (std::size_t i = 0; i < params.size(); ++i) ema[i].mul_(spec.train.ema).add_(params[i], 1 - spec.train.ema);
+      for (std::size_t i = 0; i < params.size(); ++i)
+        ema[i].mul_(spec.train.ema).add_(params[i], 1 - spec.train.ema);
     }
     state.last_loss = loss_value;
     state.best_loss = std::min(state.best_loss, loss_value);
@@ -212,15 +221,20 @@ TrainResult run_job(const std::string& run_dir, const TrainCallbacks& callbacks)
     Progress progress{state.step, total, loss_value, lr, grad_norm, NAN, NAN, resumed};
     if (state.step % spec.runtime.log_every == 0 || state.step == total) {
       progress.images_per_sec = log_interval_images / seconds_since(log_interval_start);
-      events.append({{"type", "train"}, {"step", state.step}, {"loss", loss_value}, {"lr", lr},
-                     {"grad_norm", grad_norm}, {"images_per_sec", progress.images_per_sec}});
+      events.append({{"type", "train"},
+                     {"step", state.step},
+                     {"loss", loss_value},
+                     {"lr", lr},
+                     {"grad_norm", grad_norm},
+                     {"images_per_sec", progress.images_per_sec}});
       report(progress);
       log_interval_start = Clock::now();
       log_interval_images = 0;
     }
     if (spec.runtime.eval_every > 0 && state.step % spec.runtime.eval_every == 0 && state.step < total) {
       auto e = evaluate(model, batches, data.test, spec.runtime.eval_limit, device);
-      events.append({{"type", "eval"}, {"step", state.step}, {"test_acc", e.accuracy}, {"test_loss", e.loss}});
+      events.append(
+          {{"type", "eval"}, {"step", state.step}, {"test_acc", e.accuracy}, {"test_loss", e.loss}});
       progress.test_acc = e.accuracy;
       report(progress);
     }

@@ -30,8 +30,9 @@ torch::Tensor AttentionImpl::forward(const torch::Tensor& x) {
   const auto b = x.size(0), t = x.size(1), d = x.size(2), hd = d / heads_;
   auto qkv = qkv_->forward(x).reshape({b, t, 3, heads_, hd}).permute({2, 0, 3, 1, 4});  // (3, B, H, T, hd)
   auto q = qkv[0], k = qkv[1], v = qkv[2];
-  auto attention = torch::softmax(torch::matmul(q, k.transpose(-2, -1)) / std::sqrt(double(hd)), -1);  // (B, H, T, T)
-  auto out = torch::matmul(attention, v).transpose(1, 2).reshape({b, t, d});                              // (B, T, D)
+  auto attention =
+      torch::softmax(torch::matmul(q, k.transpose(-2, -1)) / std::sqrt(double(hd)), -1);  // (B, H, T, T)
+  auto out = torch::matmul(attention, v).transpose(1, 2).reshape({b, t, d});              // (B, T, D)
   return proj_->forward(out);
 }
 
@@ -61,8 +62,10 @@ torch::Tensor BlockImpl::forward(const torch::Tensor& x) {
 ViTImpl::ViTImpl(const ModelSpec& model, const functions::NormSpec& norm) : spec_(model) {
   patch_embed_ = register_module(
       "patch_embed",
-      torch::nn::Conv2d(torch::nn::Conv2dOptions(model.channels, model.width, model.patch).stride(model.patch)));
-  const int tokens = (model.image_size / model.patch) * (model.image_size / model.patch) + (model.pool == "cls");
+      torch::nn::Conv2d(
+          torch::nn::Conv2dOptions(model.channels, model.width, model.patch).stride(model.patch)));
+  const int tokens =
+      (model.image_size / model.patch) * (model.image_size / model.patch) + (model.pool == "cls");
   if (model.pool == "cls") {
     cls_token_ = register_parameter("cls_token", torch::zeros({1, 1, model.width}));
     trunc_normal(cls_token_, 0.02);

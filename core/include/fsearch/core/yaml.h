@@ -84,18 +84,32 @@ class YamlMap {
 };
 
 template <>
-inline std::string YamlMap::type_name<int>() { return "an integer"; }
+inline std::string YamlMap::type_name<int>() {
+  return "an integer";
+}
 template <>
-inline std::string YamlMap::type_name<long>() { return "an integer"; }
+inline std::string YamlMap::type_name<long>() {
+  return "an integer";
+}
 template <>
-inline std::string YamlMap::type_name<long long>() { return "an integer"; }
+inline std::string YamlMap::type_name<long long>() {
+  return "an integer";
+}
 template <>
-inline std::string YamlMap::type_name<unsigned long>() { return "a non-negative integer"; }
+inline std::string YamlMap::type_name<unsigned long>() {
+  return "a non-negative integer";
+}
 template <>
-inline std::string YamlMap::type_name<double>() { return "a number"; }
+inline std::string YamlMap::type_name<double>() {
+  return "a number";
+}
 template <>
-inline std::string YamlMap::type_name<bool>() { return "true or false"; }
+inline std::string YamlMap::type_name<bool>() {
+  return "true or false";
+}
 template <>
-inline std::string YamlMap::type_name<std::string>() { return "a string"; }
+inline std::string YamlMap::type_name<std::string>() {
+  return "a string";
+}
 
 }  // namespace fsearch

@@ -27,13 +27,13 @@ JobState parse_job_state(const std::string& text);  // throws StorageError
 bool allowed_transition(JobState from, JobState to);
 
 struct CandidateRow {
-  std::string fingerprint;      // hex
-  std::string expression;       // canonical text
+  std::string fingerprint;  // hex
+  std::string expression;   // canonical text
   std::string base;
   std::string transforms_json;  // [{"kind": "flat", "params": [0.5]}, ...]
   std::string properties_json;  // per test: pass, borderline, reason, measures
   bool pass_all = false;
-  std::string reasons;          // one line per failed test
+  std::string reasons;  // one line per failed test
 };
 
 struct JobRow {
@@ -116,11 +116,12 @@ class Database {
   // State changes check allowed_transition and throw StorageError otherwise.
   void mark_running(const std::string& key, std::int64_t pid, double now);
   void heartbeat(const std::string& key, double now);
-  void requeue(const std::string& key, const std::string& why);           // running/failed -> pending
+  void requeue(const std::string& key, const std::string& why);             // running/failed -> pending
   void record_result(const ResultRow& result, JobState state, double now);  // running -> done|diverged
   // running -> failed; counts an attempt; returns true when the job was put back to pending because
   // attempts remain.
-  bool record_failure(const std::string& key, const std::string& error, const std::string& log_tail, double now);
+  bool record_failure(const std::string& key, const std::string& error, const std::string& log_tail,
+                      double now);
 
   void add_curve(const std::vector<CurvePoint>& points);
   std::vector<CurvePoint> curve(const std::string& key, const std::string& kind);

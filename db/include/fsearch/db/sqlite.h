@@ -31,8 +31,8 @@ class Statement {
   }
 
   Statement& reset();  // ready to run again with new bindings
-  bool step();  // true while there is a row
-  void run();   // step to completion
+  bool step();         // true while there is a row
+  void run();          // step to completion
   std::int64_t get_int(int column) const;
   double get_double(int column) const;  // NULL reads as NaN
   std::string get_text(int column) const;

@@ -17,9 +17,9 @@ struct AppliedTransform {
 
 struct Candidate {
   Expr expr;
-  std::string base;                         // catalog name, or the base's text for other expressions
+  std::string base;                          // catalog name, or the base's text for other expressions
   std::vector<AppliedTransform> transforms;  // innermost first
-  std::string text;                         // canonical expression text
+  std::string text;                          // canonical expression text
   std::uint64_t fingerprint = 0;
 };
 

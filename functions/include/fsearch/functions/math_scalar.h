@@ -9,22 +9,54 @@ namespace fsearch::functions {
 
 // Elementary functions on float and double by their C names, so that vector_math.h can map them to
 // libmvec's SIMD variants.
-inline float c_erf(float x) { return ::erff(x); }
-inline double c_erf(double x) { return ::erf(x); }
-inline float c_exp(float x) { return ::expf(x); }
-inline double c_exp(double x) { return ::exp(x); }
-inline float c_log(float x) { return ::logf(x); }
-inline double c_log(double x) { return ::log(x); }
-inline float c_tanh(float x) { return ::tanhf(x); }
-inline double c_tanh(double x) { return ::tanh(x); }
-inline float c_atan(float x) { return ::atanf(x); }
-inline double c_atan(double x) { return ::atan(x); }
-inline float c_asinh(float x) { return ::asinhf(x); }
-inline double c_asinh(double x) { return ::asinh(x); }
-inline float c_sin(float x) { return ::sinf(x); }
-inline double c_sin(double x) { return ::sin(x); }
-inline float c_cos(float x) { return ::cosf(x); }
-inline double c_cos(double x) { return ::cos(x); }
+inline float c_erf(float x) {
+  return ::erff(x);
+}
+inline double c_erf(double x) {
+  return ::erf(x);
+}
+inline float c_exp(float x) {
+  return ::expf(x);
+}
+inline double c_exp(double x) {
+  return ::exp(x);
+}
+inline float c_log(float x) {
+  return ::logf(x);
+}
+inline double c_log(double x) {
+  return ::log(x);
+}
+inline float c_tanh(float x) {
+  return ::tanhf(x);
+}
+inline double c_tanh(double x) {
+  return ::tanh(x);
+}
+inline float c_atan(float x) {
+  return ::atanf(x);
+}
+inline double c_atan(double x) {
+  return ::atan(x);
+}
+inline float c_asinh(float x) {
+  return ::asinhf(x);
+}
+inline double c_asinh(double x) {
+  return ::asinh(x);
+}
+inline float c_sin(float x) {
+  return ::sinf(x);
+}
+inline double c_sin(double x) {
+  return ::sin(x);
+}
+inline float c_cos(float x) {
+  return ::cosf(x);
+}
+inline double c_cos(double x) {
+  return ::cos(x);
+}
 
 template <class Real>
 struct ScalarMath {

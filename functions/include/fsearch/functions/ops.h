@@ -13,18 +13,35 @@ namespace fsearch::functions {
 
 enum class Op : std::uint8_t {
   // unary
-  Neg, Abs, Sign, Exp, Log, Sqrt, Sin, Cos, Atan, Tanh, Erf, Asinh,
+  Neg,
+  Abs,
+  Sign,
+  Exp,
+  Log,
+  Sqrt,
+  Sin,
+  Cos,
+  Atan,
+  Tanh,
+  Erf,
+  Asinh,
   // binary
-  Add, Sub, Mul, Div, Pow, Min, Max,
+  Add,
+  Sub,
+  Mul,
+  Div,
+  Pow,
+  Min,
+  Max,
   // ternary
-  Clip,    // clip(a, lo, hi)
-  IfPos,   // c > 0 ? a : b; used by transforms (flat zone), not spelled in expressions
+  Clip,   // clip(a, lo, hi)
+  IfPos,  // c > 0 ? a : b; used by transforms (flat zone), not spelled in expressions
 };
 
 struct OpInfo {
   std::string_view name;  // as written in expressions ("+" for Add)
   int arity;
-  bool callable;          // written as name(args) in expressions
+  bool callable;  // written as name(args) in expressions
 };
 
 const OpInfo& op_info(Op op);

@@ -16,7 +16,7 @@ namespace fsearch::functions {
 struct Instruction {
   enum class Kind : std::uint8_t { Input, Constant, Operation } kind = Kind::Constant;
   Op op = Op::Add;
-  double constant = 0.0;  // Constant; Pow's exponent
+  double constant = 0.0;       // Constant; Pow's exponent
   int a = -1, b = -1, c = -1;  // operand registers (earlier instructions)
 };
 

@@ -8,7 +8,7 @@
 namespace fsearch::properties {
 
 struct FitOptions {
-  std::string parameter = "eps";  // the name the family uses for its parameter
+  std::string parameter = "eps";   // the name the family uses for its parameter
   double low = 0.01, high = 10.0;  // search interval for the parameter
   double half_range = 40.0;        // integrate over [-half_range, half_range]
 };

@@ -65,8 +65,8 @@ struct TestResult {
   explicit TestResult(Property property) : property(property) {}
   Property property;
   bool pass = false;
-  bool borderline = false;    // failed, but within borderline_factor of the threshold
-  std::string reason;         // one line: why it passed or failed, with the deciding number
+  bool borderline = false;  // failed, but within borderline_factor of the threshold
+  std::string reason;       // one line: why it passed or failed, with the deciding number
   std::vector<Measure> measures;
   double measure(const std::string& name) const;  // throws std::out_of_range if absent
   const std::string& text(const std::string& name) const;

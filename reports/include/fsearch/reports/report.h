@@ -18,7 +18,7 @@ struct ReportOptions {
   std::string out_dir = "results/reports";
   std::vector<int> tables;  // empty: all
   bool figures = true;
-  std::string db_label;     // how the footer names the database
+  std::string db_label;  // how the footer names the database
   std::string gnuplot = "gnuplot";
 };
 

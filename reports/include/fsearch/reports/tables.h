@@ -11,14 +11,14 @@
 namespace fsearch::reports {
 
 struct CellSpec {
-  std::string function;  // the expression as spelled in the table's space; empty for a baseline
-  std::string baseline;  // layernorm | rmsnorm
-  std::string shift;     // none | scalar | vector (empty: any)
-  std::string proxy;     // proxy name, e.g. vit-tiny (empty: any)
+  std::string function;             // the expression as spelled in the table's space; empty for a baseline
+  std::string baseline;             // layernorm | rmsnorm
+  std::string shift;                // none | scalar | vector (empty: any)
+  std::string proxy;                // proxy name, e.g. vit-tiny (empty: any)
   std::string metric = "test_acc";  // test_acc | fid
-  double paper = NAN;    // the paper's value (accuracy in %, or FID)
-  bool paper_diverged = false;  // the paper's "x"
-  bool empty = false;    // no cell in the paper's layout
+  double paper = NAN;               // the paper's value (accuracy in %, or FID)
+  bool paper_diverged = false;      // the paper's "x"
+  bool empty = false;               // no cell in the paper's layout
 };
 
 struct RowSpec {

@@ -19,13 +19,14 @@
 namespace fsearch::search {
 
 struct SchedulerOptions {
-  std::string binary;         // the fsearch executable that workers run
+  std::string binary;  // the fsearch executable that workers run
   int workers = 1;
-  std::string device = "cpu";  // cpu | cuda
+  std::string device = "cpu";        // cpu | cuda
   std::vector<std::string> devices;  // CUDA device ids for --device cuda (default "0")
   int jobs_per_device = 1;
   int threads_per_worker = 0;  // CPU threads per worker; 0 = the available cores / workers
-  double poll_seconds = 0.05;  // how often finished workers are noticed (a poll costs no SQL when nothing changed)
+  double poll_seconds =
+      0.05;  // how often finished workers are noticed (a poll costs no SQL when nothing changed)
   const std::atomic<bool>* stop = nullptr;
   std::function<void(const std::map<db::JobState, int>&, double eta_seconds)> on_progress;
 };

@@ -20,19 +20,19 @@ struct Space {
   std::string file, name;
   std::vector<std::string> primitives;  // catalog names or expressions
   std::vector<TransformChoice> transforms;
-  int depth = 1;                        // longest transform chain
-  bool include_base = true;             // keep the untransformed primitives too
+  int depth = 1;                              // longest transform chain
+  bool include_base = true;                   // keep the untransformed primitives too
   std::vector<properties::Property> require;  // properties a candidate must satisfy to be trained
   properties::Thresholds thresholds;
-  std::vector<std::string> baselines;   // layernorm, rmsnorm
-  std::vector<std::string> proxies;     // proxy files, resolved to existing paths
-  std::vector<double> lrs;              // empty: the proxy's own
+  std::vector<std::string> baselines;  // layernorm, rmsnorm
+  std::vector<std::string> proxies;    // proxy files, resolved to existing paths
+  std::vector<double> lrs;             // empty: the proxy's own
   std::vector<std::int64_t> seeds = {0};
   std::vector<std::string> shifts = {"scalar"};
   std::vector<double> alpha_inits = {0.5};
-  std::string budget = "default";       // default | smoke (overridable from the command line)
-  double epochs = 0;                    // > 0: overrides the proxies' epochs
-  std::int64_t steps = 0;               // > 0: overrides the proxies' budget in steps
+  std::string budget = "default";  // default | smoke (overridable from the command line)
+  double epochs = 0;               // > 0: overrides the proxies' epochs
+  std::int64_t steps = 0;          // > 0: overrides the proxies' budget in steps
   int max_attempts = 3;
 };
 

@@ -32,8 +32,8 @@ struct ModelSpec {
 struct DataSpec {
   std::string dataset = "fashion-mnist";  // fashion-mnist | idx | cifar10 | cifar100 | synthetic
   std::string path = "/usr/share/datasets/fashion-mnist";
-  bool augment = true;  // random crop with padding
-  bool flip = false;    // random horizontal flip (not for digits)
+  bool augment = true;                               // random crop with padding
+  bool flip = false;                                 // random horizontal flip (not for digits)
   int synthetic_train = 2048, synthetic_test = 512;  // sizes of the synthetic set
 };
 
@@ -47,18 +47,18 @@ struct TrainSpec {
   double beta1 = 0.9, beta2 = 0.999;
   std::int64_t warmup_steps = 200;
   double label_smoothing = 0.1;
-  double ema = 0.0;  // EMA decay of the weights used for evaluation; 0 = off
-  double grad_clip = 0.0;  // max global grad norm; 0 = off
+  double ema = 0.0;                // EMA decay of the weights used for evaluation; 0 = off
+  double grad_clip = 0.0;          // max global grad norm; 0 = off
   std::string budget = "default";  // the named budget that produced these numbers (reports show it)
 };
 
-struct RuntimeSpec {  // how to run, not what: excluded from the key
+struct RuntimeSpec {           // how to run, not what: excluded from the key
   std::string device = "cpu";  // cpu | cuda | cuda:N
   int threads = 0;             // 0 = the cores available
   int log_every = 50;
-  int eval_every = 0;          // steps between test evaluations; 0 = only at the end
+  int eval_every = 0;  // steps between test evaluations; 0 = only at the end
   int checkpoint_every = 200;
-  int eval_limit = 0;          // evaluate on the first N test images; 0 = all
+  int eval_limit = 0;            // evaluate on the first N test images; 0 = all
   bool eval_train_loss = false;  // Appendix E: eval-mode loss on the training set, at the end
 };
 

@@ -25,6 +25,7 @@ struct Progress {
 struct TrainCallbacks {
   std::function<void(const Progress&)> on_progress;  // every log step and after evaluations
   const std::atomic<bool>* stop = nullptr;           // checked before every step
+  int threads = 0;  // CPU threads, overriding job.json's runtime.threads when > 0 (a worker's --threads)
 };
 
 TrainResult run_job(const std::string& run_dir, const TrainCallbacks& callbacks = {});
