@@ -12,6 +12,8 @@
 #include "fsearch/functions/parse.h"
 #include "fsearch/properties/json.h"
 #include "fsearch/properties/properties.h"
+#include "fsearch/search/expand.h"
+#include "fsearch/search/space.h"
 
 namespace fsearch::cli {
 namespace {
@@ -51,6 +53,15 @@ std::string verdict(const TestResult& r) {
   return r.pass ? "pass" : (r.borderline ? "fail*" : "FAIL");
 }
 
+void apply_setting(properties::Thresholds& thresholds, const std::string& setting) {
+  auto eq = setting.find('=');
+  if (eq == std::string::npos) {
+    throw ConfigError("--set " + setting + ": expected NAME=VALUE", "e.g. --set max_flat_halfwidth=0.05");
+  }
+  properties::set_threshold(thresholds, setting.substr(0, eq),
+                            parse_number_list(setting.substr(eq + 1), "--set " + setting.substr(0, eq))[0]);
+}
+
 struct PropertyCommand {
   std::string test = "all";
   std::vector<std::string> expressions;
@@ -77,11 +88,13 @@ struct PropertyCommand {
           thresholds, setting.substr(0, eq),
           parse_number_list(setting.substr(eq + 1), "--set " + setting.substr(0, eq))[0]);
     }
-    if (!space.empty()) {
-      throw ConfigError("--space needs the search library, which is not built yet",
-                        "use --function EXPR (repeatable) or --catalog");
-    }
     std::vector<functions::Expr> targets;
+    if (!space.empty()) {
+      auto loaded = search::load_space(space);
+      targets = search::generate(loaded);
+      thresholds = loaded.thresholds;  // the space's own thresholds, then --set on top
+      for (const auto& setting : settings) apply_setting(thresholds, setting);
+    }
     if (catalog) {
       for (const auto& entry : functions::catalog()) targets.push_back(functions::primitive(entry.name));
     }

@@ -119,6 +119,19 @@ TEST(CliProperty, BadInputsExitNonZeroWithAMessage) {
   EXPECT_NE(bad_set.err.find("unknown threshold 'nosuch'"), std::string::npos) << bad_set.err;
 }
 
+TEST(CliProperty, SpaceFileScreensEveryGeneratedCandidate) {
+  auto r = run_fsearch("property --test all --json --space " + std::string(FSEARCH_SOURCE_DIR) + "/configs/space.yaml");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j.size(), 28u);  // 7 primitives x (as is + 3 transforms)
+  int pass = 0;
+  for (const auto& row : j) pass += row["pass_all"].get<bool>();
+  EXPECT_EQ(pass, 11);  // 7 distinct kept functions + 4 clip(f, 1) spellings of bounded ones
+  auto missing = run_fsearch("property --space /nonexistent/space.yaml");
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_NE(missing.err.find("cannot read /nonexistent/space.yaml"), std::string::npos) << missing.err;
+}
+
 TEST(CliFit, Eq11) {
   auto r = run_fsearch("fit --target erf --family 'tanh(eps * x)' --json");
   ASSERT_EQ(r.exit_code, 0) << r.err;
