@@ -9,6 +9,14 @@ constexpr const char* kJobColumns =
     "key, fingerprint, label, proxy, shift, lr, alpha_init, seed, spec, run_dir, state, attempts, "
     "max_attempts, worker_pid, heartbeat_at, started_at, finished_at, error, log_tail";
 
+constexpr const char* kCandidateColumns =
+    "c.fingerprint, c.expression, c.base, c.transforms, c.properties, c.pass_all, c.reasons";
+
+CandidateRow read_candidate(const Statement& s) {
+  return CandidateRow{s.get_text(0), s.get_text(1),     s.get_text(2), s.get_text(3),
+                      s.get_text(4), s.get_int(5) != 0, s.get_text(6)};
+}
+
 JobRow read_job(const Statement& s) {
   JobRow j;
   j.key = s.get_text(0);
@@ -210,26 +218,21 @@ std::map<std::string, int> Database::candidate_counts(std::int64_t sweep) {
 
 std::vector<CandidateRow> Database::candidates(std::int64_t sweep, const std::string& status) {
   std::vector<CandidateRow> out;
-  auto s = connection_.prepare(
-      "SELECT c.fingerprint, c.expression, c.base, c.transforms, c.properties, c.pass_all, c.reasons "
-      "FROM sweep_candidates sc JOIN candidates c ON c.fingerprint = sc.fingerprint "
-      "WHERE sc.sweep_id = ? AND sc.status = ? ORDER BY c.expression");
+  auto s =
+      connection_.prepare(std::string("SELECT ") + kCandidateColumns +
+                          " FROM sweep_candidates sc JOIN candidates c ON c.fingerprint = sc.fingerprint "
+                          "WHERE sc.sweep_id = ? AND sc.status = ? ORDER BY c.expression");
   s.bind(1, sweep).bind(2, status);
-  while (s.step()) {
-    out.push_back({s.get_text(0), s.get_text(1), s.get_text(2), s.get_text(3), s.get_text(4),
-                   s.get_int(5) != 0, s.get_text(6)});
-  }
+  while (s.step()) out.push_back(read_candidate(s));
   return out;
 }
 
 std::optional<CandidateRow> Database::candidate(const std::string& fingerprint) {
-  auto s = connection_.prepare(
-      "SELECT fingerprint, expression, base, transforms, properties, pass_all, reasons "
-      "FROM candidates WHERE fingerprint = ?");
+  auto s = connection_.prepare(std::string("SELECT ") + kCandidateColumns +
+                               " FROM candidates c WHERE c.fingerprint = ?");
   s.bind(1, fingerprint);
   if (!s.step()) return std::nullopt;
-  return CandidateRow{s.get_text(0), s.get_text(1),     s.get_text(2), s.get_text(3),
-                      s.get_text(4), s.get_int(5) != 0, s.get_text(6)};
+  return read_candidate(s);
 }
 
 std::map<std::string, std::string> Database::spellings(std::int64_t sweep) {
