@@ -1,6 +1,7 @@
 // `fsearch train`: run one training job in a run directory (what a worker runs; also by hand).
 //   fsearch train --job RUN_DIR
 //   fsearch train --proxy configs/proxies/vit-tiny.yaml --norm pointwise --function 'erf(x)' --out RUN_DIR
+//   fsearch train --proxy configs/proxies/dit-b.yaml --norm derf --out RUN_DIR   (FID, samples.png)
 // Exit codes: 0 finished (done or diverged: divergence is a result), 75 interrupted by a signal after
 // checkpointing (run the same command to continue), 2 bad input, 1 other errors.
 #include <fmt/format.h>
@@ -41,6 +42,7 @@ struct TrainCommand {
     }
     if (spec.norm.kind == functions::NormKind::Pointwise && norm == "pointwise")
       spec.norm.function = function;
+    trainers::apply_budget(spec, budget);  // first, so that explicit options below win over it
     if (!shift.empty()) spec.norm.shift = functions::parse_shift_mode(shift);
     if (alpha_init >= 0) spec.norm.alpha_init = alpha_init;
     if (lr > 0) spec.train.lr = lr;
@@ -55,7 +57,6 @@ struct TrainCommand {
     spec.runtime.eval_train_loss = eval_train_loss;
     if (eval_every >= 0) spec.runtime.eval_every = eval_every;
     if (checkpoint_every > 0) spec.runtime.checkpoint_every = checkpoint_every;
-    trainers::apply_budget(spec, budget);
     std::string dir = out.empty() ? "runs/train/" + trainers::job_key(spec) : out;
     trainers::prepare_run_dir(spec, dir);
     return dir;
@@ -85,7 +86,11 @@ struct TrainCommand {
                                      p.lr, p.images_per_sec);
       if (!std::isnan(p.test_acc))
         line = fmt::format("step {}/{} test acc {:.2f}%", p.step, p.total, 100 * p.test_acc);
+      if (!std::isnan(p.fid)) line = fmt::format("step {}/{} FID {:.2f}", p.step, p.total, p.fid);
       std::cerr << (tty ? "\r\033[K" : "") << line << (tty ? "" : "\n") << std::flush;
+    };
+    callbacks.on_message = [&](const std::string& text) {
+      if (!quiet) std::cerr << (tty ? "\r\033[K" : "") << text << "\n" << std::flush;
     };
     auto result = trainers::run_job(dir, callbacks);
     if (tty && !quiet) std::cerr << "\n";
@@ -98,6 +103,13 @@ struct TrainCommand {
     if (result.status == "diverged") {
       std::cout << fmt::format("{}: diverged at step {} ({})\n", dir, result.diverged_step,
                                result.diverged_reason);
+    } else if (!std::isnan(result.fid)) {
+      std::cout << fmt::format(
+          "{}: FID {:.2f} ({} samples, features {}) after {} steps, final loss {:.4f}, {:.0f} s, "
+          "{:.0f} images/s training, {:.1f} images/s sampling ({} threads); samples in {}\n",
+          dir, result.fid, result.fid_samples, result.fid_features, result.steps, result.final_loss,
+          result.wall_time, result.images_per_sec, result.sample_images_per_sec, result.threads,
+          (std::filesystem::path(dir) / "samples.png").string());
     } else {
       std::cout << fmt::format(
           "{}: test accuracy {:.2f}% after {} steps, {:.0f} s, {:.0f} images/s ({} threads)\n", dir,

@@ -349,8 +349,8 @@ void Database::record_result(const ResultRow& r, JobState state, double now) {
     connection_
         .prepare(
             "INSERT OR REPLACE INTO results (job_key, status, test_acc, test_loss, final_loss, best_loss, "
-            "eval_train_loss, steps, diverged_step, diverged_reason, wall_time, images_per_sec, result) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+            "eval_train_loss, steps, diverged_step, diverged_reason, wall_time, images_per_sec, result, fid, "
+            "fid_features) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
         .bind(1, r.key)
         .bind(2, r.status)
         .bind(3, r.test_acc)
@@ -364,6 +364,8 @@ void Database::record_result(const ResultRow& r, JobState state, double now) {
         .bind(11, r.wall_time)
         .bind(12, r.images_per_sec)
         .bind(13, r.result_json)
+        .bind(14, r.fid)
+        .bind(15, r.fid_features)
         .run();
     connection_
         .prepare("UPDATE jobs SET state = ?, finished_at = ?, worker_pid = 0, error = '' WHERE key = ?")
@@ -425,7 +427,8 @@ std::vector<CurvePoint> Database::curve(const std::string& key, const std::strin
 std::optional<ResultRow> Database::result(const std::string& key) {
   auto s = connection_.prepare(
       "SELECT status, test_acc, test_loss, final_loss, best_loss, eval_train_loss, steps, "
-      "diverged_step, diverged_reason, wall_time, images_per_sec, result FROM results WHERE job_key = ?");
+      "diverged_step, diverged_reason, wall_time, images_per_sec, result, fid, fid_features FROM results "
+      "WHERE job_key = ?");
   s.bind(1, key);
   if (!s.step()) return std::nullopt;
   ResultRow r;
@@ -442,6 +445,8 @@ std::optional<ResultRow> Database::result(const std::string& key) {
   r.wall_time = s.get_double(9);
   r.images_per_sec = s.get_double(10);
   r.result_json = s.get_text(11);
+  r.fid = s.get_double(12);
+  r.fid_features = s.get_text(13);
   return r;
 }
 

@@ -88,6 +88,11 @@ ALTER TABLE results ADD COLUMN eval_train_loss REAL;
 ALTER TABLE jobs ADD COLUMN log_tail TEXT NOT NULL DEFAULT '';
 CREATE INDEX jobs_by_state ON jobs(state);
 )sql",
+      // 2 -> 3: the DiT proxy's FID, with the feature extractor that produced it
+      R"sql(
+ALTER TABLE results ADD COLUMN fid REAL;
+ALTER TABLE results ADD COLUMN fid_features TEXT NOT NULL DEFAULT '';
+)sql",
   };
   return kMigrations;
 }

@@ -15,7 +15,7 @@ struct CellValue {
   std::string text;   // what the cell shows (without bold)
   double mean = NAN;  // for "best" marking
   int done = 0, diverged = 0, seeds = 0;
-  bool missing_proxy = false;
+  std::set<std::string> extractors;  // FID cells: the feature extractors behind the values
 };
 
 struct TableData {
@@ -41,37 +41,52 @@ bool matches(const CellSpec& cell, const db::JobRow& job, const TableData& data)
   return cell.shift.empty() || job.shift == cell.shift;
 }
 
+// A job's value for the cell's metric: accuracy in %, or FID; NaN when it has none.
+double metric_value(const CellSpec& cell, const db::ResultRow& r) {
+  if (cell.metric == "fid") return r.fid;
+  return 100 * r.test_acc;
+}
+
+// Mean over seeds (with the spread when there are several); within a seed, the best over the
+// learning rates a job was trained at (the paper's DiT protocol keeps the best of three).
 CellValue evaluate(const CellSpec& cell, const TableData& data) {
   CellValue v;
   if (cell.empty) return v;
-  if (cell.metric == "fid") {
-    v.text = "—";
-    v.missing_proxy = true;
-    return v;
-  }
-  std::vector<double> values;
+  const bool lower_is_better = cell.metric == "fid";
+  std::map<std::int64_t, double> best_per_seed;
+  std::set<std::int64_t> seeds, diverged_seeds;
   for (const auto& job : data.jobs) {
     if (!matches(cell, job, data)) continue;
-    ++v.seeds;
+    seeds.insert(job.seed);
     auto r = data.results.find(job.key);
-    if (job.state == db::JobState::Diverged) ++v.diverged;
-    if (job.state == db::JobState::Done && r != data.results.end() && std::isfinite(r->second.test_acc)) {
-      values.push_back(100 * r->second.test_acc);
-    }
+    if (job.state == db::JobState::Diverged) diverged_seeds.insert(job.seed);
+    if (job.state != db::JobState::Done || r == data.results.end()) continue;
+    const double value = metric_value(cell, r->second);
+    if (!std::isfinite(value)) continue;
+    if (cell.metric == "fid") v.extractors.insert(r->second.fid_features);
+    auto [it, fresh] = best_per_seed.emplace(job.seed, value);
+    if (!fresh) it->second = lower_is_better ? std::min(it->second, value) : std::max(it->second, value);
   }
+  v.seeds = static_cast<int>(seeds.size());
+  for (auto seed : diverged_seeds) v.diverged += best_per_seed.count(seed) == 0;  // every lr diverged
+  std::vector<double> values;
+  for (const auto& [seed, value] : best_per_seed) values.push_back(value);
   v.done = static_cast<int>(values.size());
   if (values.empty()) {
     v.text = v.diverged > 0 ? "x" : "—";
     return v;
   }
+  const int decimals = lower_is_better ? 2 : 1;
+  const std::string unit = lower_is_better ? "" : "%";
   double sum = 0;
   for (double x : values) sum += x;
   v.mean = sum / values.size();
-  v.text = fmt_number(v.mean, 1) + "%";
+  v.text = fmt_number(v.mean, decimals) + unit;
   if (values.size() > 1) {
     double sq = 0;
     for (double x : values) sq += (x - v.mean) * (x - v.mean);
-    v.text = fmt_number(v.mean, 1) + " ± " + fmt_number(std::sqrt(sq / (values.size() - 1)), 1) + "%";
+    v.text = fmt_number(v.mean, decimals) + " ± " +
+             fmt_number(std::sqrt(sq / (values.size() - 1)), decimals) + unit;
   }
   if (v.diverged > 0) v.text += " †";
   return v;
@@ -156,7 +171,9 @@ std::string render_table(db::Database& db, const TableSpec& table, const std::st
         if (!std::isnan(v) && (std::isnan(best) || better(table.rows[r].cells[c], v, best))) best = v;
       }
       for (std::size_t c = 0; c < values[r].size(); ++c) {
-        if (!std::isnan(best) && fmt_number(values[r][c].mean, 1) == fmt_number(best, 1)) bold.insert({r, c});
+        const int decimals = table.rows[r].cells[c].metric == "fid" ? 2 : 1;
+        if (!std::isnan(best) && fmt_number(values[r][c].mean, decimals) == fmt_number(best, decimals))
+          bold.insert({r, c});
       }
     }
   } else if (table.best == Best::PerColumn && !values.empty()) {
@@ -167,7 +184,9 @@ std::string render_table(db::Database& db, const TableSpec& table, const std::st
         if (!std::isnan(v) && (std::isnan(best) || better(table.rows[r].cells[c], v, best))) best = v;
       }
       for (std::size_t r = 0; r < values.size(); ++r) {
-        if (!std::isnan(best) && fmt_number(values[r][c].mean, 1) == fmt_number(best, 1)) bold.insert({r, c});
+        const int decimals = table.rows[r].cells[c].metric == "fid" ? 2 : 1;
+        if (!std::isnan(best) && fmt_number(values[r][c].mean, decimals) == fmt_number(best, decimals))
+          bold.insert({r, c});
       }
     }
   }
@@ -182,7 +201,8 @@ std::string render_table(db::Database& db, const TableSpec& table, const std::st
   for (std::size_t i = 0; i < table.header.size(); ++i) md << (i == 0 ? " --- |" : " ---: |");
   md << "\n";
   int diverged_cells = 0, partial_cells = 0;
-  bool missing_proxy = false;
+  bool fid_columns = false;
+  std::set<std::string> extractors;
   for (std::size_t r = 0; r < table.rows.size(); ++r) {
     md << "| " << table.rows[r].label << " |";
     for (std::size_t c = 0; c < table.rows[r].cells.size(); ++c) {
@@ -197,7 +217,8 @@ std::string render_table(db::Database& db, const TableSpec& table, const std::st
       md << " " << text << (paper.empty() ? "" : " (" + paper + ")") << " |";
       diverged_cells += v.text == "x";
       partial_cells += v.diverged > 0 && v.done > 0;
-      missing_proxy |= v.missing_proxy;
+      fid_columns |= cell.metric == "fid";
+      extractors.insert(v.extractors.begin(), v.extractors.end());
     }
     md << "\n";
   }
@@ -209,7 +230,19 @@ std::string render_table(db::Database& db, const TableSpec& table, const std::st
   if (diverged_cells > 0) md << "x: every seed of the cell diverged (" << diverged_cells << " cells).\n\n";
   if (partial_cells > 0)
     md << "†: some seeds diverged; the mean is over the others (" << partial_cells << " cells).\n\n";
-  if (missing_proxy) md << "FID columns: the DiT proxy is not built yet, so these cells stay empty.\n\n";
+  if (fid_columns) {
+    if (extractors.empty()) {
+      md << "FID columns: no DiT proxy results yet (configs/proxies/dit-b.yaml, dit-l.yaml).\n\n";
+    } else {
+      md << "FID: the best of the learning rates each model was trained at, against the test split, in the "
+            "features of ";
+      bool first = true;
+      for (const auto& e : extractors) md << (first ? "" : ", ") << "`" << e << "`", first = false;
+      md << ". Unless that is an Inception network these are not the paper's FID scale: compare the rows "
+            "with "
+            "each other, and with the paper's ranking, not its numbers.\n\n";
+    }
+  }
   for (const auto& link : figure_links) md << "![" << link << "](" << link << ")\n\n";
   md << provenance(data, db_label);
   return md.str();

@@ -36,7 +36,10 @@ std::vector<PlannedJob> plan_jobs(const Space& space, const std::vector<Screened
     if (space.steps > 0) base.train.steps = space.steps;
     if (space.epochs > 0 || space.steps > 0) base.train.budget = space.name;
     trainers::apply_budget(base, budget.empty() ? space.budget : budget);
-    std::vector<double> lrs = space.lrs.empty() ? std::vector<double>{base.train.lr} : space.lrs;
+    // The space's lrs win; else the proxy's lr_grid (the paper's DiT protocol); else its lr.
+    std::vector<double> lrs = !space.lrs.empty()            ? space.lrs
+                              : !base.train.lr_grid.empty() ? base.train.lr_grid
+                                                            : std::vector<double>{base.train.lr};
     for (const auto& norm : norms) {
       for (double lr : lrs) {
         for (auto seed : space.seeds) {

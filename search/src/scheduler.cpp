@@ -100,6 +100,8 @@ db::ResultRow result_row(const std::string& key, const fs::path& file) {
   row.diverged_reason = r.diverged_reason;
   row.wall_time = r.wall_time;
   row.images_per_sec = r.images_per_sec;
+  row.fid = r.fid;
+  row.fid_features = r.fid_features;
   row.result_json = text;
   return row;
 }

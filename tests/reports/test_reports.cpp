@@ -3,9 +3,11 @@
 // markdown in tests/reports/golden. Regenerate with scripts/regen-goldens.sh after a deliberate change.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "fsearch/core/error.h"
@@ -25,12 +27,14 @@ Pattern pattern_of(std::size_t index) {
   return static_cast<Pattern>(index % 6);
 }
 
-void add_result(db::Database& db, const db::JobRow& job, bool diverged, double acc) {
+void add_result(db::Database& db, const db::JobRow& job, bool diverged, double acc, bool fid) {
   db.mark_running(job.key, 1, 1000);
   db::ResultRow r;
   r.key = job.key;
   r.status = diverged ? "diverged" : "done";
-  r.test_acc = diverged ? NAN : acc;
+  r.test_acc = diverged || fid ? NAN : acc;
+  r.fid = diverged || !fid ? NAN : 100 * acc;
+  r.fid_features = fid ? "cnn:fixture" : "";
   r.diverged_step = diverged ? 12 : -1;
   r.diverged_reason = diverged ? "non-finite loss" : "";
   r.steps = 100;
@@ -48,7 +52,8 @@ std::string build_fixture() {
     auto sweep = db.ensure_sweep(table.sweep, "configs/tables/" + table.sweep + ".yaml", "smoke", 1.7e9);
     for (const auto& row : table.rows) {
       for (const auto& cell : row.cells) {
-        if (cell.empty || cell.metric != "test_acc") continue;
+        if (cell.empty) continue;
+        const bool fid = cell.metric == "fid";
         std::string fp = cell.baseline.empty() ? "fp:" + cell.function : "";
         if (!fp.empty()) {
           db.upsert_candidate({fp, cell.function, cell.function, "[]", "{}", true, ""});
@@ -57,9 +62,13 @@ std::string build_fixture() {
         Pattern p = pattern_of(index);
         double acc = 0.70 + 0.001 * static_cast<double>(index % 97);
         int seeds = (p == Pattern::TwoSeeds || p == Pattern::PartlyDiverged) ? 2 : 1;
-        for (int seed = 0; seed < seeds && p != Pattern::Missing; ++seed) {
+        // FID cells of one seed come from three learning rates (the best counts), one of them diverged.
+        const int lrs = fid && p == Pattern::One ? 3 : 1;
+        for (int run = 0; run < seeds * lrs && p != Pattern::Missing; ++run) {
+          const int seed = run / lrs, lr_index = run % lrs;
           db::JobRow job;
-          job.key = table.sweep + "-" + std::to_string(index) + "-" + std::to_string(seed);
+          job.key = table.sweep + "-" + std::to_string(index) + "-" + std::to_string(run);
+          job.lr = 1e-3 * (1 << lr_index);
           job.fingerprint = fp;
           job.label = cell.baseline.empty() ? cell.function : cell.baseline;
           job.proxy = cell.proxy;
@@ -72,8 +81,9 @@ std::string build_fixture() {
             db.mark_running(job.key, 1, 1000);
             continue;
           }
-          bool diverged = p == Pattern::Diverged || (p == Pattern::PartlyDiverged && seed == 1);
-          add_result(db, job, diverged, acc + 0.004 * seed);
+          bool diverged =
+              p == Pattern::Diverged || (p == Pattern::PartlyDiverged && seed == 1) || lr_index == 2;
+          add_result(db, job, diverged, acc + 0.004 * seed - 0.05 * lr_index, fid);
         }
         ++index;
       }
@@ -115,6 +125,39 @@ TEST(Reports, CellsShowMeansSpreadDivergenceAndThePapersNumber) {
   EXPECT_NE(md.find("— ("), std::string::npos) << md;            // missing or running
   EXPECT_NE(md.find("**"), std::string::npos) << md;             // the best per row
   EXPECT_NE(md.find("Provenance: commit fixture; proxies vit-tiny; budget smoke"), std::string::npos) << md;
+}
+
+TEST(Reports, FidCellsKeepTheBestLearningRateAndNameTheExtractor) {
+  auto path = build_fixture();
+  db::Database db(path);
+  auto md = render_table(db, paper_tables()[6], "fixture.db");  // Table 7
+  // A one-seed FID cell trained at three lrs (FIDs v, v - 5, diverged) shows v - 5, without a dagger:
+  // a diverged learning rate is not a diverged seed.
+  auto jobs = db.jobs(*db.sweep_id("table7"));
+  std::map<std::string, std::vector<db::JobRow>> by_cell;
+  for (const auto& job : jobs) {
+    if (job.proxy.rfind("dit", 0) == 0) by_cell[job.key.substr(0, job.key.rfind('-'))].push_back(job);
+  }
+  int checked = 0;
+  for (const auto& [cell, cell_jobs] : by_cell) {
+    if (cell_jobs.size() != 3) continue;
+    double best = INFINITY;
+    for (const auto& job : cell_jobs) {
+      if (auto r = db.result(job.key); r && std::isfinite(r->fid)) best = std::min(best, r->fid);
+    }
+    std::ostringstream text;
+    text.setf(std::ios::fixed);
+    text.precision(2);
+    text << best;
+    EXPECT_TRUE(md.find(" " + text.str() + " (") != std::string::npos ||
+                md.find("**" + text.str() + "** (") != std::string::npos)
+        << "cell " << cell << " should show " << text.str() << "\n"
+        << md;
+    EXPECT_EQ(md.find(text.str() + " †"), std::string::npos) << md;
+    ++checked;
+  }
+  EXPECT_GT(checked, 0);
+  EXPECT_NE(md.find("in the features of `cnn:fixture`"), std::string::npos) << md;
 }
 
 TEST(Reports, TableListsAndUnknownTables) {

@@ -8,6 +8,7 @@
 #include <random>
 
 #include "fsearch/core/error.h"
+#include "fsearch/trainers/run_dir.h"
 
 namespace fsearch::trainers {
 namespace {
@@ -51,14 +52,17 @@ std::uint64_t mix_seed(std::uint64_t a, std::uint64_t b) {
 Dataset read_idx(const std::string& images_file, const std::string& labels_file) {
   auto images = read_maybe_gzipped(images_file);
   auto labels = read_maybe_gzipped(labels_file);
-  if (images.size() < 16 || big_endian(images, 0) != 2051) {
-    throw ConfigError(images_file + ": not an IDX image file (magic 2051 expected)");
+  const std::uint32_t magic = images.size() >= 16 ? big_endian(images, 0) : 0;
+  if (magic != 2051 && !(magic == 2052 && images.size() >= 20)) {
+    throw ConfigError(images_file + ": not an IDX image file (magic 2051 or 2052 expected)");
   }
   if (labels.size() < 8 || big_endian(labels, 0) != 2049) {
     throw ConfigError(labels_file + ": not an IDX label file (magic 2049 expected)");
   }
-  std::int64_t n = big_endian(images, 4), h = big_endian(images, 8), w = big_endian(images, 12);
-  if (images.size() != static_cast<std::size_t>(16 + n * h * w)) {
+  const std::size_t offset = magic == 2051 ? 16 : 20;
+  std::int64_t n = big_endian(images, 4), c = magic == 2051 ? 1 : big_endian(images, 8);
+  std::int64_t h = big_endian(images, offset - 8), w = big_endian(images, offset - 4);
+  if (images.size() != static_cast<std::size_t>(offset + n * c * h * w)) {
     throw ConfigError(images_file + ": truncated (" + std::to_string(images.size()) + " bytes for " +
                       std::to_string(n) + " images of " + std::to_string(h) + "x" + std::to_string(w) + ")");
   }
@@ -66,10 +70,32 @@ Dataset read_idx(const std::string& images_file, const std::string& labels_file)
     throw ConfigError(labels_file + ": label count does not match " + images_file);
   }
   Dataset d;
-  d.images = torch::from_blob(images.data() + 16, {n, 1, h, w}, torch::kUInt8).clone();
+  d.images = torch::from_blob(images.data() + offset, {n, c, h, w}, torch::kUInt8).clone();
   d.labels = torch::from_blob(labels.data() + 8, {n}, torch::kUInt8).to(torch::kInt64);
   d.classes = static_cast<int>(d.labels.max().item<int64_t>()) + 1;
   return d;
+}
+
+void write_idx(const Dataset& d, const std::string& images_file, const std::string& labels_file) {
+  auto put = [](std::string& out, std::uint32_t v) {
+    for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>((v >> shift) & 0xff));
+  };
+  auto images = d.images.to(torch::kCPU, torch::kUInt8).contiguous();
+  const auto n = images.size(0), c = images.size(1);
+  std::string out;
+  put(out, c == 1 ? 2051 : 2052);
+  put(out, static_cast<std::uint32_t>(n));
+  if (c != 1) put(out, static_cast<std::uint32_t>(c));
+  put(out, static_cast<std::uint32_t>(images.size(2)));
+  put(out, static_cast<std::uint32_t>(images.size(3)));
+  out.append(reinterpret_cast<const char*>(images.data_ptr<std::uint8_t>()), images.numel());
+  write_atomic(images_file, out);
+  auto labels = d.labels.to(torch::kCPU, torch::kUInt8).contiguous();
+  std::string label_bytes;
+  put(label_bytes, 2049);
+  put(label_bytes, static_cast<std::uint32_t>(n));
+  label_bytes.append(reinterpret_cast<const char*>(labels.data_ptr<std::uint8_t>()), labels.numel());
+  write_atomic(labels_file, label_bytes);
 }
 
 Dataset read_cifar(const std::vector<std::string>& files, int label_bytes, int classes) {
@@ -151,12 +177,14 @@ DataSplits load_data(const DataSpec& spec, std::uint64_t seed) {
   return splits;
 }
 
-Batches::Batches(const DataSplits& data, const DataSpec& spec, int batch_size, std::uint64_t seed)
-    : data_(data), spec_(spec), batch_size_(batch_size), seed_(seed) {
+Batches::Batches(const DataSplits& data, const DataSpec& spec, int batch_size, std::uint64_t seed,
+                 PixelScale scale)
+    : data_(data), spec_(spec), batch_size_(batch_size), seed_(seed), scale_(scale) {
   steps_per_epoch_ = std::max<std::int64_t>(1, data.train.size() / batch_size);  // drop the ragged tail
 }
 
 torch::Tensor Batches::normalize(const torch::Tensor& images) const {
+  if (scale_ == PixelScale::Symmetric) return images.to(torch::kFloat) / 127.5 - 1;
   return (images.to(torch::kFloat) / 255.0 - data_.mean) / data_.std;
 }
 

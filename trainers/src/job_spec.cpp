@@ -35,7 +35,7 @@ void check_positive(YamlMap& m, const std::string& key, double value) {
 
 void read_model(YamlMap m, ModelSpec& s) {
   s.proxy = m.get("proxy", s.proxy);
-  check_one_of(m, "proxy", s.proxy, {"vit"});
+  check_one_of(m, "proxy", s.proxy, {"vit", "dit"});
   s.name = m.get("name", s.name);
   s.image_size = m.get("image_size", s.image_size);
   s.channels = m.get("channels", s.channels);
@@ -126,7 +126,44 @@ void read_train(YamlMap m, TrainSpec& s) {
   s.label_smoothing = m.get("label_smoothing", s.label_smoothing);
   s.ema = m.get("ema", s.ema);
   s.grad_clip = m.get("grad_clip", s.grad_clip);
+  s.schedule = m.get("schedule", s.schedule);
+  check_one_of(m, "schedule", s.schedule, {"cosine", "constant"});
   s.budget = m.get("budget", s.budget);
+  s.lr_grid = m.get_list<double>("lr_grid", s.lr_grid);
+  for (double lr : s.lr_grid) {
+    if (!(lr > 0))
+      throw ConfigError(m.where(*m.node("lr_grid")) + ": " + m.qualified("lr_grid") + ": must be positive");
+  }
+  m.finish();
+}
+
+void read_diffusion(YamlMap m, DiffusionSpec& s) {
+  s.timesteps = m.get("timesteps", s.timesteps);
+  s.beta_start = m.get("beta_start", s.beta_start);
+  s.beta_end = m.get("beta_end", s.beta_end);
+  s.class_dropout = m.get("class_dropout", s.class_dropout);
+  s.sample_steps = m.get("sample_steps", s.sample_steps);
+  s.samples_per_class = m.get("samples_per_class", s.samples_per_class);
+  s.cfg_scale = m.get("cfg_scale", s.cfg_scale);
+  s.features = m.get("features", s.features);
+  for (auto [key, value] : {std::pair<const char*, double>{"timesteps", s.timesteps},
+                            {"beta_start", s.beta_start},
+                            {"beta_end", s.beta_end},
+                            {"sample_steps", s.sample_steps},
+                            {"samples_per_class", s.samples_per_class},
+                            {"cfg_scale", s.cfg_scale}}) {
+    check_positive(m, key, value);
+  }
+  if (!(s.beta_end < 1) || s.beta_end < s.beta_start) {
+    throw ConfigError(m.file() + ": " + m.qualified("beta_end") + ": needs beta_start <= beta_end < 1");
+  }
+  if (s.sample_steps > s.timesteps) {
+    throw ConfigError(m.file() + ": " + m.qualified("sample_steps") + ": " + std::to_string(s.sample_steps) +
+                      " exceeds timesteps " + std::to_string(s.timesteps));
+  }
+  if (s.class_dropout < 0 || s.class_dropout >= 1) {
+    throw ConfigError(m.file() + ": " + m.qualified("class_dropout") + ": must be in [0, 1)");
+  }
   m.finish();
 }
 
@@ -147,47 +184,58 @@ nlohmann::json result_fields(const JobSpec& s) {
   const auto& m = s.model;
   const auto& t = s.train;
   const auto& d = s.data;
-  return with_budget({{"model",
-                       {{"proxy", m.proxy},
-                        {"name", m.name},
-                        {"image_size", m.image_size},
-                        {"channels", m.channels},
-                        {"patch", m.patch},
-                        {"width", m.width},
-                        {"depth", m.depth},
-                        {"heads", m.heads},
-                        {"mlp_ratio", m.mlp_ratio},
-                        {"pool", m.pool},
-                        {"drop_path", m.drop_path},
-                        {"num_classes", m.num_classes}}},
-                      {"norm",
-                       {{"kind", functions::to_string(s.norm.kind)},
-                        {"function", s.norm.function},
-                        {"shift", functions::to_string(s.norm.shift)},
-                        {"alpha_init", s.norm.alpha_init},
-                        {"affine", s.norm.affine}}},
-                      {"data",
-                       {{"dataset", d.dataset},
-                        {"path", d.path},
-                        {"augment", d.augment},
-                        {"flip", d.flip},
-                        {"synthetic_train", d.synthetic_train},
-                        {"synthetic_test", d.synthetic_test}}},
-                      {"train",
-                       {{"batch_size", t.batch_size},
-                        {"lr", t.lr},
-                        {"min_lr", t.min_lr},
-                        {"weight_decay", t.weight_decay},
-                        {"beta1", t.beta1},
-                        {"beta2", t.beta2},
-                        {"warmup_steps", t.warmup_steps},
-                        {"label_smoothing", t.label_smoothing},
-                        {"ema", t.ema},
-                        {"grad_clip", t.grad_clip},
-                        {"budget", t.budget}}},
-                      {"seed", s.seed},
-                      {"divergence_factor", s.divergence_factor}},
-                     t);
+  auto j = with_budget({{"model",
+                         {{"proxy", m.proxy},
+                          {"name", m.name},
+                          {"image_size", m.image_size},
+                          {"channels", m.channels},
+                          {"patch", m.patch},
+                          {"width", m.width},
+                          {"depth", m.depth},
+                          {"heads", m.heads},
+                          {"mlp_ratio", m.mlp_ratio},
+                          {"pool", m.pool},
+                          {"drop_path", m.drop_path},
+                          {"num_classes", m.num_classes}}},
+                        {"norm",
+                         {{"kind", functions::to_string(s.norm.kind)},
+                          {"function", s.norm.function},
+                          {"shift", functions::to_string(s.norm.shift)},
+                          {"alpha_init", s.norm.alpha_init},
+                          {"affine", s.norm.affine}}},
+                        {"data",
+                         {{"dataset", d.dataset},
+                          {"path", d.path},
+                          {"augment", d.augment},
+                          {"flip", d.flip},
+                          {"synthetic_train", d.synthetic_train},
+                          {"synthetic_test", d.synthetic_test}}},
+                        {"train",
+                         {{"batch_size", t.batch_size},
+                          {"lr", t.lr},
+                          {"min_lr", t.min_lr},
+                          {"weight_decay", t.weight_decay},
+                          {"beta1", t.beta1},
+                          {"beta2", t.beta2},
+                          {"warmup_steps", t.warmup_steps},
+                          {"label_smoothing", t.label_smoothing},
+                          {"ema", t.ema},
+                          {"grad_clip", t.grad_clip},
+                          {"budget", t.budget}}},
+                        {"seed", s.seed},
+                        {"divergence_factor", s.divergence_factor}},
+                       t);
+  // Fields added after the ViT proxy appear only where they matter, so that ViT jobs planned
+  // before them keep their keys (and their recorded results).
+  if (t.schedule != "cosine") j["train"]["schedule"] = t.schedule;
+  if (m.proxy == "dit") {
+    const auto& f = s.diffusion;
+    j["diffusion"] = {{"timesteps", f.timesteps},       {"beta_start", f.beta_start},
+                      {"beta_end", f.beta_end},         {"class_dropout", f.class_dropout},
+                      {"sample_steps", f.sample_steps}, {"samples_per_class", f.samples_per_class},
+                      {"cfg_scale", f.cfg_scale},       {"features", f.features}};
+  }
+  return j;
 }
 
 // The budget goes in as steps or as epochs, whichever defines it.
@@ -208,6 +256,7 @@ void read_proxy_file(const std::string& file, JobSpec& spec) {
   read_data(root.map("data"), spec.data);
   read_train(root.map("train"), spec.train);
   if (root.has("norm")) read_norm(root.map("norm"), spec.norm);
+  if (root.has("diffusion")) read_diffusion(root.map("diffusion"), spec.diffusion);
   spec.seed = root.get("seed", spec.seed);
   root.finish();
 }
@@ -219,6 +268,7 @@ JobSpec read_job_file(const std::string& file) {
   read_norm(root.map("norm"), spec.norm);
   read_data(root.map("data"), spec.data);
   read_train(root.map("train"), spec.train);
+  if (root.has("diffusion")) read_diffusion(root.map("diffusion"), spec.diffusion);
   read_runtime(root.map("runtime"), spec.runtime);
   spec.seed = root.get("seed", spec.seed);
   spec.divergence_factor = root.get("divergence_factor", spec.divergence_factor);
@@ -279,6 +329,8 @@ void apply_budget(JobSpec& spec, const std::string& budget) {
     spec.runtime.eval_limit = 500;
     spec.runtime.log_every = 10;
     spec.runtime.checkpoint_every = 10;
+    spec.diffusion.sample_steps = std::min(spec.diffusion.sample_steps, 10);
+    spec.diffusion.samples_per_class = std::min(spec.diffusion.samples_per_class, 10);
     spec.train.budget = "smoke";
     return;
   }

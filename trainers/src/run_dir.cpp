@@ -66,6 +66,10 @@ nlohmann::json to_json(const TrainResult& r) {
           {"final_loss", number(r.final_loss)},
           {"best_loss", number(r.best_loss)},
           {"eval_train_loss", number(r.eval_train_loss)},
+          {"fid", number(r.fid)},
+          {"fid_features", r.fid_features},
+          {"fid_samples", r.fid_samples},
+          {"sample_images_per_sec", number(r.sample_images_per_sec)},
           {"diverged", r.status == "diverged"},
           {"diverged_step", r.diverged_step},
           {"diverged_reason", r.diverged_reason},
@@ -90,6 +94,10 @@ TrainResult result_from_json(const nlohmann::json& j) {
   r.final_loss = number_from(j, "final_loss");
   r.best_loss = number_from(j, "best_loss");
   r.eval_train_loss = number_from(j, "eval_train_loss");
+  r.fid = number_from(j, "fid");
+  r.fid_features = j.value("fid_features", "");
+  r.fid_samples = j.value("fid_samples", std::int64_t{0});
+  r.sample_images_per_sec = number_from(j, "sample_images_per_sec");
   r.diverged_step = j.value("diverged_step", std::int64_t{-1});
   r.diverged_reason = j.value("diverged_reason", "");
   r.steps = j.value("steps", std::int64_t{0});

@@ -57,6 +57,8 @@ struct ResultRow {
   std::int64_t steps = 0, diverged_step = -1;
   std::string diverged_reason;
   double wall_time = NAN, images_per_sec = NAN;
+  double fid = NAN;          // DiT proxy
+  std::string fid_features;  // the extractor that produced fid
   std::string result_json;
 };
 
@@ -74,7 +76,7 @@ struct LockHolder {
 
 class Database {
  public:
-  static constexpr int kSchemaVersion = 2;
+  static constexpr int kSchemaVersion = 3;
 
   // Opens or creates the database and migrates it to kSchemaVersion. Throws StorageError, also for
   // a database from a newer fsearch.

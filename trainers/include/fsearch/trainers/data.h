@@ -31,6 +31,10 @@ DataSplits load_data(const DataSpec& spec, std::uint64_t seed);
 
 // IDX files (gzipped or not): images (magic 2051) and labels (magic 2049).
 Dataset read_idx(const std::string& images_file, const std::string& labels_file);
+// Writes `d` as IDX files (uncompressed): images with magic 2051 (N, H, W) when C = 1, else 2052
+// (N, C, H, W), which read_idx also reads; labels with magic 2049. Written atomically.
+void write_idx(const Dataset& d, const std::string& images_file, const std::string& labels_file);
+
 // CIFAR binary records: `label_bytes` label bytes (1 for CIFAR-10, 2 for CIFAR-100: coarse, fine;
 // the last is used) then 3072 pixel bytes.
 Dataset read_cifar(const std::vector<std::string>& files, int label_bytes, int classes);
@@ -41,9 +45,14 @@ struct Batch {
   torch::Tensor y;  // int64 (B)
 };
 
+// How batches turn pixels into model inputs: standardized with the training set's mean and std
+// (classifiers), or mapped to [-1, 1] (diffusion).
+enum class PixelScale { Standardize, Symmetric };
+
 class Batches {
  public:
-  Batches(const DataSplits& data, const DataSpec& spec, int batch_size, std::uint64_t seed);
+  Batches(const DataSplits& data, const DataSpec& spec, int batch_size, std::uint64_t seed,
+          PixelScale scale = PixelScale::Standardize);
   std::int64_t steps_per_epoch() const { return steps_per_epoch_; }
   // The training batch of a global step (epoch = step / steps_per_epoch), augmented.
   Batch train_batch(std::int64_t step) const;
@@ -56,6 +65,7 @@ class Batches {
   DataSpec spec_;
   int batch_size_;
   std::uint64_t seed_;
+  PixelScale scale_;
   std::int64_t steps_per_epoch_;
   // The current epoch's order, cached (a pure function of (seed, epoch); single-threaded use).
   mutable std::int64_t cached_epoch_ = -1;

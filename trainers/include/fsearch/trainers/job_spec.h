@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "fsearch/core/yaml.h"
 #include "fsearch/functions/norm_spec.h"
@@ -15,7 +16,7 @@
 namespace fsearch::trainers {
 
 struct ModelSpec {
-  std::string proxy = "vit";  // vit (dit arrives with the DiT proxy)
+  std::string proxy = "vit";  // vit (classifier) | dit (class-conditional diffusion)
   std::string name = "vit-tiny";
   int image_size = 28;
   int channels = 1;
@@ -24,8 +25,8 @@ struct ModelSpec {
   int depth = 4;
   int heads = 4;
   double mlp_ratio = 2.0;
-  std::string pool = "cls";  // cls | mean
-  double drop_path = 0.1;
+  std::string pool = "cls";  // cls | mean (vit only)
+  double drop_path = 0.1;    // vit only
   int num_classes = 10;
 };
 
@@ -47,9 +48,24 @@ struct TrainSpec {
   double beta1 = 0.9, beta2 = 0.999;
   std::int64_t warmup_steps = 200;
   double label_smoothing = 0.1;
-  double ema = 0.0;                // EMA decay of the weights used for evaluation; 0 = off
-  double grad_clip = 0.0;          // max global grad norm; 0 = off
-  std::string budget = "default";  // the named budget that produced these numbers (reports show it)
+  double ema = 0.0;                 // EMA decay of the weights used for evaluation; 0 = off
+  double grad_clip = 0.0;           // max global grad norm; 0 = off
+  std::string schedule = "cosine";  // cosine (warmup, then cosine decay to min_lr) | constant (DiT)
+  std::string budget = "default";   // the named budget that produced these numbers (reports show it)
+  // The paper's DiT protocol: train at each of these learning rates and keep the best. A planning
+  // option (one job per lr); a single job has one lr, and this list is not part of its key.
+  std::vector<double> lr_grid;
+};
+
+// The DiT proxy's diffusion process, sampler and FID evaluation (ignored by the ViT proxy).
+struct DiffusionSpec {
+  int timesteps = 1000;  // DDPM steps, linear beta schedule, epsilon prediction
+  double beta_start = 1e-4, beta_end = 0.02;
+  double class_dropout = 0.1;    // labels dropped to the null class in training (classifier-free guidance)
+  int sample_steps = 50;         // DDIM steps (eta = 0: deterministic given the seed)
+  int samples_per_class = 100;   // images generated per class for FID and the sample grid
+  double cfg_scale = 1.0;        // classifier-free guidance scale; 1 = none (the paper's FID setting)
+  std::string features = "cnn";  // FID feature extractor: cnn (trained once, cached) or a TorchScript file
 };
 
 struct RuntimeSpec {           // how to run, not what: excluded from the key
@@ -67,12 +83,13 @@ struct JobSpec {
   functions::NormSpec norm;
   DataSpec data;
   TrainSpec train;
+  DiffusionSpec diffusion;  // dit only
   RuntimeSpec runtime;
   std::uint64_t seed = 0;
   double divergence_factor = 4.0;  // diverged when the smoothed loss exceeds this x its start
 };
 
-// Reads a proxy file's sections (model, data, train; optionally norm, seed) into `spec`.
+// Reads a proxy file's sections (model, data, train; optionally norm, diffusion, seed) into `spec`.
 void read_proxy_file(const std::string& file, JobSpec& spec);
 // job.json <-> spec. read_job_file throws ConfigError naming file:line and field.
 JobSpec read_job_file(const std::string& file);

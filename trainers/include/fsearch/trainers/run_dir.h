@@ -17,6 +17,10 @@ struct RunDir {
   std::filesystem::path events() const { return root / "events.jsonl"; }
   std::filesystem::path checkpoint() const { return root / "checkpoint.pt"; }
   std::filesystem::path result() const { return root / "result.json"; }
+  // DiT proxy: the generated images (IDX, as the data sets) and a grid of them per class.
+  std::filesystem::path sample_images() const { return root / "samples-images-idx3-ubyte"; }
+  std::filesystem::path sample_labels() const { return root / "samples-labels-idx1-ubyte"; }
+  std::filesystem::path sample_grid() const { return root / "samples.png"; }
 };
 
 // Writes `content` to a temporary file beside `file`, flushes it to disk, then renames it over
@@ -40,6 +44,11 @@ struct TrainResult {
   double test_acc = NAN, test_loss = NAN, final_loss = NAN, best_loss = NAN, eval_train_loss = NAN;
   std::int64_t steps = 0, total_steps = 0, diverged_step = -1;
   std::string diverged_reason;
+  // DiT proxy: FID of the samples against the real test split, with what produced it.
+  double fid = NAN;
+  std::string fid_features;  // the extractor's id, e.g. "cnn:1a2b3c4d (test acc 91.3%)"
+  std::int64_t fid_samples = 0;
+  double sample_images_per_sec = NAN;
   double wall_time = 0, train_time = 0, images_per_sec = 0;
   std::string device, torch_version, git_commit, key, budget;
   int threads = 0;

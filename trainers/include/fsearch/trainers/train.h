@@ -20,11 +20,13 @@ struct Progress {
   std::int64_t step = 0, total = 0;
   double loss = NAN, lr = NAN, grad_norm = NAN, images_per_sec = NAN, test_acc = NAN;
   bool resumed = false;
+  double fid = NAN;  // DiT proxy, after sampling
 };
 
 struct TrainCallbacks {
-  std::function<void(const Progress&)> on_progress;  // every log step and after evaluations
-  const std::atomic<bool>* stop = nullptr;           // checked before every step
+  std::function<void(const Progress&)> on_progress;    // every log step and after evaluations
+  std::function<void(const std::string&)> on_message;  // phases after training (sampling, FID)
+  const std::atomic<bool>* stop = nullptr;             // checked before every step
   int threads = 0;  // CPU threads, overriding job.json's runtime.threads when > 0 (a worker's --threads)
 };
 

@@ -1,0 +1,167 @@
+// The DiT proxy through the real binary: a smoke-budget job on the real Fashion-MNIST writes FID,
+// samples and a grid; an interrupted job resumes to the same result; `fsearch fid` behaves as a
+// metric; and a sweep over a DiT proxy with an lr grid reports FID cells.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <thread>
+
+#include "run_binary.h"
+
+namespace fsearch::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::string kData = "/usr/share/datasets/fashion-mnist";
+
+// Every test shares one feature cache in the build tree: the CNN is trained once per build.
+class DiTProcess : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ::setenv("FSEARCH_CACHE_DIR",
+             (fs::path(FSEARCH_BINARY).parent_path().parent_path() / "test-cache").c_str(), 1);
+    dir_ = fs::temp_directory_path() / ("fsearch-dit-" + std::to_string(::getpid()) + "-" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  fs::path dir_;
+};
+
+nlohmann::json read_json(const fs::path& file) {
+  std::ifstream in(file);
+  return nlohmann::json::parse(in);
+}
+
+std::string proxy(const char* name) {
+  return std::string(FSEARCH_SOURCE_DIR) + "/configs/proxies/" + name + ".yaml";
+}
+
+double fid_of(const std::string& output) {
+  std::smatch m;
+  if (!std::regex_search(output, m, std::regex("FID ([0-9.]+)"))) return NAN;
+  return std::stod(m[1]);
+}
+
+TEST_F(DiTProcess, SmokeJobOnFashionMnistRecordsFidSamplesAndGrid) {
+  auto out = (dir_ / "run").string();
+  auto r = run_fsearch("--threads 2 train --proxy " + proxy("dit-b") + " --norm derf --budget smoke --out " +
+                       out + " --quiet");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto result = read_json(fs::path(out) / "result.json");
+  EXPECT_EQ(result["status"], "done");
+  ASSERT_TRUE(result["fid"].is_number()) << result.dump(2);
+  EXPECT_GT(result["fid"].get<double>(), 0);
+  EXPECT_EQ(result["fid_samples"], 100);  // smoke: 10 per class
+  EXPECT_EQ(result["fid_features"].get<std::string>().rfind("cnn:", 0), 0u) << result["fid_features"];
+  EXPECT_TRUE(result["final_loss"].is_number());
+  EXPECT_GT(result["sample_images_per_sec"].get<double>(), 0);
+  EXPECT_EQ(fs::file_size(fs::path(out) / "samples-images-idx3-ubyte"), 16u + 100 * 28 * 28);
+  std::ifstream png(fs::path(out) / "samples.png", std::ios::binary);
+  std::string signature(8, '\0');
+  png.read(signature.data(), 8);
+  EXPECT_EQ(signature, "\x89PNG\r\n\x1a\n");
+  EXPECT_NE(r.out.find("FID"), std::string::npos) << r.out;
+
+  // `fsearch fid` on the run directory reproduces the recorded number.
+  auto again = run_fsearch("fid --real test --fake " + out);
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_NEAR(fid_of(again.out), result["fid"].get<double>(), 1e-3 * result["fid"].get<double>())
+      << again.out;
+}
+
+TEST_F(DiTProcess, InterruptedJobResumesToTheSameResult) {
+  auto args = [&](const std::string& out) {
+    return std::vector<std::string>{
+        "--threads", "2",         "train",    "--proxy", proxy("dit-b"), "--norm", "layernorm",
+        "--dataset", "synthetic", "--budget", "smoke",   "--steps",      "40",     "--checkpoint-every",
+        "10",        "--out",     out,        "--quiet"};
+  };
+  auto straight = (dir_ / "straight").string();
+  ASSERT_EQ(wait_for(spawn_fsearch(args(straight), straight + ".log")), 0);
+  auto expected = read_json(fs::path(straight) / "result.json");
+
+  auto killed = (dir_ / "killed").string();
+  int pid = spawn_fsearch(args(killed), killed + ".log");
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (std::chrono::steady_clock::now() < deadline && !fs::exists(fs::path(killed) / "checkpoint.pt")) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_EQ(::kill(pid, SIGKILL), 0);
+  EXPECT_EQ(wait_for(pid), 128 + SIGKILL);
+  ASSERT_FALSE(fs::exists(fs::path(killed) / "result.json"));
+  ASSERT_EQ(wait_for(spawn_fsearch({"--threads", "2", "train", "--job", killed, "--quiet"}, killed + ".log")),
+            0);
+  auto resumed = read_json(fs::path(killed) / "result.json");
+  for (const char* field : {"final_loss", "best_loss", "steps", "fid", "fid_features"}) {
+    EXPECT_EQ(resumed[field], expected[field]) << field;
+  }
+}
+
+TEST_F(DiTProcess, FidIsSmallForRealDataAndGrowsWithBlurAndNoise) {
+  auto fid = [&](const std::string& args) {
+    auto r = run_fsearch("--threads 2 fid --real test " + args);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return fid_of(r.out);
+  };
+  const double real = fid("--fake train --limit 10000");
+  double previous = real;
+  for (const char* blur : {"0.7", "1.2", "2.0"}) {
+    const double value = fid("--fake test --blur " + std::string(blur));
+    EXPECT_GT(value, previous) << "blur " << blur;
+    previous = value;
+  }
+  previous = real;
+  for (const char* noise : {"0.05", "0.1", "0.2"}) {
+    const double value = fid("--fake test --noise " + std::string(noise));
+    EXPECT_GT(value, previous) << "noise " << noise;
+    previous = value;
+  }
+  auto bad = run_fsearch("fid --real test --fake " + (dir_ / "nothing-here").string());
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("nothing-here"), std::string::npos) << bad.err;
+}
+
+// A sweep over the DiT-B proxy plans one job per learning rate of its lr_grid, and the report's
+// FID column shows the best of them.
+TEST_F(DiTProcess, SweepPlansTheLrGridAndReportsFid) {
+  auto space = dir_ / "space.yaml";
+  std::ofstream(space) << "name: table7\n"
+                          "primitives: [\"erf(x)\"]\n"
+                          "require: []\n"
+                          "baselines: [layernorm]\n"
+                          "proxies: ["
+                       << proxy("dit-b")
+                       << "]\n"
+                          "seeds: [0]\n"
+                          "layer: {shift: [scalar], alpha_init: [0.5]}\n";
+  auto db = (dir_ / "t.db").string();
+  auto run = run_fsearch("run --space " + space.string() + " --db " + db + " --budget smoke --workers 2");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  auto status = run_fsearch("status --db " + db);
+  EXPECT_NE(status.out.find("jobs done 6 |"), std::string::npos)
+      << status.out;  // 2 models x 3 learning rates
+  auto report = run_fsearch("report --db " + db + " --tables 7 --out " + (dir_ / "reports").string());
+  ASSERT_EQ(report.exit_code, 0) << report.err;
+  std::ifstream in(dir_ / "reports" / "table7.md");
+  std::string md((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // LayerNorm and erf rows: a number in the DiT-B column, then the paper's, e.g. "| 123.45 (64.93) |".
+  EXPECT_TRUE(std::regex_search(
+      md, std::regex(R"(\| LayerNorm \| — \([0-9.]+%\) \| (\*\*)?[0-9]+\.[0-9]{2}(\*\*)? \(64\.93\) \|)")))
+      << md;
+  EXPECT_TRUE(std::regex_search(
+      md, std::regex(R"(\| erf\(x\) \| — \([0-9.]+%\) \| (\*\*)?[0-9]+\.[0-9]{2}(\*\*)? \(63\.23\) \|)")))
+      << md;
+  EXPECT_NE(md.find("in the features of `cnn:"), std::string::npos) << md;
+}
+
+}  // namespace
+}  // namespace fsearch::testing

@@ -1,0 +1,166 @@
+// The DiT proxy's model and diffusion: shapes, adaLN-Zero per norm kind, the DDPM schedule, and a
+// DDIM sampler that recovers x0 exactly from an oracle noise predictor.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "fsearch/functions/norm_spec.h"
+#include "fsearch/trainers/diffusion.h"
+#include "fsearch/trainers/dit.h"
+
+namespace fsearch::trainers {
+namespace {
+
+ModelSpec small_dit() {
+  ModelSpec m;
+  m.proxy = "dit";
+  m.name = "dit-test";
+  m.image_size = 8;
+  m.channels = 1;
+  m.patch = 2;
+  m.width = 32;
+  m.depth = 2;
+  m.heads = 4;
+  m.mlp_ratio = 2;
+  m.num_classes = 3;
+  return m;
+}
+
+TEST(DiT, PredictsNoiseOfTheImageShape) {
+  torch::manual_seed(0);
+  DiT model(small_dit(), functions::norm_preset("derf"));
+  auto x = torch::randn({5, 1, 8, 8});
+  auto out =
+      model->forward(x, torch::tensor({0, 10, 500, 999, 3}), torch::tensor({0, 1, 2, 3, 1}));  // 3 = null
+  EXPECT_EQ(out.sizes(), x.sizes());
+}
+
+TEST(DiT, ModulationStartsAtZeroForLayerNormOnly) {
+  torch::manual_seed(0);
+  DiT layernorm(small_dit(), functions::norm_preset("layernorm"));
+  DiT derf(small_dit(), functions::norm_preset("derf"));
+  EXPECT_TRUE(layernorm->zero_init_modulation());
+  EXPECT_FALSE(derf->zero_init_modulation());
+  for (const auto& item : layernorm->named_parameters()) {
+    if (item.key().find("modulation") != std::string::npos) {
+      EXPECT_EQ(item.value().abs().max().item<double>(), 0.0) << item.key();
+    }
+  }
+  double largest = 0;
+  for (const auto& item : derf->named_parameters()) {
+    if (item.key().find("modulation.weight") != std::string::npos) {
+      largest = std::max(largest, item.value().abs().max().item<double>());
+    }
+  }
+  EXPECT_GT(largest, 0.01);
+}
+
+TEST(DiT, NormsCarryNoAffineParametersOfTheirOwn) {
+  DiT derf(small_dit(), functions::norm_preset("derf"));
+  int alphas = 0;
+  for (const auto& item : derf->named_parameters()) {
+    const auto& name = item.key();
+    EXPECT_EQ(name.find("gamma"), std::string::npos) << name;
+    EXPECT_EQ(name.find("beta"), std::string::npos) << name;
+    alphas += name.find("alpha") != std::string::npos;
+  }
+  EXPECT_EQ(alphas, 2 * 2 + 1);  // two per block and the final norm keep their alpha
+  DiT layernorm(small_dit(), functions::norm_preset("layernorm"));
+  for (const auto& item : layernorm->named_parameters()) {
+    EXPECT_EQ(item.key().find("norm"), std::string::npos) << item.key();
+  }
+}
+
+TEST(DiT, ZeroInitializedBlocksAreIdentities) {
+  torch::manual_seed(0);
+  DiTBlock block(small_dit(), functions::norm_preset("layernorm"));
+  torch::NoGradGuard no_grad;
+  block->modulation->weight.zero_();
+  block->modulation->bias.zero_();
+  auto x = torch::randn({2, 16, 32});
+  EXPECT_TRUE(torch::allclose(block->forward(x, torch::randn({2, 32})), x));
+}
+
+TEST(DiT, TrainingStepsReduceTheDiffusionLoss) {
+  torch::manual_seed(0);
+  auto model_spec = small_dit();
+  DiT model(model_spec, functions::norm_preset("derf"));
+  DiffusionSpec d;
+  GaussianDiffusion diffusion(d);
+  // One fixed batch of structured images: the model must learn to denoise it.
+  auto x0 = torch::zeros({16, 1, 8, 8});
+  x0.narrow(3, 0, 4).fill_(0.8);
+  x0.narrow(3, 4, 4).fill_(-0.8);
+  auto y = torch::zeros({16}, torch::kInt64);
+  auto t = torch::randint(0, d.timesteps, {16}, torch::kInt64);
+  auto noise = torch::randn(x0.sizes());
+  auto fn = [&](const torch::Tensor& x, const torch::Tensor& tt, const torch::Tensor& yy) {
+    return model->forward(x, tt, yy);
+  };
+  torch::optim::AdamW optimizer(model->parameters(), torch::optim::AdamWOptions(2e-3).weight_decay(0));
+  const double first = diffusion.loss(fn, x0, t, noise, y).item<double>();
+  for (int i = 0; i < 60; ++i) {
+    auto loss = diffusion.loss(fn, x0, t, noise, y);
+    optimizer.zero_grad();
+    loss.backward();
+    optimizer.step();
+  }
+  EXPECT_LT(diffusion.loss(fn, x0, t, noise, y).item<double>(), 0.5 * first);
+}
+
+TEST(Diffusion, LinearScheduleAndForwardProcess) {
+  DiffusionSpec d;
+  GaussianDiffusion diffusion(d);
+  const auto& abar = diffusion.alphas_cumprod();
+  ASSERT_EQ(abar.size(), 1000u);
+  EXPECT_DOUBLE_EQ(abar[0], 1 - 1e-4);
+  EXPECT_NEAR(abar[1], (1 - 1e-4) * (1 - (1e-4 + (0.02 - 1e-4) / 999)), 1e-15);
+  EXPECT_LT(abar.back(), 1e-4);  // x_T is almost pure noise
+  auto x0 = torch::full({1, 1, 2, 2}, 0.5), noise = torch::full({1, 1, 2, 2}, -1.0);
+  auto xt = diffusion.q_sample(x0, torch::tensor({500}), noise);
+  EXPECT_NEAR(xt[0][0][0][0].item<double>(), std::sqrt(abar[500]) * 0.5 - std::sqrt(1 - abar[500]), 1e-6);
+}
+
+TEST(Diffusion, SamplingTimestepsAreEvenlySpacedAndDescending) {
+  GaussianDiffusion diffusion(DiffusionSpec{});
+  auto ts = diffusion.sampling_timesteps(50);
+  ASSERT_EQ(ts.size(), 50u);
+  EXPECT_EQ(ts.front(), 980);
+  EXPECT_EQ(ts.back(), 0);
+  for (std::size_t i = 1; i < ts.size(); ++i) EXPECT_EQ(ts[i - 1] - ts[i], 20);
+}
+
+TEST(Diffusion, DdimWithAnOracleRecoversTheImage) {
+  // An oracle that knows x0 predicts the exact noise; deterministic DDIM then lands on x0.
+  GaussianDiffusion diffusion(DiffusionSpec{});
+  torch::manual_seed(3);
+  auto x0 = torch::rand({4, 1, 6, 6}) * 1.8 - 0.9;
+  const auto& abar = diffusion.alphas_cumprod();
+  NoiseModel oracle = [&](const torch::Tensor& x, const torch::Tensor& t, const torch::Tensor&) {
+    const double a = abar[t[0].item<std::int64_t>()];
+    return (x - std::sqrt(a) * x0) / std::sqrt(1 - a);
+  };
+  auto out = diffusion.ddim_sample(oracle, torch::randn({4, 1, 6, 6}), torch::zeros({4}, torch::kInt64), 25);
+  EXPECT_LT((out - x0).abs().max().item<double>(), 1e-4);
+  EXPECT_TRUE(torch::equal(to_pixels(from_pixels(to_pixels(x0))), to_pixels(x0)));
+}
+
+TEST(Diffusion, GuidanceMixesConditionalAndUnconditionalPredictions) {
+  GaussianDiffusion diffusion(DiffusionSpec{});
+  // The prediction depends on the label only; with guidance w, eps = u + w (c - u).
+  std::vector<double> seen;
+  NoiseModel model = [&](const torch::Tensor& x, const torch::Tensor&, const torch::Tensor& y) {
+    return torch::zeros_like(x) + y.to(torch::kFloat).view({-1, 1, 1, 1}) * 0.01;
+  };
+  auto noise = torch::zeros({2, 1, 2, 2});
+  auto plain = diffusion.ddim_sample(model, noise, torch::tensor({1, 1}), 1, 1.0, 5);
+  auto guided = diffusion.ddim_sample(model, noise, torch::tensor({1, 1}), 1, 3.0, 5);
+  // One DDIM step from t = 0 returns x0 = (x - sqrt(1 - abar) eps) / sqrt(abar), clipped.
+  const double a = diffusion.alphas_cumprod()[0];
+  const double eps_plain = 0.01, eps_guided = 0.05 + 3.0 * (0.01 - 0.05);
+  EXPECT_NEAR(plain[0][0][0][0].item<double>(), -std::sqrt(1 - a) * eps_plain / std::sqrt(a), 1e-6);
+  EXPECT_NEAR(guided[0][0][0][0].item<double>(), -std::sqrt(1 - a) * eps_guided / std::sqrt(a), 1e-6);
+}
+
+}  // namespace
+}  // namespace fsearch::trainers

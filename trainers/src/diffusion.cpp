@@ -1,0 +1,85 @@
+#include "fsearch/trainers/diffusion.h"
+
+#include <cmath>
+
+namespace fsearch::trainers {
+namespace {
+
+// abar_t gathered for a batch of timesteps, shaped to broadcast over images: (B, 1, 1, 1).
+torch::Tensor gather(const std::vector<double>& values, const torch::Tensor& t, const torch::Tensor& like) {
+  auto table = torch::tensor(values, torch::kDouble).to(like.device());
+  return table.index_select(0, t.to(like.device())).to(like.scalar_type()).view({-1, 1, 1, 1});
+}
+
+}  // namespace
+
+GaussianDiffusion::GaussianDiffusion(const DiffusionSpec& spec) {
+  alphas_cumprod_.resize(spec.timesteps);
+  double product = 1;
+  for (int i = 0; i < spec.timesteps; ++i) {
+    const double beta = spec.timesteps == 1
+                            ? spec.beta_start
+                            : spec.beta_start + (spec.beta_end - spec.beta_start) * i / (spec.timesteps - 1);
+    product *= 1 - beta;
+    alphas_cumprod_[i] = product;
+  }
+}
+
+torch::Tensor GaussianDiffusion::q_sample(const torch::Tensor& x0, const torch::Tensor& t,
+                                          const torch::Tensor& noise) const {
+  auto abar = gather(alphas_cumprod_, t, x0);
+  return abar.sqrt() * x0 + (1 - abar).sqrt() * noise;
+}
+
+torch::Tensor GaussianDiffusion::loss(const NoiseModel& model, const torch::Tensor& x0,
+                                      const torch::Tensor& t, const torch::Tensor& noise,
+                                      const torch::Tensor& y) const {
+  auto predicted = model(q_sample(x0, t, noise), t, y);
+  return torch::mse_loss(predicted, noise);
+}
+
+std::vector<std::int64_t> GaussianDiffusion::sampling_timesteps(int steps) const {
+  const int total = timesteps();
+  steps = std::max(1, std::min(steps, total));
+  std::vector<std::int64_t> out;
+  // Evenly spaced from 0, as DDIM's "uniform" skip: t = i * (T / steps).
+  for (int i = steps - 1; i >= 0; --i)
+    out.push_back(static_cast<std::int64_t>(std::floor(i * double(total) / steps)));
+  return out;
+}
+
+torch::Tensor GaussianDiffusion::ddim_sample(const NoiseModel& model, const torch::Tensor& noise,
+                                             const torch::Tensor& y, int steps, double guidance,
+                                             std::int64_t null_label) const {
+  torch::NoGradGuard no_grad;
+  auto x = noise;
+  const auto ts = sampling_timesteps(steps);
+  for (std::size_t i = 0; i < ts.size(); ++i) {
+    const double abar = alphas_cumprod_[ts[i]];
+    const double abar_prev = i + 1 < ts.size() ? alphas_cumprod_[ts[i + 1]] : 1.0;
+    auto t = torch::full({x.size(0)}, ts[i], torch::TensorOptions(torch::kInt64).device(x.device()));
+    torch::Tensor eps;
+    if (guidance != 1.0) {
+      auto both =
+          model(torch::cat({x, x}), torch::cat({t, t}), torch::cat({y, torch::full_like(y, null_label)}));
+      auto parts = both.chunk(2, 0);
+      eps = parts[1] + guidance * (parts[0] - parts[1]);
+    } else {
+      eps = model(x, t, y);
+    }
+    auto x0 = ((x - std::sqrt(1 - abar) * eps) / std::sqrt(abar)).clamp(-1, 1);
+    eps = (x - std::sqrt(abar) * x0) / std::sqrt(1 - abar);  // consistent with the clipped x0
+    x = std::sqrt(abar_prev) * x0 + std::sqrt(1 - abar_prev) * eps;
+  }
+  return x;
+}
+
+torch::Tensor to_pixels(const torch::Tensor& images) {
+  return ((images.to(torch::kFloat32) + 1) * 127.5).round().clamp(0, 255).to(torch::kUInt8);
+}
+
+torch::Tensor from_pixels(const torch::Tensor& pixels) {
+  return pixels.to(torch::kFloat32) / 127.5 - 1;
+}
+
+}  // namespace fsearch::trainers

@@ -1,0 +1,208 @@
+#include "loop.h"
+
+#include <cmath>
+
+#include "fsearch/core/error.h"
+#include "fsearch/core/version.h"
+#include "fsearch/trainers/data.h"
+#include "fsearch/trainers/runtime.h"
+
+namespace fsearch::trainers::detail {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// AdamW with weight decay on matrices only (not on norms, biases, alpha, s, embeddings).
+torch::optim::AdamW make_optimizer(torch::nn::Module& model, const TrainSpec& t) {
+  std::vector<torch::Tensor> decay, no_decay;
+  for (auto& p : model.parameters()) (p.dim() >= 2 && p.size(0) > 1 ? decay : no_decay).push_back(p);
+  auto options = torch::optim::AdamWOptions(t.lr).betas({t.beta1, t.beta2});
+  std::vector<torch::optim::OptimizerParamGroup> groups;
+  groups.emplace_back(decay,
+                      std::make_unique<torch::optim::AdamWOptions>(options.weight_decay(t.weight_decay)));
+  groups.emplace_back(no_decay, std::make_unique<torch::optim::AdamWOptions>(options.weight_decay(0.0)));
+  return torch::optim::AdamW(std::move(groups), options);
+}
+
+std::vector<torch::Tensor> ema_copy(torch::nn::Module& model, double decay) {
+  std::vector<torch::Tensor> ema;
+  if (decay > 0) {
+    for (auto& p : model.parameters()) ema.push_back(p.detach().clone());
+  }
+  return ema;
+}
+
+}  // namespace
+
+torch::Device parse_device(const std::string& text) {
+  try {
+    torch::Device device(text);
+    if (device.is_cuda() && !torch::cuda::is_available()) {
+      throw ConfigError("device " + text + ": CUDA is not available in this build or machine",
+                        "use --device cpu, or build against a CUDA LibTorch (README: Building for a GPU)");
+    }
+    return device;
+  } catch (const c10::Error&) {
+    throw ConfigError("unknown device '" + text + "'", "use cpu, cuda or cuda:N");
+  }
+}
+
+double learning_rate(const TrainSpec& t, std::int64_t step, std::int64_t total) {
+  if (step < t.warmup_steps) return t.lr * (step + 1) / static_cast<double>(t.warmup_steps);
+  if (t.schedule == "constant") return t.lr;
+  double progress =
+      static_cast<double>(step - t.warmup_steps) / std::max<std::int64_t>(1, total - t.warmup_steps);
+  return t.min_lr + 0.5 * (t.lr - t.min_lr) * (1 + std::cos(M_PI * std::min(1.0, progress)));
+}
+
+TrainingLoop::TrainingLoop(const JobSpec& spec, const RunDir& dir, const TrainCallbacks& callbacks,
+                           torch::nn::Module& model, std::int64_t total_steps)
+    : spec_(spec),
+      dir_(dir),
+      callbacks_(callbacks),
+      model_(model),
+      total_(total_steps),
+      optimizer_(make_optimizer(model, spec.train)),
+      ema_(ema_copy(model, spec.train.ema)),
+      resumed_(load_checkpoint(dir.checkpoint(), model, optimizer_, ema_, state_)),
+      events_(dir.events(), resumed_ ? state_.step : -1) {
+  if (!resumed_) {
+    events_.append({{"type", "start"}, {"step", 0}, {"total_steps", total_}, {"key", job_key(spec)}});
+  } else {
+    events_.append({{"type", "resume"}, {"step", state_.step}});
+  }
+}
+
+void TrainingLoop::report(const Progress& progress) const {
+  if (callbacks_.on_progress) callbacks_.on_progress(progress);
+}
+
+std::string TrainingLoop::check_divergence(double loss, double grad_norm) {
+  if (!std::isfinite(loss)) return "non-finite loss";
+  if (!std::isfinite(grad_norm)) return "non-finite gradient norm";
+  if (std::isnan(state_.initial_loss)) state_.initial_loss = loss;
+  state_.smoothed_loss = std::isnan(state_.smoothed_loss) ? loss : 0.9 * state_.smoothed_loss + 0.1 * loss;
+  if (state_.smoothed_loss > spec_.divergence_factor * state_.initial_loss) {
+    return "smoothed loss " + std::to_string(state_.smoothed_loss) + " exceeds " +
+           std::to_string(spec_.divergence_factor) + "x its starting value " +
+           std::to_string(state_.initial_loss);
+  }
+  return "";
+}
+
+void TrainingLoop::update_ema() {
+  if (ema_.empty()) return;
+  torch::NoGradGuard no_grad;
+  auto params = model_.parameters();
+  for (std::size_t i = 0; i < params.size(); ++i)
+    ema_[i].mul_(spec_.train.ema).add_(params[i], 1 - spec_.train.ema);
+}
+
+void TrainingLoop::swap_ema() {
+  torch::NoGradGuard no_grad;
+  auto params = model_.parameters();
+  for (std::size_t i = 0; i < params.size(); ++i) {
+    auto keep = params[i].detach().clone();
+    params[i].copy_(ema_[i]);
+    ema_[i].copy_(keep);
+  }
+}
+
+void TrainingLoop::with_eval_weights(const std::function<void()>& body) {
+  if (ema_.empty()) return body();
+  swap_ema();
+  try {
+    body();
+  } catch (...) {
+    swap_ema();
+    throw;
+  }
+  swap_ema();
+}
+
+std::string TrainingLoop::run(const std::function<StepLoss(std::int64_t)>& step_loss,
+                              const std::function<void(Progress&)>& evaluate) {
+  auto save = [&] { save_checkpoint(dir_.checkpoint(), model_, optimizer_, ema_, state_); };
+  auto log_interval_start = Clock::now();
+  double log_interval_images = 0;
+  while (state_.step < total_) {
+    if (callbacks_.stop && callbacks_.stop->load()) {
+      save();
+      events_.append({{"type", "interrupted"}, {"step", state_.step}});
+      return "interrupted";
+    }
+    const auto step_start = Clock::now();
+    // Every random draw of this step comes from (seed, step): resume replays it exactly.
+    torch::manual_seed(mix_seed(spec_.seed, static_cast<std::uint64_t>(state_.step)) >> 1);
+    const double lr = learning_rate(spec_.train, state_.step, total_);
+    for (auto& group : optimizer_.param_groups())
+      static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
+
+    StepLoss out = step_loss(state_.step);
+    optimizer_.zero_grad();
+    out.loss.backward();
+    const double loss = out.loss.item<double>();
+    const double grad_norm = torch::nn::utils::clip_grad_norm_(
+        model_.parameters(), spec_.train.grad_clip > 0 ? spec_.train.grad_clip : INFINITY);
+
+    // divergence guard: the paper's "x" is a result, recorded at once
+    if (auto reason = check_divergence(loss, grad_norm); !reason.empty()) {
+      diverged_step_ = state_.step;
+      diverged_reason_ = reason;
+      diverged_loss_ = loss;
+      events_.append({{"type", "diverged"}, {"step", state_.step}, {"reason", reason}});
+      return "diverged";
+    }
+
+    optimizer_.step();
+    update_ema();
+    state_.last_loss = loss;
+    state_.best_loss = std::min(state_.best_loss, loss);
+    state_.images_seen += out.images;
+    state_.train_seconds += seconds_since(step_start);
+    log_interval_images += out.images;
+    ++state_.step;
+
+    Progress progress{state_.step, total_, loss, lr, grad_norm, NAN, NAN, resumed_};
+    if (state_.step % spec_.runtime.log_every == 0 || state_.step == total_) {
+      progress.images_per_sec = log_interval_images / seconds_since(log_interval_start);
+      events_.append({{"type", "train"},
+                      {"step", state_.step},
+                      {"loss", loss},
+                      {"lr", lr},
+                      {"grad_norm", grad_norm},
+                      {"images_per_sec", progress.images_per_sec}});
+      report(progress);
+      log_interval_start = Clock::now();
+      log_interval_images = 0;
+    }
+    if (evaluate && spec_.runtime.eval_every > 0 && state_.step % spec_.runtime.eval_every == 0 &&
+        state_.step < total_) {
+      evaluate(progress);
+    }
+    if (state_.step % spec_.runtime.checkpoint_every == 0 && state_.step < total_) save();
+  }
+  return "done";
+}
+
+void TrainingLoop::fill_result(TrainResult& result) const {
+  result.total_steps = total_;
+  result.steps = diverged_step_ >= 0 ? diverged_step_ : state_.step;
+  result.final_loss = diverged_step_ >= 0 ? diverged_loss_ : state_.last_loss;
+  result.best_loss = state_.best_loss;
+  result.diverged_step = diverged_step_;
+  result.diverged_reason = diverged_reason_;
+  result.train_time = state_.train_seconds;
+  result.images_per_sec = state_.train_seconds > 0 ? state_.images_seen / state_.train_seconds : NAN;
+  result.threads = torch_threads();
+  result.torch_version = runtime_info().torch_version;
+  result.git_commit = git_commit();
+  result.key = job_key(spec_);
+  result.budget = spec_.train.budget;
+}
+
+}  // namespace fsearch::trainers::detail

@@ -1,0 +1,76 @@
+// The part of training every proxy shares: AdamW with the job's schedule, EMA weights, the
+// divergence guard, progress and events, periodic checkpoints, stop requests and resume. A proxy
+// supplies only its loss for a step (and, optionally, a periodic evaluation); the ViT classifier
+// and the DiT diffusion model both run through this one loop.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <chrono>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "checkpoint.h"
+#include "fsearch/trainers/job_spec.h"
+#include "fsearch/trainers/run_dir.h"
+#include "fsearch/trainers/train.h"
+
+namespace fsearch::trainers::detail {
+
+torch::Device parse_device(const std::string& text);
+
+// The learning rate at `step` of `total`: linear warmup to lr, then cosine decay to min_lr
+// (schedule cosine) or lr held (schedule constant, after the warmup if any).
+double learning_rate(const TrainSpec& t, std::int64_t step, std::int64_t total);
+
+struct StepLoss {
+  torch::Tensor loss;       // scalar, with a graph to the model's parameters
+  std::int64_t images = 0;  // images this step trained on (throughput)
+};
+
+class TrainingLoop {
+ public:
+  // Builds the optimizer and EMA copy for `model`, resumes from the run directory's checkpoint if
+  // there is one, and opens events.jsonl.
+  TrainingLoop(const JobSpec& spec, const RunDir& dir, const TrainCallbacks& callbacks,
+               torch::nn::Module& model, std::int64_t total_steps);
+
+  // Runs the remaining steps. `step_loss(step)` computes the step's loss; all randomness of a step
+  // must come from (seed, step), which the loop seeds torch's generator with before calling it.
+  // `evaluate(progress)` runs every runtime.eval_every steps when given. Returns "done" (all steps
+  // ran), "diverged" (recorded in `result`) or "interrupted" (checkpointed; nothing recorded).
+  std::string run(const std::function<StepLoss(std::int64_t)>& step_loss,
+                  const std::function<void(Progress&)>& evaluate = {});
+
+  // Runs `body` with the EMA weights swapped into the model (or the live weights without EMA).
+  void with_eval_weights(const std::function<void()>& body);
+
+  void report(const Progress& progress) const;
+  EventLog& events() { return events_; }
+  const LoopState& state() const { return state_; }
+  bool resumed() const { return resumed_; }
+  // Fills the fields every proxy's result shares (status, steps, losses, timing, provenance).
+  void fill_result(TrainResult& result) const;
+
+ private:
+  std::string check_divergence(double loss, double grad_norm);
+  void update_ema();
+  void swap_ema();
+
+  const JobSpec& spec_;
+  RunDir dir_;
+  TrainCallbacks callbacks_;
+  torch::nn::Module& model_;
+  std::int64_t total_;
+  torch::optim::AdamW optimizer_;
+  std::vector<torch::Tensor> ema_;
+  LoopState state_;
+  bool resumed_ = false;
+  EventLog events_;
+  std::int64_t diverged_step_ = -1;
+  std::string diverged_reason_;
+  double diverged_loss_ = NAN;
+};
+
+}  // namespace fsearch::trainers::detail

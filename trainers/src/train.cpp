@@ -1,0 +1,40 @@
+// run_job: config -> threads and device -> data -> the proxy's training -> result.json.
+#include <chrono>
+
+#include "fsearch/core/error.h"
+#include "fsearch/trainers/runtime.h"
+#include "loop.h"
+#include "proxies.h"
+
+namespace fsearch::trainers {
+
+TrainResult run_job(const std::string& run_dir, const TrainCallbacks& callbacks) {
+  const auto wall_start = std::chrono::steady_clock::now();
+  detail::JobContext job;
+  job.dir = RunDir{run_dir};
+  job.callbacks = callbacks;
+  if (!std::filesystem::exists(job.dir.job())) {
+    throw ConfigError("no job.json in " + run_dir,
+                      "create one with `fsearch train --proxy ... --out " + run_dir + "`");
+  }
+  job.spec = read_job_file(job.dir.job().string());
+  configure_threads(callbacks.threads > 0 ? callbacks.threads : job.spec.runtime.threads);
+  job.device = detail::parse_device(job.spec.runtime.device);
+  job.data = load_data(job.spec.data, job.spec.seed);
+  const auto& model = job.spec.model;
+  if (job.data.train.images.size(1) != model.channels || job.data.train.images.size(2) != model.image_size) {
+    throw ConfigError(job.dir.job().string() + ": model expects " + std::to_string(model.channels) + "x" +
+                      std::to_string(model.image_size) + " images, the data set has " +
+                      std::to_string(job.data.train.images.size(1)) + "x" +
+                      std::to_string(job.data.train.images.size(2)));
+  }
+  job.spec.model.num_classes = std::max(job.spec.model.num_classes, job.data.train.classes);
+
+  TrainResult result = model.proxy == "dit" ? detail::train_diffusion(job) : detail::train_classifier(job);
+  result.device = job.device.str();
+  result.wall_time = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  if (result.status != "interrupted") write_atomic(job.dir.result(), to_json(result).dump(2) + "\n");
+  return result;
+}
+
+}  // namespace fsearch::trainers
