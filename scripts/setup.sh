@@ -12,6 +12,7 @@ packages=(
   libgtest-dev zlib1g-dev
   gnuplot-nox           # figures in reports
   dataset-fashion-mnist # the default data set, /usr/share/datasets/fashion-mnist
+  slurm-wlm munge       # the Slurm backend's tests run a one-node Slurm (scripts/slurm-cluster.sh)
 )
 
 missing=()

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The README's second command (and CI's): set up, build, run the unit and integration tests.
+# The README's second command (and CI's): set up, build, run the unit, integration and Slurm tests
+# (the Slurm tests start and stop a one-node Slurm on this machine; they need root).
 # Extra arguments go to ctest, e.g. scripts/test.sh -L slow.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,4 +10,4 @@ cd "${FSEARCH_BUILD_DIR:-build}"
 if [[ $# -gt 0 ]]; then
   exec ctest --output-on-failure "$@"
 fi
-exec ctest --output-on-failure -L 'unit|integration'
+exec ctest --output-on-failure -L 'unit|integration|slurm'

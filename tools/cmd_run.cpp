@@ -4,7 +4,9 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <csignal>
+#include <filesystem>
 #include <iostream>
 
 #include "command.h"
@@ -28,6 +30,11 @@ std::string eta_text(double seconds) {
 struct RunCommand {
   std::string space, db = "results/fsearch.db", runs, budget, device = "cpu", devices, worker_binary;
   int workers = 0, jobs_per_device = 1, threads_per_worker = 0, top = 10;
+  // Slurm backend
+  std::string backend = "local", partition, gres, time;
+  std::vector<std::string> sbatch_args;
+  int max_parallel = 0, signal_before = 60;
+  double poll = 5;
   bool plan_only = false;
 
   int run(const char* self) const {
@@ -50,9 +57,24 @@ struct RunCommand {
       s.workers = static_cast<int>(std::max<std::size_t>(1, s.devices.size())) * jobs_per_device;
     }
     s.stop = &g_stop;
+    options.backend = backend;
+    auto& slurm = options.slurm;
+    // Tasks start on other machines: they need this binary's absolute path on the shared filesystem.
+    slurm.binary = worker_binary.empty() ? std::filesystem::canonical("/proc/self/exe").string()
+                                         : std::filesystem::absolute(worker_binary).string();
+    slurm.partition = partition;
+    slurm.gres = gres;
+    slurm.time = time;
+    slurm.max_parallel = max_parallel;
+    slurm.sbatch_args = sbatch_args;
+    slurm.threads = threads_per_worker;
+    slurm.device = device == "cpu" ? "" : device;
+    slurm.signal_seconds = signal_before;
+    slurm.poll_seconds = poll;
+    slurm.stop = &g_stop;
     const bool tty = ::isatty(STDERR_FILENO);
     auto last = std::make_shared<std::string>();
-    s.on_progress = [tty, last](const std::map<db::JobState, int>& c, double eta) {
+    slurm.on_progress = s.on_progress = [tty, last](const std::map<db::JobState, int>& c, double eta) {
       auto count = [&](db::JobState st) { return c.count(st) ? c.at(st) : 0; };
       std::string line =
           fmt::format("done {} | running {} | pending {} | diverged {} | failed {} | ETA {}",
@@ -72,8 +94,20 @@ struct RunCommand {
     if (tty) std::cerr << "\n";
     if (plan_only) return 0;
     print_ranking(outcome.sweep);
+    if (backend == "slurm") {
+      const auto& r = outcome.slurm;
+      std::cerr << fmt::format(
+          "Slurm: {} array(s) submitted, {} job(s) adopted, {} time limit(s), {} preemption(s), {} "
+          "cancelled; "
+          "{} squeue/scontrol calls ({:.2f} s in all)\n",
+          r.submitted_arrays, r.adopted, r.timeouts, r.preemptions, r.cancelled, r.polls,
+          r.poll_seconds_total);
+    }
     if (outcome.run.interrupted) {
-      std::cerr << "interrupted: running jobs checkpointed. Continue with the same command.\n";
+      std::cerr << (backend == "slurm"
+                        ? "stopped following the sweep; its Slurm jobs keep running. The same command adopts "
+                          "them and submits what is missing.\n"
+                        : "interrupted: running jobs checkpointed. Continue with the same command.\n");
       return 75;
     }
     return 0;
@@ -95,12 +129,13 @@ struct RunCommand {
     db::Database database(db);
     auto reports = search::job_reports(database, sweep);
     std::cout << fmt::format("\n{:<4} {:<36} {:<10} {:<7} {:>8} {:>5} {:>9}  {}\n", "rank", "function",
-                             "proxy", "shift", "lr", "seed", "test acc", "state");
+                             "proxy", "shift", "lr", "seed", "result", "state");
     int rank = 0;
     for (const auto& r : reports) {
       if (++rank > top) break;
       std::string acc = r.result && r.job.state == db::JobState::Done
-                            ? fmt::format("{:.2f}%", 100 * r.result->test_acc)
+                            ? (std::isnan(r.result->fid) ? fmt::format("{:.2f}%", 100 * r.result->test_acc)
+                                                         : fmt::format("FID {:.2f}", r.result->fid))
                         : r.job.state == db::JobState::Diverged ? "x"
                                                                 : "-";
       std::string state = db::to_string(r.job.state);
@@ -147,6 +182,31 @@ Command register_run(CLI::App& app, char** argv) {
       "Program workers run instead of this fsearch (it gets: --threads T train --job RUN_DIR --quiet); "
       "for wrappers (nice, numactl) and benchmarks");
   sub->add_option("--top", command->top, "Rows of the final ranking")->capture_default_str();
+  const char* slurm = "Slurm backend (README: Running on a Slurm cluster)";
+  sub->add_option("--backend", command->backend,
+                  "local: worker processes on this machine; slurm: Slurm job arrays on a cluster")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"local", "slurm"}));
+  sub->add_option("--partition", command->partition, "Slurm partition (sbatch --partition)")->group(slurm);
+  sub->add_option("--gres", command->gres, "Generic resources per task, e.g. gpu:1 (sbatch --gres)")
+      ->group(slurm);
+  sub->add_option("--time", command->time,
+                  "Time limit per task, e.g. 2:00:00 (sbatch --time); jobs that reach it "
+                  "checkpoint and are resubmitted")
+      ->group(slurm);
+  sub->add_option("--max-parallel", command->max_parallel,
+                  "Tasks running at once per array (%N); 0 = no limit")
+      ->group(slurm);
+  sub->add_option("--sbatch-arg", command->sbatch_args,
+                  "Extra sbatch option, passed as one argument (repeatable), e.g. --sbatch-arg=--account=lab")
+      ->group(slurm);
+  sub->add_option("--signal-before", command->signal_before,
+                  "Seconds before the time limit at which tasks checkpoint and exit")
+      ->capture_default_str()
+      ->group(slurm);
+  sub->add_option("--poll", command->poll, "Seconds between squeue polls")
+      ->capture_default_str()
+      ->group(slurm);
   return {sub, [command, argv] { return command->run(argv[0]); }};
 }
 

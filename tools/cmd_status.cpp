@@ -42,6 +42,7 @@ struct StatusCommand {
       }
       sweep["best"] = nlohmann::json::array();
       sweep["failures"] = nlohmann::json::array();
+      sweep["slurm"] = nlohmann::json::array();
       for (const auto& r : reports) {
         if (r.job.state == db::JobState::Done && static_cast<int>(sweep["best"].size()) < best) {
           sweep["best"].push_back({{"function", r.job.label},
@@ -49,7 +50,18 @@ struct StatusCommand {
                                    {"shift", r.job.shift},
                                    {"lr", r.job.lr},
                                    {"seed", r.job.seed},
-                                   {"test_acc", number(r.result->test_acc)}});
+                                   {"test_acc", number(r.result->test_acc)},
+                                   {"fid", number(r.result->fid)}});
+        }
+        if (!r.job.slurm_id.empty() &&
+            (r.job.state == db::JobState::Running || r.job.timeouts > 0 || r.job.preemptions > 0)) {
+          sweep["slurm"].push_back({{"function", r.job.label},
+                                    {"proxy", r.job.proxy},
+                                    {"state", db::to_string(r.job.state)},
+                                    {"slurm_id", r.job.slurm_id},
+                                    {"slurm_state", r.job.slurm_state},
+                                    {"timeouts", r.job.timeouts},
+                                    {"preemptions", r.job.preemptions}});
         }
         if (r.job.state == db::JobState::Failed ||
             (r.job.state == db::JobState::Pending && !r.job.error.empty())) {
@@ -73,10 +85,20 @@ struct StatusCommand {
                                candidates.count("rejected") ? candidates.at("rejected") : 0,
                                candidates.count("duplicate") ? candidates.at("duplicate") : 0);
       for (const auto& b : sweep["best"]) {
-        std::cout << fmt::format("  best: {:<36} {:<10} {:<7} lr {:<8.2g} seed {:<3} {:.2f}%\n",
+        std::string metric = b["fid"].is_number() ? fmt::format("FID {:.2f}", b["fid"].get<double>())
+                             : b["test_acc"].is_number()
+                                 ? fmt::format("{:.2f}%", 100 * b["test_acc"].get<double>())
+                                 : "-";
+        std::cout << fmt::format("  best: {:<36} {:<10} {:<7} lr {:<8.2g} seed {:<3} {}\n",
                                  b["function"].get<std::string>(), b["proxy"].get<std::string>(),
                                  b["shift"].get<std::string>(), b["lr"].get<double>(), b["seed"].get<long>(),
-                                 100 * b["test_acc"].get<double>());
+                                 metric);
+      }
+      for (const auto& j : sweep["slurm"]) {
+        std::cout << fmt::format("  slurm {:<14} {:<12} {:<36} {:<10} {} time limit(s), {} preemption(s)\n",
+                                 j["slurm_id"].get<std::string>(), j["slurm_state"].get<std::string>(),
+                                 j["function"].get<std::string>(), j["proxy"].get<std::string>(),
+                                 j["timeouts"].get<int>(), j["preemptions"].get<int>());
       }
       for (const auto& f : sweep["failures"]) {
         std::cout << fmt::format("  {}: {} after {} attempt(s): {} ({})\n", f["state"].get<std::string>(),

@@ -44,6 +44,7 @@ int main(int argc, char** argv) {
       fsearch::cli::register_train(app, global), fsearch::cli::register_run(app, argv),
       fsearch::cli::register_status(app),        fsearch::cli::register_export(app),
       fsearch::cli::register_report(app),        fsearch::cli::register_fid(app),
+      fsearch::cli::register_cancel(app),
   };
 
   try {

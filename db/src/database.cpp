@@ -7,7 +7,9 @@ namespace {
 
 constexpr const char* kJobColumns =
     "key, fingerprint, label, proxy, shift, lr, alpha_init, seed, spec, run_dir, state, attempts, "
-    "max_attempts, worker_pid, heartbeat_at, started_at, finished_at, error, log_tail";
+    "max_attempts, worker_pid, heartbeat_at, started_at, finished_at, error, log_tail, slurm_id, "
+    "slurm_state, "
+    "timeouts, preemptions";
 
 constexpr const char* kCandidateColumns =
     "c.fingerprint, c.expression, c.base, c.transforms, c.properties, c.pass_all, c.reasons";
@@ -38,6 +40,10 @@ JobRow read_job(const Statement& s) {
   j.finished_at = s.get_double(16);
   j.error = s.get_text(17);
   j.log_tail = s.get_text(18);
+  j.slurm_id = s.get_text(19);
+  j.slurm_state = s.get_text(20);
+  j.timeouts = static_cast<int>(s.get_int(21));
+  j.preemptions = static_cast<int>(s.get_int(22));
   return j;
 }
 
@@ -333,6 +339,36 @@ void Database::heartbeat(const std::string& key, double now) {
       .run();
 }
 
+void Database::mark_submitted(const std::string& key, const std::string& slurm_id, double now) {
+  transition(key, JobState::Running);
+  connection_
+      .prepare(
+          "UPDATE jobs SET state = 'running', worker_pid = 0, slurm_id = ?, slurm_state = 'SUBMITTING', "
+          "heartbeat_at = ?, started_at = ? WHERE key = ?")
+      .bind(1, slurm_id)
+      .bind(2, now)
+      .bind(3, now)
+      .bind(4, key)
+      .run();
+}
+
+void Database::set_slurm_state(const std::string& key, const std::string& slurm_id,
+                               const std::string& state) {
+  connection_.prepare("UPDATE jobs SET slurm_id = ?, slurm_state = ? WHERE key = ?")
+      .bind(1, slurm_id)
+      .bind(2, state)
+      .bind(3, key)
+      .run();
+}
+
+void Database::count_timeout(const std::string& key) {
+  connection_.prepare("UPDATE jobs SET timeouts = timeouts + 1 WHERE key = ?").bind(1, key).run();
+}
+
+void Database::count_preemption(const std::string& key) {
+  connection_.prepare("UPDATE jobs SET preemptions = preemptions + 1 WHERE key = ?").bind(1, key).run();
+}
+
 void Database::requeue(const std::string& key, const std::string& why) {
   transition(key, JobState::Pending);
   connection_.prepare("UPDATE jobs SET state = 'pending', worker_pid = 0, error = ? WHERE key = ?")
@@ -377,13 +413,13 @@ void Database::record_result(const ResultRow& r, JobState state, double now) {
 }
 
 bool Database::record_failure(const std::string& key, const std::string& error, const std::string& log_tail,
-                              double now) {
+                              double now, bool may_retry) {
   bool retry = false;
   transaction([&] {
     transition(key, JobState::Failed);
     auto current = job(key);
     int attempts = current->attempts + 1;
-    retry = attempts < current->max_attempts;
+    retry = may_retry && attempts < current->max_attempts;
     connection_
         .prepare(
             "UPDATE jobs SET state = ?, attempts = ?, error = ?, log_tail = ?, finished_at = ?, "

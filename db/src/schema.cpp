@@ -93,6 +93,13 @@ CREATE INDEX jobs_by_state ON jobs(state);
 ALTER TABLE results ADD COLUMN fid REAL;
 ALTER TABLE results ADD COLUMN fid_features TEXT NOT NULL DEFAULT '';
 )sql",
+      // 3 -> 4: the Slurm backend: a job's Slurm id and state, and its time-limit and preemption counts
+      R"sql(
+ALTER TABLE jobs ADD COLUMN slurm_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE jobs ADD COLUMN slurm_state TEXT NOT NULL DEFAULT '';
+ALTER TABLE jobs ADD COLUMN timeouts INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE jobs ADD COLUMN preemptions INTEGER NOT NULL DEFAULT 0;
+)sql",
   };
   return kMigrations;
 }

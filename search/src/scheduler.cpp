@@ -14,107 +14,24 @@
 
 #include "fsearch/core/error.h"
 #include "fsearch/trainers/run_dir.h"
+#include "ingest.h"
 
 namespace fsearch::search {
 namespace {
 
+using detail::ingest_result;
+using detail::now;
+using detail::read_events;
+using detail::tail_of;
+
 namespace bp = boost::process;
 namespace fs = std::filesystem;
-
-double now() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 int available_cores() {
   cpu_set_t set;
   CPU_ZERO(&set);
   if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0) return CPU_COUNT(&set);
   return std::max(1u, std::thread::hardware_concurrency());
-}
-
-std::string tail_of(const fs::path& file, std::size_t bytes = 2000) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) return {};
-  in.seekg(0, std::ios::end);
-  auto size = static_cast<std::size_t>(in.tellg());
-  in.seekg(size > bytes ? size - bytes : 0);
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  // The progress line uses carriage returns on terminals; keep the last state of each line.
-  std::string out;
-  for (char c : text) {
-    if (c == '\r') {
-      auto nl = out.rfind('\n');
-      out.erase(nl == std::string::npos ? 0 : nl + 1);
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
-// Reads complete new lines of events.jsonl from `offset` into curve points; advances `offset`.
-std::vector<db::CurvePoint> read_events(const std::string& key, const fs::path& file,
-                                        std::uintmax_t& offset) {
-  std::vector<db::CurvePoint> points;
-  std::error_code ec;
-  auto size = fs::file_size(file, ec);
-  if (ec) return points;
-  if (size < offset) offset = 0;  // the trainer rewrote it on resume
-  std::ifstream in(file, std::ios::binary);
-  in.seekg(static_cast<std::streamoff>(offset));
-  std::string line;
-  while (std::getline(in, line)) {
-    if (in.eof()) break;  // no newline yet: the line is still being written
-    offset += line.size() + 1;
-    auto j = nlohmann::json::parse(line, nullptr, false);
-    if (j.is_discarded()) continue;
-    auto number = [&](const char* name) {
-      return j.contains(name) && j[name].is_number() ? j[name].get<double>() : NAN;
-    };
-    std::string type = j.value("type", "");
-    if (type == "train") {
-      points.push_back({key, "train", j.value("step", std::int64_t{0}), number("loss"), number("lr"),
-                        number("grad_norm"), NAN});
-    } else if (type == "eval") {
-      points.push_back(
-          {key, "eval", j.value("step", std::int64_t{0}), number("test_loss"), NAN, NAN, number("test_acc")});
-    }
-  }
-  return points;
-}
-
-db::ResultRow result_row(const std::string& key, const fs::path& file) {
-  auto r = trainers::read_result_file(file);
-  std::ifstream in(file);
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  db::ResultRow row;
-  row.key = key;
-  row.status = r.status;
-  row.test_acc = r.test_acc;
-  row.test_loss = r.test_loss;
-  row.final_loss = r.final_loss;
-  row.best_loss = r.best_loss;
-  row.eval_train_loss = r.eval_train_loss;
-  row.steps = r.steps;
-  row.diverged_step = r.diverged_step;
-  row.diverged_reason = r.diverged_reason;
-  row.wall_time = r.wall_time;
-  row.images_per_sec = r.images_per_sec;
-  row.fid = r.fid;
-  row.fid_features = r.fid_features;
-  row.result_json = text;
-  return row;
-}
-
-// A finished job's run directory decides its state: result.json means done or diverged.
-bool ingest_result(db::Database& db, const db::JobRow& job) {
-  trainers::RunDir dir{job.run_dir};
-  if (!fs::exists(dir.result())) return false;
-  auto row = result_row(job.key, dir.result());
-  std::uintmax_t offset = 0;
-  db.add_curve(read_events(job.key, dir.events(), offset));
-  db.record_result(row, row.status == "diverged" ? db::JobState::Diverged : db::JobState::Done, now());
-  return true;
 }
 
 bool process_alive(std::int64_t pid) {
@@ -143,6 +60,7 @@ struct Active {
 int recover_running_jobs(db::Database& db, std::int64_t sweep) {
   int recovered = 0;
   for (const auto& job : db.jobs(sweep, db::JobState::Running)) {
+    if (!job.slurm_id.empty()) continue;  // on Slurm: the Slurm backend adopts it
     if (is_worker_of(job.worker_pid, job.run_dir)) {
       // A worker of a scheduler that died: ask it to checkpoint and stop, then continue the job here.
       ::kill(static_cast<pid_t>(job.worker_pid), SIGTERM);

@@ -34,7 +34,7 @@ db::CandidateRow candidate_row(const Screened& s) {
     transforms.push_back(
         {{"kind", std::string(functions::transform_info(t.kind).name)}, {"params", t.params}});
   }
-  return {to_hex(s.candidate.fingerprint),    s.candidate.text,      s.candidate.base, transforms.dump(),
+  return {to_hex(s.candidate.fingerprint),        s.candidate.text,      s.candidate.base, transforms.dump(),
           properties::to_json(s.analysis).dump(), s.analysis.pass_all(), s.reasons};
 }
 
@@ -118,7 +118,16 @@ SweepOutcome run_sweep(const std::string& space_file, const SweepOptions& option
   if (outcome.recovered > 0) {
     say(std::to_string(outcome.recovered) + " job(s) left running by a stopped scheduler: continuing them");
   }
-  outcome.run = run_scheduler(db, outcome.sweep, options.scheduler);
+  if (options.backend == "slurm") {
+    SlurmOptions slurm = options.slurm;
+    if (slurm.work_dir.empty())
+      slurm.work_dir = (std::filesystem::path(runs_root) / space.name / "slurm").string();
+    if (!slurm.say) slurm.say = say;
+    outcome.slurm = run_slurm_scheduler(db, outcome.sweep, slurm);
+    outcome.run = outcome.slurm;
+  } else {
+    outcome.run = run_scheduler(db, outcome.sweep, options.scheduler);
+  }
   return outcome;
 }
 

@@ -49,6 +49,10 @@ struct JobRow {
   std::int64_t worker_pid = 0;
   double heartbeat_at = 0, started_at = 0, finished_at = 0;
   std::string error, log_tail;
+  // Slurm backend: "ARRAY_TASK" (e.g. "1234_5"), or "submitting:NAME" between recording a submission
+  // and sbatch answering; empty on the local backend.
+  std::string slurm_id, slurm_state;
+  int timeouts = 0, preemptions = 0;
 };
 
 struct ResultRow {
@@ -76,7 +80,7 @@ struct LockHolder {
 
 class Database {
  public:
-  static constexpr int kSchemaVersion = 3;
+  static constexpr int kSchemaVersion = 4;
 
   // Opens or creates the database and migrates it to kSchemaVersion. Throws StorageError, also for
   // a database from a newer fsearch.
@@ -118,12 +122,18 @@ class Database {
   // State changes check allowed_transition and throw StorageError otherwise.
   void mark_running(const std::string& key, std::int64_t pid, double now);
   void heartbeat(const std::string& key, double now);
-  void requeue(const std::string& key, const std::string& why);             // running/failed -> pending
+  void requeue(const std::string& key, const std::string& why);  // running/failed -> pending
+  // Slurm backend: a pending job handed to Slurm (running, worker_pid 0, with its Slurm id), its
+  // Slurm state as last seen, and the time-limit / preemption counters.
+  void mark_submitted(const std::string& key, const std::string& slurm_id, double now);
+  void set_slurm_state(const std::string& key, const std::string& slurm_id, const std::string& state);
+  void count_timeout(const std::string& key);
+  void count_preemption(const std::string& key);
   void record_result(const ResultRow& result, JobState state, double now);  // running -> done|diverged
   // running -> failed; counts an attempt; returns true when the job was put back to pending because
-  // attempts remain.
+  // attempts remain (never when `may_retry` is false: cancelled, out of memory).
   bool record_failure(const std::string& key, const std::string& error, const std::string& log_tail,
-                      double now);
+                      double now, bool may_retry = true);
 
   void add_curve(const std::vector<CurvePoint>& points);
   std::vector<CurvePoint> curve(const std::string& key, const std::string& kind);

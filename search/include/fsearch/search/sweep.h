@@ -8,6 +8,7 @@
 
 #include "fsearch/db/database.h"
 #include "fsearch/search/scheduler.h"
+#include "fsearch/search/slurm.h"
 
 namespace fsearch::search {
 
@@ -16,7 +17,9 @@ struct SweepOptions {
   std::string runs_root;  // default: <db folder>/runs
   std::string budget;     // overrides the space's budget when set
   bool plan_only = false;
-  SchedulerOptions scheduler;
+  std::string backend = "local";                // local (worker processes here) | slurm (job arrays)
+  SchedulerOptions scheduler;                   // local backend
+  SlurmOptions slurm;                           // slurm backend (work_dir defaults to <runs>/<sweep>/slurm)
   std::function<void(const std::string&)> say;  // progress messages (one line each)
 };
 
@@ -26,6 +29,7 @@ struct SweepOutcome {
   int generated = 0, kept = 0, rejected = 0, duplicates = 0;
   int jobs_total = 0, jobs_new = 0, recovered = 0;
   SchedulerSummary run;
+  SlurmSummary slurm;  // slurm backend: what Slurm did (run holds the common counts)
 };
 
 // Throws ConfigError for a bad space, StorageError when another live `fsearch run` holds the database.

@@ -1,0 +1,30 @@
+// What every scheduler backend does with a run directory: read its new events into curve points,
+// and ingest result.json into the database when the job finished. Workers never write the
+// database; the scheduler that watches them does, through these functions.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "fsearch/db/database.h"
+
+namespace fsearch::search::detail {
+
+double now();  // seconds since the epoch
+
+// The last `bytes` of a log file, with terminal progress lines (carriage returns) collapsed.
+std::string tail_of(const std::filesystem::path& file, std::size_t bytes = 2000);
+
+// Reads complete new lines of events.jsonl from `offset` into curve points; advances `offset`.
+std::vector<db::CurvePoint> read_events(const std::string& key, const std::filesystem::path& file,
+                                        std::uintmax_t& offset);
+
+db::ResultRow result_row(const std::string& key, const std::filesystem::path& file);
+
+// A finished job's run directory decides its state: result.json means done or diverged. Returns
+// false (and records nothing) when there is no result.json.
+bool ingest_result(db::Database& db, const db::JobRow& job);
+
+}  // namespace fsearch::search::detail

@@ -1,0 +1,200 @@
+// The Slurm backend on a real Slurm: a one-node cluster (scripts/slurm-cluster.sh) started for these
+// tests and stopped after them. Sweeps at the smoke budget go out as job arrays; the tests kill the
+// scheduler mid-sweep and resume, cancel a running task, and let a task reach its time limit and
+// continue from its checkpoint. Label: slurm (needs root and Debian's slurm-wlm and munge).
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "run_binary.h"
+
+namespace fsearch::testing {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+const fs::path kClusterDir = "/tmp/fsearch-slurm-tests";
+
+int shell(const std::string& command) {
+  return std::system(command.c_str());
+}
+
+class Slurm : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    const std::string script = std::string(FSEARCH_SOURCE_DIR) + "/scripts/slurm-cluster.sh";
+    ASSERT_EQ(shell("bash " + script + " start " + kClusterDir.string() + " >/dev/null"), 0)
+        << "could not start the test cluster; is slurm-wlm installed (scripts/setup.sh)? Logs: "
+        << kClusterDir;
+    ::setenv("SLURM_CONF", (kClusterDir / "slurm.conf").c_str(), 1);
+  }
+  static void TearDownTestSuite() {
+    shell("scancel --full --quiet $(squeue --noheader --format=%A) 2>/dev/null; bash " +
+          std::string(FSEARCH_SOURCE_DIR) + "/scripts/slurm-cluster.sh stop " + kClusterDir.string());
+  }
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("fsearch-slurm-" + std::to_string(::getpid()) + "-" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+
+  // A space of `functions` point-wise functions plus LayerNorm on a ViT proxy over synthetic data,
+  // `steps` steps per job.
+  fs::path space(const std::string& name, int functions, int steps, int batch = 32) {
+    auto proxy = dir_ / "proxy.yaml";
+    std::ifstream in(std::string(FSEARCH_SOURCE_DIR) + "/configs/proxies/vit-tiny.yaml");
+    std::string text((std::istreambuf_iterator<char>(in)), {});
+    text.replace(text.find("dataset: fashion-mnist"), 22, "dataset: synthetic");
+    text.replace(text.find("epochs: 8"), 9, "steps: " + std::to_string(steps));
+    text.replace(text.find("batch_size: 128"), 15, "batch_size: " + std::to_string(batch));
+    std::ofstream(proxy) << text;
+    const char* all[] = {"\"erf(x)\"", "\"tanh(x)\"", "\"arctan(x)\"", "\"isru(x)\""};
+    std::string primitives;
+    for (int i = 0; i < functions; ++i) primitives += std::string(i ? ", " : "") + all[i];
+    auto file = dir_ / "space.yaml";
+    std::ofstream(file) << "name: " << name << "\nprimitives: [" << primitives
+                        << "]\nrequire: []\nbaselines: [layernorm]\nproxies: [\"" << proxy.string()
+                        << "\"]\nseeds: [0]\nlayer: {shift: [scalar], alpha_init: [0.5]}\n";
+    return file;
+  }
+
+  std::string run_args(const fs::path& space_file, const std::string& extra = "") const {
+    return "run --space '" + space_file.string() + "' --db " + (dir_ / "f.db").string() +
+           " --backend slurm --poll 1 --threads-per-worker 1 " + extra;
+  }
+
+  nlohmann::json status() const {
+    auto r = run_fsearch("status --json --db " + (dir_ / "f.db").string());
+    return nlohmann::json::parse(r.out).at(0);
+  }
+
+  fs::path dir_;
+};
+
+int count_events(const fs::path& events, const std::string& type) {
+  std::ifstream in(events);
+  int n = 0;
+  for (std::string line; std::getline(in, line);) {
+    auto j = nlohmann::json::parse(line, nullptr, false);
+    n += !j.is_discarded() && j.value("type", "") == type;
+  }
+  return n;
+}
+
+std::vector<fs::path> run_dirs(const fs::path& runs) {
+  std::vector<fs::path> dirs;
+  for (const auto& sweep : fs::directory_iterator(runs)) {
+    for (const auto& entry : fs::directory_iterator(sweep)) {
+      if (fs::exists(entry.path() / "job.json")) dirs.push_back(entry.path());
+    }
+  }
+  return dirs;
+}
+
+// Names with spaces, quotes and $(...) reach Slurm and the tasks as data, never as shell code.
+TEST_F(Slurm, SweepRunsAsAJobArrayWithHostileNames) {
+  const std::string name =
+      "\"odd 'name' $(touch " + (dir_ / "PWNED").string() + ") `touch " + (dir_ / "PWNED2").string() + "`\"";
+  auto r = run_fsearch(run_args(space(name, 2, 30)) + " --max-parallel 2");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_FALSE(fs::exists(dir_ / "PWNED"));
+  EXPECT_FALSE(fs::exists(dir_ / "PWNED2"));
+  EXPECT_NE(r.err.find("as Slurm array"), std::string::npos) << r.err;
+  auto s = status();
+  EXPECT_EQ(s["jobs"]["done"], 3) << s.dump(2);
+  for (const auto& dir : run_dirs(dir_ / "runs")) {
+    EXPECT_TRUE(fs::exists(dir / "result.json")) << dir;
+    EXPECT_EQ(count_events(dir / "events.jsonl", "start"), 1) << dir;
+  }
+}
+
+// Killing the scheduler leaves the Slurm jobs running; the next run adopts them, submits nothing
+// that is already on Slurm, and every job runs exactly once.
+TEST_F(Slurm, KilledSchedulerIsResumedAndNothingRunsTwice) {
+  auto file = space("resume", 3, 150);
+  int pid = spawn_fsearch({"run", "--space", file.string(), "--db", (dir_ / "f.db").string(), "--backend",
+                           "slurm", "--poll", "1", "--threads-per-worker", "1", "--max-parallel", "1"},
+                          (dir_ / "first.log").string());
+  // Kill it once Slurm has the array and the first task runs.
+  auto deadline = Clock::now() + std::chrono::seconds(60);
+  bool submitted = false;
+  while (Clock::now() < deadline && !submitted) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    std::ifstream log(dir_ / "first.log");
+    std::string text((std::istreambuf_iterator<char>(log)), {});
+    submitted = text.find("as Slurm array") != std::string::npos;
+  }
+  ASSERT_TRUE(submitted);
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  ASSERT_EQ(::kill(pid, SIGKILL), 0);
+  wait_for(pid);
+  auto queued = run_fsearch("status --db " + (dir_ / "f.db").string());
+  EXPECT_NE(queued.out.find("slurm "), std::string::npos) << queued.out;  // ids and states shown
+
+  auto r = run_fsearch(run_args(file, "--max-parallel 1"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("0 array(s) submitted"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("already on Slurm: following them"), std::string::npos) << r.err;
+  auto s = status();
+  EXPECT_EQ(s["jobs"]["done"], 4) << s.dump(2);
+  for (const auto& dir : run_dirs(dir_ / "runs")) {
+    EXPECT_EQ(count_events(dir / "events.jsonl", "start"), 1) << dir;
+    EXPECT_EQ(count_events(dir / "events.jsonl", "resume"), 0) << dir;
+  }
+}
+
+// `fsearch cancel` cancels the running task; the scheduler records it as cancelled, not retried.
+TEST_F(Slurm, CancelledTaskIsRecordedAndNotRetried) {
+  auto file = space("cancel", 0, 100000);  // LayerNorm only, far too long to finish
+  auto log = (dir_ / "run.log").string();
+  int pid = spawn_fsearch({"run", "--space", file.string(), "--db", (dir_ / "f.db").string(), "--backend",
+                           "slurm", "--poll", "1", "--threads-per-worker", "1"},
+                          log);
+  auto deadline = Clock::now() + std::chrono::seconds(60);
+  bool running = false;
+  while (Clock::now() < deadline && !running) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    auto j = status();
+    running = !j["slurm"].empty() && j["slurm"][0]["slurm_state"] == "RUNNING";
+  }
+  ASSERT_TRUE(running);
+  auto cancel = run_fsearch("cancel --db " + (dir_ / "f.db").string());
+  ASSERT_EQ(cancel.exit_code, 0) << cancel.err;
+  EXPECT_NE(cancel.out.find("1 Slurm job(s) cancelled"), std::string::npos) << cancel.out;
+  EXPECT_EQ(wait_for(pid), 0);
+  auto s = status();
+  EXPECT_EQ(s["jobs"]["failed"], 1) << s.dump(2);
+  ASSERT_EQ(s["failures"].size(), 1u);
+  EXPECT_NE(s["failures"][0]["error"].get<std::string>().find("cancelled"), std::string::npos) << s.dump(2);
+  EXPECT_EQ(s["failures"][0]["attempts"], 1);
+}
+
+// A task that reaches its time limit checkpoints on Slurm's early signal, is resubmitted, and
+// continues from its checkpoint to the end; the time limit is counted, not a failure.
+TEST_F(Slurm, TimeLimitCheckpointsAndContinues) {
+  auto file = space("timelimit", 0, 300, 128);  // about a minute of training on one thread
+  auto r = run_fsearch(run_args(file, "--time 1 --signal-before 50"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto s = status();
+  EXPECT_EQ(s["jobs"]["done"], 1) << s.dump(2);
+  ASSERT_FALSE(s["slurm"].empty()) << s.dump(2);
+  EXPECT_GE(s["slurm"][0]["timeouts"].get<int>(), 1) << s.dump(2);
+  auto dirs = run_dirs(dir_ / "runs");
+  ASSERT_EQ(dirs.size(), 1u);
+  EXPECT_GE(count_events(dirs[0] / "events.jsonl", "resume"), 1);
+  std::ifstream in(dirs[0] / "result.json");
+  auto result = nlohmann::json::parse(in);
+  EXPECT_EQ(result["steps"], 300);
+}
+
+}  // namespace
+}  // namespace fsearch::testing
