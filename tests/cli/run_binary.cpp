@@ -66,3 +66,12 @@ int wait_for(int pid) {
 }
 
 }  // namespace fsearch::testing
+
+namespace fsearch::testing {
+
+nlohmann::json read_json(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  return nlohmann::json::parse(in);
+}
+
+}  // namespace fsearch::testing

@@ -1,7 +1,12 @@
 // Runs the real fsearch binary for end-to-end tests.
 #pragma once
 
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <nlohmann/json.hpp>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace fsearch::testing {
@@ -23,5 +28,22 @@ namespace fsearch::testing {
 int spawn_fsearch(const std::vector<std::string>& args, const std::string& log_file);
 // Waits for the process; returns its exit code, or 128 + signal if a signal ended it.
 int wait_for(int pid);
+
+}  // namespace fsearch::testing
+
+namespace fsearch::testing {
+
+// Polls `condition` every `poll_ms` until it holds (true) or `seconds` pass (false).
+inline bool wait_until(const std::function<bool()>& condition, int seconds = 120, int poll_ms = 20) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(poll_ms));
+  }
+  return false;
+}
+
+// A JSON file (result.json, job.json), parsed; throws if it is missing or malformed.
+nlohmann::json read_json(const std::filesystem::path& file);
 
 }  // namespace fsearch::testing

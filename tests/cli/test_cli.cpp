@@ -120,7 +120,8 @@ TEST(CliProperty, BadInputsExitNonZeroWithAMessage) {
 }
 
 TEST(CliProperty, SpaceFileScreensEveryGeneratedCandidate) {
-  auto r = run_fsearch("property --test all --json --space " + std::string(FSEARCH_SOURCE_DIR) + "/configs/space.yaml");
+  auto r = run_fsearch("property --test all --json --space " + std::string(FSEARCH_SOURCE_DIR) +
+                       "/configs/space.yaml");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j.size(), 28u);  // 7 primitives x (as is + 3 transforms)

@@ -36,11 +36,6 @@ class DiTProcess : public ::testing::Test {
   fs::path dir_;
 };
 
-nlohmann::json read_json(const fs::path& file) {
-  std::ifstream in(file);
-  return nlohmann::json::parse(in);
-}
-
 std::string proxy(const char* name) {
   return std::string(FSEARCH_SOURCE_DIR) + "/configs/proxies/" + name + ".yaml";
 }
@@ -91,10 +86,7 @@ TEST_F(DiTProcess, InterruptedJobResumesToTheSameResult) {
 
   auto killed = (dir_ / "killed").string();
   int pid = spawn_fsearch(args(killed), killed + ".log");
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
-  while (std::chrono::steady_clock::now() < deadline && !fs::exists(fs::path(killed) / "checkpoint.pt")) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
+  wait_until([&] { return fs::exists(fs::path(killed) / "checkpoint.pt"); });
   ASSERT_EQ(::kill(pid, SIGKILL), 0);
   EXPECT_EQ(wait_for(pid), 128 + SIGKILL);
   ASSERT_FALSE(fs::exists(fs::path(killed) / "result.json"));

@@ -19,7 +19,6 @@ namespace fsearch::testing {
 namespace {
 
 namespace fs = std::filesystem;
-using Clock = std::chrono::steady_clock;
 
 const fs::path kClusterDir = "/tmp/fsearch-slurm-tests";
 
@@ -125,14 +124,13 @@ TEST_F(Slurm, KilledSchedulerIsResumedAndNothingRunsTwice) {
                            "slurm", "--poll", "1", "--threads-per-worker", "1", "--max-parallel", "1"},
                           (dir_ / "first.log").string());
   // Kill it once Slurm has the array and the first task runs.
-  auto deadline = Clock::now() + std::chrono::seconds(60);
-  bool submitted = false;
-  while (Clock::now() < deadline && !submitted) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    std::ifstream log(dir_ / "first.log");
-    std::string text((std::istreambuf_iterator<char>(log)), {});
-    submitted = text.find("as Slurm array") != std::string::npos;
-  }
+  const bool submitted = wait_until(
+      [&] {
+        std::ifstream log(dir_ / "first.log");
+        std::string text((std::istreambuf_iterator<char>(log)), {});
+        return text.find("as Slurm array") != std::string::npos;
+      },
+      60, 200);
   ASSERT_TRUE(submitted);
   std::this_thread::sleep_for(std::chrono::seconds(2));
   ASSERT_EQ(::kill(pid, SIGKILL), 0);
@@ -159,13 +157,12 @@ TEST_F(Slurm, CancelledTaskIsRecordedAndNotRetried) {
   int pid = spawn_fsearch({"run", "--space", file.string(), "--db", (dir_ / "f.db").string(), "--backend",
                            "slurm", "--poll", "1", "--threads-per-worker", "1"},
                           log);
-  auto deadline = Clock::now() + std::chrono::seconds(60);
-  bool running = false;
-  while (Clock::now() < deadline && !running) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(500));
-    auto j = status();
-    running = !j["slurm"].empty() && j["slurm"][0]["slurm_state"] == "RUNNING";
-  }
+  const bool running = wait_until(
+      [&] {
+        auto j = status();
+        return !j["slurm"].empty() && j["slurm"][0]["slurm_state"] == "RUNNING";
+      },
+      60, 500);
   ASSERT_TRUE(running);
   auto cancel = run_fsearch("cancel --db " + (dir_ / "f.db").string());
   ASSERT_EQ(cancel.exit_code, 0) << cancel.err;

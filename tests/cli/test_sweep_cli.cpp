@@ -70,16 +70,6 @@ std::vector<int> workers_of(const fs::path& dir) {
   return pids;
 }
 
-template <class Condition>
-bool wait_until(Condition condition, int seconds = 120) {
-  auto deadline = Clock::now() + std::chrono::seconds(seconds);
-  while (Clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return false;
-}
-
 std::map<std::string, nlohmann::json> by_key(const nlohmann::json& jobs) {
   std::map<std::string, nlohmann::json> out;
   for (const auto& j : jobs) {

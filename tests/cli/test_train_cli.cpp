@@ -39,11 +39,6 @@ std::vector<std::string> train_args(const std::string& out) {
           "--quiet"};
 }
 
-nlohmann::json read_json(const fs::path& file) {
-  std::ifstream in(file);
-  return nlohmann::json::parse(in);
-}
-
 std::string fresh_dir(const std::string& name) {
   auto dir = fs::temp_directory_path() / ("fsearch-cli-train-" + std::to_string(::getpid()) + "-" + name);
   fs::remove_all(dir);
@@ -71,12 +66,10 @@ TEST(TrainProcess, SigkillThenRerunEqualsAnUninterruptedRun) {
   auto killed = fresh_dir("killed");
   int pid = spawn_fsearch(train_args(killed), killed + ".log");
   // Kill it hard once it has checkpointed and moved on past the checkpoint.
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
-  while (std::chrono::steady_clock::now() < deadline &&
-         !(fs::exists(fs::path(killed) / "checkpoint.pt") &&
-           last_logged_step(fs::path(killed) / "events.jsonl") >= 35)) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
+  wait_until([&] {
+    return fs::exists(fs::path(killed) / "checkpoint.pt") &&
+           last_logged_step(fs::path(killed) / "events.jsonl") >= 35;
+  });
   ASSERT_EQ(::kill(pid, SIGKILL), 0);
   EXPECT_EQ(wait_for(pid), 128 + SIGKILL);
   ASSERT_FALSE(fs::exists(fs::path(killed) / "result.json"));
@@ -103,11 +96,7 @@ TEST(TrainProcess, SigkillThenRerunEqualsAnUninterruptedRun) {
 TEST(TrainProcess, SigtermCheckpointsAndExits75) {
   auto dir = fresh_dir("sigterm");
   int pid = spawn_fsearch(train_args(dir), dir + ".log");
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
-  while (std::chrono::steady_clock::now() < deadline &&
-         last_logged_step(fs::path(dir) / "events.jsonl") < 15) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
+  wait_until([&] { return last_logged_step(fs::path(dir) / "events.jsonl") >= 15; });
   ::kill(pid, SIGTERM);
   EXPECT_EQ(wait_for(pid), 75);
   EXPECT_TRUE(fs::exists(fs::path(dir) / "checkpoint.pt"));

@@ -7,6 +7,7 @@
 #include <numeric>
 #include <random>
 
+#include "big_endian.h"
 #include "fsearch/core/error.h"
 #include "fsearch/trainers/run_dir.h"
 
@@ -77,9 +78,7 @@ Dataset read_idx(const std::string& images_file, const std::string& labels_file)
 }
 
 void write_idx(const Dataset& d, const std::string& images_file, const std::string& labels_file) {
-  auto put = [](std::string& out, std::uint32_t v) {
-    for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>((v >> shift) & 0xff));
-  };
+  const auto put = detail::append_u32_be;
   auto images = d.images.to(torch::kCPU, torch::kUInt8).contiguous();
   const auto n = images.size(0), c = images.size(1);
   std::string out;

@@ -6,23 +6,20 @@
 #include <cmath>
 #include <string>
 
+#include "big_endian.h"
 #include "fsearch/core/error.h"
 #include "fsearch/trainers/run_dir.h"
 
 namespace fsearch::trainers {
 namespace {
 
-void put_u32(std::string& out, std::uint32_t v) {
-  for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>((v >> shift) & 0xff));
-}
-
 // A PNG chunk: length, type, data, CRC of type and data.
 void put_chunk(std::string& out, const char* type, const std::string& data) {
-  put_u32(out, static_cast<std::uint32_t>(data.size()));
+  detail::append_u32_be(out, static_cast<std::uint32_t>(data.size()));
   std::string body = std::string(type, 4) + data;
   out += body;
-  put_u32(out,
-          static_cast<std::uint32_t>(crc32(0, reinterpret_cast<const Bytef*>(body.data()), body.size())));
+  detail::append_u32_be(
+      out, static_cast<std::uint32_t>(crc32(0, reinterpret_cast<const Bytef*>(body.data()), body.size())));
 }
 
 }  // namespace
@@ -49,8 +46,8 @@ void write_png(const std::filesystem::path& file, const torch::Tensor& pixels) {
   }
   compressed.resize(size);
   std::string header;
-  put_u32(header, static_cast<std::uint32_t>(w));
-  put_u32(header, static_cast<std::uint32_t>(h));
+  detail::append_u32_be(header, static_cast<std::uint32_t>(w));
+  detail::append_u32_be(header, static_cast<std::uint32_t>(h));
   header += std::string{8, static_cast<char>(c == 1 ? 0 : 2), 0, 0, 0};  // depth 8, grey or RGB
   std::string png = "\x89PNG\r\n\x1a\n";
   put_chunk(png, "IHDR", header);

@@ -16,6 +16,13 @@ namespace {
 constexpr std::int64_t kSampleBatch = 500;
 constexpr std::int64_t kEvalTrainBatches = 100;  // Appendix E: the first 100 training batches
 
+// The DiT as the diffusion calls it.
+NoiseModel noise_model(DiT& model) {
+  return [&model](const torch::Tensor& x, const torch::Tensor& t, const torch::Tensor& y) {
+    return model->forward(x, t, y);
+  };
+}
+
 // Draws (t, noise) for a batch of x0 from torch's current generator; on the CPU, so the same seed
 // gives the same draws on every device.
 struct NoiseDraw {
@@ -38,12 +45,10 @@ double eval_train_loss(DiT& model, const GaussianDiffusion& diffusion, const Bat
   for (std::int64_t b = 0; b < kEvalTrainBatches && (b + 1) * batch_size <= train.size(); ++b) {
     auto batch = batches.plain(train, b * batch_size, batch_size);
     auto draw = draw_noise(batch.x, diffusion.timesteps());
-    auto fn = [&](const torch::Tensor& x, const torch::Tensor& t, const torch::Tensor& y) {
-      return model->forward(x, t, y);
-    };
-    sum +=
-        diffusion.loss(fn, batch.x.to(device), draw.t.to(device), draw.noise.to(device), batch.y.to(device))
-            .item<double>();
+    sum += diffusion
+               .loss(noise_model(model), batch.x.to(device), draw.t.to(device), draw.noise.to(device),
+                     batch.y.to(device))
+               .item<double>();
     ++count;
   }
   return count > 0 ? sum / count : NAN;
@@ -58,15 +63,12 @@ Dataset generate(DiT& model, const GaussianDiffusion& diffusion, const JobSpec& 
   torch::manual_seed(mix_seed(spec.seed, 0x5a3b1e) >> 1);
   auto noise =
       torch::randn({labels.size(0), spec.model.channels, spec.model.image_size, spec.model.image_size});
-  auto fn = [&](const torch::Tensor& x, const torch::Tensor& t, const torch::Tensor& y) {
-    return model->forward(x, t, y);
-  };
   std::vector<torch::Tensor> images;
   for (std::int64_t begin = 0; begin < labels.size(0); begin += kSampleBatch) {
     const auto n = std::min(kSampleBatch, labels.size(0) - begin);
-    auto x =
-        diffusion.ddim_sample(fn, noise.narrow(0, begin, n).to(device), labels.narrow(0, begin, n).to(device),
-                              d.sample_steps, d.cfg_scale, model->null_label());
+    auto x = diffusion.ddim_sample(noise_model(model), noise.narrow(0, begin, n).to(device),
+                                   labels.narrow(0, begin, n).to(device), d.sample_steps, d.cfg_scale,
+                                   model->null_label());
     images.push_back(to_pixels(x).to(torch::kCPU));
   }
   Dataset out;
@@ -101,11 +103,8 @@ TrainResult train_diffusion(const JobContext& job) {
       auto drop = torch::rand({y.size(0)}) < spec.diffusion.class_dropout;
       y = torch::where(drop, torch::full_like(y, model->null_label()), y);
     }
-    auto fn = [&](const torch::Tensor& x, const torch::Tensor& t, const torch::Tensor& labels) {
-      return model->forward(x, t, labels);
-    };
-    auto loss = diffusion.loss(fn, batch.x.to(job.device), draw.t.to(job.device), draw.noise.to(job.device),
-                               y.to(job.device));
+    auto loss = diffusion.loss(noise_model(model), batch.x.to(job.device), draw.t.to(job.device),
+                               draw.noise.to(job.device), y.to(job.device));
     return StepLoss{loss, batch.x.size(0)};
   };
 
