@@ -76,6 +76,13 @@ class Slurm : public ::testing::Test {
     return nlohmann::json::parse(r.out).at(0);
   }
 
+  // The status while a scheduler may still be creating the database and its sweep: null until then.
+  nlohmann::json status_when_ready() const {
+    auto r = run_fsearch("status --json --db " + (dir_ / "f.db").string());
+    auto j = nlohmann::json::parse(r.out, nullptr, false);
+    return r.exit_code == 0 && j.is_array() && !j.empty() ? j.at(0) : nlohmann::json();
+  }
+
   fs::path dir_;
 };
 
@@ -159,8 +166,8 @@ TEST_F(Slurm, CancelledTaskIsRecordedAndNotRetried) {
                           log);
   const bool running = wait_until(
       [&] {
-        auto j = status();
-        return !j["slurm"].empty() && j["slurm"][0]["slurm_state"] == "RUNNING";
+        auto j = status_when_ready();
+        return j.is_object() && !j["slurm"].empty() && j["slurm"][0]["slurm_state"] == "RUNNING";
       },
       60, 500);
   ASSERT_TRUE(running);
