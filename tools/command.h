@@ -31,6 +31,7 @@ Command register_status(CLI::App& app);
 Command register_export(CLI::App& app);
 Command register_report(CLI::App& app);
 Command register_fid(CLI::App& app);
+Command register_sample(CLI::App& app);
 Command register_cancel(CLI::App& app);
 
 // Comma-separated numbers, e.g. "-2,-0.5,0,0.5,2"; throws ConfigError naming `option`.

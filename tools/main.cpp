@@ -44,7 +44,7 @@ int main(int argc, char** argv) {
       fsearch::cli::register_train(app, global), fsearch::cli::register_run(app, argv),
       fsearch::cli::register_status(app),        fsearch::cli::register_export(app),
       fsearch::cli::register_report(app),        fsearch::cli::register_fid(app),
-      fsearch::cli::register_cancel(app),
+      fsearch::cli::register_sample(app),        fsearch::cli::register_cancel(app),
   };
 
   try {
@@ -54,7 +54,7 @@ int main(int argc, char** argv) {
   }
   try {
     // Commands that train re-execute once with passive OpenMP waiting (see runtime.h).
-    for (const char* name : {"train"}) {
+    for (const char* name : {"train", "sample"}) {
       if (app.got_subcommand(name)) fsearch::trainers::ensure_passive_openmp(argv);
     }
     fsearch::trainers::configure_threads(global.threads);

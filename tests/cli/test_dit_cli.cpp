@@ -1,6 +1,7 @@
 // The DiT proxy through the real binary: a smoke-budget job on the real Fashion-MNIST writes FID,
-// samples and a grid; an interrupted job resumes to the same result; `fsearch fid` behaves as a
-// metric; and a sweep over a DiT proxy with an lr grid reports FID cells.
+// samples and a grid; `fsearch sample` resamples a run; an interrupted job resumes to the same
+// result; `fsearch fid` behaves as a metric; and a sweep over a DiT proxy with an lr grid reports
+// FID cells.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <unistd.h>
@@ -40,6 +41,11 @@ std::string proxy(const char* name) {
   return std::string(FSEARCH_SOURCE_DIR) + "/configs/proxies/" + name + ".yaml";
 }
 
+std::string bytes_of(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
 double fid_of(const std::string& output) {
   std::smatch m;
   if (!std::regex_search(output, m, std::regex("FID ([0-9.]+)"))) return NAN;
@@ -71,6 +77,41 @@ TEST_F(DiTProcess, SmokeJobOnFashionMnistRecordsFidSamplesAndGrid) {
   ASSERT_EQ(again.exit_code, 0) << again.err;
   EXPECT_NEAR(fid_of(again.out), result["fid"].get<double>(), 1e-3 * result["fid"].get<double>())
       << again.out;
+}
+
+// `fsearch sample` loads the EMA weights from the checkpoint: with the job's own settings it
+// reproduces the run's samples byte for byte and its FID; other settings go to their own folder.
+TEST_F(DiTProcess, SampleReproducesTheRunsSamplesAndTakesOtherSettings) {
+  auto out = fs::path(dir_ / "run");
+  auto r = run_fsearch("--threads 2 train --proxy " + proxy("dit-b") + " --norm layernorm --budget smoke --out " +
+                       out.string() + " --quiet");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto result = read_json(out / "result.json");
+
+  auto same = run_fsearch("--threads 2 sample --run " + out.string());
+  ASSERT_EQ(same.exit_code, 0) << same.err;
+  const auto same_dir = out / "samples-steps10-cfg1-seed0";  // smoke: 10 DDIM steps, no guidance
+  EXPECT_NE(same.out.find(same_dir.string()), std::string::npos) << same.out;
+  ASSERT_TRUE(fs::exists(same_dir / "samples-images-idx3-ubyte")) << same.out;
+  EXPECT_NE(same.out.find("checkpoint step 30"), std::string::npos) << same.out;  // the final weights
+  EXPECT_TRUE(bytes_of(same_dir / "samples-images-idx3-ubyte") == bytes_of(out / "samples-images-idx3-ubyte"));
+  EXPECT_TRUE(fs::exists(same_dir / "samples.png"));
+  EXPECT_NEAR(fid_of(same.out), result["fid"].get<double>(), 1e-3) << same.out;  // printed to 3 decimals
+
+  auto guided = run_fsearch("--threads 2 sample --run " + out.string() +
+                            " --cfg-scale 4 --per-class 2 --steps 5 --no-fid --out " + (dir_ / "guided").string());
+  ASSERT_EQ(guided.exit_code, 0) << guided.err;
+  EXPECT_EQ(guided.out.find("FID"), std::string::npos) << guided.out;
+  const auto images = bytes_of(dir_ / "guided" / "samples-images-idx3-ubyte");
+  ASSERT_EQ(images.size(), 16u + 20 * 28 * 28);  // 2 per class
+  // Other steps and guidance change the first image of class 0 (same noise seed).
+  EXPECT_TRUE(images.substr(16, 784) != bytes_of(out / "samples-images-idx3-ubyte").substr(16, 784));
+  // The run's own files are untouched.
+  EXPECT_EQ(read_json(out / "result.json"), result);
+
+  auto missing = run_fsearch("sample --run " + (dir_ / "nothing").string());
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_NE(missing.err.find("no job.json"), std::string::npos) << missing.err;
 }
 
 TEST_F(DiTProcess, InterruptedJobResumesToTheSameResult) {

@@ -92,6 +92,28 @@ TEST(JobSpec, KeyCoversWhatChangesTheResultOnly) {
   EXPECT_NE(job_key(a), job_key(e));
 }
 
+TEST(JobSpec, SamplerEtaIsReadCheckedAndKeyedOnlyWhenSet) {
+  JobSpec spec;
+  spec.norm = functions::norm_preset("layernorm");
+  read_proxy_file(write_temp("eta.yaml", "model:\n  proxy: dit\ndiffusion:\n  sample_eta: 1\n"), spec);
+  EXPECT_EQ(spec.diffusion.sample_eta, 1.0);
+  auto back = read_job_file(write_temp("eta-job.json", to_json_text(spec)));
+  EXPECT_EQ(back.diffusion.sample_eta, 1.0);
+  EXPECT_EQ(job_key(back), job_key(spec));
+  JobSpec plain = spec;
+  plain.diffusion.sample_eta = 0;
+  EXPECT_NE(job_key(plain), job_key(spec));
+  // The default stays out of job.json, so DiT jobs planned before the field keep their keys.
+  EXPECT_EQ(to_json_text(plain).find("sample_eta"), std::string::npos);
+  try {
+    read_proxy_file(write_temp("bad-eta.yaml", "diffusion:\n  sample_eta: 2\n"), spec);
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("diffusion.sample_eta: must be in [0, 1]"), std::string::npos)
+        << e.what();
+  }
+}
+
 TEST(JobSpec, BudgetsAndSteps) {
   JobSpec spec;
   spec.train.epochs = 2;

@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include "fsearch/core/error.h"
+
 namespace fsearch::trainers::detail {
 
 void save_checkpoint(const std::filesystem::path& file, torch::nn::Module& model,
@@ -47,6 +49,29 @@ bool load_checkpoint(const std::filesystem::path& file, torch::nn::Module& model
     ema[i].copy_(saved);
   }
   return true;
+}
+
+std::int64_t load_eval_weights(const std::filesystem::path& file, torch::nn::Module& model) {
+  if (!std::filesystem::exists(file)) {
+    throw ConfigError("no checkpoint " + file.string(), "the run has not trained yet, or it was deleted");
+  }
+  torch::serialize::InputArchive archive, model_archive;
+  archive.load_from(file.string());
+  archive.read("model", model_archive);
+  model.load(model_archive);
+  torch::Tensor step, count;
+  archive.read("step", step);
+  archive.read("ema_count", count);
+  auto params = model.parameters();
+  if (count.item<std::int64_t>() == static_cast<std::int64_t>(params.size())) {
+    torch::NoGradGuard no_grad;
+    for (std::size_t i = 0; i < params.size(); ++i) {
+      torch::Tensor saved;
+      archive.read("ema_" + std::to_string(i), saved);
+      params[i].copy_(saved);
+    }
+  }
+  return step.item<std::int64_t>();
 }
 
 }  // namespace fsearch::trainers::detail

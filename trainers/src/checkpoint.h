@@ -24,4 +24,8 @@ void save_checkpoint(const std::filesystem::path& file, torch::nn::Module& model
 bool load_checkpoint(const std::filesystem::path& file, torch::nn::Module& model,
                      torch::optim::Optimizer& optimizer, std::vector<torch::Tensor>& ema, LoopState& state);
 
+// Loads only the weights to evaluate with: the EMA weights when the checkpoint has them, else the
+// model's own. Returns the step the checkpoint was taken at. Throws ConfigError if there is none.
+std::int64_t load_eval_weights(const std::filesystem::path& file, torch::nn::Module& model);
+
 }  // namespace fsearch::trainers::detail

@@ -50,7 +50,7 @@ std::vector<std::int64_t> GaussianDiffusion::sampling_timesteps(int steps) const
 
 torch::Tensor GaussianDiffusion::ddim_sample(const NoiseModel& model, const torch::Tensor& noise,
                                              const torch::Tensor& y, int steps, double guidance,
-                                             std::int64_t null_label) const {
+                                             std::int64_t null_label, double eta) const {
   torch::NoGradGuard no_grad;
   auto x = noise;
   const auto ts = sampling_timesteps(steps);
@@ -69,7 +69,11 @@ torch::Tensor GaussianDiffusion::ddim_sample(const NoiseModel& model, const torc
     }
     auto x0 = ((x - std::sqrt(1 - abar) * eps) / std::sqrt(abar)).clamp(-1, 1);
     eps = (x - std::sqrt(abar) * x0) / std::sqrt(1 - abar);  // consistent with the clipped x0
-    x = std::sqrt(abar_prev) * x0 + std::sqrt(1 - abar_prev) * eps;
+    // DDIM's sigma: 0 at eta 0; at eta 1 the DDPM posterior std between these two timesteps.
+    const double sigma =
+        eta * std::sqrt((1 - abar_prev) / (1 - abar)) * std::sqrt(std::max(0.0, 1 - abar / abar_prev));
+    x = std::sqrt(abar_prev) * x0 + std::sqrt(std::max(0.0, 1 - abar_prev - sigma * sigma)) * eps;
+    if (sigma > 0) x = x + sigma * torch::randn(x.sizes(), torch::kFloat32).to(x.device());
   }
   return x;
 }

@@ -143,6 +143,7 @@ void read_diffusion(YamlMap m, DiffusionSpec& s) {
   s.beta_end = m.get("beta_end", s.beta_end);
   s.class_dropout = m.get("class_dropout", s.class_dropout);
   s.sample_steps = m.get("sample_steps", s.sample_steps);
+  s.sample_eta = m.get("sample_eta", s.sample_eta);
   s.samples_per_class = m.get("samples_per_class", s.samples_per_class);
   s.cfg_scale = m.get("cfg_scale", s.cfg_scale);
   s.features = m.get("features", s.features);
@@ -160,6 +161,10 @@ void read_diffusion(YamlMap m, DiffusionSpec& s) {
   if (s.sample_steps > s.timesteps) {
     throw ConfigError(m.file() + ": " + m.qualified("sample_steps") + ": " + std::to_string(s.sample_steps) +
                       " exceeds timesteps " + std::to_string(s.timesteps));
+  }
+  if (!(s.sample_eta >= 0 && s.sample_eta <= 1)) {
+    throw ConfigError(m.file() + ": " + m.qualified("sample_eta") + ": must be in [0, 1]",
+                      "0 is deterministic DDIM, 1 is DDPM-like ancestral sampling");
   }
   if (s.class_dropout < 0 || s.class_dropout >= 1) {
     throw ConfigError(m.file() + ": " + m.qualified("class_dropout") + ": must be in [0, 1)");
@@ -234,6 +239,7 @@ nlohmann::json result_fields(const JobSpec& s) {
                       {"beta_end", f.beta_end},         {"class_dropout", f.class_dropout},
                       {"sample_steps", f.sample_steps}, {"samples_per_class", f.samples_per_class},
                       {"cfg_scale", f.cfg_scale},       {"features", f.features}};
+    if (f.sample_eta != 0) j["diffusion"]["sample_eta"] = f.sample_eta;
   }
   return j;
 }

@@ -184,7 +184,9 @@ std::string TrainingLoop::run(const std::function<StepLoss(std::int64_t)>& step_
         state_.step < total_) {
       evaluate(progress);
     }
-    if (state_.step % spec_.runtime.checkpoint_every == 0 && state_.step < total_) save();
+    // Periodically, and after the last step: what follows training (evaluation, sampling) resumes
+    // without retraining, and `fsearch sample` finds the final weights.
+    if (state_.step % spec_.runtime.checkpoint_every == 0 || state_.step == total_) save();
   }
   return "done";
 }

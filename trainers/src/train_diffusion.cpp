@@ -3,25 +3,14 @@
 // against the real test split.
 #include <chrono>
 
-#include "fsearch/trainers/diffusion.h"
-#include "fsearch/trainers/dit.h"
-#include "fsearch/trainers/features.h"
-#include "fsearch/trainers/images.h"
 #include "loop.h"
 #include "proxies.h"
+#include "sampling.h"
 
 namespace fsearch::trainers::detail {
 namespace {
 
-constexpr std::int64_t kSampleBatch = 500;
 constexpr std::int64_t kEvalTrainBatches = 100;  // Appendix E: the first 100 training batches
-
-// The DiT as the diffusion calls it.
-NoiseModel noise_model(DiT& model) {
-  return [&model](const torch::Tensor& x, const torch::Tensor& t, const torch::Tensor& y) {
-    return model->forward(x, t, y);
-  };
-}
 
 // Draws (t, noise) for a batch of x0 from torch's current generator; on the CPU, so the same seed
 // gives the same draws on every device.
@@ -52,30 +41,6 @@ double eval_train_loss(DiT& model, const GaussianDiffusion& diffusion, const Bat
     ++count;
   }
   return count > 0 ? sum / count : NAN;
-}
-
-// samples_per_class images of every class, in class order: uint8 pixels and labels.
-Dataset generate(DiT& model, const GaussianDiffusion& diffusion, const JobSpec& spec, int classes,
-                 const torch::Device& device) {
-  torch::NoGradGuard no_grad;
-  const auto& d = spec.diffusion;
-  auto labels = torch::arange(classes, torch::kInt64).repeat_interleave(d.samples_per_class);
-  torch::manual_seed(mix_seed(spec.seed, 0x5a3b1e) >> 1);
-  auto noise =
-      torch::randn({labels.size(0), spec.model.channels, spec.model.image_size, spec.model.image_size});
-  std::vector<torch::Tensor> images;
-  for (std::int64_t begin = 0; begin < labels.size(0); begin += kSampleBatch) {
-    const auto n = std::min(kSampleBatch, labels.size(0) - begin);
-    auto x = diffusion.ddim_sample(noise_model(model), noise.narrow(0, begin, n).to(device),
-                                   labels.narrow(0, begin, n).to(device), d.sample_steps, d.cfg_scale,
-                                   model->null_label());
-    images.push_back(to_pixels(x).to(torch::kCPU));
-  }
-  Dataset out;
-  out.images = torch::cat(images);
-  out.labels = labels;
-  out.classes = classes;
-  return out;
 }
 
 }  // namespace
@@ -122,18 +87,15 @@ TrainResult train_diffusion(const JobContext& job) {
       message("sampling " + std::to_string(spec.diffusion.samples_per_class * data.train.classes) +
               " images (" + std::to_string(spec.diffusion.sample_steps) + " DDIM steps)");
       const auto start = std::chrono::steady_clock::now();
-      samples = generate(model, diffusion, spec, data.train.classes, job.device);
+      samples = generate_samples(model, diffusion, spec.diffusion, spec.model, spec.seed, data.train.classes,
+                                 job.device);
       sample_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       model->train();
     });
-    write_idx(samples, job.dir.sample_images().string(), job.dir.sample_labels().string());
-    write_png(job.dir.sample_grid(), class_grid(samples.images, samples.labels, data.train.classes,
-                                                std::min(10, spec.diffusion.samples_per_class)));
-    auto extractor = make_extractor(spec.diffusion.features, data, job.device, message);
-    message("FID against the test split with " + extractor->id());
-    result.fid =
-        frechet_distance(stats_of(*extractor, samples.images), reference_stats(*extractor, data, "test"));
-    result.fid_features = extractor->id();
+    save_samples(samples, job.dir);
+    const auto score = score_samples(samples, spec.diffusion.features, data, job.device, message);
+    result.fid = score.fid;
+    result.fid_features = score.features;
     result.fid_samples = samples.size();
     result.sample_images_per_sec = samples.size() / sample_seconds;
     loop.events().append({{"type", "eval"},

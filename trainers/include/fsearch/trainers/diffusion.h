@@ -34,10 +34,13 @@ class GaussianDiffusion {
   // The DDIM timesteps for `steps` sampling steps, descending, e.g. 1000 steps in 50: 980, 960, ..., 0.
   std::vector<std::int64_t> sampling_timesteps(int steps) const;
 
-  // Deterministic DDIM (eta = 0) from x_T = `noise` to x_0, for labels `y`; predicted x0 is clipped to
-  // [-1, 1] at every step. `guidance` > 1 applies classifier-free guidance with `null_label`.
+  // DDIM from x_T = `noise` to x_0, for labels `y`; predicted x0 is clipped to [-1, 1] at every step.
+  // `guidance` > 1 applies classifier-free guidance with `null_label`. `eta` 0 is deterministic
+  // DDIM; eta 1 adds DDPM's posterior noise at every step (ancestral sampling on the respaced
+  // schedule), drawn on the CPU from torch's current generator, so a seed fixes the result.
   torch::Tensor ddim_sample(const NoiseModel& model, const torch::Tensor& noise, const torch::Tensor& y,
-                            int steps, double guidance = 1.0, std::int64_t null_label = -1) const;
+                            int steps, double guidance = 1.0, std::int64_t null_label = -1,
+                            double eta = 0) const;
 
  private:
   std::vector<double> alphas_cumprod_;

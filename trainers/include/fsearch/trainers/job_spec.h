@@ -62,7 +62,8 @@ struct DiffusionSpec {
   int timesteps = 1000;  // DDPM steps, linear beta schedule, epsilon prediction
   double beta_start = 1e-4, beta_end = 0.02;
   double class_dropout = 0.1;    // labels dropped to the null class in training (classifier-free guidance)
-  int sample_steps = 50;         // DDIM steps (eta = 0: deterministic given the seed)
+  int sample_steps = 50;         // DDIM steps
+  double sample_eta = 0;         // DDIM eta: 0 deterministic, 1 DDPM-like (noise seeded too)
   int samples_per_class = 100;   // images generated per class for FID and the sample grid
   double cfg_scale = 1.0;        // classifier-free guidance scale; 1 = none (the paper's FID setting)
   std::string features = "cnn";  // FID feature extractor: cnn (trained once, cached) or a TorchScript file
