@@ -49,7 +49,7 @@ SampleReport sample_run(const std::filesystem::path& run_dir, const SampleOption
   model->eval();
 
   if (message) {
-    message(fmt::format("sampling {} images ({} DDIM steps, eta {:g}, guidance {:g}) from step {} of {}",
+    message(fmt::format("sampling {} images ({} steps, eta {:g}, guidance {:g}) from step {} of {}",
                         d.samples_per_class * data.train.classes, d.sample_steps, d.sample_eta, d.cfg_scale,
                         report.checkpoint_step, run_dir.string()));
   }

@@ -1,6 +1,8 @@
 // The DiT proxy's training: model -> loop (DDPM epsilon-prediction MSE) -> with the EMA weights:
 // Appendix E's eval-mode training loss, DDIM samples per class (IDX files and a PNG grid) -> FID
 // against the real test split.
+#include <fmt/format.h>
+
 #include <chrono>
 
 #include "loop.h"
@@ -84,8 +86,9 @@ TrainResult train_diffusion(const JobContext& job) {
         result.eval_train_loss = eval_train_loss(model, diffusion, batches, data.train, spec.train.batch_size,
                                                  spec.seed, job.device);
       }
-      message("sampling " + std::to_string(spec.diffusion.samples_per_class * data.train.classes) +
-              " images (" + std::to_string(spec.diffusion.sample_steps) + " DDIM steps)");
+      const auto& d = spec.diffusion;
+      message(fmt::format("sampling {} images ({} steps, eta {:g}, guidance {:g})",
+                          d.samples_per_class * data.train.classes, d.sample_steps, d.sample_eta, d.cfg_scale));
       const auto start = std::chrono::steady_clock::now();
       samples = generate_samples(model, diffusion, spec.diffusion, spec.model, spec.seed, data.train.classes,
                                  job.device);
