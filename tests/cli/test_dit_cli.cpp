@@ -12,6 +12,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <regex>
+#include <sstream>
 #include <thread>
 
 #include "run_binary.h"
@@ -90,7 +91,14 @@ TEST_F(DiTProcess, SampleReproducesTheRunsSamplesAndTakesOtherSettings) {
 
   auto same = run_fsearch("--threads 2 sample --run " + out.string());
   ASSERT_EQ(same.exit_code, 0) << same.err;
-  const auto same_dir = out / "samples-steps10-cfg1-seed0";  // smoke: 10 DDIM steps, no guidance
+  // Named after the sampler settings: smoke's 10 steps, the proxy's guidance and eta.
+  const auto diffusion = read_json(out / "job.json")["diffusion"];
+  std::ostringstream name;
+  name << "samples-steps" << diffusion["sample_steps"].get<int>() << "-cfg" << diffusion["cfg_scale"].get<double>();
+  if (diffusion.value("sample_eta", 0.0) > 0) name << "-eta" << diffusion["sample_eta"].get<double>();
+  name << "-seed0";
+  ASSERT_EQ(diffusion["sample_steps"], 10);
+  const auto same_dir = out / name.str();
   EXPECT_NE(same.out.find(same_dir.string()), std::string::npos) << same.out;
   ASSERT_TRUE(fs::exists(same_dir / "samples-images-idx3-ubyte")) << same.out;
   EXPECT_NE(same.out.find("checkpoint step 30"), std::string::npos) << same.out;  // the final weights
