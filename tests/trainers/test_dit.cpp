@@ -130,16 +130,20 @@ TEST(Diffusion, SamplingTimestepsAreEvenlySpacedAndDescending) {
   for (std::size_t i = 1; i < ts.size(); ++i) EXPECT_EQ(ts[i - 1] - ts[i], 20);
 }
 
+// A model that knows x0 and so predicts the exact noise of any x_t.
+NoiseModel oracle_for(const GaussianDiffusion& diffusion, const torch::Tensor& x0) {
+  return [&diffusion, x0](const torch::Tensor& x, const torch::Tensor& t, const torch::Tensor&) {
+    const double a = diffusion.alphas_cumprod()[t[0].item<std::int64_t>()];
+    return (x - std::sqrt(a) * x0) / std::sqrt(1 - a);
+  };
+}
+
 TEST(Diffusion, DdimWithAnOracleRecoversTheImage) {
-  // An oracle that knows x0 predicts the exact noise; deterministic DDIM then lands on x0.
+  // With the oracle's exact noise, deterministic DDIM lands on x0.
   GaussianDiffusion diffusion(DiffusionSpec{});
   torch::manual_seed(3);
   auto x0 = torch::rand({4, 1, 6, 6}) * 1.8 - 0.9;
-  const auto& abar = diffusion.alphas_cumprod();
-  NoiseModel oracle = [&](const torch::Tensor& x, const torch::Tensor& t, const torch::Tensor&) {
-    const double a = abar[t[0].item<std::int64_t>()];
-    return (x - std::sqrt(a) * x0) / std::sqrt(1 - a);
-  };
+  auto oracle = oracle_for(diffusion, x0);
   auto out = diffusion.ddim_sample(oracle, torch::randn({4, 1, 6, 6}), torch::zeros({4}, torch::kInt64), 25);
   EXPECT_LT((out - x0).abs().max().item<double>(), 1e-4);
   EXPECT_TRUE(torch::equal(to_pixels(from_pixels(to_pixels(x0))), to_pixels(x0)));
@@ -150,11 +154,7 @@ TEST(Diffusion, AncestralSamplingWithAnOracleAlsoRecoversTheImageAndIsSeeded) {
   GaussianDiffusion diffusion(DiffusionSpec{});
   torch::manual_seed(5);
   auto x0 = torch::rand({3, 1, 5, 5}) * 1.8 - 0.9;
-  const auto& abar = diffusion.alphas_cumprod();
-  NoiseModel oracle = [&](const torch::Tensor& x, const torch::Tensor& t, const torch::Tensor&) {
-    const double a = abar[t[0].item<std::int64_t>()];
-    return (x - std::sqrt(a) * x0) / std::sqrt(1 - a);
-  };
+  auto oracle = oracle_for(diffusion, x0);
   auto labels = torch::zeros({3}, torch::kInt64);
   auto noise = torch::randn({3, 1, 5, 5});
   auto out = diffusion.ddim_sample(oracle, noise, labels, 20, 1.0, -1, 1.0);
