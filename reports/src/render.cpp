@@ -15,7 +15,9 @@ struct CellValue {
   std::string text;   // what the cell shows (without bold)
   double mean = NAN;  // for "best" marking
   int done = 0, diverged = 0, seeds = 0;
+  int at_chance = 0;                 // accuracy cells: seeds that trained but never beat guessing
   std::set<std::string> extractors;  // FID cells: the feature extractors behind the values
+  std::set<std::string> samplers;    // FID cells: how the scored images were sampled
 };
 
 struct TableData {
@@ -47,6 +49,34 @@ double metric_value(const CellSpec& cell, const db::ResultRow& r) {
   return 100 * r.test_acc;
 }
 
+// Guessing's accuracy in % for the job's classifier (NaN when the spec does not say): a network
+// whose flat zone swallows every input trains without diverging and stays there.
+double chance_accuracy(const db::JobRow& job) {
+  auto spec = nlohmann::json::parse(job.spec_json, nullptr, false);
+  if (spec.is_discarded() || !spec.contains("model")) return NAN;
+  const int classes = spec["model"].value("num_classes", 0);
+  return classes > 1 ? 100.0 / classes : NAN;
+}
+
+std::string cells(int n) {
+  return n == 1 ? "1 cell" : std::to_string(n) + " cells";
+}
+
+// Within one point of guessing counts as not having learned.
+constexpr double kChanceMargin = 1.0;
+
+// "50 steps, eta 1, guidance 3, 1000 samples": the sampler behind a DiT job's FID.
+std::string sampler_text(const db::JobRow& job) {
+  auto spec = nlohmann::json::parse(job.spec_json, nullptr, false);
+  if (spec.is_discarded() || !spec.contains("diffusion")) return "";
+  const auto& d = spec["diffusion"];
+  const int classes = spec.contains("model") ? spec["model"].value("num_classes", 0) : 0;
+  std::ostringstream out;
+  out << d.value("sample_steps", 0) << " steps, eta " << d.value("sample_eta", 0.0) << ", guidance "
+      << d.value("cfg_scale", 1.0) << ", " << d.value("samples_per_class", 0) * classes << " samples";
+  return out.str();
+}
+
 // Mean over seeds (with the spread when there are several); within a seed, the best over the
 // learning rates a job was trained at (the paper's DiT protocol keeps the best of three).
 CellValue evaluate(const CellSpec& cell, const TableData& data) {
@@ -54,6 +84,7 @@ CellValue evaluate(const CellSpec& cell, const TableData& data) {
   if (cell.empty) return v;
   const bool lower_is_better = cell.metric == "fid";
   std::map<std::int64_t, double> best_per_seed;
+  std::map<std::int64_t, double> chance_per_seed;
   std::set<std::int64_t> seeds, diverged_seeds;
   for (const auto& job : data.jobs) {
     if (!matches(cell, job, data)) continue;
@@ -63,14 +94,23 @@ CellValue evaluate(const CellSpec& cell, const TableData& data) {
     if (job.state != db::JobState::Done || r == data.results.end()) continue;
     const double value = metric_value(cell, r->second);
     if (!std::isfinite(value)) continue;
-    if (cell.metric == "fid") v.extractors.insert(r->second.fid_features);
+    if (cell.metric == "fid") {
+      v.extractors.insert(r->second.fid_features);
+      if (auto sampler = sampler_text(job); !sampler.empty()) v.samplers.insert(sampler);
+    } else {
+      chance_per_seed[job.seed] = chance_accuracy(job);
+    }
     auto [it, fresh] = best_per_seed.emplace(job.seed, value);
     if (!fresh) it->second = lower_is_better ? std::min(it->second, value) : std::max(it->second, value);
   }
   v.seeds = static_cast<int>(seeds.size());
   for (auto seed : diverged_seeds) v.diverged += best_per_seed.count(seed) == 0;  // every lr diverged
   std::vector<double> values;
-  for (const auto& [seed, value] : best_per_seed) values.push_back(value);
+  for (const auto& [seed, value] : best_per_seed) {
+    values.push_back(value);
+    auto chance = chance_per_seed.find(seed);
+    v.at_chance += chance != chance_per_seed.end() && value <= chance->second + kChanceMargin;
+  }
   v.done = static_cast<int>(values.size());
   if (values.empty()) {
     v.text = v.diverged > 0 ? "x" : "—";
@@ -89,6 +129,7 @@ CellValue evaluate(const CellSpec& cell, const TableData& data) {
              fmt_number(std::sqrt(sq / (values.size() - 1)), decimals) + unit;
   }
   if (v.diverged > 0) v.text += " †";
+  if (v.at_chance > 0) v.text += " ‡";
   return v;
 }
 
@@ -200,9 +241,9 @@ std::string render_table(db::Database& db, const TableSpec& table, const std::st
   md << "\n|";
   for (std::size_t i = 0; i < table.header.size(); ++i) md << (i == 0 ? " --- |" : " ---: |");
   md << "\n";
-  int diverged_cells = 0, partial_cells = 0;
+  int diverged_cells = 0, partial_cells = 0, chance_cells = 0;
   bool fid_columns = false;
-  std::set<std::string> extractors;
+  std::set<std::string> extractors, samplers;
   for (std::size_t r = 0; r < table.rows.size(); ++r) {
     md << "| " << table.rows[r].label << " |";
     for (std::size_t c = 0; c < table.rows[r].cells.size(); ++c) {
@@ -218,7 +259,9 @@ std::string render_table(db::Database& db, const TableSpec& table, const std::st
       diverged_cells += v.text == "x";
       partial_cells += v.diverged > 0 && v.done > 0;
       fid_columns |= cell.metric == "fid";
+      chance_cells += v.at_chance > 0;
       extractors.insert(v.extractors.begin(), v.extractors.end());
+      samplers.insert(v.samplers.begin(), v.samplers.end());
     }
     md << "\n";
   }
@@ -227,9 +270,13 @@ std::string render_table(db::Database& db, const TableSpec& table, const std::st
     md << "Not run yet: `fsearch run --space configs/tables/table" << table.number
        << ".yaml`, then `fsearch report`.\n\n";
   }
-  if (diverged_cells > 0) md << "x: every seed of the cell diverged (" << diverged_cells << " cells).\n\n";
+  if (diverged_cells > 0) md << "x: every seed of the cell diverged (" << cells(diverged_cells) << ").\n\n";
   if (partial_cells > 0)
-    md << "†: some seeds diverged; the mean is over the others (" << partial_cells << " cells).\n\n";
+    md << "†: some seeds diverged; the mean is over the others (" << cells(partial_cells) << ").\n\n";
+  if (chance_cells > 0) {
+    md << "‡: at least one seed trained without diverging but stayed within " << kChanceMargin
+       << " point of chance accuracy: the network never learned (" << cells(chance_cells) << ").\n\n";
+  }
   if (fid_columns) {
     if (extractors.empty()) {
       md << "FID columns: no DiT proxy results yet (configs/proxies/dit-b.yaml, dit-l.yaml).\n\n";
@@ -238,6 +285,11 @@ std::string render_table(db::Database& db, const TableSpec& table, const std::st
             "features of ";
       bool first = true;
       for (const auto& e : extractors) md << (first ? "" : ", ") << "`" << e << "`", first = false;
+      if (!samplers.empty()) {
+        md << ", of images sampled with ";
+        first = true;
+        for (const auto& s : samplers) md << (first ? "" : "; ") << s, first = false;
+      }
       md << ". Unless that is an Inception network these are not the paper's FID scale: compare the rows "
             "with "
             "each other, and with the paper's ranking, not its numbers.\n\n";

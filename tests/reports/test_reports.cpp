@@ -20,12 +20,18 @@ namespace {
 namespace fs = std::filesystem;
 
 // A cell's fixture pattern, from its position: missing, all diverged, two seeds, one of two diverged,
-// one seed, running.
-enum class Pattern { Missing, Diverged, TwoSeeds, PartlyDiverged, One, Running };
+// one seed, running, one seed that trained but stayed at chance accuracy.
+enum class Pattern { Missing, Diverged, TwoSeeds, PartlyDiverged, One, Running, AtChance };
 
 Pattern pattern_of(std::size_t index) {
-  return static_cast<Pattern>(index % 6);
+  return static_cast<Pattern>(index % 7);
 }
+
+// What the renderer reads from a job's spec: the classifier's classes (chance level) and the DiT
+// sampler behind an FID.
+constexpr const char* kSpecJson =
+    R"({"model": {"num_classes": 10}, "diffusion": {"sample_steps": 50, "sample_eta": 1.0,)"
+    R"( "cfg_scale": 3.0, "samples_per_class": 100}})";
 
 void add_result(db::Database& db, const db::JobRow& job, bool diverged, double acc, bool fid) {
   db.mark_running(job.key, 1, 1000);
@@ -61,6 +67,7 @@ std::string build_fixture() {
         }
         Pattern p = pattern_of(index);
         double acc = 0.70 + 0.001 * static_cast<double>(index % 97);
+        if (p == Pattern::AtChance && !fid) acc = 0.1003;
         int seeds = (p == Pattern::TwoSeeds || p == Pattern::PartlyDiverged) ? 2 : 1;
         // FID cells of one seed come from three learning rates (the best counts), one of them diverged.
         const int lrs = fid && p == Pattern::One ? 3 : 1;
@@ -74,7 +81,7 @@ std::string build_fixture() {
           job.proxy = cell.proxy;
           job.shift = cell.shift;
           job.seed = seed;
-          job.spec_json = "{}";
+          job.spec_json = kSpecJson;
           job.run_dir = "runs/" + job.key;
           db.add_job(sweep, job);
           if (p == Pattern::Running) {
@@ -120,11 +127,39 @@ TEST(Reports, CellsShowMeansSpreadDivergenceAndThePapersNumber) {
   auto md = render_table(db, paper_tables()[4], "fixture.db");  // Table 5
   EXPECT_NE(md.find("| erf(x) |"), std::string::npos);
   EXPECT_NE(md.find(" ± "), std::string::npos) << md;            // a two-seed cell
-  EXPECT_NE(md.find("| x (82.5%) |"), std::string::npos) << md;  // all seeds diverged, the paper trained it
+  EXPECT_NE(md.find("| x (82.1%) |"), std::string::npos) << md;  // all seeds diverged, the paper trained it
+  EXPECT_NE(md.find("| 10.0% ‡ (82.5%) |"), std::string::npos) << md;  // trained, stayed at chance
   EXPECT_NE(md.find(" †"), std::string::npos) << md;             // partly diverged
   EXPECT_NE(md.find("— ("), std::string::npos) << md;            // missing or running
   EXPECT_NE(md.find("**"), std::string::npos) << md;             // the best per row
   EXPECT_NE(md.find("Provenance: commit fixture; proxies vit-tiny; budget smoke"), std::string::npos) << md;
+}
+
+TEST(Reports, CellsThatStayedAtChanceAreMarkedAndExplained) {
+  auto path = build_fixture();
+  db::Database db(path);
+  int marked = 0;
+  for (const auto& table : paper_tables()) {
+    auto md = render_table(db, table, "fixture.db");
+    std::size_t count = 0;
+    for (auto at = md.find("10.0% ‡"); at != std::string::npos; at = md.find("10.0% ‡", at + 1)) ++count;
+    // Every marker sits on a chance-level number, and the footnote counts the cells.
+    std::size_t markers = 0;
+    for (auto at = md.find(" ‡"); at != std::string::npos; at = md.find(" ‡", at + 1)) ++markers;
+    EXPECT_EQ(markers, count) << md;
+    if (count > 0) {
+      const std::string cells = count == 1 ? "1 cell" : std::to_string(count) + " cells";
+      EXPECT_NE(md.find("‡: at least one seed trained without diverging but stayed within 1 point of chance "
+                        "accuracy: the network never learned (" +
+                        cells + ")"),
+                std::string::npos)
+          << md;
+    } else {
+      EXPECT_EQ(md.find("‡:"), std::string::npos) << md;
+    }
+    marked += static_cast<int>(count);
+  }
+  EXPECT_GT(marked, 0);
 }
 
 TEST(Reports, FidCellsKeepTheBestLearningRateAndNameTheExtractor) {
@@ -157,7 +192,10 @@ TEST(Reports, FidCellsKeepTheBestLearningRateAndNameTheExtractor) {
     ++checked;
   }
   EXPECT_GT(checked, 0);
-  EXPECT_NE(md.find("in the features of `cnn:fixture`"), std::string::npos) << md;
+  EXPECT_NE(md.find("in the features of `cnn:fixture`, of images sampled with 50 steps, eta 1, guidance 3, "
+                    "1000 samples."),
+            std::string::npos)
+      << md;
 }
 
 TEST(Reports, TableListsAndUnknownTables) {

@@ -1,7 +1,8 @@
 // `fsearch report`: the paper's tables regenerated from the database as markdown, with figures.
 //
 // Each cell is the mean over seeds (with the spread when there are several), "x" where every seed
-// diverged, "—" where a result is missing or still running; the paper's number stands beside it in
+// diverged, † where some did, ‡ where a seed trained but stayed at chance accuracy, "—" where a
+// result is missing or still running; the paper's number stands beside it in
 // parentheses; the best per row or column is bold as in the paper. A provenance footer names the
 // commit, proxies, budget, seeds, device, date and database.
 #pragma once
