@@ -1,5 +1,7 @@
 #include "run_binary.h"
 
+#include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -72,6 +74,22 @@ namespace fsearch::testing {
 nlohmann::json read_json(const std::filesystem::path& file) {
   std::ifstream in(file);
   return nlohmann::json::parse(in);
+}
+
+nlohmann::json kill_then_resume(const std::vector<std::string>& train_args, const std::string& run_dir,
+                                const std::function<bool()>& ready) {
+  const std::string log = run_dir + ".log";
+  const int pid = spawn_fsearch(train_args, log);
+  const bool was_ready = wait_until(ready);
+  EXPECT_TRUE(was_ready) << "the run never reached the point to kill it at; log: " << log;
+  EXPECT_EQ(::kill(pid, SIGKILL), 0);
+  EXPECT_EQ(wait_for(pid), 128 + SIGKILL) << "it finished before the kill; log: " << log;
+  if (std::filesystem::exists(std::filesystem::path(run_dir) / "result.json")) {
+    ADD_FAILURE() << "a killed run left a result.json";
+  }
+  EXPECT_EQ(wait_for(spawn_fsearch({"--threads", "2", "train", "--job", run_dir, "--quiet"}, log)), 0)
+      << "resuming failed; log: " << log;
+  return read_json(std::filesystem::path(run_dir) / "result.json");
 }
 
 }  // namespace fsearch::testing

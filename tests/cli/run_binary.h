@@ -46,4 +46,10 @@ inline bool wait_until(const std::function<bool()>& condition, int seconds = 120
 // A JSON file (result.json, job.json), parsed; throws if it is missing or malformed.
 nlohmann::json read_json(const std::filesystem::path& file);
 
+// Starts `fsearch <train_args>` (which train into `run_dir`), SIGKILLs it once `ready` holds, checks
+// that it left no result, and trains again with `fsearch train --job run_dir` (2 threads). Returns the
+// resumed run's result.json. Failures are reported as test failures and throw.
+nlohmann::json kill_then_resume(const std::vector<std::string>& train_args, const std::string& run_dir,
+                                const std::function<bool()>& ready);
+
 }  // namespace fsearch::testing

@@ -84,8 +84,8 @@ TEST_F(DiTProcess, SmokeJobOnFashionMnistRecordsFidSamplesAndGrid) {
 // reproduces the run's samples byte for byte and its FID; other settings go to their own folder.
 TEST_F(DiTProcess, SampleReproducesTheRunsSamplesAndTakesOtherSettings) {
   auto out = fs::path(dir_ / "run");
-  auto r = run_fsearch("--threads 2 train --proxy " + proxy("dit-b") + " --norm layernorm --budget smoke --out " +
-                       out.string() + " --quiet");
+  auto r = run_fsearch("--threads 2 train --proxy " + proxy("dit-b") +
+                       " --norm layernorm --budget smoke --out " + out.string() + " --quiet");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto result = read_json(out / "result.json");
 
@@ -94,7 +94,8 @@ TEST_F(DiTProcess, SampleReproducesTheRunsSamplesAndTakesOtherSettings) {
   // Named after the sampler settings: smoke's 10 steps, the proxy's guidance and eta.
   const auto diffusion = read_json(out / "job.json")["diffusion"];
   std::ostringstream name;
-  name << "samples-steps" << diffusion["sample_steps"].get<int>() << "-cfg" << diffusion["cfg_scale"].get<double>();
+  name << "samples-steps" << diffusion["sample_steps"].get<int>() << "-cfg"
+       << diffusion["cfg_scale"].get<double>();
   if (diffusion.value("sample_eta", 0.0) > 0) name << "-eta" << diffusion["sample_eta"].get<double>();
   name << "-seed0";
   ASSERT_EQ(diffusion["sample_steps"], 10);
@@ -102,12 +103,14 @@ TEST_F(DiTProcess, SampleReproducesTheRunsSamplesAndTakesOtherSettings) {
   EXPECT_NE(same.out.find(same_dir.string()), std::string::npos) << same.out;
   ASSERT_TRUE(fs::exists(same_dir / "samples-images-idx3-ubyte")) << same.out;
   EXPECT_NE(same.out.find("checkpoint step 30"), std::string::npos) << same.out;  // the final weights
-  EXPECT_TRUE(bytes_of(same_dir / "samples-images-idx3-ubyte") == bytes_of(out / "samples-images-idx3-ubyte"));
+  EXPECT_TRUE(bytes_of(same_dir / "samples-images-idx3-ubyte") ==
+              bytes_of(out / "samples-images-idx3-ubyte"));
   EXPECT_TRUE(fs::exists(same_dir / "samples.png"));
   EXPECT_NEAR(fid_of(same.out), result["fid"].get<double>(), 1e-3) << same.out;  // printed to 3 decimals
 
-  auto guided = run_fsearch("--threads 2 sample --run " + out.string() +
-                            " --cfg-scale 4 --per-class 2 --steps 5 --no-fid --out " + (dir_ / "guided").string());
+  auto guided =
+      run_fsearch("--threads 2 sample --run " + out.string() +
+                  " --cfg-scale 4 --per-class 2 --steps 5 --no-fid --out " + (dir_ / "guided").string());
   ASSERT_EQ(guided.exit_code, 0) << guided.err;
   EXPECT_EQ(guided.out.find("FID"), std::string::npos) << guided.out;
   const auto images = bytes_of(dir_ / "guided" / "samples-images-idx3-ubyte");
@@ -134,14 +137,8 @@ TEST_F(DiTProcess, InterruptedJobResumesToTheSameResult) {
   auto expected = read_json(fs::path(straight) / "result.json");
 
   auto killed = (dir_ / "killed").string();
-  int pid = spawn_fsearch(args(killed), killed + ".log");
-  wait_until([&] { return fs::exists(fs::path(killed) / "checkpoint.pt"); });
-  ASSERT_EQ(::kill(pid, SIGKILL), 0);
-  EXPECT_EQ(wait_for(pid), 128 + SIGKILL);
-  ASSERT_FALSE(fs::exists(fs::path(killed) / "result.json"));
-  ASSERT_EQ(wait_for(spawn_fsearch({"--threads", "2", "train", "--job", killed, "--quiet"}, killed + ".log")),
-            0);
-  auto resumed = read_json(fs::path(killed) / "result.json");
+  auto resumed =
+      kill_then_resume(args(killed), killed, [&] { return fs::exists(fs::path(killed) / "checkpoint.pt"); });
   for (const char* field : {"final_loss", "best_loss", "steps", "fid", "fid_features"}) {
     EXPECT_EQ(resumed[field], expected[field]) << field;
   }

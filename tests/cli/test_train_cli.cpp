@@ -64,19 +64,11 @@ TEST(TrainProcess, SigkillThenRerunEqualsAnUninterruptedRun) {
   auto expected = read_json(fs::path(straight) / "result.json");
 
   auto killed = fresh_dir("killed");
-  int pid = spawn_fsearch(train_args(killed), killed + ".log");
   // Kill it hard once it has checkpointed and moved on past the checkpoint.
-  wait_until([&] {
+  auto resumed = kill_then_resume(train_args(killed), killed, [&] {
     return fs::exists(fs::path(killed) / "checkpoint.pt") &&
            last_logged_step(fs::path(killed) / "events.jsonl") >= 35;
   });
-  ASSERT_EQ(::kill(pid, SIGKILL), 0);
-  EXPECT_EQ(wait_for(pid), 128 + SIGKILL);
-  ASSERT_FALSE(fs::exists(fs::path(killed) / "result.json"));
-
-  ASSERT_EQ(wait_for(spawn_fsearch({"--threads", "2", "train", "--job", killed, "--quiet"}, killed + ".log")),
-            0);
-  auto resumed = read_json(fs::path(killed) / "result.json");
   for (const char* field : {"test_acc", "test_loss", "final_loss", "best_loss", "steps"}) {
     EXPECT_EQ(resumed[field], expected[field]) << field;
   }
