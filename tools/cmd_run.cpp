@@ -33,9 +33,9 @@ struct RunCommand {
   // Slurm backend
   std::string backend = "local", partition, gres, time;
   std::vector<std::string> sbatch_args;
-  int max_parallel = 0, signal_before = 60;
+  int max_parallel = 0, signal_before = 60, max_timeouts = 10;
   double poll = 5;
-  bool plan_only = false;
+  bool plan_only = false, retry_failed = false;
 
   int run(const char* self) const {
     search::SweepOptions options;
@@ -43,6 +43,7 @@ struct RunCommand {
     options.runs_root = runs;
     options.budget = budget;
     options.plan_only = plan_only;
+    options.retry_failed = retry_failed;
     auto& s = options.scheduler;
     s.binary = worker_binary.empty() ? std::string(self) : worker_binary;
     s.device = device;
@@ -70,6 +71,7 @@ struct RunCommand {
     slurm.threads = threads_per_worker;
     slurm.device = device == "cpu" ? "" : device;
     slurm.signal_seconds = signal_before;
+    slurm.max_timeouts = max_timeouts;
     slurm.poll_seconds = poll;
     slurm.stop = &g_stop;
     const bool tty = ::isatty(STDERR_FILENO);
@@ -102,6 +104,14 @@ struct RunCommand {
           "{} squeue/scontrol calls ({:.2f} s in all)\n",
           r.submitted_arrays, r.adopted, r.timeouts, r.preemptions, r.cancelled, r.polls,
           r.poll_seconds_total);
+    }
+    {
+      db::Database database(db);
+      if (int failed = database.job_counts(outcome.sweep)[db::JobState::Failed]; failed > 0) {
+        std::cerr << failed
+                  << " job(s) failed: `fsearch status` shows why; after a fix, the same command with "
+                     "--retry-failed runs them again from their checkpoints.\n";
+      }
     }
     if (outcome.run.interrupted) {
       std::cerr << (backend == "slurm"
@@ -177,6 +187,9 @@ Command register_run(CLI::App& app, char** argv) {
   sub->add_option("--budget", command->budget,
                   "Override the space's budget: default | quick (one epoch) | smoke (seconds)");
   sub->add_flag("--plan-only", command->plan_only, "Record candidates and jobs, run nothing");
+  sub->add_flag("--retry-failed", command->retry_failed,
+                "Run the sweep's failed jobs again with fresh attempts, from their checkpoints (they stay "
+                "failed otherwise; `fsearch status` shows why they failed)");
   sub->add_option(
       "--worker-binary", command->worker_binary,
       "Program workers run instead of this fsearch (it gets: --threads T train --job RUN_DIR --quiet); "
@@ -203,6 +216,12 @@ Command register_run(CLI::App& app, char** argv) {
   sub->add_option("--signal-before", command->signal_before,
                   "Seconds before the time limit at which tasks checkpoint and exit")
       ->capture_default_str()
+      ->group(slurm);
+  sub->add_option("--max-timeouts", command->max_timeouts,
+                  "A job that reaches the time limit this many times fails (then raise --time and "
+                  "--retry-failed)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber)
       ->group(slurm);
   sub->add_option("--poll", command->poll, "Seconds between squeue polls")
       ->capture_default_str()

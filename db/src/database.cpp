@@ -377,6 +377,16 @@ void Database::requeue(const std::string& key, const std::string& why) {
       .run();
 }
 
+int Database::retry_failed(std::int64_t sweep) {
+  connection_
+      .prepare(
+          "UPDATE jobs SET state = 'pending', attempts = 0, timeouts = 0, worker_pid = 0 "
+          "WHERE state = 'failed' AND key IN (SELECT job_key FROM sweep_jobs WHERE sweep_id = ?)")
+      .bind(1, sweep)
+      .run();
+  return connection_.changes();
+}
+
 void Database::record_result(const ResultRow& r, JobState state, double now) {
   if (state != JobState::Done && state != JobState::Diverged)
     throw StorageError("a result is done or diverged");

@@ -173,7 +173,10 @@ SchedulerSummary run_scheduler(db::Database& db, std::int64_t sweep, const Sched
       ++it;
     }
     progress(false);
-    if (active.empty() && (stopping || !pending_left)) break;
+    // A job that failed just now may be pending again (attempts left): ask the database, not the
+    // list read before the workers finished.
+    if (active.empty() && (stopping || (!pending_left && db.job_counts(sweep)[db::JobState::Pending] == 0)))
+      break;
     std::this_thread::sleep_for(std::chrono::duration<double>(options.poll_seconds));
   }
   progress(true);

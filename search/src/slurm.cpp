@@ -319,9 +319,21 @@ void SlurmScheduler::settle(const db::JobRow& job, const std::string& state) {
   const std::string where = "Slurm task " + job.slurm_id + " " + (state.empty() ? "unknown to Slurm" : state);
   if (outcome == SlurmOutcome::Timeout || (signal == "USR1" && outcome != SlurmOutcome::Cancelled)) {
     db_.count_timeout(job.key);
-    db_.requeue(job.key, "reached its time limit; continues from its checkpoint");
     ++summary_.timeouts;
-    ++summary_.requeued;
+    if (job.timeouts + 1 >= options_.max_timeouts) {
+      // A limit far too short for the job (or a job that hangs) would otherwise be resubmitted forever.
+      db_.record_failure(
+          job.key,
+          where + ": reached its time limit " +
+              (job.timeouts == 0 ? std::string("once") : std::to_string(job.timeouts + 1) + " times") +
+              " (--max-timeouts " + std::to_string(options_.max_timeouts) +
+              "); raise --time, then `fsearch run --retry-failed` continues it from its checkpoint",
+          log, now(), /*may_retry=*/false);
+      ++summary_.failed;
+    } else {
+      db_.requeue(job.key, "reached its time limit; continues from its checkpoint");
+      ++summary_.requeued;
+    }
   } else if (outcome == SlurmOutcome::Preempted || (signal == "TERM" && outcome == SlurmOutcome::Failed)) {
     db_.count_preemption(job.key);
     db_.requeue(job.key, "preempted; continues from its checkpoint");

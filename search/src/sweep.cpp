@@ -114,6 +114,15 @@ SweepOutcome run_sweep(const std::string& space_file, const SweepOptions& option
       " already finished), budget " + budget + ", runs in " + runs_root + "/" + space.name);
   if (options.plan_only) return outcome;
 
+  if (options.retry_failed) {
+    if (int n = db.retry_failed(outcome.sweep); n > 0)
+      say(std::to_string(n) + " failed job(s) queued again, from their checkpoints");
+  } else if (int failed = counts[db::JobState::Failed]; failed > 0) {
+    say(std::to_string(failed) +
+        " job(s) failed earlier and stay failed (`fsearch status` shows why); --retry-failed runs them "
+        "again");
+  }
+
   outcome.recovered = recover_running_jobs(db, outcome.sweep);
   if (outcome.recovered > 0) {
     say(std::to_string(outcome.recovered) + " job(s) left running by a stopped scheduler: continuing them");

@@ -200,5 +200,34 @@ TEST_F(Slurm, TimeLimitCheckpointsAndContinues) {
   EXPECT_EQ(result["steps"], 300);
 }
 
+// A job that reaches its time limit --max-timeouts times fails (a limit far too short would otherwise
+// resubmit it forever) and keeps its checkpoint; --retry-failed continues it from there to the end.
+TEST_F(Slurm, TooManyTimeLimitsFailTheJobAndRetryFailedContinuesIt) {
+  auto file = space("maxtimeouts", 0, 300, 128);  // about a minute of training on one thread
+  auto r = run_fsearch(run_args(file, "--time 1 --signal-before 50 --max-timeouts 1"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("1 job(s) failed: `fsearch status` shows why"), std::string::npos) << r.err;
+  auto s = status();
+  EXPECT_EQ(s["jobs"]["failed"], 1) << s.dump(2);
+  ASSERT_EQ(s["failures"].size(), 1u) << s.dump(2);
+  EXPECT_NE(s["failures"][0]["error"].get<std::string>().find(
+                "reached its time limit once (--max-timeouts 1); raise --time"),
+            std::string::npos)
+      << s.dump(2);
+  auto dirs = run_dirs(dir_ / "runs");
+  ASSERT_EQ(dirs.size(), 1u);
+  EXPECT_FALSE(fs::exists(dirs[0] / "result.json"));
+  EXPECT_TRUE(fs::exists(dirs[0] / "checkpoint.pt"));
+
+  r = run_fsearch(run_args(file, "--retry-failed"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("1 failed job(s) queued again"), std::string::npos) << r.err;
+  s = status();
+  EXPECT_EQ(s["jobs"]["done"], 1) << s.dump(2);
+  EXPECT_EQ(count_events(dirs[0] / "events.jsonl", "resume"), 1);
+  std::ifstream in(dirs[0] / "result.json");
+  EXPECT_EQ(nlohmann::json::parse(in)["steps"], 300);
+}
+
 }  // namespace
 }  // namespace fsearch::testing

@@ -170,6 +170,31 @@ TEST_F(Sweep, SecondSchedulerOnALiveDatabaseRefuses) {
   expect_same_results(export_jobs(dir), reference_);
 }
 
+TEST_F(Sweep, FailedJobsStayFailedUntilRetriedThenFinishLikeTheReference) {
+  auto dir = workdir("retry-failed");
+  auto args = run_args(dir);
+  auto broken = args;
+  broken.insert(broken.end(), {"--worker-binary", "/bin/false"});  // every attempt exits 1
+  wait_for(spawn_fsearch(broken, (dir / "broken.log").string()));
+  for (const auto& j : export_jobs(dir)) {
+    EXPECT_EQ(j["state"], "failed") << j["function"];
+    EXPECT_EQ(j["attempts"], 3) << j["function"];
+  }
+
+  auto again = run_fsearch("run --space " + space_file(dir) + " --db " + (dir / "f.db").string() +
+                           " --budget smoke --workers 2 --threads-per-worker 1");
+  EXPECT_NE(again.err.find("4 job(s) failed earlier and stay failed"), std::string::npos) << again.err;
+  for (const auto& j : export_jobs(dir)) EXPECT_EQ(j["state"], "failed") << j["function"];
+
+  args.push_back("--retry-failed");
+  auto retry = (dir / "retry.log").string();
+  ASSERT_EQ(wait_for(spawn_fsearch(args, retry)), 0);
+  std::ifstream in(retry);
+  std::string log((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(log.find("4 failed job(s) queued again"), std::string::npos) << log;
+  expect_same_results(export_jobs(dir), reference_);
+}
+
 }  // namespace
 }  // namespace fsearch::testing
 

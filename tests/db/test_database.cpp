@@ -136,6 +136,33 @@ TEST(Jobs, FailuresRetryUntilAttemptsRunOut) {
   EXPECT_EQ(failed->log_tail, "the log tail");
 }
 
+TEST(Jobs, RetryFailedRequeuesOnlyThisSweepsFailedJobsWithFreshCounts) {
+  Database db(fresh_db("retry-failed"));
+  auto sweep = db.ensure_sweep("s", "s.yaml", "default", 1);
+  auto other = db.ensure_sweep("t", "t.yaml", "default", 1);
+  for (const char* key : {"failed", "done"}) db.add_job(sweep, job(key, 1));
+  db.add_job(other, job("elsewhere", 1));
+  for (const char* key : {"failed", "elsewhere"}) {
+    db.mark_running(key, 1, 1);
+    db.count_timeout(key);
+    EXPECT_FALSE(db.record_failure(key, "reached its time limit", "tail", 2, /*may_retry=*/false));
+  }
+  db.mark_running("done", 1, 1);
+  ResultRow r;
+  r.key = "done";
+  r.status = "done";
+  db.record_result(r, JobState::Done, 2);
+
+  EXPECT_EQ(db.retry_failed(sweep), 1);
+  auto again = db.job("failed");
+  EXPECT_EQ(again->state, JobState::Pending);
+  EXPECT_EQ(again->attempts, 0);
+  EXPECT_EQ(again->timeouts, 0);
+  EXPECT_EQ(db.job("done")->state, JobState::Done);
+  EXPECT_EQ(db.job("elsewhere")->state, JobState::Failed);  // another sweep's
+  EXPECT_EQ(db.retry_failed(sweep), 0);
+}
+
 TEST(Lock, OneLiveSchedulerAtATime) {
   Database db(fresh_db("lock"));
   auto alive = [](std::int64_t) { return true; };

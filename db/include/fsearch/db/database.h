@@ -123,6 +123,9 @@ class Database {
   void mark_running(const std::string& key, std::int64_t pid, double now);
   void heartbeat(const std::string& key, double now);
   void requeue(const std::string& key, const std::string& why);  // running/failed -> pending
+  // The sweep's failed jobs back to pending with a fresh set of attempts and time limits (their
+  // run directories keep their checkpoints). Returns how many.
+  int retry_failed(std::int64_t sweep);
   // Slurm backend: a pending job handed to Slurm (running, worker_pid 0, with its Slurm id), its
   // Slurm state as last seen, and the time-limit / preemption counters.
   void mark_submitted(const std::string& key, const std::string& slurm_id, double now);

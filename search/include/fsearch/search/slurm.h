@@ -37,6 +37,7 @@ struct SlurmOptions {
   int threads = 0;                       // --threads per task; 0 = the task's CPUs (SLURM_CPUS_PER_TASK)
   std::string device;                    // --device for the tasks (e.g. cuda); empty = job.json's
   int signal_seconds = 60;               // SIGUSR1 this long before the time limit: checkpoint and exit
+  int max_timeouts = 10;                 // a job that reaches the time limit this often fails
   double poll_seconds = 5;               // squeue / scontrol polling interval
   int max_array = 1000;                  // tasks per submitted array
   std::string work_dir;                  // scripts, job lists and Slurm logs (default: <runs>/<sweep>/slurm)

@@ -17,6 +17,7 @@ struct SweepOptions {
   std::string runs_root;  // default: <db folder>/runs
   std::string budget;     // overrides the space's budget when set
   bool plan_only = false;
+  bool retry_failed = false;  // failed jobs run again (fresh attempts), from their checkpoints
   std::string backend = "local";                // local (worker processes here) | slurm (job arrays)
   SchedulerOptions scheduler;                   // local backend
   SlurmOptions slurm;                           // slurm backend (work_dir defaults to <runs>/<sweep>/slurm)
