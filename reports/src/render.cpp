@@ -7,9 +7,15 @@
 #include <sstream>
 
 #include "fsearch/reports/report.h"
+#include "table_data.h"
 
 namespace fsearch::reports {
 namespace {
+
+using detail::cell_matches;
+using detail::load_table_data;
+using detail::metric_value;
+using detail::TableData;
 
 struct CellValue {
   std::string text;   // what the cell shows (without bold)
@@ -20,33 +26,12 @@ struct CellValue {
   std::set<std::string> samplers;    // FID cells: how the scored images were sampled
 };
 
-struct TableData {
-  std::optional<std::int64_t> sweep;
-  std::map<std::string, std::string> spellings;
-  std::vector<db::JobRow> jobs;
-  std::map<std::string, db::ResultRow> results;
-};
-
 std::string fmt_number(double v, int decimals) {
   std::ostringstream out;
   out.setf(std::ios::fixed);
   out.precision(decimals);
   out << v;
   return out.str();
-}
-
-bool matches(const CellSpec& cell, const db::JobRow& job, const TableData& data) {
-  if (!cell.proxy.empty() && job.proxy != cell.proxy) return false;
-  if (!cell.baseline.empty()) return job.fingerprint.empty() && job.label == cell.baseline;
-  auto it = data.spellings.find(cell.function);
-  if (it == data.spellings.end() || job.fingerprint != it->second) return false;
-  return cell.shift.empty() || job.shift == cell.shift;
-}
-
-// A job's value for the cell's metric: accuracy in %, or FID; NaN when it has none.
-double metric_value(const CellSpec& cell, const db::ResultRow& r) {
-  if (cell.metric == "fid") return r.fid;
-  return 100 * r.test_acc;
 }
 
 // Guessing's accuracy in % for the job's classifier (NaN when the spec does not say): a network
@@ -87,7 +72,7 @@ CellValue evaluate(const CellSpec& cell, const TableData& data) {
   std::map<std::int64_t, double> chance_per_seed;
   std::set<std::int64_t> seeds, diverged_seeds;
   for (const auto& job : data.jobs) {
-    if (!matches(cell, job, data)) continue;
+    if (!cell_matches(cell, job, data)) continue;
     seeds.insert(job.seed);
     auto r = data.results.find(job.key);
     if (job.state == db::JobState::Diverged) diverged_seeds.insert(job.seed);
@@ -139,18 +124,6 @@ std::string paper_text(const CellSpec& cell) {
   return cell.metric == "fid" ? fmt_number(cell.paper, 2) : fmt_number(cell.paper, 1) + "%";
 }
 
-TableData load(db::Database& db, const TableSpec& table) {
-  TableData data;
-  data.sweep = db.sweep_id(table.sweep);
-  if (!data.sweep) return data;
-  data.spellings = db.spellings(*data.sweep);
-  data.jobs = db.jobs(*data.sweep);
-  for (const auto& job : data.jobs) {
-    if (auto r = db.result(job.key)) data.results[job.key] = *r;
-  }
-  return data;
-}
-
 std::string provenance(const TableData& data, const std::string& db_label) {
   std::set<std::string> commits, budgets, devices, proxies;
   std::set<std::int64_t> seeds;
@@ -194,7 +167,7 @@ std::string provenance(const TableData& data, const std::string& db_label) {
 
 std::string render_table(db::Database& db, const TableSpec& table, const std::string& db_label,
                          const std::vector<std::string>& figure_links) {
-  TableData data = load(db, table);
+  TableData data = load_table_data(db, table);
   // Evaluate every cell, then find the best per row / column among this run's numbers.
   std::vector<std::vector<CellValue>> values;
   for (const auto& row : table.rows) {

@@ -1,5 +1,7 @@
 // Writing the report files and the figures (gnuplot, SVG and PNG).
+#include <algorithm>
 #include <boost/process.hpp>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -8,6 +10,7 @@
 #include "fsearch/functions/catalog.h"
 #include "fsearch/functions/parse.h"
 #include "fsearch/functions/program.h"
+#include "fsearch/reports/figures.h"
 #include "fsearch/reports/report.h"
 
 namespace fsearch::reports {
@@ -29,10 +32,17 @@ void run_gnuplot(const std::string& gnuplot, const fs::path& script) {
   if (code != 0) throw Error("gnuplot failed on " + script.string(), "is gnuplot-nox installed?");
 }
 
+// One plot, or a grid of `columns` x `rows` smaller panels.
 void write_plot(const std::string& gnuplot, const fs::path& dir, const std::string& stem,
-                const std::string& body) {
-  for (const auto& [terminal, ext] : {std::pair<std::string, std::string>{"svg size 720,440 dynamic", "svg"},
-                                      {"pngcairo size 900,550", "png"}}) {
+                const std::string& body, int columns = 1, int rows = 1) {
+  const bool grid = columns * rows > 1;
+  const auto size = [&](int width, int height) {
+    return " size " + std::to_string(width * columns) + "," + std::to_string(height * rows);
+  };
+  for (const auto& [terminal, ext] :
+       {std::pair<std::string, std::string>{"svg" + (grid ? size(520, 360) : size(720, 440)) + " dynamic",
+                                            "svg"},
+        {"pngcairo" + (grid ? size(620, 420) : size(900, 550)), "png"}}) {
     fs::path script = dir / (stem + "." + ext + ".gp");
     std::ofstream(script) << "set terminal " << terminal << "\nset output "
                           << quote((dir / (stem + "." + ext)).string()) << "\n"
@@ -70,34 +80,36 @@ std::string shapes_figure(const TableSpec& table, const fs::path& dir, const std
   return stem;
 }
 
-// Training-loss curves of the table's jobs, like the paper's Figures 6-8.
+// Training-loss curves of the table's cells, like the paper's Figures 6-8: a grid of panels (see
+// loss_panels), each with its own scale.
 std::string loss_figure(db::Database& db, const TableSpec& table, const fs::path& dir,
                         const std::string& gnuplot) {
-  auto sweep = db.sweep_id(table.sweep);
-  if (!sweep) return {};
-  std::string stem = "table" + std::to_string(table.number) + "-loss";
-  std::vector<std::pair<std::string, fs::path>> series;
-  for (const auto& job : db.jobs(*sweep)) {
-    auto curve = db.curve(job.key, "train");
-    if (curve.empty() || series.size() >= 12) continue;
-    fs::path data = dir / (stem + "-" + job.key + ".dat");
-    std::ofstream out(data);
-    for (const auto& p : curve) {
-      if (std::isfinite(p.loss)) out << p.step << " " << p.loss << "\n";
-    }
-    series.emplace_back(
-        job.label + (job.shift.empty() || job.shift == "scalar" ? "" : " (s: " + job.shift + ")"), data);
-  }
-  if (series.empty()) return {};
+  auto panels = loss_panels(db, table);
+  if (panels.empty()) return {};
+  const std::string stem = "table" + std::to_string(table.number) + "-loss";
+  const int columns = static_cast<int>(std::min<std::size_t>(3, panels.size()));
+  const int rows = static_cast<int>((panels.size() + columns - 1) / columns);
   std::ostringstream body;
-  body << "set title " << quote("Table " + std::to_string(table.number) + ": training loss") << "\n"
-       << "set xlabel 'step'\nset ylabel 'training loss'\nset grid\nset key top right\nplot ";
-  for (std::size_t i = 0; i < series.size(); ++i) {
-    body << (i ? ", " : "") << quote(series[i].second.string()) << " using 1:2 with lines title "
-         << quote(series[i].first);
+  body << "set multiplot layout " << rows << "," << columns << " title "
+       << quote("Table " + std::to_string(table.number) + ": training loss") << "\n"
+       << "set xlabel 'step'\nset ylabel 'training loss'\nset grid\nset key top right font ',8'\n";
+  for (const auto& panel : panels) {
+    body << "set title " << quote(panel.title) << "\nplot ";
+    for (std::size_t i = 0; i < panel.series.size(); ++i) {
+      const auto& series = panel.series[i];
+      fs::path data = dir / (stem + "-" + series.job_key + ".dat");
+      std::ofstream out(data);
+      for (const auto& p : db.curve(series.job_key, "train")) {
+        if (std::isfinite(p.loss)) out << p.step << " " << p.loss << "\n";
+      }
+      // Eight colours, then the same colours dashed.
+      body << (i ? ", " : "") << quote(data.string()) << " using 1:2 with lines lt " << i % 8 + 1 << " dt "
+           << i / 8 + 1 << " title " << quote(series.label);
+    }
+    body << "\n";
   }
-  body << "\n";
-  write_plot(gnuplot, dir, stem, body.str());
+  body << "unset multiplot\n";
+  write_plot(gnuplot, dir, stem, body.str(), columns, rows);
   return stem;
 }
 

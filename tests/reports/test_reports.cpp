@@ -12,6 +12,7 @@
 
 #include "fsearch/core/error.h"
 #include "fsearch/db/database.h"
+#include "fsearch/reports/figures.h"
 #include "fsearch/reports/report.h"
 
 namespace fsearch::reports {
@@ -129,9 +130,9 @@ TEST(Reports, CellsShowMeansSpreadDivergenceAndThePapersNumber) {
   EXPECT_NE(md.find(" ± "), std::string::npos) << md;            // a two-seed cell
   EXPECT_NE(md.find("| x (82.1%) |"), std::string::npos) << md;  // all seeds diverged, the paper trained it
   EXPECT_NE(md.find("| 10.0% ‡ (82.5%) |"), std::string::npos) << md;  // trained, stayed at chance
-  EXPECT_NE(md.find(" †"), std::string::npos) << md;             // partly diverged
-  EXPECT_NE(md.find("— ("), std::string::npos) << md;            // missing or running
-  EXPECT_NE(md.find("**"), std::string::npos) << md;             // the best per row
+  EXPECT_NE(md.find(" †"), std::string::npos) << md;                   // partly diverged
+  EXPECT_NE(md.find("— ("), std::string::npos) << md;                  // missing or running
+  EXPECT_NE(md.find("**"), std::string::npos) << md;                   // the best per row
   EXPECT_NE(md.find("Provenance: commit fixture; proxies vit-tiny; budget smoke"), std::string::npos) << md;
 }
 
@@ -196,6 +197,85 @@ TEST(Reports, FidCellsKeepTheBestLearningRateAndNameTheExtractor) {
                     "1000 samples."),
             std::string::npos)
       << md;
+}
+
+// Every finished or diverged fixture job logged a short training curve; running ones did not.
+void add_curves(db::Database& db) {
+  for (const auto& table : paper_tables()) {
+    for (const auto& job : db.jobs(*db.sweep_id(table.sweep))) {
+      if (job.state == db::JobState::Running) continue;
+      db.add_curve({{job.key, "train", 10, 2.0}, {job.key, "train", 20, 1.5}});
+    }
+  }
+}
+
+TEST(LossFigure, PanelsPerRowOrColumnWithOneCurvePerCellThatHasOne) {
+  auto path = build_fixture();
+  db::Database db(path);
+  add_curves(db);
+  auto titles = [](const std::vector<LossPanel>& panels) {
+    std::vector<std::string> out;
+    for (const auto& p : panels) out.push_back(p.title);
+    return out;
+  };
+  // Table 5: a panel per base function (3 rows < 6 columns), a curve per lambda, each the cell's own job.
+  const auto& t5 = paper_tables()[4];
+  auto panels = loss_panels(db, t5);
+  EXPECT_EQ(titles(panels), (std::vector<std::string>{"erf(x)", "tanh(x)", "arctan(x)"}));
+  auto sweep5 = *db.sweep_id("table5");
+  auto spellings = db.spellings(sweep5);
+  for (std::size_t r = 0; r < panels.size(); ++r) {
+    std::size_t with_curves = 0;
+    for (std::size_t c = 0; c < t5.rows[r].cells.size(); ++c) {
+      const auto& cell = t5.rows[r].cells[c];
+      bool has = false;
+      for (const auto& job : db.jobs(sweep5))
+        has |= job.fingerprint == spellings[cell.function] && job.state != db::JobState::Running;
+      with_curves += has;
+      for (const auto& series : panels[r].series) {
+        if (series.label != "lambda = " + t5.header[c + 1]) continue;
+        auto job = db.job(series.job_key);
+        ASSERT_TRUE(job);
+        EXPECT_EQ(job->fingerprint, spellings[cell.function]) << series.label;
+        EXPECT_EQ(job->seed, 0) << "a two-seed cell draws its lowest seed";
+      }
+    }
+    EXPECT_EQ(panels[r].series.size(), with_curves) << panels[r].title;
+  }
+  // Table 7 mixes the ViT and DiT proxies in a row: a panel per column instead; a DiT cell trained at
+  // three learning rates draws the one with the best FID.
+  panels = loss_panels(db, paper_tables()[6]);
+  EXPECT_EQ(titles(panels), (std::vector<std::string>{"ViT top-1", "DiT-B FID", "DiT-L FID"}));
+  int checked = 0;
+  for (const auto& series : panels[1].series) {
+    auto drawn = db.job(series.job_key);
+    const std::string cell = drawn->key.substr(0, drawn->key.rfind('-'));
+    double best = INFINITY;
+    for (const auto& job : db.jobs(*db.sweep_id("table7"))) {
+      if (job.key.rfind(cell + "-", 0) != 0 || job.seed != drawn->seed) continue;
+      if (auto r = db.result(job.key); r && std::isfinite(r->fid)) best = std::min(best, r->fid);
+    }
+    if (std::isfinite(best)) {
+      EXPECT_EQ(db.result(drawn->key)->fid, best) << series.label;
+      ++checked;
+    }
+  }
+  EXPECT_GT(checked, 0);
+  // Table 1's two label columns; Table 2's unclipped row is the "original" curve.
+  panels = loss_panels(db, paper_tables()[0]);
+  ASSERT_FALSE(panels.empty());
+  EXPECT_EQ(panels[0].title, "erf(x), horizontal");
+  for (const auto& series : panels[0].series)
+    EXPECT_EQ(series.label.rfind("lambda = ", 0), 0u) << series.label;
+  panels = loss_panels(db, paper_tables()[1]);
+  EXPECT_EQ(titles(panels), (std::vector<std::string>{"arcsinh(x)", "logsign(x)", "linear(x)"}));
+  bool original = false;
+  for (const auto& panel : panels)
+    for (const auto& series : panel.series) original |= series.label == "original";
+  EXPECT_TRUE(original);
+  // No curves, no panels.
+  db::Database empty(path + ".empty");
+  EXPECT_TRUE(loss_panels(empty, t5).empty());
 }
 
 TEST(Reports, TableListsAndUnknownTables) {

@@ -1,0 +1,120 @@
+#include "fsearch/reports/figures.h"
+
+#include <cmath>
+#include <cstdlib>
+#include <optional>
+#include <set>
+#include <utility>
+
+#include "table_data.h"
+
+namespace fsearch::reports {
+namespace {
+
+using detail::TableData;
+
+// The job drawn for a cell: lowest seed; among its jobs the best finished result, else any job that
+// logged a training curve. Empty when no job of the cell has a curve.
+std::optional<std::string> cell_job(db::Database& db, const CellSpec& cell, const TableData& data) {
+  std::optional<std::int64_t> seed;
+  std::string best_key, any_key;
+  double best = NAN;
+  for (const auto& job : data.jobs) {
+    if (!detail::cell_matches(cell, job, data)) continue;
+    if (seed && job.seed > *seed) continue;
+    if (!seed || job.seed < *seed) {
+      if (db.curve(job.key, "train").empty()) continue;
+      seed = job.seed;
+      best_key.clear();
+      any_key = job.key;
+      best = NAN;
+    } else if (db.curve(job.key, "train").empty()) {
+      continue;
+    }
+    auto r = data.results.find(job.key);
+    if (job.state != db::JobState::Done || r == data.results.end()) continue;
+    const double value = detail::metric_value(cell, r->second);
+    if (!std::isfinite(value)) continue;
+    const bool better = std::isnan(best) || (cell.metric == "fid" ? value < best : value > best);
+    if (better) best = value, best_key = job.key;
+  }
+  if (!seed) return std::nullopt;
+  return best_key.empty() ? any_key : best_key;
+}
+
+// One proxy and one metric across the cells: their losses share a scale.
+bool one_scale(const std::vector<const CellSpec*>& cells) {
+  std::set<std::pair<std::string, std::string>> kinds;
+  for (const auto* cell : cells) {
+    if (!cell->empty) kinds.insert({cell->proxy, cell->metric});
+  }
+  return kinds.size() <= 1;
+}
+
+// "0.5" -> "lambda = 0.5" (the paper's numeric columns and rows are lambdas), "—" (the unmodified
+// function's row) -> "original"; other labels as they are.
+std::string series_label(const std::string& text, const std::string& corner) {
+  if (text == "—") return "original";
+  char* end = nullptr;
+  std::strtod(text.c_str(), &end);
+  const bool numeric = !text.empty() && end == text.c_str() + text.size();
+  if (!numeric) return text;
+  return (corner.rfind("lambda", 0) == 0 ? corner : std::string("lambda")) + " = " + text;
+}
+
+// "erf(x) | horizontal" (a row label spanning two columns) -> "erf(x), horizontal".
+std::string panel_title(std::string text) {
+  for (auto at = text.find(" | "); at != std::string::npos; at = text.find(" | ", at))
+    text.replace(at, 3, ", ");
+  return text;
+}
+
+}  // namespace
+
+std::vector<LossPanel> loss_panels(db::Database& db, const TableSpec& table) {
+  TableData data = detail::load_table_data(db, table);
+  if (!data.sweep || table.rows.empty()) return {};
+  const std::size_t rows = table.rows.size(), columns = table.rows[0].cells.size();
+  auto cell_at = [&](std::size_t r, std::size_t c) -> const CellSpec* {
+    return c < table.rows[r].cells.size() ? &table.rows[r].cells[c] : nullptr;
+  };
+  // The header's leading entries head the row labels (Table 1 has two: function, shift).
+  const std::size_t label_columns = table.header.size() > columns ? table.header.size() - columns : 0;
+  auto column_header = [&](std::size_t c) {
+    return label_columns + c < table.header.size() ? table.header[label_columns + c] : std::string();
+  };
+  const std::string corner = table.header.empty() ? "" : table.header[0];
+
+  bool rows_ok = true, columns_ok = true;
+  for (std::size_t r = 0; r < rows; ++r) {
+    std::vector<const CellSpec*> cells;
+    for (std::size_t c = 0; c < columns; ++c)
+      if (auto* cell = cell_at(r, c)) cells.push_back(cell);
+    rows_ok &= one_scale(cells);
+  }
+  for (std::size_t c = 0; c < columns; ++c) {
+    std::vector<const CellSpec*> cells;
+    for (std::size_t r = 0; r < rows; ++r)
+      if (auto* cell = cell_at(r, c)) cells.push_back(cell);
+    columns_ok &= one_scale(cells);
+  }
+  const bool by_row = rows_ok && (!columns_ok || rows <= columns);
+  if (!by_row && !columns_ok) return {};  // no grouping keeps one scale per panel
+
+  std::vector<LossPanel> panels;
+  const std::size_t outer = by_row ? rows : columns, inner = by_row ? columns : rows;
+  for (std::size_t i = 0; i < outer; ++i) {
+    LossPanel panel;
+    panel.title = panel_title(by_row ? table.rows[i].label : column_header(i));
+    for (std::size_t j = 0; j < inner; ++j) {
+      const CellSpec* cell = by_row ? cell_at(i, j) : cell_at(j, i);
+      if (!cell || cell->empty) continue;
+      if (auto key = cell_job(db, *cell, data))
+        panel.series.push_back({series_label(by_row ? column_header(j) : table.rows[j].label, corner), *key});
+    }
+    if (!panel.series.empty()) panels.push_back(std::move(panel));
+  }
+  return panels;
+}
+
+}  // namespace fsearch::reports
