@@ -1,6 +1,7 @@
 #include "ingest.h"
 
 #include <chrono>
+#include <cmath>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -58,8 +59,11 @@ std::vector<db::CurvePoint> read_events(const std::string& key, const fs::path& 
       points.push_back({key, "train", j.value("step", std::int64_t{0}), number("loss"), number("lr"),
                         number("grad_norm"), NAN});
     } else if (type == "eval") {
-      points.push_back(
-          {key, "eval", j.value("step", std::int64_t{0}), number("test_loss"), NAN, NAN, number("test_acc")});
+      // A classifier's test loss and accuracy; the DiT's eval event carries only its FID, which is
+      // in the result, not on a curve.
+      const double loss = number("test_loss"), acc = number("test_acc");
+      if (std::isnan(loss) && std::isnan(acc)) continue;
+      points.push_back({key, "eval", j.value("step", std::int64_t{0}), loss, NAN, NAN, acc});
     }
   }
   return points;
