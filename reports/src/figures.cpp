@@ -1,5 +1,6 @@
 #include "fsearch/reports/figures.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <optional>
@@ -13,33 +14,32 @@ namespace {
 
 using detail::TableData;
 
-// The job drawn for a cell: lowest seed; among its jobs the best finished result, else any job that
-// logged a training curve. Empty when no job of the cell has a curve.
+// The job drawn for a cell: of the cell's jobs that logged a training curve, those of the lowest
+// seed; among them the best finished result, else the first (diverged or unfinished).
 std::optional<std::string> cell_job(db::Database& db, const CellSpec& cell, const TableData& data) {
-  std::optional<std::int64_t> seed;
-  std::string best_key, any_key;
-  double best = NAN;
+  std::vector<const db::JobRow*> drawable;
   for (const auto& job : data.jobs) {
-    if (!detail::cell_matches(cell, job, data)) continue;
-    if (seed && job.seed > *seed) continue;
-    if (!seed || job.seed < *seed) {
-      if (db.curve(job.key, "train").empty()) continue;
-      seed = job.seed;
-      best_key.clear();
-      any_key = job.key;
-      best = NAN;
-    } else if (db.curve(job.key, "train").empty()) {
-      continue;
-    }
-    auto r = data.results.find(job.key);
-    if (job.state != db::JobState::Done || r == data.results.end()) continue;
+    if (detail::cell_matches(cell, job, data) && !db.curve(job.key, "train").empty())
+      drawable.push_back(&job);
+  }
+  if (drawable.empty()) return std::nullopt;
+  std::int64_t seed = drawable.front()->seed;
+  for (const auto* job : drawable) seed = std::min(seed, job->seed);
+  const db::JobRow* chosen = nullptr;
+  double best = NAN;
+  for (const auto* job : drawable) {
+    if (job->seed != seed) continue;
+    if (!chosen) chosen = job;
+    auto r = data.results.find(job->key);
+    if (job->state != db::JobState::Done || r == data.results.end()) continue;
     const double value = detail::metric_value(cell, r->second);
     if (!std::isfinite(value)) continue;
-    const bool better = std::isnan(best) || (cell.metric == "fid" ? value < best : value > best);
-    if (better) best = value, best_key = job.key;
+    if (std::isnan(best) || (cell.metric == "fid" ? value < best : value > best)) {
+      best = value;
+      chosen = job;
+    }
   }
-  if (!seed) return std::nullopt;
-  return best_key.empty() ? any_key : best_key;
+  return chosen->key;
 }
 
 // One proxy and one metric across the cells: their losses share a scale.
