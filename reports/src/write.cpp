@@ -44,7 +44,8 @@ void write_plot(const std::string& gnuplot, const fs::path& dir, const std::stri
                                             "svg"},
         {"pngcairo" + (grid ? size(620, 420) : size(900, 550)), "png"}}) {
     fs::path script = dir / (stem + "." + ext + ".gp");
-    std::ofstream(script) << "set terminal " << terminal << "\nset output "
+    // noenhanced: labels such as f_neg(x) or arcsinh_clip(x) are text, not subscript markup.
+    std::ofstream(script) << "set terminal " << terminal << "\nset termoption noenhanced\nset output "
                           << quote((dir / (stem + "." + ext)).string()) << "\n"
                           << body;
     run_gnuplot(gnuplot, script);

@@ -278,6 +278,33 @@ TEST(LossFigure, PanelsPerRowOrColumnWithOneCurvePerCellThatHasOne) {
   EXPECT_TRUE(loss_panels(empty, t5).empty());
 }
 
+// The written figures (real gnuplot): labels with underscores are shown as written, not as subscripts.
+TEST(LossFigure, WrittenWithGnuplotAndLabelsVerbatim) {
+  auto path = build_fixture();
+  db::Database db(path);
+  add_curves(db);
+  ReportOptions options;
+  options.out_dir =
+      (fs::temp_directory_path() / ("fsearch-report-figures-" + std::to_string(::getpid()))).string();
+  options.tables = {6};
+  options.db_label = "fixture.db";
+  write_reports(db, options);
+  for (const char* name : {"table6-loss.svg", "table6-functions.svg"}) {
+    std::ifstream in(fs::path(options.out_dir) / "figures" / name);
+    ASSERT_TRUE(in) << name;
+    std::stringstream svg;
+    svg << in.rdbuf();
+    EXPECT_NE(svg.str().find(name == std::string("table6-loss.svg") ? "f_neg(x)" : "negate(erf)"),
+              std::string::npos)
+        << name;
+  }
+  std::ifstream md(fs::path(options.out_dir) / "table6.md");
+  std::stringstream text;
+  text << md.rdbuf();
+  EXPECT_NE(text.str().find("![figures/table6-loss.svg](figures/table6-loss.svg)"), std::string::npos);
+  fs::remove_all(options.out_dir);
+}
+
 TEST(Reports, TableListsAndUnknownTables) {
   EXPECT_EQ(parse_table_list("1-7,14-16"), (std::vector<int>{1, 2, 3, 4, 5, 6, 7, 14, 15, 16}));
   EXPECT_EQ(parse_table_list("5"), std::vector<int>{5});
