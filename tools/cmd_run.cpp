@@ -105,14 +105,6 @@ struct RunCommand {
           r.submitted_arrays, r.adopted, r.timeouts, r.preemptions, r.cancelled, r.polls,
           r.poll_seconds_total);
     }
-    {
-      db::Database database(db);
-      if (int failed = database.job_counts(outcome.sweep)[db::JobState::Failed]; failed > 0) {
-        std::cerr << failed
-                  << " job(s) failed: `fsearch status` shows why; after a fix, the same command with "
-                     "--retry-failed runs them again from their checkpoints.\n";
-      }
-    }
     if (outcome.run.interrupted) {
       std::cerr << (backend == "slurm"
                         ? "stopped following the sweep; its Slurm jobs keep running. The same command adopts "

@@ -46,7 +46,7 @@ std::optional<std::string> cell_job(db::Database& db, const CellSpec& cell, cons
 bool one_scale(const std::vector<const CellSpec*>& cells) {
   std::set<std::pair<std::string, std::string>> kinds;
   for (const auto* cell : cells) {
-    if (!cell->empty) kinds.insert({cell->proxy, cell->metric});
+    if (cell && !cell->empty) kinds.insert({cell->proxy, cell->metric});
   }
   return kinds.size() <= 1;
 }
@@ -85,29 +85,30 @@ std::vector<LossPanel> loss_panels(db::Database& db, const TableSpec& table) {
   };
   const std::string corner = table.header.empty() ? "" : table.header[0];
 
-  bool rows_ok = true, columns_ok = true;
-  for (std::size_t r = 0; r < rows; ++r) {
+  // Panel i of a grouping holds cells (i, j) by row, (j, i) by column.
+  auto panel_cells = [&](bool by_row, std::size_t i) {
     std::vector<const CellSpec*> cells;
-    for (std::size_t c = 0; c < columns; ++c)
-      if (auto* cell = cell_at(r, c)) cells.push_back(cell);
-    rows_ok &= one_scale(cells);
-  }
-  for (std::size_t c = 0; c < columns; ++c) {
-    std::vector<const CellSpec*> cells;
-    for (std::size_t r = 0; r < rows; ++r)
-      if (auto* cell = cell_at(r, c)) cells.push_back(cell);
-    columns_ok &= one_scale(cells);
-  }
+    for (std::size_t j = 0; j < (by_row ? columns : rows); ++j)
+      cells.push_back(by_row ? cell_at(i, j) : cell_at(j, i));
+    return cells;
+  };
+  auto keeps_one_scale = [&](bool by_row) {
+    for (std::size_t i = 0; i < (by_row ? rows : columns); ++i) {
+      if (!one_scale(panel_cells(by_row, i))) return false;
+    }
+    return true;
+  };
+  const bool rows_ok = keeps_one_scale(true), columns_ok = keeps_one_scale(false);
   const bool by_row = rows_ok && (!columns_ok || rows <= columns);
   if (!by_row && !columns_ok) return {};  // no grouping keeps one scale per panel
 
   std::vector<LossPanel> panels;
-  const std::size_t outer = by_row ? rows : columns, inner = by_row ? columns : rows;
-  for (std::size_t i = 0; i < outer; ++i) {
+  for (std::size_t i = 0; i < (by_row ? rows : columns); ++i) {
     LossPanel panel;
     panel.title = panel_title(by_row ? table.rows[i].label : column_header(i));
-    for (std::size_t j = 0; j < inner; ++j) {
-      const CellSpec* cell = by_row ? cell_at(i, j) : cell_at(j, i);
+    const auto cells = panel_cells(by_row, i);
+    for (std::size_t j = 0; j < cells.size(); ++j) {
+      const CellSpec* cell = cells[j];
       if (!cell || cell->empty) continue;
       if (auto key = cell_job(db, *cell, data))
         panel.series.push_back({series_label(by_row ? column_header(j) : table.rows[j].label, corner), *key});

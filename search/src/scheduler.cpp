@@ -150,14 +150,12 @@ SchedulerSummary run_scheduler(db::Database& db, std::int64_t sweep, const Sched
       for (auto& a : active) ::kill(a.child->id(), SIGTERM);  // checkpoint and exit 75
     }
     const bool slot_free = std::find(slot_busy.begin(), slot_busy.end(), false) != slot_busy.end();
-    bool pending_left = true;
     if (!stopping && slot_free) {
       auto pending = db.jobs(sweep, db::JobState::Pending);
       std::size_t next = 0;
       for (int slot = 0; slot < workers && next < pending.size(); ++slot) {
         if (!slot_busy[slot]) start_job(pending[next++], slot);
       }
-      pending_left = next < pending.size();
     }
     for (auto it = active.begin(); it != active.end();) {
       if (!it->child->running()) {
@@ -173,10 +171,9 @@ SchedulerSummary run_scheduler(db::Database& db, std::int64_t sweep, const Sched
       ++it;
     }
     progress(false);
-    // A job that failed just now may be pending again (attempts left): ask the database, not the
-    // list read before the workers finished.
-    if (active.empty() && (stopping || (!pending_left && db.job_counts(sweep)[db::JobState::Pending] == 0)))
-      break;
+    // Done when nothing runs and nothing waits; a job that failed just now may be pending again
+    // (attempts left), so ask the database rather than the list read before the workers finished.
+    if (active.empty() && (stopping || db.job_counts(sweep)[db::JobState::Pending] == 0)) break;
     std::this_thread::sleep_for(std::chrono::duration<double>(options.poll_seconds));
   }
   progress(true);

@@ -137,6 +137,11 @@ SweepOutcome run_sweep(const std::string& space_file, const SweepOptions& option
   } else {
     outcome.run = run_scheduler(db, outcome.sweep, options.scheduler);
   }
+  if (int failed = db.job_counts(outcome.sweep)[db::JobState::Failed]; failed > 0) {
+    say(std::to_string(failed) +
+        " job(s) failed: `fsearch status` shows why; after a fix, the same command with --retry-failed "
+        "runs them again from their checkpoints.");
+  }
   return outcome;
 }
 
