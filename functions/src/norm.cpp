@@ -1,5 +1,7 @@
 #include "fsearch/functions/norm.h"
 
+#include <cmath>
+
 #include "fsearch/functions/parse.h"
 #include "fsearch/functions/tensor_eval.h"
 #include "pointwise_kernel.h"
@@ -54,12 +56,42 @@ NormLayerImpl::NormLayerImpl(const NormSpec& spec, int64_t channels) : spec_(spe
           torch::nn::LayerNormOptions({channels}).elementwise_affine(spec.affine).eps(1e-6)));
       break;
     case NormKind::RMSNorm: impl_ = torch::nn::AnyModule(RMSNorm(channels, spec.affine)); break;
-    case NormKind::Pointwise:
-      impl_ = torch::nn::AnyModule(
-          PointwiseNorm(parse(spec.function), channels, spec.shift, spec.alpha_init, spec.affine));
+    case NormKind::Pointwise: {
+      auto expr = parse(spec.function);
+      program_ = std::make_shared<Program>(expr);
+      impl_ = torch::nn::AnyModule(PointwiseNorm(expr, channels, spec.shift, spec.alpha_init, spec.affine));
       break;
+    }
   }
   register_module("norm", impl_.ptr());
+}
+
+torch::Tensor NormLayerImpl::forward(const torch::Tensor& x) {
+  if (probe_) record(x);
+  return impl_.forward(x);
+}
+
+void NormLayerImpl::record(const torch::Tensor& x) {
+  torch::NoGradGuard no_grad;
+  auto xd = x.detach().to(torch::kDouble);
+  stats_ = NormSiteStats{};
+  stats_.count = xd.numel();
+  stats_.x_std = xd.std().item<double>();
+  stats_.x_absmax = xd.abs().max().item<double>();
+  if (!program_) return;
+  auto& layer = *impl_.get<PointwiseNorm>();
+  stats_.alpha = layer.alpha.item<double>();
+  stats_.shift = layer.shift.defined() ? layer.shift.mean().item<double>() : 0.0;
+  torch::Tensor u = xd * stats_.alpha;
+  if (layer.shift.defined()) u = u + layer.shift.detach().to(torch::kDouble);
+  if (std::isnan(max_derivative_)) {
+    auto grid = torch::linspace(-50, 50, 20001, torch::kDouble);
+    max_derivative_ = evaluate(*program_, grid, true).derivative.abs().max().item<double>();
+  }
+  auto derivative = evaluate(*program_, u, true).derivative.abs();
+  // A NaN derivative (outside a function's domain) counts as no gradient too.
+  auto dead = derivative.lt(1e-3 * max_derivative_).logical_or(derivative.isnan());
+  stats_.frac_dead = dead.to(torch::kDouble).mean().item<double>();
 }
 
 }  // namespace fsearch::functions

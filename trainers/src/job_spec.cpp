@@ -48,6 +48,7 @@ void read_model(YamlMap m, ModelSpec& s) {
   check_one_of(m, "pool", s.pool, {"cls", "mean"});
   s.drop_path = m.get("drop_path", s.drop_path);
   s.num_classes = m.get("num_classes", s.num_classes);
+  s.init_std = m.get("init_std", s.init_std);
   for (auto [key, value] : {std::pair<const char*, double>{"image_size", s.image_size},
                             {"channels", s.channels},
                             {"patch", s.patch},
@@ -55,7 +56,8 @@ void read_model(YamlMap m, ModelSpec& s) {
                             {"depth", s.depth},
                             {"heads", s.heads},
                             {"mlp_ratio", s.mlp_ratio},
-                            {"num_classes", s.num_classes}}) {
+                            {"num_classes", s.num_classes},
+                            {"init_std", s.init_std}}) {
     check_positive(m, key, value);
   }
   if (s.image_size % s.patch != 0) {
@@ -233,6 +235,7 @@ nlohmann::json result_fields(const JobSpec& s) {
   // Fields added after the ViT proxy appear only where they matter, so that ViT jobs planned
   // before them keep their keys (and their recorded results).
   if (t.schedule != "cosine") j["train"]["schedule"] = t.schedule;
+  if (m.init_std != 0.02) j["model"]["init_std"] = m.init_std;
   if (m.proxy == "dit") {
     const auto& f = s.diffusion;
     j["diffusion"] = {{"timesteps", f.timesteps},       {"beta_start", f.beta_start},

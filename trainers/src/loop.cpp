@@ -125,7 +125,8 @@ void TrainingLoop::with_eval_weights(const std::function<void()>& body) {
 }
 
 std::string TrainingLoop::run(const std::function<StepLoss(std::int64_t)>& step_loss,
-                              const std::function<void(Progress&)>& evaluate) {
+                              const std::function<void(Progress&)>& evaluate,
+                              const std::function<nlohmann::json()>& log_fields) {
   auto save = [&] { save_checkpoint(dir_.checkpoint(), model_, optimizer_, ema_, state_); };
   auto log_interval_start = Clock::now();
   double log_interval_images = 0;
@@ -170,12 +171,14 @@ std::string TrainingLoop::run(const std::function<StepLoss(std::int64_t)>& step_
     Progress progress{state_.step, total_, loss, lr, grad_norm, NAN, NAN, resumed_};
     if (state_.step % spec_.runtime.log_every == 0 || state_.step == total_) {
       progress.images_per_sec = log_interval_images / seconds_since(log_interval_start);
-      events_.append({{"type", "train"},
-                      {"step", state_.step},
-                      {"loss", loss},
-                      {"lr", lr},
-                      {"grad_norm", grad_norm},
-                      {"images_per_sec", progress.images_per_sec}});
+      nlohmann::json event = {{"type", "train"},
+                              {"step", state_.step},
+                              {"loss", loss},
+                              {"lr", lr},
+                              {"grad_norm", grad_norm},
+                              {"images_per_sec", progress.images_per_sec}};
+      if (log_fields) event.update(log_fields());
+      events_.append(event);
       report(progress);
       log_interval_start = Clock::now();
       log_interval_images = 0;

@@ -38,10 +38,17 @@ class TrainingLoop {
 
   // Runs the remaining steps. `step_loss(step)` computes the step's loss; all randomness of a step
   // must come from (seed, step), which the loop seeds torch's generator with before calling it.
-  // `evaluate(progress)` runs every runtime.eval_every steps when given. Returns "done" (all steps
-  // ran), "diverged" (recorded in `result`) or "interrupted" (checkpointed; nothing recorded).
+  // `evaluate(progress)` runs every runtime.eval_every steps when given. `log_fields()`, when given,
+  // adds fields to each logged train event (diagnostics of the step just taken). Returns "done"
+  // (all steps ran), "diverged" (recorded in `result`) or "interrupted" (checkpointed).
   std::string run(const std::function<StepLoss(std::int64_t)>& step_loss,
-                  const std::function<void(Progress&)>& evaluate = {});
+                  const std::function<void(Progress&)>& evaluate = {},
+                  const std::function<nlohmann::json()>& log_fields = {});
+
+  // Whether the step with this index is one whose train event is logged.
+  bool logs_step(std::int64_t step) const {
+    return (step + 1) % spec_.runtime.log_every == 0 || step + 1 == total_;
+  }
 
   // Runs `body` with the EMA weights swapped into the model (or the live weights without EMA).
   void with_eval_weights(const std::function<void()>& body);

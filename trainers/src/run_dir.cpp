@@ -60,7 +60,7 @@ double number_from(const nlohmann::json& j, const char* key) {
 }  // namespace
 
 nlohmann::json to_json(const TrainResult& r) {
-  return {{"status", r.status},
+  nlohmann::json j = {{"status", r.status},
           {"test_acc", number(r.test_acc)},
           {"test_loss", number(r.test_loss)},
           {"final_loss", number(r.final_loss)},
@@ -84,6 +84,8 @@ nlohmann::json to_json(const TrainResult& r) {
           {"git_commit", r.git_commit},
           {"key", r.key},
           {"budget", r.budget}};
+  if (!r.diagnostics.is_null()) j["diagnostics"] = r.diagnostics;
+  return j;
 }
 
 TrainResult result_from_json(const nlohmann::json& j) {
@@ -111,6 +113,7 @@ TrainResult result_from_json(const nlohmann::json& j) {
   r.git_commit = j.value("git_commit", "");
   r.key = j.value("key", "");
   r.budget = j.value("budget", "");
+  if (j.contains("diagnostics") && j["diagnostics"].is_object()) r.diagnostics = j["diagnostics"];
   return r;
 }
 

@@ -1,5 +1,6 @@
 // The ViT proxy's training: model -> loop (cross-entropy with label smoothing, periodic test
 // evaluation) -> final evaluation with the EMA weights -> accuracy and loss.
+#include "diagnostics.h"
 #include "fsearch/trainers/vit.h"
 #include "loop.h"
 #include "proxies.h"
@@ -40,10 +41,16 @@ TrainResult train_classifier(const JobContext& job) {
   ViT model(spec.model, spec.norm);
   model->to(job.device);
   model->train();
+  // Diagnostics on a fixed batch of training images, here at initialisation (before a resumed run
+  // loads its checkpoint: the seeded init is the same on every attempt) and after training.
+  const auto probe_batch = batches.plain(job.data.train, 0, std::min<std::int64_t>(256, job.data.train.size()));
+  auto probe = [&] { return probe_model(*model, [&] { model->forward(probe_batch.x.to(job.device)); }); };
+  nlohmann::json diagnostics = {{"init", probe()}};
   TrainingLoop loop(spec, job.dir, job.callbacks, *model, total);
 
   auto step_loss = [&](std::int64_t step) {
     auto batch = batches.train_batch(step);
+    set_attention_probe(*model, loop.logs_step(step));  // attention logit growth, on logged steps
     auto logits = model->forward(batch.x.to(job.device));  // (B, classes)
     auto loss = torch::nn::functional::cross_entropy(
         logits, batch.y.to(job.device),
@@ -58,8 +65,18 @@ TrainResult train_classifier(const JobContext& job) {
     loop.report(progress);
   };
 
+  auto log_fields = [&]() -> nlohmann::json {
+    const double logit = attention_logit_max(*model);
+    return std::isfinite(logit) ? nlohmann::json{{"attn_logit_max", logit}} : nlohmann::json::object();
+  };
+
   TrainResult result;
-  result.status = loop.run(step_loss, periodic_eval);
+  result.status = loop.run(step_loss, periodic_eval, log_fields);
+  set_attention_probe(*model, false);
+  if (result.status != "interrupted") {
+    diagnostics["final"] = probe();
+    result.diagnostics = diagnostics;
+  }
   if (result.status == "done") {
     Evaluation e, train;
     loop.with_eval_weights([&] {

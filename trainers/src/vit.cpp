@@ -11,27 +11,28 @@ void trunc_normal(torch::Tensor t, double std) {
   t.normal_(0, std).clamp_(-2 * std, 2 * std);
 }
 
-torch::nn::Linear linear(int in, int out) {
+}  // namespace
+
+torch::nn::Linear vit_linear(int in, int out, double init_std) {
   torch::nn::Linear layer(in, out);
-  trunc_normal(layer->weight, 0.02);
+  trunc_normal(layer->weight, init_std);
   torch::NoGradGuard guard;
   layer->bias.zero_();
   return layer;
 }
 
-}  // namespace
-
-AttentionImpl::AttentionImpl(int width, int heads) : heads_(heads) {
-  qkv_ = register_module("qkv", linear(width, 3 * width));
-  proj_ = register_module("proj", linear(width, width));
+AttentionImpl::AttentionImpl(int width, int heads, double init_std) : heads_(heads) {
+  qkv_ = register_module("qkv", vit_linear(width, 3 * width, init_std));
+  proj_ = register_module("proj", vit_linear(width, width, init_std));
 }
 
 torch::Tensor AttentionImpl::forward(const torch::Tensor& x) {
   const auto b = x.size(0), t = x.size(1), d = x.size(2), hd = d / heads_;
   auto qkv = qkv_->forward(x).reshape({b, t, 3, heads_, hd}).permute({2, 0, 3, 1, 4});  // (3, B, H, T, hd)
   auto q = qkv[0], k = qkv[1], v = qkv[2];
-  auto attention =
-      torch::softmax(torch::matmul(q, k.transpose(-2, -1)) / std::sqrt(double(hd)), -1);  // (B, H, T, T)
+  auto logits = torch::matmul(q, k.transpose(-2, -1)) / std::sqrt(double(hd));  // (B, H, T, T)
+  if (probe_) max_logit_ = logits.detach().abs().max().item<double>();
+  auto attention = torch::softmax(logits, -1);
   auto out = torch::matmul(attention, v).transpose(1, 2).reshape({b, t, d});              // (B, T, D)
   return proj_->forward(out);
 }
@@ -39,11 +40,11 @@ torch::Tensor AttentionImpl::forward(const torch::Tensor& x) {
 BlockImpl::BlockImpl(const ModelSpec& model, const functions::NormSpec& norm, double drop_path)
     : drop_path_(drop_path) {
   norm1_ = register_module("norm1", functions::NormLayer(norm, model.width));
-  attn_ = register_module("attn", Attention(model.width, model.heads));
+  attn_ = register_module("attn", Attention(model.width, model.heads, model.init_std));
   norm2_ = register_module("norm2", functions::NormLayer(norm, model.width));
   int hidden = static_cast<int>(std::lround(model.width * model.mlp_ratio));
-  fc1_ = register_module("fc1", linear(model.width, hidden));
-  fc2_ = register_module("fc2", linear(hidden, model.width));
+  fc1_ = register_module("fc1", vit_linear(model.width, hidden, model.init_std));
+  fc2_ = register_module("fc2", vit_linear(hidden, model.width, model.init_std));
 }
 
 torch::Tensor BlockImpl::drop_path(const torch::Tensor& branch) const {
@@ -79,7 +80,7 @@ ViTImpl::ViTImpl(const ModelSpec& model, const functions::NormSpec& norm) : spec
     blocks_->push_back(Block(model, norm, rate));
   }
   norm_ = register_module("norm", functions::NormLayer(norm, model.width));
-  head_ = register_module("head", linear(model.width, model.num_classes));
+  head_ = register_module("head", vit_linear(model.width, model.num_classes, model.init_std));
 }
 
 torch::Tensor ViTImpl::forward(const torch::Tensor& images) {

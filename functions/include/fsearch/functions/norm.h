@@ -49,16 +49,37 @@ class RMSNormImpl : public torch::nn::Module {
 };
 TORCH_MODULE(RMSNorm);
 
-// The norm a NormSpec names, over the last dimension of size `channels`.
+// What a norm layer saw in one probed forward pass (diagnostics: why a cell failed to train).
+struct NormSiteStats {
+  int64_t count = 0;         // input elements seen
+  double x_std = NAN;        // std of the layer's input x
+  double x_absmax = NAN;     // largest |x|
+  double alpha = NAN;        // point-wise layers: the learned scale
+  double shift = NAN;        // point-wise layers: the mean learned shift s (0 without s)
+  double frac_dead = NAN;    // point-wise layers: share of alpha x + s where |f'| < 1e-3 max |f'|
+                             // (inside a flat zone or saturated: no gradient reaches x there)
+};
+
+// The norm a NormSpec names, over the last dimension of size `channels`. With probing on, each
+// forward also records NormSiteStats of its input (no autograd; costs one extra pass).
 class NormLayerImpl : public torch::nn::Module {
  public:
   NormLayerImpl(const NormSpec& spec, int64_t channels);
-  torch::Tensor forward(const torch::Tensor& x) { return impl_.forward(x); }
+  torch::Tensor forward(const torch::Tensor& x);
   const NormSpec& spec() const { return spec_; }
 
+  void set_probe(bool on) { probe_ = on; }
+  const NormSiteStats& stats() const { return stats_; }
+
  private:
+  void record(const torch::Tensor& x);
+
   NormSpec spec_;
   torch::nn::AnyModule impl_;
+  std::shared_ptr<const Program> program_;  // point-wise layers: f, for f' in the probe
+  double max_derivative_ = NAN;             // point-wise layers: max |f'| over [-50, 50]
+  bool probe_ = false;
+  NormSiteStats stats_;
 };
 TORCH_MODULE(NormLayer);
 

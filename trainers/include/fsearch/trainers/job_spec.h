@@ -28,6 +28,10 @@ struct ModelSpec {
   std::string pool = "cls";  // cls | mean (vit only)
   double drop_path = 0.1;    // vit only
   int num_classes = 10;
+  // vit only: std of the truncated-normal init of every linear layer. ViT-B's 0.02 at width 768
+  // gives each layer a gain of 0.02 * sqrt(768) = 0.55; at width 64 the same gain needs
+  // 0.02 * sqrt(768 / 64) = 0.069 (docs/calibration.md).
+  double init_std = 0.02;
 };
 
 struct DataSpec {

@@ -52,6 +52,8 @@ struct TrainResult {
   double wall_time = 0, train_time = 0, images_per_sec = 0;
   std::string device, torch_version, git_commit, key, budget;
   int threads = 0;
+  // Why a cell trained or failed: {"init": probe, "final": probe} (trainers/src/diagnostics.h).
+  nlohmann::json diagnostics;
 };
 
 nlohmann::json to_json(const TrainResult& result);

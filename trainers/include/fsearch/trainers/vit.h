@@ -12,14 +12,25 @@
 
 namespace fsearch::trainers {
 
+// A linear layer initialised as ViT implementations do: truncated normal weights of std
+// `init_std` (ModelSpec::init_std), zero bias.
+torch::nn::Linear vit_linear(int in, int out, double init_std);
+
 class AttentionImpl : public torch::nn::Module {
  public:
-  AttentionImpl(int width, int heads);
+  AttentionImpl(int width, int heads, double init_std = 0.02);
   torch::Tensor forward(const torch::Tensor& x);  // (B, T, D) -> (B, T, D)
+
+  // Diagnostics: with probing on, each forward records its largest |q.k / sqrt(d)| (attention
+  // logit growth is the early warning of the instability that normalization prevents).
+  void set_probe(bool on) { probe_ = on; }
+  double max_logit() const { return max_logit_; }
 
  private:
   int heads_;
   torch::nn::Linear qkv_{nullptr}, proj_{nullptr};
+  bool probe_ = false;
+  double max_logit_ = NAN;
 };
 TORCH_MODULE(Attention);
 

@@ -1,0 +1,108 @@
+#include "diagnostics.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "fsearch/functions/norm.h"
+#include "fsearch/trainers/vit.h"
+
+namespace fsearch::trainers::detail {
+namespace {
+
+nlohmann::json number(double v) {
+  return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr);
+}
+
+template <class Impl, class Body>
+void for_each(torch::nn::Module& model, Body body) {
+  for (const auto& item : model.named_modules()) {
+    if (auto* layer = item.value()->template as<Impl>()) body(item.key(), *layer);
+  }
+}
+
+}  // namespace
+
+void set_attention_probe(torch::nn::Module& model, bool on) {
+  for_each<AttentionImpl>(model, [&](const std::string&, AttentionImpl& a) { a.set_probe(on); });
+}
+
+double attention_logit_max(torch::nn::Module& model) {
+  double out = NAN;
+  for_each<AttentionImpl>(model, [&](const std::string&, AttentionImpl& a) {
+    if (std::isfinite(a.max_logit())) out = std::isnan(out) ? a.max_logit() : std::max(out, a.max_logit());
+  });
+  return out;
+}
+
+nlohmann::json probe_model(torch::nn::Module& model, const std::function<void()>& forward) {
+  const bool training = model.is_training();
+  auto set_norm_probe = [&](bool on) {
+    for_each<functions::NormLayerImpl>(model,
+                                       [&](const std::string&, functions::NormLayerImpl& n) { n.set_probe(on); });
+  };
+  set_norm_probe(true);
+  set_attention_probe(model, true);
+  model.eval();
+  {
+    torch::NoGradGuard no_grad;
+    forward();
+  }
+  if (training) model.train();
+  set_norm_probe(false);
+  set_attention_probe(model, false);
+
+  nlohmann::json sites = nlohmann::json::array();
+  double dead_max = NAN, dead_sum = 0, std_max = NAN, absmax_max = NAN;
+  int dead_count = 0;
+  auto fold_max = [](double& into, double v) {
+    if (std::isfinite(v)) into = std::isnan(into) ? v : std::max(into, v);
+  };
+  for_each<functions::NormLayerImpl>(model, [&](const std::string& name, functions::NormLayerImpl& n) {
+    const auto& s = n.stats();
+    nlohmann::json site = {{"name", name}, {"x_std", number(s.x_std)}, {"x_absmax", number(s.x_absmax)}};
+    if (!std::isnan(s.alpha)) {
+      site["alpha"] = number(s.alpha);
+      site["shift"] = number(s.shift);
+      site["frac_dead"] = number(s.frac_dead);
+      fold_max(dead_max, s.frac_dead);
+      if (std::isfinite(s.frac_dead)) dead_sum += s.frac_dead, ++dead_count;
+    }
+    fold_max(std_max, s.x_std);
+    fold_max(absmax_max, s.x_absmax);
+    sites.push_back(site);
+  });
+  nlohmann::json out = {{"sites", sites},
+                        {"x_std_max", number(std_max)},
+                        {"x_absmax_max", number(absmax_max)},
+                        {"attn_logit_max", number(attention_logit_max(model))}};
+  if (dead_count > 0) {
+    out["frac_dead_max"] = number(dead_max);
+    out["frac_dead_mean"] = number(dead_sum / dead_count);
+  }
+  return out;
+}
+
+std::string describe_diagnostics(const nlohmann::json& d) {
+  auto value = [](const nlohmann::json& j, const char* key) {
+    return j.contains(key) && j[key].is_number() ? j[key].get<double>() : NAN;
+  };
+  std::string out;
+  for (const char* when : {"init", "final"}) {
+    if (!d.contains(when) || !d[when].is_object()) continue;
+    const auto& p = d[when];
+    std::string line = fmt::format("{}: x std up to {:.3g}", when, value(p, "x_std_max"));
+    const double dead = value(p, "frac_dead_max");
+    if (!std::isnan(dead)) {
+      line += fmt::format(", up to {:.1f}% of a norm's inputs in a flat or saturated zone (mean {:.1f}%)",
+                          100 * dead, 100 * value(p, "frac_dead_mean"));
+    }
+    const double logit = value(p, "attn_logit_max");
+    if (!std::isnan(logit)) line += fmt::format(", attention logits up to {:.3g}", logit);
+    out += (out.empty() ? "" : "; ") + line;
+  }
+  return out;
+}
+
+}  // namespace fsearch::trainers::detail
