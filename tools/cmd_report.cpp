@@ -4,14 +4,17 @@
 
 #include "command.h"
 #include "fsearch/core/error.h"
+#include "fsearch/reports/fidelity.h"
 #include "fsearch/reports/report.h"
+
+#include <algorithm>
 
 namespace fsearch::cli {
 namespace {
 
 struct ReportCommand {
   std::string db = "results/fsearch.db", tables = "1-7,14-16", out = "results/reports";
-  bool no_figures = false;
+  bool no_figures = false, json = false;
 
   int run() const {
     if (!std::filesystem::exists(db)) {
@@ -24,7 +27,17 @@ struct ReportCommand {
     options.figures = !no_figures;
     options.db_label = db;
     db::Database database(db);
-    for (const auto& file : reports::write_reports(database, options)) std::cout << file << "\n";
+    auto files = reports::write_reports(database, options);
+    if (!json) {
+      for (const auto& file : files) std::cout << file << "\n";
+      return 0;
+    }
+    nlohmann::json out = {{"files", files}, {"fidelity", nlohmann::json::array()}};
+    for (const auto& table : reports::paper_tables()) {
+      if (std::find(options.tables.begin(), options.tables.end(), table.number) == options.tables.end()) continue;
+      if (database.sweep_id(table.sweep)) out["fidelity"].push_back(reports::to_json(reports::table_fidelity(database, table)));
+    }
+    std::cout << out.dump(2) << "\n";
     return 0;
   }
 };
@@ -40,6 +53,9 @@ Command register_report(CLI::App& app) {
   sub->add_option("--tables", command->tables, "Tables to write, e.g. 1-7,14-16 or 5")->capture_default_str();
   sub->add_option("--out", command->out, "Output folder")->capture_default_str();
   sub->add_flag("--no-figures", command->no_figures, "Skip the gnuplot figures");
+  sub->add_flag("--json", command->json,
+                "Print the files written and each table's fidelity (failure agreement, Kendall tau, the "
+                "paper's findings checked) as JSON");
   return {sub, [command] { return command->run(); }};
 }
 

@@ -6,117 +6,20 @@
 #include <set>
 #include <sstream>
 
+#include "fsearch/reports/fidelity.h"
 #include "fsearch/reports/report.h"
 #include "table_data.h"
 
 namespace fsearch::reports {
 namespace {
 
-using detail::cell_matches;
+using detail::CellValue;
+using detail::cells;
+using detail::evaluate;
+using detail::fmt_number;
+using detail::kChanceMargin;
 using detail::load_table_data;
-using detail::metric_value;
 using detail::TableData;
-
-struct CellValue {
-  std::string text;   // what the cell shows (without bold)
-  double mean = NAN;  // for "best" marking
-  int done = 0, diverged = 0, seeds = 0;
-  int at_chance = 0;                 // accuracy cells: seeds that trained but never beat guessing
-  std::set<std::string> extractors;  // FID cells: the feature extractors behind the values
-  std::set<std::string> samplers;    // FID cells: how the scored images were sampled
-};
-
-std::string fmt_number(double v, int decimals) {
-  std::ostringstream out;
-  out.setf(std::ios::fixed);
-  out.precision(decimals);
-  out << v;
-  return out.str();
-}
-
-// Guessing's accuracy in % for the job's classifier (NaN when the spec does not say): a network
-// whose flat zone swallows every input trains without diverging and stays there.
-double chance_accuracy(const db::JobRow& job) {
-  auto spec = nlohmann::json::parse(job.spec_json, nullptr, false);
-  if (spec.is_discarded() || !spec.contains("model")) return NAN;
-  const int classes = spec["model"].value("num_classes", 0);
-  return classes > 1 ? 100.0 / classes : NAN;
-}
-
-std::string cells(int n) {
-  return n == 1 ? "1 cell" : std::to_string(n) + " cells";
-}
-
-// Within one point of guessing counts as not having learned.
-constexpr double kChanceMargin = 1.0;
-
-// "50 steps, eta 1, guidance 3, 1000 samples": the sampler behind a DiT job's FID.
-std::string sampler_text(const db::JobRow& job) {
-  auto spec = nlohmann::json::parse(job.spec_json, nullptr, false);
-  if (spec.is_discarded() || !spec.contains("diffusion")) return "";
-  const auto& d = spec["diffusion"];
-  const int classes = spec.contains("model") ? spec["model"].value("num_classes", 0) : 0;
-  std::ostringstream out;
-  out << d.value("sample_steps", 0) << " steps, eta " << d.value("sample_eta", 0.0) << ", guidance "
-      << d.value("cfg_scale", 1.0) << ", " << d.value("samples_per_class", 0) * classes << " samples";
-  return out.str();
-}
-
-// Mean over seeds (with the spread when there are several); within a seed, the best over the
-// learning rates a job was trained at (the paper's DiT protocol keeps the best of three).
-CellValue evaluate(const CellSpec& cell, const TableData& data) {
-  CellValue v;
-  if (cell.empty) return v;
-  const bool lower_is_better = cell.metric == "fid";
-  std::map<std::int64_t, double> best_per_seed;
-  std::map<std::int64_t, double> chance_per_seed;
-  std::set<std::int64_t> seeds, diverged_seeds;
-  for (const auto& job : data.jobs) {
-    if (!cell_matches(cell, job, data)) continue;
-    seeds.insert(job.seed);
-    auto r = data.results.find(job.key);
-    if (job.state == db::JobState::Diverged) diverged_seeds.insert(job.seed);
-    if (job.state != db::JobState::Done || r == data.results.end()) continue;
-    const double value = metric_value(cell, r->second);
-    if (!std::isfinite(value)) continue;
-    if (cell.metric == "fid") {
-      v.extractors.insert(r->second.fid_features);
-      if (auto sampler = sampler_text(job); !sampler.empty()) v.samplers.insert(sampler);
-    } else {
-      chance_per_seed[job.seed] = chance_accuracy(job);
-    }
-    auto [it, fresh] = best_per_seed.emplace(job.seed, value);
-    if (!fresh) it->second = lower_is_better ? std::min(it->second, value) : std::max(it->second, value);
-  }
-  v.seeds = static_cast<int>(seeds.size());
-  for (auto seed : diverged_seeds) v.diverged += best_per_seed.count(seed) == 0;  // every lr diverged
-  std::vector<double> values;
-  for (const auto& [seed, value] : best_per_seed) {
-    values.push_back(value);
-    auto chance = chance_per_seed.find(seed);
-    v.at_chance += chance != chance_per_seed.end() && value <= chance->second + kChanceMargin;
-  }
-  v.done = static_cast<int>(values.size());
-  if (values.empty()) {
-    v.text = v.diverged > 0 ? "x" : "—";
-    return v;
-  }
-  const int decimals = lower_is_better ? 2 : 1;
-  const std::string unit = lower_is_better ? "" : "%";
-  double sum = 0;
-  for (double x : values) sum += x;
-  v.mean = sum / values.size();
-  v.text = fmt_number(v.mean, decimals) + unit;
-  if (values.size() > 1) {
-    double sq = 0;
-    for (double x : values) sq += (x - v.mean) * (x - v.mean);
-    v.text = fmt_number(v.mean, decimals) + " ± " +
-             fmt_number(std::sqrt(sq / (values.size() - 1)), decimals) + unit;
-  }
-  if (v.diverged > 0) v.text += " †";
-  if (v.at_chance > 0) v.text += " ‡";
-  return v;
-}
 
 std::string paper_text(const CellSpec& cell) {
   if (cell.paper_diverged) return "x";
@@ -268,6 +171,7 @@ std::string render_table(db::Database& db, const TableSpec& table, const std::st
             "each other, and with the paper's ranking, not its numbers.\n\n";
     }
   }
+  if (data.sweep) md << fidelity_markdown(table_fidelity(db, table));
   for (const auto& link : figure_links) md << "![" << link << "](" << link << ")\n\n";
   md << provenance(data, db_label);
   return md.str();

@@ -1,5 +1,10 @@
 #include "table_data.h"
 
+#include <cmath>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
 namespace fsearch::reports::detail {
 
 TableData load_table_data(db::Database& db, const TableSpec& table) {
@@ -26,6 +31,104 @@ bool cell_matches(const CellSpec& cell, const db::JobRow& job, const TableData& 
 double metric_value(const CellSpec& cell, const db::ResultRow& result) {
   if (cell.metric == "fid") return result.fid;
   return 100 * result.test_acc;
+}
+
+std::string fmt_number(double v, int decimals) {
+  std::ostringstream out;
+  out.setf(std::ios::fixed);
+  out.precision(decimals);
+  out << v;
+  return out.str();
+}
+
+namespace {
+
+// Guessing's accuracy in % for the job's classifier (NaN when the spec does not say): a network
+// whose flat zone swallows every input trains without diverging and stays there.
+double chance_accuracy(const db::JobRow& job) {
+  auto spec = nlohmann::json::parse(job.spec_json, nullptr, false);
+  if (spec.is_discarded() || !spec.contains("model")) return NAN;
+  const int classes = spec["model"].value("num_classes", 0);
+  return classes > 1 ? 100.0 / classes : NAN;
+}
+
+}  // namespace
+
+std::string cells(int n) {
+  return n == 1 ? "1 cell" : std::to_string(n) + " cells";
+}
+
+namespace {
+
+// "50 steps, eta 1, guidance 3, 1000 samples": the sampler behind a DiT job's FID.
+std::string sampler_text(const db::JobRow& job) {
+  auto spec = nlohmann::json::parse(job.spec_json, nullptr, false);
+  if (spec.is_discarded() || !spec.contains("diffusion")) return "";
+  const auto& d = spec["diffusion"];
+  const int classes = spec.contains("model") ? spec["model"].value("num_classes", 0) : 0;
+  std::ostringstream out;
+  out << d.value("sample_steps", 0) << " steps, eta " << d.value("sample_eta", 0.0) << ", guidance "
+      << d.value("cfg_scale", 1.0) << ", " << d.value("samples_per_class", 0) * classes << " samples";
+  return out.str();
+}
+
+}  // namespace
+
+// Mean over seeds (with the spread when there are several); within a seed, the best over the
+// learning rates a job was trained at (the paper's DiT protocol keeps the best of three).
+CellValue evaluate(const CellSpec& cell, const TableData& data) {
+  CellValue v;
+  if (cell.empty) return v;
+  const bool lower_is_better = cell.metric == "fid";
+  std::map<std::int64_t, double> best_per_seed;
+  std::map<std::int64_t, double> chance_per_seed;
+  std::set<std::int64_t> seeds, diverged_seeds;
+  for (const auto& job : data.jobs) {
+    if (!cell_matches(cell, job, data)) continue;
+    seeds.insert(job.seed);
+    auto r = data.results.find(job.key);
+    if (job.state == db::JobState::Diverged) diverged_seeds.insert(job.seed);
+    if (job.state != db::JobState::Done || r == data.results.end()) continue;
+    const double value = metric_value(cell, r->second);
+    if (!std::isfinite(value)) continue;
+    if (cell.metric == "fid") {
+      v.extractors.insert(r->second.fid_features);
+      if (auto sampler = sampler_text(job); !sampler.empty()) v.samplers.insert(sampler);
+    } else {
+      chance_per_seed[job.seed] = chance_accuracy(job);
+    }
+    auto [it, fresh] = best_per_seed.emplace(job.seed, value);
+    if (!fresh) it->second = lower_is_better ? std::min(it->second, value) : std::max(it->second, value);
+  }
+  v.seeds = static_cast<int>(seeds.size());
+  for (auto seed : diverged_seeds) v.diverged += best_per_seed.count(seed) == 0;  // every lr diverged
+  std::vector<double> values;
+  for (const auto& [seed, value] : best_per_seed) {
+    values.push_back(value);
+    auto chance = chance_per_seed.find(seed);
+    v.at_chance += chance != chance_per_seed.end() && value <= chance->second + kChanceMargin;
+  }
+  v.done = static_cast<int>(values.size());
+  if (values.empty()) {
+    v.text = v.diverged > 0 ? "x" : "—";
+    return v;
+  }
+  const int decimals = lower_is_better ? 2 : 1;
+  const std::string unit = lower_is_better ? "" : "%";
+  double sum = 0;
+  for (double x : values) sum += x;
+  v.mean = sum / values.size();
+  v.values = values;
+  v.text = fmt_number(v.mean, decimals) + unit;
+  if (values.size() > 1) {
+    double sq = 0;
+    for (double x : values) sq += (x - v.mean) * (x - v.mean);
+    v.spread = std::sqrt(sq / (values.size() - 1));
+    v.text = fmt_number(v.mean, decimals) + " ± " + fmt_number(v.spread, decimals) + unit;
+  }
+  if (v.diverged > 0) v.text += " †";
+  if (v.at_chance > 0) v.text += " ‡";
+  return v;
 }
 
 }  // namespace fsearch::reports::detail

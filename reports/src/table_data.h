@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -27,5 +28,31 @@ bool cell_matches(const CellSpec& cell, const db::JobRow& job, const TableData& 
 
 // A job's value for the cell's metric: accuracy in %, or FID; NaN when it has none.
 double metric_value(const CellSpec& cell, const db::ResultRow& result);
+
+// Within one point of guessing counts as not having learned.
+constexpr double kChanceMargin = 1.0;
+
+// A cell as this run filled it: the mean over seeds (within a seed, the best over the learning
+// rates it was trained at), how many seeds diverged or stayed at chance.
+struct CellValue {
+  std::string text;               // what the cell shows (without bold)
+  double mean = NAN;              // over the seeds that trained
+  double spread = NAN;            // sample std over those seeds (NaN with fewer than 2)
+  std::vector<double> values;     // one per seed that trained, in seed order
+  int done = 0, diverged = 0, seeds = 0;
+  int at_chance = 0;                 // accuracy cells: seeds that trained but never beat guessing
+  std::set<std::string> extractors;  // FID cells: the feature extractors behind the values
+  std::set<std::string> samplers;    // FID cells: how the scored images were sampled
+
+  bool has_result() const { return done + diverged > 0; }
+  // Training failed (the paper's "x"): more than half of the finished seeds diverged or stayed at
+  // chance.
+  bool failed() const { return has_result() && 2 * (diverged + at_chance) > done + diverged; }
+};
+
+CellValue evaluate(const CellSpec& cell, const TableData& data);
+
+std::string fmt_number(double v, int decimals);
+std::string cells(int n);  // "1 cell", "3 cells"
 
 }  // namespace fsearch::reports::detail

@@ -10,6 +10,7 @@
 #include "fsearch/functions/catalog.h"
 #include "fsearch/functions/parse.h"
 #include "fsearch/functions/program.h"
+#include "fsearch/reports/fidelity.h"
 #include "fsearch/reports/figures.h"
 #include "fsearch/reports/report.h"
 
@@ -121,8 +122,9 @@ std::vector<std::string> write_reports(db::Database& db, const ReportOptions& op
   fs::path figures = out / "figures";
   fs::create_directories(figures);
   std::vector<std::string> written;
-  std::ostringstream index;
+  std::ostringstream index, fidelity;
   index << "# fsearch report\n\nThe paper's tables regenerated from " << options.db_label << ".\n\n";
+  nlohmann::json fidelity_records = nlohmann::json::array();
   for (const auto& table : paper_tables()) {
     if (!options.tables.empty() &&
         std::find(options.tables.begin(), options.tables.end(), table.number) == options.tables.end()) {
@@ -140,9 +142,26 @@ std::vector<std::string> write_reports(db::Database& db, const ReportOptions& op
     written.push_back((out / name).string());
     index << "- [Table " << table.number << ": " << table.title << "](" << name << ")"
           << (db.sweep_id(table.sweep) ? "" : " — not run yet") << "\n";
+    if (db.sweep_id(table.sweep)) {
+      auto f = table_fidelity(db, table);
+      fidelity << fidelity_summary_row(f) << "\n";
+      fidelity_records.push_back(to_json(f));
+    }
+  }
+  if (!fidelity_records.empty()) {
+    index << "\n## Fidelity: can these numbers be trusted?\n\n"
+          << "Per table: cells where this run and the paper agree on failing or training; Kendall tau "
+             "between the paper's numbers and ours over the cells that trained in both (1 is the paper's "
+             "order, 0 none, -1 reversed); the paper's stated findings that hold here. Each table's page "
+             "has the details.\n\n"
+          << "| table | failure agreement | order (Kendall tau) | findings that hold |\n"
+          << "| ---: | --- | --- | --- |\n"
+          << fidelity.str() << "\n";
   }
   std::ofstream(out / "index.md") << index.str();
   written.push_back((out / "index.md").string());
+  std::ofstream(out / "fidelity.json") << fidelity_records.dump(2) << "\n";
+  written.push_back((out / "fidelity.json").string());
   return written;
 }
 

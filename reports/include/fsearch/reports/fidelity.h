@@ -1,0 +1,63 @@
+// How far a proxy run agrees with the paper, table by table: a proxy number is only worth printing
+// beside the paper's if the report says how far the two agree.
+//
+//  - failure agreement: over the cells with a result here, those where the paper's "x" meets a
+//    failure here (every seed, or most, diverged or stayed at chance) plus those where both trained;
+//  - order agreement: over the cells that trained in both, Kendall's tau-b between the paper's
+//    numbers and ours (per metric and proxy), and the share of the paper's clear pairwise orderings
+//    (a gap of >= 0.3 accuracy points or >= 0.5 FID) that this run reproduces; with >= 2 seeds a pair
+//    counts only when our gap exceeds the two cells' seed spreads added;
+//  - the paper's stated findings as named checks (erf > tanh, accuracy non-increasing in |lambda|,
+//    ...), each passed, failed or not run, with its numbers.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "fsearch/db/database.h"
+#include "fsearch/reports/tables.h"
+
+namespace fsearch::reports {
+
+enum class CheckStatus { Pass, Fail, NotRun };
+std::string to_string(CheckStatus status);
+
+struct FidelityCheck {
+  std::string name;    // the paper's claim, e.g. "erf > tanh (ViT)"
+  CheckStatus status = CheckStatus::NotRun;
+  std::string detail;  // the numbers behind the verdict
+};
+
+struct OrderAgreement {
+  std::string group;  // metric and proxy, e.g. "test_acc vit-tiny"
+  int cells = 0;      // cells that trained in both
+  double kendall_tau = NAN;
+  int clear_pairs = 0, reproduced = 0;
+  bool beyond_spread = false;  // every compared cell had >= 2 seeds
+};
+
+struct TableFidelity {
+  int table = 0;
+  int compared = 0;       // cells with a result here and a verdict in the paper
+  int failure_agree = 0;  // both failed, or both trained
+  int paper_failures = 0, paper_failures_reproduced = 0;
+  std::vector<std::string> disagreements;  // "linear(x): paper x, here 85.1%"
+  std::vector<OrderAgreement> order;
+  std::vector<FidelityCheck> checks;
+
+  double failure_agreement() const { return compared > 0 ? double(failure_agree) / compared : NAN; }
+};
+
+TableFidelity table_fidelity(db::Database& db, const TableSpec& table);
+
+// Kendall's tau-b of two equally long series (ties in either count as neither concordant nor
+// discordant); NaN with fewer than two pairs or a series without variation.
+double kendall_tau_b(const std::vector<double>& a, const std::vector<double>& b);
+
+// The "Fidelity" section of a table's page, and one summary row for index.md.
+std::string fidelity_markdown(const TableFidelity& f);
+std::string fidelity_summary_row(const TableFidelity& f);
+nlohmann::json to_json(const TableFidelity& f);
+
+}  // namespace fsearch::reports

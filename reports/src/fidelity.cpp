@@ -1,0 +1,487 @@
+#include "fsearch/reports/fidelity.h"
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <limits>
+#include <map>
+#include <sstream>
+
+#include "table_data.h"
+
+namespace fsearch::reports {
+namespace {
+
+using detail::CellValue;
+using detail::fmt_number;
+
+// A paper cell beside this run's value for it.
+struct Cell {
+  const CellSpec* spec = nullptr;
+  CellValue value;
+  std::string name;  // "erf(x) | horizontal, +2" for messages
+};
+using Grid = std::vector<std::vector<Cell>>;
+
+// The paper's own noise: it calls gaps of 0.1-0.2 points "comparable" and prints +0.1 where its
+// trend says equal, so a trend is broken only by more than this (plus our seed spreads).
+constexpr double kAccuracyTolerance = 0.3;
+constexpr double kFidTolerance = 0.5;
+
+bool is_fid(const CellSpec& c) {
+  return c.metric == "fid";
+}
+double tolerance(const CellSpec& c) {
+  return is_fid(c) ? kFidTolerance : kAccuracyTolerance;
+}
+// Higher is better for both metrics after this.
+double goodness(const CellSpec& c, double v) {
+  return is_fid(c) ? -v : v;
+}
+double spread_or_zero(const CellValue& v) {
+  return std::isnan(v.spread) ? 0.0 : v.spread;
+}
+
+// A cell's value in words, without the table's marks (they belong to the table and its footnotes).
+std::string value_text(const Cell& c) {
+  const auto& v = c.value;
+  if (!v.has_result()) return "no result";
+  const std::string mean = std::isnan(v.mean) ? "" : fmt_number(v.mean, is_fid(*c.spec) ? 2 : 1) + (is_fid(*c.spec) ? "" : "%");
+  if (v.failed()) {
+    if (v.done == 0) return "x (every seed diverged)";
+    if (v.diverged == 0) return "at chance (" + mean + ")";
+    return "failed (" + std::to_string(v.diverged) + " of " + std::to_string(v.done + v.diverged) +
+           " seeds diverged, " + std::to_string(v.at_chance) + " at chance)";
+  }
+  std::string text = mean;
+  if (!std::isnan(v.spread)) text += " ± " + fmt_number(v.spread, is_fid(*c.spec) ? 2 : 1);
+  if (v.diverged > 0) text += " (" + std::to_string(v.diverged) + " seed(s) diverged)";
+  return text;
+}
+
+std::string paper_text(const CellSpec& c) {
+  if (c.paper_diverged) return "x";
+  return is_fid(c) ? fmt_number(c.paper, 2) : fmt_number(c.paper, 1) + "%";
+}
+
+Grid evaluate_grid(db::Database& db, const TableSpec& table) {
+  auto data = detail::load_table_data(db, table);
+  Grid grid;
+  for (const auto& row : table.rows) {
+    std::vector<Cell> cells;
+    for (std::size_t c = 0; c < row.cells.size(); ++c) {
+      Cell cell;
+      cell.spec = &row.cells[c];
+      cell.value = detail::evaluate(row.cells[c], data);
+      // The header's last row.cells.size() entries head the cells (Table 1 has a "shift" column).
+      const std::size_t offset = table.header.size() - row.cells.size();
+      cell.name = row.label + (row.cells.size() > 1 ? ", " + table.header[offset + c] : "");
+      cells.push_back(cell);
+    }
+    grid.push_back(cells);
+  }
+  return grid;
+}
+
+// ---- named checks -------------------------------------------------------------------------------
+
+// "a is better than b" (strict) or "a is at least as good as b" within the tolerance.
+FidelityCheck better(const std::string& name, const Cell& a, const Cell& b, bool strict) {
+  FidelityCheck check{name, CheckStatus::NotRun, ""};
+  if (!a.value.has_result() || !b.value.has_result()) {
+    check.detail = a.name + ": " + value_text(a) + "; " + b.name + ": " + value_text(b);
+    return check;
+  }
+  if (a.value.failed() || b.value.failed()) {
+    check.status = !a.value.failed() ? CheckStatus::Pass : CheckStatus::Fail;
+    check.detail = a.name + " " + value_text(a) + " vs " + b.name + " " + value_text(b);
+    return check;
+  }
+  const double gap = goodness(*a.spec, a.value.mean) - goodness(*b.spec, b.value.mean);
+  const double noise = spread_or_zero(a.value) + spread_or_zero(b.value);
+  const bool seeds = a.value.done >= 2 && b.value.done >= 2;
+  check.status = (strict ? gap > 0 : gap >= -tolerance(*a.spec)) ? CheckStatus::Pass : CheckStatus::Fail;
+  check.detail = a.name + " " + value_text(a) + " vs " + b.name + " " + value_text(b) + ": gap " +
+                 fmt_number(gap, 2) +
+                 (seeds ? (std::abs(gap) > noise ? " (beyond the seed spread " : " (within the seed spread ") +
+                              fmt_number(noise, 2) + ")"
+                        : " (1 seed: no spread)");
+  return check;
+}
+
+// Each sequence runs from the unmodified function outwards (growing |lambda|); a later cell may
+// not beat an earlier one by more than the tolerance plus both spreads. Failed cells rank last.
+FidelityCheck non_increasing(const std::string& name, const std::vector<std::vector<const Cell*>>& sequences) {
+  FidelityCheck check{name, CheckStatus::NotRun, ""};
+  int compared = 0, violations = 0;
+  std::string first_violation;
+  for (const auto& seq : sequences) {
+    std::vector<const Cell*> done;
+    for (const Cell* c : seq)
+      if (c->value.has_result()) done.push_back(c);
+    for (std::size_t i = 0; i + 1 < done.size(); ++i) {
+      for (std::size_t j = i + 1; j < done.size(); ++j) {
+        const Cell &inner = *done[i], &outer = *done[j];
+        ++compared;
+        if (outer.value.failed()) continue;  // failing further out agrees with the trend
+        const bool broken =
+            inner.value.failed() ||
+            goodness(*outer.spec, outer.value.mean) - goodness(*inner.spec, inner.value.mean) >
+                tolerance(*outer.spec) + spread_or_zero(inner.value) + spread_or_zero(outer.value);
+        if (broken) {
+          ++violations;
+          if (first_violation.empty())
+            first_violation = outer.name + " " + value_text(outer) + " > " + inner.name + " " + value_text(inner);
+        }
+      }
+    }
+  }
+  if (compared == 0) return check;
+  check.status = violations == 0 ? CheckStatus::Pass : CheckStatus::Fail;
+  check.detail = std::to_string(compared - violations) + " of " + std::to_string(compared) +
+                 " ordered pairs hold (tolerance " + fmt_number(kAccuracyTolerance, 1) + " points plus seed spreads)" +
+                 (first_violation.empty() ? "" : "; e.g. " + first_violation);
+  return check;
+}
+
+// Every cell of `better_cells` beats every cell of `worse_cells`.
+FidelityCheck all_above(const std::string& name, const std::vector<const Cell*>& better_cells,
+                        const std::vector<const Cell*>& worse_cells) {
+  FidelityCheck check{name, CheckStatus::NotRun, ""};
+  double low = std::numeric_limits<double>::infinity(), high = -low;
+  std::string low_name, high_name;
+  for (const Cell* c : better_cells) {
+    if (!c->value.has_result()) continue;
+    double g = c->value.failed() ? -1e9 : goodness(*c->spec, c->value.mean);
+    if (g < low) low = g, low_name = c->name + " " + value_text(*c);
+  }
+  for (const Cell* c : worse_cells) {
+    if (!c->value.has_result()) continue;
+    double g = c->value.failed() ? -1e9 : goodness(*c->spec, c->value.mean);
+    if (g > high) high = g, high_name = c->name + " " + value_text(*c);
+  }
+  if (low_name.empty() || high_name.empty()) return check;
+  check.status = low > high ? CheckStatus::Pass : CheckStatus::Fail;
+  check.detail = "lowest of the first group: " + low_name + "; highest of the second: " + high_name;
+  return check;
+}
+
+FidelityCheck trains_or_fails(const std::string& name, const std::vector<const Cell*>& train,
+                              const std::vector<const Cell*>& fail) {
+  FidelityCheck check{name, CheckStatus::NotRun, ""};
+  int known = 0, right = 0;
+  std::string wrong;
+  for (const Cell* c : train) {
+    if (!c->value.has_result()) continue;
+    ++known;
+    if (!c->value.failed()) ++right;
+    else wrong += (wrong.empty() ? "" : ", ") + c->name + " failed";
+  }
+  for (const Cell* c : fail) {
+    if (!c->value.has_result()) continue;
+    ++known;
+    if (c->value.failed()) ++right;
+    else wrong += (wrong.empty() ? "" : ", ") + c->name + " trained (" + value_text(*c) + ")";
+  }
+  if (known == 0) return check;
+  check.status = right == known ? CheckStatus::Pass : CheckStatus::Fail;
+  check.detail = std::to_string(right) + " of " + std::to_string(known) + " as the paper" +
+                 (wrong.empty() ? "" : ": " + wrong);
+  return check;
+}
+
+const Cell* find(const Grid& grid, const TableSpec& table, const std::string& row_label, std::size_t column) {
+  for (std::size_t r = 0; r < table.rows.size(); ++r) {
+    if (table.rows[r].label == row_label && column < grid[r].size() && !grid[r][column].spec->empty)
+      return &grid[r][column];
+  }
+  return nullptr;
+}
+
+std::vector<FidelityCheck> named_checks(const TableSpec& table, const Grid& grid) {
+  std::vector<FidelityCheck> out;
+  auto at = [&](const std::string& row, std::size_t col) { return find(grid, table, row, col); };
+  auto add_better = [&](const std::string& name, const Cell* a, const Cell* b, bool strict) {
+    if (a && b) out.push_back(better(name, *a, *b, strict));
+  };
+  switch (table.number) {
+    case 1: {  // columns: -2 -1 -0.5 -0.1 0 +0.1 +0.5 +1 +2
+      std::vector<std::vector<const Cell*>> seqs;
+      for (const auto& row : grid) {
+        seqs.push_back({&row[4], &row[5], &row[6], &row[7], &row[8]});
+        seqs.push_back({&row[4], &row[3], &row[2], &row[1], &row[0]});
+      }
+      out.push_back(non_increasing("accuracy non-increasing in |lambda| (Table 1)", seqs));
+      break;
+    }
+    case 2: {  // rows: unclipped, then clip values; columns: arcsinh, logsign, linear
+      std::vector<std::vector<const Cell*>> pairs;
+      int holds = 0, known = 0;
+      std::string broken;
+      for (std::size_t c = 0; c < grid[0].size(); ++c) {
+        for (std::size_t r = 1; r < grid.size(); ++r) {
+          auto check = better("", grid[r][c], grid[0][c], /*strict=*/false);
+          if (check.status == CheckStatus::NotRun) continue;
+          ++known;
+          if (check.status == CheckStatus::Pass) ++holds;
+          else if (broken.empty()) broken = check.detail;
+        }
+      }
+      FidelityCheck check{"clipped >= unclipped (Table 2)", CheckStatus::NotRun, ""};
+      if (known > 0) {
+        check.status = holds == known ? CheckStatus::Pass : CheckStatus::Fail;
+        check.detail = std::to_string(holds) + " of " + std::to_string(known) + " clipped cells" +
+                       (broken.empty() ? "" : "; e.g. " + broken);
+      }
+      out.push_back(check);
+      break;
+    }
+    case 3: {  // rows: lambda_b 0, 0.01, 0.1, 0.5; columns: functions
+      std::vector<std::vector<const Cell*>> seqs;
+      for (std::size_t c = 0; c < grid[0].size(); ++c) {
+        std::vector<const Cell*> seq;
+        for (const auto& row : grid) seq.push_back(&row[c]);
+        seqs.push_back(seq);
+      }
+      out.push_back(non_increasing("accuracy non-increasing in lambda_b (Table 3)", seqs));
+      break;
+    }
+    case 4: {
+      const auto& row = grid[0];
+      out.push_back(trains_or_fails("growth limit: logsign, arcsinh, logquad train; power23, linear fail",
+                                    {&row[0], &row[1], &row[2]}, {&row[3], &row[4]}));
+      break;
+    }
+    case 5: {
+      std::vector<std::vector<const Cell*>> seqs;
+      for (const auto& row : grid) {
+        std::vector<const Cell*> seq;
+        for (const auto& cell : row) seq.push_back(&cell);
+        seqs.push_back(seq);
+      }
+      out.push_back(non_increasing("accuracy non-increasing in the flat zone's lambda (Table 5)", seqs));
+      break;
+    }
+    case 6: {
+      std::vector<const Cell*> monotone, other;
+      for (const char* f : {"erf(x)", "tanh(x)", "arctan(x)"}) {
+        for (std::size_t c : {0u, 1u})
+          if (auto* cell = at(f, c)) monotone.push_back(cell);
+      }
+      for (const char* f : {"sin(x)", "dampx(x)", "dampexp(x)"})
+        if (auto* cell = at(f, 0)) other.push_back(cell);
+      out.push_back(all_above("monotone > non-monotone (Table 6)", monotone, other));
+      break;
+    }
+    case 7: {  // columns: ViT, DiT-B, DiT-L
+      add_better("erf > tanh (ViT)", at("erf(x)", 0), at("tanh(x)", 0), true);
+      add_better("erf >= LayerNorm (ViT)", at("erf(x)", 0), at("LayerNorm", 0), false);
+      add_better("erf > tanh (DiT-B FID)", at("erf(x)", 1), at("tanh(x)", 1), true);
+      add_better("erf >= LayerNorm (DiT-B FID)", at("erf(x)", 1), at("LayerNorm", 1), false);
+      add_better("erf > tanh (DiT-L FID)", at("erf(x)", 2), at("tanh(x)", 2), true);
+      add_better("erf >= LayerNorm (DiT-L FID)", at("erf(x)", 2), at("LayerNorm", 2), false);
+      std::vector<const Cell*> others;
+      for (const auto& row : table.rows)
+        if (row.label != "erf(x)" && row.label != "LayerNorm")
+          if (auto* cell = at(row.label, 0)) others.push_back(cell);
+      if (auto* erf = at("erf(x)", 0)) out.push_back(all_above("erf first among point-wise functions (ViT)", {erf}, others));
+      break;
+    }
+    case 14: {  // columns: acc without s, acc with s, FID without s, FID with s
+      for (const auto& row : table.rows) {
+        add_better("s helps: " + row.label + " (ViT)", at(row.label, 1), at(row.label, 0), false);
+        add_better("s helps: " + row.label + " (DiT-B FID)", at(row.label, 3), at(row.label, 2), false);
+      }
+      break;
+    }
+    case 16: {  // columns: ViT-B, ViT-L, DiT-B, DiT-L
+      for (std::size_t c = 0; c < 4; ++c) {
+        const std::string column = table.header[c + 1];
+        add_better("tanh(1.205x) >= tanh (" + column + ")", at("tanh(1.205 * x)", c), at("tanh(x)", c), false);
+        add_better("erf > tanh(1.205x) (" + column + ")", at("erf(x)", c), at("tanh(1.205 * x)", c), true);
+      }
+      break;
+    }
+    default: break;
+  }
+  return out;
+}
+
+// ---- order agreement ----------------------------------------------------------------------------
+
+std::vector<OrderAgreement> order_agreement(const Grid& grid) {
+  std::map<std::string, std::vector<const Cell*>> groups;
+  for (const auto& row : grid) {
+    for (const auto& cell : row) {
+      if (cell.spec->empty || cell.spec->paper_diverged || std::isnan(cell.spec->paper)) continue;
+      if (!cell.value.has_result() || cell.value.failed()) continue;
+      groups[cell.spec->metric + " " + (cell.spec->proxy.empty() ? "any" : cell.spec->proxy)].push_back(&cell);
+    }
+  }
+  std::vector<OrderAgreement> out;
+  for (const auto& [group, cells] : groups) {
+    OrderAgreement o;
+    o.group = group;
+    o.cells = static_cast<int>(cells.size());
+    std::vector<double> paper, ours;
+    o.beyond_spread = true;
+    for (const Cell* c : cells) {
+      paper.push_back(goodness(*c->spec, c->spec->paper));
+      ours.push_back(goodness(*c->spec, c->value.mean));
+      o.beyond_spread = o.beyond_spread && c->value.done >= 2;
+    }
+    o.kendall_tau = kendall_tau_b(paper, ours);
+    for (std::size_t i = 0; i < cells.size(); ++i) {
+      for (std::size_t j = i + 1; j < cells.size(); ++j) {
+        const double paper_gap = paper[i] - paper[j];
+        if (std::abs(paper_gap) < tolerance(*cells[i]->spec) - 1e-9) continue;
+        ++o.clear_pairs;
+        const double gap = ours[i] - ours[j];
+        const double noise =
+            o.beyond_spread ? spread_or_zero(cells[i]->value) + spread_or_zero(cells[j]->value) : 0.0;
+        if (gap * paper_gap > 0 && std::abs(gap) > noise) ++o.reproduced;
+      }
+    }
+    out.push_back(o);
+  }
+  return out;
+}
+
+// Text for a markdown table cell: a literal "|" would end the cell.
+std::string table_cell(const std::string& text) {
+  std::string out;
+  for (char c : text) out += c == '|' ? std::string("\\|") : std::string(1, c);
+  return out;
+}
+
+std::string percent(int a, int b) {
+  return b > 0 ? fmt_number(100.0 * a / b, 0) + "%" : "—";
+}
+
+}  // namespace
+
+std::string to_string(CheckStatus status) {
+  switch (status) {
+    case CheckStatus::Pass: return "pass";
+    case CheckStatus::Fail: return "fail";
+    case CheckStatus::NotRun: return "not run";
+  }
+  return "?";
+}
+
+double kendall_tau_b(const std::vector<double>& a, const std::vector<double>& b) {
+  const std::size_t n = std::min(a.size(), b.size());
+  double concordant = 0, discordant = 0, ties_a = 0, ties_b = 0, pairs = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    for (std::size_t j = i + 1; j < n; ++j) {
+      const double da = a[i] - a[j], db = b[i] - b[j];
+      ++pairs;
+      if (da == 0) ++ties_a;
+      if (db == 0) ++ties_b;
+      if (da == 0 || db == 0) continue;
+      (da * db > 0 ? concordant : discordant) += 1;
+    }
+  }
+  const double denominator = std::sqrt((pairs - ties_a) * (pairs - ties_b));
+  if (pairs < 1 || denominator == 0) return NAN;
+  return (concordant - discordant) / denominator;
+}
+
+TableFidelity table_fidelity(db::Database& db, const TableSpec& table) {
+  TableFidelity f;
+  f.table = table.number;
+  const Grid grid = evaluate_grid(db, table);
+  for (const auto& row : grid) {
+    for (const auto& cell : row) {
+      const CellSpec& spec = *cell.spec;
+      if (spec.empty || !cell.value.has_result()) continue;
+      if (!spec.paper_diverged && std::isnan(spec.paper)) continue;
+      ++f.compared;
+      f.paper_failures += spec.paper_diverged;
+      const bool agree = spec.paper_diverged == cell.value.failed();
+      f.failure_agree += agree;
+      f.paper_failures_reproduced += spec.paper_diverged && agree;
+      if (!agree) f.disagreements.push_back(cell.name + ": paper " + paper_text(spec) + ", here " + value_text(cell));
+    }
+  }
+  f.order = order_agreement(grid);
+  f.checks = named_checks(table, grid);
+  return f;
+}
+
+std::string fidelity_markdown(const TableFidelity& f) {
+  std::ostringstream md;
+  md << "## Fidelity: how far this run agrees with the paper\n\n";
+  if (f.compared == 0) {
+    md << "No cell has a result yet.\n\n";
+    return md.str();
+  }
+  md << "- Failure agreement: **" << f.failure_agree << " of " << detail::cells(f.compared) << " ("
+     << percent(f.failure_agree, f.compared) << ")**; the paper's failures reproduced here: "
+     << f.paper_failures_reproduced << " of " << f.paper_failures << ".\n";
+  for (const auto& d : f.disagreements) md << "  - disagrees: " << d << "\n";
+  for (const auto& o : f.order) {
+    md << "- Order (" << o.group << ", " << detail::cells(o.cells) << " that trained in both): Kendall tau "
+       << (std::isnan(o.kendall_tau) ? "—" : fmt_number(o.kendall_tau, 2)) << "; the paper's clear orderings "
+       << "reproduced: " << o.reproduced << " of " << o.clear_pairs << " ("
+       << percent(o.reproduced, o.clear_pairs) << ")"
+       << (o.beyond_spread ? ", counting only gaps beyond the seed spread" : ", direction only (1 seed)") << ".\n";
+  }
+  if (!f.checks.empty()) {
+    md << "\n| the paper's finding | here | numbers |\n| --- | --- | --- |\n";
+    for (const auto& c : f.checks)
+      md << "| " << table_cell(c.name) << " | " << to_string(c.status) << " | " << table_cell(c.detail) << " |\n";
+  }
+  md << "\n";
+  return md.str();
+}
+
+std::string fidelity_summary_row(const TableFidelity& f) {
+  int pass = 0, known = 0;
+  for (const auto& c : f.checks) {
+    if (c.status == CheckStatus::NotRun) continue;
+    ++known;
+    pass += c.status == CheckStatus::Pass;
+  }
+  std::ostringstream row;
+  row << "| " << f.table << " | "
+      << (f.compared ? std::to_string(f.failure_agree) + "/" + std::to_string(f.compared) + " (" +
+                           percent(f.failure_agree, f.compared) + ")"
+                     : "—")
+      << " | ";
+  bool first = true;
+  for (const auto& o : f.order) {
+    row << (first ? "" : "; ") << (std::isnan(o.kendall_tau) ? "—" : fmt_number(o.kendall_tau, 2)) << " ("
+        << o.group << ")";
+    first = false;
+  }
+  if (f.order.empty()) row << "—";
+  row << " | " << (known ? std::to_string(pass) + "/" + std::to_string(known) : "—") << " |";
+  return row.str();
+}
+
+nlohmann::json to_json(const TableFidelity& f) {
+  auto number = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); };
+  nlohmann::json order = nlohmann::json::array(), checks = nlohmann::json::array();
+  for (const auto& o : f.order) {
+    order.push_back({{"group", o.group},
+                     {"cells", o.cells},
+                     {"kendall_tau", number(o.kendall_tau)},
+                     {"clear_pairs", o.clear_pairs},
+                     {"reproduced", o.reproduced},
+                     {"beyond_spread", o.beyond_spread}});
+  }
+  for (const auto& c : f.checks)
+    checks.push_back({{"name", c.name}, {"status", to_string(c.status)}, {"detail", c.detail}});
+  return {{"table", f.table},
+          {"compared", f.compared},
+          {"failure_agree", f.failure_agree},
+          {"failure_agreement", number(f.failure_agreement())},
+          {"paper_failures", f.paper_failures},
+          {"paper_failures_reproduced", f.paper_failures_reproduced},
+          {"disagreements", f.disagreements},
+          {"order", order},
+          {"checks", checks}};
+}
+
+}  // namespace fsearch::reports

@@ -1,0 +1,179 @@
+// Fidelity numbers on a fixture database whose agreement with the paper is known by construction:
+// failure agreement, Kendall tau, the paper's clear orderings and the named checks.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <filesystem>
+
+#include "fsearch/db/database.h"
+#include "fsearch/reports/fidelity.h"
+#include "fsearch/reports/report.h"
+
+namespace fsearch::reports {
+namespace {
+
+namespace fs = std::filesystem;
+
+const TableSpec& table(int number) {
+  for (const auto& t : paper_tables())
+    if (t.number == number) return t;
+  throw std::runtime_error("no table " + std::to_string(number));
+}
+
+// A database holding chosen results for chosen cells of the paper's tables.
+class Fixture {
+ public:
+  Fixture() : path_(fs::temp_directory_path() / ("fsearch-fidelity-" + std::to_string(::getpid()) + ".db")) {
+    fs::remove(path_);
+    db_ = std::make_unique<db::Database>(path_.string());
+  }
+  ~Fixture() {
+    db_.reset();
+    fs::remove(path_);
+  }
+  db::Database& db() { return *db_; }
+
+  // One job per entry of `accuracies` (one seed each); NaN means the seed diverged.
+  void cell(int table_number, const std::string& function, const std::string& shift, const std::string& proxy,
+            std::vector<double> accuracies, const std::string& baseline = "") {
+    const auto& t = table(table_number);
+    auto sweep = db_->ensure_sweep(t.sweep, t.sweep + ".yaml", "smoke", 1.7e9);
+    const std::string fp = baseline.empty() ? "fp:" + function : "";
+    if (!fp.empty()) {
+      db_->upsert_candidate({fp, function, function, "[]", "{}", true, ""});
+      db_->link_candidate(sweep, fp, "kept", function);
+    }
+    for (std::size_t seed = 0; seed < accuracies.size(); ++seed) {
+      db::JobRow job;
+      job.key = t.sweep + "-" + function + baseline + "-" + shift + "-" + proxy + "-" + std::to_string(seed);
+      job.lr = 1e-3;
+      job.fingerprint = fp;
+      job.label = baseline.empty() ? function : baseline;
+      job.proxy = proxy;
+      job.shift = shift;
+      job.seed = static_cast<std::int64_t>(seed);
+      job.spec_json = R"({"model": {"num_classes": 10}})";
+      job.run_dir = "runs/" + job.key;
+      db_->add_job(sweep, job);
+      db_->mark_running(job.key, 1, 1000);
+      const bool diverged = std::isnan(accuracies[seed]);
+      db::ResultRow r;
+      r.key = job.key;
+      r.status = diverged ? "diverged" : "done";
+      r.test_acc = diverged ? NAN : accuracies[seed] / 100;
+      r.steps = 100;
+      r.result_json = "{}";
+      db_->record_result(r, diverged ? db::JobState::Diverged : db::JobState::Done, 1.7e9);
+    }
+  }
+
+ private:
+  fs::path path_;
+  std::unique_ptr<db::Database> db_;
+};
+
+const FidelityCheck& check_named(const TableFidelity& f, const std::string& name) {
+  for (const auto& c : f.checks)
+    if (c.name == name) return c;
+  throw std::runtime_error("no check " + name);
+}
+
+TEST(Fidelity, KendallTauB) {
+  EXPECT_DOUBLE_EQ(kendall_tau_b({1, 2, 3, 4}, {10, 20, 30, 40}), 1.0);
+  EXPECT_DOUBLE_EQ(kendall_tau_b({1, 2, 3, 4}, {4, 3, 2, 1}), -1.0);
+  // One tie in the first series: 2 concordant of 3 pairs, tau-b = 2 / sqrt(2 * 3).
+  EXPECT_NEAR(kendall_tau_b({1, 1, 2}, {1, 2, 3}), 2 / std::sqrt(6.0), 1e-12);
+  EXPECT_TRUE(std::isnan(kendall_tau_b({1}, {1})));
+  EXPECT_TRUE(std::isnan(kendall_tau_b({1, 1, 1}, {1, 2, 3})));
+}
+
+TEST(Fidelity, FailureAgreementCountsBothDirections) {
+  Fixture fx;
+  const double x = NAN;
+  fx.cell(4, "logsign(x)", "none", "vit-tiny", {82.0});
+  fx.cell(4, "arcsinh(x)", "none", "vit-tiny", {81.0});
+  fx.cell(4, "logquad(x)", "none", "vit-tiny", {x});     // paper trains it: disagree
+  fx.cell(4, "power23(x)", "none", "vit-tiny", {x, x});  // paper x: agree
+  fx.cell(4, "linear(x)", "none", "vit-tiny", {85.0});   // paper x: disagree
+  auto f = table_fidelity(fx.db(), table(4));
+  EXPECT_EQ(f.compared, 5);
+  EXPECT_EQ(f.failure_agree, 3);
+  EXPECT_EQ(f.paper_failures, 2);
+  EXPECT_EQ(f.paper_failures_reproduced, 1);
+  ASSERT_EQ(f.disagreements.size(), 2u);
+  EXPECT_NE(f.disagreements[0].find("logquad"), std::string::npos);
+  EXPECT_NE(f.disagreements[1].find("linear"), std::string::npos);
+  const auto& limit = check_named(f, "growth limit: logsign, arcsinh, logquad train; power23, linear fail");
+  EXPECT_EQ(limit.status, CheckStatus::Fail);
+  EXPECT_NE(limit.detail.find("3 of 5"), std::string::npos) << limit.detail;
+}
+
+TEST(Fidelity, ChanceLevelCountsAsFailure) {
+  Fixture fx;
+  fx.cell(4, "linear(x)", "none", "vit-tiny", {10.2, 10.0});  // trained, never learned
+  auto f = table_fidelity(fx.db(), table(4));
+  EXPECT_EQ(f.compared, 1);
+  EXPECT_EQ(f.failure_agree, 1);
+}
+
+TEST(Fidelity, OrderAndNamedChecksOnTable7) {
+  Fixture fx;
+  // Two seeds each: erf beats tanh beyond the spread, LayerNorm beats both.
+  fx.cell(7, "erf(x)", "scalar", "vit-tiny", {80.0, 80.2});
+  fx.cell(7, "tanh(x)", "scalar", "vit-tiny", {79.0, 79.2});
+  fx.cell(7, "", "", "vit-tiny", {81.0, 81.2}, "layernorm");
+  auto f = table_fidelity(fx.db(), table(7));
+  EXPECT_EQ(f.compared, 3);
+  EXPECT_EQ(f.failure_agree, 3);
+  ASSERT_EQ(f.order.size(), 1u);
+  const auto& o = f.order[0];
+  EXPECT_EQ(o.cells, 3);
+  // Paper: erf 82.8 > tanh 82.6 > LayerNorm 82.3; here LayerNorm > erf > tanh: one concordant pair
+  // (erf, tanh), two discordant.
+  EXPECT_NEAR(o.kendall_tau, -1.0 / 3, 1e-12);
+  // Clear pairs (gap >= 0.3): erf-LayerNorm (0.5) and tanh-LayerNorm (0.3); both reversed here.
+  EXPECT_EQ(o.clear_pairs, 2);
+  EXPECT_EQ(o.reproduced, 0);
+  EXPECT_TRUE(o.beyond_spread);
+  const auto& erf_tanh = check_named(f, "erf > tanh (ViT)");
+  EXPECT_EQ(erf_tanh.status, CheckStatus::Pass);
+  EXPECT_NE(erf_tanh.detail.find("beyond the seed spread"), std::string::npos) << erf_tanh.detail;
+  EXPECT_EQ(check_named(f, "erf >= LayerNorm (ViT)").status, CheckStatus::Fail);
+  EXPECT_EQ(check_named(f, "erf > tanh (DiT-B FID)").status, CheckStatus::NotRun);
+  // The index row and the JSON say the same.
+  // Checks run: erf > tanh (pass), erf >= LayerNorm (fail), erf first among point-wise (pass).
+  EXPECT_EQ(fidelity_summary_row(f), "| 7 | 3/3 (100%) | -0.33 (test_acc vit-tiny) | 2/3 |");
+  auto j = to_json(f);
+  EXPECT_EQ(j["failure_agree"], 3);
+  EXPECT_EQ(j["order"][0]["reproduced"], 0);
+}
+
+TEST(Fidelity, NonIncreasingInLambdaToleratesThePapersNoiseOnly) {
+  Fixture fx;
+  // erf row of Table 5: lambda 0, 0.1, 0.5, 1 -> 80.0, 80.2 (within 0.3), 81.0 (breaks), x (fine).
+  fx.cell(5, "flat(erf, 0)", "none", "vit-tiny", {80.0});
+  fx.cell(5, "flat(erf, 0.1)", "none", "vit-tiny", {80.2});
+  fx.cell(5, "flat(erf, 0.5)", "none", "vit-tiny", {81.0});
+  fx.cell(5, "flat(erf, 1)", "none", "vit-tiny", {NAN});
+  auto f = table_fidelity(fx.db(), table(5));
+  const auto& c = check_named(f, "accuracy non-increasing in the flat zone's lambda (Table 5)");
+  EXPECT_EQ(c.status, CheckStatus::Fail);
+  // 6 ordered pairs; 0.5 beats 0 and 0.1 by more than 0.3: two broken.
+  EXPECT_NE(c.detail.find("4 of 6"), std::string::npos) << c.detail;
+  // Paper: 82.6 > 82.5 = 82.5 > 82.1 (x only at 3): the flat(erf, 1) failure disagrees.
+  EXPECT_EQ(f.compared, 4);
+  EXPECT_EQ(f.failure_agree, 3);
+}
+
+TEST(Fidelity, ReportPagesCarryTheFidelitySection) {
+  Fixture fx;
+  fx.cell(4, "linear(x)", "none", "vit-tiny", {85.0});
+  auto md = render_table(fx.db(), table(4), "fixture.db");
+  EXPECT_NE(md.find("## Fidelity"), std::string::npos);
+  EXPECT_NE(md.find("Failure agreement: **0 of 1 cell (0%)**"), std::string::npos) << md;
+  EXPECT_NE(md.find("disagrees: top-1, linear(x): paper x, here 85.0%"), std::string::npos) << md;
+}
+
+}  // namespace
+}  // namespace fsearch::reports
