@@ -10,6 +10,7 @@
 #include <iostream>
 
 #include "command.h"
+#include "fsearch/core/process.h"
 #include "fsearch/search/sweep.h"
 
 namespace fsearch::cli {
@@ -45,7 +46,9 @@ struct RunCommand {
     options.plan_only = plan_only;
     options.retry_failed = retry_failed;
     auto& s = options.scheduler;
-    s.binary = worker_binary.empty() ? std::string(self) : worker_binary;
+    // Workers start this very binary by absolute path: argv[0] may be a bare name found through PATH,
+    // which the worker's exec does not search.
+    s.binary = worker_binary.empty() ? self_executable(self) : worker_binary;
     s.device = device;
     if (!devices.empty()) s.devices = parse_list(devices);
     s.jobs_per_device = jobs_per_device;
@@ -61,8 +64,7 @@ struct RunCommand {
     options.backend = backend;
     auto& slurm = options.slurm;
     // Tasks start on other machines: they need this binary's absolute path on the shared filesystem.
-    slurm.binary = worker_binary.empty() ? std::filesystem::canonical("/proc/self/exe").string()
-                                         : std::filesystem::absolute(worker_binary).string();
+    slurm.binary = worker_binary.empty() ? self_executable(self) : std::filesystem::absolute(worker_binary).string();
     slurm.partition = partition;
     slurm.gres = gres;
     slurm.time = time;

@@ -225,3 +225,34 @@ TEST(TableEndToEnd, Table4RunAndReport) {
 
 }  // namespace
 }  // namespace fsearch::testing
+
+namespace fsearch::testing {
+namespace {
+
+// A user who installed fsearch on PATH and runs it from another directory (issue: workers were
+// started by argv[0], a bare name that the worker's exec does not look up in PATH).
+TEST(SweepCli, WorkersStartWhenFsearchIsFoundThroughPath) {
+  auto dir = workdir("path");
+  fs::create_directories(dir / "bin");
+  fs::create_symlink(FSEARCH_BINARY, dir / "bin" / "fsearch");
+  fs::create_directories(dir / "elsewhere");
+  auto space = dir / "space.yaml";
+  std::ofstream(space) << "name: mini\nprimitives: [erf]\nproxies: [" << FSEARCH_SOURCE_DIR
+                       << "/configs/proxies/vit-tiny.yaml]\n";
+  const std::string command = "cd " + (dir / "elsewhere").string() + " && PATH=" + (dir / "bin").string() +
+                              ":/usr/bin:/bin fsearch run --space " + space.string() +
+                              " --db f.db --budget smoke --workers 1 --threads-per-worker 1 >run.log 2>&1";
+  const int status = std::system(command.c_str());
+  std::ifstream log(dir / "elsewhere" / "run.log");
+  std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << text;
+  auto r = run_fsearch("export --format json --db " + (dir / "elsewhere" / "f.db").string());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto jobs = nlohmann::json::parse(r.out);
+  ASSERT_EQ(jobs.size(), 1u);
+  EXPECT_EQ(jobs[0]["state"], "done") << text;
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace fsearch::testing
