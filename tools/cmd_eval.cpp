@@ -57,8 +57,8 @@ Command register_eval(CLI::App& app) {
   CLI::App* sub =
       app.add_subcommand("eval", "Evaluate a function: canonical form, fingerprint, f and f' at points");
   sub->add_option("expression", command->expression,
-                  "Function of x, e.g. 'erf(x)', 'flat(tanh, 0.5)', 'clip(arcsinh(x), -1, 1)'; put -- before "
-                  "an expression that starts with '-'")
+                  "Function of x, e.g. 'erf(x)', 'flat(tanh, 0.5)', 'clip(arcsinh(x), -1, 1)', '-erf(x)' (an "
+                  "expression may start with '-'; a bare '-x' needs -- before it)")
       ->required();
   sub->add_option("--at", command->at, "Comma-separated points")->capture_default_str();
   sub->add_flag("--json", command->json, "Print JSON: {expression, fingerprint, points: [{x, y, dy}]}");

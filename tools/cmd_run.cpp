@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <csignal>
 #include <filesystem>
@@ -27,6 +28,11 @@ std::string eta_text(double seconds) {
   if (seconds < 5400) return fmt::format("{:.0f}m", seconds / 60);
   return fmt::format("{:.1f}h", seconds / 3600);
 }
+
+// Exit codes: 0 every job finished (done or diverged: divergence is a result), 2 bad input,
+// 3 some of the sweep's jobs failed (fsearch status shows why; --retry-failed runs them again),
+// 75 interrupted (the same command continues).
+constexpr int kExitJobsFailed = 3;
 
 struct RunCommand {
   std::string space, db = "results/fsearch.db", runs, budget, device = "cpu", devices, worker_binary;
@@ -97,7 +103,7 @@ struct RunCommand {
     auto outcome = search::run_sweep(space, options);
     if (tty) std::cerr << "\n";
     if (plan_only) return 0;
-    print_ranking(outcome.sweep);
+    const int failed = print_ranking(outcome.sweep);
     if (backend == "slurm") {
       const auto& r = outcome.slurm;
       std::cerr << fmt::format(
@@ -114,7 +120,7 @@ struct RunCommand {
                         : "interrupted: running jobs checkpointed. Continue with the same command.\n");
       return 75;
     }
-    return 0;
+    return failed > 0 ? kExitJobsFailed : 0;
   }
 
   static std::vector<std::string> parse_list(const std::string& text) {
@@ -129,9 +135,12 @@ struct RunCommand {
     return out;
   }
 
-  void print_ranking(std::int64_t sweep) const {
+  // Prints the best jobs; returns how many of the sweep's jobs ended failed.
+  int print_ranking(std::int64_t sweep) const {
     db::Database database(db);
     auto reports = search::job_reports(database, sweep);
+    const int failed = static_cast<int>(std::count_if(
+        reports.begin(), reports.end(), [](const auto& r) { return r.job.state == db::JobState::Failed; }));
     std::cout << fmt::format("\n{:<4} {:<36} {:<10} {:<7} {:>8} {:>5} {:>9}  {}\n", "rank", "function",
                              "proxy", "shift", "lr", "seed", "result", "state");
     int rank = 0;
@@ -150,6 +159,7 @@ struct RunCommand {
     }
     if (static_cast<int>(reports.size()) > top)
       std::cout << fmt::format("... {} more: fsearch status --db {}\n", reports.size() - top, db);
+    return failed;
   }
 };
 
@@ -161,7 +171,9 @@ Command register_run(CLI::App& app, char** argv) {
       "run",
       "Run a search: expand the space into candidates, screen them with the property tests, plan one\n"
       "training job per (candidate, proxy, lr, seed, layer option), and run the jobs on worker processes,\n"
-      "recording everything in SQLite. Run the same command again to continue an interrupted sweep.");
+      "recording everything in SQLite. Run the same command again to continue an interrupted sweep.\n"
+      "Exit codes: 0 every job finished (done or diverged), 2 bad input, 3 some jobs failed\n"
+      "(fsearch status shows why; --retry-failed runs them again), 75 interrupted (run it again).");
   sub->add_option("--space", command->space, "Search space file, e.g. configs/space.yaml")
       ->required()
       ->check(CLI::ExistingFile);

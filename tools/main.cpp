@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
+#include <cstdlib>
 #include <iostream>
 
 #include "command.h"
@@ -19,6 +20,21 @@ std::string version_text() {
                      info.cuda_available ? fmt::format("available, {} device(s)", info.cuda_devices)
                                          : std::string("not available"),
                      fsearch::trainers::available_cores());
+}
+
+}  // namespace
+
+namespace {
+
+// An argument such as "-erf(x)" or "-x * 2" is an expression, not an option: no option name holds
+// "(", ")", "*", "/", "^", "+" or a space, and negative numbers are values CLI11 already accepts.
+// A leading space keeps CLI11 from taking it for an option; the expression parser skips it.
+bool is_negated_expression(const std::string& arg) {
+  if (arg.size() < 2 || arg[0] != '-' || arg[1] == '-') return false;
+  char* end = nullptr;
+  std::strtod(arg.c_str(), &end);
+  if (end && *end == '\0') return false;  // a negative number
+  return arg.find_first_of("()*/^+ ") != std::string::npos;
 }
 
 }  // namespace
@@ -47,8 +63,15 @@ int main(int argc, char** argv) {
       fsearch::cli::register_sample(app),        fsearch::cli::register_cancel(app),
   };
 
+  std::vector<std::string> args(argv, argv + argc);
+  for (std::size_t i = 1; i < args.size(); ++i) {
+    if (args[i] == "--") break;
+    if (is_negated_expression(args[i])) args[i] = " " + args[i];
+  }
+  std::vector<char*> arg_pointers;
+  for (auto& a : args) arg_pointers.push_back(a.data());
   try {
-    app.parse(argc, argv);
+    app.parse(argc, arg_pointers.data());
   } catch (const CLI::ParseError& error) {
     return app.exit(error);
   }

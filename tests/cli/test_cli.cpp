@@ -43,6 +43,20 @@ TEST(Cli, EvalJson) {
   EXPECT_NEAR(j["points"][1]["dy"].get<double>(), 1.1283791670955126, 1e-15);
 }
 
+TEST(Cli, ExpressionsMayStartWithMinus) {
+  auto r = run_fsearch("eval '-erf(x)' --at 1 --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["expression"], "-erf(x)");
+  EXPECT_NEAR(j["points"][0]["y"].get<double>(), -0.8427007929497149, 1e-15);
+  // A negative number stays a value, not an expression.
+  r = run_fsearch("eval 'erf(x)' --at -1 --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_DOUBLE_EQ(nlohmann::json::parse(r.out)["points"][0]["x"].get<double>(), -1.0);
+  r = run_fsearch("property --function '-tanh(x) * 2' --test boundedness --json");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+}
+
 TEST(Cli, EvalTable) {
   auto r = run_fsearch("eval 'flat(erf, 0.5)' --at 1.5");
   ASSERT_EQ(r.exit_code, 0) << r.err;

@@ -175,7 +175,8 @@ TEST_F(Sweep, FailedJobsStayFailedUntilRetriedThenFinishLikeTheReference) {
   auto args = run_args(dir);
   auto broken = args;
   broken.insert(broken.end(), {"--worker-binary", "/bin/false"});  // every attempt exits 1
-  wait_for(spawn_fsearch(broken, (dir / "broken.log").string()));
+  // A sweep that ends with failed jobs says so in its exit code (scripts and CI can tell).
+  EXPECT_EQ(wait_for(spawn_fsearch(broken, (dir / "broken.log").string())), 3);
   for (const auto& j : export_jobs(dir)) {
     EXPECT_EQ(j["state"], "failed") << j["function"];
     EXPECT_EQ(j["attempts"], 3) << j["function"];
@@ -184,6 +185,7 @@ TEST_F(Sweep, FailedJobsStayFailedUntilRetriedThenFinishLikeTheReference) {
   auto again = run_fsearch("run --space " + space_file(dir) + " --db " + (dir / "f.db").string() +
                            " --budget smoke --workers 2 --threads-per-worker 1");
   EXPECT_NE(again.err.find("4 job(s) failed earlier and stay failed"), std::string::npos) << again.err;
+  EXPECT_EQ(again.exit_code, 3);
   for (const auto& j : export_jobs(dir)) EXPECT_EQ(j["state"], "failed") << j["function"];
 
   args.push_back("--retry-failed");
