@@ -8,12 +8,27 @@
 #include "command.h"
 #include "fsearch/core/error.h"
 #include "fsearch/search/sweep.h"
+#include "fsearch/trainers/run_dir.h"
 
 namespace fsearch::cli {
 namespace {
 
 nlohmann::json number(double v) {
   return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr);
+}
+
+// A job that finished without learning: it diverged, or it trained but stayed within a point of
+// chance accuracy. Returns the verdict ("diverged at step 12: non-finite loss", "at chance (10.0%)"),
+// or "" for a job that learned.
+std::string dead_verdict(const search::JobReport& r) {
+  if (!r.result) return "";
+  if (r.job.state == db::JobState::Diverged)
+    return fmt::format("diverged at step {}: {}", r.result->diverged_step, r.result->diverged_reason);
+  if (r.job.state != db::JobState::Done || !std::isfinite(r.result->test_acc)) return "";
+  auto spec = nlohmann::json::parse(r.job.spec_json, nullptr, false);
+  const int classes = spec.is_object() && spec.contains("model") ? spec["model"].value("num_classes", 0) : 0;
+  if (classes < 2 || r.result->test_acc > 1.0 / classes + 0.01) return "";
+  return fmt::format("at chance ({:.1f}%)", 100 * r.result->test_acc);
 }
 
 struct StatusCommand {
@@ -43,7 +58,19 @@ struct StatusCommand {
       sweep["best"] = nlohmann::json::array();
       sweep["failures"] = nlohmann::json::array();
       sweep["slurm"] = nlohmann::json::array();
+      sweep["dead"] = nlohmann::json::array();
       for (const auto& r : reports) {
+        if (auto verdict = dead_verdict(r); !verdict.empty()) {
+          auto result = nlohmann::json::parse(r.result->result_json, nullptr, false);
+          const auto diagnostics =
+              result.is_object() && result.contains("diagnostics") ? result["diagnostics"] : nlohmann::json();
+          sweep["dead"].push_back({{"function", r.job.label},
+                                   {"proxy", r.job.proxy},
+                                   {"lr", r.job.lr},
+                                   {"seed", r.job.seed},
+                                   {"verdict", verdict},
+                                   {"explanation", trainers::explain_diagnostics(diagnostics)}});
+        }
         if (r.job.state == db::JobState::Done && static_cast<int>(sweep["best"].size()) < best) {
           sweep["best"].push_back({{"function", r.job.label},
                                    {"proxy", r.job.proxy},
@@ -99,6 +126,13 @@ struct StatusCommand {
                                  j["slurm_id"].get<std::string>(), j["slurm_state"].get<std::string>(),
                                  j["function"].get<std::string>(), j["proxy"].get<std::string>(),
                                  j["timeouts"].get<int>(), j["preemptions"].get<int>());
+      }
+      for (const auto& d : sweep["dead"]) {
+        const auto why = d["explanation"].get<std::string>();
+        std::cout << fmt::format("  did not learn: {:<28} {:<10} lr {:<8.2g} seed {:<3} {}{}\n",
+                                 d["function"].get<std::string>(), d["proxy"].get<std::string>(),
+                                 d["lr"].get<double>(), d["seed"].get<long>(), d["verdict"].get<std::string>(),
+                                 why.empty() ? "" : "\n      " + why);
       }
       for (const auto& f : sweep["failures"]) {
         std::cout << fmt::format("  {}: {} after {} attempt(s): {} ({})\n", f["state"].get<std::string>(),

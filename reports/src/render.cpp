@@ -8,6 +8,7 @@
 
 #include "fsearch/reports/fidelity.h"
 #include "fsearch/reports/report.h"
+#include "fsearch/trainers/run_dir.h"
 #include "table_data.h"
 
 namespace fsearch::reports {
@@ -64,6 +65,36 @@ std::string provenance(const TableData& data, const std::string& db_label) {
       << join(budgets) << "; seeds " << join(seeds) << "; device " << join(devices) << "; last result "
       << date << "; database " << db_label << ".\n";
   return out.str();
+}
+
+// One line per failed cell (the paper's "x" here): what its first failing seed's diagnostics say,
+// e.g. every input of a norm inside the flat zone at init, or attention logits that grew.
+std::string failure_explanations(const TableSpec& table, const std::vector<std::vector<CellValue>>& values,
+                                 const TableData& data) {
+  std::ostringstream md;
+  for (std::size_t r = 0; r < table.rows.size(); ++r) {
+    for (std::size_t c = 0; c < table.rows[r].cells.size(); ++c) {
+      const auto& cell = table.rows[r].cells[c];
+      if (cell.empty || !values[r][c].failed()) continue;
+      for (const auto& job : data.jobs) {
+        auto result = data.results.find(job.key);
+        if (!detail::cell_matches(cell, job, data) || result == data.results.end()) continue;
+        auto j = nlohmann::json::parse(result->second.result_json, nullptr, false);
+        std::string why = j.is_object() && j.contains("diagnostics") ? trainers::explain_diagnostics(j["diagnostics"]) : "";
+        if (job.state == db::JobState::Diverged)
+          why = "diverged at step " + std::to_string(result->second.diverged_step) + " (" +
+                result->second.diverged_reason + ")" + (why.empty() ? "" : "; " + why);
+        if (why.empty()) continue;
+        const std::size_t offset = table.header.size() - table.rows[r].cells.size();
+        md << (md.tellp() == 0 ? "Why cells failed (the first failing seed's diagnostics):\n\n" : "") << "- "
+           << table.rows[r].label << (table.rows[r].cells.size() > 1 ? ", " + table.header[offset + c] : "")
+           << ": " << why << "\n";
+        break;
+      }
+    }
+  }
+  if (md.tellp() > 0) md << "\n";
+  return md.str();
 }
 
 }  // namespace
@@ -153,6 +184,7 @@ std::string render_table(db::Database& db, const TableSpec& table, const std::st
     md << "‡: at least one seed trained without diverging but stayed within " << kChanceMargin
        << " point of chance accuracy: the network never learned (" << cells(chance_cells) << ").\n\n";
   }
+  md << failure_explanations(table, values, data);
   if (fid_columns) {
     if (extractors.empty()) {
       md << "FID columns: no DiT proxy results yet (configs/proxies/dit-b.yaml, dit-l.yaml).\n\n";

@@ -36,7 +36,8 @@ class Fixture {
 
   // One job per entry of `accuracies` (one seed each); NaN means the seed diverged.
   void cell(int table_number, const std::string& function, const std::string& shift, const std::string& proxy,
-            std::vector<double> accuracies, const std::string& baseline = "") {
+            std::vector<double> accuracies, const std::string& baseline = "",
+            const std::string& result_json = "{}") {
     const auto& t = table(table_number);
     auto sweep = db_->ensure_sweep(t.sweep, t.sweep + ".yaml", "smoke", 1.7e9);
     const std::string fp = baseline.empty() ? "fp:" + function : "";
@@ -63,7 +64,7 @@ class Fixture {
       r.status = diverged ? "diverged" : "done";
       r.test_acc = diverged ? NAN : accuracies[seed] / 100;
       r.steps = 100;
-      r.result_json = "{}";
+      r.result_json = result_json;
       db_->record_result(r, diverged ? db::JobState::Diverged : db::JobState::Done, 1.7e9);
     }
   }
@@ -173,6 +174,21 @@ TEST(Fidelity, ReportPagesCarryTheFidelitySection) {
   EXPECT_NE(md.find("## Fidelity"), std::string::npos);
   EXPECT_NE(md.find("Failure agreement: **0 of 1 cell (0%)**"), std::string::npos) << md;
   EXPECT_NE(md.find("disagrees: top-1, linear(x): paper x, here 85.0%"), std::string::npos) << md;
+}
+
+TEST(Fidelity, FailedCellsAreExplainedByTheirDiagnostics) {
+  Fixture fx;
+  // flat(erf, 3) at chance, its diagnostics say every input of a norm sat in the flat zone at init.
+  const std::string diagnostics =
+      R"({"diagnostics": {"init": {"frac_dead_max": 1.0, "frac_dead_mean": 1.0, "x_std_max": 0.52,)"
+      R"( "attn_logit_max": 0.17}, "final": {"frac_dead_max": 1.0, "frac_dead_mean": 0.99, "x_std_max": 0.6}}})";
+  fx.cell(5, "flat(erf, 3)", "none", "vit-tiny", {10.0}, "", diagnostics);
+  auto md = render_table(fx.db(), table(5), "fixture.db");
+  EXPECT_NE(md.find("- erf(x), 3.0: at init: up to 100.0% of a norm's inputs in a flat or saturated zone "
+                    "(mean 100.0%), input std up to 0.52, attention logits up to 0.2; after training: up to "
+                    "100.0% of a norm's inputs in a flat or saturated zone (mean 99.0%), input std up to 0.60"),
+            std::string::npos)
+      << md;
 }
 
 }  // namespace

@@ -1,7 +1,5 @@
 #include "diagnostics.h"
 
-#include <fmt/format.h>
-
 #include <algorithm>
 #include <cmath>
 
@@ -80,27 +78,6 @@ nlohmann::json probe_model(torch::nn::Module& model, const std::function<void()>
   if (dead_count > 0) {
     out["frac_dead_max"] = number(dead_max);
     out["frac_dead_mean"] = number(dead_sum / dead_count);
-  }
-  return out;
-}
-
-std::string describe_diagnostics(const nlohmann::json& d) {
-  auto value = [](const nlohmann::json& j, const char* key) {
-    return j.contains(key) && j[key].is_number() ? j[key].get<double>() : NAN;
-  };
-  std::string out;
-  for (const char* when : {"init", "final"}) {
-    if (!d.contains(when) || !d[when].is_object()) continue;
-    const auto& p = d[when];
-    std::string line = fmt::format("{}: x std up to {:.3g}", when, value(p, "x_std_max"));
-    const double dead = value(p, "frac_dead_max");
-    if (!std::isnan(dead)) {
-      line += fmt::format(", up to {:.1f}% of a norm's inputs in a flat or saturated zone (mean {:.1f}%)",
-                          100 * dead, 100 * value(p, "frac_dead_mean"));
-    }
-    const double logit = value(p, "attn_logit_max");
-    if (!std::isnan(logit)) line += fmt::format(", attention logits up to {:.3g}", logit);
-    out += (out.empty() ? "" : "; ") + line;
   }
   return out;
 }

@@ -23,8 +23,4 @@ nlohmann::json probe_model(torch::nn::Module& model, const std::function<void()>
 void set_attention_probe(torch::nn::Module& model, bool on);
 double attention_logit_max(torch::nn::Module& model);
 
-// One line for people, e.g. "init: 100% of norm inputs in a flat or saturated zone (site
-// blocks.0.norm1), x std 0.61" -- the reason a cell at chance never learned.
-std::string describe_diagnostics(const nlohmann::json& diagnostics);
-
 }  // namespace fsearch::trainers::detail

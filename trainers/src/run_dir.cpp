@@ -88,6 +88,37 @@ nlohmann::json to_json(const TrainResult& r) {
   return j;
 }
 
+std::string explain_diagnostics(const nlohmann::json& d) {
+  auto value = [](const nlohmann::json& j, const char* key) {
+    return j.contains(key) && j[key].is_number() ? j[key].get<double>() : NAN;
+  };
+  auto fixed = [](double v, int decimals) {
+    std::ostringstream out;
+    out.setf(std::ios::fixed);
+    out.precision(decimals);
+    out << v;
+    return out.str();
+  };
+  std::string out;
+  if (!d.is_object()) return out;
+  for (const auto& [when, label] : {std::pair<const char*, const char*>{"init", "at init"}, {"final", "after training"}}) {
+    if (!d.contains(when) || !d[when].is_object()) continue;
+    const auto& p = d[when];
+    std::string line = label;
+    line += ":";
+    const double dead = value(p, "frac_dead_max");
+    if (!std::isnan(dead)) {
+      line += " up to " + fixed(100 * dead, 1) + "% of a norm's inputs in a flat or saturated zone (mean " +
+              fixed(100 * value(p, "frac_dead_mean"), 1) + "%),";
+    }
+    line += " input std up to " + fixed(value(p, "x_std_max"), 2);
+    const double logit = value(p, "attn_logit_max");
+    if (!std::isnan(logit)) line += ", attention logits up to " + fixed(logit, 1);
+    out += (out.empty() ? "" : "; ") + line;
+  }
+  return out;
+}
+
 TrainResult result_from_json(const nlohmann::json& j) {
   TrainResult r;
   r.status = j.value("status", "");
