@@ -112,15 +112,22 @@ std::string render_table(db::Database& db, const TableSpec& table, const std::st
   auto better = [](const CellSpec& cell, double a, double b) { return cell.metric == "fid" ? a < b : a > b; };
   std::set<std::pair<std::size_t, std::size_t>> bold;
   if (table.best == Best::PerRow) {
+    // The best per metric within a row (Table 14 bolds accuracy and FID separately, as the paper).
     for (std::size_t r = 0; r < values.size(); ++r) {
-      double best = NAN;
+      std::map<std::string, double> best;
       for (std::size_t c = 0; c < values[r].size(); ++c) {
+        const auto& cell = table.rows[r].cells[c];
         double v = values[r][c].mean;
-        if (!std::isnan(v) && (std::isnan(best) || better(table.rows[r].cells[c], v, best))) best = v;
+        if (std::isnan(v) || values[r][c].failed()) continue;  // a failure is never the best
+        auto [it, fresh] = best.emplace(cell.metric, v);
+        if (!fresh && better(cell, v, it->second)) it->second = v;
       }
       for (std::size_t c = 0; c < values[r].size(); ++c) {
-        const int decimals = table.rows[r].cells[c].metric == "fid" ? 2 : 1;
-        if (!std::isnan(best) && fmt_number(values[r][c].mean, decimals) == fmt_number(best, decimals))
+        const auto& cell = table.rows[r].cells[c];
+        const int decimals = cell.metric == "fid" ? 2 : 1;
+        auto it = best.find(cell.metric);
+        if (it != best.end() && !values[r][c].failed() &&
+            fmt_number(values[r][c].mean, decimals) == fmt_number(it->second, decimals))
           bold.insert({r, c});
       }
     }
@@ -129,11 +136,13 @@ std::string render_table(db::Database& db, const TableSpec& table, const std::st
       double best = NAN;
       for (std::size_t r = 0; r < values.size(); ++r) {
         double v = values[r][c].mean;
+        if (values[r][c].failed()) continue;  // a failure is never the best
         if (!std::isnan(v) && (std::isnan(best) || better(table.rows[r].cells[c], v, best))) best = v;
       }
       for (std::size_t r = 0; r < values.size(); ++r) {
         const int decimals = table.rows[r].cells[c].metric == "fid" ? 2 : 1;
-        if (!std::isnan(best) && fmt_number(values[r][c].mean, decimals) == fmt_number(best, decimals))
+        if (!std::isnan(best) && !values[r][c].failed() &&
+            fmt_number(values[r][c].mean, decimals) == fmt_number(best, decimals))
           bold.insert({r, c});
       }
     }

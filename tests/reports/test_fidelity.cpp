@@ -9,70 +9,10 @@
 #include "fsearch/db/database.h"
 #include "fsearch/reports/fidelity.h"
 #include "fsearch/reports/report.h"
+#include "fixture.h"
 
 namespace fsearch::reports {
 namespace {
-
-namespace fs = std::filesystem;
-
-const TableSpec& table(int number) {
-  for (const auto& t : paper_tables())
-    if (t.number == number) return t;
-  throw std::runtime_error("no table " + std::to_string(number));
-}
-
-// A database holding chosen results for chosen cells of the paper's tables.
-class Fixture {
- public:
-  Fixture() : path_(fs::temp_directory_path() / ("fsearch-fidelity-" + std::to_string(::getpid()) + ".db")) {
-    fs::remove(path_);
-    db_ = std::make_unique<db::Database>(path_.string());
-  }
-  ~Fixture() {
-    db_.reset();
-    fs::remove(path_);
-  }
-  db::Database& db() { return *db_; }
-
-  // One job per entry of `accuracies` (one seed each); NaN means the seed diverged.
-  void cell(int table_number, const std::string& function, const std::string& shift, const std::string& proxy,
-            std::vector<double> accuracies, const std::string& baseline = "",
-            const std::string& result_json = "{}") {
-    const auto& t = table(table_number);
-    auto sweep = db_->ensure_sweep(t.sweep, t.sweep + ".yaml", "smoke", 1.7e9);
-    const std::string fp = baseline.empty() ? "fp:" + function : "";
-    if (!fp.empty()) {
-      db_->upsert_candidate({fp, function, function, "[]", "{}", true, ""});
-      db_->link_candidate(sweep, fp, "kept", function);
-    }
-    for (std::size_t seed = 0; seed < accuracies.size(); ++seed) {
-      db::JobRow job;
-      job.key = t.sweep + "-" + function + baseline + "-" + shift + "-" + proxy + "-" + std::to_string(seed);
-      job.lr = 1e-3;
-      job.fingerprint = fp;
-      job.label = baseline.empty() ? function : baseline;
-      job.proxy = proxy;
-      job.shift = shift;
-      job.seed = static_cast<std::int64_t>(seed);
-      job.spec_json = R"({"model": {"num_classes": 10}})";
-      job.run_dir = "runs/" + job.key;
-      db_->add_job(sweep, job);
-      db_->mark_running(job.key, 1, 1000);
-      const bool diverged = std::isnan(accuracies[seed]);
-      db::ResultRow r;
-      r.key = job.key;
-      r.status = diverged ? "diverged" : "done";
-      r.test_acc = diverged ? NAN : accuracies[seed] / 100;
-      r.steps = 100;
-      r.result_json = result_json;
-      db_->record_result(r, diverged ? db::JobState::Diverged : db::JobState::Done, 1.7e9);
-    }
-  }
-
- private:
-  fs::path path_;
-  std::unique_ptr<db::Database> db_;
-};
 
 const FidelityCheck& check_named(const TableFidelity& f, const std::string& name) {
   for (const auto& c : f.checks)

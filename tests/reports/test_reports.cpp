@@ -14,6 +14,7 @@
 #include "fsearch/db/database.h"
 #include "fsearch/reports/figures.h"
 #include "fsearch/reports/report.h"
+#include "fixture.h"
 
 namespace fsearch::reports {
 namespace {
@@ -320,6 +321,35 @@ TEST(Reports, ATableThatWasNotRunSaysHow) {
   db::Database db(path);
   auto md = render_table(db, paper_tables()[0], "empty.db");
   EXPECT_NE(md.find("Not run yet: `fsearch run --space configs/tables/table1.yaml`"), std::string::npos);
+}
+
+// The paper bolds accuracy and FID separately (Table 14 pairs without s / with s): a row's best
+// accuracy and its best FID are both bold, never a worse number of the other metric.
+TEST(Reports, RowsBoldTheBestOfEachMetric) {
+  Fixture fx;
+  fx.cell(14, "erf(x)", "none", "vit-tiny", {80.0});
+  fx.cell(14, "erf(x)", "scalar", "vit-tiny", {81.0});
+  fx.cell(14, "erf(x)", "none", "dit-b", {60.0});
+  fx.cell(14, "erf(x)", "scalar", "dit-b", {55.0});
+  auto md = render_table(fx.db(), table(14), "fixture.db");
+  EXPECT_NE(md.find("| erf(x) | 80.0% (82.6%) | **81.0%** (82.8%) | 60.00 (63.39) | **55.00** (63.23) |"),
+            std::string::npos)
+      << md;
+}
+
+TEST(Reports, AFailedCellIsNeverBold) {
+  Fixture fx;
+  fx.cell(14, "erf(x)", "none", "vit-tiny", {10.0});  // trained, stayed at chance
+  auto md = render_table(fx.db(), table(14), "fixture.db");
+  EXPECT_NE(md.find("| erf(x) | 10.0% ‡ (82.6%) |"), std::string::npos) << md;
+}
+
+TEST(Reports, Table4BoldsNothingAsThePaper) {
+  Fixture fx;
+  fx.cell(4, "logsign(x)", "none", "vit-tiny", {80.0});
+  fx.cell(4, "arcsinh(x)", "none", "vit-tiny", {81.0});
+  auto md = render_table(fx.db(), table(4), "fixture.db");
+  EXPECT_EQ(md.find("**8"), std::string::npos) << md;
 }
 
 }  // namespace
