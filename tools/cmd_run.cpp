@@ -37,6 +37,7 @@ constexpr int kExitJobsFailed = 3;
 struct RunCommand {
   std::string space, db = "results/fsearch.db", runs, budget, device = "cpu", devices, worker_binary;
   int workers = 0, jobs_per_device = 1, threads_per_worker = 0, top = 10;
+  std::vector<std::int64_t> seeds;
   // Slurm backend
   std::string backend = "local", partition, gres, time;
   std::vector<std::string> sbatch_args;
@@ -49,6 +50,7 @@ struct RunCommand {
     options.db_path = db;
     options.runs_root = runs;
     options.budget = budget;
+    options.seeds = seeds;
     options.plan_only = plan_only;
     options.retry_failed = retry_failed;
     auto& s = options.scheduler;
@@ -190,6 +192,17 @@ Command register_run(CLI::App& app, char** argv) {
       ->capture_default_str();
   sub->add_option("--threads-per-worker", command->threads_per_worker,
                   "CPU threads per worker (default 1 on CPU)");
+  sub->add_option("--seeds", command->seeds,
+                  "Override the space's seeds, e.g. --seeds 0,1,2 (each cell trains once per seed; reports "
+                  "show the mean and spread)")
+      ->delimiter(',')
+      ->check(CLI::Validator(
+          [](std::string& text) {
+            return !text.empty() && text.find_first_not_of("0123456789") == std::string::npos
+                       ? std::string()
+                       : "'" + text + "' is not a seed: seeds are whole numbers >= 0";
+          },
+          "SEED>=0"));
   sub->add_option("--budget", command->budget,
                   "Override the space's budget: default | quick (one epoch) | smoke (seconds)");
   sub->add_flag("--plan-only", command->plan_only, "Record candidates and jobs, run nothing");

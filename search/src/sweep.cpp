@@ -68,6 +68,7 @@ SweepOutcome run_sweep(const std::string& space_file, const SweepOptions& option
     if (options.say) options.say(line);
   };
   Space space = load_space(space_file);
+  if (!options.seeds.empty()) space.seeds = options.seeds;
   std::filesystem::path db_path(options.db_path);
   if (!db_path.parent_path().empty()) std::filesystem::create_directories(db_path.parent_path());
   db::Database db(options.db_path);

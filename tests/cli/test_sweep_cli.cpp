@@ -231,6 +231,25 @@ TEST(TableEndToEnd, Table4RunAndReport) {
 namespace fsearch::testing {
 namespace {
 
+// --seeds overrides the space's seeds: each cell is planned once per seed; a negative seed is refused.
+TEST(SweepCli, SeedsOverrideTheSpace) {
+  auto dir = workdir("seeds");
+  auto space = std::string(FSEARCH_SOURCE_DIR) + "/configs/tables/table4.yaml";
+  auto r = run_fsearch("run --space " + space + " --db " + (dir / "f.db").string() +
+                       " --seeds 0,1,2 --plan-only --budget smoke");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto jobs = export_jobs(dir);
+  ASSERT_EQ(jobs.size(), 15u);  // Table 4's five functions x three seeds
+  std::map<std::int64_t, int> per_seed;
+  for (const auto& j : jobs) per_seed[j["seed"].get<std::int64_t>()]++;
+  EXPECT_EQ(per_seed, (std::map<std::int64_t, int>{{0, 5}, {1, 5}, {2, 5}}));
+  r = run_fsearch("run --space " + space + " --db " + (dir / "g.db").string() + " --seeds 0,-1 --plan-only");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("'-1' is not a seed"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(dir / "g.db"));
+  fs::remove_all(dir);
+}
+
 // A user who installed fsearch on PATH and runs it from another directory (issue: workers were
 // started by argv[0], a bare name that the worker's exec does not look up in PATH).
 TEST(SweepCli, WorkersStartWhenFsearchIsFoundThroughPath) {

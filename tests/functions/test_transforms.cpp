@@ -1,4 +1,4 @@
-// Every transform against its definition (function-catalog.md), on a user expression as well as a
+// Every transform against its definition (docs/function-catalog.md), on a user expression as well as a
 // catalog function, and chained.
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-// The catalog of named point-wise functions (function-catalog.md), each defined once as an
+// The catalog of named point-wise functions (docs/function-catalog.md), each defined once as an
 // expression over elementary operations.
 #pragma once
 

@@ -1,4 +1,4 @@
-// Transforms the search composes: each maps a function f to a new function (function-catalog.md).
+// Transforms the search composes: each maps a function f to a new function (docs/function-catalog.md).
 //
 //   hshift(f, l)  f(x + l)                 vshift(f, l)  f(x) + l
 //   clip(f, l)    clip(f(x), -l, l)        mix(f, l)     (1 - l) f(x) + l x

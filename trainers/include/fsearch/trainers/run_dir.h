@@ -1,4 +1,4 @@
-// The run directory of one job (DESIGN.md): job.json, events.jsonl, checkpoint.pt, result.json.
+// The run directory of one job (docs/design.md): job.json, events.jsonl, checkpoint.pt, result.json.
 // result.json is written last, by rename: its presence means the job finished. Torch-free.
 #pragma once
 
