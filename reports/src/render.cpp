@@ -149,7 +149,8 @@ std::string render_table(db::Database& db, const TableSpec& table, const std::st
   }
 
   std::ostringstream md;
-  md << "# Table " << table.number << ": " << table.title << "\n\n" << table.caption << "\n\n";
+  md << "# " << (table.number > 0 ? "Table " + std::to_string(table.number) + ": " : "") << table.title << "\n\n"
+     << table.caption << "\n\n";
   md << "Each cell: this run's result (the paper's in parentheses). \"x\": training diverged. \"—\": no "
         "result yet.\n\n";
   md << "|";

@@ -22,7 +22,10 @@ TableData load_table_data(db::Database& db, const TableSpec& table) {
 bool cell_matches(const CellSpec& cell, const db::JobRow& job, const TableData& data) {
   if (cell.empty) return false;
   if (!cell.proxy.empty() && job.proxy != cell.proxy) return false;
+  if (!std::isnan(cell.lr) && std::abs(job.lr - cell.lr) > 1e-12 * std::max(1.0, cell.lr)) return false;
   if (!cell.baseline.empty()) return job.fingerprint.empty() && job.label == cell.baseline;
+  if (!cell.fingerprint.empty())
+    return job.fingerprint == cell.fingerprint && (cell.shift.empty() || job.shift == cell.shift);
   auto it = data.spellings.find(cell.function);
   if (it == data.spellings.end() || job.fingerprint != it->second) return false;
   return cell.shift.empty() || job.shift == cell.shift;

@@ -1,9 +1,11 @@
 // Writing the report files and the figures (gnuplot, SVG and PNG).
 #include <algorithm>
+#include <cctype>
 #include <boost/process.hpp>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "fsearch/core/error.h"
@@ -19,6 +21,15 @@ namespace {
 
 namespace fs = std::filesystem;
 namespace bp = boost::process;
+
+// A sweep's name as a file name: letters, digits, '.', '_' and '-' kept, anything else (a '/' that
+// would leave the report folder, a space) becomes '_'.
+std::string safe_file_name(const std::string& name) {
+  std::string out;
+  for (char c : name) out += std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-' ? c : '_';
+  if (out.empty() || out[0] == '.') out = "_" + out;
+  return out;
+}
 
 std::string quote(const std::string& text) {
   std::string out = "\"";
@@ -125,6 +136,19 @@ std::vector<std::string> write_reports(db::Database& db, const ReportOptions& op
   std::ostringstream index, fidelity;
   index << "# fsearch report\n\nThe paper's tables regenerated from " << options.db_label << ".\n\n";
   nlohmann::json fidelity_records = nlohmann::json::array();
+  // Sweeps that are not paper tables first: the README's main command, a user's own spaces.
+  std::set<std::string> table_sweeps;
+  for (const auto& table : paper_tables()) table_sweeps.insert(table.sweep);
+  bool any_sweep = false;
+  for (const auto& [id, name] : db.sweeps()) {
+    if (table_sweeps.count(name)) continue;
+    const std::string file = "sweep-" + safe_file_name(name) + ".md";
+    std::ofstream(out / file) << render_sweep_page(db, name, options.db_label);
+    written.push_back((out / file).string());
+    index << (any_sweep ? "" : "Sweeps:\n\n") << "- [Sweep " << name << "](" << file << ")\n";
+    any_sweep = true;
+  }
+  if (any_sweep) index << "\nThe paper's tables:\n\n";
   for (const auto& table : paper_tables()) {
     if (!options.tables.empty() &&
         std::find(options.tables.begin(), options.tables.end(), table.number) == options.tables.end()) {

@@ -38,17 +38,23 @@ class Fixture {
   // the seed diverged.
   void cell(int table_number, const std::string& function, const std::string& shift, const std::string& proxy,
             std::vector<double> values, const std::string& baseline = "", const std::string& result_json = "{}") {
+    jobs(table(table_number).sweep, "fp:" + function, function, shift, proxy, values, baseline, result_json);
+  }
+
+  // The same for any sweep, with the candidate's fingerprint given.
+  void jobs(const std::string& sweep_name, const std::string& fingerprint, const std::string& function,
+            const std::string& shift, const std::string& proxy, std::vector<double> values,
+            const std::string& baseline = "", const std::string& result_json = "{}") {
     const bool fid = proxy.rfind("dit", 0) == 0;
-    const auto& t = table(table_number);
-    auto sweep = db_->ensure_sweep(t.sweep, t.sweep + ".yaml", "smoke", 1.7e9);
-    const std::string fp = baseline.empty() ? "fp:" + function : "";
+    auto sweep = db_->ensure_sweep(sweep_name, sweep_name + ".yaml", "smoke", 1.7e9);
+    const std::string fp = baseline.empty() ? fingerprint : "";
     if (!fp.empty()) {
       db_->upsert_candidate({fp, function, function, "[]", "{}", true, ""});
       db_->link_candidate(sweep, fp, "kept", function);
     }
     for (std::size_t seed = 0; seed < values.size(); ++seed) {
       db::JobRow job;
-      job.key = t.sweep + "-" + function + baseline + "-" + shift + "-" + proxy + "-" + std::to_string(seed);
+      job.key = sweep_name + "-" + function + baseline + "-" + shift + "-" + proxy + "-" + std::to_string(seed);
       job.lr = 1e-3;
       job.fingerprint = fp;
       job.label = baseline.empty() ? function : baseline;

@@ -15,6 +15,9 @@
 #include "fsearch/reports/figures.h"
 #include "fsearch/reports/report.h"
 #include "fixture.h"
+#include "fsearch/core/hash.h"
+#include "fsearch/functions/candidate.h"
+#include "fsearch/functions/parse.h"
 
 namespace fsearch::reports {
 namespace {
@@ -342,6 +345,48 @@ TEST(Reports, AFailedCellIsNeverBold) {
   fx.cell(14, "erf(x)", "none", "vit-tiny", {10.0});  // trained, stayed at chance
   auto md = render_table(fx.db(), table(14), "fixture.db");
   EXPECT_NE(md.find("| erf(x) | 10.0% ‡ (82.6%) |"), std::string::npos) << md;
+}
+
+// A sweep that is no paper table (the README's main command) gets a page of its own: its functions
+// best first, the paper's number where the paper trained the same function in the same layer form,
+// its fidelity, and the candidates the screen rejected; index.md links it first.
+TEST(Reports, EverySweepThatIsNoTableGetsAPage) {
+  Fixture fx;
+  auto fp = [](const std::string& f) { return to_hex(functions::make_candidate(functions::parse(f)).fingerprint); };
+  fx.jobs("quick", fp("erf(x)"), "erf(x)", "none", "vit-tiny", {80.0, 81.0});
+  fx.jobs("quick", fp("linear(x)"), "linear(x)", "none", "vit-tiny", {82.0});
+  fx.jobs("quick", "", "", "", "vit-tiny", {84.0}, "layernorm");
+  auto sweep = *fx.db().sweep_id("quick");
+  fx.db().upsert_candidate({fp("x * x"), "x^2", "x^2", "[]", "{}", false, "zero-centeredness: f(0) > 0\nmonotonicity: dips"});
+  fx.db().link_candidate(sweep, fp("x * x"), "rejected", "x^2");
+  auto md = render_sweep_page(fx.db(), "quick", "fixture.db");
+  // Best first; LayerNorm's paper number is Table 7's ViT-B 82.3, erf's Eq. 4 number 82.6, linear's x.
+  const auto ln = md.find("| layernorm | **84.0%** (82.3%) |"), linear = md.find("| linear(x) | 82.0% (x) |"),
+             erf = md.find("| erf(x) | 80.5 ± 0.7% (82.6%) |");
+  ASSERT_NE(ln, std::string::npos) << md;
+  ASSERT_NE(linear, std::string::npos) << md;
+  ASSERT_NE(erf, std::string::npos) << md;
+  EXPECT_LT(ln, linear);
+  EXPECT_LT(linear, erf);
+  EXPECT_NE(md.find("Failure agreement: **2 of 3 cells (67%)**"), std::string::npos) << md;
+  EXPECT_NE(md.find("| x^2 | zero-centeredness: f(0) > 0;monotonicity: dips |"), std::string::npos) << md;
+
+  // The page is written beside the tables, under a file name that stays in the report folder.
+  fx.jobs("../escape", fp("erf(x)"), "erf(x)", "none", "vit-tiny", {80.0});
+  auto out = fs::temp_directory_path() / ("fsearch-sweep-pages-" + std::to_string(::getpid()));
+  fs::remove_all(out);
+  ReportOptions options;
+  options.out_dir = out.string();
+  options.figures = false;
+  options.db_label = "fixture.db";
+  write_reports(fx.db(), options);
+  EXPECT_TRUE(fs::exists(out / "sweep-quick.md"));
+  EXPECT_TRUE(fs::exists(out / "sweep-_.._escape.md"));
+  EXPECT_FALSE(fs::exists(out.parent_path() / "escape.md"));
+  std::ifstream in(out / "index.md");
+  std::string index((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_LT(index.find("(sweep-quick.md)"), index.find("(table1.md)")) << index;
+  fs::remove_all(out);
 }
 
 TEST(Reports, Table4BoldsNothingAsThePaper) {

@@ -27,7 +27,15 @@ struct ReportOptions {
 std::string render_table(db::Database& db, const TableSpec& table, const std::string& db_label,
                          const std::vector<std::string>& figure_links = {});
 
-// Writes tableN.md for each table, index.md, and figures under figures/. Returns the files written.
+// A sweep that is not one of the paper's tables as a table: a row per function or baseline (best
+// first), a column per (proxy, shift, learning rate), the paper's number where it trained the same
+// function in the same layer form.
+TableSpec sweep_table(db::Database& db, const std::string& sweep);
+// That table rendered (with its fidelity section), then the candidates the screen rejected and why.
+std::string render_sweep_page(db::Database& db, const std::string& sweep, const std::string& db_label);
+
+// Writes sweep-NAME.md for every sweep that is not a paper table, tableN.md for each table,
+// index.md (sweep pages first), fidelity.json, and figures under figures/. Returns the files written.
 std::vector<std::string> write_reports(db::Database& db, const ReportOptions& options);
 
 }  // namespace fsearch::reports

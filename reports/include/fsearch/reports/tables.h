@@ -16,6 +16,8 @@ struct CellSpec {
   std::string shift;                // none | scalar | vector (empty: any)
   std::string proxy;                // proxy name, e.g. vit-tiny (empty: any)
   std::string metric = "test_acc";  // test_acc | fid
+  std::string fingerprint;          // when set, the cell's jobs are found by fingerprint, not spelling
+  double lr = NAN;                  // when set, only jobs trained at this learning rate
   double paper = NAN;               // the paper's value (accuracy in %, or FID)
   bool paper_diverged = false;      // the paper's "x"
   bool empty = false;               // no cell in the paper's layout
