@@ -11,6 +11,7 @@ packages=(
   libboost-dev libboost-filesystem-dev  # Boost.Process (needs Boost.Filesystem with Boost 1.74)
   libgtest-dev zlib1g-dev
   gnuplot-nox           # figures in reports
+  sqlite3               # scripts/snapshot-results.sh: consistent snapshots of live result databases
   dataset-fashion-mnist # the default data set, /usr/share/datasets/fashion-mnist
   slurm-wlm munge       # the Slurm backend's tests run a one-node Slurm (scripts/slurm-cluster.sh)
 )

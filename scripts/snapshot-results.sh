@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Stages a consistent snapshot of every database under docs/results/ for the next commit, while
+# sweeps may still be writing to them: SQLite's online backup copies each database (WAL included)
+# to a temporary file, whose content is staged under the database's own path. The live file is
+# not touched. Then commit:  git commit -m "Results: ..." docs/results
+set -euo pipefail
+cd "$(dirname "$0")/.."
+command -v sqlite3 >/dev/null || { echo "snapshot-results: needs sqlite3 (bash scripts/setup.sh installs it)" >&2; exit 2; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+shopt -s nullglob
+for db in docs/results/*.db; do
+  sqlite3 "$db" ".backup '$tmp/snapshot.db'"
+  sqlite3 "$tmp/snapshot.db" "PRAGMA journal_mode=DELETE;" >/dev/null  # a file that stands alone
+  blob=$(git hash-object -w "$tmp/snapshot.db")
+  git update-index --add --cacheinfo "100644,$blob,$db"
+  echo "staged $db ($(stat -c %s "$tmp/snapshot.db") bytes, $(sqlite3 "$tmp/snapshot.db" "select count(*) from results") results)"
+  rm -f "$tmp/snapshot.db"
+done
