@@ -13,6 +13,8 @@
 
 #include "command.h"
 #include "fsearch/core/error.h"
+#include "fsearch/functions/candidate.h"
+#include "fsearch/functions/parse.h"
 #include "fsearch/trainers/train.h"
 
 namespace fsearch::cli {
@@ -40,8 +42,12 @@ struct TrainCommand {
     } else {
       spec.norm.kind = functions::parse_norm_kind(norm);
     }
-    if (spec.norm.kind == functions::NormKind::Pointwise && norm == "pointwise")
+    if (spec.norm.kind == functions::NormKind::Pointwise && norm == "pointwise") {
       spec.norm.function = function;
+      // Refuse before a run directory is made for it.
+      if (auto reason = functions::non_finite_reason(functions::parse(function)); !reason.empty())
+        throw ConfigError("--function '" + function + "': " + reason, "check `fsearch eval '" + function + "'`");
+    }
     trainers::apply_budget(spec, budget);  // first, so that explicit options below win over it
     if (!shift.empty()) spec.norm.shift = functions::parse_shift_mode(shift);
     if (alpha_init >= 0) spec.norm.alpha_init = alpha_init;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <sstream>
 
 #include "fsearch/core/hash.h"
 #include "fsearch/functions/parse.h"
@@ -46,6 +47,18 @@ std::uint64_t fingerprint(const Expr& expr) {
     hasher.add(code);
   }
   return hasher.value();
+}
+
+std::string non_finite_reason(const Expr& expr) {
+  Program program(expr);
+  for (double x : probe_grid()) {
+    const double y = program.value(x);
+    if (std::isfinite(y)) continue;
+    std::ostringstream out;
+    out << "f is not finite at x = " << x << " (f = " << y << "); a norm layer needs f finite everywhere";
+    return out.str();
+  }
+  return "";
 }
 
 Candidate make_candidate(const Expr& expr) {

@@ -1,5 +1,7 @@
 #include "fsearch/functions/program.h"
 
+#include <cmath>
+
 #include <algorithm>
 
 #include "fsearch/core/error.h"
@@ -182,6 +184,10 @@ void run(const std::vector<Instruction>& code, int output, const Real* x, Real* 
     if (dy) {
       run_block<Real, true>(code, in, lanes, v, d);
       std::copy_n(d + output * kBlock, count, dy + start);
+      // Where f is undefined (log(x) at x < 0) so is f': the rules would give a finite number.
+      const Real* fv = v + output * kBlock;
+      for (std::size_t i = 0; i < count; ++i)
+        if (std::isnan(fv[i])) dy[start + i] = fv[i];
     }
     if (y) {
       run_block<Real, false>(code, in, lanes, v, d);

@@ -4,6 +4,7 @@
 #include <set>
 #include <thread>
 
+#include "fsearch/functions/candidate.h"
 #include "fsearch/functions/catalog.h"
 #include "fsearch/functions/parse.h"
 
@@ -65,6 +66,11 @@ std::vector<Screened> expand(const Space& space) {
         s.candidate = functions::make_candidate(exprs[i]);
         s.analysis = properties::analyze(exprs[i], properties::all_properties(), space.thresholds);
         s.pass = true;
+        // Whatever the space requires: a function that is NaN or infinite somewhere cannot train.
+        if (auto reason = functions::non_finite_reason(exprs[i]); !reason.empty()) {
+          s.pass = false;
+          s.reasons = "finite: " + reason;
+        }
         for (auto property : space.require) {
           const auto* r = s.analysis.find(property);
           if (!r->pass) {

@@ -66,6 +66,14 @@ TEST_F(DiTProcess, SmokeJobOnFashionMnistRecordsFidSamplesAndGrid) {
   EXPECT_EQ(result["fid_features"].get<std::string>().rfind("cnn:", 0), 0u) << result["fid_features"];
   EXPECT_TRUE(result["final_loss"].is_number());
   EXPECT_GT(result["sample_images_per_sec"].get<double>(), 0);
+  // Diagnostics as the ViT's: per norm site (no affine parameters in a DiT block, but alpha and s).
+  for (const char* when : {"init", "final"}) {
+    const auto& p = result["diagnostics"][when];
+    ASSERT_GT(p["sites"].size(), 0u) << result.dump(2);
+    EXPECT_TRUE(p["sites"][0].contains("alpha")) << p.dump();
+    EXPECT_TRUE(p["frac_dead_max"].is_number()) << p.dump();
+    EXPECT_TRUE(p["attn_logit_max"].is_number()) << p.dump();
+  }
   EXPECT_EQ(fs::file_size(fs::path(out) / "samples-images-idx3-ubyte"), 16u + 100 * 28 * 28);
   std::ifstream png(fs::path(out) / "samples.png", std::ios::binary);
   std::string signature(8, '\0');

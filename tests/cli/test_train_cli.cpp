@@ -117,5 +117,45 @@ TEST(TrainProcess, BadProxyFileNamesFileAndField) {
       << r.err;
 }
 
+// A function that is not finite everywhere is refused before any run directory is made.
+TEST(TrainCli, NonFiniteFunctionIsRefusedWithThePoint) {
+  auto out = fresh_dir("non-finite");
+  auto r = run_fsearch("train --proxy " + std::string(FSEARCH_SOURCE_DIR) +
+                       "/configs/proxies/vit-tiny.yaml --norm pointwise --function 'x/0' --budget smoke --out " + out);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--function 'x/0': f is not finite at x = "), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(out));
+}
+
+// Every ViT job's result carries its diagnostics: per norm site at init and after training.
+TEST(TrainCli, ResultCarriesNormSiteDiagnostics) {
+  auto out = fresh_dir("diagnostics");
+  auto r = run_fsearch("train --proxy " + std::string(FSEARCH_SOURCE_DIR) +
+                       "/configs/proxies/vit-tiny.yaml --norm pointwise --function 'flat(erf, 3)' --shift none "
+                       "--dataset synthetic --budget smoke --quiet --out " + out);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto result = read_json(fs::path(out) / "result.json");
+  ASSERT_TRUE(result.contains("diagnostics")) << result.dump();
+  for (const char* when : {"init", "final"}) {
+    const auto& p = result["diagnostics"][when];
+    // 4 blocks x 2 norms + the final norm
+    ASSERT_EQ(p["sites"].size(), 9u) << p.dump();
+    EXPECT_GT(p["x_std_max"].get<double>(), 0);
+    EXPECT_TRUE(p["sites"][0].contains("alpha"));
+  }
+  // With alpha 0.5 and inputs of std ~0.5, a flat zone of half-width 3 swallows every input at init.
+  EXPECT_DOUBLE_EQ(result["diagnostics"]["init"]["frac_dead_max"].get<double>(), 1.0);
+  // LayerNorm sites have no point-wise fields.
+  auto ln = fresh_dir("diagnostics-ln");
+  r = run_fsearch("train --proxy " + std::string(FSEARCH_SOURCE_DIR) +
+                  "/configs/proxies/vit-tiny.yaml --norm layernorm --dataset synthetic --budget smoke --quiet --out " + ln);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto ln_result = read_json(fs::path(ln) / "result.json");
+  EXPECT_FALSE(ln_result["diagnostics"]["init"]["sites"][0].contains("frac_dead"));
+  EXPECT_FALSE(ln_result["diagnostics"]["init"].contains("frac_dead_max"));
+  fs::remove_all(out);
+  fs::remove_all(ln);
+}
+
 }  // namespace
 }  // namespace fsearch::testing

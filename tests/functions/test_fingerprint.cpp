@@ -5,6 +5,9 @@
 #include "fsearch/functions/candidate.h"
 #include "fsearch/functions/catalog.h"
 #include "fsearch/functions/parse.h"
+#include "fsearch/functions/program.h"
+
+#include <cmath>
 
 namespace fsearch::functions {
 namespace {
@@ -36,6 +39,25 @@ TEST(Fingerprint, CatalogEntriesAreDistinctExceptKnownEqualities) {
   for (const auto& entry : catalog()) {
     EXPECT_TRUE(seen.insert(fingerprint(primitive(entry.name))).second) << entry.name;
   }
+}
+
+// A norm layer's f must be finite everywhere: division by zero and NaN constants are refused with
+// the point named; functions defined everywhere pass.
+TEST(Finite, NonFiniteFunctionsAreNamedAtTheirPoint) {
+  for (const char* bad : {"1/0", "0/0", "x/0", "clip(x, 0/0, 1)", "log(x)", "1/x"}) {
+    auto reason = non_finite_reason(parse(bad));
+    EXPECT_NE(reason.find("f is not finite at x = "), std::string::npos) << bad << ": " << reason;
+  }
+  EXPECT_NE(non_finite_reason(parse("1/x")).find("at x = 0 "), std::string::npos);
+  for (const char* good : {"erf(x)", "power23(x)", "flat(erf, 3)", "x / (1 + abs(x))", "linear(x)"})
+    EXPECT_EQ(non_finite_reason(parse(good)), "") << good;
+}
+
+TEST(Finite, DerivativeIsUndefinedWhereTheFunctionIs) {
+  Program log_x(parse("log(x)"));
+  EXPECT_TRUE(std::isnan(log_x.value(-1)));
+  EXPECT_TRUE(std::isnan(log_x.derivative(-1)));
+  EXPECT_DOUBLE_EQ(log_x.derivative(2), 0.5);
 }
 
 TEST(Fingerprint, ProbeGridIsSymmetricAndWide) {

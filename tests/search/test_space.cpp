@@ -91,6 +91,20 @@ TEST(Expand, ScreensAndMergesDuplicates) {
   }
 }
 
+// Even a space that requires no property (the paper's property study) does not train a function
+// that is NaN or infinite somewhere: it is rejected with the point named.
+TEST(Expand, NonFiniteCandidatesAreRejectedWhateverTheSpaceRequires) {
+  auto file = write_space("finite.yaml", "name: finite\nprimitives: [erf, \"x/0\", \"clip(x, 0/0, 1)\"]\nrequire: []\n"
+                                         "proxies: [" + kProxy + "]\n");
+  auto screened = expand(load_space(file));
+  ASSERT_EQ(screened.size(), 3u);
+  EXPECT_EQ(screened[0].status, "kept");
+  for (std::size_t i : {1u, 2u}) {
+    EXPECT_EQ(screened[i].status, "rejected") << screened[i].candidate.text;
+    EXPECT_NE(screened[i].reasons.find("finite: f is not finite at x = "), std::string::npos) << screened[i].reasons;
+  }
+}
+
 TEST(Plan, SameSpaceSameKeysAndEditsAddOnlyNewJobs) {
   auto space = load_space(std::string(FSEARCH_SOURCE_DIR) + "/configs/space.yaml");
   auto screened = expand(space);

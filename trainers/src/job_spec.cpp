@@ -79,10 +79,17 @@ void read_norm(YamlMap m, functions::NormSpec& s) {
   s.alpha_init = m.get("alpha_init", s.alpha_init);
   s.affine = m.get("affine", s.affine);
   if (s.kind == functions::NormKind::Pointwise) {
+    functions::Expr expr;
     try {
-      functions::parse(s.function);
+      expr = functions::parse(s.function);
     } catch (const ConfigError& e) {
       throw ConfigError(m.file() + ": " + m.qualified("function") + ": " + e.what(), e.hint());
+    }
+    if (auto reason = functions::non_finite_reason(expr); !reason.empty()) {
+      auto node = m.node("function");
+      throw ConfigError((node ? m.where(*node) : m.file()) + ": " + m.qualified("function") + ": '" + s.function +
+                            "': " + reason,
+                        "check `fsearch eval '" + s.function + "'`");
     }
   }
   m.finish();

@@ -5,6 +5,7 @@
 
 #include <chrono>
 
+#include "diagnostics.h"
 #include "loop.h"
 #include "proxies.h"
 #include "sampling.h"
@@ -57,6 +58,17 @@ TrainResult train_diffusion(const JobContext& job) {
   DiT model(spec.model, spec.norm);
   model->to(job.device);
   model->train();
+  // Diagnostics (as the ViT's) on a fixed half-noised batch: x_t = (x0 + noise) / sqrt(2) at the
+  // middle timestep, with the same noise at init and after training.
+  const auto probe_images = batches.plain(data.train, 0, std::min<std::int64_t>(64, data.train.size()));
+  auto probe = [&] {
+    auto x0 = probe_images.x.to(job.device);
+    torch::manual_seed(spec.seed + 7919);  // the training loop seeds every step itself
+    auto noise = torch::randn(x0.sizes()).to(job.device);
+    auto t = torch::full({x0.size(0)}, diffusion.timesteps() / 2, torch::kLong).to(job.device);
+    return probe_model(*model, [&] { model->forward((x0 + noise) / std::sqrt(2.0), t, probe_images.y.to(job.device)); });
+  };
+  nlohmann::json diagnostics = {{"init", probe()}};
   TrainingLoop loop(spec, job.dir, job.callbacks, *model, total);
   auto message = [&](const std::string& text) {
     if (job.callbacks.on_message) job.callbacks.on_message(text);
@@ -77,6 +89,10 @@ TrainResult train_diffusion(const JobContext& job) {
 
   TrainResult result;
   result.status = loop.run(step_loss);
+  if (result.status != "interrupted") {
+    diagnostics["final"] = probe();
+    result.diagnostics = diagnostics;
+  }
   if (result.status == "done") {
     Dataset samples;
     double sample_seconds = 0;

@@ -33,4 +33,8 @@ std::uint64_t fingerprint(const Expr& expr);
 // The probe points fingerprints use (sorted, symmetric around 0).
 const std::vector<double>& probe_grid();
 
+// A norm layer needs f finite everywhere: "" when f is finite on the probe grid, else a reason
+// naming the first point where it is not, e.g. "f is not finite at x = 0 (f = inf)".
+std::string non_finite_reason(const Expr& expr);
+
 }  // namespace fsearch::functions

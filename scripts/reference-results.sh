@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Regenerates the reference results shipped in docs/results/: the paper's tables on the proxies as
+# configured, with three seeds, into docs/results/reference.db, then the report (markdown, figures,
+# fidelity), a CSV export and the provenance. It resumes: run it again, on any machine, and it
+# continues where the database stands (commit the database as it grows: scripts/snapshot-results.sh).
+#   TABLES="5 4"  which tables, in order (default: the ViT tables, then those with DiT columns)
+#   SEEDS=0,1,2   BUDGET=default|quick|smoke   WORKERS=N (default: one per core)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+fsearch=${FSEARCH_BIN:-build/tools/fsearch}
+db=docs/results/reference.db
+out=docs/results/reference
+tables=${TABLES:-"5 4 3 2 1 6 15 7 14 16"}
+seeds=${SEEDS:-0,1,2}
+budget=${BUDGET:-default}
+workers=()
+[[ -n "${WORKERS:-}" ]] && workers=(--workers "$WORKERS")
+
+for t in $tables; do
+  echo "== Table $t ($(date -u +%H:%M))"
+  code=0
+  "$fsearch" run --space "configs/tables/table$t.yaml" --db "$db" --runs results/reference-runs \
+    --seeds "$seeds" --budget "$budget" "${workers[@]}" || code=$?
+  case $code in
+    0) ;;
+    3) echo "Table $t: some jobs failed (fsearch status --db $db); going on" ;;
+    *) exit "$code" ;;  # 75: interrupted -- run this script again to continue
+  esac
+done
+
+list=$(echo "$tables" | tr ' ' ',')
+"$fsearch" report --db "$db" --out "$out" --tables "$list"
+"$fsearch" export --db "$db" --format csv > docs/results/reference.csv
+{
+  echo "# Provenance of the reference results"
+  echo
+  echo "- made by: scripts/reference-results.sh (TABLES=\"$tables\" SEEDS=$seeds BUDGET=$budget)"
+  echo "- fsearch: $("$fsearch" --version | head -1)"
+  echo "- commit: $(git rev-parse --short HEAD)$(git diff --quiet || echo -dirty)"
+  echo "- machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(awk '/MemTotal/ {printf "%.0f GB", $2/1e6}' /proc/meminfo)"
+  echo "- date: $(date -u +%Y-%m-%d)"
+  echo "- jobs: $("$fsearch" status --db "$db" --json | grep -o '"done": [0-9]*' | awk '{s+=$2} END {print s+0}') done"
+} > "$out/PROVENANCE.md"
+echo "reference results in $out (index.md); commit them with: bash scripts/snapshot-results.sh && git add $out docs/results/reference.csv"
