@@ -1,6 +1,10 @@
 #include "fsearch/search/space.h"
 
+#include <algorithm>
+#include <cctype>
+#include <cmath>
 #include <filesystem>
+#include <sstream>
 
 #include "fsearch/core/names.h"
 #include "fsearch/core/yaml.h"
@@ -62,6 +66,12 @@ std::string resolve_proxy(const std::string& proxy, const std::string& space_fil
                     "paths are relative to the working directory or to the space file");
 }
 
+std::string number_text(double v) {
+  std::ostringstream out;
+  out << v;
+  return out.str();
+}
+
 }  // namespace
 
 Space load_space(const std::string& file) {
@@ -69,11 +79,16 @@ Space load_space(const std::string& file) {
   Space space;
   space.file = file;
   space.name = root.get<std::string>("name", std::filesystem::path(file).stem().string());
-  space.primitives = root.get_list<std::string>("primitives", {});
-  if (space.primitives.empty() && !root.has("baselines")) {
-    throw ConfigError(where(root, "primitives") + ": no functions to search",
-                      "list catalog names or expressions");
+  // The name names the sweep's run folder (<runs>/<name>): no path separators, no "..".
+  const bool safe_name = !space.name.empty() && space.name[0] != '.' &&
+                         std::all_of(space.name.begin(), space.name.end(), [](char c) {
+                           return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
+                         });
+  if (!safe_name) {
+    throw ConfigError(where(root, "name") + ": '" + space.name + "' is not a sweep name",
+                      "use letters, digits, '.', '_' and '-' (it names the sweep's run folder)");
   }
+  space.primitives = root.get_list<std::string>("primitives", {});
   for (std::size_t i = 0; i < space.primitives.size(); ++i) {
     const auto& text = space.primitives[i];
     if (functions::find_primitive(text)) continue;
@@ -118,7 +133,17 @@ Space load_space(const std::string& file) {
   auto proxies = root.get_list<std::string>("proxies", {"configs/proxies/vit-tiny.yaml"});
   for (const auto& p : proxies) space.proxies.push_back(resolve_proxy(p, file, where(root, "proxies")));
   space.lrs = root.get_list<double>("lrs", {});
+  for (double lr : space.lrs) {
+    if (!(std::isfinite(lr) && lr > 0))
+      throw ConfigError(where(root, "lrs") + ": " + number_text(lr) + " is not a learning rate",
+                        "learning rates are finite and positive, e.g. lrs: [1.0e-3, 4.0e-3]");
+  }
   space.seeds = root.get_list<std::int64_t>("seeds", space.seeds);
+  for (auto seed : space.seeds) {
+    if (seed < 0)
+      throw ConfigError(where(root, "seeds") + ": " + std::to_string(seed) + " is not a seed",
+                        "seeds are whole numbers >= 0");
+  }
   auto layer = root.map("layer");
   space.shifts = layer.get_list<std::string>("shift", space.shifts);
   for (const auto& s : space.shifts) {
@@ -129,14 +154,27 @@ Space load_space(const std::string& file) {
     }
   }
   space.alpha_inits = layer.get_list<double>("alpha_init", space.alpha_inits);
+  for (double a : space.alpha_inits) {
+    if (!(std::isfinite(a) && a > 0))
+      throw ConfigError(where(layer, "alpha_init") + ": " + number_text(a) + " is not an initial alpha",
+                        "alpha_init values are finite and positive (the paper's is 0.5)");
+  }
   layer.finish();
   auto budget = root.map("budget");
   space.budget = budget.get<std::string>("name", space.budget);
   space.epochs = budget.get<double>("epochs", 0);
+  if (budget.has("epochs") && !(std::isfinite(space.epochs) && space.epochs > 0))
+    throw ConfigError(where(budget, "epochs") + ": must be positive (got " + number_text(space.epochs) + ")");
   space.steps = budget.get<std::int64_t>("steps", 0);
+  if (budget.has("steps") && space.steps <= 0)
+    throw ConfigError(where(budget, "steps") + ": must be positive (got " + std::to_string(space.steps) + ")");
   budget.finish();
   space.max_attempts = root.get("max_attempts", space.max_attempts);
-  root.finish();
+  if (space.max_attempts < 1) throw ConfigError(where(root, "max_attempts") + ": must be at least 1");
+  root.finish();  // unknown keys first: a misspelt "primitivs:" is named, not taken for "no functions"
+  if (space.primitives.empty() && space.baselines.empty()) {
+    throw ConfigError(file + ": no functions to search", "list catalog names or expressions under primitives:");
+  }
   return space;
 }
 

@@ -69,6 +69,37 @@ TEST(Space, ErrorsNameFileLineAndField) {
             std::string::npos);
 }
 
+// Values that used to pass silently (issue: ignored, stored wrong, or failing later elsewhere) are
+// errors naming the file, line and field.
+TEST(Space, BadValuesAreErrorsAtTheirLine) {
+  const std::string head = "primitives: [erf]\nproxies: [" + kProxy + "]\n";
+  auto e = error_of(head + "budget: {epochs: -3}\n");
+  EXPECT_NE(e.find(":3:18: budget.epochs: must be positive (got -3)"), std::string::npos) << e;
+  e = error_of(head + "budget: {steps: 0}\n");
+  EXPECT_NE(e.find("budget.steps: must be positive (got 0)"), std::string::npos) << e;
+  e = error_of(head + "seeds: [0, -1]\n");
+  EXPECT_NE(e.find(":3:8: seeds: -1 is not a seed"), std::string::npos) << e;
+  for (const char* lr : {".inf", ".nan", "-0.01", "0"}) {
+    e = error_of(head + "lrs: [" + lr + "]\n");
+    EXPECT_NE(e.find(":3:6: lrs: "), std::string::npos) << lr << ": " << e;
+    EXPECT_NE(e.find("is not a learning rate"), std::string::npos) << lr << ": " << e;
+  }
+  e = error_of(head + "layer: {alpha_init: [.nan]}\n");
+  EXPECT_NE(e.find("layer.alpha_init: nan is not an initial alpha"), std::string::npos) << e;
+  e = error_of(head + "max_attempts: 0\n");
+  EXPECT_NE(e.find("max_attempts: must be at least 1"), std::string::npos) << e;
+  // A misspelt key is named, not taken for an empty space.
+  e = error_of("primitivs: [erf]\nproxies: [" + kProxy + "]\n");
+  EXPECT_NE(e.find(":1:1: primitivs: unknown key"), std::string::npos) << e;
+  EXPECT_NE(e.find("did you mean primitives"), std::string::npos) << e;
+  EXPECT_NE(error_of("proxies: [" + kProxy + "]\n").find("no functions to search"), std::string::npos);
+  // A sweep name is a folder name: no way out of --runs.
+  for (const char* name : {"../../x", "/tmp/x", "a b", ".hidden"}) {
+    e = error_of(std::string("name: \"") + name + "\"\n" + head);
+    EXPECT_NE(e.find(":1:7: name: '" + std::string(name) + "' is not a sweep name"), std::string::npos) << e;
+  }
+}
+
 TEST(Expand, ScreensAndMergesDuplicates) {
   auto space = load_space(std::string(FSEARCH_SOURCE_DIR) + "/configs/space.yaml");
   auto screened = expand(space);
