@@ -140,68 +140,7 @@ struct StatusCommand {
                                  f["error"].get<std::string>(), f["run_dir"].get<std::string>());
       }
     }
-    if (json) std::cout << out.dump(2) << "\n";
-    return 0;
-  }
-};
-
-struct ExportCommand {
-  std::string db = "results/fsearch.db", format = "csv";
-
-  static std::string csv(const std::string& text) {
-    if (text.find_first_of(",\"\n") == std::string::npos) return text;
-    std::string out = "\"";
-    for (char c : text) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-    return out + "\"";
-  }
-  static std::string num(double v) { return std::isfinite(v) ? fmt::format("{}", v) : ""; }
-
-  int run() const {
-    if (!std::filesystem::exists(db)) throw ConfigError("no database at " + db);
-    db::Database database(db);
-    nlohmann::json out = nlohmann::json::array();
-    if (format == "csv") {
-      std::cout
-          << "sweep,key,function,fingerprint,base,transforms,proxy,shift,alpha_init,lr,seed,state,attempts,"
-             "test_acc,test_loss,final_loss,best_loss,steps,diverged_step,diverged_reason,wall_time,"
-             "images_per_sec,run_dir\n";
-    }
-    for (const auto& [id, name] : database.sweeps()) {
-      for (const auto& r : search::job_reports(database, id)) {
-        const auto& j = r.job;
-        db::ResultRow res = r.result.value_or(db::ResultRow{});
-        std::string base = r.candidate ? r.candidate->base : j.label;
-        std::string transforms = r.candidate ? r.candidate->transforms_json : "[]";
-        if (format == "csv") {
-          std::cout << fmt::format(
-              "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", csv(name), j.key,
-              csv(j.label), j.fingerprint, csv(base), csv(transforms), j.proxy, j.shift, j.alpha_init, j.lr,
-              j.seed, db::to_string(j.state), j.attempts, num(res.test_acc), num(res.test_loss),
-              num(res.final_loss), num(res.best_loss), res.steps,
-              r.result ? std::to_string(res.diverged_step) : "", csv(res.diverged_reason), num(res.wall_time),
-              num(res.images_per_sec), csv(j.run_dir));
-        } else {
-          nlohmann::json record = {{"sweep", name},
-                                   {"key", j.key},
-                                   {"function", j.label},
-                                   {"fingerprint", j.fingerprint},
-                                   {"base", base},
-                                   {"transforms", nlohmann::json::parse(transforms)},
-                                   {"proxy", j.proxy},
-                                   {"shift", j.shift},
-                                   {"alpha_init", j.alpha_init},
-                                   {"lr", j.lr},
-                                   {"seed", j.seed},
-                                   {"state", db::to_string(j.state)},
-                                   {"attempts", j.attempts},
-                                   {"spec", nlohmann::json::parse(j.spec_json)},
-                                   {"run_dir", j.run_dir}};
-          record["result"] = r.result ? nlohmann::json::parse(res.result_json) : nlohmann::json(nullptr);
-          out.push_back(record);
-        }
-      }
-    }
-    if (format == "json") std::cout << out.dump(2) << "\n";
+    if (json) std::cout << out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     return 0;
   }
 };
@@ -215,16 +154,6 @@ Command register_status(CLI::App& app) {
   sub->add_option("--db", command->db, "SQLite database")->capture_default_str();
   sub->add_option("--best", command->best, "How many of the best jobs to show")->capture_default_str();
   sub->add_flag("--json", command->json, "Print JSON");
-  return {sub, [command] { return command->run(); }};
-}
-
-Command register_export(CLI::App& app) {
-  auto command = std::make_shared<ExportCommand>();
-  CLI::App* sub = app.add_subcommand("export", "Export one record per job: candidate, spec, state, metrics");
-  sub->add_option("--db", command->db, "SQLite database")->capture_default_str();
-  sub->add_option("--format", command->format, "csv | json")
-      ->capture_default_str()
-      ->check(CLI::IsMember({"csv", "json"}));
   return {sub, [command] { return command->run(); }};
 }
 

@@ -1,5 +1,7 @@
 #include "fsearch/search/sweep.h"
 
+#include <cmath>
+
 #include <signal.h>
 #include <unistd.h>
 
@@ -153,11 +155,16 @@ std::vector<JobReport> job_reports(db::Database& db, std::int64_t sweep) {
     if (!job.fingerprint.empty()) r.candidate = db.candidate(job.fingerprint);
     out.push_back(std::move(r));
   }
-  // Best first: done by accuracy, then diverged, then the rest.
-  auto rank = [](const JobReport& r) {
-    if (r.job.state == db::JobState::Done && r.result) return r.result->test_acc;
-    if (r.job.state == db::JobState::Diverged) return -1.0;
-    return -2.0;
+  // Best first: finished jobs by their proxy's own metric (accuracy up, FID down), then diverged
+  // jobs, then the rest. No NaN reaches the comparison (a DiT result has no accuracy).
+  auto rank = [](const JobReport& r) -> std::pair<int, double> {
+    if (r.job.state == db::JobState::Done && r.result) {
+      if (std::isfinite(r.result->fid)) return {2, -r.result->fid};
+      if (std::isfinite(r.result->test_acc)) return {2, r.result->test_acc};
+      return {2, -INFINITY};
+    }
+    if (r.job.state == db::JobState::Diverged) return {1, 0.0};
+    return {0, 0.0};
   };
   std::stable_sort(out.begin(), out.end(),
                    [&](const JobReport& a, const JobReport& b) { return rank(a) > rank(b); });

@@ -250,6 +250,32 @@ TEST(SweepCli, SeedsOverrideTheSpace) {
   fs::remove_all(dir);
 }
 
+// Export: FID and the eval-mode training loss are columns; text a spreadsheet would run as a formula
+// is defused; a sweep name that is not UTF-8 (written by another tool) does not break JSON output.
+TEST(SweepCli, ExportKeepsEveryResultFieldAndSurvivesHostileText) {
+  auto dir = workdir("export");
+  auto db = (dir / "f.db").string();
+  auto r = run_fsearch("run --space " + std::string(FSEARCH_SOURCE_DIR) + "/configs/tables/table4.yaml --db " + db +
+                       " --plan-only");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string sql = "update sweeps set name = 'bad' || cast(x'ff' as text) || 'name'; update jobs set label = "
+                          "'=SUM(1,2)' where label = 'linear(x)';";
+  ASSERT_EQ(std::system(("sqlite3 " + db + " \"" + sql + "\"").c_str()), 0) << "needs sqlite3 (scripts/setup.sh)";
+  auto csv = run_fsearch("export --format csv --db " + db);
+  ASSERT_EQ(csv.exit_code, 0) << csv.err;
+  const std::string header = csv.out.substr(0, csv.out.find('\n'));
+  for (const char* column : {",test_acc,", ",fid,", ",fid_features,", ",eval_train_loss,"})
+    EXPECT_NE(header.find(column), std::string::npos) << header;
+  EXPECT_NE(csv.out.find(",\"'=SUM(1,2)\","), std::string::npos) << csv.out;
+  auto json = run_fsearch("export --format json --db " + db);
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  EXPECT_EQ(nlohmann::json::parse(json.out).size(), 5u);
+  auto status = run_fsearch("status --json --db " + db);
+  ASSERT_EQ(status.exit_code, 0) << status.err;
+  EXPECT_NE(nlohmann::json::parse(status.out)[0]["sweep"].get<std::string>().find("name"), std::string::npos);
+  fs::remove_all(dir);
+}
+
 // A user who installed fsearch on PATH and runs it from another directory (issue: workers were
 // started by argv[0], a bare name that the worker's exec does not look up in PATH).
 TEST(SweepCli, WorkersStartWhenFsearchIsFoundThroughPath) {

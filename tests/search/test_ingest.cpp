@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "fsearch/search/sweep.h"
 #include "ingest.h"
 
 namespace fsearch::search::detail {
@@ -55,6 +56,50 @@ TEST(ReadEvents, TrainAndClassifierEvalPointsOnlyCompleteLinesAndNoFidOnlyPoint)
   ASSERT_EQ(points.size(), 1u);
   EXPECT_EQ(points[0].step, 10);
   fs::remove(file);
+}
+
+// job_reports ranks finished jobs by their proxy's own metric: a DiT result (FID, no accuracy) never
+// puts a NaN into the sort's comparison, and a lower FID ranks first.
+TEST(JobReports, RankByEachProxysOwnMetric) {
+  auto path = std::filesystem::temp_directory_path() / ("fsearch-ranking-" + std::to_string(::getpid()) + ".db");
+  std::filesystem::remove(path);
+  {
+    db::Database db(path.string());
+    auto sweep = db.ensure_sweep("mixed", "mixed.yaml", "smoke", 1.7e9);
+    auto add = [&](const std::string& key, double acc, double fid, db::JobState state) {
+      db::JobRow job;
+      job.key = key;
+      job.label = key;
+      job.proxy = std::isnan(fid) ? "vit-tiny" : "dit-b";
+      job.spec_json = "{}";
+      job.run_dir = "runs/" + key;
+      db.add_job(sweep, job);
+      if (state == db::JobState::Pending) return;
+      db.mark_running(key, 1, 1000);
+      db::ResultRow r;
+      r.key = key;
+      r.status = state == db::JobState::Diverged ? "diverged" : "done";
+      r.test_acc = acc;
+      r.fid = fid;
+      r.result_json = "{}";
+      db.record_result(r, state, 1.7e9);
+    };
+    add("pending", NAN, NAN, db::JobState::Pending);
+    add("dit-worse", NAN, 70.0, db::JobState::Done);
+    add("vit", 0.8, NAN, db::JobState::Done);
+    add("diverged", NAN, NAN, db::JobState::Diverged);
+    add("dit-better", NAN, 60.0, db::JobState::Done);
+    std::vector<std::string> order;
+    for (const auto& r : job_reports(db, sweep)) order.push_back(r.job.key);
+    // Done jobs first (by their own metric within each proxy: FID 60 before FID 70), then diverged,
+    // then the rest.
+    ASSERT_EQ(order.size(), 5u);
+    EXPECT_LT(std::find(order.begin(), order.end(), "dit-better") - order.begin(),
+              std::find(order.begin(), order.end(), "dit-worse") - order.begin());
+    EXPECT_EQ(order[3], "diverged");
+    EXPECT_EQ(order[4], "pending");
+  }
+  std::filesystem::remove(path);
 }
 
 }  // namespace

@@ -1,0 +1,137 @@
+// `fsearch export`: one record per job (candidate, spec, state, metrics) as CSV or JSON.
+#include <fmt/format.h>
+
+#include <cmath>
+#include <filesystem>
+#include <functional>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "command.h"
+#include "fsearch/core/error.h"
+#include "fsearch/search/sweep.h"
+
+namespace fsearch::cli {
+namespace {
+
+// A CSV cell: quoted when it holds a separator, a quote or a line break; text that a spreadsheet
+// would run as a formula (starting with = + - @, a tab or a carriage return) gets a leading quote.
+std::string csv_text(const std::string& text) {
+  std::string value = text;
+  if (!value.empty() && std::string("=+-@\t\r").find(value[0]) != std::string::npos) value = "'" + value;
+  if (value.find_first_of(",\"\n\r") == std::string::npos) return value;
+  std::string out = "\"";
+  for (char c : value) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+std::string csv_number(double v) {
+  return std::isfinite(v) ? fmt::format("{}", v) : "";
+}
+
+struct Row {
+  const std::string& sweep;
+  const search::JobReport& report;
+  const db::ResultRow& result;
+};
+
+// The CSV's columns, declared once: the header and every row come from this list.
+struct Column {
+  const char* name;
+  std::function<std::string(const Row&)> cell;
+};
+
+const std::vector<Column>& columns() {
+  static const std::vector<Column> kColumns = {
+      {"sweep", [](const Row& r) { return csv_text(r.sweep); }},
+      {"key", [](const Row& r) { return r.report.job.key; }},
+      {"function", [](const Row& r) { return csv_text(r.report.job.label); }},
+      {"fingerprint", [](const Row& r) { return r.report.job.fingerprint; }},
+      {"base", [](const Row& r) { return csv_text(r.report.candidate ? r.report.candidate->base : r.report.job.label); }},
+      {"transforms", [](const Row& r) { return csv_text(r.report.candidate ? r.report.candidate->transforms_json : "[]"); }},
+      {"proxy", [](const Row& r) { return csv_text(r.report.job.proxy); }},
+      {"shift", [](const Row& r) { return r.report.job.shift; }},
+      {"alpha_init", [](const Row& r) { return csv_number(r.report.job.alpha_init); }},
+      {"lr", [](const Row& r) { return csv_number(r.report.job.lr); }},
+      {"seed", [](const Row& r) { return std::to_string(r.report.job.seed); }},
+      {"state", [](const Row& r) { return db::to_string(r.report.job.state); }},
+      {"attempts", [](const Row& r) { return std::to_string(r.report.job.attempts); }},
+      {"test_acc", [](const Row& r) { return csv_number(r.result.test_acc); }},
+      {"test_loss", [](const Row& r) { return csv_number(r.result.test_loss); }},
+      {"fid", [](const Row& r) { return csv_number(r.result.fid); }},
+      {"fid_features", [](const Row& r) { return csv_text(r.result.fid_features); }},
+      {"eval_train_loss", [](const Row& r) { return csv_number(r.result.eval_train_loss); }},
+      {"final_loss", [](const Row& r) { return csv_number(r.result.final_loss); }},
+      {"best_loss", [](const Row& r) { return csv_number(r.result.best_loss); }},
+      {"steps", [](const Row& r) { return r.report.result ? std::to_string(r.result.steps) : ""; }},
+      {"diverged_step", [](const Row& r) { return r.report.result ? std::to_string(r.result.diverged_step) : ""; }},
+      {"diverged_reason", [](const Row& r) { return csv_text(r.result.diverged_reason); }},
+      {"wall_time", [](const Row& r) { return csv_number(r.result.wall_time); }},
+      {"images_per_sec", [](const Row& r) { return csv_number(r.result.images_per_sec); }},
+      {"run_dir", [](const Row& r) { return csv_text(r.report.job.run_dir); }},
+  };
+  return kColumns;
+}
+
+nlohmann::json json_record(const Row& row) {
+  const auto& j = row.report.job;
+  return {{"sweep", row.sweep},
+          {"key", j.key},
+          {"function", j.label},
+          {"fingerprint", j.fingerprint},
+          {"base", row.report.candidate ? row.report.candidate->base : j.label},
+          {"transforms", nlohmann::json::parse(row.report.candidate ? row.report.candidate->transforms_json : "[]")},
+          {"proxy", j.proxy},
+          {"shift", j.shift},
+          {"alpha_init", j.alpha_init},
+          {"lr", j.lr},
+          {"seed", j.seed},
+          {"state", db::to_string(j.state)},
+          {"attempts", j.attempts},
+          {"spec", nlohmann::json::parse(j.spec_json)},
+          {"run_dir", j.run_dir},
+          {"result", row.report.result ? nlohmann::json::parse(row.result.result_json) : nlohmann::json(nullptr)}};
+}
+
+struct ExportCommand {
+  std::string db = "results/fsearch.db", format = "csv";
+
+  int run() const {
+    if (!std::filesystem::exists(db)) throw ConfigError("no database at " + db);
+    db::Database database(db);
+    nlohmann::json out = nlohmann::json::array();
+    if (format == "csv") {
+      std::string header;
+      for (const auto& c : columns()) header += (header.empty() ? "" : ",") + std::string(c.name);
+      std::cout << header << "\n";
+    }
+    for (const auto& [id, name] : database.sweeps()) {
+      for (const auto& report : search::job_reports(database, id)) {
+        const db::ResultRow result = report.result.value_or(db::ResultRow{});
+        const Row row{name, report, result};
+        if (format == "json") {
+          out.push_back(json_record(row));
+          continue;
+        }
+        std::string line;
+        for (const auto& c : columns()) line += (line.empty() ? "" : ",") + c.cell(row);
+        std::cout << line << "\n";
+      }
+    }
+    if (format == "json") std::cout << out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    return 0;
+  }
+};
+
+}  // namespace
+
+Command register_export(CLI::App& app) {
+  auto command = std::make_shared<ExportCommand>();
+  CLI::App* sub = app.add_subcommand("export", "Export one record per job: candidate, spec, state, metrics");
+  sub->add_option("--db", command->db, "SQLite database")->capture_default_str();
+  sub->add_option("--format", command->format, "csv | json")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"csv", "json"}));
+  return {sub, [command] { return command->run(); }};
+}
+
+}  // namespace fsearch::cli
