@@ -7,10 +7,12 @@
 //   atom  := number | 'x' | 'pi' | 'e' | name '(' args ')' | '(' expr ')'
 #include "fsearch/functions/parse.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <vector>
 
 #include "fsearch/core/names.h"
 #include "fsearch/functions/catalog.h"
@@ -33,6 +35,11 @@ class Parser {
       : text_(text), prefer_elementary_(prefer_elementary), bindings_(bindings) {}
 
   Expr parse_all() {
+    if (text_.size() > kMaxLength) {
+      throw ConfigError("expression of " + std::to_string(text_.size()) + " characters: the limit is " +
+                            std::to_string(kMaxLength),
+                        "a point-wise function is a short formula; build larger ones from transforms");
+    }
     skip_space();
     if (pos_ == text_.size()) fail(pos_, "empty expression", "write a function of x, e.g. erf(x)");
     Expr result = parse_expr();
@@ -42,10 +49,44 @@ class Parser {
       fail(pos_, "unexpected '" + std::string(1, text_[pos_]) + "'",
            "an operator (+ - * / ^) or the end of the expression was expected here");
     }
+    if (tree_height(result) > kMaxHeight) {
+      throw ConfigError("expression tree deeper than " + std::to_string(kMaxHeight) + " levels",
+                        "a point-wise function is a short formula; build larger ones from transforms");
+    }
     return result;
   }
 
  private:
+  // Limits that keep parsing, printing, evaluating and freeing an expression bounded in time and
+  // stack: realistic functions (the paper's are at most ~10 levels) are far inside them.
+  static constexpr std::size_t kMaxLength = 10000;  // characters
+  static constexpr int kMaxNesting = 100;           // parentheses, calls, transforms, unary operators
+  static constexpr int kMaxHeight = 200;            // levels of the finished tree (x + x + ... chains)
+
+  // The tree's height, without recursion (a chain of 5000 additions is 5000 levels).
+  static int tree_height(const Expr& root) {
+    int height = 0;
+    std::vector<std::pair<const Node*, int>> stack{{root.get(), 1}};
+    while (!stack.empty()) {
+      auto [node, level] = stack.back();
+      stack.pop_back();
+      height = std::max(height, level);
+      if (height > kMaxHeight) return height;
+      for (const auto& child : node->children) stack.push_back({child.get(), level + 1});
+    }
+    return height;
+  }
+
+  struct NestingGuard {
+    explicit NestingGuard(Parser& p) : parser(p) {
+      if (++parser.nesting_ > kMaxNesting)
+        parser.fail(parser.pos_, "nested deeper than " + std::to_string(kMaxNesting) + " levels",
+                    "a point-wise function is a short formula; build larger ones from transforms");
+    }
+    ~NestingGuard() { --parser.nesting_; }
+    Parser& parser;
+  };
+
   [[noreturn]] void fail(std::size_t at, const std::string& problem, std::string hint = {}) const {
     throw ExpressionError(std::string(text_), at + 1, problem, std::move(hint));
   }
@@ -97,6 +138,7 @@ class Parser {
   }
 
   Expr parse_unary() {
+    NestingGuard guard(*this);  // every recursive path of the grammar passes through here
     if (accept("-")) return operation(Op::Neg, {parse_unary()});
     if (accept("+")) return parse_unary();
     return parse_power();
@@ -308,6 +350,7 @@ class Parser {
   bool prefer_elementary_;
   const std::map<std::string, double>* bindings_;
   std::size_t pos_ = 0;
+  int nesting_ = 0;
 };
 
 // Printing -----------------------------------------------------------------------------------------

@@ -138,5 +138,39 @@ TEST(Parse, NothingButArithmeticCanBeWritten) {
   EXPECT_THROW(parse("\"rm\""), ExpressionError);
 }
 
+// Hostile expressions (found by a probe: each used to crash by stack overflow or hang) are errors
+// that name the limit, found before any deep recursion.
+TEST(Parse, HugeOrDeepExpressionsAreErrorsNotCrashes) {
+  auto repeat = [](const std::string& piece, int n) {
+    std::string out;
+    for (int i = 0; i < n; ++i) out += piece;
+    return out;
+  };
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {repeat("(", 15000) + "x" + repeat(")", 15000), "characters: the limit is 10000"},
+      {repeat("(", 3000) + "x" + repeat(")", 3000), "nested deeper than 100 levels"},
+      {repeat("tanh(", 1500) + "x" + repeat(")", 1500), "nested deeper than 100 levels"},
+      {repeat("mirror(", 1200) + "x" + repeat(")", 1200), "nested deeper than 100 levels"},
+      {repeat("-", 40000) + "x", "characters: the limit is 10000"},
+      {repeat("-", 5000) + "x", "nested deeper than 100 levels"},
+      {"x" + repeat("^1", 4000), "nested deeper than 100 levels"},
+      {"x" + repeat("+x", 30000), "characters: the limit is 10000"},
+      {"x" + repeat("+x", 4000), "expression tree deeper than 200 levels"},
+      {repeat("rescale(", 300) + "erf" + repeat(")", 300), "nested deeper than 100 levels"},
+      {repeat("rescale(", 1000) + "erf" + repeat(")", 1000), "nested deeper than 100 levels"},
+  };
+  for (const auto& [text, message] : cases) {
+    try {
+      parse(text);
+      ADD_FAILURE() << "accepted: " << text.substr(0, 40) << "...";
+    } catch (const ConfigError& e) {
+      EXPECT_NE(std::string(e.what()).find(message), std::string::npos) << text.substr(0, 40) << ": " << e.what();
+    }
+  }
+  // Realistic functions are far inside the limits.
+  EXPECT_NO_THROW(parse(repeat("tanh(", 50) + "x" + repeat(")", 50)));
+  EXPECT_NO_THROW(parse("x" + repeat("+x", 150)));
+}
+
 }  // namespace
 }  // namespace fsearch::functions
