@@ -80,6 +80,47 @@ TEST(Idx, ErrorsNameTheFile) {
   EXPECT_THROW(load_data(spec, 0), ConfigError);
 }
 
+// Hostile or degenerate IDX files (found by a probe) are errors naming the file, not overflows,
+// torch errors or reads past a buffer.
+TEST(Idx, DegenerateFilesAreErrors) {
+  auto dir = temp_dir("idx-degenerate");
+  write_idx(dir, "ok", 3, true);
+  auto message = [&](const std::vector<unsigned char>& images) {
+    write_gz(dir / "x-images", images);
+    try {
+      read_idx((dir / "x-images").string(), (dir / "ok-labels-idx1-ubyte.gz").string());
+    } catch (const ConfigError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  std::vector<unsigned char> huge;  // 65536^4 images of 65536 x 65536: the size product overflows
+  put_be32(huge, 2052), put_be32(huge, 65536), put_be32(huge, 65536), put_be32(huge, 65536), put_be32(huge, 65536);
+  EXPECT_NE(message(huge).find("x-images: truncated"), std::string::npos) << message(huge);
+  std::vector<unsigned char> empty;
+  put_be32(empty, 2051), put_be32(empty, 0), put_be32(empty, 28), put_be32(empty, 28);
+  EXPECT_NE(message(empty).find("x-images: holds no images"), std::string::npos) << message(empty);
+}
+
+TEST(Batches, ATrainingSetSmallerThanOneBatchIsAnError) {
+  auto dir = temp_dir("idx-small");
+  write_idx(dir, "train", 5, true);
+  write_idx(dir, "t10k", 5, true);
+  DataSpec spec;
+  spec.dataset = "idx";
+  spec.path = dir.string();
+  auto data = load_data(spec, 0);
+  try {
+    Batches batches(data, spec, 64, 0);
+    FAIL() << "a batch of 64 from 5 images";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("the training set has 5 images, fewer than one batch of 64"),
+              std::string::npos)
+        << e.what();
+  }
+  EXPECT_NO_THROW(Batches(data, spec, 5, 0));
+}
+
 TEST(Cifar, ReadsBinaryRecordsOfBothFormats) {
   auto dir = temp_dir("cifar");
   auto write = [&](const std::string& name, int records, int label_bytes) {

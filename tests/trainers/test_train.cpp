@@ -103,6 +103,24 @@ TEST(Train, DivergenceIsARecordedResultNotAnError) {
   EXPECT_EQ(back.status, "diverged");
 }
 
+// Labels must name the model's classes: the synthetic set's ten labels do not fit a 3-class model
+// (before, the model silently grew to the labels' range, as a label of 255 grew it to 256 classes).
+TEST(Train, LabelsBeyondTheModelsClassesAreAnError) {
+  auto spec = tiny_job();
+  spec.model.num_classes = 3;
+  auto dir = fresh_dir("classes");
+  prepare_run_dir(spec, dir);
+  try {
+    run_job(dir);
+    FAIL() << "trained a 3-class model on 10 labels";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("labels go up to 9, the model has 3 classes (model.num_classes)"),
+              std::string::npos)
+        << e.what();
+  }
+  EXPECT_FALSE(fs::exists(RunDir{dir}.result()));
+}
+
 TEST(Train, LossExplosionCountsAsDivergence) {
   auto spec = tiny_job();
   spec.divergence_factor = 1e-3;  // any loss is "above" 0.001 x its start: stops after the first step

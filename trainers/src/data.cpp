@@ -63,7 +63,14 @@ Dataset read_idx(const std::string& images_file, const std::string& labels_file)
   const std::size_t offset = magic == 2051 ? 16 : 20;
   std::int64_t n = big_endian(images, 4), c = magic == 2051 ? 1 : big_endian(images, 8);
   std::int64_t h = big_endian(images, offset - 8), w = big_endian(images, offset - 4);
-  if (images.size() != static_cast<std::size_t>(offset + n * c * h * w)) {
+  if (n == 0) throw ConfigError(images_file + ": holds no images");
+  // The header's dimensions are 32-bit each: their product can overflow 64 bits (65536^4).
+  std::uint64_t bytes = 0;
+  const bool overflow = __builtin_mul_overflow(static_cast<std::uint64_t>(n), static_cast<std::uint64_t>(c), &bytes) ||
+                        __builtin_mul_overflow(bytes, static_cast<std::uint64_t>(h), &bytes) ||
+                        __builtin_mul_overflow(bytes, static_cast<std::uint64_t>(w), &bytes) ||
+                        __builtin_add_overflow(bytes, static_cast<std::uint64_t>(offset), &bytes);
+  if (overflow || images.size() != bytes) {
     throw ConfigError(images_file + ": truncated (" + std::to_string(images.size()) + " bytes for " +
                       std::to_string(n) + " images of " + std::to_string(h) + "x" + std::to_string(w) + ")");
   }
@@ -179,7 +186,12 @@ DataSplits load_data(const DataSpec& spec, std::uint64_t seed) {
 Batches::Batches(const DataSplits& data, const DataSpec& spec, int batch_size, std::uint64_t seed,
                  PixelScale scale)
     : data_(data), spec_(spec), batch_size_(batch_size), seed_(seed), scale_(scale) {
-  steps_per_epoch_ = std::max<std::int64_t>(1, data.train.size() / batch_size);  // drop the ragged tail
+  if (data.train.size() < batch_size) {
+    throw ConfigError("the training set has " + std::to_string(data.train.size()) +
+                          " images, fewer than one batch of " + std::to_string(batch_size),
+                      "lower train.batch_size or use a larger data set");
+  }
+  steps_per_epoch_ = data.train.size() / batch_size;  // drop the ragged tail
 }
 
 torch::Tensor Batches::normalize(const torch::Tensor& images) const {

@@ -28,7 +28,13 @@ TrainResult run_job(const std::string& run_dir, const TrainCallbacks& callbacks)
                       std::to_string(job.data.train.images.size(1)) + "x" +
                       std::to_string(job.data.train.images.size(2)));
   }
-  job.spec.model.num_classes = std::max(job.spec.model.num_classes, job.data.train.classes);
+  // Labels must name the model's classes: a label of 255 would otherwise train a 256-way classifier.
+  if (job.data.train.classes > model.num_classes) {
+    throw ConfigError(job.dir.job().string() + ": the data set's labels go up to " +
+                          std::to_string(job.data.train.classes - 1) + ", the model has " +
+                          std::to_string(model.num_classes) + " classes (model.num_classes)",
+                      "set model.num_classes in the proxy file, or check the label file");
+  }
 
   TrainResult result = model.proxy == "dit" ? detail::train_diffusion(job) : detail::train_classifier(job);
   result.device = job.device.str();
