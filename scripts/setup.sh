@@ -5,6 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build git pkg-config
+  ccache                # rebuilds after a change or a fresh clone reuse earlier compilations
   libtorch-dev          # LibTorch (CPU)
   libopenblas0-pthread  # optimized BLAS for LibTorch: ~5x faster training than the reference BLAS
   libcli11-dev libyaml-cpp-dev libfmt-dev libsqlite3-dev nlohmann-json3-dev
