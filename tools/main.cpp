@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
+#include <c10/util/Exception.h>
 #include <cstdlib>
 #include <iostream>
 
@@ -88,6 +89,9 @@ int main(int argc, char** argv) {
   } catch (const fsearch::Error& error) {
     std::cerr << fsearch::format_error(error) << "\n";
     return 2;
+  } catch (const c10::Error& error) {  // a torch error: its message, not its C++ backtrace
+    std::cerr << "error: " << error.what_without_backtrace() << "\n";
+    return 1;
   } catch (const std::exception& error) {
     std::cerr << "error: " << error.what() << "\n";
     return 1;

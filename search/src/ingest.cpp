@@ -4,6 +4,7 @@
 #include <cmath>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "fsearch/trainers/run_dir.h"
 
@@ -33,6 +34,22 @@ std::string tail_of(const fs::path& file, std::size_t bytes) {
     }
   }
   return out;
+}
+
+std::string error_line(const fs::path& log) {
+  std::istringstream in(tail_of(log, 65536));
+  std::string line, error, hint;
+  bool after_error = false;
+  while (std::getline(in, line)) {
+    if (line.rfind("error: ", 0) == 0) {
+      error = line, hint.clear(), after_error = true;
+    } else if (after_error && line.rfind("hint: ", 0) == 0) {
+      hint = line, after_error = false;
+    } else {
+      after_error = false;
+    }
+  }
+  return hint.empty() ? error : error + " (" + hint + ")";
 }
 
 // Reads complete new lines of events.jsonl from `offset` into curve points; advances `offset`.

@@ -16,6 +16,9 @@ double now();  // seconds since the epoch
 
 // The last `bytes` of a log file, with terminal progress lines (carriage returns) collapsed.
 std::string tail_of(const std::filesystem::path& file, std::size_t bytes = 2000);
+// The last "error: ..." line a worker wrote to its log (with its hint line), or "" when there is
+// none: what a failed job's status shows, rather than the last bytes of a backtrace.
+std::string error_line(const std::filesystem::path& log);
 
 // Reads complete new lines of events.jsonl from `offset` into curve points; advances `offset`.
 std::vector<db::CurvePoint> read_events(const std::string& key, const std::filesystem::path& file,

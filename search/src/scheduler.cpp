@@ -137,6 +137,7 @@ SchedulerSummary run_scheduler(db::Database& db, std::int64_t sweep, const Sched
       ++summary.requeued;
     } else {
       std::string error = "worker exited with code " + std::to_string(code);
+      if (auto line = detail::error_line(a.log); !line.empty()) error += ": " + line;
       if (!db.record_failure(a.job.key, error, tail_of(a.log), now())) ++summary.failed;
     }
     slot_busy[a.slot] = false;

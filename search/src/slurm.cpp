@@ -345,7 +345,8 @@ void SlurmScheduler::settle(const db::JobRow& job, const std::string& state) {
     ++summary_.failed;
   } else {
     const bool may_retry = outcome != SlurmOutcome::Fatal;
-    const std::string error = outcome == SlurmOutcome::Ended ? where + " without result.json" : where;
+    std::string error = outcome == SlurmOutcome::Ended ? where + " without result.json" : where;
+    if (auto line = detail::error_line(task_log(job.slurm_id)); !line.empty()) error += ": " + line;
     if (!db_.record_failure(job.key, error, log, now(), may_retry)) ++summary_.failed;
   }
   db_.set_slurm_state(job.key, job.slurm_id, state.empty() ? "UNKNOWN" : state);

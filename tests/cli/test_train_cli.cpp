@@ -117,6 +117,32 @@ TEST(TrainProcess, BadProxyFileNamesFileAndField) {
       << r.err;
 }
 
+// A checkpoint cut short (a full disk, a crash) no longer fails its job forever: it is moved aside,
+// the job starts again from step 0 (an event says so) and ends as an uninterrupted run would.
+TEST(TrainCli, CorruptCheckpointIsMovedAsideAndTheJobRestarts) {
+  auto out = fresh_dir("corrupt");
+  auto args = train_args(out);
+  std::string command;
+  for (const auto& a : args) command += "'" + a + "' ";
+  auto first = run_fsearch(command);
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  auto reference = read_json(fs::path(out) / "result.json");
+  fs::remove(fs::path(out) / "result.json");
+  const auto checkpoint = fs::path(out) / "checkpoint.pt";
+  fs::resize_file(checkpoint, fs::file_size(checkpoint) / 2);
+  auto again = run_fsearch("--threads 2 train --job " + out);
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_NE(again.err.find(checkpoint.string() + ": unreadable checkpoint"), std::string::npos) << again.err;
+  EXPECT_TRUE(fs::exists(fs::path(out) / "checkpoint.pt.corrupt"));
+  auto result = read_json(fs::path(out) / "result.json");
+  EXPECT_EQ(result["steps"], reference["steps"]);
+  EXPECT_EQ(result["test_acc"], reference["test_acc"]);  // trained again from step 0, deterministically
+  std::ifstream events(fs::path(out) / "events.jsonl");
+  std::string text((std::istreambuf_iterator<char>(events)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("\"type\":\"checkpoint_discarded\""), std::string::npos) << text;
+  fs::remove_all(out);
+}
+
 // A function that is not finite everywhere is refused before any run directory is made.
 TEST(TrainCli, NonFiniteFunctionIsRefusedWithThePoint) {
   auto out = fresh_dir("non-finite");

@@ -58,6 +58,17 @@ TEST(ReadEvents, TrainAndClassifierEvalPointsOnlyCompleteLinesAndNoFidOnlyPoint)
   fs::remove(file);
 }
 
+// A failed worker's error is its "error:" line (and hint), not the backtrace that may follow it.
+TEST(ErrorLine, TheLastErrorAndItsHint) {
+  auto log = std::filesystem::temp_directory_path() / ("fsearch-worker-log-" + std::to_string(::getpid()));
+  std::ofstream(log) << "step 10/100 loss 2.3\nerror: first\nerror: data/x: holds no images\nhint: check the file\n"
+                     << "frame #0: c10::Error::Error(...)\nframe #1: at::native::foo\n";
+  EXPECT_EQ(error_line(log), "error: data/x: holds no images (hint: check the file)");
+  std::ofstream(log) << "Segmentation fault\n";
+  EXPECT_EQ(error_line(log), "");
+  std::filesystem::remove(log);
+}
+
 // job_reports ranks finished jobs by their proxy's own metric: a DiT result (FID, no accuracy) never
 // puts a NaN into the sort's comparison, and a lower FID ranks first.
 TEST(JobReports, RankByEachProxysOwnMetric) {

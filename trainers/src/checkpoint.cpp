@@ -26,29 +26,41 @@ void save_checkpoint(const std::filesystem::path& file, torch::nn::Module& model
   std::filesystem::rename(temp, file);
 }
 
-bool load_checkpoint(const std::filesystem::path& file, torch::nn::Module& model,
-                     torch::optim::Optimizer& optimizer, std::vector<torch::Tensor>& ema, LoopState& state) {
-  if (!std::filesystem::exists(file)) return false;
+CheckpointLoad load_checkpoint(const std::filesystem::path& file, torch::nn::Module& model,
+                               torch::optim::Optimizer& optimizer, std::vector<torch::Tensor>& ema,
+                               LoopState& state, std::string& problem) {
+  if (!std::filesystem::exists(file)) return CheckpointLoad::None;
+  // Read every part before changing anything: a file that fails half way leaves the model as it was.
   torch::serialize::InputArchive archive, model_archive, optimizer_archive;
-  archive.load_from(file.string());
-  archive.read("model", model_archive);
-  model.load(model_archive);
-  archive.read("optimizer", optimizer_archive);
-  optimizer.load(optimizer_archive);
   torch::Tensor step, numbers, count;
-  archive.read("step", step);
-  archive.read("state", numbers);
-  archive.read("ema_count", count);
+  std::vector<torch::Tensor> saved_ema;
+  try {
+    archive.load_from(file.string());
+    archive.read("model", model_archive);
+    archive.read("optimizer", optimizer_archive);
+    archive.read("step", step);
+    archive.read("state", numbers);
+    archive.read("ema_count", count);
+    for (std::int64_t i = 0; i < count.item<std::int64_t>() && i < static_cast<std::int64_t>(ema.size()); ++i) {
+      saved_ema.emplace_back();
+      archive.read("ema_" + std::to_string(i), saved_ema.back());
+    }
+  } catch (const c10::Error& e) {
+    problem = file.string() + ": unreadable checkpoint (" + e.what_without_backtrace() + ")";
+    auto aside = file;
+    aside += ".corrupt";
+    std::filesystem::rename(file, aside);
+    problem += "; moved to " + aside.string() + ", the job starts again from step 0";
+    return CheckpointLoad::Discarded;
+  }
+  model.load(model_archive);
+  optimizer.load(optimizer_archive);
   state.step = step.item<std::int64_t>();
   auto n = numbers.accessor<double, 1>();
   state.initial_loss = n[0], state.smoothed_loss = n[1], state.best_loss = n[2], state.last_loss = n[3];
   state.train_seconds = n[4], state.images_seen = n[5];
-  for (std::int64_t i = 0; i < count.item<std::int64_t>() && i < static_cast<std::int64_t>(ema.size()); ++i) {
-    torch::Tensor saved;
-    archive.read("ema_" + std::to_string(i), saved);
-    ema[i].copy_(saved);
-  }
-  return true;
+  for (std::size_t i = 0; i < saved_ema.size(); ++i) ema[i].copy_(saved_ema[i]);
+  return CheckpointLoad::Loaded;
 }
 
 std::int64_t load_eval_weights(const std::filesystem::path& file, torch::nn::Module& model) {

@@ -20,9 +20,14 @@ void save_checkpoint(const std::filesystem::path& file, torch::nn::Module& model
                      torch::optim::Optimizer& optimizer, const std::vector<torch::Tensor>& ema,
                      const LoopState& state);
 
-// Returns false when there is no checkpoint file.
-bool load_checkpoint(const std::filesystem::path& file, torch::nn::Module& model,
-                     torch::optim::Optimizer& optimizer, std::vector<torch::Tensor>& ema, LoopState& state);
+enum class CheckpointLoad { None, Loaded, Discarded };
+
+// Restores a job from its checkpoint. None: there is none. Discarded: the file cannot be read (cut
+// short by a full disk or a crash); it was moved aside to `<file>.corrupt`, `problem` says why, and
+// nothing was changed, so the job starts again from step 0.
+CheckpointLoad load_checkpoint(const std::filesystem::path& file, torch::nn::Module& model,
+                               torch::optim::Optimizer& optimizer, std::vector<torch::Tensor>& ema,
+                               LoopState& state, std::string& problem);
 
 // Loads only the weights to evaluate with: the EMA weights when the checkpoint has them, else the
 // model's own. Returns the step the checkpoint was taken at. Throws ConfigError if there is none.

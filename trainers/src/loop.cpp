@@ -68,10 +68,15 @@ TrainingLoop::TrainingLoop(const JobSpec& spec, const RunDir& dir, const TrainCa
       total_(total_steps),
       optimizer_(make_optimizer(model, spec.train)),
       ema_(ema_copy(model, spec.train.ema)),
-      resumed_(load_checkpoint(dir.checkpoint(), model, optimizer_, ema_, state_)),
+      resumed_(load_checkpoint(dir.checkpoint(), model, optimizer_, ema_, state_, discarded_checkpoint_) ==
+               CheckpointLoad::Loaded),
       events_(dir.events(), resumed_ ? state_.step : -1) {
   if (!resumed_) {
     events_.append({{"type", "start"}, {"step", 0}, {"total_steps", total_}, {"key", job_key(spec)}});
+    if (!discarded_checkpoint_.empty()) {
+      events_.append({{"type", "checkpoint_discarded"}, {"step", 0}, {"reason", discarded_checkpoint_}});
+      if (callbacks_.on_message) callbacks_.on_message(discarded_checkpoint_);
+    }
   } else {
     events_.append({{"type", "resume"}, {"step", state_.step}});
   }

@@ -73,6 +73,7 @@ class TrainingLoop {
   torch::optim::AdamW optimizer_;
   std::vector<torch::Tensor> ema_;
   LoopState state_;
+  std::string discarded_checkpoint_;  // why an unreadable checkpoint was moved aside, if one was
   bool resumed_ = false;
   EventLog events_;
   std::int64_t diverged_step_ = -1;
