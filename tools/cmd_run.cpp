@@ -38,6 +38,7 @@ struct RunCommand {
   std::string space, db = "results/fsearch.db", runs, budget, device = "cpu", devices, worker_binary;
   int workers = 0, jobs_per_device = 1, threads_per_worker = 0, top = 10;
   std::vector<std::int64_t> seeds;
+  double max_candidates = 100000;
   // Slurm backend
   std::string backend = "local", partition, gres, time;
   std::vector<std::string> sbatch_args;
@@ -51,6 +52,7 @@ struct RunCommand {
     options.runs_root = runs;
     options.budget = budget;
     options.seeds = seeds;
+    options.max_candidates = max_candidates;
     options.plan_only = plan_only;
     options.retry_failed = retry_failed;
     auto& s = options.scheduler;
@@ -203,6 +205,10 @@ Command register_run(CLI::App& app, char** argv) {
                        : "'" + text + "' is not a seed: seeds are whole numbers >= 0";
           },
           "SEED>=0"));
+  sub->add_option("--max-candidates", command->max_candidates,
+                  "Refuse a space that would make more candidates than this (counted before expanding)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   sub->add_option("--budget", command->budget,
                   "Override the space's budget: default | quick (one epoch) | smoke (seconds)");
   sub->add_flag("--plan-only", command->plan_only, "Record candidates and jobs, run nothing");

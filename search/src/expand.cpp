@@ -40,7 +40,25 @@ void chains(const Space& space, const functions::Expr& base, int depth, int last
   }
 }
 
+// Chains of at most `depth` transforms after one of kind `last_kind`, as `chains` makes them (an
+// upper bound: transforms that do not apply are skipped there). Saturates instead of overflowing.
+double chain_count(const Space& space, int depth, int last_kind) {
+  if (depth == 0) return 0;
+  double total = 0;
+  for (const auto& choice : space.transforms) {
+    if (static_cast<int>(choice.kind) == last_kind) continue;
+    const double values = choice.values.empty() ? 1.0 : static_cast<double>(choice.values.size());
+    total += values * (1 + chain_count(space, depth - 1, static_cast<int>(choice.kind)));
+  }
+  return total;
+}
+
 }  // namespace
+
+double count_candidates(const Space& space) {
+  const bool base = space.include_base || space.transforms.empty() || space.depth == 0;
+  return static_cast<double>(space.primitives.size()) * ((base ? 1 : 0) + chain_count(space, space.depth, -1));
+}
 
 std::vector<functions::Expr> generate(const Space& space) {
   std::vector<functions::Expr> out;

@@ -1,6 +1,7 @@
 #include "fsearch/search/sweep.h"
 
 #include <cmath>
+#include <sstream>
 
 #include <signal.h>
 #include <unistd.h>
@@ -71,6 +72,17 @@ SweepOutcome run_sweep(const std::string& space_file, const SweepOptions& option
   };
   Space space = load_space(space_file);
   if (!options.seeds.empty()) space.seeds = options.seeds;
+  if (const double n = count_candidates(space); n > options.max_candidates) {
+    std::ostringstream count;
+    count.precision(3);
+    count << n;
+    throw ConfigError(space_file + ": the space makes up to " + count.str() + " candidates (" +
+                          std::to_string(space.primitives.size()) + " primitives, " +
+                          std::to_string(space.transforms.size()) + " transforms, depth " +
+                          std::to_string(space.depth) + "), more than --max-candidates " +
+                          std::to_string(static_cast<long long>(options.max_candidates)),
+                      "narrow the space (fewer values or a smaller depth), or raise --max-candidates");
+  }
   std::filesystem::path db_path(options.db_path);
   if (!db_path.parent_path().empty()) std::filesystem::create_directories(db_path.parent_path());
   db::Database db(options.db_path);

@@ -276,6 +276,25 @@ TEST(SweepCli, ExportKeepsEveryResultFieldAndSurvivesHostileText) {
   fs::remove_all(dir);
 }
 
+// A space of millions of candidates is refused before it is expanded (it used to die of bad_alloc),
+// saying how many it would make; --max-candidates raises the cap.
+TEST(SweepCli, HugeSpacesAreRefusedBeforeExpansion) {
+  auto dir = workdir("huge");
+  std::string values;
+  for (int i = 1; i <= 100; ++i) values += (i > 1 ? ", " : "") + std::to_string(i * 0.01);
+  std::ofstream(dir / "huge.yaml") << "name: huge\nprimitives: [erf, tanh]\ntransforms:\n  - {kind: hshift, values: ["
+                                   << values << "]}\n  - {kind: flat, values: [" << values << "]}\ndepth: 3\nproxies: ["
+                                   << FSEARCH_SOURCE_DIR << "/configs/proxies/vit-tiny.yaml]\n";
+  auto r = run_fsearch("run --space " + (dir / "huge.yaml").string() + " --db " + (dir / "f.db").string() + " --plan-only");
+  EXPECT_EQ(r.exit_code, 2);
+  // Per primitive: 1 + 2 kinds x 100 values x (1 + 100 x (1 + 100)) = 2,020,201 (a kind never follows itself).
+  EXPECT_NE(r.err.find("the space makes up to 4.04e+06 candidates (2 primitives, 2 transforms, depth 3), more than "
+                       "--max-candidates 100000"),
+            std::string::npos)
+      << r.err;
+  fs::remove_all(dir);
+}
+
 // A user who installed fsearch on PATH and runs it from another directory (issue: workers were
 // started by argv[0], a bare name that the worker's exec does not look up in PATH).
 TEST(SweepCli, WorkersStartWhenFsearchIsFoundThroughPath) {

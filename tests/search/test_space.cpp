@@ -100,6 +100,20 @@ TEST(Space, BadValuesAreErrorsAtTheirLine) {
   }
 }
 
+TEST(Expand, CountsCandidatesWithoutMakingThem) {
+  auto space = load_space(std::string(FSEARCH_SOURCE_DIR) + "/configs/space.yaml");
+  EXPECT_EQ(count_candidates(space), static_cast<double>(generate(space).size()));  // 28
+  // The probe's space that died with bad_alloc: 3 transforms x 100 values, depth 3, 7 primitives.
+  std::string values;
+  for (int i = 1; i <= 100; ++i) values += (i > 1 ? ", " : "") + std::to_string(i * 0.01);
+  auto file = write_space("huge.yaml", "name: huge\nprimitives: [erf, tanh, arctan, isru, arcsinh, logsign, linear]\n"
+                                       "transforms:\n  - {kind: hshift, values: [" + values + "]}\n"
+                                       "  - {kind: vshift, values: [" + values + "]}\n"
+                                       "  - {kind: flat, values: [" + values + "]}\ndepth: 3\nproxies: [" + kProxy + "]\n");
+  // Per primitive: 1 + 3*100 * (1 + 2*100 * (1 + 2*100)) chains.
+  EXPECT_EQ(count_candidates(load_space(file)), 7.0 * (1 + 300.0 * (1 + 200.0 * (1 + 200.0))));
+}
+
 TEST(Expand, ScreensAndMergesDuplicates) {
   auto space = load_space(std::string(FSEARCH_SOURCE_DIR) + "/configs/space.yaml");
   auto screened = expand(space);

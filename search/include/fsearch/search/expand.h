@@ -21,6 +21,9 @@ struct Screened {
 };
 
 std::vector<functions::Expr> generate(const Space& space);
+// How many candidates generate() makes at most, without making them (a space of millions is refused
+// before it fills memory).
+double count_candidates(const Space& space);
 std::vector<Screened> expand(const Space& space);
 
 }  // namespace fsearch::search

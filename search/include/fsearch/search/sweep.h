@@ -17,6 +17,7 @@ struct SweepOptions {
   std::string runs_root;  // default: <db folder>/runs
   std::string budget;     // overrides the space's budget when set
   std::vector<std::int64_t> seeds;  // override the space's seeds when not empty
+  double max_candidates = 100000;   // a space that would make more is refused before expansion
   bool plan_only = false;
   bool retry_failed = false;  // failed jobs run again (fresh attempts), from their checkpoints
   std::string backend = "local";                // local (worker processes here) | slurm (job arrays)
