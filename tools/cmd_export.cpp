@@ -97,7 +97,7 @@ struct ExportCommand {
 
   int run() const {
     if (!std::filesystem::exists(db)) throw ConfigError("no database at " + db);
-    db::Database database(db);
+    db::Database database(db, db::Access::ReadOnly);
     nlohmann::json out = nlohmann::json::array();
     if (format == "csv") {
       std::string header;

@@ -26,7 +26,7 @@ struct ReportCommand {
     options.tables = reports::parse_table_list(tables);
     options.figures = !no_figures;
     options.db_label = db;
-    db::Database database(db);
+    db::Database database(db, db::Access::ReadOnly);
     auto files = reports::write_reports(database, options);
     if (!json) {
       for (const auto& file : files) std::cout << file << "\n";

@@ -40,7 +40,7 @@ struct StatusCommand {
     if (!std::filesystem::exists(db)) {
       throw ConfigError("no database at " + db, "run a sweep first: fsearch run --space configs/space.yaml");
     }
-    db::Database database(db);
+    db::Database database(db, db::Access::ReadOnly);
     nlohmann::json out = nlohmann::json::array();
     if (auto holder = database.lock_holder(); holder && !json) {
       std::cout << fmt::format("in use by fsearch run, pid {} on {}\n", holder->pid, holder->host);

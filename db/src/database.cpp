@@ -81,9 +81,50 @@ bool allowed_transition(JobState from, JobState to) {
   return false;
 }
 
-Database::Database(const std::string& path) : connection_(path) {
+Database::Database(const std::string& path, Access access) : connection_(path, access) {
+  if (access == Access::ReadOnly) {
+    check_readable();
+    return;
+  }
+  check_is_fsearch_or_empty();
   connection_.execute("PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;");
   migrate();
+}
+
+std::int64_t Database::pragma(const std::string& name) {
+  auto s = connection_.prepare("PRAGMA " + name);
+  return s.step() ? s.get_int(0) : 0;
+}
+
+// An fsearch database carries its application id; those written before it had one are recognised
+// by their tables (and get the id at their next read-write open).
+bool Database::looks_like_fsearch() {
+  if (pragma("application_id") == kApplicationId) return true;
+  auto s = connection_.prepare(
+      "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('sweeps', 'jobs', 'results')");
+  return pragma("application_id") == 0 && pragma("user_version") >= 1 && s.step() && s.get_int(0) == 3;
+}
+
+void Database::check_is_fsearch_or_empty() {
+  auto tables = connection_.prepare("SELECT count(*) FROM sqlite_master");
+  const bool empty = tables.step() && tables.get_int(0) == 0 && pragma("user_version") == 0;
+  if (!empty && !looks_like_fsearch()) {
+    throw StorageError(connection_.path() + " is not an fsearch database (another application's SQLite file)",
+                       "give --db a new file or one that fsearch wrote");
+  }
+}
+
+void Database::check_readable() {
+  if (!looks_like_fsearch()) {
+    throw StorageError(connection_.path() + " is not an fsearch database",
+                       "give --db a database that `fsearch run` wrote");
+  }
+  const int version = static_cast<int>(pragma("user_version"));
+  if (version != kSchemaVersion) {
+    throw StorageError(connection_.path() + " has schema version " + std::to_string(version) + ", this fsearch reads " +
+                           std::to_string(kSchemaVersion),
+                       version < kSchemaVersion ? "`fsearch run` on it migrates it" : "use a newer fsearch");
+  }
 }
 
 int Database::schema_version() {
@@ -106,6 +147,8 @@ void Database::migrate() {
       connection_.execute("PRAGMA user_version = " + std::to_string(v + 1));
     });
   }
+  if (pragma("application_id") != kApplicationId)
+    connection_.execute("PRAGMA application_id = " + std::to_string(kApplicationId));
 }
 
 void Database::transaction(const std::function<void()>& body) {

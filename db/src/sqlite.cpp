@@ -1,4 +1,9 @@
 #include "fsearch/db/sqlite.h"
+#include <filesystem>
+#include <cstring>
+#include <cstdio>
+#include <cctype>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -74,8 +79,36 @@ bool Statement::is_null(int column) const {
   return sqlite3_column_type(stmt_, column) == SQLITE_NULL;
 }
 
-Connection::Connection(const std::string& path) : path_(path) {
-  if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) != SQLITE_OK) {
+namespace {
+
+// "file:" URI of a path, with the characters a URI reserves escaped.
+std::string file_uri(const std::string& path, const std::string& query) {
+  std::string out = "file:";
+  const std::string absolute = std::filesystem::absolute(path).string();
+  for (unsigned char c : absolute) {
+    if (std::isalnum(c) || std::strchr("/-_.~", c)) {
+      out += static_cast<char>(c);
+    } else {
+      char buffer[4];
+      std::snprintf(buffer, sizeof buffer, "%%%02X", c);
+      out += buffer;
+    }
+  }
+  return out + "?" + query;
+}
+
+}  // namespace
+
+Connection::Connection(const std::string& path, Access access) : path_(path) {
+  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+  std::string name = path;
+  if (access == Access::ReadOnly) {
+    flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_URI;
+    auto folder = std::filesystem::absolute(path).parent_path();
+    const bool writable_folder = ::access(folder.c_str(), W_OK) == 0;
+    name = file_uri(path, writable_folder ? "mode=ro" : "mode=ro&immutable=1");
+  }
+  if (sqlite3_open_v2(name.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
     std::string message = db_ ? sqlite3_errmsg(db_) : "out of memory";
     sqlite3_close(db_);
     throw StorageError("cannot open database " + path + ": " + message,

@@ -295,6 +295,33 @@ TEST(SweepCli, HugeSpacesAreRefusedBeforeExpansion) {
   fs::remove_all(dir);
 }
 
+// status, export and report read a database on a read-only filesystem (a shared results folder):
+// they open it read-only and, where they cannot create a WAL's shared-memory file, as immutable.
+TEST(SweepCli, ReadCommandsWorkOnAReadOnlyFilesystem) {
+  auto dir = workdir("readonly");
+  auto db = (dir / "f.db").string();
+  auto r = run_fsearch("run --space " + std::string(FSEARCH_SOURCE_DIR) + "/configs/tables/table4.yaml --db " + db +
+                       " --plan-only");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto mnt = dir / "mnt";
+  fs::create_directories(mnt);
+  if (std::system(("mount -t tmpfs -o size=16m tmpfs " + mnt.string() + " 2>/dev/null").c_str()) != 0)
+    GTEST_SKIP() << "cannot mount a tmpfs here (needs root and mount rights)";
+  fs::copy_file(db, mnt / "f.db");
+  ASSERT_EQ(std::system(("mount -o remount,ro " + mnt.string()).c_str()), 0);
+  const auto on_ro = (mnt / "f.db").string();
+  auto status = run_fsearch("status --db " + on_ro);
+  auto csv = run_fsearch("export --format csv --db " + on_ro);
+  auto report = run_fsearch("report --no-figures --tables 4 --db " + on_ro + " --out " + (dir / "report").string());
+  std::system(("umount " + mnt.string()).c_str());
+  EXPECT_EQ(status.exit_code, 0) << status.err;
+  EXPECT_NE(status.out.find("sweep table4: jobs done 0 | running 0 | pending 5"), std::string::npos) << status.out;
+  EXPECT_EQ(csv.exit_code, 0) << csv.err;
+  EXPECT_EQ(report.exit_code, 0) << report.err;
+  EXPECT_TRUE(fs::exists(dir / "report" / "table4.md"));
+  fs::remove_all(dir);
+}
+
 // A user who installed fsearch on PATH and runs it from another directory (issue: workers were
 // started by argv[0], a bare name that the worker's exec does not look up in PATH).
 TEST(SweepCli, WorkersStartWhenFsearchIsFoundThroughPath) {

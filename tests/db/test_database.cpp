@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include "fsearch/core/error.h"
 #include "fsearch/db/database.h"
@@ -81,9 +82,68 @@ TEST(Database, RefusesANewerSchema) {
   auto path = fresh_db("newer");
   {
     Connection c(path);
+    c.execute("PRAGMA application_id = " + std::to_string(Database::kApplicationId));
     c.execute("PRAGMA user_version = 99");
   }
-  EXPECT_THROW(Database db(path), StorageError);
+  for (auto access : {Access::ReadWrite, Access::ReadOnly}) {
+    try {
+      Database db(path, access);
+      ADD_FAILURE() << "opened a newer schema";
+    } catch (const StorageError& e) {
+      EXPECT_NE(std::string(e.what()).find("has schema version 99"), std::string::npos) << e.what();
+    }
+  }
+}
+
+// Read commands (status, export, report) open read-only: another application's SQLite file or an
+// empty file is refused and left exactly as it was (no tables added, no WAL switched on).
+TEST(Database, ReadOnlyRefusesOtherFilesAndChangesNothing) {
+  auto path = fresh_db("foreign");
+  {
+    Connection c(path);
+    c.execute("CREATE TABLE notes (text TEXT); INSERT INTO notes VALUES ('mine')");
+  }
+  const auto size = fs::file_size(path);
+  for (auto access : {Access::ReadOnly, Access::ReadWrite}) {
+    try {
+      Database db(path, access);
+      ADD_FAILURE() << "opened another application's file";
+    } catch (const StorageError& e) {
+      EXPECT_NE(std::string(e.what()).find("is not an fsearch database"), std::string::npos) << e.what();
+    }
+  }
+  EXPECT_EQ(fs::file_size(path), size);
+  EXPECT_FALSE(fs::exists(path + "-wal"));
+  Connection check(path);
+  auto s = check.prepare("SELECT count(*) FROM sqlite_master");
+  ASSERT_TRUE(s.step());
+  EXPECT_EQ(s.get_int(0), 1);
+
+  auto empty = fresh_db("empty");
+  std::ofstream(empty).close();
+  EXPECT_THROW(Database(empty, Access::ReadOnly), StorageError);
+  EXPECT_EQ(fs::file_size(empty), 0u);
+}
+
+// A database written before fsearch set its application id is still recognised by its tables, read
+// as it is, and gets the id at its next read-write open.
+TEST(Database, OlderFsearchDatabasesAreRecognisedAndGetTheApplicationId) {
+  auto path = fresh_db("no-id");
+  {
+    Connection old(path);
+    for (int v = 0; v < Database::kSchemaVersion; ++v) old.execute(migrations()[v]);
+    old.execute("PRAGMA user_version = " + std::to_string(Database::kSchemaVersion));
+  }
+  auto id = [&] {
+    Connection c(path, Access::ReadOnly);
+    auto s = c.prepare("PRAGMA application_id");
+    s.step();
+    return s.get_int(0);
+  };
+  EXPECT_NO_THROW(Database(path, Access::ReadOnly));
+  EXPECT_EQ(id(), 0);
+  { Database db(path); }
+  EXPECT_EQ(id(), Database::kApplicationId);
 }
 
 TEST(JobStates, TransitionTable) {

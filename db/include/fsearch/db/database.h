@@ -82,9 +82,13 @@ class Database {
  public:
   static constexpr int kSchemaVersion = 4;
 
-  // Opens or creates the database and migrates it to kSchemaVersion. Throws StorageError, also for
-  // a database from a newer fsearch.
-  explicit Database(const std::string& path);
+  // PRAGMA application_id of an fsearch database ("fsea"): what tells it from another SQLite file.
+  static constexpr std::int32_t kApplicationId = 0x66736561;
+
+  // ReadWrite opens or creates the database and migrates it to kSchemaVersion. ReadOnly (status,
+  // export, report) changes nothing and refuses a file that is not an fsearch database at this
+  // schema version. Throws StorageError, also for a database from a newer fsearch.
+  explicit Database(const std::string& path, Access access = Access::ReadWrite);
 
   int schema_version();
   // Runs body in one IMMEDIATE transaction; rolls back if it throws.
@@ -146,6 +150,10 @@ class Database {
 
  private:
   void migrate();
+  std::int64_t pragma(const std::string& name);
+  bool looks_like_fsearch();
+  void check_is_fsearch_or_empty();
+  void check_readable();
   void transition(const std::string& key, JobState to);
   Connection connection_;
 };

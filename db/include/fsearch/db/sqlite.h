@@ -44,9 +44,13 @@ class Statement {
   std::string sql_;
 };
 
+enum class Access { ReadWrite, ReadOnly };
+
 class Connection {
  public:
-  explicit Connection(const std::string& path);
+  // ReadWrite creates the file if missing. ReadOnly never writes, not even a WAL's shared-memory
+  // file: in a folder this process cannot write, the file is opened as immutable.
+  explicit Connection(const std::string& path, Access access = Access::ReadWrite);
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
