@@ -157,7 +157,9 @@ void Database::transaction(const std::function<void()>& body) {
     body();
     connection_.execute("COMMIT");
   } catch (...) {
-    connection_.execute("ROLLBACK");
+    // SQLite may have rolled back already (a full disk fails the COMMIT): roll back only an open
+    // transaction, so that the original error is the one reported.
+    if (connection_.in_transaction()) connection_.execute("ROLLBACK");
     throw;
   }
 }

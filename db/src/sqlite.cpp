@@ -1,21 +1,40 @@
 #include "fsearch/db/sqlite.h"
-#include <filesystem>
-#include <cstring>
-#include <cstdio>
-#include <cctype>
-#include <unistd.h>
 
 #include <sqlite3.h>
+#include <unistd.h>
 
+#include <cctype>
+#include <cerrno>
 #include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
 
 #include "fsearch/core/error.h"
 
 namespace fsearch::db {
+namespace {
+
+// The operating system's reason behind an I/O error (" (No space left on device)"), if any.
+std::string system_reason(sqlite3* db) {
+  const int error = sqlite3_system_errno(db);
+  return error != 0 ? std::string(" (") + std::strerror(error) + ")" : "";
+}
+
+std::string storage_hint(sqlite3* db) {
+  const int error = sqlite3_system_errno(db);
+  return error == ENOSPC || sqlite3_errcode(db) == SQLITE_FULL
+             ? "the disk is full: free space, then run the same command again (what was recorded is kept)"
+             : "";
+}
+
+}  // namespace
+
 
 Statement::Statement(sqlite3* db, const std::string& sql) : db_(db), sql_(sql) {
   if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt_, nullptr) != SQLITE_OK) {
-    throw StorageError(std::string("SQLite: ") + sqlite3_errmsg(db) + " in: " + sql);
+    throw StorageError(std::string("SQLite: ") + sqlite3_errmsg(db) + system_reason(db) + " in: " + sql,
+                       storage_hint(db));
   }
 }
 
@@ -54,7 +73,8 @@ bool Statement::step() {
   int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
-  throw StorageError(std::string("SQLite: ") + sqlite3_errmsg(db_) + " in: " + sql_);
+  throw StorageError(std::string("SQLite: ") + sqlite3_errmsg(db_) + system_reason(db_) + " in: " + sql_,
+                     storage_hint(db_));
 }
 
 void Statement::run() {
@@ -126,8 +146,12 @@ void Connection::execute(const std::string& sql) {
   if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &error) != SQLITE_OK) {
     std::string message = error ? error : "unknown error";
     sqlite3_free(error);
-    throw StorageError("SQLite: " + message + " in: " + sql.substr(0, 200));
+    throw StorageError("SQLite: " + message + system_reason(db_) + " in: " + sql.substr(0, 200), storage_hint(db_));
   }
+}
+
+bool Connection::in_transaction() const {
+  return sqlite3_get_autocommit(db_) == 0;
 }
 
 std::int64_t Connection::changes() const {

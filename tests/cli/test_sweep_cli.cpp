@@ -322,6 +322,33 @@ TEST(SweepCli, ReadCommandsWorkOnAReadOnlyFilesystem) {
   fs::remove_all(dir);
 }
 
+// A sweep whose database sits on a full disk reports the disk's error (it used to report "cannot
+// rollback - no transaction is active", hiding it) and keeps what was recorded.
+TEST(SweepCli, FullDiskUnderTheDatabaseIsReportedAsSuch) {
+  auto dir = workdir("full-db");
+  auto mnt = dir / "mnt";
+  fs::create_directories(mnt);
+  if (std::system(("mount -t tmpfs -o size=1m tmpfs " + mnt.string() + " 2>/dev/null").c_str()) != 0)
+    GTEST_SKIP() << "cannot mount a tmpfs here (needs root and mount rights)";
+  auto db = (mnt / "f.db").string();
+  auto first = run_fsearch("run --space " + std::string(FSEARCH_SOURCE_DIR) + "/configs/tables/table4.yaml --db " +
+                           db + " --runs " + (dir / "runs").string() + " --plan-only");
+  std::system(("dd if=/dev/zero of=" + (mnt / "filler").string() + " bs=4k 2>/dev/null").c_str());  // fill it
+  auto second = run_fsearch("run --space " + std::string(FSEARCH_SOURCE_DIR) + "/configs/tables/table5.yaml --db " +
+                            db + " --runs " + (dir / "runs").string() + " --plan-only");
+  fs::remove(mnt / "filler");
+  auto jobs = run_fsearch("export --format json --db " + db);
+  std::system(("umount " + mnt.string()).c_str());
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_NE(second.exit_code, 0);
+  EXPECT_NE(second.err.find("No space left on device"), std::string::npos) << second.err;
+  EXPECT_NE(second.err.find("hint: the disk is full"), std::string::npos) << second.err;
+  EXPECT_EQ(second.err.find("cannot rollback"), std::string::npos) << second.err;
+  ASSERT_EQ(jobs.exit_code, 0) << jobs.err;
+  EXPECT_GE(nlohmann::json::parse(jobs.out).size(), 5u);  // Table 4's jobs are still there
+  fs::remove_all(dir);
+}
+
 // A user who installed fsearch on PATH and runs it from another directory (issue: workers were
 // started by argv[0], a bare name that the worker's exec does not look up in PATH).
 TEST(SweepCli, WorkersStartWhenFsearchIsFoundThroughPath) {

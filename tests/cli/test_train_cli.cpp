@@ -143,6 +143,31 @@ TEST(TrainCli, CorruptCheckpointIsMovedAsideAndTheJobRestarts) {
   fs::remove_all(out);
 }
 
+// Training on a full disk stops with the disk's error and no temporary file (it used to die with
+// "terminate called" from torch's file writer); after space is freed the same job finishes.
+TEST(TrainCli, FullDiskIsAnErrorAndTheJobFinishesOnceThereIsSpace) {
+  auto mnt = fs::path(fresh_dir("full"));
+  fs::create_directories(mnt);
+  if (std::system(("mount -t tmpfs -o size=400k tmpfs " + mnt.string() + " 2>/dev/null").c_str()) != 0)
+    GTEST_SKIP() << "cannot mount a tmpfs here (needs root and mount rights)";
+  auto run = (mnt / "run").string();
+  auto r = run_fsearch("train --proxy " + std::string(FSEARCH_SOURCE_DIR) +
+                       "/configs/proxies/vit-tiny.yaml --norm derf --dataset synthetic --steps 30 --checkpoint-every 10 "
+                       "--quiet --out " + run);
+  std::vector<std::string> left;
+  for (const auto& entry : fs::directory_iterator(run)) left.push_back(entry.path().filename().string());
+  std::system(("mount -o remount,size=16m " + mnt.string()).c_str());
+  auto again = run_fsearch("train --job " + run + " --quiet");
+  const bool finished = fs::exists(fs::path(run) / "result.json");
+  std::system(("umount " + mnt.string()).c_str());
+  EXPECT_EQ(r.exit_code, 2) << r.err;  // not 134 (abort)
+  EXPECT_NE(r.err.find("checkpoint.pt: write: No space left on device"), std::string::npos) << r.err;
+  for (const auto& name : left) EXPECT_EQ(name.find(".tmp."), std::string::npos) << name;
+  EXPECT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_TRUE(finished);
+  fs::remove_all(mnt);
+}
+
 // A function that is not finite everywhere is refused before any run directory is made.
 TEST(TrainCli, NonFiniteFunctionIsRefusedWithThePoint) {
   auto out = fresh_dir("non-finite");

@@ -2,7 +2,10 @@
 
 #include <unistd.h>
 
+#include <sstream>
+
 #include "fsearch/core/error.h"
+#include "fsearch/trainers/run_dir.h"
 
 namespace fsearch::trainers::detail {
 
@@ -20,10 +23,13 @@ void save_checkpoint(const std::filesystem::path& file, torch::nn::Module& model
                                        torch::kDouble));
   archive.write("ema_count", torch::tensor(static_cast<std::int64_t>(ema.size()), torch::kInt64));
   for (std::size_t i = 0; i < ema.size(); ++i) archive.write("ema_" + std::to_string(i), ema[i]);
-  auto temp = file;
-  temp += ".tmp." + std::to_string(::getpid());
-  archive.save_to(temp.string());
-  std::filesystem::rename(temp, file);
+  save_archive(archive, file);
+}
+
+void save_archive(torch::serialize::OutputArchive& archive, const std::filesystem::path& file) {
+  std::ostringstream bytes;
+  archive.save_to(bytes);
+  write_atomic(file, bytes.str());
 }
 
 CheckpointLoad load_checkpoint(const std::filesystem::path& file, torch::nn::Module& model,

@@ -16,6 +16,10 @@ struct LoopState {
   double images_seen = 0;
 };
 
+// Writes an archive to `file` atomically, through memory: a full disk is an Error naming the file,
+// and no temporary file is left (torch's own file writer throws from a destructor there).
+void save_archive(torch::serialize::OutputArchive& archive, const std::filesystem::path& file);
+
 void save_checkpoint(const std::filesystem::path& file, torch::nn::Module& model,
                      torch::optim::Optimizer& optimizer, const std::vector<torch::Tensor>& ema,
                      const LoopState& state);

@@ -1,5 +1,7 @@
 #include "fsearch/trainers/fid.h"
 
+#include "checkpoint.h"
+
 #include <unistd.h>
 
 #include "fsearch/core/error.h"
@@ -37,10 +39,7 @@ void save_stats(const FeatureStats& stats, const std::filesystem::path& file) {
   archive.write("mean", stats.mean);
   archive.write("cov", stats.cov);
   archive.write("count", torch::tensor(stats.count, torch::kInt64));
-  auto temp = file;
-  temp += ".tmp." + std::to_string(::getpid());
-  archive.save_to(temp.string());
-  std::filesystem::rename(temp, file);
+  detail::save_archive(archive, file);
 }
 
 FeatureStats load_stats(const std::filesystem::path& file) {

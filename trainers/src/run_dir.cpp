@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <cmath>
+#include <cstring>
+#include <cerrno>
 #include <sstream>
 #include <vector>
 
@@ -14,18 +16,33 @@ namespace fsearch::trainers {
 void write_atomic(const std::filesystem::path& file, const std::string& content) {
   auto temp = file;
   temp += ".tmp." + std::to_string(::getpid());
-  {
-    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-    out << content;
-    out.flush();
-    if (!out) throw Error("cannot write " + temp.string());
+  // POSIX calls, so that a full disk is reported with its errno, and the temporary file never stays.
+  auto fail = [&](const std::string& what) {
+    const int error = errno;
+    ::unlink(temp.c_str());
+    throw Error("cannot write " + file.string() + ": " + what + ": " + std::strerror(error),
+                error == ENOSPC ? "the disk is full: free space, then run the same command again (nothing "
+                                  "recorded is lost)"
+                                : "");
+  };
+  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (fd < 0) fail("open");
+  std::size_t written = 0;
+  while (written < content.size()) {
+    ssize_t n = ::write(fd, content.data() + written, content.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      ::close(fd);
+      fail("write");
+    }
+    written += static_cast<std::size_t>(n);
   }
-  int fd = ::open(temp.c_str(), O_RDONLY);
-  if (fd >= 0) {
-    ::fsync(fd);
+  if (::fsync(fd) != 0) {
     ::close(fd);
+    fail("fsync");
   }
-  std::filesystem::rename(temp, file);
+  if (::close(fd) != 0) fail("close");
+  if (::rename(temp.c_str(), file.c_str()) != 0) fail("rename");
 }
 
 EventLog::EventLog(const std::filesystem::path& file, std::int64_t keep_through_step) {
@@ -48,6 +65,10 @@ EventLog::EventLog(const std::filesystem::path& file, std::int64_t keep_through_
 void EventLog::append(const nlohmann::json& event) {
   out_ << event.dump() << "\n";
   out_.flush();
+  if (!out_) {
+    throw Error("cannot append to the run's events.jsonl: " + std::string(std::strerror(errno)),
+                "is the disk full? Free space, then run the same command again");
+  }
 }
 
 namespace {

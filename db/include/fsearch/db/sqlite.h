@@ -58,6 +58,7 @@ class Connection {
   void execute(const std::string& sql);  // one or more statements, no results
   Statement prepare(const std::string& sql) { return Statement(db_, sql); }
   std::int64_t changes() const;
+  bool in_transaction() const;  // a BEGIN without its COMMIT or ROLLBACK yet
   const std::string& path() const { return path_; }
 
  private:
