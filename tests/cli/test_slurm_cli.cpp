@@ -53,7 +53,7 @@ class Slurm : public ::testing::Test {
     std::ifstream in(std::string(FSEARCH_SOURCE_DIR) + "/configs/proxies/vit-tiny.yaml");
     std::string text((std::istreambuf_iterator<char>(in)), {});
     text.replace(text.find("dataset: fashion-mnist"), 22, "dataset: synthetic");
-    text.replace(text.find("epochs: 8"), 9, "steps: " + std::to_string(steps));
+    text.replace(text.find("epochs: 3"), 9, "steps: " + std::to_string(steps));
     text.replace(text.find("batch_size: 128"), 15, "batch_size: " + std::to_string(batch));
     std::ofstream(proxy) << text;
     const char* all[] = {"\"erf(x)\"", "\"tanh(x)\"", "\"arctan(x)\"", "\"isru(x)\""};
