@@ -129,6 +129,18 @@ TEST(Monotonicity, DirectionAndReversals) {
   EXPECT_FALSE(run("0 * x", Property::Monotonicity).pass);
 }
 
+// A dip is a dip wherever the function goes later: SiLU (x * sigmoid(x)) dips to -0.28 near
+// x = -1.28, which the variation of its unbounded rise used to hide.
+TEST(Monotonicity, DipsOfUnboundedFunctionsCount) {
+  auto silu = run("x / (1 + exp(-x))", Property::Monotonicity);
+  EXPECT_FALSE(silu.pass);
+  EXPECT_NEAR(silu.measure("reversal_at"), -1.28, 0.1);
+  EXPECT_GT(silu.measure("reversal"), 0.02);  // 0.278 against a variation of ~10.6 over |x| <= 10
+  // Unbounded monotone functions still pass, and so do clipped ones.
+  for (const char* f : {"linear(x)", "arcsinh(x)", "logquad(x)", "power23(x)", "x + 0.5 * tanh(x)"})
+    EXPECT_TRUE(run(f, Property::Monotonicity).pass) << f;
+}
+
 TEST(Monotonicity, ToleratesRoundingNoiseButNotSmallRealBumps) {
   // 1 - exp(-x) style saturation is monotone; a wiggle of 1e-3 on tanh is a real reversal.
   EXPECT_TRUE(run("expsign(x)", Property::Monotonicity).pass);
