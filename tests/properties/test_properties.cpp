@@ -2,6 +2,8 @@
 // (Tables 1-7), thresholds and errors.
 #include <gtest/gtest.h>
 
+#include <iostream>
+
 #include <cmath>
 
 #include "fsearch/core/error.h"
@@ -111,6 +113,31 @@ TEST(CenterSensitivity, SmallButNonzeroNearZeroIsNotFlat) {
 
 TEST(CenterSensitivity, ConstantFunctionFails) {
   EXPECT_FALSE(run("0 * x + 1", Property::CenterSensitivity).pass);
+}
+
+// The trainable-growth flag agrees with every cell of Tables 2-4 (Table 1's shifts and Table 5's flat
+// zones fail for other reasons). "x" in the paper: beyond the limit.
+TEST(Boundedness, TrainableLimitAgreesWithTables2To4) {
+  const std::vector<std::pair<std::string, bool>> cells = {
+      // Table 2: the unclipped functions, then their clips
+      {"arcsinh(x)", true}, {"logsign(x)", true}, {"linear(x)", false},
+      {"clip(arcsinh, 0.5)", true}, {"clip(logsign, 1)", true}, {"clip(linear, 0.5)", true},
+      {"clip(linear, 3)", true}, {"clip(linear, 5)", true}, {"clip(logsign, 5)", true},
+      // Table 3
+      {"erf(x)", true}, {"tanh(x)", true}, {"arctan(x)", true}, {"isru(x)", true},
+      {"mix(erf, 0.01)", true}, {"mix(tanh, 0.01)", true}, {"mix(arctan, 0.01)", true}, {"mix(isru, 0.01)", true},
+      {"mix(erf, 0.1)", true}, {"mix(tanh, 0.1)", true}, {"mix(arctan, 0.1)", true}, {"mix(isru, 0.1)", true},
+      {"mix(erf, 0.5)", false}, {"mix(tanh, 0.5)", false}, {"mix(arctan, 0.5)", false}, {"mix(isru, 0.5)", false},
+      // Table 4
+      {"logquad(x)", true}, {"power23(x)", false}};
+  int agree = 0;
+  for (const auto& [f, trains] : cells) {
+    auto r = run(f, Property::Boundedness);
+    const bool within = r.measure("within_table4_limit") == 1.0;
+    EXPECT_EQ(within, trains) << f << ": max |f| over |x| <= 50 is " << r.measure("max_abs_50");
+    agree += within == trains;
+  }
+  std::cout << "trainable-limit flag agrees with the paper on " << agree << " of " << cells.size() << " cells\n";
 }
 
 // Monotonicity ------------------------------------------------------------------------------------
