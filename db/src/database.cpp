@@ -175,7 +175,9 @@ std::optional<LockHolder> Database::acquire_lock(std::int64_t pid, const std::st
   std::optional<LockHolder> holder;
   transaction([&] {
     auto current = lock_holder();
-    if (current && current->pid != pid && current->host == host && alive(current->pid)) {
+    const bool live = current && (current->host == host ? current->pid != pid && alive(current->pid)
+                                                        : now - current->heartbeat_at < kLockStaleSeconds);
+    if (live) {
       holder = current;
       return;
     }

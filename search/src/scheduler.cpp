@@ -144,7 +144,9 @@ SchedulerSummary run_scheduler(db::Database& db, std::int64_t sweep, const Sched
   };
 
   progress(true);
+  double lock_refreshed_at = 0;
   for (;;) {
+    if (now() - lock_refreshed_at >= 10) db.refresh_lock(::getpid(), lock_refreshed_at = now());  // live to other hosts
     const bool stopping = options.stop && options.stop->load();
     if (stopping && !summary.interrupted) {
       summary.interrupted = true;

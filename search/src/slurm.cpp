@@ -401,7 +401,9 @@ SlurmSummary SlurmScheduler::run() {
   prepare_work_dir();
   adopt();
   progress(true);
+  double lock_refreshed_at = 0;
   for (;;) {
+    if (now() - lock_refreshed_at >= 10) db_.refresh_lock(::getpid(), lock_refreshed_at = now());  // live to other hosts
     if (options_.stop && options_.stop->load()) {
       summary_.interrupted = true;
       break;  // the Slurm jobs keep running; the next run adopts them

@@ -223,6 +223,23 @@ TEST(Jobs, RetryFailedRequeuesOnlyThisSweepsFailedJobsWithFreshCounts) {
   EXPECT_EQ(db.retry_failed(sweep), 0);
 }
 
+// On a shared filesystem the holder may be on another host, where its pid means nothing here: it is
+// live while its heartbeat is fresh, and taken over once it is older than kLockStaleSeconds.
+TEST(Lock, AnotherHostsFreshHeartbeatIsLive) {
+  Database db(fresh_db("lock-hosts"));
+  auto never_alive = [](std::int64_t) { return false; };
+  EXPECT_FALSE(db.acquire_lock(100, "host-a", 1000, never_alive).has_value());
+  // host-b, 60 s later: host-a's heartbeat is fresh, its pid unknowable here.
+  auto holder = db.acquire_lock(200, "host-b", 1060, never_alive);
+  ASSERT_TRUE(holder.has_value());
+  EXPECT_EQ(holder->host, "host-a");
+  db.refresh_lock(100, 1100);  // host-a's scheduler polls
+  EXPECT_TRUE(db.acquire_lock(200, "host-b", 1100 + Database::kLockStaleSeconds - 1, never_alive).has_value());
+  // Silent for longer than kLockStaleSeconds: taken over.
+  EXPECT_FALSE(db.acquire_lock(200, "host-b", 1100 + Database::kLockStaleSeconds + 1, never_alive).has_value());
+  EXPECT_EQ(db.lock_holder()->host, "host-b");
+}
+
 TEST(Lock, OneLiveSchedulerAtATime) {
   Database db(fresh_db("lock"));
   auto alive = [](std::int64_t) { return true; };

@@ -95,7 +95,10 @@ class Database {
   void transaction(const std::function<void()>& body);
 
   // The sweep lock: one scheduler per database. Returns the current holder if another live
-  // process holds it (alive() decides), nothing if this process now holds it.
+  // process holds it, nothing if this process now holds it. A holder on this host is live while
+  // alive(pid) says so; one on another host (a shared filesystem) while its heartbeat is younger
+  // than kLockStaleSeconds. A scheduler refreshes its heartbeat (refresh_lock) every poll.
+  static constexpr double kLockStaleSeconds = 120;
   std::optional<LockHolder> acquire_lock(std::int64_t pid, const std::string& host, double now,
                                          const std::function<bool(std::int64_t)>& alive);
   void refresh_lock(std::int64_t pid, double now);
