@@ -106,18 +106,24 @@ std::vector<fs::path> run_dirs(const fs::path& runs) {
   return dirs;
 }
 
-// Names with spaces, quotes and $(...) reach Slurm and the tasks as data, never as shell code.
+// Paths with spaces, quotes and $(...) reach Slurm and the tasks as data, never as shell code. (A
+// sweep name cannot carry them any more: it names a folder and is refused; the runs folder can.)
 TEST_F(Slurm, SweepRunsAsAJobArrayWithHostileNames) {
-  const std::string name =
-      "\"odd 'name' $(touch " + (dir_ / "PWNED").string() + ") `touch " + (dir_ / "PWNED2").string() + "`\"";
-  auto r = run_fsearch(run_args(space(name, 2, 30)) + " --max-parallel 2");
+  const std::string hostile =
+      "odd \"runs\" $(touch " + (dir_ / "PWNED").string() + ") `touch " + (dir_ / "PWNED2").string() + "`";
+  auto refused = run_fsearch(run_args(space("\"odd $(touch " + (dir_ / "PWNED").string() + ")\"", 2, 30)));
+  EXPECT_EQ(refused.exit_code, 2);
+  EXPECT_NE(refused.err.find("is not a sweep name"), std::string::npos) << refused.err;
+  const auto runs = dir_ / hostile;
+  auto r = run_fsearch(run_args(space("hostile", 2, 30)) + " --max-parallel 2 --runs '" + runs.string() + "'");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_FALSE(fs::exists(dir_ / "PWNED"));
   EXPECT_FALSE(fs::exists(dir_ / "PWNED2"));
   EXPECT_NE(r.err.find("as Slurm array"), std::string::npos) << r.err;
   auto s = status();
   EXPECT_EQ(s["jobs"]["done"], 3) << s.dump(2);
-  for (const auto& dir : run_dirs(dir_ / "runs")) {
+  ASSERT_EQ(run_dirs(runs).size(), 3u);
+  for (const auto& dir : run_dirs(runs)) {
     EXPECT_TRUE(fs::exists(dir / "result.json")) << dir;
     EXPECT_EQ(count_events(dir / "events.jsonl", "start"), 1) << dir;
   }
@@ -174,7 +180,7 @@ TEST_F(Slurm, CancelledTaskIsRecordedAndNotRetried) {
   auto cancel = run_fsearch("cancel --db " + (dir_ / "f.db").string());
   ASSERT_EQ(cancel.exit_code, 0) << cancel.err;
   EXPECT_NE(cancel.out.find("1 Slurm job(s) cancelled"), std::string::npos) << cancel.out;
-  EXPECT_EQ(wait_for(pid), 0);
+  EXPECT_EQ(wait_for(pid), 3);  // the sweep ended with a failed (cancelled) job
   auto s = status();
   EXPECT_EQ(s["jobs"]["failed"], 1) << s.dump(2);
   ASSERT_EQ(s["failures"].size(), 1u);
@@ -205,7 +211,7 @@ TEST_F(Slurm, TimeLimitCheckpointsAndContinues) {
 TEST_F(Slurm, TooManyTimeLimitsFailTheJobAndRetryFailedContinuesIt) {
   auto file = space("maxtimeouts", 0, 300, 128);  // about a minute of training on one thread
   auto r = run_fsearch(run_args(file, "--time 1 --signal-before 50 --max-timeouts 1"));
-  ASSERT_EQ(r.exit_code, 0) << r.err;
+  ASSERT_EQ(r.exit_code, 3) << r.err;  // the sweep ended with a failed job
   EXPECT_NE(r.err.find("1 job(s) failed: `fsearch status` shows why"), std::string::npos) << r.err;
   auto s = status();
   EXPECT_EQ(s["jobs"]["failed"], 1) << s.dump(2);
