@@ -2,6 +2,8 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
 
 #include "run_binary.h"
 
@@ -20,14 +22,26 @@ TEST(Cli, VersionReportsLibTorchAndCuda) {
 TEST(Cli, HelpListsOnlyRealSubcommands) {
   auto r = run_fsearch("--help");
   ASSERT_EQ(r.exit_code, 0);
-  EXPECT_NE(r.out.find("eval"), std::string::npos);
-  EXPECT_NE(r.out.find("functions"), std::string::npos);
   EXPECT_NE(r.out.find("--threads"), std::string::npos);
+  // The subcommand list: lines indented by two spaces whose first word starts at column 3.
+  const auto section = r.out.find("Subcommands:");
+  ASSERT_NE(section, std::string::npos) << r.out;
+  std::istringstream lines(r.out.substr(section));
+  std::set<std::string> listed;
+  for (std::string line; std::getline(lines, line);) {
+    if (line.size() > 2 && line.rfind("  ", 0) == 0 && line[2] != ' ') listed.insert(line.substr(2, line.find(' ', 2) - 2));
+  }
+  EXPECT_EQ(listed, (std::set<std::string>{"functions", "eval", "property", "fit", "train", "run", "status",
+                                           "export", "report", "fid", "sample", "cancel"}))
+      << r.out;
 }
 
 TEST(Cli, NoSubcommandIsAUsageError) {
   auto r = run_fsearch("");
-  EXPECT_NE(r.exit_code, 0);
+  EXPECT_GT(r.exit_code, 0);    // an exit code (a crash reads as -1 here)
+  EXPECT_LT(r.exit_code, 128);  // and not a signal's
+  EXPECT_NE(r.err.find("A subcommand is required"), std::string::npos) << r.err;
+  EXPECT_TRUE(r.out.empty()) << r.out;
 }
 
 TEST(Cli, EvalJson) {
