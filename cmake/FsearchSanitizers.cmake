@@ -1,4 +1,14 @@
 # -DFSEARCH_SANITIZE_ADDRESS=ON / -DFSEARCH_SANITIZE_UNDEFINED=ON instrument every target.
+# -DFSEARCH_FUZZ=ON (clang only) adds libFuzzer's coverage instrumentation and turns both on, with
+# undefined behaviour fatal, so that the fuzzer stops at the first finding.
+if(FSEARCH_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID MATCHES "Clang")
+    message(FATAL_ERROR "FSEARCH_FUZZ needs clang (libFuzzer): configure with -DCMAKE_CXX_COMPILER=clang++")
+  endif()
+  set(FSEARCH_SANITIZE_ADDRESS ON)
+  set(FSEARCH_SANITIZE_UNDEFINED ON)
+  add_compile_options(-fsanitize=fuzzer-no-link -fno-sanitize-recover=undefined)
+endif()
 set(_fsearch_sanitizers "")
 if(FSEARCH_SANITIZE_ADDRESS)
   list(APPEND _fsearch_sanitizers address)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what fsearch needs from Debian's packages; idempotent. Runs apt-get update only when a
-# package is missing. Run as root (or with sudo) on Debian 12.
+# package is missing. Run as root (or with sudo) on Debian 12. Extra arguments are more packages
+# (scripts/fuzz.sh asks for clang this way).
 set -euo pipefail
 
 packages=(
@@ -17,6 +18,7 @@ packages=(
   slurm-wlm munge       # the Slurm backend's tests run a one-node Slurm (scripts/slurm-cluster.sh)
 )
 
+packages+=("$@")
 missing=()
 for package in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "ok installed"; then

@@ -66,21 +66,24 @@ std::vector<db::CurvePoint> read_events(const std::string& key, const fs::path& 
   while (std::getline(in, line)) {
     if (in.eof()) break;  // no newline yet: the line is still being written
     offset += line.size() + 1;
+    // A line that is not an event object with a type and an integer step (torn, or written by
+    // something else) is skipped: a bad line must not stop the scheduler that reads it.
     auto j = nlohmann::json::parse(line, nullptr, false);
-    if (j.is_discarded()) continue;
+    if (j.is_discarded() || !j.is_object()) continue;
+    if (!j.contains("type") || !j["type"].is_string() || !j.contains("step") || !j["step"].is_number_integer()) continue;
     auto number = [&](const char* name) {
       return j.contains(name) && j[name].is_number() ? j[name].get<double>() : NAN;
     };
-    std::string type = j.value("type", "");
+    const auto type = j["type"].get<std::string>();
+    const auto step = j["step"].get<std::int64_t>();
     if (type == "train") {
-      points.push_back({key, "train", j.value("step", std::int64_t{0}), number("loss"), number("lr"),
-                        number("grad_norm"), NAN});
+      points.push_back({key, "train", step, number("loss"), number("lr"), number("grad_norm"), NAN});
     } else if (type == "eval") {
       // A classifier's test loss and accuracy; the DiT's eval event carries only its FID, which is
       // in the result, not on a curve.
       const double loss = number("test_loss"), acc = number("test_acc");
       if (std::isnan(loss) && std::isnan(acc)) continue;
-      points.push_back({key, "eval", j.value("step", std::int64_t{0}), loss, NAN, NAN, acc});
+      points.push_back({key, "eval", step, loss, NAN, NAN, acc});
     }
   }
   return points;

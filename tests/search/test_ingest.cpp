@@ -14,6 +14,26 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// Found by fuzz/run_dir.cpp: a line that is valid JSON but not an event object (a number, a
+// string step) threw nlohmann's type_error out of the scheduler. Such lines are skipped.
+TEST(ReadEvents, LinesThatAreNotEventObjectsAreSkipped) {
+  const fs::path file =
+      fs::temp_directory_path() / ("fsearch-events-bad-" + std::to_string(::getpid()) + ".jsonl");
+  std::ofstream(file) << "5\n"
+                      << R"(["type","train"])" << "\n"
+                      << R"({"type":7,"step":1})" << "\n"
+                      << R"({"type":"train","step":"12","loss":1.0})" << "\n"
+                      << R"({"type":"train","loss":1.0})" << "\n"
+                      << R"({"type":"train","step":20,"loss":1.5})" << "\n";
+  std::uintmax_t offset = 0;
+  std::vector<db::CurvePoint> points;
+  ASSERT_NO_THROW(points = read_events("k", file, offset));
+  ASSERT_EQ(points.size(), 1u);
+  EXPECT_EQ(points[0].step, 20);
+  EXPECT_DOUBLE_EQ(points[0].loss, 1.5);
+  fs::remove(file);
+}
+
 TEST(ReadEvents, TrainAndClassifierEvalPointsOnlyCompleteLinesAndNoFidOnlyPoint) {
   const fs::path file =
       fs::temp_directory_path() / ("fsearch-events-" + std::to_string(::getpid()) + ".jsonl");

@@ -9,6 +9,7 @@
 
 #include "big_endian.h"
 #include "fsearch/core/error.h"
+#include "fsearch/trainers/idx.h"
 #include "fsearch/trainers/run_dir.h"
 
 namespace fsearch::trainers {
@@ -25,11 +26,6 @@ std::vector<unsigned char> read_maybe_gzipped(const std::string& file) {
   gzclose(in);
   if (failed) throw ConfigError("cannot read " + file + ": corrupt gzip data");
   return bytes;
-}
-
-std::uint32_t big_endian(const std::vector<unsigned char>& b, std::size_t at) {
-  return (std::uint32_t(b[at]) << 24) | (std::uint32_t(b[at + 1]) << 16) | (std::uint32_t(b[at + 2]) << 8) |
-         b[at + 3];
 }
 
 std::string first_existing(const std::string& dir, const std::vector<std::string>& names) {
@@ -53,33 +49,13 @@ std::uint64_t mix_seed(std::uint64_t a, std::uint64_t b) {
 Dataset read_idx(const std::string& images_file, const std::string& labels_file) {
   auto images = read_maybe_gzipped(images_file);
   auto labels = read_maybe_gzipped(labels_file);
-  const std::uint32_t magic = images.size() >= 16 ? big_endian(images, 0) : 0;
-  if (magic != 2051 && !(magic == 2052 && images.size() >= 20)) {
-    throw ConfigError(images_file + ": not an IDX image file (magic 2051 or 2052 expected)");
-  }
-  if (labels.size() < 8 || big_endian(labels, 0) != 2049) {
-    throw ConfigError(labels_file + ": not an IDX label file (magic 2049 expected)");
-  }
-  const std::size_t offset = magic == 2051 ? 16 : 20;
-  std::int64_t n = big_endian(images, 4), c = magic == 2051 ? 1 : big_endian(images, 8);
-  std::int64_t h = big_endian(images, offset - 8), w = big_endian(images, offset - 4);
-  if (n == 0) throw ConfigError(images_file + ": holds no images");
-  // The header's dimensions are 32-bit each: their product can overflow 64 bits (65536^4).
-  std::uint64_t bytes = 0;
-  const bool overflow = __builtin_mul_overflow(static_cast<std::uint64_t>(n), static_cast<std::uint64_t>(c), &bytes) ||
-                        __builtin_mul_overflow(bytes, static_cast<std::uint64_t>(h), &bytes) ||
-                        __builtin_mul_overflow(bytes, static_cast<std::uint64_t>(w), &bytes) ||
-                        __builtin_add_overflow(bytes, static_cast<std::uint64_t>(offset), &bytes);
-  if (overflow || images.size() != bytes) {
-    throw ConfigError(images_file + ": truncated (" + std::to_string(images.size()) + " bytes for " +
-                      std::to_string(n) + " images of " + std::to_string(h) + "x" + std::to_string(w) + ")");
-  }
-  if (big_endian(labels, 4) != n || labels.size() != static_cast<std::size_t>(8 + n)) {
-    throw ConfigError(labels_file + ": label count does not match " + images_file);
-  }
+  const IdxImages layout = parse_idx_images(images, images_file);
+  const std::size_t first_label = parse_idx_labels(labels, layout.n, labels_file, images_file);
   Dataset d;
-  d.images = torch::from_blob(images.data() + offset, {n, c, h, w}, torch::kUInt8).clone();
-  d.labels = torch::from_blob(labels.data() + 8, {n}, torch::kUInt8).to(torch::kInt64);
+  d.images = torch::from_blob(images.data() + layout.offset, {layout.n, layout.channels, layout.height, layout.width},
+                              torch::kUInt8)
+                 .clone();
+  d.labels = torch::from_blob(labels.data() + first_label, {layout.n}, torch::kUInt8).to(torch::kInt64);
   d.classes = static_cast<int>(d.labels.max().item<int64_t>()) + 1;
   return d;
 }
