@@ -64,6 +64,23 @@ TEST(Idx, ReadsGzippedAndPlainFiles) {
   EXPECT_EQ(data.train.labels[7].item<int64_t>(), 1);
 }
 
+TEST(Idx, TrainLimitKeepsTheFirstImagesAndTheTestSet) {
+  auto dir = temp_dir("idx-limit");
+  write_idx(dir, "train", 12, true);
+  write_idx(dir, "t10k", 5, false);
+  DataSpec spec;
+  spec.dataset = "idx";
+  spec.path = dir.string();
+  spec.train_limit = 4;
+  auto data = load_data(spec, 0);
+  ASSERT_EQ(data.train.size(), 4);
+  EXPECT_EQ(data.train.images[3].max().item<int>(), 3);  // the first four, in file order
+  EXPECT_EQ(data.test.size(), 5);
+  EXPECT_EQ(data.train.classes, 3);
+  spec.train_limit = 100;  // beyond the set: all of it
+  EXPECT_EQ(load_data(spec, 0).train.size(), 12);
+}
+
 TEST(Idx, ErrorsNameTheFile) {
   auto dir = temp_dir("idx-bad");
   write_gz(dir / "bad-images", {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16});

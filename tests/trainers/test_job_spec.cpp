@@ -114,6 +114,28 @@ TEST(JobSpec, SamplerEtaIsReadCheckedAndKeyedOnlyWhenSet) {
   }
 }
 
+TEST(JobSpec, TrainLimitIsReadCheckedAndKeyedOnlyWhenSet) {
+  JobSpec spec;
+  spec.norm = functions::norm_preset("layernorm");
+  read_proxy_file(write_temp("limit.yaml", "data:\n  train_limit: 6000\n"), spec);
+  EXPECT_EQ(spec.data.train_limit, 6000);
+  auto back = read_job_file(write_temp("limit-job.json", to_json_text(spec)));
+  EXPECT_EQ(back.data.train_limit, 6000);
+  EXPECT_EQ(job_key(back), job_key(spec));
+  JobSpec all = spec;
+  all.data.train_limit = 0;
+  EXPECT_NE(job_key(all), job_key(spec));
+  // The default stays out of job.json, so jobs planned before the field keep their keys.
+  EXPECT_EQ(to_json_text(all).find("train_limit"), std::string::npos);
+  try {
+    read_proxy_file(write_temp("bad-limit.yaml", "data:\n  train_limit: -5\n"), spec);
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("bad-limit.yaml:2:16: data.train_limit: must be 0"), std::string::npos)
+        << e.what();
+  }
+}
+
 TEST(JobSpec, BudgetsAndSteps) {
   JobSpec spec;
   spec.train.epochs = 2;

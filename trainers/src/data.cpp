@@ -152,6 +152,11 @@ DataSplits load_data(const DataSpec& spec, std::uint64_t seed) {
   } else {
     throw ConfigError("unknown data set '" + spec.dataset + "'");
   }
+  if (spec.train_limit > 0 && spec.train_limit < splits.train.size()) {
+    splits.train.images = splits.train.images.narrow(0, 0, spec.train_limit).clone();
+    splits.train.labels = splits.train.labels.narrow(0, 0, spec.train_limit).clone();
+    splits.name += " (first " + std::to_string(spec.train_limit) + " training images)";
+  }
   splits.test.classes = splits.train.classes = std::max(splits.train.classes, splits.test.classes);
   auto pixels = splits.train.images.to(torch::kFloat) / 255.0;
   splits.mean = pixels.mean().item<double>();

@@ -103,6 +103,11 @@ void read_data(YamlMap m, DataSpec& s) {
   s.flip = m.get("flip", s.flip);
   s.synthetic_train = m.get("synthetic_train", s.synthetic_train);
   s.synthetic_test = m.get("synthetic_test", s.synthetic_test);
+  s.train_limit = m.get("train_limit", s.train_limit);
+  if (s.train_limit < 0) {
+    throw ConfigError(m.where(*m.node("train_limit")) + ": " + m.qualified("train_limit") +
+                      ": must be 0 (all images) or a positive number of images");
+  }
   m.finish();
 }
 
@@ -243,6 +248,7 @@ nlohmann::json result_fields(const JobSpec& s) {
   // before them keep their keys (and their recorded results).
   if (t.schedule != "cosine") j["train"]["schedule"] = t.schedule;
   if (m.init_std != 0.02) j["model"]["init_std"] = m.init_std;
+  if (d.train_limit != 0) j["data"]["train_limit"] = d.train_limit;
   if (m.proxy == "dit") {
     const auto& f = s.diffusion;
     j["diffusion"] = {{"timesteps", f.timesteps},       {"beta_start", f.beta_start},

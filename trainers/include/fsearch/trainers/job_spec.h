@@ -40,6 +40,9 @@ struct DataSpec {
   bool augment = true;                               // random crop with padding
   bool flip = false;                                 // random horizontal flip (not for digits)
   int synthetic_train = 2048, synthetic_test = 512;  // sizes of the synthetic set
+  // Train on the first N training images only (0 = all): a small-data regime in which, as in the
+  // paper's 300 epochs, generalisation rather than fitting speed decides (docs/calibration.md).
+  std::int64_t train_limit = 0;
 };
 
 struct TrainSpec {
