@@ -65,7 +65,8 @@ Candidate make_candidate(const Expr& expr) {
   Candidate candidate;
   candidate.expr = expr;
   Expr node = expr;
-  while (node->kind == NodeKind::Transform) {
+  // The chain of one-function transforms; compose(f, g) and concat(f, g, c) are bases of their own.
+  while (node->kind == NodeKind::Transform && transform_info(node->transform).functions == 1) {
     candidate.transforms.push_back({node->transform, node->params});
     node = node->children[0];
   }

@@ -84,8 +84,16 @@ Expr primitive(const std::string& name) {
 }
 
 Expr transform(TransformKind kind, Expr function, std::vector<double> params) {
+  return transform(kind, std::vector<Expr>{std::move(function)}, std::move(params));
+}
+
+Expr transform(TransformKind kind, std::vector<Expr> functions, std::vector<double> params) {
   const auto& info = transform_info(kind);
   const std::string name(info.name);
+  if (static_cast<int>(functions.size()) != info.functions) {
+    throw ConfigError(name + " takes " + std::to_string(info.functions) + " function(s), got " +
+                      std::to_string(functions.size()));
+  }
   if (params.size() != info.params.size()) {
     throw ConfigError(name + " takes " + std::to_string(info.params.size()) + " parameter(s), got " +
                       std::to_string(params.size()));
@@ -98,15 +106,16 @@ Expr transform(TransformKind kind, Expr function, std::vector<double> params) {
   };
   switch (kind) {
     case TransformKind::Clip: check(params[0] > 0, "lambda must be positive"); break;
+    case TransformKind::InClip: check(params[0] > 0, "lambda must be positive"); break;
     case TransformKind::Flat: check(params[0] >= 0, "lambda must be zero or positive"); break;
     case TransformKind::Mix: check(params[0] >= 0 && params[0] <= 1, "lambda must be in [0, 1]"); break;
-    case TransformKind::Rescale: params = {1.0 / max_abs_bounded(function, name)}; break;
+    case TransformKind::Rescale: params = {1.0 / max_abs_bounded(functions[0], name)}; break;
     default: break;
   }
   auto node = make_node(NodeKind::Transform);
   node->transform = kind;
   node->params = std::move(params);
-  node->children = {std::move(function)};
+  node->children = std::move(functions);
   return node;
 }
 

@@ -245,14 +245,15 @@ class Parser {
     std::size_t at;
   };
 
-  // Arguments of a call; a transform's first argument may be a bare function name (flat(erf, 0.5)).
-  std::vector<Arg> parse_args(std::size_t open, bool first_is_function) {
+  // Arguments of a call; a transform's first `functions` arguments may be bare function names
+  // (flat(erf, 0.5), compose(erf, tanh)).
+  std::vector<Arg> parse_args(std::size_t open, int functions) {
     std::vector<Arg> args;
     if (accept(")")) return args;
     for (;;) {
       skip_space();
       std::size_t at = pos_;
-      if (first_is_function && args.empty()) {
+      if (static_cast<int>(args.size()) < functions) {
         args.push_back({parse_function_arg(), at});
       } else {
         args.push_back({parse_expr(), at});
@@ -283,21 +284,21 @@ class Parser {
     accept("(");
     auto transform_kind = transform_by_name(name);
     if (transform_kind && !prefer_elementary_) {
-      auto args = parse_args(open, true);
+      auto args = parse_args(open, transform_info(*transform_kind).functions);
       // clip(f, lambda) is the transform; clip(a, lo, hi) the elementary operation.
       if (name == "clip" && args.size() == 3) return finish_operation(Op::Clip, name, start, args);
       return finish_transform(*transform_kind, name, start, args);
     }
     const Primitive* entry = prefer_elementary_ && op_by_call_name(name) ? nullptr : find_primitive(name);
     if (entry) {
-      auto args = parse_args(open, false);
+      auto args = parse_args(open, 0);
       if (args.size() != 1) {
         fail(start, name + " takes 1 argument, got " + std::to_string(args.size()),
              "write " + name + "(x) or " + name + "(<expression in x>)");
       }
       return primitive(name, args[0].expr);
     }
-    if (auto op = op_by_call_name(name)) return finish_operation(*op, name, start, parse_args(open, false));
+    if (auto op = op_by_call_name(name)) return finish_operation(*op, name, start, parse_args(open, 0));
     fail(start, "unknown function '" + name + "'", join_hint("`fsearch functions` lists them all", name));
   }
 
@@ -322,25 +323,29 @@ class Parser {
   Expr finish_transform(TransformKind kind, const std::string& name, std::size_t start,
                         const std::vector<Arg>& args) {
     const auto& info = transform_info(kind);
-    std::string usage = name + "(f";
+    const auto functions = static_cast<std::size_t>(info.functions);
+    std::string usage = name + (functions == 2 ? "(f, g" : "(f");
     for (auto p : info.params) usage += ", " + std::string(p);
     usage += ")";
-    if (args.size() != info.params.size() + 1) {
+    const std::size_t expected = info.params.size() + functions;
+    if (args.size() != expected) {
       fail(start,
-           name + " takes " + std::to_string(info.params.size() + 1) + " argument" +
-               (info.params.empty() ? "" : "s") + ", got " + std::to_string(args.size()),
+           name + " takes " + std::to_string(expected) + " argument" + (expected == 1 ? "" : "s") + ", got " +
+               std::to_string(args.size()),
            "usage: " + usage + " — " + std::string(info.definition));
     }
+    std::vector<Expr> function_args;
+    for (std::size_t i = 0; i < functions; ++i) function_args.push_back(args[i].expr);
     std::vector<double> params;
-    for (std::size_t i = 1; i < args.size(); ++i) {
+    for (std::size_t i = functions; i < args.size(); ++i) {
       if (!is_constant(args[i].expr)) {
-        fail(args[i].at, std::string(info.params[i - 1]) + " of " + name + " must be a number",
+        fail(args[i].at, std::string(info.params[i - functions]) + " of " + name + " must be a number",
              "usage: " + usage);
       }
       params.push_back(detail::evaluate_constant(args[i].expr));
     }
     try {
-      return transform(kind, args[0].expr, params);
+      return transform(kind, std::move(function_args), params);
     } catch (const ConfigError& error) {
       fail(start, error.what(), error.hint());
     }
@@ -391,6 +396,7 @@ std::string print(const Expr& e) {
     case NodeKind::Transform: {
       const auto& info = transform_info(e->transform);
       std::string text = std::string(info.name) + "(" + print_function_arg(e->children[0]);
+      for (std::size_t i = 1; i < e->children.size(); ++i) text += ", " + print_function_arg(e->children[i]);
       for (std::size_t i = 0; i < info.params.size(); ++i) text += ", " + format_number(e->params[i]);
       return text + ")";
     }

@@ -63,6 +63,10 @@ class Compiler {
         int v = compile(f, x);
         return op(Op::Div, v, op(Op::Add, op(Op::Abs, v), constant(1.0)));
       }
+      case TransformKind::InClip: return compile(f, op(Op::Clip, x, constant(-l), constant(l)));
+      case TransformKind::Compose: return compile(f, compile(t.children[1], x));
+      case TransformKind::Concat:  // x - c > 0 ? g(x) : f(x)
+        return op(Op::IfPos, op(Op::Sub, x, constant(l)), compile(t.children[1], x), compile(f, x));
     }
     throw ConfigError("unknown transform");
   }

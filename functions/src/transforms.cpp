@@ -17,6 +17,13 @@ const std::vector<TransformInfo>& all_transforms() {
       {TransformKind::Scale, "scale", {"epsilon"}, "f(epsilon x)  (input scale, Sec. 7.2)"},
       {TransformKind::Rescale, "rescale", {}, "c f(x), c = 1 / max |f|  (output range [-1, 1])"},
       {TransformKind::Ratio, "ratio", {}, "f(x) / (|f(x)| + 1)  (canonical ratio, App. B)"},
+      {TransformKind::InClip, "inclip", {"lambda"}, "f(clip(x, -lambda, lambda))  (input clipping, App. B)"},
+      {TransformKind::Compose, "compose", {}, "f(g(x))  (composition of two functions, App. B)", 2},
+      {TransformKind::Concat,
+       "concat",
+       {"c"},
+       "f(x) for x <= c, g(x) for x > c  (concatenation of two functions at c, App. B)",
+       2},
   };
   return kTransforms;
 }

@@ -27,15 +27,23 @@ void chains(const Space& space, const functions::Expr& base, int depth, int last
     } else {
       for (double v : choice.values) params.push_back({v});
     }
-    for (const auto& p : params) {
-      functions::Expr next;
-      try {
-        next = functions::transform(choice.kind, base, p);
-      } catch (const ConfigError&) {
-        continue;  // e.g. rescale of an unbounded function: not a candidate
+    std::vector<std::vector<functions::Expr>> operands;  // {f} or, for compose and concat, {f, g} per g
+    if (choice.with.empty()) {
+      operands.push_back({base});
+    } else {
+      for (const auto& g : choice.with) operands.push_back({base, parse_primitive(g)});
+    }
+    for (const auto& fs : operands) {
+      for (const auto& p : params) {
+        functions::Expr next;
+        try {
+          next = functions::transform(choice.kind, fs, p);
+        } catch (const ConfigError&) {
+          continue;  // e.g. rescale of an unbounded function: not a candidate
+        }
+        out.push_back(next);
+        chains(space, next, depth - 1, static_cast<int>(choice.kind), out);
       }
-      out.push_back(next);
-      chains(space, next, depth - 1, static_cast<int>(choice.kind), out);
     }
   }
 }
@@ -47,7 +55,8 @@ double chain_count(const Space& space, int depth, int last_kind) {
   double total = 0;
   for (const auto& choice : space.transforms) {
     if (static_cast<int>(choice.kind) == last_kind) continue;
-    const double values = choice.values.empty() ? 1.0 : static_cast<double>(choice.values.size());
+    const double values = (choice.values.empty() ? 1.0 : static_cast<double>(choice.values.size())) *
+                          (choice.with.empty() ? 1.0 : static_cast<double>(choice.with.size()));
     total += values * (1 + chain_count(space, depth - 1, static_cast<int>(choice.kind)));
   }
   return total;

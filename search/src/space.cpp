@@ -32,6 +32,7 @@ std::vector<TransformChoice> read_transforms(YamlMap& root) {
     std::string path = "transforms[" + std::to_string(i) + "]";
     std::string kind_text;
     std::vector<double> values;
+    std::vector<std::string> with;
     YamlMap location(YAML::Node(YAML::NodeType::Map), root.file(), path);
     if (item.IsScalar()) {
       kind_text = item.Scalar();
@@ -39,6 +40,18 @@ std::vector<TransformChoice> read_transforms(YamlMap& root) {
       YamlMap m(item, root.file(), path);
       kind_text = m.require<std::string>("kind");
       values = m.get_list<double>("values", {});
+      with = m.get_list<std::string>("with", {});
+      for (std::size_t j = 0; j < with.size(); ++j) {
+        if (functions::find_primitive(with[j])) continue;
+        try {
+          functions::parse(with[j]);
+        } catch (const ConfigError& e) {
+          const auto list = *m.node("with");
+          throw ConfigError(location.where(list.IsSequence() ? list[j] : list) + ": " + path + ".with[" +
+                                std::to_string(j) + "]: " + e.what(),
+                            e.hint());
+        }
+      }
       m.finish();
     }
     auto kind = functions::transform_by_name(kind_text);
@@ -52,7 +65,13 @@ std::vector<TransformChoice> read_transforms(YamlMap& root) {
                         (info.params.empty() ? " takes no values"
                                              : " needs values: [" + std::string(info.params[0]) + ", ...]"));
     }
-    out.push_back({*kind, values});
+    if ((info.functions == 2) == with.empty()) {
+      throw ConfigError(location.where(item) + ": " + path + ": " + kind_text +
+                            (info.functions == 2 ? " needs with: [g, ...] (the second function)"
+                                                 : " takes one function: no with"),
+                        info.functions == 2 ? "e.g. {kind: " + kind_text + ", with: [tanh, arcsinh]}" : "");
+    }
+    out.push_back({*kind, values, with});
   }
   return out;
 }

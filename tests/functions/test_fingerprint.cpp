@@ -25,6 +25,11 @@ TEST(Fingerprint, SpellingsOfOneFunctionAgree) {
   EXPECT_EQ(fp("negerf(x)"), fp("negate(erf)"));
   EXPECT_EQ(fp("clip(linear, 1)"), fp("linear_clip(x)"));
   EXPECT_EQ(fp("2 * x / (1 + x^2)"), fp("dampx(x)"));
+  EXPECT_EQ(fp("inclip(sin, pi / 2)"), fp("satursin(x)"));  // App. B's input clipping
+  EXPECT_EQ(fp("compose(erf, tanh)"), fp("erf(tanh(x))"));
+  EXPECT_EQ(fp("compose(erf, linear)"), fp("erf(x)"));
+  EXPECT_EQ(fp("concat(erf, erf, 0.3)"), fp("erf(x)"));
+  EXPECT_EQ(fp("concat(negate(erf), erf, 0)"), fp("abs(erf(x))"));
 }
 
 TEST(Fingerprint, DifferentFunctionsDiffer) {
@@ -32,6 +37,9 @@ TEST(Fingerprint, DifferentFunctionsDiffer) {
   EXPECT_NE(fp("erf(x)"), fp("hshift(erf, 0.1)"));
   EXPECT_NE(fp("flat(erf, 0.1)"), fp("flat(erf, 0.5)"));
   EXPECT_NE(fp("tanh(1.205 * x)"), fp("erf(x)"));  // close, but not the same function
+  EXPECT_NE(fp("compose(erf, tanh)"), fp("compose(tanh, erf)"));  // the order matters
+  EXPECT_NE(fp("concat(erf, tanh, 0)"), fp("concat(tanh, erf, 0)"));
+  EXPECT_NE(fp("inclip(erf, 1)"), fp("clip(erf, 1)"));
 }
 
 TEST(Fingerprint, CatalogEntriesAreDistinctExceptKnownEqualities) {

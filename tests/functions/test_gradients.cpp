@@ -42,7 +42,9 @@ TEST(Gradients, CatalogMatchesCentralDifferences) {
 TEST(Gradients, TransformsMatchCentralDifferences) {
   for (const char* text : {"hshift(tanh, 0.5)", "vshift(erf, 1)", "clip(arcsinh, 2)", "mix(isru, 0.1)",
                            "flat(arctan, 1.5)", "mirror(exp(x) - 1)", "negate(erf)", "scale(tanh, 1.205)",
-                           "rescale(dampexp)", "ratio(x^3)", "negate(flat(hshift(tanh, 0.5), 2))"}) {
+                           "rescale(dampexp)", "ratio(x^3)", "negate(flat(hshift(tanh, 0.5), 2))",
+                           "inclip(sin, 1.5)", "compose(erf, arcsinh)", "compose(tanh, x^3 - x)",
+                           "concat(arctan, tanh, 0.5)", "concat(erf, 2 * erf(x / 2), 0)"}) {
     expect_gradient_matches(text);
   }
 }

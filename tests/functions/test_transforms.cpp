@@ -33,6 +33,32 @@ TEST(Transforms, Definitions) {
   expect_matches("negate(erf)", [&](double x) { return -f(x); });
   expect_matches("scale(erf, 1.205)", [&](double x) { return f(1.205 * x); });
   expect_matches("ratio(erf)", [&](double x) { return f(x) / (std::fabs(f(x)) + 1); });
+  expect_matches("inclip(erf, 0.5)", [&](double x) { return f(std::min(0.5, std::max(-0.5, x))); });
+  expect_matches("compose(erf, tanh)", [&](double x) { return f(std::tanh(x)); });
+  expect_matches("compose(erf, x^3)", [&](double x) { return f(x * x * x); });
+  expect_matches("concat(erf, tanh, 0.5)", [&](double x) { return x <= 0.5 ? f(x) : std::tanh(x); });
+}
+
+TEST(Transforms, TwoFunctionTransformsParsePrintAndCheckTheirArguments) {
+  EXPECT_EQ(to_text(parse("compose( erf ,tanh )")), "compose(erf, tanh)");
+  EXPECT_EQ(to_text(parse("concat(erf, x / (1 + abs(x)), -0.5)")), "concat(erf, x / (1 + abs(x)), -0.5)");
+  EXPECT_TRUE(same_structure(parse(to_text(parse("concat(erf, tanh, 1)"))), parse("concat(erf, tanh, 1)")));
+  EXPECT_THROW(parse("compose(erf)"), ExpressionError);
+  EXPECT_THROW(parse("concat(erf, tanh)"), ExpressionError);
+  EXPECT_THROW(parse("concat(erf, tanh, x)"), ExpressionError);  // c is a number
+  EXPECT_THROW(parse("inclip(erf, 0)"), ExpressionError);
+  EXPECT_THROW(transform(TransformKind::Compose, primitive("erf")), ConfigError);  // g is missing
+  try {
+    parse("concat(erf, tanh)");
+  } catch (const ExpressionError& e) {
+    EXPECT_NE(std::string(e.what()).find("concat takes 3 arguments, got 2"), std::string::npos) << e.what();
+    EXPECT_NE(e.hint().find("usage: concat(f, g, c)"), std::string::npos) << e.hint();
+  }
+  // A two-function transform is the base of a candidate; one-function transforms chain after it.
+  auto candidate = make_candidate(parse("flat(compose(erf, tanh), 0.5)"));
+  EXPECT_EQ(candidate.base, "compose(erf, tanh)");
+  ASSERT_EQ(candidate.transforms.size(), 1u);
+  EXPECT_EQ(candidate.transforms[0].kind, TransformKind::Flat);
 }
 
 TEST(Transforms, MirrorCopiesThePositiveBranch) {

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "fsearch/core/error.h"
+#include "fsearch/functions/parse.h"
 #include "fsearch/search/expand.h"
 #include "fsearch/search/plan.h"
 #include "fsearch/search/space.h"
@@ -112,6 +113,35 @@ TEST(Expand, CountsCandidatesWithoutMakingThem) {
                                        "  - {kind: flat, values: [" + values + "]}\ndepth: 3\nproxies: [" + kProxy + "]\n");
   // Per primitive: 1 + 3*100 * (1 + 2*100 * (1 + 2*100)) chains.
   EXPECT_EQ(count_candidates(load_space(file)), 7.0 * (1 + 300.0 * (1 + 200.0 * (1 + 200.0))));
+}
+
+// compose and concat take their second function from `with`: one candidate per entry and value.
+TEST(Expand, TwoFunctionTransformsTakeTheirSecondFunctionFromWith) {
+  auto file = write_space("with.yaml", "name: with\nprimitives: [erf, tanh]\ninclude_base: false\nrequire: []\n"
+                                       "transforms:\n  - {kind: compose, with: [arcsinh, \"x^3\"]}\n"
+                                       "  - {kind: concat, with: [isru], values: [0, 0.5]}\n"
+                                       "  - {kind: inclip, values: [2]}\nproxies: [" + kProxy + "]\n");
+  auto space = load_space(file);
+  ASSERT_EQ(space.transforms.size(), 3u);
+  EXPECT_EQ(space.transforms[0].with, (std::vector<std::string>{"arcsinh", "x^3"}));
+  auto generated = generate(space);
+  EXPECT_EQ(count_candidates(space), static_cast<double>(generated.size()));
+  std::set<std::string> texts;
+  for (const auto& e : generated) texts.insert(functions::to_text(e));
+  EXPECT_EQ(texts.size(), 2u * (2 + 2 + 1));
+  for (const char* text : {"compose(erf, arcsinh)", "compose(tanh, x^3)", "concat(erf, isru, 0.5)",
+                           "concat(tanh, isru, 0)", "inclip(erf, 2)"}) {
+    EXPECT_EQ(texts.count(text), 1u) << text;
+  }
+  EXPECT_NE(error_of("name: w\nprimitives: [erf]\ntransforms: [compose]\n").find(
+                "transforms[0]: compose needs with: [g, ...]"),
+            std::string::npos);
+  EXPECT_NE(error_of("name: w\nprimitives: [erf]\ntransforms:\n  - {kind: flat, values: [1], with: [tanh]}\n")
+                .find("flat takes one function: no with"),
+            std::string::npos);
+  const auto bad_g = error_of("name: w\nprimitives: [erf]\ntransforms:\n  - {kind: compose, with: [tahn]}\n");
+  EXPECT_NE(bad_g.find("bad.yaml:4:28: transforms[0].with[0]: "), std::string::npos) << bad_g;
+  EXPECT_NE(bad_g.find("did you mean tanh"), std::string::npos) << bad_g;
 }
 
 TEST(Expand, ScreensAndMergesDuplicates) {

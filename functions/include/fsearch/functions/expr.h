@@ -27,7 +27,7 @@ struct Node {
   Op op = Op::Add;             // Operation
   TransformKind transform{};   // Transform
   std::vector<double> params;  // Transform parameters, in the order of transform_info().params
-  std::vector<Expr> children;  // Operation: operands; Primitive: {argument}; Transform: {function}
+  std::vector<Expr> children;  // Operation: operands; Primitive: {argument}; Transform: {f} or {f, g}
 };
 
 Expr constant(double value, std::string name = {});
@@ -38,6 +38,8 @@ Expr primitive(const std::string& name, Expr argument);
 Expr primitive(const std::string& name);  // applied to x
 // A transform applied to a function of x; throws ConfigError on a wrong parameter count or value.
 Expr transform(TransformKind kind, Expr function, std::vector<double> params = {});
+// A transform of two functions (compose, concat): `functions` holds f and g, in that order.
+Expr transform(TransformKind kind, std::vector<Expr> functions, std::vector<double> params = {});
 
 // True if the tree contains no variable.
 bool is_constant(const Expr& expr);

@@ -5,7 +5,10 @@
 //   flat(f, l)    0 where |x| <= l, else f(x - l sign(x))
 //   mirror(f)     sign(x) f(|x|)           negate(f)     -f(x)
 //   scale(f, e)   f(e x)                   rescale(f)    c f(x), c = 1 / max |f| (range [-1, 1])
-//   ratio(f)      f(x) / (|f(x)| + 1)
+//   ratio(f)      f(x) / (|f(x)| + 1)       inclip(f, l)  f(clip(x, -l, l))
+//   compose(f, g) f(g(x))                  concat(f, g, c)  f(x) for x <= c, g(x) for x > c
+// Rotation (App. B) is not a transform here: a rotated graph is a function only where it can be
+// inverted, which needs an implicit solve that the flat programs of program.h cannot express.
 #pragma once
 
 #include <optional>
@@ -15,13 +18,14 @@
 
 namespace fsearch::functions {
 
-enum class TransformKind { HShift, VShift, Clip, Mix, Flat, Mirror, Negate, Scale, Rescale, Ratio };
+enum class TransformKind { HShift, VShift, Clip, Mix, Flat, Mirror, Negate, Scale, Rescale, Ratio, InClip, Compose, Concat };
 
 struct TransformInfo {
   TransformKind kind;
   std::string_view name;                 // as written in expressions and YAML
   std::vector<std::string_view> params;  // names of the parameters the user gives
   std::string_view definition;           // one line, for --help and `fsearch functions`
+  int functions = 1;                     // function arguments before the parameters: f, or f and g
 };
 
 const TransformInfo& transform_info(TransformKind kind);

@@ -13,7 +13,8 @@ namespace fsearch::search {
 
 struct TransformChoice {
   functions::TransformKind kind;
-  std::vector<double> values;  // one candidate per value (empty for transforms without a parameter)
+  std::vector<double> values;     // one candidate per value (empty for transforms without a parameter)
+  std::vector<std::string> with;  // compose, concat: the second function g, one candidate per entry
 };
 
 struct Space {
