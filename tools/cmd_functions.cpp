@@ -26,7 +26,10 @@ struct FunctionsCommand {
       for (const auto& t : all_transforms()) {
         std::vector<std::string> params(t.params.begin(), t.params.end());
         out["transforms"].push_back(
-            {{"name", std::string(t.name)}, {"params", params}, {"definition", std::string(t.definition)}});
+            {{"name", std::string(t.name)},
+             {"functions", t.functions},
+             {"params", params},
+             {"definition", std::string(t.definition)}});
       }
       std::cout << out.dump(2) << "\n";
       return 0;
@@ -35,9 +38,10 @@ struct FunctionsCommand {
     for (const auto& p : catalog()) {
       std::cout << fmt::format("  {:<13} {:<52} {}\n", p.name, p.definition, p.group);
     }
-    std::cout << "\nTransforms (first argument: a function name or an expression in x):\n";
+    std::cout << "\nTransforms (f and g: a function name or an expression in x; in a space file g comes "
+                 "from with:):\n";
     for (const auto& t : all_transforms()) {
-      std::string usage = std::string(t.name) + "(f";
+      std::string usage = std::string(t.name) + (t.functions == 2 ? "(f, g" : "(f");
       for (auto param : t.params) usage += ", " + std::string(param);
       usage += ")";
       std::cout << fmt::format("  {:<20} {}\n", usage, t.definition);

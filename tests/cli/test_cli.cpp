@@ -97,8 +97,14 @@ TEST(Cli, FunctionsListsTheCatalogAndTransforms) {
   ASSERT_EQ(r.exit_code, 0);
   auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["functions"].size(), 27u);
-  EXPECT_EQ(j["transforms"].size(), 10u);
+  ASSERT_EQ(j["transforms"].size(), 13u);
   EXPECT_EQ(j["functions"][0]["name"], "erf");
+  EXPECT_EQ(j["transforms"][11]["name"], "compose");
+  EXPECT_EQ(j["transforms"][11]["functions"], 2);
+  EXPECT_EQ(j["transforms"][0]["functions"], 1);
+  auto text = run_fsearch("functions");
+  EXPECT_NE(text.out.find("concat(f, g, c)"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("inclip(f, lambda)"), std::string::npos) << text.out;
 }
 
 }  // namespace
