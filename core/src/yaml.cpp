@@ -1,5 +1,6 @@
 #include "fsearch/core/yaml.h"
 
+#include <cstdint>
 #include <fstream>
 #include <sstream>
 
@@ -50,10 +51,33 @@ std::optional<YAML::Node> YamlMap::field(const std::string& key) {
   return child;
 }
 
+bool is_valid_utf8(std::string_view text) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    std::size_t length = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    if (length == 0 || i + length > text.size()) return false;
+    std::uint32_t code = length == 1 ? c : length == 2 ? (c & 0x1F) : length == 3 ? (c & 0x0F) : (c & 0x07);
+    for (std::size_t k = 1; k < length; ++k) {
+      const auto next = static_cast<unsigned char>(text[i + k]);
+      if ((next >> 6) != 0x2) return false;
+      code = (code << 6) | (next & 0x3F);
+    }
+    const std::uint32_t smallest[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (code < smallest[length] || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF)) return false;
+    i += length;
+  }
+  return true;
+}
+
 void YamlMap::finish() const {
   std::vector<std::string> known(asked_.begin(), asked_.end());
   for (auto it = node_.begin(); it != node_.end(); ++it) {
-    std::string key = it->first.as<std::string>();
+    if (!it->first.IsScalar()) {  // YAML's complex keys (`? - a`): never one of ours
+      throw ConfigError(where(it->first) + ": " + (path_.empty() ? std::string("a key") : path_ + ": a key") +
+                        " must be a plain name, not a list or a map");
+    }
+    std::string key = it->first.Scalar();
     if (asked_.count(key)) continue;
     std::string hint = did_you_mean(key, known);
     std::string list;

@@ -10,11 +10,17 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "fsearch/core/error.h"
 
 namespace fsearch {
+
+// True when `text` is well-formed UTF-8 (no stray continuation bytes, overlong forms, surrogates
+// or code points beyond U+10FFFF). Text read from a file must be, before it reaches JSON.
+bool is_valid_utf8(std::string_view text);
 
 class YamlMap {
  public:
@@ -68,7 +74,14 @@ class YamlMap {
   template <class T>
   T convert(const YAML::Node& node, const std::string& key) const {
     try {
-      return node.as<T>();
+      T value = node.as<T>();
+      if constexpr (std::is_same_v<T, std::string>) {
+        if (!is_valid_utf8(value)) {
+          throw ConfigError(where(node) + ": " + qualified(key) + ": not valid UTF-8 text",
+                            "save the file as UTF-8");
+        }
+      }
+      return value;
     } catch (const YAML::Exception&) {
       throw ConfigError(where(node) + ": " + qualified(key) + ": expected " + type_name<T>() + ", got '" +
                         describe(node) + "'");
