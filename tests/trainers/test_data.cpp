@@ -49,13 +49,19 @@ void write_idx(const fs::path& dir, const std::string& prefix, int n, bool gz) {
   }
 }
 
-TEST(Idx, ReadsGzippedAndPlainFiles) {
-  auto dir = temp_dir("idx");
+// A folder with a training set of 12 images (gzipped) and a test set of 5 (plain), as an idx spec.
+DataSpec small_idx_set(const std::string& name) {
+  auto dir = temp_dir(name);
   write_idx(dir, "train", 12, true);
   write_idx(dir, "t10k", 5, false);
   DataSpec spec;
   spec.dataset = "idx";
   spec.path = dir.string();
+  return spec;
+}
+
+TEST(Idx, ReadsGzippedAndPlainFiles) {
+  auto spec = small_idx_set("idx");
   auto data = load_data(spec, 0);
   EXPECT_EQ(data.train.images.sizes().vec(), (std::vector<int64_t>{12, 1, 4, 4}));
   EXPECT_EQ(data.test.size(), 5);
@@ -65,12 +71,7 @@ TEST(Idx, ReadsGzippedAndPlainFiles) {
 }
 
 TEST(Idx, TrainLimitKeepsTheFirstImagesAndTheTestSet) {
-  auto dir = temp_dir("idx-limit");
-  write_idx(dir, "train", 12, true);
-  write_idx(dir, "t10k", 5, false);
-  DataSpec spec;
-  spec.dataset = "idx";
-  spec.path = dir.string();
+  auto spec = small_idx_set("idx-limit");
   spec.train_limit = 4;
   auto data = load_data(spec, 0);
   ASSERT_EQ(data.train.size(), 4);
