@@ -91,9 +91,13 @@ struct RunCommand {
     slurm.on_progress = s.on_progress = [tty, last](const std::map<db::JobState, int>& c, double eta) {
       auto count = [&](db::JobState st) { return c.count(st) ? c.at(st) : 0; };
       std::string line =
-          fmt::format("done {} | running {} | pending {} | diverged {} | failed {} | ETA {}",
-                      count(db::JobState::Done), count(db::JobState::Running), count(db::JobState::Pending),
-                      count(db::JobState::Diverged), count(db::JobState::Failed), eta_text(eta));
+          fmt::format("done {} | running {} | pending {} | diverged {} | failed {}", count(db::JobState::Done),
+                      count(db::JobState::Running), count(db::JobState::Pending), count(db::JobState::Diverged),
+                      count(db::JobState::Failed));
+      // What only a search strategy or early rejection produces, once it happens.
+      if (int n = count(db::JobState::Paused)) line += fmt::format(" | paused {}", n);
+      if (int n = count(db::JobState::Rejected)) line += fmt::format(" | rejected {}", n);
+      line += " | ETA " + eta_text(eta);
       // Off a terminal (logs, CI), a line only when the counts change.
       std::string counts = line.substr(0, line.find(" | ETA"));
       if (!tty && counts == *last) return;
@@ -156,8 +160,13 @@ struct RunCommand {
                         : r.job.state == db::JobState::Diverged ? "x"
                                                                 : "-";
       std::string state = db::to_string(r.job.state);
-      if (r.job.state == db::JobState::Diverged && r.result)
+      if ((r.job.state == db::JobState::Diverged || r.job.state == db::JobState::Rejected) && r.result)
         state += " at step " + std::to_string(r.result->diverged_step);
+      if (r.job.state == db::JobState::Paused && r.rung) {
+        acc = r.rung->metric == "test_acc" ? fmt::format("{:.2f}%", 100 * r.rung->score)
+                                           : fmt::format("loss {:.4f}", -r.rung->score);
+        state += fmt::format(" at {:.0f}% of the budget", 100 * r.rung->fraction);
+      }
       std::cout << fmt::format("{:<4} {:<36} {:<10} {:<7} {:>8.2g} {:>5} {:>9}  {}\n", rank, r.job.label,
                                r.job.proxy, r.job.shift, r.job.lr, r.job.seed, acc, state);
     }

@@ -2,7 +2,8 @@
 //   fsearch train --job RUN_DIR
 //   fsearch train --proxy configs/proxies/vit-tiny.yaml --norm pointwise --function 'erf(x)' --out RUN_DIR
 //   fsearch train --proxy configs/proxies/dit-b.yaml --norm derf --out RUN_DIR   (FID, samples.png)
-// Exit codes: 0 finished (done or diverged: divergence is a result), 75 interrupted by a signal after
+// Exit codes: 0 finished (done, diverged, rejected by the early probe, or paused at
+// search.pause_at: each is a result in result.json), 75 interrupted by a signal after
 // checkpointing (run the same command to continue), 2 bad input, 1 other errors.
 #include <fmt/format.h>
 #include <unistd.h>
@@ -106,9 +107,15 @@ struct TrainCommand {
           dir);
       return 75;
     }
-    if (result.status == "diverged") {
-      std::cout << fmt::format("{}: diverged at step {} ({})\n", dir, result.diverged_step,
+    if (result.status == "diverged" || result.status == "rejected") {
+      std::cout << fmt::format("{}: {} at step {} ({})\n", dir, result.status, result.diverged_step,
                                result.diverged_reason);
+    } else if (result.status == "paused") {
+      std::cout << fmt::format("{}: paused at step {} of {} (search.pause_at in job.json){}\n", dir,
+                               result.steps, result.total_steps,
+                               std::isnan(result.test_acc)
+                                   ? fmt::format(", smoothed loss {:.4f}", result.final_loss)
+                                   : fmt::format(", test accuracy {:.2f}%", 100 * result.test_acc));
     } else if (!std::isnan(result.fid)) {
       std::cout << fmt::format(
           "{}: FID {:.2f} ({} samples, features {}) after {} steps, final loss {:.4f}, {:.0f} s, "

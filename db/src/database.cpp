@@ -8,8 +8,7 @@ namespace {
 constexpr const char* kJobColumns =
     "key, fingerprint, label, proxy, shift, lr, alpha_init, seed, spec, run_dir, state, attempts, "
     "max_attempts, worker_pid, heartbeat_at, started_at, finished_at, error, log_tail, slurm_id, "
-    "slurm_state, "
-    "timeouts, preemptions";
+    "slurm_state, timeouts, preemptions, priority";
 
 constexpr const char* kCandidateColumns =
     "c.fingerprint, c.expression, c.base, c.transforms, c.properties, c.pass_all, c.reasons";
@@ -44,6 +43,7 @@ JobRow read_job(const Statement& s) {
   j.slurm_state = s.get_text(20);
   j.timeouts = static_cast<int>(s.get_int(21));
   j.preemptions = static_cast<int>(s.get_int(22));
+  j.priority = static_cast<int>(s.get_int(23));
   return j;
 }
 
@@ -53,16 +53,17 @@ std::string to_string(JobState state) {
   switch (state) {
     case JobState::Pending: return "pending";
     case JobState::Running: return "running";
+    case JobState::Paused: return "paused";
     case JobState::Done: return "done";
     case JobState::Diverged: return "diverged";
+    case JobState::Rejected: return "rejected";
     case JobState::Failed: return "failed";
   }
   return "?";
 }
 
 JobState parse_job_state(const std::string& text) {
-  for (auto s :
-       {JobState::Pending, JobState::Running, JobState::Done, JobState::Diverged, JobState::Failed}) {
+  for (auto s : kJobStates) {
     if (to_string(s) == text) return s;
   }
   throw StorageError("unknown job state '" + text + "' in the database");
@@ -72,11 +73,13 @@ bool allowed_transition(JobState from, JobState to) {
   switch (from) {
     case JobState::Pending: return to == JobState::Running;
     case JobState::Running:
-      return to == JobState::Done || to == JobState::Diverged || to == JobState::Failed ||
-             to == JobState::Pending;
+      return to == JobState::Done || to == JobState::Diverged || to == JobState::Rejected ||
+             to == JobState::Paused || to == JobState::Failed || to == JobState::Pending;
+    case JobState::Paused: return to == JobState::Pending;  // promoted, or continued to the full budget
     case JobState::Failed: return to == JobState::Pending;
     case JobState::Done:
-    case JobState::Diverged: return false;
+    case JobState::Diverged:
+    case JobState::Rejected: return false;
   }
   return false;
 }
@@ -87,8 +90,11 @@ Database::Database(const std::string& path, Access access) : connection_(path, a
     return;
   }
   check_is_fsearch_or_empty();
-  connection_.execute("PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;");
+  // Foreign keys are off while migrating: a migration may rebuild a table that others reference
+  // (SQLite's documented procedure); each migration checks the keys before it commits.
+  connection_.execute("PRAGMA journal_mode=WAL; PRAGMA foreign_keys=OFF; PRAGMA synchronous=NORMAL;");
   migrate();
+  connection_.execute("PRAGMA foreign_keys=ON");
 }
 
 std::int64_t Database::pragma(const std::string& name) {
@@ -144,6 +150,9 @@ void Database::migrate() {
   for (int v = version; v < kSchemaVersion; ++v) {
     transaction([&] {
       connection_.execute(steps[v]);
+      if (connection_.prepare("PRAGMA foreign_key_check").step())
+        throw StorageError(connection_.path() + ": migration to schema version " + std::to_string(v + 1) +
+                           " would break a foreign key; nothing was changed");
       connection_.execute("PRAGMA user_version = " + std::to_string(v + 1));
     });
   }
@@ -339,7 +348,8 @@ std::vector<JobRow> Database::jobs(std::int64_t sweep, std::optional<JobState> s
   std::string sql = std::string("SELECT ") + kJobColumns +
                     " FROM jobs WHERE key IN (SELECT job_key FROM sweep_jobs WHERE sweep_id = ?)";
   if (state) sql += " AND state = ?";
-  sql += " ORDER BY rowid";
+  // Pending jobs in dispatch order: promoted jobs (higher priority) first, then planning order.
+  sql += state == JobState::Pending ? " ORDER BY priority DESC, rowid" : " ORDER BY rowid";
   auto s = connection_.prepare(sql);
   s.bind(1, sweep);
   if (state) s.bind(2, to_string(*state));
@@ -435,8 +445,8 @@ int Database::retry_failed(std::int64_t sweep) {
 }
 
 void Database::record_result(const ResultRow& r, JobState state, double now) {
-  if (state != JobState::Done && state != JobState::Diverged)
-    throw StorageError("a result is done or diverged");
+  if (state != JobState::Done && state != JobState::Diverged && state != JobState::Rejected)
+    throw StorageError("a result is done, diverged or rejected");
   transaction([&] {
     transition(r.key, state);
     connection_
@@ -490,6 +500,70 @@ bool Database::record_failure(const std::string& key, const std::string& error, 
         .run();
   });
   return retry;
+}
+
+void Database::record_rung(const RungRow& r, double now) {
+  transaction([&] {
+    transition(r.key, JobState::Paused);
+    connection_
+        .prepare(
+            "INSERT OR REPLACE INTO rungs (job_key, step, fraction, score, metric, recorded_at) "
+            "VALUES (?, ?, ?, ?, ?, ?)")
+        .bind(1, r.key)
+        .bind(2, r.step)
+        .bind(3, r.fraction)
+        .bind(4, r.score)
+        .bind(5, r.metric)
+        .bind(6, now)
+        .run();
+    connection_.prepare("UPDATE jobs SET state = 'paused', worker_pid = 0, error = '' WHERE key = ?")
+        .bind(1, r.key)
+        .run();
+  });
+}
+
+std::vector<RungRow> Database::rungs(std::int64_t sweep) {
+  auto s = connection_.prepare(
+      "SELECT job_key, step, fraction, score, metric, recorded_at FROM rungs "
+      "WHERE job_key IN (SELECT job_key FROM sweep_jobs WHERE sweep_id = ?) ORDER BY recorded_at, rowid");
+  s.bind(1, sweep);
+  std::vector<RungRow> out;
+  while (s.step()) {
+    out.push_back({s.get_text(0), s.get_int(1), s.get_double(2), s.get_double(3), s.get_text(4),
+                   s.get_double(5)});
+  }
+  return out;
+}
+
+void Database::promote(std::int64_t sweep, const PromotionRow& p, int priority) {
+  transaction([&] {
+    transition(p.key, JobState::Pending);
+    connection_
+        .prepare(
+            "INSERT OR REPLACE INTO promotions (sweep_id, job_key, from_step, to_fraction, reason, decided_at) "
+            "VALUES (?, ?, ?, ?, ?, ?)")
+        .bind(1, sweep)
+        .bind(2, p.key)
+        .bind(3, p.from_step)
+        .bind(4, p.to_fraction)
+        .bind(5, p.reason)
+        .bind(6, p.decided_at)
+        .run();
+    connection_.prepare("UPDATE jobs SET state = 'pending', priority = ?, error = '' WHERE key = ?")
+        .bind(1, priority)
+        .bind(2, p.key)
+        .run();
+  });
+}
+
+std::vector<PromotionRow> Database::promotions(std::int64_t sweep) {
+  auto s = connection_.prepare(
+      "SELECT job_key, from_step, to_fraction, reason, decided_at FROM promotions WHERE sweep_id = ? "
+      "ORDER BY decided_at, rowid");
+  s.bind(1, sweep);
+  std::vector<PromotionRow> out;
+  while (s.step()) out.push_back({s.get_text(0), s.get_int(1), s.get_double(2), s.get_text(3), s.get_double(4)});
+  return out;
 }
 
 void Database::add_curve(const std::vector<CurvePoint>& points) {

@@ -100,6 +100,66 @@ ALTER TABLE jobs ADD COLUMN slurm_state TEXT NOT NULL DEFAULT '';
 ALTER TABLE jobs ADD COLUMN timeouts INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE jobs ADD COLUMN preemptions INTEGER NOT NULL DEFAULT 0;
 )sql",
+      // 4 -> 5: search strategies. Two job states (paused at a successive-halving rung, rejected by the
+      // early probe), a dispatch priority (promoted jobs first), each job's rung results and each
+      // sweep's promotion decisions. SQLite cannot change a CHECK in place: the jobs table is rebuilt
+      // (with foreign keys off, see Database::migrate) and keeps every row.
+      R"sql(
+CREATE TABLE jobs_v5 (
+  key TEXT PRIMARY KEY,
+  fingerprint TEXT,
+  label TEXT NOT NULL,
+  proxy TEXT NOT NULL,
+  shift TEXT NOT NULL,
+  lr REAL NOT NULL,
+  alpha_init REAL NOT NULL,
+  seed INTEGER NOT NULL,
+  spec TEXT NOT NULL,
+  run_dir TEXT NOT NULL,
+  state TEXT NOT NULL
+    CHECK (state IN ('pending', 'running', 'paused', 'done', 'diverged', 'rejected', 'failed')),
+  attempts INTEGER NOT NULL DEFAULT 0,
+  max_attempts INTEGER NOT NULL,
+  worker_pid INTEGER NOT NULL DEFAULT 0,
+  heartbeat_at REAL NOT NULL DEFAULT 0,
+  started_at REAL NOT NULL DEFAULT 0,
+  finished_at REAL NOT NULL DEFAULT 0,
+  error TEXT NOT NULL DEFAULT '',
+  log_tail TEXT NOT NULL DEFAULT '',
+  slurm_id TEXT NOT NULL DEFAULT '',
+  slurm_state TEXT NOT NULL DEFAULT '',
+  timeouts INTEGER NOT NULL DEFAULT 0,
+  preemptions INTEGER NOT NULL DEFAULT 0,
+  priority INTEGER NOT NULL DEFAULT 0
+);
+INSERT INTO jobs_v5 (rowid, key, fingerprint, label, proxy, shift, lr, alpha_init, seed, spec, run_dir, state,
+                     attempts, max_attempts, worker_pid, heartbeat_at, started_at, finished_at, error, log_tail,
+                     slurm_id, slurm_state, timeouts, preemptions)
+  SELECT rowid, key, fingerprint, label, proxy, shift, lr, alpha_init, seed, spec, run_dir, state, attempts,
+         max_attempts, worker_pid, heartbeat_at, started_at, finished_at, error, log_tail, slurm_id,
+         slurm_state, timeouts, preemptions FROM jobs;
+DROP TABLE jobs;
+ALTER TABLE jobs_v5 RENAME TO jobs;
+CREATE INDEX jobs_by_state ON jobs(state);
+CREATE TABLE rungs (
+  job_key TEXT NOT NULL REFERENCES jobs(key),
+  step INTEGER NOT NULL,
+  fraction REAL NOT NULL,
+  score REAL,
+  metric TEXT NOT NULL,
+  recorded_at REAL NOT NULL,
+  PRIMARY KEY (job_key, step)
+);
+CREATE TABLE promotions (
+  sweep_id INTEGER NOT NULL REFERENCES sweeps(id),
+  job_key TEXT NOT NULL REFERENCES jobs(key),
+  from_step INTEGER NOT NULL,
+  to_fraction REAL NOT NULL,
+  reason TEXT NOT NULL,
+  decided_at REAL NOT NULL,
+  PRIMARY KEY (sweep_id, job_key, from_step)
+);
+)sql",
   };
   return kMigrations;
 }

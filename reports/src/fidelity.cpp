@@ -48,10 +48,12 @@ std::string value_text(const Cell& c) {
   if (!v.has_result()) return "no result";
   const std::string mean = std::isnan(v.mean) ? "" : fmt_number(v.mean, is_fid(*c.spec) ? 2 : 1) + (is_fid(*c.spec) ? "" : "%");
   if (v.failed()) {
-    if (v.done == 0) return "x (every seed diverged)";
-    if (v.diverged == 0) return "at chance (" + mean + ")";
-    return "failed (" + std::to_string(v.diverged) + " of " + std::to_string(v.done + v.diverged) +
-           " seeds diverged, " + std::to_string(v.at_chance) + " at chance)";
+    if (v.done == 0 && v.rejected == 0) return "x (every seed diverged)";
+    if (v.done == 0 && v.diverged == 0) return "rejected (the early probe found no seed learning)";
+    if (v.diverged == 0 && v.rejected == 0) return "at chance (" + mean + ")";
+    return "failed (" + std::to_string(v.diverged) + " of " + std::to_string(v.done + v.diverged + v.rejected) +
+           " seeds diverged, " + std::to_string(v.rejected) + " rejected, " + std::to_string(v.at_chance) +
+           " at chance)";
   }
   std::string text = mean;
   if (!std::isnan(v.spread)) text += " ± " + fmt_number(v.spread, is_fid(*c.spec) ? 2 : 1);

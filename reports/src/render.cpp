@@ -81,6 +81,9 @@ std::string failure_explanations(const TableSpec& table, const std::vector<std::
         if (!detail::cell_matches(cell, job, data) || result == data.results.end()) continue;
         auto j = nlohmann::json::parse(result->second.result_json, nullptr, false);
         std::string why = j.is_object() && j.contains("diagnostics") ? trainers::explain_diagnostics(j["diagnostics"]) : "";
+        if (job.state == db::JobState::Rejected)
+          why = "rejected at step " + std::to_string(result->second.diverged_step) + " (" +
+                result->second.diverged_reason + ")" + (why.empty() ? "" : "; " + why);
         if (job.state == db::JobState::Diverged)
           why = "diverged at step " + std::to_string(result->second.diverged_step) + " (" +
                 result->second.diverged_reason + ")" + (why.empty() ? "" : "; " + why);
@@ -158,7 +161,7 @@ std::string render_table(db::Database& db, const TableSpec& table, const std::st
   md << "\n|";
   for (std::size_t i = 0; i < table.header.size(); ++i) md << (i == 0 ? " --- |" : " ---: |");
   md << "\n";
-  int diverged_cells = 0, partial_cells = 0, chance_cells = 0;
+  int diverged_cells = 0, partial_cells = 0, chance_cells = 0, rejected_cells = 0;
   bool fid_columns = false;
   std::set<std::string> extractors, samplers;
   for (std::size_t r = 0; r < table.rows.size(); ++r) {
@@ -174,6 +177,7 @@ std::string render_table(db::Database& db, const TableSpec& table, const std::st
       std::string paper = paper_text(cell);
       md << " " << text << (paper.empty() ? "" : " (" + paper + ")") << " |";
       diverged_cells += v.text == "x";
+      rejected_cells += v.rejected > 0;
       partial_cells += v.diverged > 0 && v.done > 0;
       fid_columns |= cell.metric == "fid";
       chance_cells += v.at_chance > 0;
@@ -190,6 +194,11 @@ std::string render_table(db::Database& db, const TableSpec& table, const std::st
   if (diverged_cells > 0) md << "x: every seed of the cell diverged (" << cells(diverged_cells) << ").\n\n";
   if (partial_cells > 0)
     md << "†: some seeds diverged; the mean is over the others (" << cells(partial_cells) << ").\n\n";
+  if (rejected_cells > 0) {
+    md << "rej.: the early probe stopped the job after a tenth of its budget (the space's early_rejection): "
+          "its loss had not fallen or its accuracy was at chance; a failure, like x ("
+       << cells(rejected_cells) << ").\n\n";
+  }
   if (chance_cells > 0) {
     md << "‡: at least one seed trained without diverging but stayed within " << kChanceMargin
        << " point of chance accuracy: the network never learned (" << cells(chance_cells) << ").\n\n";

@@ -85,12 +85,13 @@ CellValue evaluate(const CellSpec& cell, const TableData& data) {
   const bool lower_is_better = cell.metric == "fid";
   std::map<std::int64_t, double> best_per_seed;
   std::map<std::int64_t, double> chance_per_seed;
-  std::set<std::int64_t> seeds, diverged_seeds;
+  std::set<std::int64_t> seeds, diverged_seeds, rejected_seeds;
   for (const auto& job : data.jobs) {
     if (!cell_matches(cell, job, data)) continue;
     seeds.insert(job.seed);
     auto r = data.results.find(job.key);
     if (job.state == db::JobState::Diverged) diverged_seeds.insert(job.seed);
+    if (job.state == db::JobState::Rejected) rejected_seeds.insert(job.seed);
     if (job.state != db::JobState::Done || r == data.results.end()) continue;
     const double value = metric_value(cell, r->second);
     if (!std::isfinite(value)) continue;
@@ -105,6 +106,7 @@ CellValue evaluate(const CellSpec& cell, const TableData& data) {
   }
   v.seeds = static_cast<int>(seeds.size());
   for (auto seed : diverged_seeds) v.diverged += best_per_seed.count(seed) == 0;  // every lr diverged
+  for (auto seed : rejected_seeds) v.rejected += best_per_seed.count(seed) == 0 && !diverged_seeds.count(seed);
   std::vector<double> values;
   for (const auto& [seed, value] : best_per_seed) {
     values.push_back(value);
@@ -113,7 +115,7 @@ CellValue evaluate(const CellSpec& cell, const TableData& data) {
   }
   v.done = static_cast<int>(values.size());
   if (values.empty()) {
-    v.text = v.diverged > 0 ? "x" : "—";
+    v.text = v.diverged > 0 ? "x" : v.rejected > 0 ? "rej." : "—";
     return v;
   }
   const int decimals = lower_is_better ? 2 : 1;

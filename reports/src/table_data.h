@@ -40,14 +40,15 @@ struct CellValue {
   double spread = NAN;            // sample std over those seeds (NaN with fewer than 2)
   std::vector<double> values;     // one per seed that trained, in seed order
   int done = 0, diverged = 0, seeds = 0;
+  int rejected = 0;                  // seeds the early probe stopped (not learning), none finished
   int at_chance = 0;                 // accuracy cells: seeds that trained but never beat guessing
   std::set<std::string> extractors;  // FID cells: the feature extractors behind the values
   std::set<std::string> samplers;    // FID cells: how the scored images were sampled
 
-  bool has_result() const { return done + diverged > 0; }
-  // Training failed (the paper's "x"): more than half of the finished seeds diverged or stayed at
-  // chance.
-  bool failed() const { return has_result() && 2 * (diverged + at_chance) > done + diverged; }
+  bool has_result() const { return done + diverged + rejected > 0; }
+  // Training failed (the paper's "x"): more than half of the finished seeds diverged, stayed at
+  // chance, or were rejected by the early probe for not learning.
+  bool failed() const { return has_result() && 2 * (diverged + at_chance + rejected) > done + diverged + rejected; }
 };
 
 CellValue evaluate(const CellSpec& cell, const TableData& data);

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cmath>
 #include <fstream>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -112,14 +113,42 @@ db::ResultRow result_row(const std::string& key, const fs::path& file) {
   return row;
 }
 
-// A finished job's run directory decides its state: result.json means done or diverged.
+void set_aside_rung_result(const db::JobRow& job) {
+  trainers::RunDir dir{job.run_dir};
+  std::error_code ec;
+  if (!fs::exists(dir.result(), ec)) return;
+  auto r = trainers::read_result_file(dir.result());
+  if (r.status != "paused") return;
+  fs::rename(dir.result(), dir.root / ("rung-" + std::to_string(r.steps) + ".json"), ec);
+}
+
+// A finished job's run directory decides its state: result.json says done, diverged, rejected,
+// or paused at a rung.
 bool ingest_result(db::Database& db, const db::JobRow& job) {
   trainers::RunDir dir{job.run_dir};
   if (!fs::exists(dir.result())) return false;
   auto row = result_row(job.key, dir.result());
   std::uintmax_t offset = 0;
   db.add_curve(read_events(job.key, dir.events(), offset));
-  db.record_result(row, row.status == "diverged" ? db::JobState::Diverged : db::JobState::Done, now());
+  if (row.status == "paused") {
+    const auto r = trainers::read_result_file(dir.result());
+    db::RungRow rung;
+    rung.key = job.key;
+    rung.step = r.steps;
+    rung.fraction = r.total_steps > 0 ? static_cast<double>(r.steps) / static_cast<double>(r.total_steps) : NAN;
+    const bool classifier = std::isfinite(r.test_acc);
+    rung.score = classifier ? r.test_acc : -r.final_loss;
+    rung.metric = classifier ? "test_acc" : "-train_loss";
+    db.record_rung(rung, now());
+    set_aside_rung_result(job);
+    return true;
+  }
+  const auto state = row.status == "done"       ? db::JobState::Done
+                     : row.status == "diverged" ? db::JobState::Diverged
+                     : row.status == "rejected" ? db::JobState::Rejected
+                                                : std::optional<db::JobState>{};
+  if (!state) return false;  // not a result this fsearch writes: the caller records a failure
+  db.record_result(row, *state, now());
   return true;
 }
 

@@ -26,8 +26,12 @@ std::vector<db::CurvePoint> read_events(const std::string& key, const std::files
 
 db::ResultRow result_row(const std::string& key, const std::filesystem::path& file);
 
-// A finished job's run directory decides its state: result.json means done or diverged. Returns
-// false (and records nothing) when there is no result.json.
+// A finished job's run directory decides its state: result.json means done, diverged, rejected,
+// or paused at a successive-halving rung (recorded as a rung, its result.json moved aside to
+// rung-STEP.json so that it is never read as the job's result). Returns false (and records
+// nothing) when there is no result.json or its status is unknown.
 bool ingest_result(db::Database& db, const db::JobRow& job);
+// Moves a paused job's result.json aside (rung-STEP.json), if it is still there.
+void set_aside_rung_result(const db::JobRow& job);
 
 }  // namespace fsearch::search::detail

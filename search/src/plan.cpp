@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "fsearch/core/hash.h"
+#include "fsearch/search/halving.h"
 
 namespace fsearch::search {
 
@@ -48,6 +49,12 @@ std::vector<PlannedJob> plan_jobs(const Space& space, const std::vector<Screened
           job.spec.norm = norm.spec;
           job.spec.train.lr = lr;
           job.spec.seed = static_cast<std::uint64_t>(seed);
+          job.spec.search.reject = space.rejection.enabled;
+          job.spec.search.probe = space.rejection.probe;
+          job.spec.search.min_loss_drop = space.rejection.min_loss_drop;
+          job.spec.search.min_accuracy_gain = space.rejection.min_accuracy_gain;
+          if (space.strategy == StrategyKind::Halving)
+            job.spec.search.pause_at = rung_fractions(space.halving).front();
           auto key = trainers::job_key(job.spec);
           auto& row = job.row;
           row.key = key;

@@ -143,6 +143,10 @@ SchedulerSummary run_scheduler(db::Database& db, std::int64_t sweep, const Sched
     slot_busy[a.slot] = false;
   };
 
+  auto decide = [&] {
+    if (options.decide) options.decide();
+  };
+  decide();  // a resumed sweep may have paused jobs to promote
   progress(true);
   double lock_refreshed_at = 0;
   for (;;) {
@@ -160,10 +164,12 @@ SchedulerSummary run_scheduler(db::Database& db, std::int64_t sweep, const Sched
         if (!slot_busy[slot]) start_job(pending[next++], slot);
       }
     }
+    bool finished_any = false;
     for (auto it = active.begin(); it != active.end();) {
       if (!it->child->running()) {
         finish(*it);
         it = active.erase(it);
+        finished_any = true;
         continue;
       }
       if (now() - it->last_heartbeat > 2.0) {
@@ -173,8 +179,10 @@ SchedulerSummary run_scheduler(db::Database& db, std::int64_t sweep, const Sched
       }
       ++it;
     }
+    if (finished_any && !stopping) decide();
     progress(false);
-    // Done when nothing runs and nothing waits; a job that failed just now may be pending again
+    // Done when nothing runs and nothing waits (a paused job waits for a promotion that no
+    // running job can bring any more: it stays paused); a job that failed just now may be pending again
     // (attempts left), so ask the database rather than the list read before the workers finished.
     if (active.empty() && (stopping || db.job_counts(sweep)[db::JobState::Pending] == 0)) break;
     std::this_thread::sleep_for(std::chrono::duration<double>(options.poll_seconds));

@@ -400,6 +400,7 @@ void SlurmScheduler::progress(bool force) {
 SlurmSummary SlurmScheduler::run() {
   prepare_work_dir();
   adopt();
+  if (options_.decide) options_.decide();
   progress(true);
   double lock_refreshed_at = 0;
   for (;;) {
@@ -414,6 +415,7 @@ SlurmSummary SlurmScheduler::run() {
       submit(std::vector<db::JobRow>(pending.begin() + begin, pending.begin() + end));
     }
     poll();
+    if (options_.decide) options_.decide();
     progress(false);
     auto counts = db_.job_counts(sweep_);
     if (counts[db::JobState::Pending] + counts[db::JobState::Running] == 0) break;

@@ -93,6 +93,10 @@ std::string number_text(double v) {
 
 }  // namespace
 
+std::string to_string(StrategyKind kind) {
+  return kind == StrategyKind::Halving ? "halving" : "grid";
+}
+
 Space load_space(const std::string& file) {
   auto root = YamlMap::load_file(file);
   Space space;
@@ -190,6 +194,45 @@ Space load_space(const std::string& file) {
   budget.finish();
   space.max_attempts = root.get("max_attempts", space.max_attempts);
   if (space.max_attempts < 1) throw ConfigError(where(root, "max_attempts") + ": must be at least 1");
+  const auto strategy = root.get<std::string>("strategy", "grid");
+  if (strategy == "grid") {
+    space.strategy = StrategyKind::Grid;
+  } else if (strategy == "halving") {
+    space.strategy = StrategyKind::Halving;
+  } else {
+    throw ConfigError(where(root, "strategy") + ": unknown strategy '" + strategy + "'",
+                      "use grid (every job to its full budget) or halving (successive halving, ASHA)");
+  }
+  auto halving = root.map("halving");
+  space.halving.eta = halving.get("eta", space.halving.eta);
+  if (!(space.halving.eta >= 2 && space.halving.eta <= 16))
+    throw ConfigError(where(halving, "eta") + ": must be 2 to 16 (got " + number_text(space.halving.eta) + ")",
+                      "3 keeps the top third at each rung");
+  space.halving.min_fraction = halving.get("min_fraction", space.halving.min_fraction);
+  if (!(space.halving.min_fraction > 0 && space.halving.min_fraction < 1))
+    throw ConfigError(where(halving, "min_fraction") + ": must be between 0 and 1 (got " +
+                          number_text(space.halving.min_fraction) + ")",
+                      "the first rung's share of the budget, e.g. 0.111 for rungs at 1/9, 1/3 and 1 with eta 3");
+  halving.finish();
+  if (root.has("early_rejection") && root.node("early_rejection")->IsScalar()) {
+    space.rejection.enabled = root.get<bool>("early_rejection", true);
+  } else {
+    auto rejection = root.map("early_rejection");
+    auto& r = space.rejection;
+    r.enabled = rejection.get("enabled", r.enabled);
+    r.probe = rejection.get("probe", r.probe);
+    r.min_loss_drop = rejection.get("min_loss_drop", r.min_loss_drop);
+    r.min_accuracy_gain = rejection.get("min_accuracy_gain", r.min_accuracy_gain);
+    auto check = [&](const char* field, double value, double low, bool low_ok) {
+      if (!((low_ok ? value >= low : value > low) && value < 1))
+        throw ConfigError(where(rejection, field) + ": must be in " + (low_ok ? "[" : "(") + number_text(low) +
+                          ", 1) (got " + number_text(value) + ")");
+    };
+    check("probe", r.probe, 0, false);
+    check("min_loss_drop", r.min_loss_drop, 0, true);
+    check("min_accuracy_gain", r.min_accuracy_gain, 0, true);
+    rejection.finish();
+  }
   root.finish();  // unknown keys first: a misspelt "primitivs:" is named, not taken for "no functions"
   if (space.primitives.empty() && space.baselines.empty()) {
     throw ConfigError(file + ": no functions to search", "list catalog names or expressions under primitives:");

@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <map>
+#include <tuple>
 #include <chrono>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -16,6 +18,7 @@
 #include "fsearch/functions/transforms.h"
 #include "fsearch/properties/json.h"
 #include "fsearch/search/expand.h"
+#include "fsearch/search/halving.h"
 #include "fsearch/search/plan.h"
 
 namespace fsearch::search {
@@ -125,8 +128,13 @@ SweepOutcome run_sweep(const std::string& space_file, const SweepOptions& option
   outcome.jobs_total = static_cast<int>(planned.size());
   auto counts = db.job_counts(outcome.sweep);
   say(std::to_string(outcome.jobs_total) + " jobs (" + std::to_string(outcome.jobs_new) + " new; " +
-      std::to_string(counts[db::JobState::Done] + counts[db::JobState::Diverged]) +
-      " already finished), budget " + budget + ", runs in " + runs_root + "/" + space.name);
+      std::to_string(counts[db::JobState::Done] + counts[db::JobState::Diverged] +
+                     counts[db::JobState::Rejected]) +
+      " already finished" +
+      (counts[db::JobState::Paused] > 0 ? ", " + std::to_string(counts[db::JobState::Paused]) + " paused at a rung"
+                                        : std::string()) +
+      "), budget " + budget + ", strategy " + to_string(space.strategy) + ", runs in " + runs_root + "/" +
+      space.name);
   if (options.plan_only) return outcome;
 
   if (options.retry_failed) {
@@ -142,15 +150,23 @@ SweepOutcome run_sweep(const std::string& space_file, const SweepOptions& option
   if (outcome.recovered > 0) {
     say(std::to_string(outcome.recovered) + " job(s) left running by a stopped scheduler: continuing them");
   }
+  auto decide = [&] {
+    const int promoted = apply_strategy(db, outcome.sweep, space, now());
+    outcome.promoted += promoted;
+    return promoted;
+  };
   if (options.backend == "slurm") {
     SlurmOptions slurm = options.slurm;
+    slurm.decide = decide;
     if (slurm.work_dir.empty())
       slurm.work_dir = (std::filesystem::path(runs_root) / space.name / "slurm").string();
     if (!slurm.say) slurm.say = say;
     outcome.slurm = run_slurm_scheduler(db, outcome.sweep, slurm);
     outcome.run = outcome.slurm;
   } else {
-    outcome.run = run_scheduler(db, outcome.sweep, options.scheduler);
+    SchedulerOptions scheduler = options.scheduler;
+    scheduler.decide = decide;
+    outcome.run = run_scheduler(db, outcome.sweep, scheduler);
   }
   if (int failed = db.job_counts(outcome.sweep)[db::JobState::Failed]; failed > 0) {
     say(std::to_string(failed) +
@@ -161,22 +177,30 @@ SweepOutcome run_sweep(const std::string& space_file, const SweepOptions& option
 }
 
 std::vector<JobReport> job_reports(db::Database& db, std::int64_t sweep) {
+  std::map<std::string, db::RungRow> furthest;
+  for (auto& rung : db.rungs(sweep)) {
+    auto it = furthest.find(rung.key);
+    if (it == furthest.end() || rung.step > it->second.step) furthest[rung.key] = rung;
+  }
   std::vector<JobReport> out;
   for (auto& job : db.jobs(sweep)) {
-    JobReport r{job, db.result(job.key), std::nullopt};
+    JobReport r{job, db.result(job.key), std::nullopt, std::nullopt};
     if (!job.fingerprint.empty()) r.candidate = db.candidate(job.fingerprint);
+    if (auto it = furthest.find(job.key); it != furthest.end()) r.rung = it->second;
     out.push_back(std::move(r));
   }
-  // Best first: finished jobs by their proxy's own metric (accuracy up, FID down), then diverged
-  // jobs, then the rest. No NaN reaches the comparison (a DiT result has no accuracy).
-  auto rank = [](const JobReport& r) -> std::pair<int, double> {
+  // Best first: finished jobs by their proxy's own metric (accuracy up, FID down), then paused
+  // jobs by how far they got and their score there, then jobs that diverged or were rejected,
+  // then the rest. No NaN reaches the comparison (a DiT result has no accuracy).
+  auto rank = [](const JobReport& r) -> std::tuple<int, double, double> {
+    auto finite = [](double v) { return std::isfinite(v) ? v : -INFINITY; };
     if (r.job.state == db::JobState::Done && r.result) {
-      if (std::isfinite(r.result->fid)) return {2, -r.result->fid};
-      if (std::isfinite(r.result->test_acc)) return {2, r.result->test_acc};
-      return {2, -INFINITY};
+      if (std::isfinite(r.result->fid)) return {3, 0.0, -r.result->fid};
+      return {3, 0.0, finite(r.result->test_acc)};
     }
-    if (r.job.state == db::JobState::Diverged) return {1, 0.0};
-    return {0, 0.0};
+    if (r.job.state == db::JobState::Paused && r.rung) return {2, r.rung->fraction, finite(r.rung->score)};
+    if (r.job.state == db::JobState::Diverged || r.job.state == db::JobState::Rejected) return {1, 0.0, 0.0};
+    return {0, 0.0, 0.0};
   };
   std::stable_sort(out.begin(), out.end(),
                    [&](const JobReport& a, const JobReport& b) { return rank(a) > rank(b); });

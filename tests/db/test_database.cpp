@@ -74,6 +74,14 @@ TEST(Database, MigratesADatabaseOfEveryOlderVersion) {
       ASSERT_TRUE(result.has_value());
       EXPECT_DOUBLE_EQ(result->test_acc, 0.8);
       EXPECT_TRUE(std::isnan(result->eval_train_loss));
+      EXPECT_EQ(kept->priority, 0);  // added by migration 5, which rebuilt the jobs table
+      EXPECT_TRUE(db.rungs(1).empty());
+      db.add_job(1, job("k2"));
+      db.mark_running("k2", 7, 2);
+      db.record_rung({"k2", 5, 0.5, 0.3, "test_acc", 0}, 3);  // the rebuilt table takes the new states
+      EXPECT_EQ(db.job("k2")->state, JobState::Paused);
+      auto fk = db.connection().prepare("PRAGMA foreign_key_check");
+      EXPECT_FALSE(fk.step()) << "a foreign key broken from version " << version;
     }
   }
 }
@@ -156,6 +164,56 @@ TEST(JobStates, TransitionTable) {
   EXPECT_FALSE(allowed_transition(S::Pending, S::Done));
   EXPECT_FALSE(allowed_transition(S::Done, S::Running));
   EXPECT_FALSE(allowed_transition(S::Diverged, S::Pending));  // a result is never retried
+  EXPECT_TRUE(allowed_transition(S::Running, S::Paused));      // a successive-halving rung
+  EXPECT_TRUE(allowed_transition(S::Paused, S::Pending));      // promoted
+  EXPECT_FALSE(allowed_transition(S::Paused, S::Running));     // only through a promotion
+  EXPECT_TRUE(allowed_transition(S::Running, S::Rejected));
+  EXPECT_FALSE(allowed_transition(S::Rejected, S::Pending));  // rejection is a result too
+  for (auto state : kJobStates) EXPECT_EQ(parse_job_state(to_string(state)), state);
+}
+
+// A job pauses at a rung with its score, a promotion requeues it ahead of the never-started jobs,
+// and every decision stays in the sweep's records.
+TEST(Jobs, RungsAndPromotionsFollowTheMachineAndOrderTheQueue) {
+  Database db(fresh_db("rungs"));
+  auto sweep = db.ensure_sweep("s", "s.yaml", "default", 1);
+  for (auto key : {"a", "b", "c"}) db.add_job(sweep, job(key));
+  RungRow rung{"a", 30, 1.0 / 9, 0.42, "test_acc", 0};
+  EXPECT_THROW(db.record_rung(rung, 2), StorageError);  // pending -> paused is not a transition
+  db.mark_running("a", 11, 2);
+  db.record_rung(rung, 3);
+  EXPECT_EQ(db.job("a")->state, JobState::Paused);
+  EXPECT_EQ(db.job("a")->worker_pid, 0);
+  EXPECT_EQ(db.job_counts(sweep)[JobState::Paused], 1);
+  auto rungs = db.rungs(sweep);
+  ASSERT_EQ(rungs.size(), 1u);
+  EXPECT_EQ(rungs[0].step, 30);
+  EXPECT_DOUBLE_EQ(rungs[0].score, 0.42);
+  EXPECT_EQ(rungs[0].metric, "test_acc");
+  EXPECT_DOUBLE_EQ(rungs[0].recorded_at, 3);
+
+  db.promote(sweep, {"a", 30, 1.0 / 3, "rank 1 of 3", 4}, 1);
+  auto pending = db.jobs(sweep, JobState::Pending);
+  ASSERT_EQ(pending.size(), 3u);
+  EXPECT_EQ(pending[0].key, "a");  // the promoted job first, then planning order
+  EXPECT_EQ(pending[1].key, "b");
+  EXPECT_EQ(pending[0].priority, 1);
+  auto promotions = db.promotions(sweep);
+  ASSERT_EQ(promotions.size(), 1u);
+  EXPECT_EQ(promotions[0].from_step, 30);
+  EXPECT_DOUBLE_EQ(promotions[0].to_fraction, 1.0 / 3);
+  EXPECT_EQ(promotions[0].reason, "rank 1 of 3");
+  EXPECT_THROW(db.promote(sweep, {"b", 30, 1, "", 5}, 1), StorageError);  // b never paused
+
+  db.mark_running("b", 12, 6);
+  ResultRow rejected;
+  rejected.key = "b";
+  rejected.status = "rejected";
+  rejected.diverged_step = 12;
+  rejected.diverged_reason = "test accuracy 10.0% is still at chance (10.0%)";
+  db.record_result(rejected, JobState::Rejected, 7);
+  EXPECT_EQ(db.job("b")->state, JobState::Rejected);
+  EXPECT_EQ(db.result("b")->diverged_reason, rejected.diverged_reason);
 }
 
 TEST(Jobs, AddIsIdempotentAndStatesFollowTheMachine) {

@@ -35,7 +35,8 @@ class Fixture {
   db::Database& db() { return *db_; }
 
   // One job per entry of `values` (one seed each: accuracy in %, or FID for a dit proxy); NaN means
-  // the seed diverged.
+  // the seed diverged, kRejected that the early probe rejected it.
+  static constexpr double kRejected = -INFINITY;
   void cell(int table_number, const std::string& function, const std::string& shift, const std::string& proxy,
             std::vector<double> values, const std::string& baseline = "", const std::string& result_json = "{}") {
     jobs(table(table_number).sweep, "fp:" + function, function, shift, proxy, values, baseline, result_json);
@@ -65,15 +66,23 @@ class Fixture {
       job.run_dir = "runs/" + job.key;
       db_->add_job(sweep, job);
       db_->mark_running(job.key, 1, 1000);
-      const bool diverged = std::isnan(values[seed]);
+      const bool diverged = std::isnan(values[seed]), rejected = values[seed] == kRejected;
       db::ResultRow r;
       r.key = job.key;
-      r.status = diverged ? "diverged" : "done";
-      r.test_acc = diverged || fid ? NAN : values[seed] / 100;
-      r.fid = diverged || !fid ? NAN : values[seed];
+      r.status = diverged ? "diverged" : rejected ? "rejected" : "done";
+      r.test_acc = diverged || rejected || fid ? NAN : values[seed] / 100;
+      r.fid = diverged || rejected || !fid ? NAN : values[seed];
       r.steps = 100;
+      if (rejected) {
+        r.diverged_step = 10;
+        r.diverged_reason = "test accuracy 10.0% is still at chance (10.0%)";
+      }
       r.result_json = result_json;
-      db_->record_result(r, diverged ? db::JobState::Diverged : db::JobState::Done, 1.7e9);
+      db_->record_result(r,
+                         diverged   ? db::JobState::Diverged
+                         : rejected ? db::JobState::Rejected
+                                    : db::JobState::Done,
+                         1.7e9);
     }
   }
 

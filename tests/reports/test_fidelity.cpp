@@ -58,6 +58,23 @@ TEST(Fidelity, ChanceLevelCountsAsFailure) {
   EXPECT_EQ(f.failure_agree, 1);
 }
 
+// A job the early probe stopped for not learning is a failure, shown as "rej." and explained.
+TEST(Fidelity, EarlyRejectionCountsAsFailure) {
+  Fixture fx;
+  const double r = Fixture::kRejected;
+  fx.cell(4, "power23(x)", "none", "vit-tiny", {r, r});   // paper x: agree
+  fx.cell(4, "logsign(x)", "none", "vit-tiny", {r, 82.0}); // one of two seeds rejected: not a failure
+  auto f = table_fidelity(fx.db(), table(4));
+  EXPECT_EQ(f.compared, 2);
+  EXPECT_EQ(f.failure_agree, 2);
+  EXPECT_EQ(f.paper_failures_reproduced, 1);
+  auto page = render_table(fx.db(), table(4), "fixture.db");
+  EXPECT_NE(page.find("rej. (x)"), std::string::npos) << page;
+  EXPECT_NE(page.find("rej.: the early probe stopped the job"), std::string::npos) << page;
+  EXPECT_NE(page.find("rejected at step 10 (test accuracy 10.0% is still at chance (10.0%))"), std::string::npos)
+      << page;
+}
+
 TEST(Fidelity, OrderAndNamedChecksOnTable7) {
   Fixture fx;
   // Two seeds each: erf beats tanh beyond the spread, LayerNorm beats both.

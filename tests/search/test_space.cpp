@@ -101,6 +101,46 @@ TEST(Space, BadValuesAreErrorsAtTheirLine) {
   }
 }
 
+TEST(Space, StrategyAndEarlyRejectionAreReadAndChecked) {
+  const std::string head = "primitives: [erf]\nproxies: [" + kProxy + "]\n";
+  auto file = write_space("halving.yaml", head +
+                                              "strategy: halving\nhalving: {eta: 2, min_fraction: 0.25}\n"
+                                              "early_rejection: {probe: 0.2, min_loss_drop: 0.05}\n");
+  auto space = load_space(file);
+  EXPECT_EQ(space.strategy, StrategyKind::Halving);
+  EXPECT_DOUBLE_EQ(space.halving.eta, 2);
+  EXPECT_DOUBLE_EQ(space.halving.min_fraction, 0.25);
+  EXPECT_TRUE(space.rejection.enabled);
+  EXPECT_DOUBLE_EQ(space.rejection.probe, 0.2);
+  EXPECT_DOUBLE_EQ(space.rejection.min_loss_drop, 0.05);
+  EXPECT_DOUBLE_EQ(space.rejection.min_accuracy_gain, 0.01);
+  // Planned jobs carry the controls: the first rung and the probe; the key does not change.
+  auto planned = plan_jobs(space, expand(space), "/tmp/runs", "smoke");
+  ASSERT_FALSE(planned.empty());
+  EXPECT_DOUBLE_EQ(planned[0].spec.search.pause_at, 0.25);
+  EXPECT_TRUE(planned[0].spec.search.reject);
+  EXPECT_DOUBLE_EQ(planned[0].spec.search.probe, 0.2);
+  auto grid = load_space(write_space("grid.yaml", head + "early_rejection: false\n"));
+  EXPECT_EQ(grid.strategy, StrategyKind::Grid);
+  EXPECT_FALSE(grid.rejection.enabled);
+  auto grid_jobs = plan_jobs(grid, expand(grid), "/tmp/runs", "smoke");
+  EXPECT_DOUBLE_EQ(grid_jobs[0].spec.search.pause_at, 0);
+  EXPECT_EQ(grid_jobs[0].row.key, planned[0].row.key);
+
+  auto e = error_of(head + "strategy: halfing\n");
+  EXPECT_NE(e.find(":3:11: strategy: unknown strategy 'halfing'"), std::string::npos) << e;
+  e = error_of(head + "halving: {eta: 1}\n");
+  EXPECT_NE(e.find("halving.eta: must be 2 to 16 (got 1)"), std::string::npos) << e;
+  e = error_of(head + "halving: {min_fraction: 1.5}\n");
+  EXPECT_NE(e.find("halving.min_fraction: must be between 0 and 1 (got 1.5)"), std::string::npos) << e;
+  e = error_of(head + "early_rejection: {probe: 0}\n");
+  EXPECT_NE(e.find("early_rejection.probe: must be in (0, 1) (got 0)"), std::string::npos) << e;
+  e = error_of(head + "early_rejection: {prob: 0.1}\n");
+  EXPECT_NE(e.find("early_rejection.prob: unknown key"), std::string::npos) << e;
+  e = error_of(head + "early_rejection: maybe\n");
+  EXPECT_NE(e.find("early_rejection"), std::string::npos) << e;
+}
+
 TEST(Expand, CountsCandidatesWithoutMakingThem) {
   auto space = load_space(std::string(FSEARCH_SOURCE_DIR) + "/configs/space.yaml");
   EXPECT_EQ(count_candidates(space), static_cast<double>(generate(space).size()));  // 28

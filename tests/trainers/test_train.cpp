@@ -156,6 +156,57 @@ TEST(Train, InterruptedJobResumesToTheSameResult) {
   EXPECT_EQ(resumed.best_loss, expected.best_loss);
 }
 
+// Successive halving pauses a job at a rung and continues it later: the continued job ends exactly
+// where the uninterrupted one does (same key, same trajectory), and the probe of early rejection,
+// which it passes, changes nothing either.
+TEST(Train, PausedJobContinuesToTheUninterruptedResult) {
+  auto spec = tiny_job("layernorm");
+  auto straight = fresh_dir("unpaused"), paused = fresh_dir("paused");
+  prepare_run_dir(spec, straight);
+  spec.search.reject = true;
+  spec.search.pause_at = 0.3;  // step 36: between two checkpoints, so the pause saves its own
+  prepare_run_dir(spec, paused);
+  auto expected = run_job(straight);
+  auto first = run_job(paused);
+  EXPECT_EQ(first.status, "paused");
+  EXPECT_EQ(first.steps, 36);
+  EXPECT_EQ(first.total_steps, 120);
+  EXPECT_GT(first.test_acc, 0.1);  // its score at the rung
+  EXPECT_EQ(read_result_file(RunDir{paused}.result()).status, "paused");
+  set_pause_at(paused, 0);
+  EXPECT_EQ(job_key(read_job_file(RunDir{paused}.job().string())), job_key(spec));
+  auto continued = run_job(paused);
+  EXPECT_EQ(continued.status, "done");
+  EXPECT_EQ(continued.steps, 120);
+  EXPECT_EQ(continued.test_acc, expected.test_acc);
+  EXPECT_EQ(continued.final_loss, expected.final_loss);
+}
+
+// EvoNorm-style rejection: a function that passes nothing on (constant output) never learns; the
+// probe after 10% of the budget stops it with the reason, as a result, and keeps its checkpoint.
+TEST(Train, EarlyRejectionStopsAJobThatDoesNotLearn) {
+  auto spec = tiny_job();
+  spec.norm.kind = functions::NormKind::Pointwise;
+  spec.norm.function = "0 * x";
+  spec.search.reject = true;
+  auto dir = fresh_dir("reject");
+  prepare_run_dir(spec, dir);
+  auto result = run_job(dir);
+  EXPECT_EQ(result.status, "rejected");
+  EXPECT_EQ(result.diverged_step, 12);  // ceil(0.1 x 120), after the 5 warmup steps
+  EXPECT_EQ(result.steps, 12);
+  EXPECT_NE(result.diverged_reason.find("still"), std::string::npos) << result.diverged_reason;
+  EXPECT_EQ(read_result_file(RunDir{dir}.result()).status, "rejected");
+  EXPECT_TRUE(fs::exists(RunDir{dir}.checkpoint()));
+  // The same job without the probe trains its whole budget (to chance).
+  spec.search.reject = false;
+  auto unprobed = fresh_dir("unprobed");
+  prepare_run_dir(spec, unprobed);
+  auto full = run_job(unprobed);
+  EXPECT_EQ(full.status, "done");
+  EXPECT_LT(full.test_acc, 0.2);
+}
+
 TEST(Train, ARunDirectoryHoldsOneJob) {
   auto dir = fresh_dir("one-job");
   prepare_run_dir(tiny_job(), dir);

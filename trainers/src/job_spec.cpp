@@ -197,6 +197,23 @@ void read_runtime(YamlMap m, RuntimeSpec& s) {
   m.finish();
 }
 
+void read_search(YamlMap m, SearchControl& s) {
+  s.reject = m.get("reject", s.reject);
+  s.probe = m.get("probe", s.probe);
+  s.min_loss_drop = m.get("min_loss_drop", s.min_loss_drop);
+  s.min_accuracy_gain = m.get("min_accuracy_gain", s.min_accuracy_gain);
+  s.pause_at = m.get("pause_at", s.pause_at);
+  auto fraction = [&](const char* field, double value, bool zero_ok) {
+    if (!(value > 0 || (zero_ok && value == 0)) || value > 1)
+      throw ConfigError(m.file() + ": " + m.qualified(field) + ": must be in " + (zero_ok ? "[0, 1]" : "(0, 1]"));
+  };
+  fraction("probe", s.probe, false);
+  fraction("min_loss_drop", s.min_loss_drop, true);
+  fraction("min_accuracy_gain", s.min_accuracy_gain, true);
+  fraction("pause_at", s.pause_at, true);
+  m.finish();
+}
+
 nlohmann::json with_budget(nlohmann::json j, const TrainSpec& t);
 
 nlohmann::json result_fields(const JobSpec& s) {
@@ -292,6 +309,7 @@ JobSpec read_job_file(const std::string& file) {
   read_train(root.map("train"), spec.train);
   if (root.has("diffusion")) read_diffusion(root.map("diffusion"), spec.diffusion);
   read_runtime(root.map("runtime"), spec.runtime);
+  if (root.has("search")) read_search(root.map("search"), spec.search);
   spec.seed = root.get("seed", spec.seed);
   spec.divergence_factor = root.get("divergence_factor", spec.divergence_factor);
   root.get<std::string>("key", "");  // written for people; recomputed, never trusted
@@ -309,6 +327,12 @@ std::string to_json_text(const JobSpec& spec) {
                   {"checkpoint_every", r.checkpoint_every},
                   {"eval_limit", r.eval_limit},
                   {"eval_train_loss", r.eval_train_loss}};
+  const auto& c = spec.search;
+  j["search"] = {{"reject", c.reject},
+                 {"probe", c.probe},
+                 {"min_loss_drop", c.min_loss_drop},
+                 {"min_accuracy_gain", c.min_accuracy_gain},
+                 {"pause_at", c.pause_at}};
   j["key"] = job_key(spec);
   return j.dump(2) + "\n";
 }
@@ -340,6 +364,26 @@ void prepare_run_dir(const JobSpec& spec, const std::string& run_dir) {
     }
   }
   write_atomic(dir.job(), to_json_text(spec));
+}
+
+void set_pause_at(const std::string& run_dir, double pause_at) {
+  RunDir dir{run_dir};
+  auto spec = read_job_file(dir.job().string());
+  spec.search.pause_at = pause_at;
+  write_atomic(dir.job(), to_json_text(spec));
+}
+
+std::int64_t pause_step(const JobSpec& spec, std::int64_t total) {
+  if (spec.search.pause_at <= 0 || spec.search.pause_at >= 1) return 0;
+  const auto step = static_cast<std::int64_t>(std::llround(spec.search.pause_at * static_cast<double>(total)));
+  return step > 0 && step < total ? step : 0;
+}
+
+std::int64_t probe_step(const JobSpec& spec, std::int64_t total) {
+  if (!spec.search.reject) return 0;
+  auto step = static_cast<std::int64_t>(std::ceil(spec.search.probe * static_cast<double>(total)));
+  step = std::max(step, spec.train.warmup_steps);
+  return step > 0 && step < total ? step : 0;
 }
 
 void apply_budget(JobSpec& spec, const std::string& budget) {

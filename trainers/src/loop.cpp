@@ -1,6 +1,7 @@
 #include "loop.h"
 
 #include <cmath>
+#include <cstdio>
 
 #include "fsearch/core/error.h"
 #include "fsearch/core/version.h"
@@ -129,10 +130,23 @@ void TrainingLoop::with_eval_weights(const std::function<void()>& body) {
   swap_ema();
 }
 
+std::string TrainingLoop::check_learning(const std::function<std::string()>& reject_reason) const {
+  const double drop = 1 - state_.smoothed_loss / state_.initial_loss;
+  if (std::isfinite(drop) && drop < spec_.search.min_loss_drop) {
+    char text[160];
+    std::snprintf(text, sizeof text, "smoothed loss %.4g is still within %.0f%% of its start %.4g", state_.smoothed_loss,
+                  100 * spec_.search.min_loss_drop, state_.initial_loss);
+    return text;
+  }
+  return reject_reason ? reject_reason() : "";
+}
+
 std::string TrainingLoop::run(const std::function<StepLoss(std::int64_t)>& step_loss,
                               const std::function<void(Progress&)>& evaluate,
-                              const std::function<nlohmann::json()>& log_fields) {
+                              const std::function<nlohmann::json()>& log_fields,
+                              const std::function<std::string()>& reject_reason) {
   auto save = [&] { save_checkpoint(dir_.checkpoint(), model_, optimizer_, ema_, state_); };
+  const std::int64_t probe_at = probe_step(spec_, total_), pause_at = pause_step(spec_, total_);
   auto log_interval_start = Clock::now();
   double log_interval_images = 0;
   while (state_.step < total_) {
@@ -195,6 +209,24 @@ std::string TrainingLoop::run(const std::function<StepLoss(std::int64_t)>& step_
     // Periodically, and after the last step: what follows training (evaluation, sampling) resumes
     // without retraining, and `fsearch sample` finds the final weights.
     if (state_.step % spec_.runtime.checkpoint_every == 0 || state_.step == total_) save();
+
+    // Early rejection: a result, like divergence; the checkpoint stays, so that a search that
+    // wants the job after all can continue it.
+    if (state_.step == probe_at) {
+      if (auto reason = check_learning(reject_reason); !reason.empty()) {
+        save();
+        diverged_step_ = state_.step;
+        diverged_reason_ = reason;
+        diverged_loss_ = loss;
+        events_.append({{"type", "rejected"}, {"step", state_.step}, {"reason", reason}});
+        return "rejected";
+      }
+    }
+    if (state_.step == pause_at) {
+      save();
+      events_.append({{"type", "paused"}, {"step", state_.step}});
+      return "paused";
+    }
   }
   return "done";
 }

@@ -39,11 +39,15 @@ class TrainingLoop {
   // Runs the remaining steps. `step_loss(step)` computes the step's loss; all randomness of a step
   // must come from (seed, step), which the loop seeds torch's generator with before calling it.
   // `evaluate(progress)` runs every runtime.eval_every steps when given. `log_fields()`, when given,
-  // adds fields to each logged train event (diagnostics of the step just taken). Returns "done"
-  // (all steps ran), "diverged" (recorded in `result`) or "interrupted" (checkpointed).
+  // adds fields to each logged train event (diagnostics of the step just taken). At the early
+  // rejection probe (probe_step) the loop checks the smoothed loss against its start, then asks
+  // `reject_reason()` (when given: the proxy's own check, e.g. accuracy at chance). Returns "done"
+  // (all steps ran), "diverged" or "rejected" (recorded in the result), "paused" (it reached
+  // search.pause_at; checkpointed) or "interrupted" (checkpointed).
   std::string run(const std::function<StepLoss(std::int64_t)>& step_loss,
                   const std::function<void(Progress&)>& evaluate = {},
-                  const std::function<nlohmann::json()>& log_fields = {});
+                  const std::function<nlohmann::json()>& log_fields = {},
+                  const std::function<std::string()>& reject_reason = {});
 
   // Whether the step with this index is one whose train event is logged.
   bool logs_step(std::int64_t step) const {
@@ -62,6 +66,7 @@ class TrainingLoop {
 
  private:
   std::string check_divergence(double loss, double grad_norm);
+  std::string check_learning(const std::function<std::string()>& reject_reason) const;
   void update_ema();
   void swap_ema();
 
@@ -76,7 +81,7 @@ class TrainingLoop {
   std::string discarded_checkpoint_;  // why an unreadable checkpoint was moved aside, if one was
   bool resumed_ = false;
   EventLog events_;
-  std::int64_t diverged_step_ = -1;
+  std::int64_t diverged_step_ = -1;  // where and why training stopped early (diverged or rejected)
   std::string diverged_reason_;
   double diverged_loss_ = NAN;
 };

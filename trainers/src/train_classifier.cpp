@@ -1,5 +1,7 @@
 // The ViT proxy's training: model -> loop (cross-entropy with label smoothing, periodic test
 // evaluation) -> final evaluation with the EMA weights -> accuracy and loss.
+#include <cstdio>
+
 #include "diagnostics.h"
 #include "fsearch/trainers/vit.h"
 #include "loop.h"
@@ -70,12 +72,34 @@ TrainResult train_classifier(const JobContext& job) {
     return std::isfinite(logit) ? nlohmann::json{{"attn_logit_max", logit}} : nlohmann::json::object();
   };
 
+  // Early rejection: accuracy still at chance on (up to) the first 1000 test images.
+  auto reject_reason = [&]() -> std::string {
+    Evaluation e;
+    loop.with_eval_weights([&] {
+      e = evaluate(model, batches, job.data.test, std::min<std::int64_t>(1000, job.data.test.size()), job.device);
+    });
+    const double chance = 1.0 / spec.model.num_classes;
+    if (e.accuracy >= chance + spec.search.min_accuracy_gain) return "";
+    char text[160];
+    std::snprintf(text, sizeof text, "test accuracy %.1f%% is still at chance (%.1f%%)", 100 * e.accuracy,
+                  100 * chance);
+    return text;
+  };
+
   TrainResult result;
-  result.status = loop.run(step_loss, periodic_eval, log_fields);
+  result.status = loop.run(step_loss, periodic_eval, log_fields, reject_reason);
   set_attention_probe(*model, false);
   if (result.status != "interrupted") {
     diagnostics["final"] = probe();
     result.diagnostics = diagnostics;
+  }
+  if (result.status == "paused") {  // a successive-halving rung: its score is the test accuracy now
+    Evaluation e;
+    loop.with_eval_weights([&] { e = evaluate(model, batches, job.data.test, spec.runtime.eval_limit, job.device); });
+    result.test_acc = e.accuracy;
+    result.test_loss = e.loss;
+    loop.events().append(
+        {{"type", "eval"}, {"step", loop.state().step}, {"test_acc", e.accuracy}, {"test_loss", e.loss}});
   }
   if (result.status == "done") {
     Evaluation e, train;

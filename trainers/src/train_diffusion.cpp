@@ -127,6 +127,9 @@ TrainResult train_diffusion(const JobContext& job) {
     loop.report(done);
   }
   loop.fill_result(result);
+  // A successive-halving rung scores the DiT by its training loss, smoothed: one batch's loss
+  // depends on the timesteps it drew (FID at every rung would cost minutes of sampling).
+  if (result.status == "paused") result.final_loss = loop.state().smoothed_loss;
   return result;
 }
 

@@ -19,9 +19,14 @@
 
 namespace fsearch::db {
 
-// pending -> running -> done | diverged | failed; running -> pending (worker gone, interrupted);
-// failed -> pending (retry while attempts remain). "diverged" is a result and is final.
-enum class JobState { Pending, Running, Done, Diverged, Failed };
+// pending -> running -> done | diverged | rejected | failed; running -> pending (worker gone,
+// interrupted); failed -> pending (retry while attempts remain); running -> paused (it reached a
+// successive-halving rung) -> pending (promoted). "diverged" (the loss blew up) and "rejected" (the
+// early probe found it not learning) are results and final.
+enum class JobState { Pending, Running, Paused, Done, Diverged, Rejected, Failed };
+inline constexpr JobState kJobStates[] = {JobState::Pending,  JobState::Running,  JobState::Paused,
+                                          JobState::Done,     JobState::Diverged, JobState::Rejected,
+                                          JobState::Failed};
 std::string to_string(JobState state);
 JobState parse_job_state(const std::string& text);  // throws StorageError
 bool allowed_transition(JobState from, JobState to);
@@ -53,12 +58,15 @@ struct JobRow {
   // and sbatch answering; empty on the local backend.
   std::string slurm_id, slurm_state;
   int timeouts = 0, preemptions = 0;
+  int priority = 0;  // pending jobs start in descending priority (a promoted job: its new rung)
 };
 
 struct ResultRow {
   std::string key, status;
   double test_acc = NAN, test_loss = NAN, final_loss = NAN, best_loss = NAN, eval_train_loss = NAN;
-  std::int64_t steps = 0, diverged_step = -1;
+  std::int64_t steps = 0;
+  // Where and why training stopped early: diverged, or rejected by the early probe (status says which).
+  std::int64_t diverged_step = -1;
   std::string diverged_reason;
   double wall_time = NAN, images_per_sec = NAN;
   double fid = NAN;          // DiT proxy
@@ -72,6 +80,26 @@ struct CurvePoint {
   double loss = NAN, lr = NAN, grad_norm = NAN, test_acc = NAN;
 };
 
+// A job's score at a successive-halving rung: it paused at `step` (`fraction` of its budget). score is
+// higher-is-better (accuracy, or minus the training loss for the DiT proxy, as `metric` says); NaN
+// for a job that diverged or was rejected before the rung.
+struct RungRow {
+  std::string key;
+  std::int64_t step = 0;
+  double fraction = 0, score = NAN;
+  std::string metric;
+  double recorded_at = 0;
+};
+
+// A sweep's decision to continue a paused job from `from_step` to `to_fraction` of its budget.
+struct PromotionRow {
+  std::string key;
+  std::int64_t from_step = 0;
+  double to_fraction = 1;
+  std::string reason;
+  double decided_at = 0;
+};
+
 struct LockHolder {
   std::int64_t pid = 0;
   std::string host;
@@ -80,7 +108,7 @@ struct LockHolder {
 
 class Database {
  public:
-  static constexpr int kSchemaVersion = 4;
+  static constexpr int kSchemaVersion = 5;
 
   // PRAGMA application_id of an fsearch database ("fsea"): what tells it from another SQLite file.
   static constexpr std::int32_t kApplicationId = 0x66736561;
@@ -144,6 +172,14 @@ class Database {
   // attempts remain (never when `may_retry` is false: cancelled, out of memory).
   bool record_failure(const std::string& key, const std::string& error, const std::string& log_tail,
                       double now, bool may_retry = true);
+
+  // running -> paused at a rung, with its score there.
+  void record_rung(const RungRow& rung, double now);
+  // A job's rung results (every sweep's: a rung is a fact about the job), oldest first.
+  std::vector<RungRow> rungs(std::int64_t sweep);
+  // paused -> pending with `priority`, recording the decision in the sweep.
+  void promote(std::int64_t sweep, const PromotionRow& promotion, int priority);
+  std::vector<PromotionRow> promotions(std::int64_t sweep);
 
   void add_curve(const std::vector<CurvePoint>& points);
   std::vector<CurvePoint> curve(const std::string& key, const std::string& kind);

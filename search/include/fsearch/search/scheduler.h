@@ -29,6 +29,9 @@ struct SchedulerOptions {
       0.05;  // how often finished workers are noticed (a poll costs no SQL when nothing changed)
   const std::atomic<bool>* stop = nullptr;
   std::function<void(const std::map<db::JobState, int>&, double eta_seconds)> on_progress;
+  // The search strategy (halving.h apply_strategy): called at the start and after every job that
+  // finished or paused; it may requeue paused jobs. Returns how many it requeued.
+  std::function<int()> decide;
 };
 
 struct SchedulerSummary {

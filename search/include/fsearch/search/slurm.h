@@ -44,6 +44,7 @@ struct SlurmOptions {
   const std::atomic<bool>* stop = nullptr;  // stop following (the Slurm jobs keep running)
   std::function<void(const std::map<db::JobState, int>&, double eta_seconds)> on_progress;
   std::function<void(const std::string&)> say;
+  std::function<int()> decide;  // the search strategy, as in SchedulerOptions: after every poll
 };
 
 struct SlurmSummary : SchedulerSummary {

@@ -17,6 +17,28 @@ struct TransformChoice {
   std::vector<std::string> with;  // compose, concat: the second function g, one candidate per entry
 };
 
+// How a sweep spends its compute (docs/search.md).
+enum class StrategyKind { Grid, Halving };
+std::string to_string(StrategyKind kind);
+
+// Successive halving, asynchronous (ASHA): rungs at min_fraction, min_fraction*eta, ... of the
+// budget, up to the whole budget; a job paused at a rung continues when it is in the top 1/eta of
+// the jobs that reached that rung so far.
+struct HalvingSpec {
+  double eta = 3;
+  double min_fraction = 1.0 / 9;
+};
+
+// Early rejection, for every strategy: after `probe` of the budget (and the warmup), a job whose
+// smoothed loss fell by less than min_loss_drop of its start, or (classifier) whose accuracy is
+// within min_accuracy_gain of chance, stops as "rejected".
+struct RejectionSpec {
+  bool enabled = true;
+  double probe = 0.1;
+  double min_loss_drop = 0.02;
+  double min_accuracy_gain = 0.01;
+};
+
 struct Space {
   std::string file, name;
   std::vector<std::string> primitives;  // catalog names or expressions
@@ -35,6 +57,9 @@ struct Space {
   double epochs = 0;               // > 0: overrides the proxies' epochs
   std::int64_t steps = 0;          // > 0: overrides the proxies' budget in steps
   int max_attempts = 3;
+  StrategyKind strategy = StrategyKind::Grid;
+  HalvingSpec halving;
+  RejectionSpec rejection;
 };
 
 // Throws ConfigError naming file:line and field.

@@ -31,6 +31,7 @@ struct SweepOutcome {
   std::string name;
   int generated = 0, kept = 0, rejected = 0, duplicates = 0;
   int jobs_total = 0, jobs_new = 0, recovered = 0;
+  int promoted = 0;  // paused jobs the strategy continued (successive halving)
   SchedulerSummary run;
   SlurmSummary slurm;  // slurm backend: what Slurm did (run holds the common counts)
 };
@@ -38,11 +39,14 @@ struct SweepOutcome {
 // Throws ConfigError for a bad space, StorageError when another live `fsearch run` holds the database.
 SweepOutcome run_sweep(const std::string& space_file, const SweepOptions& options);
 
-// One row per job of a sweep, with its candidate and result, best first (for status, export, ranking).
+// One row per job of a sweep, with its candidate, result and furthest rung, best first (for status,
+// export, ranking): finished jobs by their metric, then paused jobs by rung and score, then jobs
+// that diverged or were rejected, then the rest.
 struct JobReport {
   db::JobRow job;
   std::optional<db::ResultRow> result;
   std::optional<db::CandidateRow> candidate;
+  std::optional<db::RungRow> rung;  // the furthest successive-halving rung it reached, if any
 };
 std::vector<JobReport> job_reports(db::Database& db, std::int64_t sweep);
 

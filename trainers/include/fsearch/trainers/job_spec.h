@@ -86,6 +86,22 @@ struct RuntimeSpec {           // how to run, not what: excluded from the key
   bool eval_train_loss = false;  // Appendix E: eval-mode loss on the training set, at the end
 };
 
+// What a search strategy asks of a job, beyond what it trains: excluded from the key, because a job
+// that passes the probe and runs to the end trains exactly as it would without them.
+struct SearchControl {
+  // Early rejection (EvoNorm's quality rejection): after a short probe, a job that is not learning
+  // stops with status "rejected" and the reason. The probe runs at `probe` of the budget, and never
+  // before the warmup ends. Off for a job made by hand (`fsearch train`) or planned before search
+  // controls existed (no "search" in its job.json); a sweep sets it from its space (on by default).
+  bool reject = false;
+  double probe = 0.1;
+  double min_loss_drop = 0.02;      // rejected if the smoothed loss fell by less than this fraction of its start
+  double min_accuracy_gain = 0.01;  // classifier: rejected if test accuracy is within this of chance
+  // Successive halving: stop at this fraction of the budget, checkpoint, evaluate and write a
+  // "paused" result; the scheduler continues the job if it is promoted. 0 = run to the end.
+  double pause_at = 0;
+};
+
 struct JobSpec {
   ModelSpec model;
   functions::NormSpec norm;
@@ -93,6 +109,7 @@ struct JobSpec {
   TrainSpec train;
   DiffusionSpec diffusion;  // dit only
   RuntimeSpec runtime;
+  SearchControl search;
   std::uint64_t seed = 0;
   double divergence_factor = 4.0;  // diverged when the smoothed loss exceeds this x its start
 };
@@ -114,5 +131,14 @@ void apply_budget(JobSpec& spec, const std::string& budget);
 
 // Steps the budget amounts to for a training set of n images.
 std::int64_t total_steps(const JobSpec& spec, std::int64_t train_size);
+
+// The step at which a job of `total` steps pauses (search.pause_at), and at which its early
+// rejection probe runs; 0 when it does not.
+std::int64_t pause_step(const JobSpec& spec, std::int64_t total);
+std::int64_t probe_step(const JobSpec& spec, std::int64_t total);
+
+// Rewrites a prepared run directory's job.json with a new search.pause_at (same key): how a
+// successive-halving sweep promotes a paused job.
+void set_pause_at(const std::string& run_dir, double pause_at);
 
 }  // namespace fsearch::trainers

@@ -1,0 +1,54 @@
+// Successive halving, asynchronous (ASHA, Li et al. 2020): the decisions, apart from the scheduler.
+//
+// A halving sweep plans every job with search.pause_at at the first rung. A job that reaches a rung
+// checkpoints, scores itself (test accuracy; minus the smoothed training loss for the DiT proxy)
+// and pauses. Whenever a rung result arrives, every paused job in the top floor(n / eta) of the n
+// jobs that reached its rung so far is promoted: it continues from its checkpoint to the next rung.
+// No job waits for a whole rung to fill, and none trains a step twice.
+//
+// The learning-rate schedule is the job's own, over its full budget: a promoted job continues the
+// exact trajectory the grid would have trained, so its final result is the grid's result (same job
+// key, reused by any later sweep), at the price of scoring rungs before the schedule has decayed.
+// docs/search.md says why this was chosen over restarts or warmup-stable-decay branches.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "fsearch/db/database.h"
+#include "fsearch/search/space.h"
+
+namespace fsearch::search {
+
+// The rung fractions of the budget, ascending; the last is 1.
+std::vector<double> rung_fractions(const HalvingSpec& spec);
+// The index of the rung a fraction of the budget belongs to (the largest rung at or below it,
+// within rounding of the step count); -1 below the first.
+int rung_of(const std::vector<double>& rungs, double fraction);
+
+struct Promotion {
+  std::string key;
+  std::int64_t from_step = 0;
+  double to_fraction = 1;  // 1: to the end of the budget
+  int to_rung = 0;
+  std::string reason;
+};
+
+// Which paused jobs to promote now. `rungs` are every rung result of the sweep's jobs, `paused`
+// the keys now paused, `promoted` the (key, from_step) decisions already taken. Pure and
+// deterministic: the same database gives the same decisions.
+std::vector<Promotion> halving_decisions(const HalvingSpec& spec, const std::vector<db::RungRow>& rungs,
+                                         const std::set<std::string>& paused,
+                                         const std::set<std::pair<std::string, std::int64_t>>& promoted);
+
+// Applies the space's strategy to the database: promotes what halving_decisions says (a grid sweep
+// continues every paused job to its full budget). Each promotion rewrites the job's search.pause_at
+// in job.json, sets its paused result aside, then records the decision and requeues the job with
+// its new rung as priority; a crash between the two steps repeats the same decision. Returns the
+// number of promotions.
+int apply_strategy(db::Database& db, std::int64_t sweep, const Space& space, double now);
+
+}  // namespace fsearch::search

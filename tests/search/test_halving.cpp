@@ -1,0 +1,171 @@
+// Successive halving (ASHA): the rungs, the promotion decisions on fixtures, and their application
+// to a real database and run directories.
+#include "fsearch/search/halving.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+#include "fsearch/trainers/job_spec.h"
+#include "fsearch/trainers/run_dir.h"
+
+namespace fsearch::search {
+namespace {
+
+namespace fs = std::filesystem;
+
+db::RungRow at(const std::string& key, double fraction, double score, std::int64_t total = 900) {
+  return {key, static_cast<std::int64_t>(std::llround(fraction * total)), fraction, score, "test_acc", 0};
+}
+
+std::vector<std::string> keys(const std::vector<Promotion>& promotions) {
+  std::vector<std::string> out;
+  for (const auto& p : promotions) out.push_back(p.key);
+  return out;
+}
+
+TEST(Halving, RungsGrowByEtaUpToTheWholeBudget) {
+  auto r = rung_fractions({3, 1.0 / 9});
+  ASSERT_EQ(r.size(), 3u);
+  EXPECT_DOUBLE_EQ(r[0], 1.0 / 9);
+  EXPECT_DOUBLE_EQ(r[1], 1.0 / 3);
+  EXPECT_DOUBLE_EQ(r[2], 1);
+  EXPECT_EQ(rung_fractions({2, 0.25}), (std::vector<double>{0.25, 0.5, 1}));
+  EXPECT_EQ(rung_fractions({3, 0.34}), (std::vector<double>{0.34, 1}));  // 1.02: the last rung is the budget
+  // A rung 0.111 of the budget is recorded as its step over the total, e.g. 100 of 901 steps.
+  EXPECT_EQ(rung_of(r, 100.0 / 901), 0);
+  EXPECT_EQ(rung_of(r, 0.05), -1);
+  EXPECT_EQ(rung_of(r, 1.0 / 3), 1);
+}
+
+TEST(Halving, TopThirdOfARungIsPromotedAsSoonAsItIsKnown) {
+  const HalvingSpec spec{3, 1.0 / 9};
+  std::set<std::string> paused = {"a", "b", "c", "d", "e", "f"};
+  // Two results: floor(2 / 3) = 0, nobody yet (asynchronous: no waiting for the whole rung).
+  std::vector<db::RungRow> rungs = {at("a", 1.0 / 9, 0.50), at("b", 1.0 / 9, 0.60)};
+  EXPECT_TRUE(halving_decisions(spec, rungs, paused, {}).empty());
+  // A third: the best of the three continues to the next rung.
+  rungs.push_back(at("c", 1.0 / 9, 0.40));
+  auto d = halving_decisions(spec, rungs, paused, {});
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_EQ(d[0].key, "b");
+  EXPECT_EQ(d[0].from_step, 100);
+  EXPECT_EQ(d[0].to_rung, 1);
+  EXPECT_DOUBLE_EQ(d[0].to_fraction, 1.0 / 3);
+  EXPECT_NE(d[0].reason.find("rank 1 of 3 at rung 0"), std::string::npos) << d[0].reason;
+  // Once promoted it is not promoted again; six results make a quota of two: a (0.50) is second.
+  std::set<std::pair<std::string, std::int64_t>> promoted = {{"b", 100}};
+  paused.erase("b");
+  rungs.push_back(at("d", 1.0 / 9, 0.10));
+  rungs.push_back(at("e", 1.0 / 9, 0.20));
+  rungs.push_back(at("f", 1.0 / 9, 0.30));
+  EXPECT_EQ(keys(halving_decisions(spec, rungs, paused, promoted)), (std::vector<std::string>{"a"}));
+}
+
+TEST(Halving, JobsWithoutAScoreOrNotPausedAreNeverPromoted) {
+  const HalvingSpec spec{3, 1.0 / 9};
+  std::vector<db::RungRow> rungs = {at("a", 1.0 / 9, NAN), at("b", 1.0 / 9, NAN), at("c", 1.0 / 9, NAN)};
+  EXPECT_TRUE(halving_decisions(spec, rungs, {"a", "b", "c"}, {}).empty());
+  rungs = {at("a", 1.0 / 9, 0.9), at("b", 1.0 / 9, 0.5), at("c", 1.0 / 9, 0.1)};
+  EXPECT_TRUE(halving_decisions(spec, rungs, {"b", "c"}, {}).empty());  // a is running (or finished)
+}
+
+TEST(Halving, TheSecondRungPromotesToTheFullBudget) {
+  const HalvingSpec spec{3, 1.0 / 9};
+  std::vector<db::RungRow> rungs;
+  for (std::string k : {"a", "b", "c"}) rungs.push_back(at(k, 1.0 / 9, 0.5));
+  rungs.push_back(at("a", 1.0 / 3, 0.7));
+  rungs.push_back(at("b", 1.0 / 3, 0.8));
+  rungs.push_back(at("c", 1.0 / 3, 0.6));
+  std::set<std::pair<std::string, std::int64_t>> promoted = {{"a", 100}, {"b", 100}, {"c", 100}};
+  auto d = halving_decisions(spec, rungs, {"a", "b", "c"}, promoted);
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_EQ(d[0].key, "b");
+  EXPECT_EQ(d[0].to_rung, 2);
+  EXPECT_DOUBLE_EQ(d[0].to_fraction, 1);
+  // Results at the last rung (the whole budget) promote nothing further.
+  rungs = {at("a", 1, 0.9), at("b", 1, 0.8), at("c", 1, 0.7)};
+  EXPECT_TRUE(halving_decisions(spec, rungs, {"a", "b", "c"}, {}).empty());
+}
+
+TEST(Halving, DecisionsDependOnTheResultsNotOnTheirOrder) {
+  const HalvingSpec spec{3, 1.0 / 9};
+  std::vector<db::RungRow> rungs;
+  std::set<std::string> paused;
+  for (int i = 0; i < 27; ++i) {
+    const std::string key = "job" + std::to_string(i);
+    rungs.push_back(at(key, 1.0 / 9, (i * 7 % 27) / 27.0 + (i % 5 == 0 ? 0.0 : 0.001)));
+    paused.insert(key);
+  }
+  rungs.push_back(at("tie1", 1.0 / 9, 0.99));  // ties are broken by key
+  rungs.push_back(at("tie0", 1.0 / 9, 0.99));
+  paused.insert("tie0");
+  paused.insert("tie1");
+  const auto expected = keys(halving_decisions(spec, rungs, paused, {}));
+  EXPECT_EQ(expected.size(), 29u / 3);
+  EXPECT_EQ(expected[0], "tie0");
+  std::mt19937 shuffle(7);
+  for (int round = 0; round < 5; ++round) {
+    std::shuffle(rungs.begin(), rungs.end(), shuffle);
+    EXPECT_EQ(keys(halving_decisions(spec, rungs, paused, {})), expected);
+  }
+}
+
+// apply_strategy on a real database and run directories: the paused job's job.json moves its
+// pause to the next rung, its paused result is set aside, and the decision is recorded.
+TEST(Halving, PromotionRewritesTheJobAndRecordsTheDecision) {
+  const fs::path root = fs::temp_directory_path() / ("fsearch-halving-" + std::to_string(::getpid()));
+  fs::remove_all(root);
+  fs::create_directories(root);
+  db::Database db((root / "h.db").string());
+  Space space;
+  space.strategy = StrategyKind::Halving;
+  const auto sweep = db.ensure_sweep("h", "h.yaml", "default", 1);
+  trainers::JobSpec spec;
+  spec.norm = functions::norm_preset("layernorm");
+  spec.search.pause_at = 1.0 / 9;
+  for (int seed = 0; seed < 3; ++seed) {
+    spec.seed = static_cast<std::uint64_t>(seed);
+    db::JobRow row;
+    row.key = trainers::job_key(spec);
+    row.label = "erf(x)";
+    row.proxy = "vit-tiny";
+    row.spec_json = "{}";
+    row.run_dir = (root / row.key).string();
+    trainers::prepare_run_dir(spec, row.run_dir);
+    db.add_job(sweep, row);
+    db.mark_running(row.key, 1, 2);
+    std::ofstream(trainers::RunDir{row.run_dir}.result()) << R"({"status": "paused", "steps": 100})";
+    db.record_rung({row.key, 100, 1.0 / 9, 0.5 + 0.1 * seed, "test_acc", 0}, 3 + seed);
+  }
+  EXPECT_EQ(apply_strategy(db, sweep, space, 10), 1);
+  EXPECT_EQ(apply_strategy(db, sweep, space, 11), 0);  // decided once
+  auto pending = db.jobs(sweep, db::JobState::Pending);
+  ASSERT_EQ(pending.size(), 1u);
+  EXPECT_EQ(pending[0].priority, 1);
+  const auto promoted = trainers::read_job_file(trainers::RunDir{pending[0].run_dir}.job().string());
+  EXPECT_EQ(promoted.seed, 2u);  // the best score
+  EXPECT_DOUBLE_EQ(promoted.search.pause_at, 1.0 / 3);
+  EXPECT_EQ(trainers::job_key(promoted), pending[0].key);  // same job, same key
+  EXPECT_FALSE(fs::exists(trainers::RunDir{pending[0].run_dir}.result()));
+  EXPECT_TRUE(fs::exists(fs::path(pending[0].run_dir) / "rung-100.json"));
+  ASSERT_EQ(db.promotions(sweep).size(), 1u);
+  EXPECT_DOUBLE_EQ(db.promotions(sweep)[0].decided_at, 10);
+
+  // A grid sweep over the same jobs continues the others to their full budget.
+  space.strategy = StrategyKind::Grid;
+  EXPECT_EQ(apply_strategy(db, sweep, space, 12), 2);
+  for (const auto& job : db.jobs(sweep, db::JobState::Pending)) {
+    if (job.key == pending[0].key) continue;
+    EXPECT_DOUBLE_EQ(trainers::read_job_file(trainers::RunDir{job.run_dir}.job().string()).search.pause_at, 0);
+  }
+  fs::remove_all(root);
+}
+
+}  // namespace
+}  // namespace fsearch::search
