@@ -89,6 +89,13 @@ nlohmann::json json_record(const Row& row) {
           {"attempts", j.attempts},
           {"spec", nlohmann::json::parse(j.spec_json)},
           {"run_dir", j.run_dir},
+          {"rung", row.report.rung ? nlohmann::json{{"step", row.report.rung->step},
+                                                    {"fraction", row.report.rung->fraction},
+                                                    {"metric", row.report.rung->metric},
+                                                    {"score", std::isfinite(row.report.rung->score)
+                                                                  ? nlohmann::json(row.report.rung->score)
+                                                                  : nlohmann::json(nullptr)}}
+                                   : nlohmann::json(nullptr)},
           {"result", row.report.result ? nlohmann::json::parse(row.result.result_json) : nlohmann::json(nullptr)}};
 }
 

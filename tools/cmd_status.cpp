@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <iostream>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "command.h"
@@ -22,13 +23,42 @@ nlohmann::json number(double v) {
 // or "" for a job that learned.
 std::string dead_verdict(const search::JobReport& r) {
   if (!r.result) return "";
-  if (r.job.state == db::JobState::Diverged)
-    return fmt::format("diverged at step {}: {}", r.result->diverged_step, r.result->diverged_reason);
+  if (r.job.state == db::JobState::Diverged || r.job.state == db::JobState::Rejected)
+    return fmt::format("{} at step {}: {}", db::to_string(r.job.state), r.result->diverged_step,
+                       r.result->diverged_reason);
   if (r.job.state != db::JobState::Done || !std::isfinite(r.result->test_acc)) return "";
   auto spec = nlohmann::json::parse(r.job.spec_json, nullptr, false);
   const int classes = spec.is_object() && spec.contains("model") ? spec["model"].value("num_classes", 0) : 0;
   if (classes < 2 || r.result->test_acc > 1.0 / classes + 0.01) return "";
   return fmt::format("at chance ({:.1f}%)", 100 * r.result->test_acc);
+}
+
+// Successive halving, per rung (grouped by the fraction of the budget): how many jobs reached it,
+// how many of them were promoted, and the best there with its lineage (the rungs it was promoted
+// from). Empty for a sweep without rungs.
+nlohmann::json rung_summary(db::Database& database, std::int64_t sweep) {
+  std::map<std::string, std::string> label;
+  for (const auto& job : database.jobs(sweep)) label[job.key] = job.label + " seed " + std::to_string(job.seed);
+  std::map<std::pair<std::string, std::int64_t>, std::string> promoted;  // (key, from step) -> reason
+  for (const auto& p : database.promotions(sweep)) promoted[{p.key, p.from_step}] = p.reason;
+  std::map<long, nlohmann::json> rungs;  // by fraction in thousandths
+  for (const auto& r : database.rungs(sweep)) {
+    auto& rung = rungs[std::lround(r.fraction * 1000)];
+    if (rung.is_null()) rung = {{"fraction", r.fraction}, {"reached", 0}, {"promoted", 0}, {"metric", r.metric},
+                                {"best", ""}, {"best_score", nullptr}, {"promotions", nlohmann::json::array()}};
+    rung["reached"] = rung["reached"].get<int>() + 1;
+    if (auto it = promoted.find({r.key, r.step}); it != promoted.end()) {
+      rung["promoted"] = rung["promoted"].get<int>() + 1;
+      rung["promotions"].push_back({{"job", label[r.key]}, {"key", r.key}, {"reason", it->second}});
+    }
+    if (std::isfinite(r.score) && (!rung["best_score"].is_number() || r.score > rung["best_score"].get<double>())) {
+      rung["best_score"] = r.score;
+      rung["best"] = label[r.key];
+    }
+  }
+  nlohmann::json out = nlohmann::json::array();
+  for (auto& [_, rung] : rungs) out.push_back(rung);
+  return out;
 }
 
 struct StatusCommand {
@@ -51,10 +81,8 @@ struct StatusCommand {
       auto reports = search::job_reports(database, id);
       nlohmann::json sweep = {
           {"sweep", name}, {"jobs", nlohmann::json::object()}, {"candidates", candidates}};
-      for (auto state : {db::JobState::Pending, db::JobState::Running, db::JobState::Done,
-                         db::JobState::Diverged, db::JobState::Failed}) {
-        sweep["jobs"][db::to_string(state)] = counts.count(state) ? counts.at(state) : 0;
-      }
+      for (auto state : db::kJobStates) sweep["jobs"][db::to_string(state)] = counts.count(state) ? counts.at(state) : 0;
+      sweep["rungs"] = rung_summary(database, id);
       sweep["best"] = nlohmann::json::array();
       sweep["failures"] = nlohmann::json::array();
       sweep["slurm"] = nlohmann::json::array();
@@ -103,10 +131,27 @@ struct StatusCommand {
       }
       out.push_back(sweep);
       if (json) continue;
-      std::cout << fmt::format("sweep {}: jobs done {} | running {} | pending {} | diverged {} | failed {}\n",
-                               name, sweep["jobs"]["done"].get<int>(), sweep["jobs"]["running"].get<int>(),
-                               sweep["jobs"]["pending"].get<int>(), sweep["jobs"]["diverged"].get<int>(),
-                               sweep["jobs"]["failed"].get<int>());
+      std::string line = fmt::format("sweep {}: jobs done {} | running {} | pending {} | diverged {} | failed {}",
+                                     name, sweep["jobs"]["done"].get<int>(), sweep["jobs"]["running"].get<int>(),
+                                     sweep["jobs"]["pending"].get<int>(), sweep["jobs"]["diverged"].get<int>(),
+                                     sweep["jobs"]["failed"].get<int>());
+      for (const char* state : {"paused", "rejected"}) {  // only sweeps with a strategy or a probe have them
+        if (int n = sweep["jobs"][state].get<int>()) line += fmt::format(" | {} {}", state, n);
+      }
+      std::cout << line << "\n";
+      for (const auto& rung : sweep["rungs"]) {
+        std::cout << fmt::format("  rung at {:>5.1f}% of the budget: {} reached, {} promoted; best {} {}{}\n",
+                                 100 * rung["fraction"].get<double>(), rung["reached"].get<int>(),
+                                 rung["promoted"].get<int>(), rung["best"].get<std::string>(),
+                                 rung["metric"].get<std::string>(), rung["best_score"].is_number()
+                                     ? fmt::format(" {:.4g}", rung["best_score"].get<double>())
+                                     : "");
+        int shown = 0;
+        for (const auto& p : rung["promotions"]) {
+          if (++shown > best) break;
+          std::cout << fmt::format("    promoted {}: {}\n", p["job"].get<std::string>(), p["reason"].get<std::string>());
+        }
+      }
       std::cout << fmt::format("  candidates: {} kept, {} rejected, {} duplicates\n",
                                candidates.count("kept") ? candidates.at("kept") : 0,
                                candidates.count("rejected") ? candidates.at("rejected") : 0,

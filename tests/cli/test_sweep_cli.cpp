@@ -197,6 +197,106 @@ TEST_F(Sweep, FailedJobsStayFailedUntilRetriedThenFinishLikeTheReference) {
   expect_same_results(export_jobs(dir), reference_);
 }
 
+// Successive halving on the same four jobs, on real workers: rungs at a third of the budget and at
+// the whole of it, eta 3. Four jobs reach the first rung; the best of the first three continues
+// (asynchronous promotion), the fourth cannot displace it (floor(4 / 3) = 1).
+std::vector<std::string> halving_args(const fs::path& dir) {
+  auto path = dir / "halving.yaml";
+  std::ofstream(path) << "name: mini\nprimitives: [erf, tanh, isru]\nbaselines: [layernorm]\nproxies: ["
+                      << FSEARCH_SOURCE_DIR << "/configs/proxies/vit-tiny.yaml]\n"
+                      << "strategy: halving\nhalving: {eta: 3, min_fraction: 0.34}\n";
+  return {"run",     "--space", path.string(), "--db", (dir / "f.db").string(), "--budget", "smoke",
+          "--workers", "2",     "--threads-per-worker", "1"};
+}
+
+// Each train event's step appears once per job: a resumed or promoted job continued from its
+// checkpoint and trained no step twice.
+void expect_no_step_trained_twice(const fs::path& dir) {
+  for (const auto& entry : fs::directory_iterator(dir / "runs" / "mini")) {
+    std::ifstream in(entry.path() / "events.jsonl");
+    std::map<std::int64_t, int> seen;
+    for (std::string line; std::getline(in, line);) {
+      auto e = nlohmann::json::parse(line, nullptr, false);
+      if (e.is_object() && e.value("type", "") == "train") EXPECT_EQ(++seen[e["step"].get<std::int64_t>()], 1)
+          << entry.path() << " step " << e["step"];
+    }
+  }
+}
+
+// The end state of a halving sweep of the four jobs: one trained to the end, exactly as the grid
+// trained it; three paused at step 10 of 30, each with its rung; one promotion recorded.
+void expect_halving_outcome(const fs::path& dir, const nlohmann::json& grid) {
+  auto jobs = export_jobs(dir);
+  auto reference = by_key(grid);
+  int done = 0, paused = 0;
+  for (const auto& j : jobs) {
+    if (j["state"] == "done") {
+      ++done;
+      ASSERT_TRUE(reference.count(j["key"]));
+      for (const char* field : {"test_acc", "final_loss", "best_loss", "steps"})
+        EXPECT_EQ(j["result"][field], reference[j["key"]]["result"][field]) << field;
+    } else {
+      EXPECT_EQ(j["state"], "paused") << j["function"];
+      paused += j["state"] == "paused";
+      EXPECT_TRUE(fs::exists(fs::path(j["run_dir"].get<std::string>()) / "rung-10.json")) << j["function"];
+    }
+  }
+  EXPECT_EQ(done, 1);
+  EXPECT_EQ(paused, 3);
+  auto status = run_fsearch("status --json --db " + (dir / "f.db").string());
+  ASSERT_EQ(status.exit_code, 0) << status.err;
+  auto rungs = nlohmann::json::parse(status.out)[0]["rungs"];
+  ASSERT_EQ(rungs.size(), 1u) << rungs;
+  EXPECT_EQ(rungs[0]["reached"], 4);
+  EXPECT_EQ(rungs[0]["promoted"], 1);
+  EXPECT_NE(rungs[0]["promotions"][0]["reason"].get<std::string>().find("rank 1 of 3 at rung 0"), std::string::npos)
+      << rungs;
+  expect_no_step_trained_twice(dir);
+}
+
+TEST_F(Sweep, HalvingTrainsTheBestToTheEndExactlyAsTheGridDoes) {
+  auto dir = workdir("halving");
+  ASSERT_EQ(wait_for(spawn_fsearch(halving_args(dir), (dir / "log").string())), 0);
+  expect_halving_outcome(dir, reference_);
+  // Run again: nothing new to train, nothing promoted twice.
+  auto again = run_fsearch([&] {
+    std::string line;
+    for (const auto& a : halving_args(dir)) line += "'" + a + "' ";
+    return line;
+  }());
+  EXPECT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_NE(again.err.find("4 jobs (0 new; 1 already finished, 3 paused at a rung)"), std::string::npos) << again.err;
+  expect_halving_outcome(dir, reference_);
+  // The grid over the same database continues the paused jobs from their checkpoints: the grid's
+  // results, with no step trained twice.
+  auto grid = run_args(dir);
+  ASSERT_EQ(wait_for(spawn_fsearch(grid, (dir / "grid.log").string())), 0);
+  expect_same_results(export_jobs(dir), reference_);
+  expect_no_step_trained_twice(dir);
+}
+
+TEST_F(Sweep, HalvingSchedulerKilledMidRungThenResumed) {
+  auto dir = workdir("halving-kill");
+  auto log = (dir / "log").string();
+  // Killed while the first jobs train toward the first rung, then again after a job has paused.
+  int pid = spawn_fsearch(halving_args(dir), log);
+  ASSERT_TRUE(wait_until([&] { return !workers_of(dir).empty(); }));
+  ::kill(pid, SIGKILL);
+  wait_for(pid);
+  pid = spawn_fsearch(halving_args(dir), log);
+  ASSERT_TRUE(wait_until([&] {
+    if (!fs::exists(dir / "runs" / "mini")) return false;
+    for (const auto& entry : fs::directory_iterator(dir / "runs" / "mini"))
+      if (fs::exists(entry.path() / "rung-10.json")) return true;
+    return false;
+  }));
+  ::kill(pid, SIGKILL);
+  wait_for(pid);
+  ASSERT_EQ(wait_for(spawn_fsearch(halving_args(dir), log)), 0);
+  EXPECT_TRUE(workers_of(dir).empty());
+  expect_halving_outcome(dir, reference_);
+}
+
 }  // namespace
 }  // namespace fsearch::testing
 

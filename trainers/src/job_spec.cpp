@@ -382,7 +382,7 @@ std::int64_t pause_step(const JobSpec& spec, std::int64_t total) {
 std::int64_t probe_step(const JobSpec& spec, std::int64_t total) {
   if (!spec.search.reject) return 0;
   auto step = static_cast<std::int64_t>(std::ceil(spec.search.probe * static_cast<double>(total)));
-  step = std::max(step, spec.train.warmup_steps);
+  step = std::max({step, spec.train.warmup_steps, kMinProbeSteps});
   return step > 0 && step < total ? step : 0;
 }
 

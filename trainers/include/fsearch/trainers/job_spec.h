@@ -133,7 +133,9 @@ void apply_budget(JobSpec& spec, const std::string& budget);
 std::int64_t total_steps(const JobSpec& spec, std::int64_t train_size);
 
 // The step at which a job of `total` steps pauses (search.pause_at), and at which its early
-// rejection probe runs; 0 when it does not.
+// rejection probe runs (search.probe of the budget, but not before the warmup ends nor before
+// kMinProbeSteps: a judgement needs steps to judge; a smoke run has no probe); 0 when it does not.
+inline constexpr std::int64_t kMinProbeSteps = 50;
 std::int64_t pause_step(const JobSpec& spec, std::int64_t total);
 std::int64_t probe_step(const JobSpec& spec, std::int64_t total);
 
