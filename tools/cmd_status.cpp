@@ -3,7 +3,9 @@
 
 #include <filesystem>
 #include <iostream>
+#include <algorithm>
 #include <map>
+#include <set>
 #include <nlohmann/json.hpp>
 
 #include "command.h"
@@ -61,6 +63,48 @@ nlohmann::json rung_summary(db::Database& database, std::int64_t sweep) {
   return out;
 }
 
+// Evolution, per generation: children bred (kept, rejected by the screen, duplicates), and the
+// best member so far with its lineage (each ancestor and the mutation that made the next). Empty
+// for a sweep that is not evolutionary.
+nlohmann::json evolution_summary(db::Database& database, std::int64_t sweep) {
+  nlohmann::json out = nlohmann::json::object();
+  const auto lineage = database.lineage(sweep);
+  if (lineage.empty()) return out;
+  std::map<std::int64_t, std::map<std::string, int>> per_generation;
+  std::map<std::string, const db::LineageRow*> by_fingerprint;
+  for (const auto& row : lineage) {
+    per_generation[row.generation][row.status]++;
+    if (row.status == "kept" && !by_fingerprint.count(row.fingerprint)) by_fingerprint[row.fingerprint] = &row;
+  }
+  out["generations"] = nlohmann::json::array();
+  for (const auto& [generation, counts] : per_generation) {
+    auto get = [&](const char* s) { return counts.count(s) ? counts.at(s) : 0; };
+    out["generations"].push_back(
+        {{"generation", generation}, {"kept", get("kept")}, {"rejected", get("rejected")}, {"duplicate", get("duplicate")}});
+  }
+  // The best finished member by its proxy metric (accuracy, or lowest FID), and how it came about.
+  const auto reports = search::job_reports(database, sweep);
+  auto best = std::find_if(reports.begin(), reports.end(), [&](const search::JobReport& r) {
+    return r.job.state == db::JobState::Done && by_fingerprint.count(r.job.fingerprint);
+  });
+  out["best"] = nullptr;
+  if (best != reports.end()) {
+    std::vector<nlohmann::json> chain;  // newest first, reversed below
+    std::set<std::string> visited;
+    for (const db::LineageRow* row = by_fingerprint[best->job.fingerprint]; row && visited.insert(row->fingerprint).second;) {
+      chain.push_back(nlohmann::json{{"expression", row->expression}, {"generation", row->generation}, {"mutation", row->mutation}});
+      auto parent = by_fingerprint.find(row->parent);
+      row = parent == by_fingerprint.end() ? nullptr : parent->second;
+    }
+    std::reverse(chain.begin(), chain.end());
+    out["best"] = {{"expression", best->job.label},
+                   {"test_acc", number(best->result->test_acc)},
+                   {"fid", number(best->result->fid)},
+                   {"lineage", chain}};
+  }
+  return out;
+}
+
 struct StatusCommand {
   std::string db = "results/fsearch.db";
   bool json = false;
@@ -83,6 +127,7 @@ struct StatusCommand {
           {"sweep", name}, {"jobs", nlohmann::json::object()}, {"candidates", candidates}};
       for (auto state : db::kJobStates) sweep["jobs"][db::to_string(state)] = counts.count(state) ? counts.at(state) : 0;
       sweep["rungs"] = rung_summary(database, id);
+      sweep["evolution"] = evolution_summary(database, id);
       sweep["best"] = nlohmann::json::array();
       sweep["failures"] = nlohmann::json::array();
       sweep["slurm"] = nlohmann::json::array();
@@ -139,6 +184,24 @@ struct StatusCommand {
         if (int n = sweep["jobs"][state].get<int>()) line += fmt::format(" | {} {}", state, n);
       }
       std::cout << line << "\n";
+      if (const auto& ev = sweep["evolution"]; ev.contains("generations")) {
+        for (const auto& g : ev["generations"]) {
+          std::cout << fmt::format("  generation {}: {} kept, {} rejected by the screen, {} duplicates\n",
+                                   g["generation"].get<int>(), g["kept"].get<int>(), g["rejected"].get<int>(),
+                                   g["duplicate"].get<int>());
+        }
+        if (ev["best"].is_object()) {
+          std::cout << fmt::format("  best member so far: {}; lineage: ", ev["best"]["expression"].get<std::string>());
+          bool first = true;
+          for (const auto& step : ev["best"]["lineage"]) {
+            if (!first) std::cout << fmt::format(" --{}--> ", step["mutation"].get<std::string>());
+            std::cout << fmt::format("{} (generation {})", step["expression"].get<std::string>(),
+                                     step["generation"].get<int>());
+            first = false;
+          }
+          std::cout << "\n";
+        }
+      }
       for (const auto& rung : sweep["rungs"]) {
         std::cout << fmt::format("  rung at {:>5.1f}% of the budget: {} reached, {} promoted; best {} {}{}\n",
                                  100 * rung["fraction"].get<double>(), rung["reached"].get<int>(),

@@ -566,6 +566,37 @@ std::vector<PromotionRow> Database::promotions(std::int64_t sweep) {
   return out;
 }
 
+void Database::add_lineage(std::int64_t sweep, const LineageRow& r) {
+  connection_
+      .prepare(
+          "INSERT INTO lineage (sweep_id, generation, idx, fingerprint, expression, genome, parent, mutation, "
+          "status, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+      .bind(1, sweep)
+      .bind(2, r.generation)
+      .bind(3, r.index)
+      .bind(4, r.fingerprint)
+      .bind(5, r.expression)
+      .bind(6, r.genome)
+      .bind(7, r.parent)
+      .bind(8, r.mutation)
+      .bind(9, r.status)
+      .bind(10, r.reason)
+      .run();
+}
+
+std::vector<LineageRow> Database::lineage(std::int64_t sweep) {
+  auto s = connection_.prepare(
+      "SELECT generation, idx, fingerprint, expression, genome, parent, mutation, status, reason FROM lineage "
+      "WHERE sweep_id = ? ORDER BY generation, idx");
+  s.bind(1, sweep);
+  std::vector<LineageRow> out;
+  while (s.step()) {
+    out.push_back({s.get_int(0), s.get_int(1), s.get_text(2), s.get_text(3), s.get_text(4), s.get_text(5),
+                   s.get_text(6), s.get_text(7), s.get_text(8)});
+  }
+  return out;
+}
+
 void Database::add_curve(const std::vector<CurvePoint>& points) {
   if (points.empty()) return;
   transaction([&] {

@@ -160,6 +160,23 @@ CREATE TABLE promotions (
   PRIMARY KEY (sweep_id, job_key, from_step)
 );
 )sql",
+      // 5 -> 6: evolution: every child an evolutionary sweep bred (kept, rejected by the screen, or a
+      // duplicate of a function evaluated before), its genome, parent and mutation
+      R"sql(
+CREATE TABLE lineage (
+  sweep_id INTEGER NOT NULL REFERENCES sweeps(id),
+  generation INTEGER NOT NULL,
+  idx INTEGER NOT NULL,
+  fingerprint TEXT NOT NULL,
+  expression TEXT NOT NULL,
+  genome TEXT NOT NULL,
+  parent TEXT NOT NULL,
+  mutation TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('kept', 'rejected', 'duplicate')),
+  reason TEXT NOT NULL,
+  PRIMARY KEY (sweep_id, generation, idx)
+);
+)sql",
   };
   return kMigrations;
 }

@@ -7,14 +7,14 @@
 #include "fsearch/functions/candidate.h"
 #include "fsearch/functions/catalog.h"
 #include "fsearch/functions/parse.h"
+#include "fsearch/functions/transforms.h"
+#include "fsearch/core/hash.h"
+#include "fsearch/properties/json.h"
+
+#include <nlohmann/json.hpp>
 
 namespace fsearch::search {
 namespace {
-
-functions::Expr parse_primitive(const std::string& text) {
-  if (functions::find_primitive(text)) return functions::primitive(text);
-  return functions::parse(text);
-}
 
 void chains(const Space& space, const functions::Expr& base, int depth, int last_kind,
             std::vector<functions::Expr>& out) {
@@ -64,6 +64,11 @@ double chain_count(const Space& space, int depth, int last_kind) {
 
 }  // namespace
 
+functions::Expr parse_primitive(const std::string& text) {
+  if (functions::find_primitive(text)) return functions::primitive(text);
+  return functions::parse(text);
+}
+
 double count_candidates(const Space& space) {
   const bool base = space.include_base || space.transforms.empty() || space.depth == 0;
   return static_cast<double>(space.primitives.size()) * ((base ? 1 : 0) + chain_count(space, space.depth, -1));
@@ -79,6 +84,37 @@ std::vector<functions::Expr> generate(const Space& space) {
   return out;
 }
 
+Screened screen(const functions::Expr& expr, const Space& space) {
+  Screened s;
+  s.candidate = functions::make_candidate(expr);
+  s.analysis = properties::analyze(expr, properties::all_properties(), space.thresholds);
+  s.pass = true;
+  // Whatever the space requires: a function that is NaN or infinite somewhere cannot train.
+  if (auto reason = functions::non_finite_reason(expr); !reason.empty()) {
+    s.pass = false;
+    s.reasons = "finite: " + reason;
+  }
+  for (auto property : space.require) {
+    const auto* r = s.analysis.find(property);
+    if (!r->pass) {
+      s.pass = false;
+      s.reasons += (s.reasons.empty() ? "" : "\n") + properties::to_string(property) + ": " + r->reason;
+    }
+  }
+  s.status = s.pass ? "kept" : "rejected";
+  return s;
+}
+
+db::CandidateRow candidate_row(const Screened& s) {
+  nlohmann::json transforms = nlohmann::json::array();
+  for (const auto& t : s.candidate.transforms) {
+    transforms.push_back(
+        {{"kind", std::string(functions::transform_info(t.kind).name)}, {"params", t.params}});
+  }
+  return {to_hex(s.candidate.fingerprint),        s.candidate.text,      s.candidate.base, transforms.dump(),
+          properties::to_json(s.analysis).dump(), s.analysis.pass_all(), s.reasons};
+}
+
 std::vector<Screened> expand(const Space& space) {
   auto exprs = generate(space);
   std::vector<Screened> out(exprs.size());
@@ -88,24 +124,7 @@ std::vector<Screened> expand(const Space& space) {
   std::vector<std::thread> pool;
   for (unsigned t = 0; t < threads; ++t) {
     pool.emplace_back([&] {
-      for (std::size_t i; (i = next++) < exprs.size();) {
-        Screened& s = out[i];
-        s.candidate = functions::make_candidate(exprs[i]);
-        s.analysis = properties::analyze(exprs[i], properties::all_properties(), space.thresholds);
-        s.pass = true;
-        // Whatever the space requires: a function that is NaN or infinite somewhere cannot train.
-        if (auto reason = functions::non_finite_reason(exprs[i]); !reason.empty()) {
-          s.pass = false;
-          s.reasons = "finite: " + reason;
-        }
-        for (auto property : space.require) {
-          const auto* r = s.analysis.find(property);
-          if (!r->pass) {
-            s.pass = false;
-            s.reasons += (s.reasons.empty() ? "" : "\n") + properties::to_string(property) + ": " + r->reason;
-          }
-        }
-      }
+      for (std::size_t i; (i = next++) < exprs.size();) out[i] = screen(exprs[i], space);
     });
   }
   for (auto& thread : pool) thread.join();

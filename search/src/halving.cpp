@@ -4,6 +4,7 @@
 #include <cmath>
 #include <map>
 
+#include "fsearch/search/evolution.h"
 #include "fsearch/trainers/job_spec.h"
 #include "ingest.h"
 
@@ -77,11 +78,34 @@ std::vector<Promotion> halving_decisions(const HalvingSpec& spec, const std::vec
   return out;
 }
 
-int apply_strategy(db::Database& db, std::int64_t sweep, const Space& space, double now) {
+namespace {
+
+int promote(db::Database& db, std::int64_t sweep, const Space& space, double now);
+
+}  // namespace
+
+int apply_strategy(db::Database& db, std::int64_t sweep, const Space& space, double now,
+                   const std::string& runs_root, const std::string& budget) {
+  int changed = promote(db, sweep, space, now);
+  if (space.strategy == StrategyKind::Evolution && changed == 0) {
+    // A generation whose children were all rejected or duplicates adds no job: breed the next.
+    for (std::size_t bred = db.lineage(sweep).size();;) {
+      changed = breed(db, sweep, space, runs_root, budget);
+      const auto now_bred = db.lineage(sweep).size();
+      if (changed > 0 || now_bred == bred) break;
+      bred = now_bred;
+    }
+  }
+  return changed;
+}
+
+namespace {
+
+int promote(db::Database& db, std::int64_t sweep, const Space& space, double now) {
   std::vector<Promotion> decisions;
   const auto paused_jobs = db.jobs(sweep, db::JobState::Paused);
   if (paused_jobs.empty()) return 0;
-  if (space.strategy == StrategyKind::Grid) {
+  if (space.strategy != StrategyKind::Halving) {
     // A grid sweep runs every job to its full budget, also one a halving sweep left paused.
     std::map<std::string, std::int64_t> paused_at;  // each paused job's latest rung
     for (const auto& job : paused_jobs) paused_at[job.key] = 0;
@@ -89,7 +113,7 @@ int apply_strategy(db::Database& db, std::int64_t sweep, const Space& space, dou
       if (auto it = paused_at.find(r.key); it != paused_at.end()) it->second = std::max(it->second, r.step);
     }
     for (const auto& [key, step] : paused_at)
-      decisions.push_back({key, step, 1, 0, "grid: every job runs to its full budget"});
+      decisions.push_back({key, step, 1, 0, to_string(space.strategy) + ": every job runs to its full budget"});
   } else {
     std::set<std::string> paused;
     for (const auto& job : paused_jobs) paused.insert(job.key);
@@ -108,5 +132,7 @@ int apply_strategy(db::Database& db, std::int64_t sweep, const Space& space, dou
   }
   return count;
 }
+
+}  // namespace
 
 }  // namespace fsearch::search

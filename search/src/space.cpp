@@ -94,7 +94,7 @@ std::string number_text(double v) {
 }  // namespace
 
 std::string to_string(StrategyKind kind) {
-  return kind == StrategyKind::Halving ? "halving" : "grid";
+  return kind == StrategyKind::Halving ? "halving" : kind == StrategyKind::Evolution ? "evolution" : "grid";
 }
 
 Space load_space(const std::string& file) {
@@ -199,10 +199,42 @@ Space load_space(const std::string& file) {
     space.strategy = StrategyKind::Grid;
   } else if (strategy == "halving") {
     space.strategy = StrategyKind::Halving;
+  } else if (strategy == "evolution") {
+    space.strategy = StrategyKind::Evolution;
   } else {
     throw ConfigError(where(root, "strategy") + ": unknown strategy '" + strategy + "'",
-                      "use grid (every job to its full budget) or halving (successive halving, ASHA)");
+                      "use grid (every job to its full budget), halving (successive halving, ASHA) or "
+                      "evolution (regularized evolution over expressions)");
   }
+  auto evolution = root.map("evolution");
+  auto& ev = space.evolution;
+  auto count = [&](const char* field, int& value, int low, int high) {
+    value = evolution.get(field, value);
+    if (value < low || value > high)
+      throw ConfigError(where(evolution, field) + ": must be " + std::to_string(low) + " to " + std::to_string(high) +
+                        " (got " + std::to_string(value) + ")");
+  };
+  count("population", ev.population, 2, 10000);
+  count("tournament", ev.tournament, 1, 10000);
+  count("children", ev.children, 1, 10000);
+  count("generations", ev.generations, 0, 100000);
+  count("max_transforms", ev.max_transforms, 0, 8);
+  if (ev.tournament > ev.population)
+    throw ConfigError(where(evolution, "tournament") + ": larger than the population (" +
+                      std::to_string(ev.population) + ")");
+  ev.seed = evolution.get("seed", ev.seed);
+  auto weights = evolution.map("mutations");
+  for (auto [field, value] : {std::pair<const char*, double*>{"primitive", &ev.w_primitive}, {"add", &ev.w_add},
+                              {"remove", &ev.w_remove}, {"perturb", &ev.w_perturb}, {"compose", &ev.w_compose}}) {
+    *value = weights.get(field, *value);
+    if (!(std::isfinite(*value) && *value >= 0))
+      throw ConfigError(where(weights, field) + ": a mutation weight is finite and >= 0 (got " +
+                        number_text(*value) + ")");
+  }
+  if (ev.w_primitive + ev.w_add + ev.w_remove + ev.w_perturb + ev.w_compose <= 0)
+    throw ConfigError(where(evolution, "mutations") + ": every weight is 0", "give at least one mutation a weight");
+  weights.finish();
+  evolution.finish();
   auto halving = root.map("halving");
   space.halving.eta = halving.get("eta", space.halving.eta);
   if (!(space.halving.eta >= 2 && space.halving.eta <= 16))

@@ -18,6 +18,7 @@
 #include "fsearch/functions/transforms.h"
 #include "fsearch/properties/json.h"
 #include "fsearch/search/expand.h"
+#include "fsearch/search/evolution.h"
 #include "fsearch/search/halving.h"
 #include "fsearch/search/plan.h"
 
@@ -32,16 +33,6 @@ std::string hostname() {
   char name[256] = {};
   ::gethostname(name, sizeof name - 1);
   return name;
-}
-
-db::CandidateRow candidate_row(const Screened& s) {
-  nlohmann::json transforms = nlohmann::json::array();
-  for (const auto& t : s.candidate.transforms) {
-    transforms.push_back(
-        {{"kind", std::string(functions::transform_info(t.kind).name)}, {"params", t.params}});
-  }
-  return {to_hex(s.candidate.fingerprint),        s.candidate.text,      s.candidate.base, transforms.dump(),
-          properties::to_json(s.analysis).dump(), s.analysis.pass_all(), s.reasons};
 }
 
 // Holds the database lock for the lifetime of a sweep.
@@ -116,7 +107,12 @@ SweepOutcome run_sweep(const std::string& space_file, const SweepOptions& option
       " ms: " + std::to_string(outcome.kept) + " kept, " + std::to_string(outcome.rejected) + " rejected, " +
       std::to_string(outcome.duplicates) + " duplicates");
 
-  auto planned = plan_jobs(space, screened, runs_root, options.budget);
+  // Evolution trains its initial population first; later generations are bred between jobs.
+  const auto initial = space.strategy == StrategyKind::Evolution ? initial_population(space, screened)
+                                                                  : std::vector<Screened>{};
+  if (space.strategy == StrategyKind::Evolution) record_initial_population(db, outcome.sweep, initial);
+  auto planned = plan_jobs(space, space.strategy == StrategyKind::Evolution ? initial : screened, runs_root,
+                           options.budget);
   db.transaction([&] {
     for (const auto& p : planned) {
       if (db.add_job(outcome.sweep, p.row)) {
@@ -151,7 +147,7 @@ SweepOutcome run_sweep(const std::string& space_file, const SweepOptions& option
     say(std::to_string(outcome.recovered) + " job(s) left running by a stopped scheduler: continuing them");
   }
   auto decide = [&] {
-    const int promoted = apply_strategy(db, outcome.sweep, space, now());
+    const int promoted = apply_strategy(db, outcome.sweep, space, now(), runs_root, options.budget);
     outcome.promoted += promoted;
     return promoted;
   };

@@ -297,6 +297,57 @@ TEST_F(Sweep, HalvingSchedulerKilledMidRungThenResumed) {
   expect_halving_outcome(dir, reference_);
 }
 
+
+// Evolution on real workers: an initial population of 3 and LayerNorm, then two generations of two
+// children. Training is deterministic, so an uninterrupted run and one whose scheduler was killed in
+// the middle of a generation breed the same children and train the same jobs, none twice.
+std::vector<std::string> evolution_args(const fs::path& dir) {
+  auto path = dir / "evo.yaml";
+  std::ofstream(path) << "name: mini\nprimitives: [erf, tanh, isru, arctan]\n"
+                      << "transforms: [{kind: hshift, values: [0.1]}, {kind: clip, values: [2]}]\ndepth: 0\n"
+                      << "baselines: [layernorm]\nproxies: [" << FSEARCH_SOURCE_DIR
+                      << "/configs/proxies/vit-tiny.yaml]\nstrategy: evolution\n"
+                      << "evolution: {population: 3, tournament: 2, children: 2, generations: 2, seed: 1}\n";
+  return {"run",     "--space", path.string(), "--db", (dir / "f.db").string(), "--budget", "smoke",
+          "--workers", "2",     "--threads-per-worker", "1"};
+}
+
+nlohmann::json evolution_status(const fs::path& dir) {
+  auto status = run_fsearch("status --json --db " + (dir / "f.db").string());
+  EXPECT_EQ(status.exit_code, 0) << status.err;
+  return nlohmann::json::parse(status.out)[0]["evolution"];
+}
+
+TEST(Evolution, KilledMidGenerationBreedsWhatAnUninterruptedRunBreeds) {
+  auto straight = workdir("evolution");
+  ASSERT_EQ(wait_for(spawn_fsearch(evolution_args(straight), (straight / "log").string())), 0);
+  auto expected = evolution_status(straight);
+  ASSERT_EQ(expected["generations"].size(), 3u) << expected;
+  for (const auto& g : expected["generations"]) EXPECT_GT(g["kept"].get<int>(), 0) << expected;
+  auto expected_jobs = export_jobs(straight);
+  EXPECT_EQ(expected_jobs.size(), 4u + 2 + 2);  // 3 members and LayerNorm, then 2 children per generation
+
+  auto killed = workdir("evolution-kill");
+  auto log = (killed / "log").string();
+  int pid = spawn_fsearch(evolution_args(killed), log);
+  ASSERT_TRUE(wait_until([&] {  // a child of generation 1 is training
+    return fs::exists(killed / "runs" / "mini") &&
+           std::distance(fs::directory_iterator(killed / "runs" / "mini"), fs::directory_iterator()) > 4 &&
+           !workers_of(killed).empty();
+  }));
+  ::kill(pid, SIGKILL);
+  wait_for(pid);
+  ASSERT_EQ(wait_for(spawn_fsearch(evolution_args(killed), log)), 0);
+  EXPECT_EQ(evolution_status(killed), expected);
+  auto jobs = by_key(export_jobs(killed));
+  for (const auto& [key, job] : by_key(expected_jobs)) {
+    ASSERT_TRUE(jobs.count(key)) << job["function"];
+    EXPECT_EQ(jobs[key]["state"], "done");
+    EXPECT_EQ(jobs[key]["result"]["test_acc"], job["result"]["test_acc"]) << job["function"];
+  }
+  expect_no_step_trained_twice(killed);
+}
+
 }  // namespace
 }  // namespace fsearch::testing
 

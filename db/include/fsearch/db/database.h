@@ -100,6 +100,15 @@ struct PromotionRow {
   double decided_at = 0;
 };
 
+// One child of an evolutionary sweep: generation 0 is the initial population. `genome` is the
+// search's own JSON (search/evolution.h); `parent` the parent's fingerprint ("" in generation 0).
+struct LineageRow {
+  std::int64_t generation = 0, index = 0;
+  std::string fingerprint, expression, genome, parent, mutation;
+  std::string status;  // kept | rejected | duplicate
+  std::string reason;  // why rejected, or which earlier child it duplicates
+};
+
 struct LockHolder {
   std::int64_t pid = 0;
   std::string host;
@@ -108,7 +117,7 @@ struct LockHolder {
 
 class Database {
  public:
-  static constexpr int kSchemaVersion = 5;
+  static constexpr int kSchemaVersion = 6;
 
   // PRAGMA application_id of an fsearch database ("fsea"): what tells it from another SQLite file.
   static constexpr std::int32_t kApplicationId = 0x66736561;
@@ -180,6 +189,8 @@ class Database {
   // paused -> pending with `priority`, recording the decision in the sweep.
   void promote(std::int64_t sweep, const PromotionRow& promotion, int priority);
   std::vector<PromotionRow> promotions(std::int64_t sweep);
+  void add_lineage(std::int64_t sweep, const LineageRow& row);  // inside the caller's transaction
+  std::vector<LineageRow> lineage(std::int64_t sweep);          // by generation, then index
 
   void add_curve(const std::vector<CurvePoint>& points);
   std::vector<CurvePoint> curve(const std::string& key, const std::string& kind);

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "fsearch/db/database.h"
 #include "fsearch/functions/candidate.h"
 #include "fsearch/properties/properties.h"
 #include "fsearch/search/space.h"
@@ -19,6 +20,14 @@ struct Screened {
   std::string status;             // kept | rejected | duplicate
   std::string reasons;            // why rejected: one "test: reason" per failed required test
 };
+
+// A catalog name (applied to x) or an expression.
+functions::Expr parse_primitive(const std::string& text);
+// One function through the screen: its structure and fingerprint, the four property tests, and
+// whether it passes the space's required ones (and is finite everywhere). status: kept | rejected.
+Screened screen(const functions::Expr& expr, const Space& space);
+// How the database records a screened candidate.
+db::CandidateRow candidate_row(const Screened& s);
 
 std::vector<functions::Expr> generate(const Space& space);
 // How many candidates generate() makes at most, without making them (a space of millions is refused

@@ -44,11 +44,13 @@ std::vector<Promotion> halving_decisions(const HalvingSpec& spec, const std::vec
                                          const std::set<std::string>& paused,
                                          const std::set<std::pair<std::string, std::int64_t>>& promoted);
 
-// Applies the space's strategy to the database: promotes what halving_decisions says (a grid sweep
-// continues every paused job to its full budget). Each promotion rewrites the job's search.pause_at
-// in job.json, sets its paused result aside, then records the decision and requeues the job with
-// its new rung as priority; a crash between the two steps repeats the same decision. Returns the
-// number of promotions.
-int apply_strategy(db::Database& db, std::int64_t sweep, const Space& space, double now);
+// Applies the space's strategy to the database, between jobs. Halving promotes what
+// halving_decisions says; grid and evolution continue every paused job to its full budget. Each
+// promotion rewrites the job's search.pause_at in job.json, sets its paused result aside, then
+// records the decision and requeues the job with its new rung as priority; a crash between the two
+// steps repeats the same decision. Evolution then breeds generations (evolution.h breed) until one
+// adds jobs or none remain. Returns the number of jobs requeued or added.
+int apply_strategy(db::Database& db, std::int64_t sweep, const Space& space, double now,
+                   const std::string& runs_root = "", const std::string& budget = "");
 
 }  // namespace fsearch::search

@@ -3,6 +3,7 @@
 // are errors naming the file, line and field.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -18,7 +19,7 @@ struct TransformChoice {
 };
 
 // How a sweep spends its compute (docs/search.md).
-enum class StrategyKind { Grid, Halving };
+enum class StrategyKind { Grid, Halving, Evolution };
 std::string to_string(StrategyKind kind);
 
 // Successive halving, asynchronous (ASHA): rungs at min_fraction, min_fraction*eta, ... of the
@@ -27,6 +28,23 @@ std::string to_string(StrategyKind kind);
 struct HalvingSpec {
   double eta = 3;
   double min_fraction = 1.0 / 9;
+};
+
+// Regularized (aging) evolution over expressions (Real et al. 2019): a population of `population`
+// candidates drawn from the space; each generation breeds `children` children, each a mutation of
+// the best of `tournament` members sampled at random; a child is screened and deduplicated before it
+// costs any training; the oldest members leave as children arrive. Seeded: the same results give
+// the same children.
+struct EvolutionSpec {
+  int population = 12;
+  int tournament = 4;
+  int children = 4;      // per generation
+  int generations = 6;   // after the initial population
+  int max_transforms = 3;  // transforms a mutation may stack on a member
+  std::uint64_t seed = 0;
+  // Relative weights of the mutations: another primitive, add a transform, remove one, perturb a
+  // transform's constant, compose with a primitive (f(g(x))).
+  double w_primitive = 1, w_add = 1, w_remove = 1, w_perturb = 1, w_compose = 0.5;
 };
 
 // Early rejection, for every strategy: after `probe` of the budget (and the warmup), a job whose
@@ -59,6 +77,7 @@ struct Space {
   int max_attempts = 3;
   StrategyKind strategy = StrategyKind::Grid;
   HalvingSpec halving;
+  EvolutionSpec evolution;
   RejectionSpec rejection;
 };
 
