@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "fsearch/trainers/job_spec.h"
 #include "fsearch/trainers/run_dir.h"
 
 namespace fsearch::search::detail {
@@ -135,7 +136,12 @@ bool ingest_result(db::Database& db, const db::JobRow& job) {
     db::RungRow rung;
     rung.key = job.key;
     rung.step = r.steps;
-    rung.fraction = r.total_steps > 0 ? static_cast<double>(r.steps) / static_cast<double>(r.total_steps) : NAN;
+    // The rung is the fraction the job was asked to pause at (its step is that fraction rounded to
+    // a whole step, which for a short budget is far from it: 3 of 30 steps for 1/9).
+    const double asked = trainers::read_job_file(dir.job().string()).search.pause_at;
+    rung.fraction = asked > 0                ? asked
+                    : r.total_steps > 0 ? static_cast<double>(r.steps) / static_cast<double>(r.total_steps)
+                                        : NAN;
     const bool classifier = std::isfinite(r.test_acc);
     rung.score = classifier ? r.test_acc : -r.final_loss;
     rung.metric = classifier ? "test_acc" : "-train_loss";

@@ -7,6 +7,8 @@
 #include <fstream>
 
 #include "fsearch/search/sweep.h"
+#include "fsearch/trainers/job_spec.h"
+#include "fsearch/trainers/run_dir.h"
 #include "ingest.h"
 
 namespace fsearch::search::detail {
@@ -79,6 +81,46 @@ TEST(ReadEvents, TrainAndClassifierEvalPointsOnlyCompleteLinesAndNoFidOnlyPoint)
 }
 
 // A failed worker's error is its "error:" line (and hint), not the backtrace that may follow it.
+// A paused job is recorded at the rung it was asked to pause at, not at its step over the total:
+// 1/9 of a 30-step budget pauses at step 3, which is a tenth, and must still count for rung 1/9.
+// Statuses this fsearch does not write are not taken for results.
+TEST(IngestResult, PausedAtTheRungItWasAskedForAndUnknownStatusesRefused) {
+  const fs::path root = fs::temp_directory_path() / ("fsearch-ingest-" + std::to_string(::getpid()));
+  fs::remove_all(root);
+  fs::create_directories(root);
+  db::Database db((root / "i.db").string());
+  const auto sweep = db.ensure_sweep("s", "s.yaml", "smoke", 1);
+  trainers::JobSpec spec;
+  spec.norm = functions::norm_preset("layernorm");
+  spec.search.pause_at = 1.0 / 9;
+  db::JobRow job;
+  job.key = trainers::job_key(spec);
+  job.label = "layernorm";
+  job.spec_json = "{}";
+  job.run_dir = (root / "run").string();
+  trainers::prepare_run_dir(spec, job.run_dir);
+  db.add_job(sweep, job);
+  db.mark_running(job.key, 1, 2);
+  std::ofstream(trainers::RunDir{job.run_dir}.result())
+      << R"({"status": "paused", "steps": 3, "total_steps": 30, "test_acc": 0.25})";
+  ASSERT_TRUE(ingest_result(db, job));
+  auto rungs = db.rungs(sweep);
+  ASSERT_EQ(rungs.size(), 1u);
+  EXPECT_DOUBLE_EQ(rungs[0].fraction, 1.0 / 9);
+  EXPECT_EQ(rungs[0].step, 3);
+  EXPECT_DOUBLE_EQ(rungs[0].score, 0.25);
+  EXPECT_EQ(db.job(job.key)->state, db::JobState::Paused);
+  EXPECT_FALSE(fs::exists(trainers::RunDir{job.run_dir}.result()));  // set aside
+  EXPECT_TRUE(fs::exists(root / "run" / "rung-3.json"));
+
+  db.promote(sweep, {job.key, 3, 1, "test", 3}, 1);
+  db.mark_running(job.key, 1, 4);
+  std::ofstream(trainers::RunDir{job.run_dir}.result()) << R"({"status": "finished-ish", "steps": 30})";
+  EXPECT_FALSE(ingest_result(db, job));
+  EXPECT_EQ(db.job(job.key)->state, db::JobState::Running);
+  fs::remove_all(root);
+}
+
 TEST(ErrorLine, TheLastErrorAndItsHint) {
   auto log = std::filesystem::temp_directory_path() / ("fsearch-worker-log-" + std::to_string(::getpid()));
   std::ofstream(log) << "step 10/100 loss 2.3\nerror: first\nerror: data/x: holds no images\nhint: check the file\n"
