@@ -13,6 +13,7 @@
 #include "fsearch/functions/candidate.h"
 #include "fsearch/functions/parse.h"
 #include "fsearch/reports/report.h"
+#include "fsearch/reports/search.h"
 #include "table_data.h"
 
 namespace fsearch::reports {
@@ -154,11 +155,13 @@ TableSpec sweep_table(db::Database& db, const std::string& sweep) {
   return spec;
 }
 
-std::string render_sweep_page(db::Database& db, const std::string& sweep, const std::string& db_label) {
+std::string render_sweep_page(db::Database& db, const std::string& sweep, const std::string& db_label,
+                              const std::string& search_figure) {
   std::ostringstream md;
   md << render_table(db, sweep_table(db, sweep), db_label);
   auto id = db.sweep_id(sweep);
   if (!id) return md.str();
+  md << render_search_section(search_trace(db, *id), search_figure);
   auto rejected = db.candidates(*id, "rejected");
   if (!rejected.empty()) {
     md << "\n## Rejected by the property screen (" << rejected.size()

@@ -14,6 +14,7 @@
 #include "fsearch/functions/program.h"
 #include "fsearch/reports/fidelity.h"
 #include "fsearch/reports/figures.h"
+#include "fsearch/reports/search.h"
 #include "fsearch/reports/report.h"
 
 namespace fsearch::reports {
@@ -126,6 +127,30 @@ std::string loss_figure(db::Database& db, const TableSpec& table, const fs::path
   return stem;
 }
 
+// A search's best result so far against the steps it has trained, with its baselines as lines.
+std::string search_figure(const SearchTrace& trace, const std::string& sweep, const fs::path& dir,
+                          const std::string& gnuplot) {
+  if (trace.points.size() < 2) return {};
+  const std::string stem = "sweep-" + safe_file_name(sweep) + "-search";
+  const fs::path data = dir / (stem + ".dat");
+  const double scale = trace.higher_is_better() ? 100 : 1;  // accuracy in %
+  std::ofstream out(data);
+  for (const auto& p : trace.points)
+    if (!std::isnan(p.best)) out << p.steps << " " << scale * p.best << "\n";
+  out.close();
+  std::ostringstream body;
+  body << "set title " << quote("Sweep " + sweep + " (" + trace.strategy + "): best so far") << "\n"
+       << "set xlabel 'steps trained'\nset ylabel " << quote(trace.higher_is_better() ? "test accuracy (%)" : "FID")
+       << "\nset grid\nset xrange [0:*]\nset key " << (trace.higher_is_better() ? "bottom right" : "top right") << "\nplot "
+       << quote(data.string()) << " using 1:2 with steps lw 2 title 'best candidate so far'";
+  int line = 2;
+  for (const auto& [label, value] : trace.baselines)
+    body << ", " << scale * value << " with lines dt 2 lt " << line++ << " title " << quote(label);
+  body << "\n";
+  write_plot(gnuplot, dir, stem, body.str());
+  return stem;
+}
+
 }  // namespace
 
 std::vector<std::string> write_reports(db::Database& db, const ReportOptions& options) {
@@ -143,7 +168,12 @@ std::vector<std::string> write_reports(db::Database& db, const ReportOptions& op
   for (const auto& [id, name] : db.sweeps()) {
     if (table_sweeps.count(name)) continue;
     const std::string file = "sweep-" + safe_file_name(name) + ".md";
-    std::ofstream(out / file) << render_sweep_page(db, name, options.db_label);
+    std::string figure;
+    if (options.figures) {
+      if (auto stem = search_figure(search_trace(db, id), name, figures, options.gnuplot); !stem.empty())
+        figure = "figures/" + stem + ".svg";
+    }
+    std::ofstream(out / file) << render_sweep_page(db, name, options.db_label, figure);
     written.push_back((out / file).string());
     index << (any_sweep ? "" : "Sweeps:\n\n") << "- [Sweep " << name << "](" << file << ")\n";
     any_sweep = true;

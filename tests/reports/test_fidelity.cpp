@@ -9,6 +9,7 @@
 #include "fsearch/db/database.h"
 #include "fsearch/reports/fidelity.h"
 #include "fsearch/reports/report.h"
+#include "fsearch/reports/search.h"
 #include "fixture.h"
 
 namespace fsearch::reports {
@@ -146,6 +147,74 @@ TEST(Fidelity, FailedCellsAreExplainedByTheirDiagnostics) {
                     "100.0% of a norm's inputs in a flat or saturated zone (mean 99.0%), input std up to 0.60"),
             std::string::npos)
       << md;
+}
+
+}  // namespace
+}  // namespace fsearch::reports
+
+namespace fsearch::reports {
+namespace {
+
+// A halving sweep's trace: every rung and result adds the steps it trained since the job's last
+// milestone, in the order they happened; the best so far counts finished candidates only, and
+// baselines are the line to beat.
+TEST(SearchTrace, StepsInTimeOrderAndTheBestFinishedCandidate) {
+  Fixture fx;
+  auto& db = fx.db();
+  const auto sweep = db.ensure_sweep("h", "h.yaml", "smoke", 1);
+  auto add = [&](const std::string& key, const std::string& fingerprint) {
+    db::JobRow job;
+    job.key = key;
+    job.fingerprint = fingerprint;
+    job.label = fingerprint.empty() ? "layernorm" : key + "(x)";
+    job.proxy = "vit-tiny";
+    job.spec_json = "{}";
+    job.run_dir = "runs/" + key;
+    db.add_job(sweep, job);
+    db.mark_running(key, 1, 0);
+  };
+  auto finish = [&](const std::string& key, const std::string& status, double acc, std::int64_t steps, double at) {
+    db::ResultRow r;
+    r.key = key;
+    r.status = status;
+    r.test_acc = acc;
+    r.steps = steps;
+    db.record_result(r, status == "done" ? db::JobState::Done : db::JobState::Rejected, at);
+  };
+  add("a", "fa");
+  add("b", "fb");
+  add("c", "fc");
+  add("ln", "");
+  db.record_rung({"a", 10, 1.0 / 3, 0.3, "test_acc", 0}, 1);
+  db.record_rung({"b", 10, 1.0 / 3, 0.2, "test_acc", 0}, 2);
+  finish("c", "rejected", NAN, 10, 3);
+  finish("ln", "done", 0.7, 30, 4);
+  db.promote(sweep, {"a", 10, 1, "rank 1 of 2", 4.5}, 1);
+  db.mark_running("a", 1, 4.6);
+  finish("a", "done", 0.6, 30, 5);
+
+  auto t = search_trace(db, sweep);
+  EXPECT_EQ(t.strategy, "halving");
+  EXPECT_EQ(t.metric, "test_acc");
+  ASSERT_EQ(t.points.size(), 5u);
+  std::vector<std::int64_t> steps;
+  for (const auto& p : t.points) steps.push_back(p.steps);
+  EXPECT_EQ(steps, (std::vector<std::int64_t>{10, 20, 30, 60, 80}));
+  EXPECT_TRUE(std::isnan(t.points[3].best));  // the baseline is not a candidate
+  EXPECT_DOUBLE_EQ(t.points[4].best, 0.6);
+  EXPECT_EQ(t.points[4].best_label, "a(x) (seed 0)");
+  EXPECT_DOUBLE_EQ(t.baselines.at("layernorm"), 0.7);
+  EXPECT_EQ(t.promotions, 1);
+  auto md = render_search_section(t, "figures/x.svg");
+  EXPECT_NE(md.find("Strategy: **halving**. 80 training steps so far: 2 jobs finished, 1 paused at a rung, "
+                    "1 rejected early"),
+            std::string::npos)
+      << md;
+  EXPECT_NE(md.find("Best so far: **a(x) (seed 0), 60.00%**, found after 80 of 80 steps (100%). layernorm: "
+                    "70.00% (-10.00 points)."),
+            std::string::npos)
+      << md;
+  EXPECT_NE(md.find("![best so far against steps trained](figures/x.svg)"), std::string::npos);
 }
 
 }  // namespace

@@ -309,6 +309,32 @@ TEST(LossFigure, WrittenWithGnuplotAndLabelsVerbatim) {
   fs::remove_all(options.out_dir);
 }
 
+// A sweep's page plots its best result so far against the steps trained (real gnuplot), with the
+// baselines as the lines to beat.
+TEST(SearchFigure, WrittenWithGnuplotAndLinkedFromTheSweepPage) {
+  Fixture fx;
+  fx.jobs("searchy", "fp-erf", "erf(x)", "scalar", "vit-tiny", {80.0, 81.0});
+  fx.jobs("searchy", "", "", "", "vit-tiny", {84.0}, "layernorm");
+  ReportOptions options;
+  options.out_dir = (fs::temp_directory_path() / ("fsearch-report-search-" + std::to_string(::getpid()))).string();
+  options.tables = {6};
+  options.db_label = "fixture.db";
+  write_reports(fx.db(), options);
+  std::ifstream in(fs::path(options.out_dir) / "figures" / "sweep-searchy-search.svg");
+  ASSERT_TRUE(in);
+  std::stringstream svg;
+  svg << in.rdbuf();
+  EXPECT_NE(svg.str().find("best candidate so far"), std::string::npos);
+  EXPECT_NE(svg.str().find("layernorm"), std::string::npos);
+  std::ifstream md(fs::path(options.out_dir) / "sweep-searchy.md");
+  std::stringstream text;
+  text << md.rdbuf();
+  EXPECT_NE(text.str().find("![best so far against steps trained](figures/sweep-searchy-search.svg)"),
+            std::string::npos)
+      << text.str();
+  fs::remove_all(options.out_dir);
+}
+
 TEST(Reports, TableListsAndUnknownTables) {
   EXPECT_EQ(parse_table_list("1-7,14-16"), (std::vector<int>{1, 2, 3, 4, 5, 6, 7, 14, 15, 16}));
   EXPECT_EQ(parse_table_list("5"), std::vector<int>{5});
