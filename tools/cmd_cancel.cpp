@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "command.h"
+#include "fsearch/core/defaults.h"
 #include "fsearch/core/error.h"
 #include "fsearch/db/database.h"
 #include "fsearch/search/slurm.h"
@@ -14,7 +15,7 @@ namespace fsearch::cli {
 namespace {
 
 struct CancelCommand {
-  std::string db = "results/fsearch.db", sweep;
+  std::string db = kDefaultDatabase, sweep;
 
   int run() const {
     if (!std::filesystem::exists(db)) throw ConfigError("no database at " + db);

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "command.h"
+#include "fsearch/core/defaults.h"
 #include "fsearch/core/error.h"
 #include "fsearch/search/sweep.h"
 
@@ -100,7 +101,7 @@ nlohmann::json json_record(const Row& row) {
 }
 
 struct ExportCommand {
-  std::string db = "results/fsearch.db", format = "csv";
+  std::string db = kDefaultDatabase, format = "csv";
 
   int run() const {
     if (!std::filesystem::exists(db)) throw ConfigError("no database at " + db);

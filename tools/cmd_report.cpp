@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "command.h"
+#include "fsearch/core/defaults.h"
 #include "fsearch/core/error.h"
 #include "fsearch/reports/fidelity.h"
 #include "fsearch/reports/report.h"
@@ -13,7 +14,7 @@ namespace fsearch::cli {
 namespace {
 
 struct ReportCommand {
-  std::string db = "results/fsearch.db", tables = "1-7,14-16", out = "results/reports";
+  std::string db = kDefaultDatabase, tables = "1-7,14-16", out = kDefaultReportDir;
   bool no_figures = false, json = false;
 
   int run() const {

@@ -11,16 +11,13 @@
 #include <iostream>
 
 #include "command.h"
+#include "terminal.h"
+#include "fsearch/core/defaults.h"
 #include "fsearch/core/process.h"
 #include "fsearch/search/sweep.h"
 
 namespace fsearch::cli {
 namespace {
-
-std::atomic<bool> g_stop{false};
-extern "C" void on_run_signal(int) {
-  g_stop = true;
-}
 
 std::string eta_text(double seconds) {
   if (!(seconds >= 0)) return "?";
@@ -35,7 +32,7 @@ std::string eta_text(double seconds) {
 constexpr int kExitJobsFailed = 3;
 
 struct RunCommand {
-  std::string space, db = "results/fsearch.db", runs, budget, device = "cpu", devices, worker_binary;
+  std::string space, db = kDefaultDatabase, runs, budget, device = "cpu", devices, worker_binary;
   int workers = 0, jobs_per_device = 1, threads_per_worker = 0, top = 10;
   std::vector<std::int64_t> seeds;
   double max_candidates = 100000;
@@ -55,6 +52,7 @@ struct RunCommand {
     options.max_candidates = max_candidates;
     options.plan_only = plan_only;
     options.retry_failed = retry_failed;
+    const auto& stop = stop_on_signals();
     auto& s = options.scheduler;
     // Workers start this very binary by absolute path: argv[0] may be a bare name found through PATH,
     // which the worker's exec does not search.
@@ -70,7 +68,7 @@ struct RunCommand {
     } else {
       s.workers = static_cast<int>(std::max<std::size_t>(1, s.devices.size())) * jobs_per_device;
     }
-    s.stop = &g_stop;
+    s.stop = &stop;
     options.backend = backend;
     auto& slurm = options.slurm;
     // Tasks start on other machines: they need this binary's absolute path on the shared filesystem.
@@ -85,10 +83,9 @@ struct RunCommand {
     slurm.signal_seconds = signal_before;
     slurm.max_timeouts = max_timeouts;
     slurm.poll_seconds = poll;
-    slurm.stop = &g_stop;
-    const bool tty = ::isatty(STDERR_FILENO);
-    auto last = std::make_shared<std::string>();
-    slurm.on_progress = s.on_progress = [tty, last](const std::map<db::JobState, int>& c, double eta) {
+    slurm.stop = &stop;
+    auto progress = std::make_shared<ProgressLine>();
+    slurm.on_progress = s.on_progress = [progress](const std::map<db::JobState, int>& c, double eta) {
       auto count = [&](db::JobState st) { return c.count(st) ? c.at(st) : 0; };
       std::string line =
           fmt::format("done {} | running {} | pending {} | diverged {} | failed {}", count(db::JobState::Done),
@@ -97,19 +94,15 @@ struct RunCommand {
       // What only a search strategy or early rejection produces, once it happens.
       if (int n = count(db::JobState::Paused)) line += fmt::format(" | paused {}", n);
       if (int n = count(db::JobState::Rejected)) line += fmt::format(" | rejected {}", n);
-      line += " | ETA " + eta_text(eta);
-      // Off a terminal (logs, CI), a line only when the counts change.
-      std::string counts = line.substr(0, line.find(" | ETA"));
-      if (!tty && counts == *last) return;
-      *last = counts;
-      std::cerr << (tty ? "\r\033[K" : "") << line << (tty ? "" : "\n") << std::flush;
+      // Off a terminal (logs, CI), a line only when the counts change, not the ETA.
+      progress->update(line + " | ETA " + eta_text(eta), line);
     };
-    options.say = [](const std::string& line) { std::cerr << line << "\n"; };
-    std::signal(SIGINT, on_run_signal);
-    std::signal(SIGTERM, on_run_signal);
+    options.say = [progress](const std::string& line) { progress->message(line); };
 
     auto outcome = search::run_sweep(space, options);
-    if (tty) std::cerr << "\n";
+    slurm.on_progress = s.on_progress = nullptr;
+    options.say = nullptr;
+    progress.reset();  // ends the progress line
     if (plan_only) return 0;
     const int failed = print_ranking(outcome.sweep);
     if (backend == "slurm") {

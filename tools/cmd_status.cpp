@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "command.h"
+#include "fsearch/core/defaults.h"
 #include "fsearch/core/error.h"
 #include "fsearch/search/sweep.h"
 #include "fsearch/trainers/run_dir.h"
@@ -106,7 +107,7 @@ nlohmann::json evolution_summary(db::Database& database, std::int64_t sweep) {
 }
 
 struct StatusCommand {
-  std::string db = "results/fsearch.db";
+  std::string db = kDefaultDatabase;
   bool json = false;
   int best = 5;
 

@@ -13,6 +13,7 @@
 #include <iostream>
 
 #include "command.h"
+#include "terminal.h"
 #include "fsearch/core/error.h"
 #include "fsearch/functions/candidate.h"
 #include "fsearch/functions/parse.h"
@@ -20,11 +21,6 @@
 
 namespace fsearch::cli {
 namespace {
-
-std::atomic<bool> g_stop{false};
-extern "C" void on_stop_signal(int) {
-  g_stop = true;
-}
 
 struct TrainCommand {
   std::string job;
@@ -81,26 +77,21 @@ struct TrainCommand {
       spec.runtime.device = device;
       trainers::prepare_run_dir(spec, job);
     }
-    std::signal(SIGINT, on_stop_signal);
-    std::signal(SIGTERM, on_stop_signal);
-    const bool tty = ::isatty(STDERR_FILENO);
     trainers::TrainCallbacks callbacks;
-    callbacks.stop = &g_stop;
+    callbacks.stop = &stop_on_signals();
+    ProgressLine progress(quiet);
     callbacks.threads = threads;
     callbacks.on_progress = [&](const trainers::Progress& p) {
-      if (quiet) return;
       std::string line = fmt::format("step {}/{} loss {:.4f} lr {:.2e} {:.0f} img/s", p.step, p.total, p.loss,
                                      p.lr, p.images_per_sec);
       if (!std::isnan(p.test_acc))
         line = fmt::format("step {}/{} test acc {:.2f}%", p.step, p.total, 100 * p.test_acc);
       if (!std::isnan(p.fid)) line = fmt::format("step {}/{} FID {:.2f}", p.step, p.total, p.fid);
-      std::cerr << (tty ? "\r\033[K" : "") << line << (tty ? "" : "\n") << std::flush;
+      progress.update(line);
     };
-    callbacks.on_message = [&](const std::string& text) {
-      if (!quiet) std::cerr << (tty ? "\r\033[K" : "") << text << "\n" << std::flush;
-    };
+    callbacks.on_message = [&](const std::string& text) { progress.message(text); };
     auto result = trainers::run_job(dir, callbacks);
-    if (tty && !quiet) std::cerr << "\n";
+    progress.end();
     if (result.status == "interrupted") {
       std::cerr << fmt::format(
           "interrupted at step {}; checkpoint saved. Continue with: fsearch train --job {}\n", result.steps,

@@ -9,6 +9,7 @@
 
 #include "command.h"
 #include "fsearch/core/error.h"
+#include "fsearch/core/process.h"
 #include "fsearch/core/version.h"
 #include "fsearch/trainers/runtime.h"
 
@@ -20,7 +21,7 @@ std::string version_text() {
                      fsearch::version(), fsearch::git_commit(), info.torch_version,
                      info.cuda_available ? fmt::format("available, {} device(s)", info.cuda_devices)
                                          : std::string("not available"),
-                     fsearch::trainers::available_cores());
+                     fsearch::available_cores());
 }
 
 }  // namespace

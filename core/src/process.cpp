@@ -1,7 +1,12 @@
 #include "fsearch/core/process.h"
 
+#include <sched.h>
+#include <signal.h>
+
+#include <chrono>
 #include <filesystem>
 #include <system_error>
+#include <thread>
 
 namespace fsearch {
 
@@ -10,6 +15,22 @@ std::string self_executable(const char* argv0) {
   auto self = std::filesystem::canonical("/proc/self/exe", ec);
   if (!ec) return self.string();
   return std::filesystem::absolute(argv0 ? argv0 : "fsearch").string();
+}
+
+int available_cores() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0) return CPU_COUNT(&set);
+  const unsigned hardware = std::thread::hardware_concurrency();
+  return hardware > 0 ? static_cast<int>(hardware) : 1;
+}
+
+bool process_alive(std::int64_t pid) {
+  return pid > 0 && ::kill(static_cast<pid_t>(pid), 0) == 0;
+}
+
+double unix_now() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
 }  // namespace fsearch

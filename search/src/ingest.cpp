@@ -1,5 +1,7 @@
 #include "ingest.h"
 
+#include "fsearch/core/process.h"
+
 #include <chrono>
 #include <cmath>
 #include <fstream>
@@ -13,10 +15,6 @@
 namespace fsearch::search::detail {
 
 namespace fs = std::filesystem;
-
-double now() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 std::string tail_of(const fs::path& file, std::size_t bytes) {
   std::ifstream in(file, std::ios::binary);
@@ -145,7 +143,7 @@ bool ingest_result(db::Database& db, const db::JobRow& job) {
     const bool classifier = std::isfinite(r.test_acc);
     rung.score = classifier ? r.test_acc : -r.final_loss;
     rung.metric = classifier ? "test_acc" : "-train_loss";
-    db.record_rung(rung, now());
+    db.record_rung(rung, unix_now());
     set_aside_rung_result(job);
     return true;
   }
@@ -154,7 +152,7 @@ bool ingest_result(db::Database& db, const db::JobRow& job) {
                      : row.status == "rejected" ? db::JobState::Rejected
                                                 : std::optional<db::JobState>{};
   if (!state) return false;  // not a result this fsearch writes: the caller records a failure
-  db.record_result(row, *state, now());
+  db.record_result(row, *state, unix_now());
   return true;
 }
 

@@ -12,7 +12,6 @@
 
 namespace fsearch::search::detail {
 
-double now();  // seconds since the epoch
 
 // The last `bytes` of a log file, with terminal progress lines (carriage returns) collapsed.
 std::string tail_of(const std::filesystem::path& file, std::size_t bytes = 2000);

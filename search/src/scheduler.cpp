@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "fsearch/core/error.h"
+#include "fsearch/core/process.h"
 #include "fsearch/trainers/run_dir.h"
 #include "ingest.h"
 
@@ -20,23 +21,11 @@ namespace fsearch::search {
 namespace {
 
 using detail::ingest_result;
-using detail::now;
 using detail::read_events;
 using detail::tail_of;
 
 namespace bp = boost::process;
 namespace fs = std::filesystem;
-
-int available_cores() {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0) return CPU_COUNT(&set);
-  return std::max(1u, std::thread::hardware_concurrency());
-}
-
-bool process_alive(std::int64_t pid) {
-  return pid > 0 && ::kill(static_cast<pid_t>(pid), 0) == 0;
-}
 
 // True if pid is a live `fsearch train` of this run directory (not a recycled pid).
 bool is_worker_of(std::int64_t pid, const std::string& run_dir) {
@@ -89,8 +78,8 @@ SchedulerSummary run_scheduler(db::Database& db, std::int64_t sweep, const Sched
   double last_progress = 0;
 
   auto progress = [&](bool force) {
-    if (!options.on_progress || (!force && now() - last_progress < 1.0)) return;
-    last_progress = now();
+    if (!options.on_progress || (!force && unix_now() - last_progress < 1.0)) return;
+    last_progress = unix_now();
     auto counts = db.job_counts(sweep);
     double eta = NAN;
     if (finished_count > 0) {
@@ -117,7 +106,7 @@ SchedulerSummary run_scheduler(db::Database& db, std::int64_t sweep, const Sched
     }
     a.child = std::make_unique<bp::child>(bp::exe = options.binary, bp::args = args,
                                           (bp::std_out & bp::std_err) > a.log.string(), env);
-    a.started = a.last_heartbeat = now();
+    a.started = a.last_heartbeat = unix_now();
     db.mark_running(job.key, a.child->id(), a.started);
     slot_busy[slot] = true;
     ++summary.started;
@@ -130,7 +119,7 @@ SchedulerSummary run_scheduler(db::Database& db, std::int64_t sweep, const Sched
     db.add_curve(read_events(a.job.key, trainers::RunDir{a.job.run_dir}.events(), a.events_offset));
     if (ingest_result(db, a.job)) {
       ++summary.finished;
-      finished_seconds += now() - a.started;
+      finished_seconds += unix_now() - a.started;
       ++finished_count;
     } else if (code == 75) {
       db.requeue(a.job.key, "interrupted; continues from its checkpoint");
@@ -138,7 +127,7 @@ SchedulerSummary run_scheduler(db::Database& db, std::int64_t sweep, const Sched
     } else {
       std::string error = "worker exited with code " + std::to_string(code);
       if (auto line = detail::error_line(a.log); !line.empty()) error += ": " + line;
-      if (!db.record_failure(a.job.key, error, tail_of(a.log), now())) ++summary.failed;
+      if (!db.record_failure(a.job.key, error, tail_of(a.log), unix_now())) ++summary.failed;
     }
     slot_busy[a.slot] = false;
   };
@@ -150,7 +139,7 @@ SchedulerSummary run_scheduler(db::Database& db, std::int64_t sweep, const Sched
   progress(true);
   double lock_refreshed_at = 0;
   for (;;) {
-    if (now() - lock_refreshed_at >= 10) db.refresh_lock(::getpid(), lock_refreshed_at = now());  // live to other hosts
+    if (unix_now() - lock_refreshed_at >= 10) db.refresh_lock(::getpid(), lock_refreshed_at = unix_now());  // live to other hosts
     const bool stopping = options.stop && options.stop->load();
     if (stopping && !summary.interrupted) {
       summary.interrupted = true;
@@ -172,10 +161,10 @@ SchedulerSummary run_scheduler(db::Database& db, std::int64_t sweep, const Sched
         finished_any = true;
         continue;
       }
-      if (now() - it->last_heartbeat > 2.0) {
+      if (unix_now() - it->last_heartbeat > 2.0) {
         db.add_curve(read_events(it->job.key, trainers::RunDir{it->job.run_dir}.events(), it->events_offset));
-        db.heartbeat(it->job.key, now());
-        it->last_heartbeat = now();
+        db.heartbeat(it->job.key, unix_now());
+        it->last_heartbeat = unix_now();
       }
       ++it;
     }

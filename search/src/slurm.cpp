@@ -14,6 +14,8 @@
 #include <thread>
 
 #include "fsearch/core/error.h"
+#include "fsearch/core/process.h"
+#include "fsearch/core/files.h"
 #include "fsearch/core/hash.h"
 #include "fsearch/trainers/run_dir.h"
 #include "ingest.h"
@@ -23,7 +25,6 @@ namespace {
 
 namespace bp = boost::process;
 namespace fs = std::filesystem;
-using detail::now;
 
 constexpr const char* kScript = R"script(#!/bin/bash
 # Written by fsearch (search/src/slurm.cpp): one array task runs one job. Nothing in this file comes
@@ -225,7 +226,7 @@ void SlurmScheduler::prepare_work_dir() {
   }
   fs::create_directories(fs::path(options_.work_dir) / "logs");
   script_ = fs::absolute(fs::path(options_.work_dir) / "fsearch-task.sh");
-  trainers::write_atomic(script_, slurm_batch_script());
+  write_atomic(script_, slurm_batch_script());
   ::chmod(script_.c_str(), 0755);
 }
 
@@ -266,7 +267,7 @@ void SlurmScheduler::adopt() {
 void SlurmScheduler::submit(const std::vector<db::JobRow>& jobs) {
   const std::string name =
       "fsearch-" + std::to_string(sweep_) + "-" +
-      Hasher().add(std::to_string(::getpid()) + "/" + std::to_string(now())).hex().substr(0, 10);
+      Hasher().add(std::to_string(::getpid()) + "/" + std::to_string(unix_now())).hex().substr(0, 10);
   const fs::path job_list = fs::absolute(fs::path(options_.work_dir) / (name + ".jobs"));
   std::string lines;
   for (const auto& job : jobs) {
@@ -277,9 +278,9 @@ void SlurmScheduler::submit(const std::vector<db::JobRow>& jobs) {
     }
     lines += dir + "\n";
   }
-  trainers::write_atomic(job_list, lines);
+  write_atomic(job_list, lines);
   db_.transaction([&] {
-    for (const auto& job : jobs) db_.mark_submitted(job.key, "submitting:" + name, now());
+    for (const auto& job : jobs) db_.mark_submitted(job.key, "submitting:" + name, unix_now());
   });
   auto args =
       sbatch_arguments(options_, name, script_.string(), job_list.string(), static_cast<int>(jobs.size()));
@@ -308,7 +309,7 @@ void SlurmScheduler::settle(const db::JobRow& job, const std::string& state) {
   if (detail::ingest_result(db_, job)) {
     ++summary_.finished;
     ++finished_count_;
-    finished_seconds_ += now() - job.started_at;
+    finished_seconds_ += unix_now() - job.started_at;
     fs::remove(run_dir / "slurm-signal");
     return;
   }
@@ -328,7 +329,7 @@ void SlurmScheduler::settle(const db::JobRow& job, const std::string& state) {
               (job.timeouts == 0 ? std::string("once") : std::to_string(job.timeouts + 1) + " times") +
               " (--max-timeouts " + std::to_string(options_.max_timeouts) +
               "); raise --time, then `fsearch run --retry-failed` continues it from its checkpoint",
-          log, now(), /*may_retry=*/false);
+          log, unix_now(), /*may_retry=*/false);
       ++summary_.failed;
     } else {
       db_.requeue(job.key, "reached its time limit; continues from its checkpoint");
@@ -340,14 +341,14 @@ void SlurmScheduler::settle(const db::JobRow& job, const std::string& state) {
     ++summary_.preemptions;
     ++summary_.requeued;
   } else if (outcome == SlurmOutcome::Cancelled) {
-    db_.record_failure(job.key, where + ": cancelled", log, now(), /*may_retry=*/false);
+    db_.record_failure(job.key, where + ": cancelled", log, unix_now(), /*may_retry=*/false);
     ++summary_.cancelled;
     ++summary_.failed;
   } else {
     const bool may_retry = outcome != SlurmOutcome::Fatal;
     std::string error = outcome == SlurmOutcome::Ended ? where + " without result.json" : where;
     if (auto line = detail::error_line(task_log(job.slurm_id)); !line.empty()) error += ": " + line;
-    if (!db_.record_failure(job.key, error, log, now(), may_retry)) ++summary_.failed;
+    if (!db_.record_failure(job.key, error, log, unix_now(), may_retry)) ++summary_.failed;
   }
   db_.set_slurm_state(job.key, job.slurm_id, state.empty() ? "UNKNOWN" : state);
 }
@@ -377,7 +378,7 @@ void SlurmScheduler::poll() {
       if (outcome == SlurmOutcome::Running) {
         db_.add_curve(
             detail::read_events(job.key, trainers::RunDir{job.run_dir}.events(), events_offset_[job.key]));
-        db_.heartbeat(job.key, now());
+        db_.heartbeat(job.key, unix_now());
       }
       continue;
     }
@@ -386,8 +387,8 @@ void SlurmScheduler::poll() {
 }
 
 void SlurmScheduler::progress(bool force) {
-  if (!options_.on_progress || (!force && now() - last_progress_ < 1.0)) return;
-  last_progress_ = now();
+  if (!options_.on_progress || (!force && unix_now() - last_progress_ < 1.0)) return;
+  last_progress_ = unix_now();
   auto counts = db_.job_counts(sweep_);
   double eta = NAN;
   if (finished_count_ > 0) {
@@ -404,7 +405,7 @@ SlurmSummary SlurmScheduler::run() {
   progress(true);
   double lock_refreshed_at = 0;
   for (;;) {
-    if (now() - lock_refreshed_at >= 10) db_.refresh_lock(::getpid(), lock_refreshed_at = now());  // live to other hosts
+    if (unix_now() - lock_refreshed_at >= 10) db_.refresh_lock(::getpid(), lock_refreshed_at = unix_now());  // live to other hosts
     if (options_.stop && options_.stop->load()) {
       summary_.interrupted = true;
       break;  // the Slurm jobs keep running; the next run adopts them

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "fsearch/core/error.h"
+#include "fsearch/core/process.h"
 #include "fsearch/core/hash.h"
 #include "fsearch/functions/transforms.h"
 #include "fsearch/properties/json.h"
@@ -25,10 +26,6 @@
 namespace fsearch::search {
 namespace {
 
-double now() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
 std::string hostname() {
   char name[256] = {};
   ::gethostname(name, sizeof name - 1);
@@ -39,8 +36,8 @@ std::string hostname() {
 class LockGuard {
  public:
   LockGuard(db::Database& db, const std::string& path) : db_(db) {
-    auto holder = db.acquire_lock(::getpid(), hostname(), now(),
-                                  [](std::int64_t pid) { return ::kill(static_cast<pid_t>(pid), 0) == 0; });
+    auto holder = db.acquire_lock(::getpid(), hostname(), unix_now(),
+                                  [](std::int64_t pid) { return process_alive(pid); });
     if (holder) {
       throw StorageError(path + " is in use by another fsearch run (pid " + std::to_string(holder->pid) +
                              " on " + holder->host + ")",
@@ -87,7 +84,7 @@ SweepOutcome run_sweep(const std::string& space_file, const SweepOptions& option
   SweepOutcome outcome;
   outcome.name = space.name;
   const std::string budget = options.budget.empty() ? space.budget : options.budget;
-  outcome.sweep = db.ensure_sweep(space.name, space_file, budget, now());
+  outcome.sweep = db.ensure_sweep(space.name, space_file, budget, unix_now());
 
   auto started = std::chrono::steady_clock::now();
   auto screened = expand(space);
@@ -147,7 +144,7 @@ SweepOutcome run_sweep(const std::string& space_file, const SweepOptions& option
     say(std::to_string(outcome.recovered) + " job(s) left running by a stopped scheduler: continuing them");
   }
   auto decide = [&] {
-    const int promoted = apply_strategy(db, outcome.sweep, space, now(), runs_root, options.budget);
+    const int promoted = apply_strategy(db, outcome.sweep, space, unix_now(), runs_root, options.budget);
     outcome.promoted += promoted;
     return promoted;
   };

@@ -6,6 +6,7 @@
 #include <set>
 #include <thread>
 
+#include "fsearch/core/process.h"
 #include "fsearch/trainers/runtime.h"
 
 namespace fsearch::trainers {
@@ -17,7 +18,7 @@ TEST(Runtime, ReportsTheLibTorchVersionItWasBuiltWith) {
   // independent source: the headers and the package configuration must be of one installation.
   EXPECT_EQ(info.torch_version, TORCH_VERSION_STRING);
   EXPECT_EQ(info.torch_version.rfind(std::to_string(TORCH_VERSION_MAJOR) + ".", 0), 0u);
-  EXPECT_GE(available_cores(), 1);
+  EXPECT_GE(fsearch::available_cores(), 1);
 }
 
 // torch fixes its pool once it has been used, so the whole check lives in one test: set the count,

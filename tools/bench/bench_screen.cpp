@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "bench_common.h"
+#include "fsearch/core/process.h"
 #include "fsearch/functions/candidate.h"
 #include "fsearch/functions/catalog.h"
 #include "fsearch/properties/properties.h"
@@ -54,7 +55,7 @@ int main(int argc, char** argv) {
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--threads")) threads = std::atoi(argv[i + 1]);
   }
-  if (threads <= 0) threads = trainers::available_cores();
+  if (threads <= 0) threads = available_cores();
 
   auto build_start = std::chrono::steady_clock::now();
   std::vector<functions::Expr> exprs;

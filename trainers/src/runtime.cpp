@@ -1,5 +1,7 @@
 #include "fsearch/trainers/runtime.h"
 
+#include "fsearch/core/process.h"
+
 #include <sched.h>
 #include <torch/torch.h>
 #include <unistd.h>
@@ -8,17 +10,6 @@
 #include <thread>
 
 namespace fsearch::trainers {
-
-int available_cores() {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  if (sched_getaffinity(0, sizeof set, &set) == 0) {
-    int count = CPU_COUNT(&set);
-    if (count > 0) return count;
-  }
-  unsigned hardware = std::thread::hardware_concurrency();
-  return hardware > 0 ? static_cast<int>(hardware) : 1;
-}
 
 int configure_threads(int threads) {
   int count = threads > 0 ? threads : available_cores();

@@ -1,6 +1,7 @@
 // Facts about the running process that more than one library needs.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 namespace fsearch {
@@ -9,5 +10,14 @@ namespace fsearch {
 // starts the same binary however this one was found: through PATH, a symlink or a relative path.
 // Falls back to `argv0` made absolute where /proc is not mounted.
 std::string self_executable(const char* argv0);
+
+// The cores this process may run on (its CPU affinity, e.g. under Slurm or taskset), at least 1.
+int available_cores();
+
+// Whether a process with this pid exists (and may be signalled by us).
+bool process_alive(std::int64_t pid);
+
+// Seconds since the Unix epoch: what the database records as a time.
+double unix_now();
 
 }  // namespace fsearch

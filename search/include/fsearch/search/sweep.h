@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "fsearch/core/defaults.h"
 #include "fsearch/db/database.h"
 #include "fsearch/search/scheduler.h"
 #include "fsearch/search/slurm.h"
@@ -13,7 +14,7 @@
 namespace fsearch::search {
 
 struct SweepOptions {
-  std::string db_path = "results/fsearch.db";
+  std::string db_path = kDefaultDatabase;
   std::string runs_root;  // default: <db folder>/runs
   std::string budget;     // overrides the space's budget when set
   std::vector<std::int64_t> seeds;  // override the space's seeds when not empty

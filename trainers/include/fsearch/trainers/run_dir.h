@@ -9,6 +9,8 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "fsearch/core/files.h"
+
 namespace fsearch::trainers {
 
 struct RunDir {
@@ -23,9 +25,6 @@ struct RunDir {
   std::filesystem::path sample_grid() const { return root / "samples.png"; }
 };
 
-// Writes `content` to a temporary file beside `file`, flushes it to disk, then renames it over
-// `file`: readers see the old content or the new, never a half-written file.
-void write_atomic(const std::filesystem::path& file, const std::string& content);
 
 // events.jsonl: one JSON object per line, flushed per line.
 class EventLog {

@@ -8,10 +8,7 @@
 
 namespace fsearch::trainers {
 
-// Cores this process may run on (its CPU affinity mask), at least 1.
-int available_cores();
-
-// Sets torch's intra-op thread count; threads <= 0 means available_cores(). Returns the count set.
+// Sets torch's intra-op thread count; threads <= 0 means fsearch::available_cores() (core/process.h). Returns the count set.
 // Call before the first parallel torch operation: torch fixes the pool size once work has started.
 int configure_threads(int threads);
 

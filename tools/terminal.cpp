@@ -1,0 +1,50 @@
+#include "terminal.h"
+
+#include <unistd.h>
+
+#include <csignal>
+#include <iostream>
+
+namespace fsearch::cli {
+namespace {
+
+std::atomic<bool> g_stop{false};
+extern "C" void on_stop_signal(int) {
+  g_stop = true;
+}
+
+}  // namespace
+
+const std::atomic<bool>& stop_on_signals() {
+  std::signal(SIGINT, on_stop_signal);
+  std::signal(SIGTERM, on_stop_signal);
+  return g_stop;
+}
+
+ProgressLine::ProgressLine(bool quiet) : quiet_(quiet), tty_(::isatty(STDERR_FILENO)) {}
+
+ProgressLine::~ProgressLine() {
+  end();
+}
+
+void ProgressLine::end() {
+  if (open_) std::cerr << "\n" << std::flush;
+  open_ = false;
+}
+
+void ProgressLine::update(const std::string& line, const std::string& key) {
+  if (quiet_) return;
+  const std::string& k = key.empty() ? line : key;
+  if (!tty_ && k == last_) return;
+  last_ = k;
+  std::cerr << (tty_ ? "\r\033[K" : "") << line << (tty_ ? "" : "\n") << std::flush;
+  open_ = tty_;
+}
+
+void ProgressLine::message(const std::string& text) {
+  if (quiet_) return;
+  std::cerr << (tty_ ? "\r\033[K" : "") << text << "\n" << std::flush;
+  open_ = false;
+}
+
+}  // namespace fsearch::cli
