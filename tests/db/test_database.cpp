@@ -5,17 +5,18 @@
 
 #include "fsearch/core/error.h"
 #include "fsearch/db/database.h"
+#include "temp_dir.h"
 
 namespace fsearch::db {
 namespace {
 
 namespace fs = std::filesystem;
 
+// The suite's databases live in one folder, removed when the tests end.
 std::string fresh_db(const std::string& name) {
-  auto path = fs::temp_directory_path() / ("fsearch-db-" + std::to_string(::getpid()) + "-" + name + ".db");
-  fs::remove(path);
-  fs::remove(path.string() + "-wal");
-  fs::remove(path.string() + "-shm");
+  static const fsearch::testing::TempDir dir("db-tests");
+  auto path = dir / (name + ".db");
+  for (const auto& file : {path.string(), path.string() + "-wal", path.string() + "-shm"}) fs::remove(file);
   return path.string();
 }
 

@@ -14,6 +14,7 @@
 #include "fsearch/functions/program.h"
 #include "fsearch/search/plan.h"
 #include "fsearch/trainers/job_spec.h"
+#include "temp_dir.h"
 
 namespace fsearch::search {
 namespace {
@@ -127,12 +128,7 @@ TEST(Evolution, ThePopulationIsTheNewestMembers) {
 // same children, parents and mutations, and jobs for the kept children only.
 class Breeding : public ::testing::Test {
  protected:
-  fs::path root = fs::temp_directory_path() / ("fsearch-evolution-" + std::to_string(::getpid()));
-  void SetUp() override {
-    fs::remove_all(root);
-    fs::create_directories(root);
-  }
-  void TearDown() override { fs::remove_all(root); }
+  testing::TempDir root{"evolution"};
 
   std::vector<db::LineageRow> bred(const std::string& name, const std::vector<double>& accuracies) {
     db::Database db((root / (name + ".db")).string());

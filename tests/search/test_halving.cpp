@@ -13,6 +13,7 @@
 
 #include "fsearch/trainers/job_spec.h"
 #include "fsearch/trainers/run_dir.h"
+#include "temp_dir.h"
 
 namespace fsearch::search {
 namespace {
@@ -119,9 +120,7 @@ TEST(Halving, DecisionsDependOnTheResultsNotOnTheirOrder) {
 // apply_strategy on a real database and run directories: the paused job's job.json moves its
 // pause to the next rung, its paused result is set aside, and the decision is recorded.
 TEST(Halving, PromotionRewritesTheJobAndRecordsTheDecision) {
-  const fs::path root = fs::temp_directory_path() / ("fsearch-halving-" + std::to_string(::getpid()));
-  fs::remove_all(root);
-  fs::create_directories(root);
+  const testing::TempDir root("halving");
   db::Database db((root / "h.db").string());
   Space space;
   space.strategy = StrategyKind::Halving;
@@ -164,7 +163,6 @@ TEST(Halving, PromotionRewritesTheJobAndRecordsTheDecision) {
     if (job.key == pending[0].key) continue;
     EXPECT_DOUBLE_EQ(trainers::read_job_file(trainers::RunDir{job.run_dir}.job().string()).search.pause_at, 0);
   }
-  fs::remove_all(root);
 }
 
 }  // namespace

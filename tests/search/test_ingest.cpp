@@ -10,6 +10,7 @@
 #include "fsearch/trainers/job_spec.h"
 #include "fsearch/trainers/run_dir.h"
 #include "ingest.h"
+#include "temp_dir.h"
 
 namespace fsearch::search::detail {
 namespace {
@@ -85,9 +86,7 @@ TEST(ReadEvents, TrainAndClassifierEvalPointsOnlyCompleteLinesAndNoFidOnlyPoint)
 // 1/9 of a 30-step budget pauses at step 3, which is a tenth, and must still count for rung 1/9.
 // Statuses this fsearch does not write are not taken for results.
 TEST(IngestResult, PausedAtTheRungItWasAskedForAndUnknownStatusesRefused) {
-  const fs::path root = fs::temp_directory_path() / ("fsearch-ingest-" + std::to_string(::getpid()));
-  fs::remove_all(root);
-  fs::create_directories(root);
+  const testing::TempDir root("ingest");
   db::Database db((root / "i.db").string());
   const auto sweep = db.ensure_sweep("s", "s.yaml", "smoke", 1);
   trainers::JobSpec spec;
@@ -118,7 +117,6 @@ TEST(IngestResult, PausedAtTheRungItWasAskedForAndUnknownStatusesRefused) {
   std::ofstream(trainers::RunDir{job.run_dir}.result()) << R"({"status": "finished-ish", "steps": 30})";
   EXPECT_FALSE(ingest_result(db, job));
   EXPECT_EQ(db.job(job.key)->state, db::JobState::Running);
-  fs::remove_all(root);
 }
 
 TEST(ErrorLine, TheLastErrorAndItsHint) {

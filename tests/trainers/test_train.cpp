@@ -8,6 +8,7 @@
 #include "fsearch/core/error.h"
 #include "fsearch/trainers/train.h"
 #include "fsearch/trainers/vit.h"
+#include "temp_dir.h"
 
 namespace fsearch::trainers {
 namespace {
@@ -36,8 +37,10 @@ JobSpec tiny_job(const std::string& norm = "layernorm") {
   return spec;
 }
 
+// The suite's run directories live in one folder, removed when the tests end.
 std::string fresh_dir(const std::string& name) {
-  auto dir = fs::temp_directory_path() / ("fsearch-train-" + std::to_string(::getpid()) + "-" + name);
+  static const fsearch::testing::TempDir root("train-tests");
+  auto dir = root / name;
   fs::remove_all(dir);
   return dir.string();
 }
