@@ -81,7 +81,7 @@ SearchTrace search_trace(db::Database& db, std::int64_t sweep) {
   return t;
 }
 
-std::string render_search_section(const SearchTrace& t, const std::string& figure) {
+std::string render_search_section(const SearchTrace& t, const std::vector<std::string>& figures) {
   auto value = [&](double v) {
     return t.metric == "fid" ? "FID " + detail::fmt_number(v, 2) : detail::fmt_number(100 * v, 2) + "%";
   };
@@ -116,7 +116,11 @@ std::string render_search_section(const SearchTrace& t, const std::string& figur
     }
     md << "\n\n";
   }
-  if (!figure.empty()) md << "![best so far against steps trained](" << figure << ")\n\n";
+  for (const auto& figure : figures) {
+    const bool shapes = figure.find("-functions.") != std::string::npos;
+    md << "![" << (shapes ? "the best candidates' shapes" : "best so far against steps trained") << "](" << figure
+       << ")\n\n";
+  }
   return md.str();
 }
 

@@ -156,12 +156,12 @@ TableSpec sweep_table(db::Database& db, const std::string& sweep) {
 }
 
 std::string render_sweep_page(db::Database& db, const std::string& sweep, const std::string& db_label,
-                              const std::string& search_figure) {
+                              const std::vector<std::string>& figures) {
   std::ostringstream md;
   md << render_table(db, sweep_table(db, sweep), db_label);
   auto id = db.sweep_id(sweep);
   if (!id) return md.str();
-  md << render_search_section(search_trace(db, *id), search_figure);
+  md << render_search_section(search_trace(db, *id), figures);
   auto rejected = db.candidates(*id, "rejected");
   if (!rejected.empty()) {
     md << "\n## Rejected by the property screen (" << rejected.size()

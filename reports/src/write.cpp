@@ -66,9 +66,10 @@ void write_plot(const std::string& gnuplot, const fs::path& dir, const std::stri
 }
 
 // Shapes of the table's functions on [-4, 4], like the paper's Figures 2-5.
-std::string shapes_figure(const TableSpec& table, const fs::path& dir, const std::string& gnuplot) {
+std::string shapes_figure(const TableSpec& table, const fs::path& dir, const std::string& gnuplot,
+                          std::string stem = "") {
   if (table.figure_functions.empty()) return {};
-  std::string stem = "table" + std::to_string(table.number) + "-functions";
+  if (stem.empty()) stem = "table" + std::to_string(table.number) + "-functions";
   fs::path data = dir / (stem + ".dat");
   std::vector<functions::Program> programs;
   for (const auto& f : table.figure_functions) {
@@ -83,7 +84,9 @@ std::string shapes_figure(const TableSpec& table, const fs::path& dir, const std
   }
   out.close();
   std::ostringstream body;
-  body << "set title " << quote("Table " + std::to_string(table.number) + ": function shapes") << "\n"
+  body << "set title " << quote((table.number > 0 ? "Table " + std::to_string(table.number) : table.title) +
+                                ": function shapes")
+       << "\n"
        << "set xlabel 'x'\nset ylabel 'f(x)'\nset grid\nset key top left\nset xrange [-4:4]\nplot ";
   for (std::size_t i = 0; i < table.figure_functions.size(); ++i) {
     body << (i ? ", " : "") << quote(data.string()) << " using 1:" << i + 2 << " with lines lw 2 title "
@@ -168,12 +171,22 @@ std::vector<std::string> write_reports(db::Database& db, const ReportOptions& op
   for (const auto& [id, name] : db.sweeps()) {
     if (table_sweeps.count(name)) continue;
     const std::string file = "sweep-" + safe_file_name(name) + ".md";
-    std::string figure;
+    std::vector<std::string> links;
     if (options.figures) {
       if (auto stem = search_figure(search_trace(db, id), name, figures, options.gnuplot); !stem.empty())
-        figure = "figures/" + stem + ".svg";
+        links.push_back("figures/" + stem + ".svg");
+      // The shapes of the best candidates (up to five point-wise functions, best first).
+      auto table = sweep_table(db, name);
+      for (const auto& row : table.rows) {
+        if (table.figure_functions.size() >= 5) break;
+        const bool pointwise = !row.cells.empty() && !row.cells.front().fingerprint.empty();
+        if (pointwise) table.figure_functions.push_back(row.label);
+      }
+      if (auto stem = shapes_figure(table, figures, options.gnuplot, "sweep-" + safe_file_name(name) + "-functions");
+          !stem.empty())
+        links.push_back("figures/" + stem + ".svg");
     }
-    std::ofstream(out / file) << render_sweep_page(db, name, options.db_label, figure);
+    std::ofstream(out / file) << render_sweep_page(db, name, options.db_label, links);
     written.push_back((out / file).string());
     index << (any_sweep ? "" : "Sweeps:\n\n") << "- [Sweep " << name << "](" << file << ")\n";
     any_sweep = true;

@@ -205,7 +205,7 @@ TEST(SearchTrace, StepsInTimeOrderAndTheBestFinishedCandidate) {
   EXPECT_EQ(t.points[4].best_label, "a(x) (seed 0)");
   EXPECT_DOUBLE_EQ(t.baselines.at("layernorm"), 0.7);
   EXPECT_EQ(t.promotions, 1);
-  auto md = render_search_section(t, "figures/x.svg");
+  auto md = render_search_section(t, {"figures/x.svg"});
   EXPECT_NE(md.find("Strategy: **halving**. 80 training steps so far: 2 jobs finished, 1 paused at a rung, "
                     "1 rejected early"),
             std::string::npos)

@@ -332,6 +332,13 @@ TEST(SearchFigure, WrittenWithGnuplotAndLinkedFromTheSweepPage) {
   EXPECT_NE(text.str().find("![best so far against steps trained](figures/sweep-searchy-search.svg)"),
             std::string::npos)
       << text.str();
+  EXPECT_NE(text.str().find("![the best candidates' shapes](figures/sweep-searchy-functions.svg)"), std::string::npos)
+      << text.str();
+  std::ifstream shapes(fs::path(options.out_dir) / "figures" / "sweep-searchy-functions.svg");
+  std::stringstream shapes_svg;
+  shapes_svg << shapes.rdbuf();
+  EXPECT_NE(shapes_svg.str().find("erf(x)"), std::string::npos);
+  EXPECT_EQ(shapes_svg.str().find("layernorm"), std::string::npos);  // a baseline has no shape
   fs::remove_all(options.out_dir);
 }
 

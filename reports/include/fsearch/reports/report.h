@@ -31,10 +31,11 @@ std::string render_table(db::Database& db, const TableSpec& table, const std::st
 // first), a column per (proxy, shift, learning rate), the paper's number where it trained the same
 // function in the same layer form.
 TableSpec sweep_table(db::Database& db, const std::string& sweep);
-// That table rendered (with its fidelity section), then how the search went (search.h; `search_figure`
-// links its best-so-far plot when not empty), then the candidates the screen rejected and why.
+// That table rendered (with its fidelity section), then how the search went (search.h), then the
+// candidates the screen rejected and why. `figures`: the best-so-far plot (first, when the sweep has
+// one) and the shapes of its best candidates, linked under "The search".
 std::string render_sweep_page(db::Database& db, const std::string& sweep, const std::string& db_label,
-                              const std::string& search_figure = "");
+                              const std::vector<std::string>& figures = {});
 
 // Writes sweep-NAME.md for every sweep that is not a paper table, tableN.md for each table,
 // index.md (sweep pages first), fidelity.json, and figures under figures/. Returns the files written.

@@ -32,7 +32,8 @@ struct SearchTrace {
 };
 
 SearchTrace search_trace(db::Database& db, std::int64_t sweep);
-// The page's "The search" section (markdown); `figure` links the best-so-far plot when not empty.
-std::string render_search_section(const SearchTrace& trace, const std::string& figure);
+// The page's "The search" section (markdown), linking `figures` (the best-so-far plot, the shapes of
+// the best candidates).
+std::string render_search_section(const SearchTrace& trace, const std::vector<std::string>& figures);
 
 }  // namespace fsearch::reports
