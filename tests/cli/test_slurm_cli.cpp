@@ -235,5 +235,32 @@ TEST_F(Slurm, TooManyTimeLimitsFailTheJobAndRetryFailedContinuesIt) {
   EXPECT_EQ(nlohmann::json::parse(in)["steps"], 300);
 }
 
+// The search strategies on Slurm: a paused job is ingested from its finished task like a result, and
+// the strategy's decisions (a promotion, a bred generation) are submitted as new arrays.
+TEST_F(Slurm, HalvingAndEvolutionRunOnSlurm) {
+  auto file = space("halving", 3, 30);
+  std::ofstream(file, std::ios::app) << "strategy: halving\nhalving: {eta: 3, min_fraction: 0.34}\n";
+  auto r = run_fsearch(run_args(file));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto s = status();
+  EXPECT_EQ(s["jobs"]["done"], 1) << s.dump(2);
+  EXPECT_EQ(s["jobs"]["paused"], 3) << s.dump(2);
+  ASSERT_EQ(s["rungs"].size(), 1u) << s.dump(2);
+  EXPECT_EQ(s["rungs"][0]["reached"], 4);
+  EXPECT_EQ(s["rungs"][0]["promoted"], 1);
+
+  for (const char* f : {"f.db", "f.db-wal", "f.db-shm"}) fs::remove(dir_ / f);
+  file = space("evolution", 3, 30);
+  std::ofstream(file, std::ios::app)
+      << "transforms: [{kind: hshift, values: [0.1]}, {kind: clip, values: [2]}]\ndepth: 0\n"
+      << "strategy: evolution\nevolution: {population: 3, tournament: 2, children: 1, generations: 1, seed: 1}\n";
+  r = run_fsearch(run_args(file));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  s = status();
+  EXPECT_EQ(s["jobs"]["done"], 5) << s.dump(2);  // 3 members, LayerNorm, 1 child
+  ASSERT_EQ(s["evolution"]["generations"].size(), 2u) << s.dump(2);
+  EXPECT_EQ(s["evolution"]["generations"][1]["kept"], 1) << s.dump(2);
+}
+
 }  // namespace
 }  // namespace fsearch::testing

@@ -9,6 +9,7 @@
 #include "fsearch/search/expand.h"
 #include "fsearch/search/plan.h"
 #include "fsearch/search/space.h"
+#include "temp_dir.h"
 
 namespace fsearch::search {
 namespace {
@@ -16,8 +17,7 @@ namespace {
 namespace fs = std::filesystem;
 
 std::string write_space(const std::string& name, const std::string& text) {
-  auto dir = fs::temp_directory_path() / ("fsearch-space-" + std::to_string(::getpid()));
-  fs::create_directories(dir);
+  static const fsearch::testing::TempDir dir("space-tests");  // removed when the tests end
   auto path = dir / name;
   std::ofstream(path) << text;
   return path.string();

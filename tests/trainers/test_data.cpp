@@ -7,6 +7,7 @@
 
 #include "fsearch/core/error.h"
 #include "fsearch/trainers/data.h"
+#include "temp_dir.h"
 
 namespace fsearch::trainers {
 namespace {
@@ -14,7 +15,8 @@ namespace {
 namespace fs = std::filesystem;
 
 fs::path temp_dir(const std::string& name) {
-  auto dir = fs::temp_directory_path() / ("fsearch-data-" + std::to_string(::getpid()) + "-" + name);
+  static const fsearch::testing::TempDir root("data-tests");  // removed when the tests end
+  auto dir = root / name;
   fs::create_directories(dir);
   return dir;
 }

@@ -12,6 +12,7 @@
 #include "fsearch/trainers/features.h"
 #include "fsearch/trainers/fid.h"
 #include "fsearch/trainers/images.h"
+#include "temp_dir.h"
 
 namespace fsearch::trainers {
 namespace {
@@ -67,7 +68,8 @@ TEST(Fid, RankDeficientCovariancesStayFiniteAndNonNegative) {
 
 TEST(Fid, StatisticsRoundTripThroughAFile) {
   auto s = feature_stats(torch::randn({50, 4}, torch::kDouble));
-  auto file = fs::temp_directory_path() / ("fsearch-stats-" + std::to_string(::getpid()) + ".pt");
+  const fsearch::testing::TempDir dir("stats");
+  auto file = dir / "stats.pt";
   save_stats(s, file);
   auto back = load_stats(file);
   EXPECT_TRUE(torch::equal(back.mean, s.mean));
@@ -87,7 +89,8 @@ std::uint32_t u32(const std::string& b, std::size_t at) {
 
 TEST(Images, PngHoldsThePixelsItWasGiven) {
   auto pixels = torch::randint(0, 256, {1, 5, 7}, torch::kInt64).to(torch::kUInt8);
-  auto file = fs::temp_directory_path() / ("fsearch-png-" + std::to_string(::getpid()) + ".png");
+  const fsearch::testing::TempDir dir("png");
+  auto file = dir / "image.png";
   write_png(file, pixels);
   auto png = read_bytes(file);
   ASSERT_EQ(png.substr(0, 8), "\x89PNG\r\n\x1a\n");
@@ -141,8 +144,8 @@ TEST(Data, IdxFilesRoundTripWithOneOrThreeChannels) {
     Dataset d;
     d.images = torch::randint(0, 256, {6, channels, 4, 5}, torch::kInt64).to(torch::kUInt8);
     d.labels = torch::tensor({0, 1, 2, 3, 4, 5}, torch::kInt64);
-    auto stem = fs::temp_directory_path() /
-                ("fsearch-idx-" + std::to_string(::getpid()) + "-" + std::to_string(channels));
+    const fsearch::testing::TempDir dir("idx-" + std::to_string(channels));
+    auto stem = dir / "set";
     write_idx(d, stem.string() + "-images", stem.string() + "-labels");
     auto back = read_idx(stem.string() + "-images", stem.string() + "-labels");
     EXPECT_TRUE(torch::equal(back.images, d.images)) << channels;
@@ -153,8 +156,8 @@ TEST(Data, IdxFilesRoundTripWithOneOrThreeChannels) {
 // The CNN extractor on the synthetic set: trained once, then loaded from the cache; real data
 // against itself scores ~0, against noisy copies more, and more with more noise.
 TEST(Features, CnnIsCachedAndFidGrowsWithNoise) {
-  auto cache = fs::temp_directory_path() / ("fsearch-cache-" + std::to_string(::getpid()));
-  fs::remove_all(cache);
+  const fsearch::testing::TempDir cache_dir("cache");
+  auto cache = cache_dir.path();
   ::setenv("FSEARCH_CACHE_DIR", cache.c_str(), 1);
   auto data = synthetic_data(1024, 512, 3);
   auto first = make_extractor("cnn", data, torch::kCPU);
@@ -178,7 +181,6 @@ TEST(Features, CnnIsCachedAndFidGrowsWithNoise) {
   // Another sample of the same distribution is closer than heavily degraded copies of the reference.
   EXPECT_LT(frechet_distance(stats_of(*first, data.train.images), reference), previous);
   ::unsetenv("FSEARCH_CACHE_DIR");
-  fs::remove_all(cache);
 }
 
 TEST(Features, MissingTorchScriptFileIsAConfigError) {

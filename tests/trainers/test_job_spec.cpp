@@ -5,13 +5,14 @@
 
 #include "fsearch/core/error.h"
 #include "fsearch/trainers/job_spec.h"
+#include "temp_dir.h"
 
 namespace fsearch::trainers {
 namespace {
 
 std::string write_temp(const std::string& name, const std::string& text) {
-  auto path =
-      std::filesystem::temp_directory_path() / ("fsearch-test-" + std::to_string(::getpid()) + "-" + name);
+  static const fsearch::testing::TempDir dir("job-spec-tests");  // removed when the tests end
+  auto path = dir / name;
   std::ofstream(path) << text;
   return path.string();
 }
