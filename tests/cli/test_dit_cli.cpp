@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "run_binary.h"
+#include "temp_dir.h"
 
 namespace fsearch::testing {
 namespace {
@@ -30,7 +31,7 @@ class DiTProcess : public ::testing::Test {
   void SetUp() override {
     ::setenv("FSEARCH_CACHE_DIR",
              (fs::path(FSEARCH_BINARY).parent_path().parent_path() / "test-cache").c_str(), 1);
-    dir_ = fs::temp_directory_path() / ("fsearch-dit-" + std::to_string(::getpid()) + "-" +
+    dir_ = fsearch::testing::program_temp_dir() / ("dit-" + std::to_string(::getpid()) + "-" +
                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
     fs::create_directories(dir_);

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "run_binary.h"
+#include "temp_dir.h"
 
 namespace fsearch::testing {
 namespace {
@@ -40,7 +41,7 @@ class Slurm : public ::testing::Test {
           std::string(FSEARCH_SOURCE_DIR) + "/scripts/slurm-cluster.sh stop " + kClusterDir.string());
   }
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("fsearch-slurm-" + std::to_string(::getpid()) + "-" +
+    dir_ = fsearch::testing::program_temp_dir() / ("slurm-" + std::to_string(::getpid()) + "-" +
                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
     fs::create_directories(dir_);

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "run_binary.h"
+#include "temp_dir.h"
 
 namespace fsearch::testing {
 namespace {
@@ -21,7 +22,7 @@ namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
 fs::path workdir(const std::string& name) {
-  auto dir = fs::temp_directory_path() / ("fsearch-sweep-" + std::to_string(::getpid()) + "-" + name);
+  auto dir = fsearch::testing::program_temp_dir() / ("sweep-" + std::to_string(::getpid()) + "-" + name);
   fs::remove_all(dir);
   fs::create_directories(dir);
   return dir;

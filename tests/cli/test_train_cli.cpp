@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "run_binary.h"
+#include "temp_dir.h"
 
 namespace fsearch::testing {
 namespace {
@@ -40,7 +41,7 @@ std::vector<std::string> train_args(const std::string& out) {
 }
 
 std::string fresh_dir(const std::string& name) {
-  auto dir = fs::temp_directory_path() / ("fsearch-cli-train-" + std::to_string(::getpid()) + "-" + name);
+  auto dir = fsearch::testing::program_temp_dir() / ("cli-train-" + std::to_string(::getpid()) + "-" + name);
   fs::remove_all(dir);
   return dir.string();
 }
@@ -108,7 +109,7 @@ TEST(TrainProcess, DeviceGivenWithJobReachesTheTrainer) {
 }
 
 TEST(TrainProcess, BadProxyFileNamesFileAndField) {
-  auto bad = fs::temp_directory_path() / ("fsearch-bad-proxy-" + std::to_string(::getpid()) + ".yaml");
+  auto bad = fsearch::testing::program_temp_dir() / ("bad-proxy-" + std::to_string(::getpid()) + ".yaml");
   std::ofstream(bad) << "model:\n  width: wide\n";
   auto r = run_fsearch("train --proxy " + bad.string() + " --out " + fresh_dir("bad"));
   EXPECT_EQ(r.exit_code, 2);

@@ -34,4 +34,11 @@ class TempDir {
   std::filesystem::path path_;
 };
 
+// One folder for the whole test program, made at first use and removed when the program exits:
+// what a test that keeps files between its steps (or shares them across tests) writes under.
+inline const TempDir& program_temp_dir() {
+  static const TempDir dir("tests");
+  return dir;
+}
+
 }  // namespace fsearch::testing

@@ -12,6 +12,7 @@
 
 #include "fsearch/db/database.h"
 #include "fsearch/reports/tables.h"
+#include "temp_dir.h"
 
 namespace fsearch::reports {
 
@@ -24,7 +25,7 @@ inline const TableSpec& table(int number) {
 // A database holding chosen results for chosen cells of the paper's tables.
 class Fixture {
  public:
-  Fixture() : path_(std::filesystem::temp_directory_path() / ("fsearch-fidelity-" + std::to_string(::getpid()) + ".db")) {
+  Fixture() : path_(fsearch::testing::program_temp_dir() / ("fidelity-" + std::to_string(::getpid()) + ".db")) {
     std::filesystem::remove(path_);
     db_ = std::make_unique<db::Database>(path_.string());
   }

@@ -18,6 +18,7 @@
 #include "fsearch/core/hash.h"
 #include "fsearch/functions/candidate.h"
 #include "fsearch/functions/parse.h"
+#include "temp_dir.h"
 
 namespace fsearch::reports {
 namespace {
@@ -55,7 +56,7 @@ void add_result(db::Database& db, const db::JobRow& job, bool diverged, double a
 
 std::string build_fixture() {
   auto path =
-      (fs::temp_directory_path() / ("fsearch-report-fixture-" + std::to_string(::getpid()) + ".db")).string();
+      (fsearch::testing::program_temp_dir() / ("report-fixture-" + std::to_string(::getpid()) + ".db")).string();
   fs::remove(path);
   db::Database db(path);
   std::size_t index = 0;
@@ -289,7 +290,7 @@ TEST(LossFigure, WrittenWithGnuplotAndLabelsVerbatim) {
   add_curves(db);
   ReportOptions options;
   options.out_dir =
-      (fs::temp_directory_path() / ("fsearch-report-figures-" + std::to_string(::getpid()))).string();
+      (fsearch::testing::program_temp_dir() / ("report-figures-" + std::to_string(::getpid()))).string();
   options.tables = {6};
   options.db_label = "fixture.db";
   write_reports(db, options);
@@ -316,7 +317,7 @@ TEST(SearchFigure, WrittenWithGnuplotAndLinkedFromTheSweepPage) {
   fx.jobs("searchy", "fp-erf", "erf(x)", "scalar", "vit-tiny", {80.0, 81.0});
   fx.jobs("searchy", "", "", "", "vit-tiny", {84.0}, "layernorm");
   ReportOptions options;
-  options.out_dir = (fs::temp_directory_path() / ("fsearch-report-search-" + std::to_string(::getpid()))).string();
+  options.out_dir = (fsearch::testing::program_temp_dir() / ("report-search-" + std::to_string(::getpid()))).string();
   options.tables = {6};
   options.db_label = "fixture.db";
   write_reports(fx.db(), options);
@@ -352,7 +353,7 @@ TEST(Reports, TableListsAndUnknownTables) {
 
 TEST(Reports, ATableThatWasNotRunSaysHow) {
   auto path =
-      (fs::temp_directory_path() / ("fsearch-report-empty-" + std::to_string(::getpid()) + ".db")).string();
+      (fsearch::testing::program_temp_dir() / ("report-empty-" + std::to_string(::getpid()) + ".db")).string();
   fs::remove(path);
   db::Database db(path);
   auto md = render_table(db, paper_tables()[0], "empty.db");
@@ -406,7 +407,7 @@ TEST(Reports, EverySweepThatIsNoTableGetsAPage) {
 
   // The page is written beside the tables, under a file name that stays in the report folder.
   fx.jobs("../escape", fp("erf(x)"), "erf(x)", "none", "vit-tiny", {80.0});
-  auto out = fs::temp_directory_path() / ("fsearch-sweep-pages-" + std::to_string(::getpid()));
+  auto out = fsearch::testing::program_temp_dir() / ("sweep-pages-" + std::to_string(::getpid()));
   fs::remove_all(out);
   ReportOptions options;
   options.out_dir = out.string();

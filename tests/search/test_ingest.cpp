@@ -21,7 +21,7 @@ namespace fs = std::filesystem;
 // string step) threw nlohmann's type_error out of the scheduler. Such lines are skipped.
 TEST(ReadEvents, LinesThatAreNotEventObjectsAreSkipped) {
   const fs::path file =
-      fs::temp_directory_path() / ("fsearch-events-bad-" + std::to_string(::getpid()) + ".jsonl");
+      fsearch::testing::program_temp_dir() / ("events-bad-" + std::to_string(::getpid()) + ".jsonl");
   std::ofstream(file) << "5\n"
                       << R"(["type","train"])" << "\n"
                       << R"({"type":7,"step":1})" << "\n"
@@ -39,7 +39,7 @@ TEST(ReadEvents, LinesThatAreNotEventObjectsAreSkipped) {
 
 TEST(ReadEvents, TrainAndClassifierEvalPointsOnlyCompleteLinesAndNoFidOnlyPoint) {
   const fs::path file =
-      fs::temp_directory_path() / ("fsearch-events-" + std::to_string(::getpid()) + ".jsonl");
+      fsearch::testing::program_temp_dir() / ("events-" + std::to_string(::getpid()) + ".jsonl");
   {
     std::ofstream out(file);
     out << R"({"type":"start","step":0})"
@@ -120,7 +120,7 @@ TEST(IngestResult, PausedAtTheRungItWasAskedForAndUnknownStatusesRefused) {
 }
 
 TEST(ErrorLine, TheLastErrorAndItsHint) {
-  auto log = std::filesystem::temp_directory_path() / ("fsearch-worker-log-" + std::to_string(::getpid()));
+  auto log = fsearch::testing::program_temp_dir() / ("worker-log-" + std::to_string(::getpid()));
   std::ofstream(log) << "step 10/100 loss 2.3\nerror: first\nerror: data/x: holds no images\nhint: check the file\n"
                      << "frame #0: c10::Error::Error(...)\nframe #1: at::native::foo\n";
   EXPECT_EQ(error_line(log), "error: data/x: holds no images (hint: check the file)");
@@ -132,7 +132,7 @@ TEST(ErrorLine, TheLastErrorAndItsHint) {
 // job_reports ranks finished jobs by their proxy's own metric: a DiT result (FID, no accuracy) never
 // puts a NaN into the sort's comparison, and a lower FID ranks first.
 TEST(JobReports, RankByEachProxysOwnMetric) {
-  auto path = std::filesystem::temp_directory_path() / ("fsearch-ranking-" + std::to_string(::getpid()) + ".db");
+  auto path = fsearch::testing::program_temp_dir() / ("ranking-" + std::to_string(::getpid()) + ".db");
   std::filesystem::remove(path);
   {
     db::Database db(path.string());
