@@ -29,7 +29,7 @@ constexpr double kAccuracyTolerance = 0.3;
 constexpr double kFidTolerance = 0.5;
 
 bool is_fid(const CellSpec& c) {
-  return c.metric == "fid";
+  return c.metric == Metric::Fid;
 }
 double tolerance(const CellSpec& c) {
   return is_fid(c) ? kFidTolerance : kAccuracyTolerance;
@@ -317,7 +317,7 @@ std::vector<OrderAgreement> order_agreement(const Grid& grid) {
     for (const auto& cell : row) {
       if (cell.spec->empty || cell.spec->paper_diverged || std::isnan(cell.spec->paper)) continue;
       if (!cell.value.has_result() || cell.value.failed()) continue;
-      groups[cell.spec->metric + " " + (cell.spec->proxy.empty() ? "any" : cell.spec->proxy)].push_back(&cell);
+      groups[std::string(to_string(cell.spec->metric)) + " " + (cell.spec->proxy.empty() ? "any" : cell.spec->proxy)].push_back(&cell);
     }
   }
   std::vector<OrderAgreement> out;

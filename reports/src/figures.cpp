@@ -34,7 +34,7 @@ std::optional<std::string> cell_job(db::Database& db, const CellSpec& cell, cons
     if (job->state != db::JobState::Done || r == data.results.end()) continue;
     const double value = detail::metric_value(cell, r->second);
     if (!std::isfinite(value)) continue;
-    if (std::isnan(best) || (cell.metric == "fid" ? value < best : value > best)) {
+    if (std::isnan(best) || better(cell.metric, value, best)) {
       best = value;
       chosen = job;
     }
@@ -44,7 +44,7 @@ std::optional<std::string> cell_job(db::Database& db, const CellSpec& cell, cons
 
 // One proxy and one metric across the cells: their losses share a scale.
 bool one_scale(const std::vector<const CellSpec*>& cells) {
-  std::set<std::pair<std::string, std::string>> kinds;
+  std::set<std::pair<std::string, Metric>> kinds;
   for (const auto* cell : cells) {
     if (cell && !cell->empty) kinds.insert({cell->proxy, cell->metric});
   }

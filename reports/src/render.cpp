@@ -25,7 +25,7 @@ using detail::TableData;
 std::string paper_text(const CellSpec& cell) {
   if (cell.paper_diverged) return "x";
   if (std::isnan(cell.paper)) return "";
-  return cell.metric == "fid" ? fmt_number(cell.paper, 2) : fmt_number(cell.paper, 1) + "%";
+  return cell.metric == Metric::Fid ? fmt_number(cell.paper, 2) : fmt_number(cell.paper, 1) + "%";
 }
 
 std::string provenance(const TableData& data, const std::string& db_label) {
@@ -112,12 +112,12 @@ std::string render_table(db::Database& db, const TableSpec& table, const std::st
     for (const auto& cell : row.cells) row_values.push_back(evaluate(cell, data));
     values.push_back(row_values);
   }
-  auto better = [](const CellSpec& cell, double a, double b) { return cell.metric == "fid" ? a < b : a > b; };
+  auto better = [](const CellSpec& cell, double a, double b) { return fsearch::better(cell.metric, a, b); };
   std::set<std::pair<std::size_t, std::size_t>> bold;
   if (table.best == Best::PerRow) {
     // The best per metric within a row (Table 14 bolds accuracy and FID separately, as the paper).
     for (std::size_t r = 0; r < values.size(); ++r) {
-      std::map<std::string, double> best;
+      std::map<Metric, double> best;
       for (std::size_t c = 0; c < values[r].size(); ++c) {
         const auto& cell = table.rows[r].cells[c];
         double v = values[r][c].mean;
@@ -127,7 +127,7 @@ std::string render_table(db::Database& db, const TableSpec& table, const std::st
       }
       for (std::size_t c = 0; c < values[r].size(); ++c) {
         const auto& cell = table.rows[r].cells[c];
-        const int decimals = cell.metric == "fid" ? 2 : 1;
+        const int decimals = info(cell.metric).decimals;
         auto it = best.find(cell.metric);
         if (it != best.end() && !values[r][c].failed() &&
             fmt_number(values[r][c].mean, decimals) == fmt_number(it->second, decimals))
@@ -143,7 +143,7 @@ std::string render_table(db::Database& db, const TableSpec& table, const std::st
         if (!std::isnan(v) && (std::isnan(best) || better(table.rows[r].cells[c], v, best))) best = v;
       }
       for (std::size_t r = 0; r < values.size(); ++r) {
-        const int decimals = table.rows[r].cells[c].metric == "fid" ? 2 : 1;
+        const int decimals = info(table.rows[r].cells[c].metric).decimals;
         if (!std::isnan(best) && !values[r][c].failed() &&
             fmt_number(values[r][c].mean, decimals) == fmt_number(best, decimals))
           bold.insert({r, c});
@@ -179,7 +179,7 @@ std::string render_table(db::Database& db, const TableSpec& table, const std::st
       diverged_cells += v.text == "x";
       rejected_cells += v.rejected > 0;
       partial_cells += v.diverged > 0 && v.done > 0;
-      fid_columns |= cell.metric == "fid";
+      fid_columns |= cell.metric == Metric::Fid;
       chance_cells += v.at_chance > 0;
       extractors.insert(v.extractors.begin(), v.extractors.end());
       samplers.insert(v.samplers.begin(), v.samplers.end());

@@ -50,10 +50,10 @@ SearchTrace search_trace(db::Database& db, std::int64_t sweep) {
   std::stable_sort(milestones.begin(), milestones.end(), [](const Milestone& a, const Milestone& b) {
     return std::tie(a.at, a.step) < std::tie(b.at, b.step);
   });
-  t.metric = "test_acc";
+  t.metric = Metric::TestAcc;
   for (const auto& job : jobs) {
     if (job.state != db::JobState::Done) continue;
-    if (auto r = db.result(job.key); r && std::isfinite(r->fid)) t.metric = "fid";
+    if (auto r = db.result(job.key); r && std::isfinite(r->fid)) t.metric = Metric::Fid;
     break;
   }
   std::map<std::string, std::int64_t> reached;  // job -> steps trained so far
@@ -64,12 +64,12 @@ SearchTrace search_trace(db::Database& db, std::int64_t sweep) {
     before = std::max(before, m.step);
     if (m.final && m.job->state == db::JobState::Done) {
       auto r = db.result(m.job->key);
-      const double value = t.metric == "fid" ? r->fid : r->test_acc;
+      const double value = t.metric == Metric::Fid ? r->fid : r->test_acc;
       if (std::isfinite(value)) {
         if (m.job->fingerprint.empty()) {
           auto [it, fresh] = t.baselines.emplace(m.job->label, value);
           if (!fresh) it->second = t.higher_is_better() ? std::max(it->second, value) : std::min(it->second, value);
-        } else if (std::isnan(point.best) || (t.higher_is_better() ? value > point.best : value < point.best)) {
+        } else if (std::isnan(point.best) || better(t.metric, value, point.best)) {
           point.best = value;
           point.best_label = m.job->label + " (seed " + std::to_string(m.job->seed) + ")";
         }
@@ -83,7 +83,7 @@ SearchTrace search_trace(db::Database& db, std::int64_t sweep) {
 
 std::string render_search_section(const SearchTrace& t, const std::vector<std::string>& figures) {
   auto value = [&](double v) {
-    return t.metric == "fid" ? "FID " + detail::fmt_number(v, 2) : detail::fmt_number(100 * v, 2) + "%";
+    return t.metric == Metric::Fid ? "FID " + detail::fmt_number(v, 2) : detail::fmt_number(100 * v, 2) + "%";
   };
   auto count = [&](const char* state) { return t.jobs.count(state) ? t.jobs.at(state) : 0; };
   std::ostringstream md;
@@ -112,7 +112,7 @@ std::string render_search_section(const SearchTrace& t, const std::vector<std::s
     for (const auto& [label, v] : t.baselines) {
       const double gap = t.higher_is_better() ? 100 * (found->best - v) : v - found->best;
       md << " " << label << ": " << value(v) << " (" << (gap >= 0 ? "+" : "") << detail::fmt_number(gap, 2)
-         << (t.metric == "fid" ? " FID better" : " points") << ").";
+         << (t.metric == Metric::Fid ? " FID better" : " points") << ").";
     }
     md << "\n\n";
   }

@@ -29,7 +29,7 @@ struct PaperVerdict {
 // role is "vit" for every accuracy cell of the ViT-B column and the DiT proxy's name for FID. The
 // first table that has the cell wins (the paper prints arctan(x) as 82.3 in Table 1 and 82.4 in
 // Table 3).
-using VerdictKey = std::tuple<std::string, std::string, std::string, std::string>;
+using VerdictKey = std::tuple<std::string, std::string, Metric, std::string>;
 
 const std::map<VerdictKey, PaperVerdict>& paper_verdicts() {
   static const auto verdicts = [] {
@@ -38,10 +38,10 @@ const std::map<VerdictKey, PaperVerdict>& paper_verdicts() {
       for (const auto& row : table.rows) {
         for (const auto& cell : row.cells) {
           if (cell.empty || (std::isnan(cell.paper) && !cell.paper_diverged)) continue;
-          if (cell.metric == "test_acc" && cell.proxy != "vit-tiny") continue;  // ViT-L roles
+          if (cell.metric == Metric::TestAcc && cell.proxy != "vit-tiny") continue;  // ViT-L roles
           std::string id = cell.baseline;
           if (id.empty()) id = to_hex(functions::make_candidate(functions::parse(cell.function)).fingerprint);
-          const std::string role = cell.metric == "fid" ? cell.proxy : "vit";
+          const std::string role = cell.metric == Metric::Fid ? cell.proxy : "vit";
           out.emplace(VerdictKey{id, cell.baseline.empty() ? cell.shift : "", cell.metric, role},
                       PaperVerdict{cell.paper, cell.paper_diverged, table.number});
         }
@@ -116,7 +116,7 @@ TableSpec sweep_table(db::Database& db, const std::string& sweep) {
       CellSpec cell;
       cell.proxy = c.proxy;
       cell.lr = c.lr;
-      cell.metric = c.dit ? "fid" : "test_acc";
+      cell.metric = c.dit ? Metric::Fid : Metric::TestAcc;
       if (fingerprint.empty()) {
         cell.baseline = label;
       } else {
@@ -140,7 +140,7 @@ TableSpec sweep_table(db::Database& db, const std::string& sweep) {
     for (const auto& cell : row.cells) {
       auto v = detail::evaluate(cell, data);
       if (std::isnan(v.mean) || v.failed()) continue;
-      best = std::max(best, cell.metric == "fid" ? -v.mean : v.mean);
+      best = std::max(best, info(cell.metric).higher_is_better ? v.mean : -v.mean);
     }
     return best;
   };

@@ -32,7 +32,7 @@ bool cell_matches(const CellSpec& cell, const db::JobRow& job, const TableData& 
 }
 
 double metric_value(const CellSpec& cell, const db::ResultRow& result) {
-  if (cell.metric == "fid") return result.fid;
+  if (cell.metric == Metric::Fid) return result.fid;
   return 100 * result.test_acc;
 }
 
@@ -82,7 +82,7 @@ std::string sampler_text(const db::JobRow& job) {
 CellValue evaluate(const CellSpec& cell, const TableData& data) {
   CellValue v;
   if (cell.empty) return v;
-  const bool lower_is_better = cell.metric == "fid";
+  const bool lower_is_better = !info(cell.metric).higher_is_better;
   std::map<std::int64_t, double> best_per_seed;
   std::map<std::int64_t, double> chance_per_seed;
   std::set<std::int64_t> seeds, diverged_seeds, rejected_seeds;
@@ -95,7 +95,7 @@ CellValue evaluate(const CellSpec& cell, const TableData& data) {
     if (job.state != db::JobState::Done || r == data.results.end()) continue;
     const double value = metric_value(cell, r->second);
     if (!std::isfinite(value)) continue;
-    if (cell.metric == "fid") {
+    if (cell.metric == Metric::Fid) {
       v.extractors.insert(r->second.fid_features);
       if (auto sampler = sampler_text(job); !sampler.empty()) v.samplers.insert(sampler);
     } else {

@@ -36,13 +36,12 @@ CellSpec fid(const std::string& function, const std::string& shift, const std::s
   c.function = function;
   c.shift = shift;
   c.proxy = proxy;
-  c.metric = "fid";
+  c.metric = Metric::Fid;
   c.paper = paper;
   return c;
 }
 
-CellSpec baseline(const std::string& name, const std::string& proxy, const std::string& metric,
-                  double paper) {
+CellSpec baseline(const std::string& name, const std::string& proxy, Metric metric, double paper) {
   CellSpec c;
   c.baseline = name;
   c.proxy = proxy;
@@ -220,8 +219,8 @@ std::vector<TableSpec> build() {
                 {"erf(x)", "tanh(x)", "satursin(x)", "isru(x)", "cubsign(x)", "saturlog(x)"}};
     s.rows.push_back(
         {"LayerNorm",
-         {baseline("layernorm", "vit-tiny", "test_acc", 82.3), baseline("layernorm", "dit-b", "fid", 64.93),
-          baseline("layernorm", "dit-l", "fid", 45.91)}});
+         {baseline("layernorm", "vit-tiny", Metric::TestAcc, 82.3), baseline("layernorm", "dit-b", Metric::Fid, 64.93),
+          baseline("layernorm", "dit-l", Metric::Fid, 45.91)}});
     const std::vector<std::tuple<std::string, double, double, double>> fs = {
         {"erf(x)", 82.8, 63.23, 43.94},          {"tanh(x)", 82.6, 63.71, 45.48},
         {"satursin(x)", 82.6, 63.90, 44.83},     {"arcsinh_clip(x)", 82.5, 64.72, 45.48},

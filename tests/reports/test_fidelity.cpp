@@ -195,7 +195,7 @@ TEST(SearchTrace, StepsInTimeOrderAndTheBestFinishedCandidate) {
 
   auto t = search_trace(db, sweep);
   EXPECT_EQ(t.strategy, "halving");
-  EXPECT_EQ(t.metric, "test_acc");
+  EXPECT_EQ(t.metric, Metric::TestAcc);
   ASSERT_EQ(t.points.size(), 5u);
   std::vector<std::int64_t> steps;
   for (const auto& p : t.points) steps.push_back(p.steps);

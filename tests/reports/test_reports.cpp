@@ -65,7 +65,7 @@ std::string build_fixture() {
     for (const auto& row : table.rows) {
       for (const auto& cell : row.cells) {
         if (cell.empty) continue;
-        const bool fid = cell.metric == "fid";
+        const bool fid = cell.metric == Metric::Fid;
         std::string fp = cell.baseline.empty() ? "fp:" + cell.function : "";
         if (!fp.empty()) {
           db.upsert_candidate({fp, cell.function, cell.function, "[]", "{}", true, ""});

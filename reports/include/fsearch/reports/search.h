@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "fsearch/core/metric.h"
 #include "fsearch/db/database.h"
 
 namespace fsearch::reports {
@@ -20,7 +21,7 @@ struct SearchPoint {
 
 struct SearchTrace {
   std::string strategy;          // grid | halving | evolution, as the database shows it
-  std::string metric;            // test_acc (higher is better) | fid (lower is better)
+  Metric metric = Metric::TestAcc;
   std::vector<SearchPoint> points;  // after each finished job or rung, oldest first
   std::map<std::string, double> baselines;  // label -> its best result
   std::int64_t steps = 0;        // total steps trained
@@ -28,7 +29,7 @@ struct SearchTrace {
   int rungs = 0, promotions = 0;
   int children = 0, children_rejected = 0, children_duplicate = 0, generations = 0;
 
-  bool higher_is_better() const { return metric != "fid"; }
+  bool higher_is_better() const { return info(metric).higher_is_better; }
 };
 
 SearchTrace search_trace(db::Database& db, std::int64_t sweep);

@@ -4,6 +4,7 @@
 // spells it (so hshift(erf, 0), a duplicate of erf, shows erf's job).
 #pragma once
 
+#include "fsearch/core/metric.h"
 #include <cmath>
 #include <string>
 #include <vector>
@@ -15,7 +16,7 @@ struct CellSpec {
   std::string baseline;             // layernorm | rmsnorm
   std::string shift;                // none | scalar | vector (empty: any)
   std::string proxy;                // proxy name, e.g. vit-tiny (empty: any)
-  std::string metric = "test_acc";  // test_acc | fid
+  Metric metric = Metric::TestAcc;
   std::string fingerprint;          // when set, the cell's jobs are found by fingerprint, not spelling
   double lr = NAN;                  // when set, only jobs trained at this learning rate
   double paper = NAN;               // the paper's value (accuracy in %, or FID)
