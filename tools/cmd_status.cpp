@@ -74,8 +74,9 @@ nlohmann::json evolution_summary(db::Database& database, std::int64_t sweep) {
   std::map<std::int64_t, std::map<std::string, int>> per_generation;
   std::map<std::string, const db::LineageRow*> by_fingerprint;
   for (const auto& row : lineage) {
-    per_generation[row.generation][row.status]++;
-    if (row.status == "kept" && !by_fingerprint.count(row.fingerprint)) by_fingerprint[row.fingerprint] = &row;
+    per_generation[row.generation][db::to_string(row.status)]++;
+    if (row.status == db::CandidateStatus::Kept && !by_fingerprint.count(row.fingerprint))
+      by_fingerprint[row.fingerprint] = &row;
   }
   out["generations"] = nlohmann::json::array();
   for (const auto& [generation, counts] : per_generation) {
@@ -122,7 +123,8 @@ struct StatusCommand {
     }
     for (const auto& [id, name] : database.sweeps()) {
       auto counts = database.job_counts(id);
-      auto candidates = database.candidate_counts(id);
+      nlohmann::json candidates = nlohmann::json::object();  // kept, rejected, duplicate -> count
+      for (const auto& [status, count] : database.candidate_counts(id)) candidates[db::to_string(status)] = count;
       auto reports = search::job_reports(database, id);
       nlohmann::json sweep = {
           {"sweep", name}, {"jobs", nlohmann::json::object()}, {"candidates", candidates}};
@@ -217,9 +219,8 @@ struct StatusCommand {
         }
       }
       std::cout << fmt::format("  candidates: {} kept, {} rejected, {} duplicates\n",
-                               candidates.count("kept") ? candidates.at("kept") : 0,
-                               candidates.count("rejected") ? candidates.at("rejected") : 0,
-                               candidates.count("duplicate") ? candidates.at("duplicate") : 0);
+                               candidates.value("kept", 0), candidates.value("rejected", 0),
+                               candidates.value("duplicate", 0));
       for (const auto& b : sweep["best"]) {
         std::string metric = b["fid"].is_number() ? fmt::format("FID {:.2f}", b["fid"].get<double>())
                              : b["test_acc"].is_number()

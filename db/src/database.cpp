@@ -49,6 +49,22 @@ JobRow read_job(const Statement& s) {
 
 }  // namespace
 
+std::string to_string(CandidateStatus status) {
+  switch (status) {
+    case CandidateStatus::Kept: return "kept";
+    case CandidateStatus::Rejected: return "rejected";
+    case CandidateStatus::Duplicate: return "duplicate";
+  }
+  return "?";
+}
+
+CandidateStatus parse_candidate_status(const std::string& text) {
+  for (auto s : {CandidateStatus::Kept, CandidateStatus::Rejected, CandidateStatus::Duplicate}) {
+    if (to_string(s) == text) return s;
+  }
+  throw StorageError("unknown candidate status '" + text + "' in the database");
+}
+
 std::string to_string(JobState state) {
   switch (state) {
     case JobState::Pending: return "pending";
@@ -256,7 +272,7 @@ void Database::upsert_candidate(const CandidateRow& c) {
       .run();
 }
 
-void Database::link_candidate(std::int64_t sweep, const std::string& fingerprint, const std::string& status,
+void Database::link_candidate(std::int64_t sweep, const std::string& fingerprint, CandidateStatus status,
                               const std::string& spelled_as) {
   connection_
       .prepare(
@@ -265,26 +281,26 @@ void Database::link_candidate(std::int64_t sweep, const std::string& fingerprint
       .bind(1, sweep)
       .bind(2, fingerprint)
       .bind(3, spelled_as)
-      .bind(4, status)
+      .bind(4, to_string(status))
       .run();
 }
 
-std::map<std::string, int> Database::candidate_counts(std::int64_t sweep) {
-  std::map<std::string, int> out;
+std::map<CandidateStatus, int> Database::candidate_counts(std::int64_t sweep) {
+  std::map<CandidateStatus, int> out;
   auto s =
       connection_.prepare("SELECT status, COUNT(*) FROM sweep_candidates WHERE sweep_id = ? GROUP BY status");
   s.bind(1, sweep);
-  while (s.step()) out[s.get_text(0)] = static_cast<int>(s.get_int(1));
+  while (s.step()) out[parse_candidate_status(s.get_text(0))] = static_cast<int>(s.get_int(1));
   return out;
 }
 
-std::vector<CandidateRow> Database::candidates(std::int64_t sweep, const std::string& status) {
+std::vector<CandidateRow> Database::candidates(std::int64_t sweep, CandidateStatus status) {
   std::vector<CandidateRow> out;
   auto s =
       connection_.prepare(std::string("SELECT ") + kCandidateColumns +
                           " FROM sweep_candidates sc JOIN candidates c ON c.fingerprint = sc.fingerprint "
                           "WHERE sc.sweep_id = ? AND sc.status = ? ORDER BY c.expression");
-  s.bind(1, sweep).bind(2, status);
+  s.bind(1, sweep).bind(2, to_string(status));
   while (s.step()) out.push_back(read_candidate(s));
   return out;
 }
@@ -579,7 +595,7 @@ void Database::add_lineage(std::int64_t sweep, const LineageRow& r) {
       .bind(6, r.genome)
       .bind(7, r.parent)
       .bind(8, r.mutation)
-      .bind(9, r.status)
+      .bind(9, to_string(r.status))
       .bind(10, r.reason)
       .run();
 }
@@ -592,7 +608,7 @@ std::vector<LineageRow> Database::lineage(std::int64_t sweep) {
   std::vector<LineageRow> out;
   while (s.step()) {
     out.push_back({s.get_int(0), s.get_int(1), s.get_text(2), s.get_text(3), s.get_text(4), s.get_text(5),
-                   s.get_text(6), s.get_text(7), s.get_text(8)});
+                   s.get_text(6), parse_candidate_status(s.get_text(7)), s.get_text(8)});
   }
   return out;
 }

@@ -22,8 +22,8 @@ SearchTrace search_trace(db::Database& db, std::int64_t sweep) {
     generations.insert(row.generation);
     if (row.generation == 0) continue;
     ++t.children;
-    t.children_rejected += row.status == "rejected";
-    t.children_duplicate += row.status == "duplicate";
+    t.children_rejected += row.status == db::CandidateStatus::Rejected;
+    t.children_duplicate += row.status == db::CandidateStatus::Duplicate;
   }
   t.generations = generations.empty() ? 0 : static_cast<int>(generations.size()) - 1;
 

@@ -162,7 +162,7 @@ std::string render_sweep_page(db::Database& db, const std::string& sweep, const 
   auto id = db.sweep_id(sweep);
   if (!id) return md.str();
   md << render_search_section(search_trace(db, *id), figures);
-  auto rejected = db.candidates(*id, "rejected");
+  auto rejected = db.candidates(*id, db::CandidateStatus::Rejected);
   if (!rejected.empty()) {
     md << "\n## Rejected by the property screen (" << rejected.size()
        << (rejected.size() == 1 ? " candidate" : " candidates") << ")\n\n| candidate | why |\n| --- | --- |\n";

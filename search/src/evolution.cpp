@@ -182,7 +182,8 @@ std::vector<Member> members(db::Database& db, std::int64_t sweep) {
   std::vector<Member> out;
   std::set<std::string> seen;
   for (const auto& row : db.lineage(sweep)) {
-    if (row.status != "kept" || open.count(row.fingerprint) || !metric.count(row.fingerprint)) continue;
+    if (row.status != db::CandidateStatus::Kept || open.count(row.fingerprint) || !metric.count(row.fingerprint))
+      continue;
     if (!seen.insert(row.fingerprint).second) continue;
     out.push_back({row.fingerprint, genome_from_json(row.genome), row.generation, row.index, 0});
   }
@@ -218,7 +219,7 @@ std::vector<Member> population(const std::vector<Member>& all, const EvolutionSp
 std::vector<Screened> initial_population(const Space& space, const std::vector<Screened>& screened) {
   std::vector<const Screened*> kept;
   for (const auto& s : screened)
-    if (s.status == "kept") kept.push_back(&s);
+    if (s.status == db::CandidateStatus::Kept) kept.push_back(&s);
   Random random(space.evolution.seed, 0);
   for (std::size_t i = kept.size(); i > 1; --i) std::swap(kept[i - 1], kept[random.below(i)]);  // Fisher-Yates
   kept.resize(std::min(kept.size(), static_cast<std::size_t>(space.evolution.population)));
@@ -233,7 +234,8 @@ void record_initial_population(db::Database& db, std::int64_t sweep, const std::
     std::int64_t index = 0;
     for (const auto& s : initial) {
       db.add_lineage(sweep, {0, index++, to_hex(s.candidate.fingerprint), s.candidate.text,
-                             to_json_text(Genome{s.candidate.text, {}}), "", "initial population", "kept", ""});
+                             to_json_text(Genome{s.candidate.text, {}}), "", "initial population",
+                             db::CandidateStatus::Kept, ""});
     }
   });
 }
@@ -287,18 +289,18 @@ int breed(db::Database& db, std::int64_t sweep, const Space& space, const std::s
     row.fingerprint = to_hex(screened.candidate.fingerprint);
     row.expression = screened.candidate.text;
     if (!seen.insert(row.fingerprint).second) {
-      row.status = "duplicate";
+      row.status = db::CandidateStatus::Duplicate;
       row.reason = "a function this sweep has seen before";
     } else if (!screened.pass) {
-      row.status = "rejected";
+      row.status = db::CandidateStatus::Rejected;
       row.reason = screened.reasons;
     } else {
-      row.status = "kept";
+      row.status = db::CandidateStatus::Kept;
       kept.push_back(screened);
     }
     screened.status = row.status;
     rows.push_back(row);
-    if (row.status != "duplicate") {
+    if (row.status != db::CandidateStatus::Duplicate) {
       db.upsert_candidate(candidate_row(screened));  // outside the transaction below: idempotent
     }
   }
@@ -309,7 +311,7 @@ int breed(db::Database& db, std::int64_t sweep, const Space& space, const std::s
   db.transaction([&] {
     for (const auto& row : rows) {
       db.add_lineage(sweep, row);
-      if (row.status != "duplicate") db.link_candidate(sweep, row.fingerprint, row.status, row.expression);
+      if (row.status != db::CandidateStatus::Duplicate) db.link_candidate(sweep, row.fingerprint, row.status, row.expression);
     }
     for (const auto& p : planned) {
       if (db.add_job(sweep, p.row)) {

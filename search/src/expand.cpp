@@ -101,7 +101,7 @@ Screened screen(const functions::Expr& expr, const Space& space) {
       s.reasons += (s.reasons.empty() ? "" : "\n") + properties::to_string(property) + ": " + r->reason;
     }
   }
-  s.status = s.pass ? "kept" : "rejected";
+  s.status = s.pass ? db::CandidateStatus::Kept : db::CandidateStatus::Rejected;
   return s;
 }
 
@@ -131,9 +131,9 @@ std::vector<Screened> expand(const Space& space) {
   std::set<std::uint64_t> seen;
   for (auto& s : out) {
     if (!seen.insert(s.candidate.fingerprint).second) {
-      s.status = "duplicate";
+      s.status = db::CandidateStatus::Duplicate;
     } else {
-      s.status = s.pass ? "kept" : "rejected";
+      s.status = s.pass ? db::CandidateStatus::Kept : db::CandidateStatus::Rejected;
     }
   }
   return out;

@@ -17,7 +17,7 @@ std::vector<PlannedJob> plan_jobs(const Space& space, const std::vector<Screened
   for (const auto& baseline : space.baselines)
     norms.push_back({functions::norm_preset(baseline), "", baseline});
   for (const auto& s : screened) {
-    if (s.status != "kept") continue;
+    if (s.status != db::CandidateStatus::Kept) continue;
     for (const auto& shift : space.shifts) {
       for (double alpha : space.alpha_inits) {
         functions::NormSpec n;

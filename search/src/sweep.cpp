@@ -94,9 +94,9 @@ SweepOutcome run_sweep(const std::string& space_file, const SweepOptions& option
       db.upsert_candidate(candidate_row(s));
       db.link_candidate(outcome.sweep, to_hex(s.candidate.fingerprint), s.status, s.candidate.text);
       outcome.generated++;
-      outcome.kept += s.status == "kept";
-      outcome.rejected += s.status == "rejected";
-      outcome.duplicates += s.status == "duplicate";
+      outcome.kept += s.status == db::CandidateStatus::Kept;
+      outcome.rejected += s.status == db::CandidateStatus::Rejected;
+      outcome.duplicates += s.status == db::CandidateStatus::Duplicate;
     }
   });
   say("sweep " + space.name + ": " + std::to_string(outcome.generated) +

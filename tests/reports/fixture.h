@@ -52,7 +52,7 @@ class Fixture {
     const std::string fp = baseline.empty() ? fingerprint : "";
     if (!fp.empty()) {
       db_->upsert_candidate({fp, function, function, "[]", "{}", true, ""});
-      db_->link_candidate(sweep, fp, "kept", function);
+      db_->link_candidate(sweep, fp, db::CandidateStatus::Kept, function);
     }
     for (std::size_t seed = 0; seed < values.size(); ++seed) {
       db::JobRow job;

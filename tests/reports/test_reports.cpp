@@ -69,7 +69,7 @@ std::string build_fixture() {
         std::string fp = cell.baseline.empty() ? "fp:" + cell.function : "";
         if (!fp.empty()) {
           db.upsert_candidate({fp, cell.function, cell.function, "[]", "{}", true, ""});
-          db.link_candidate(sweep, fp, "kept", cell.function);
+          db.link_candidate(sweep, fp, db::CandidateStatus::Kept, cell.function);
         }
         Pattern p = pattern_of(index);
         double acc = 0.70 + 0.001 * static_cast<double>(index % 97);
@@ -392,7 +392,7 @@ TEST(Reports, EverySweepThatIsNoTableGetsAPage) {
   fx.jobs("quick", "", "", "", "vit-tiny", {84.0}, "layernorm");
   auto sweep = *fx.db().sweep_id("quick");
   fx.db().upsert_candidate({fp("x * x"), "x^2", "x^2", "[]", "{}", false, "zero-centeredness: f(0) > 0\nmonotonicity: dips"});
-  fx.db().link_candidate(sweep, fp("x * x"), "rejected", "x^2");
+  fx.db().link_candidate(sweep, fp("x * x"), db::CandidateStatus::Rejected, "x^2");
   auto md = render_sweep_page(fx.db(), "quick", "fixture.db");
   // Best first; LayerNorm's paper number is Table 7's ViT-B 82.3, erf's Eq. 4 number 82.6, linear's x.
   const auto ln = md.find("| layernorm | **84.0%** (82.3%) |"), linear = md.find("| linear(x) | 82.0% (x) |"),

@@ -180,7 +180,7 @@ TEST_F(Breeding, TheSameResultsBreedTheSameChildren) {
     if (row.generation == 0) continue;
     EXPECT_EQ(row.generation, 1);
     EXPECT_FALSE(row.parent.empty());
-    kept += row.status == "kept";
+    kept += row.status == db::CandidateStatus::Kept;
   }
   EXPECT_EQ(kept, 2);  // children per generation
   EXPECT_EQ(added, 2);  // one job each (one proxy, one seed, no baseline again)

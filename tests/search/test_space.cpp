@@ -189,7 +189,7 @@ TEST(Expand, ScreensAndMergesDuplicates) {
   auto screened = expand(space);
   ASSERT_EQ(screened.size(), 28u);  // 7 primitives x (itself + 3 transforms)
   std::map<std::string, std::string> status;
-  for (const auto& s : screened) status[s.candidate.text] = s.status;
+  for (const auto& s : screened) status[s.candidate.text] = db::to_string(s.status);
   EXPECT_EQ(status["erf(x)"], "kept");
   EXPECT_EQ(status["clip(erf, 1)"], "duplicate");  // erf never leaves [-1, 1]
   EXPECT_EQ(status["clip(arcsinh, 1)"], "kept");
@@ -213,9 +213,9 @@ TEST(Expand, NonFiniteCandidatesAreRejectedWhateverTheSpaceRequires) {
                                          "proxies: [" + kProxy + "]\n");
   auto screened = expand(load_space(file));
   ASSERT_EQ(screened.size(), 3u);
-  EXPECT_EQ(screened[0].status, "kept");
+  EXPECT_EQ(screened[0].status, db::CandidateStatus::Kept);
   for (std::size_t i : {1u, 2u}) {
-    EXPECT_EQ(screened[i].status, "rejected") << screened[i].candidate.text;
+    EXPECT_EQ(screened[i].status, db::CandidateStatus::Rejected) << screened[i].candidate.text;
     EXPECT_NE(screened[i].reasons.find("finite: f is not finite at x = "), std::string::npos) << screened[i].reasons;
   }
 }

@@ -26,11 +26,11 @@ int search_summary(const std::string& path, const std::string& sweep, bool best_
   std::map<std::string, const fsearch::db::LineageRow*> kept;
   int children = 0, rejected = 0, duplicates = 0;
   for (const auto& row : lineage) {
-    if (row.status == "kept" && !kept.count(row.fingerprint)) kept[row.fingerprint] = &row;
+    if (row.status == fsearch::db::CandidateStatus::Kept && !kept.count(row.fingerprint)) kept[row.fingerprint] = &row;
     if (row.generation == 0) continue;
     ++children;
-    rejected += row.status == "rejected";
-    duplicates += row.status == "duplicate";
+    rejected += row.status == fsearch::db::CandidateStatus::Rejected;
+    duplicates += row.status == fsearch::db::CandidateStatus::Duplicate;
   }
   const auto reports = fsearch::search::job_reports(db, *id);
   const fsearch::search::JobReport* best = nullptr;

@@ -31,6 +31,12 @@ std::string to_string(JobState state);
 JobState parse_job_state(const std::string& text);  // throws StorageError
 bool allowed_transition(JobState from, JobState to);
 
+// What the screen made of a generated candidate: kept (to train), rejected (a required property
+// failed), or a duplicate (the fingerprint of one generated before it).
+enum class CandidateStatus { Kept, Rejected, Duplicate };
+std::string to_string(CandidateStatus status);
+CandidateStatus parse_candidate_status(const std::string& text);  // throws StorageError
+
 struct CandidateRow {
   std::string fingerprint;  // hex
   std::string expression;   // canonical text
@@ -105,7 +111,7 @@ struct PromotionRow {
 struct LineageRow {
   std::int64_t generation = 0, index = 0;
   std::string fingerprint, expression, genome, parent, mutation;
-  std::string status;  // kept | rejected | duplicate
+  CandidateStatus status = CandidateStatus::Kept;
   std::string reason;  // why rejected, or which earlier child it duplicates
 };
 
@@ -147,11 +153,11 @@ class Database {
   std::vector<std::pair<std::int64_t, std::string>> sweeps();  // id, name
 
   void upsert_candidate(const CandidateRow& candidate);
-  // status: kept | rejected | duplicate (of an earlier spelling); spelled_as: the text as generated
-  void link_candidate(std::int64_t sweep, const std::string& fingerprint, const std::string& status,
+  // spelled_as: the text as generated
+  void link_candidate(std::int64_t sweep, const std::string& fingerprint, CandidateStatus status,
                       const std::string& spelled_as);
-  std::map<std::string, int> candidate_counts(std::int64_t sweep);  // status -> count
-  std::vector<CandidateRow> candidates(std::int64_t sweep, const std::string& status);
+  std::map<CandidateStatus, int> candidate_counts(std::int64_t sweep);
+  std::vector<CandidateRow> candidates(std::int64_t sweep, CandidateStatus status);
   std::optional<CandidateRow> candidate(const std::string& fingerprint);
   // How the sweep's space spelled each candidate -> the fingerprint it stands for.
   std::map<std::string, std::string> spellings(std::int64_t sweep);

@@ -17,14 +17,14 @@ struct Screened {
   functions::Candidate candidate;
   properties::Analysis analysis;  // all four tests, measured whatever `require` says
   bool pass = false;              // every required test passed
-  std::string status;             // kept | rejected | duplicate
+  db::CandidateStatus status = db::CandidateStatus::Kept;
   std::string reasons;            // why rejected: one "test: reason" per failed required test
 };
 
 // A catalog name (applied to x) or an expression.
 functions::Expr parse_primitive(const std::string& text);
 // One function through the screen: its structure and fingerprint, the four property tests, and
-// whether it passes the space's required ones (and is finite everywhere). status: kept | rejected.
+// whether it passes the space's required ones (and is finite everywhere); kept or rejected.
 Screened screen(const functions::Expr& expr, const Space& space);
 // How the database records a screened candidate.
 db::CandidateRow candidate_row(const Screened& s);
