@@ -1,4 +1,5 @@
 // `fsearch report`: the paper's tables from the database, as markdown with figures.
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 
@@ -8,23 +9,24 @@
 #include "fsearch/reports/fidelity.h"
 #include "fsearch/reports/report.h"
 
-#include <algorithm>
-
 namespace fsearch::cli {
 namespace {
 
 struct ReportCommand {
-  std::string db = kDefaultDatabase, tables = "1-7,14-16", out = kDefaultReportDir;
+  std::string db = kDefaultDatabase, tables, out = kDefaultReportDir;
+  std::vector<std::string> table_files;
   bool no_figures = false, json = false;
 
   int run() const {
+    reports::ReportOptions options;
+    options.out_dir = out;
+    if (!tables.empty()) options.tables = reports::parse_table_list(tables);
+    for (const auto& file : table_files) options.own_tables.push_back(reports::load_table_file(file));
+    reports::report_tables(options);  // a clash of numbers is an error before anything is written
     if (!std::filesystem::exists(db)) {
       throw ConfigError("no database at " + db,
                         "run a table first: fsearch run --space configs/tables/table5.yaml");
     }
-    reports::ReportOptions options;
-    options.out_dir = out;
-    options.tables = reports::parse_table_list(tables);
     options.figures = !no_figures;
     options.db_label = db;
     db::Database database(db, db::Access::ReadOnly);
@@ -34,9 +36,9 @@ struct ReportCommand {
       return 0;
     }
     nlohmann::json out = {{"files", files}, {"fidelity", nlohmann::json::array()}};
-    for (const auto& table : reports::paper_tables()) {
-      if (std::find(options.tables.begin(), options.tables.end(), table.number) == options.tables.end()) continue;
-      if (database.sweep_id(table.sweep)) out["fidelity"].push_back(reports::to_json(reports::table_fidelity(database, table)));
+    for (const auto& table : reports::report_tables(options)) {
+      if (database.sweep_id(table.sweep))
+        out["fidelity"].push_back(reports::to_json(reports::table_fidelity(database, table)));
     }
     std::cout << out.dump(2) << "\n";
     return 0;
@@ -51,7 +53,13 @@ Command register_report(CLI::App& app) {
       "report",
       "Regenerate the paper's tables from the database: one markdown file per table, an index, figures");
   sub->add_option("--db", command->db, "SQLite database")->capture_default_str();
-  sub->add_option("--tables", command->tables, "Tables to write, e.g. 1-7,14-16 or 5")->capture_default_str();
+  sub->add_option("--tables", command->tables,
+                  "The paper's tables to write, e.g. 1-7,14-16 or 5 (default: all)");
+  sub->add_option(
+         "--table", command->table_files,
+         "A table of your own: a space file with a table: section (docs/tables.md), rendered from the "
+         "sweep it names; repeat for several")
+      ->check(CLI::ExistingFile);
   sub->add_option("--out", command->out, "Output folder")->capture_default_str();
   sub->add_flag("--no-figures", command->no_figures, "Skip the gnuplot figures");
   sub->add_flag("--json", command->json,

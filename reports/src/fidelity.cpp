@@ -46,14 +46,15 @@ double spread_or_zero(const CellValue& v) {
 std::string value_text(const Cell& c) {
   const auto& v = c.value;
   if (!v.has_result()) return "no result";
-  const std::string mean = std::isnan(v.mean) ? "" : fmt_number(v.mean, is_fid(*c.spec) ? 2 : 1) + (is_fid(*c.spec) ? "" : "%");
+  const std::string mean =
+      std::isnan(v.mean) ? "" : fmt_number(v.mean, is_fid(*c.spec) ? 2 : 1) + (is_fid(*c.spec) ? "" : "%");
   if (v.failed()) {
     if (v.done == 0 && v.rejected == 0) return "x (every seed diverged)";
     if (v.done == 0 && v.diverged == 0) return "rejected (the early probe found no seed learning)";
     if (v.diverged == 0 && v.rejected == 0) return "at chance (" + mean + ")";
-    return "failed (" + std::to_string(v.diverged) + " of " + std::to_string(v.done + v.diverged + v.rejected) +
-           " seeds diverged, " + std::to_string(v.rejected) + " rejected, " + std::to_string(v.at_chance) +
-           " at chance)";
+    return "failed (" + std::to_string(v.diverged) + " of " +
+           std::to_string(v.done + v.diverged + v.rejected) + " seeds diverged, " +
+           std::to_string(v.rejected) + " rejected, " + std::to_string(v.at_chance) + " at chance)";
   }
   std::string text = mean;
   if (!std::isnan(v.spread)) text += " ± " + fmt_number(v.spread, is_fid(*c.spec) ? 2 : 1);
@@ -103,17 +104,18 @@ FidelityCheck better(const std::string& name, const Cell& a, const Cell& b, bool
   const double noise = spread_or_zero(a.value) + spread_or_zero(b.value);
   const bool seeds = a.value.done >= 2 && b.value.done >= 2;
   check.status = (strict ? gap > 0 : gap >= -tolerance(*a.spec)) ? CheckStatus::Pass : CheckStatus::Fail;
-  check.detail = a.name + " " + value_text(a) + " vs " + b.name + " " + value_text(b) + ": gap " +
-                 fmt_number(gap, 2) +
-                 (seeds ? (std::abs(gap) > noise ? " (beyond the seed spread " : " (within the seed spread ") +
-                              fmt_number(noise, 2) + ")"
-                        : " (1 seed: no spread)");
+  check.detail =
+      a.name + " " + value_text(a) + " vs " + b.name + " " + value_text(b) + ": gap " + fmt_number(gap, 2) +
+      (seeds ? (std::abs(gap) > noise ? " (beyond the seed spread " : " (within the seed spread ") +
+                   fmt_number(noise, 2) + ")"
+             : " (1 seed: no spread)");
   return check;
 }
 
 // Each sequence runs from the unmodified function outwards (growing |lambda|); a later cell may
 // not beat an earlier one by more than the tolerance plus both spreads. Failed cells rank last.
-FidelityCheck non_increasing(const std::string& name, const std::vector<std::vector<const Cell*>>& sequences) {
+FidelityCheck non_increasing(const std::string& name,
+                             const std::vector<std::vector<const Cell*>>& sequences) {
   FidelityCheck check{name, CheckStatus::NotRun, ""};
   int compared = 0, violations = 0;
   std::string first_violation;
@@ -133,7 +135,8 @@ FidelityCheck non_increasing(const std::string& name, const std::vector<std::vec
         if (broken) {
           ++violations;
           if (first_violation.empty())
-            first_violation = outer.name + " " + value_text(outer) + " > " + inner.name + " " + value_text(inner);
+            first_violation =
+                outer.name + " " + value_text(outer) + " > " + inner.name + " " + value_text(inner);
         }
       }
     }
@@ -141,8 +144,8 @@ FidelityCheck non_increasing(const std::string& name, const std::vector<std::vec
   if (compared == 0) return check;
   check.status = violations == 0 ? CheckStatus::Pass : CheckStatus::Fail;
   check.detail = std::to_string(compared - violations) + " of " + std::to_string(compared) +
-                 " ordered pairs hold (tolerance " + fmt_number(kAccuracyTolerance, 1) + " points plus seed spreads)" +
-                 (first_violation.empty() ? "" : "; e.g. " + first_violation);
+                 " ordered pairs hold (tolerance " + fmt_number(kAccuracyTolerance, 1) +
+                 " points plus seed spreads)" + (first_violation.empty() ? "" : "; e.g. " + first_violation);
   return check;
 }
 
@@ -176,14 +179,18 @@ FidelityCheck trains_or_fails(const std::string& name, const std::vector<const C
   for (const Cell* c : train) {
     if (!c->value.has_result()) continue;
     ++known;
-    if (!c->value.failed()) ++right;
-    else wrong += (wrong.empty() ? "" : ", ") + c->name + " failed";
+    if (!c->value.failed())
+      ++right;
+    else
+      wrong += (wrong.empty() ? "" : ", ") + c->name + " failed";
   }
   for (const Cell* c : fail) {
     if (!c->value.has_result()) continue;
     ++known;
-    if (c->value.failed()) ++right;
-    else wrong += (wrong.empty() ? "" : ", ") + c->name + " trained (" + value_text(*c) + ")";
+    if (c->value.failed())
+      ++right;
+    else
+      wrong += (wrong.empty() ? "" : ", ") + c->name + " trained (" + value_text(*c) + ")";
   }
   if (known == 0) return check;
   check.status = right == known ? CheckStatus::Pass : CheckStatus::Fail;
@@ -192,119 +199,57 @@ FidelityCheck trains_or_fails(const std::string& name, const std::vector<const C
   return check;
 }
 
-const Cell* find(const Grid& grid, const TableSpec& table, const std::string& row_label, std::size_t column) {
-  for (std::size_t r = 0; r < table.rows.size(); ++r) {
-    if (table.rows[r].label == row_label && column < grid[r].size() && !grid[r][column].spec->empty)
-      return &grid[r][column];
-  }
-  return nullptr;
-}
-
+// The table's findings (its file's `findings:`), each resolved to cells when the table was read.
 std::vector<FidelityCheck> named_checks(const TableSpec& table, const Grid& grid) {
   std::vector<FidelityCheck> out;
-  auto at = [&](const std::string& row, std::size_t col) { return find(grid, table, row, col); };
-  auto add_better = [&](const std::string& name, const Cell* a, const Cell* b, bool strict) {
-    if (a && b) out.push_back(better(name, *a, *b, strict));
+  auto cell = [&](CellAt at) -> const Cell* { return &grid[at.row][at.column]; };
+  auto cells = [&](const std::vector<CellAt>& at) {
+    std::vector<const Cell*> list;
+    for (auto a : at) list.push_back(cell(a));
+    return list;
   };
-  switch (table.number) {
-    case 1: {  // columns: -2 -1 -0.5 -0.1 0 +0.1 +0.5 +1 +2
-      std::vector<std::vector<const Cell*>> seqs;
-      for (const auto& row : grid) {
-        seqs.push_back({&row[4], &row[5], &row[6], &row[7], &row[8]});
-        seqs.push_back({&row[4], &row[3], &row[2], &row[1], &row[0]});
+  for (const auto& finding : table.findings) {
+    switch (finding.kind) {
+      case FindingKind::Better:
+      case FindingKind::AtLeast: {
+        const auto& [a, b] = finding.pairs.front();
+        out.push_back(better(finding.name, *cell(a), *cell(b), finding.kind == FindingKind::Better));
+        break;
       }
-      out.push_back(non_increasing("accuracy non-increasing in |lambda| (Table 1)", seqs));
-      break;
-    }
-    case 2: {  // rows: unclipped, then clip values; columns: arcsinh, logsign, linear
-      std::vector<std::vector<const Cell*>> pairs;
-      int holds = 0, known = 0;
-      std::string broken;
-      for (std::size_t c = 0; c < grid[0].size(); ++c) {
-        for (std::size_t r = 1; r < grid.size(); ++r) {
-          auto check = better("", grid[r][c], grid[0][c], /*strict=*/false);
+      case FindingKind::NoWorseThan: {
+        int holds = 0, known = 0;
+        std::string broken;
+        for (const auto& [a, b] : finding.pairs) {
+          auto check = better("", *cell(a), *cell(b), /*strict=*/false);
           if (check.status == CheckStatus::NotRun) continue;
           ++known;
-          if (check.status == CheckStatus::Pass) ++holds;
-          else if (broken.empty()) broken = check.detail;
+          if (check.status == CheckStatus::Pass)
+            ++holds;
+          else if (broken.empty())
+            broken = check.detail;
         }
+        FidelityCheck check{finding.name, CheckStatus::NotRun, ""};
+        if (known > 0) {
+          check.status = holds == known ? CheckStatus::Pass : CheckStatus::Fail;
+          check.detail = std::to_string(holds) + " of " + std::to_string(known) + " " + finding.counting +
+                         (broken.empty() ? "" : "; e.g. " + broken);
+        }
+        out.push_back(check);
+        break;
       }
-      FidelityCheck check{"clipped >= unclipped (Table 2)", CheckStatus::NotRun, ""};
-      if (known > 0) {
-        check.status = holds == known ? CheckStatus::Pass : CheckStatus::Fail;
-        check.detail = std::to_string(holds) + " of " + std::to_string(known) + " clipped cells" +
-                       (broken.empty() ? "" : "; e.g. " + broken);
+      case FindingKind::NonIncreasing: {
+        std::vector<std::vector<const Cell*>> sequences;
+        for (const auto& seq : finding.sequences) sequences.push_back(cells(seq));
+        out.push_back(non_increasing(finding.name, sequences));
+        break;
       }
-      out.push_back(check);
-      break;
+      case FindingKind::Above:
+        out.push_back(all_above(finding.name, cells(finding.above), cells(finding.below)));
+        break;
+      case FindingKind::AsPaper:
+        out.push_back(trains_or_fails(finding.name, cells(finding.above), cells(finding.below)));
+        break;
     }
-    case 3: {  // rows: lambda_b 0, 0.01, 0.1, 0.5; columns: functions
-      std::vector<std::vector<const Cell*>> seqs;
-      for (std::size_t c = 0; c < grid[0].size(); ++c) {
-        std::vector<const Cell*> seq;
-        for (const auto& row : grid) seq.push_back(&row[c]);
-        seqs.push_back(seq);
-      }
-      out.push_back(non_increasing("accuracy non-increasing in lambda_b (Table 3)", seqs));
-      break;
-    }
-    case 4: {
-      const auto& row = grid[0];
-      out.push_back(trains_or_fails("growth limit: logsign, arcsinh, logquad train; power23, linear fail",
-                                    {&row[0], &row[1], &row[2]}, {&row[3], &row[4]}));
-      break;
-    }
-    case 5: {
-      std::vector<std::vector<const Cell*>> seqs;
-      for (const auto& row : grid) {
-        std::vector<const Cell*> seq;
-        for (const auto& cell : row) seq.push_back(&cell);
-        seqs.push_back(seq);
-      }
-      out.push_back(non_increasing("accuracy non-increasing in the flat zone's lambda (Table 5)", seqs));
-      break;
-    }
-    case 6: {
-      std::vector<const Cell*> monotone, other;
-      for (const char* f : {"erf(x)", "tanh(x)", "arctan(x)"}) {
-        for (std::size_t c : {0u, 1u})
-          if (auto* cell = at(f, c)) monotone.push_back(cell);
-      }
-      for (const char* f : {"sin(x)", "dampx(x)", "dampexp(x)"})
-        if (auto* cell = at(f, 0)) other.push_back(cell);
-      out.push_back(all_above("monotone > non-monotone (Table 6)", monotone, other));
-      break;
-    }
-    case 7: {  // columns: ViT, DiT-B, DiT-L
-      add_better("erf > tanh (ViT)", at("erf(x)", 0), at("tanh(x)", 0), true);
-      add_better("erf >= LayerNorm (ViT)", at("erf(x)", 0), at("LayerNorm", 0), false);
-      add_better("erf > tanh (DiT-B FID)", at("erf(x)", 1), at("tanh(x)", 1), true);
-      add_better("erf >= LayerNorm (DiT-B FID)", at("erf(x)", 1), at("LayerNorm", 1), false);
-      add_better("erf > tanh (DiT-L FID)", at("erf(x)", 2), at("tanh(x)", 2), true);
-      add_better("erf >= LayerNorm (DiT-L FID)", at("erf(x)", 2), at("LayerNorm", 2), false);
-      std::vector<const Cell*> others;
-      for (const auto& row : table.rows)
-        if (row.label != "erf(x)" && row.label != "LayerNorm")
-          if (auto* cell = at(row.label, 0)) others.push_back(cell);
-      if (auto* erf = at("erf(x)", 0)) out.push_back(all_above("erf first among point-wise functions (ViT)", {erf}, others));
-      break;
-    }
-    case 14: {  // columns: acc without s, acc with s, FID without s, FID with s
-      for (const auto& row : table.rows) {
-        add_better("s helps: " + row.label + " (ViT)", at(row.label, 1), at(row.label, 0), false);
-        add_better("s helps: " + row.label + " (DiT-B FID)", at(row.label, 3), at(row.label, 2), false);
-      }
-      break;
-    }
-    case 16: {  // columns: ViT-B, ViT-L, DiT-B, DiT-L
-      for (std::size_t c = 0; c < 4; ++c) {
-        const std::string column = table.header[c + 1];
-        add_better("tanh(1.205x) >= tanh (" + column + ")", at("tanh(1.205 * x)", c), at("tanh(x)", c), false);
-        add_better("erf > tanh(1.205x) (" + column + ")", at("erf(x)", c), at("tanh(1.205 * x)", c), true);
-      }
-      break;
-    }
-    default: break;
   }
   return out;
 }
@@ -317,7 +262,9 @@ std::vector<OrderAgreement> order_agreement(const Grid& grid) {
     for (const auto& cell : row) {
       if (cell.spec->empty || cell.spec->paper_diverged || std::isnan(cell.spec->paper)) continue;
       if (!cell.value.has_result() || cell.value.failed()) continue;
-      groups[std::string(to_string(cell.spec->metric)) + " " + (cell.spec->proxy.empty() ? "any" : cell.spec->proxy)].push_back(&cell);
+      groups[std::string(to_string(cell.spec->metric)) + " " +
+             (cell.spec->proxy.empty() ? "any" : cell.spec->proxy)]
+          .push_back(&cell);
     }
   }
   std::vector<OrderAgreement> out;
@@ -403,7 +350,8 @@ TableFidelity table_fidelity(db::Database& db, const TableSpec& table) {
       const bool agree = spec.paper_diverged == cell.value.failed();
       f.failure_agree += agree;
       f.paper_failures_reproduced += spec.paper_diverged && agree;
-      if (!agree) f.disagreements.push_back(cell.name + ": paper " + paper_text(spec) + ", here " + value_text(cell));
+      if (!agree)
+        f.disagreements.push_back(cell.name + ": paper " + paper_text(spec) + ", here " + value_text(cell));
     }
   }
   f.order = order_agreement(grid);
@@ -419,20 +367,23 @@ std::string fidelity_markdown(const TableFidelity& f) {
     return md.str();
   }
   md << "- Failure agreement: **" << f.failure_agree << " of " << detail::cells(f.compared) << " ("
-     << percent(f.failure_agree, f.compared) << ")**; the paper's failures reproduced here: "
-     << f.paper_failures_reproduced << " of " << f.paper_failures << ".\n";
+     << percent(f.failure_agree, f.compared)
+     << ")**; the paper's failures reproduced here: " << f.paper_failures_reproduced << " of "
+     << f.paper_failures << ".\n";
   for (const auto& d : f.disagreements) md << "  - disagrees: " << d << "\n";
   for (const auto& o : f.order) {
     md << "- Order (" << o.group << ", " << detail::cells(o.cells) << " that trained in both): Kendall tau "
        << (std::isnan(o.kendall_tau) ? "—" : fmt_number(o.kendall_tau, 2)) << "; the paper's clear orderings "
        << "reproduced: " << o.reproduced << " of " << o.clear_pairs << " ("
        << percent(o.reproduced, o.clear_pairs) << ")"
-       << (o.beyond_spread ? ", counting only gaps beyond the seed spread" : ", direction only (1 seed)") << ".\n";
+       << (o.beyond_spread ? ", counting only gaps beyond the seed spread" : ", direction only (1 seed)")
+       << ".\n";
   }
   if (!f.checks.empty()) {
     md << "\n| the paper's finding | here | numbers |\n| --- | --- | --- |\n";
     for (const auto& c : f.checks)
-      md << "| " << table_cell(c.name) << " | " << to_string(c.status) << " | " << table_cell(c.detail) << " |\n";
+      md << "| " << table_cell(c.name) << " | " << to_string(c.status) << " | " << table_cell(c.detail)
+         << " |\n";
   }
   md << "\n";
   return md.str();

@@ -14,13 +14,19 @@
 namespace fsearch::reports {
 namespace {
 
-using detail::CellValue;
 using detail::cells;
+using detail::CellValue;
 using detail::evaluate;
 using detail::fmt_number;
 using detail::kChanceMargin;
 using detail::load_table_data;
 using detail::TableData;
+
+// Said under every table with FID columns: measured, not assumed (docs/calibration.md, round 6).
+constexpr const char* kFidNoise =
+    "FID on the dit-b proxy differs by about 10 between two seeds of one LayerNorm model "
+    "(docs/calibration.md, round 6), more than the paper's gaps of 1-2: with one seed per cell, "
+    "the DiT columns are below the noise.";
 
 std::string paper_text(const CellSpec& cell) {
   if (cell.paper_diverged) return "x";
@@ -80,7 +86,8 @@ std::string failure_explanations(const TableSpec& table, const std::vector<std::
         auto result = data.results.find(job.key);
         if (!detail::cell_matches(cell, job, data) || result == data.results.end()) continue;
         auto j = nlohmann::json::parse(result->second.result_json, nullptr, false);
-        std::string why = j.is_object() && j.contains("diagnostics") ? trainers::explain_diagnostics(j["diagnostics"]) : "";
+        std::string why =
+            j.is_object() && j.contains("diagnostics") ? trainers::explain_diagnostics(j["diagnostics"]) : "";
         if (job.state == db::JobState::Rejected)
           why = "rejected at step " + std::to_string(result->second.diverged_step) + " (" +
                 result->second.diverged_reason + ")" + (why.empty() ? "" : "; " + why);
@@ -151,9 +158,14 @@ std::string render_table(db::Database& db, const TableSpec& table, const std::st
     }
   }
 
+  bool any_fid = false;
+  for (const auto& row : table.rows)
+    for (const auto& cell : row.cells) any_fid |= !cell.empty && cell.metric == Metric::Fid;
   std::ostringstream md;
-  md << "# " << (table.number > 0 ? "Table " + std::to_string(table.number) + ": " : "") << table.title << "\n\n"
-     << table.caption << "\n\n";
+  md << "# " << (table.number > 0 ? "Table " + std::to_string(table.number) + ": " : "") << table.title
+     << "\n\n"
+     << table.caption << (any_fid ? (table.caption.empty() ? "" : " ") + std::string(kFidNoise) : "")
+     << "\n\n";
   md << "Each cell: this run's result (the paper's in parentheses). \"x\": training diverged. \"—\": no "
         "result yet.\n\n";
   md << "|";
@@ -188,8 +200,7 @@ std::string render_table(db::Database& db, const TableSpec& table, const std::st
   }
   md << "\n";
   if (!data.sweep) {
-    md << "Not run yet: `fsearch run --space configs/tables/table" << table.number
-       << ".yaml`, then `fsearch report`.\n\n";
+    md << "Not run yet: `fsearch run --space " << table.source << "`, then `fsearch report`.\n\n";
   }
   if (diverged_cells > 0) md << "x: every seed of the cell diverged (" << cells(diverged_cells) << ").\n\n";
   if (partial_cells > 0)

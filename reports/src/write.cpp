@@ -1,7 +1,7 @@
 // Writing the report files and the figures (gnuplot, SVG and PNG).
 #include <algorithm>
-#include <cctype>
 #include <boost/process.hpp>
+#include <cctype>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -14,8 +14,8 @@
 #include "fsearch/functions/program.h"
 #include "fsearch/reports/fidelity.h"
 #include "fsearch/reports/figures.h"
-#include "fsearch/reports/search.h"
 #include "fsearch/reports/report.h"
+#include "fsearch/reports/search.h"
 
 namespace fsearch::reports {
 namespace {
@@ -27,7 +27,8 @@ namespace bp = boost::process;
 // would leave the report folder, a space) becomes '_'.
 std::string safe_file_name(const std::string& name) {
   std::string out;
-  for (char c : name) out += std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-' ? c : '_';
+  for (char c : name)
+    out += std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-' ? c : '_';
   if (out.empty() || out[0] == '.') out = "_" + out;
   return out;
 }
@@ -84,8 +85,9 @@ std::string shapes_figure(const TableSpec& table, const fs::path& dir, const std
   }
   out.close();
   std::ostringstream body;
-  body << "set title " << quote((table.number > 0 ? "Table " + std::to_string(table.number) : table.title) +
-                                ": function shapes")
+  body << "set title "
+       << quote((table.number > 0 ? "Table " + std::to_string(table.number) : table.title) +
+                ": function shapes")
        << "\n"
        << "set xlabel 'x'\nset ylabel 'f(x)'\nset grid\nset key top left\nset xrange [-4:4]\nplot ";
   for (std::size_t i = 0; i < table.figure_functions.size(); ++i) {
@@ -143,9 +145,11 @@ std::string search_figure(const SearchTrace& trace, const std::string& sweep, co
   out.close();
   std::ostringstream body;
   body << "set title " << quote("Sweep " + sweep + " (" + trace.strategy + "): best so far") << "\n"
-       << "set xlabel 'steps trained'\nset ylabel " << quote(trace.higher_is_better() ? "test accuracy (%)" : "FID")
-       << "\nset grid\nset xrange [0:*]\nset key " << (trace.higher_is_better() ? "bottom right" : "top right") << "\nplot "
-       << quote(data.string()) << " using 1:2 with steps lw 2 title 'best candidate so far'";
+       << "set xlabel 'steps trained'\nset ylabel "
+       << quote(trace.higher_is_better() ? "test accuracy (%)" : "FID")
+       << "\nset grid\nset xrange [0:*]\nset key "
+       << (trace.higher_is_better() ? "bottom right" : "top right") << "\nplot " << quote(data.string())
+       << " using 1:2 with steps lw 2 title 'best candidate so far'";
   int line = 2;
   for (const auto& [label, value] : trace.baselines)
     body << ", " << scale * value << " with lines dt 2 lt " << line++ << " title " << quote(label);
@@ -156,7 +160,34 @@ std::string search_figure(const SearchTrace& trace, const std::string& sweep, co
 
 }  // namespace
 
+std::vector<TableSpec> report_tables(const ReportOptions& options) {
+  std::vector<TableSpec> out;
+  for (const auto& table : paper_tables()) {
+    if (options.tables.empty() ||
+        std::find(options.tables.begin(), options.tables.end(), table.number) != options.tables.end())
+      out.push_back(table);
+  }
+  for (const auto& own : options.own_tables) {
+    for (const auto& other : paper_tables()) {
+      if (other.number == own.number)
+        throw ConfigError(own.source + ": table number " + std::to_string(own.number) + " is already " +
+                              other.source + "'s",
+                          "give your table a number the paper does not use, e.g. 101");
+    }
+    for (const auto& other : out) {
+      if (other.number == own.number && other.source != own.source)
+        throw ConfigError(own.source + ": table number " + std::to_string(own.number) + " is already " +
+                          other.source + "'s");
+    }
+    out.push_back(own);
+  }
+  std::sort(out.begin(), out.end(),
+            [](const TableSpec& a, const TableSpec& b) { return a.number < b.number; });
+  return out;
+}
+
 std::vector<std::string> write_reports(db::Database& db, const ReportOptions& options) {
+  const auto tables = report_tables(options);
   fs::path out(options.out_dir);
   fs::path figures = out / "figures";
   fs::create_directories(figures);
@@ -167,6 +198,7 @@ std::vector<std::string> write_reports(db::Database& db, const ReportOptions& op
   // Sweeps that are not paper tables first: the README's main command, a user's own spaces.
   std::set<std::string> table_sweeps;
   for (const auto& table : paper_tables()) table_sweeps.insert(table.sweep);
+  for (const auto& table : options.own_tables) table_sweeps.insert(table.sweep);
   bool any_sweep = false;
   for (const auto& [id, name] : db.sweeps()) {
     if (table_sweeps.count(name)) continue;
@@ -182,7 +214,8 @@ std::vector<std::string> write_reports(db::Database& db, const ReportOptions& op
         const bool pointwise = !row.cells.empty() && !row.cells.front().fingerprint.empty();
         if (pointwise) table.figure_functions.push_back(row.label);
       }
-      if (auto stem = shapes_figure(table, figures, options.gnuplot, "sweep-" + safe_file_name(name) + "-functions");
+      if (auto stem =
+              shapes_figure(table, figures, options.gnuplot, "sweep-" + safe_file_name(name) + "-functions");
           !stem.empty())
         links.push_back("figures/" + stem + ".svg");
     }
@@ -192,11 +225,7 @@ std::vector<std::string> write_reports(db::Database& db, const ReportOptions& op
     any_sweep = true;
   }
   if (any_sweep) index << "\nThe paper's tables:\n\n";
-  for (const auto& table : paper_tables()) {
-    if (!options.tables.empty() &&
-        std::find(options.tables.begin(), options.tables.end(), table.number) == options.tables.end()) {
-      continue;
-    }
+  for (const auto& table : tables) {
     std::vector<std::string> links;
     if (options.figures) {
       for (auto stem : {shapes_figure(table, figures, options.gnuplot),

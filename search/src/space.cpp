@@ -265,6 +265,7 @@ Space load_space(const std::string& file) {
     check("min_accuracy_gain", r.min_accuracy_gain, 0, true);
     rejection.finish();
   }
+  root.has("table");  // how `fsearch report` renders the sweep as a table (reports, docs/tables.md)
   root.finish();  // unknown keys first: a misspelt "primitivs:" is named, not taken for "no functions"
   if (space.primitives.empty() && space.baselines.empty()) {
     throw ConfigError(file + ": no functions to search", "list catalog names or expressions under primitives:");

@@ -2,10 +2,13 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <filesystem>
+#include <fstream>
 #include <set>
 #include <sstream>
 
 #include "run_binary.h"
+#include "temp_dir.h"
 
 namespace fsearch::testing {
 namespace {
@@ -165,6 +168,30 @@ TEST(CliProperty, SpaceFileScreensEveryGeneratedCandidate) {
   auto missing = run_fsearch("property --space /nonexistent/space.yaml");
   EXPECT_EQ(missing.exit_code, 2);
   EXPECT_NE(missing.err.find("cannot read /nonexistent/space.yaml"), std::string::npos) << missing.err;
+}
+
+// A table file of one's own with a typo: the file, line and field, before any database is read.
+TEST(CliReport, ATyposLineInAnOwnTableFile) {
+  TempDir dir("cli-own-table");
+  std::ofstream(dir / "mine.yaml") << "name: mine\n"
+                                      "table:\n"
+                                      "  number: 101\n"
+                                      "  title: Mine\n"
+                                      "  columns: [top-1]\n"
+                                      "  rows:\n"
+                                      "    - {label: erf, function: \"erf(x)\", paper: 82.6}\n"
+                                      "  findings:\n"
+                                      "    - {name: erf, as_paper: all}\n"
+                                      "    - {name: bad, better: [erf, top1], than: [erf, top-1]}\n";
+  auto r = run_fsearch("report --table " + (dir / "mine.yaml").string() + " --db " + (dir / "none.db").string());
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("mine.yaml:10:"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("table.findings[1].better[1]: no column title 'top1'"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("top-1"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(dir / "none.db"));
+  auto taken = run_fsearch("report --table " + std::string(FSEARCH_SOURCE_DIR) + "/configs/tables/table5.yaml");
+  EXPECT_EQ(taken.exit_code, 2);
+  EXPECT_NE(taken.err.find("table number 5 is already configs/tables/table5.yaml's"), std::string::npos) << taken.err;
 }
 
 TEST(CliFit, Eq11) {

@@ -375,6 +375,29 @@ TEST(TableEndToEnd, Table4RunAndReport) {
     EXPECT_GT(fs::file_size(dir / "reports" / "figures" / figure), 1000u) << figure;
   }
   EXPECT_TRUE(fs::exists(dir / "reports" / "index.md"));
+
+  // A researcher's own table over the same sweep (docs/tables.md), from a file of their own.
+  std::ofstream(dir / "mine.yaml") << "name: table4\n"
+                                      "table:\n"
+                                      "  number: 104\n"
+                                      "  title: Two growth rates\n"
+                                      "  proxy: vit-tiny\n"
+                                      "  shift: none\n"
+                                      "  columns: [top-1]\n"
+                                      "  rows:\n"
+                                      "    - {label: slow, function: \"logsign(x)\", paper: 82.2}\n"
+                                      "    - {label: fast, function: \"linear(x)\", paper: x}\n"
+                                      "  findings:\n"
+                                      "    - {name: \"slow >= fast\", at_least: [slow, top-1], than: [fast, top-1]}\n";
+  auto own = run_fsearch("report --no-figures --db " + db + " --tables 4 --table " + (dir / "mine.yaml").string() +
+                         " --out " + (dir / "own").string());
+  ASSERT_EQ(own.exit_code, 0) << own.err;
+  std::ifstream own_in(dir / "own" / "table104.md");
+  std::string own_md((std::istreambuf_iterator<char>(own_in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(own_md.find("# Table 104: Two growth rates"), std::string::npos) << own_md;
+  EXPECT_NE(own_md.find("| slow |"), std::string::npos) << own_md;
+  EXPECT_EQ(own_md.find("| slow | — ("), std::string::npos) << "logsign's smoke job has a result: " << own_md;
+  EXPECT_NE(own_md.find("| slow >= fast |"), std::string::npos) << own_md;
 }
 
 }  // namespace

@@ -43,6 +43,17 @@ TEST(Space, TheDefaultSpaceLoads) {
   EXPECT_TRUE(fs::exists(space.proxies.at(0)));
 }
 
+// A table file is a space with a table: section (docs/tables.md) that only the reports read.
+TEST(Space, EveryTableFileLoadsAsASpace) {
+  int tables = 0;
+  for (const auto& entry : fs::directory_iterator(std::string(FSEARCH_SOURCE_DIR) + "/configs/tables")) {
+    auto space = load_space(entry.path().string());
+    EXPECT_EQ(space.name, entry.path().stem().string());
+    ++tables;
+  }
+  EXPECT_EQ(tables, 10);
+}
+
 TEST(Space, ErrorsNameFileLineAndField) {
   EXPECT_NE(
       error_of("primitives: [erf]\ndpeth: 2\nproxies: [" + kProxy + "]\n").find(":2:1: dpeth: unknown key"),

@@ -17,7 +17,8 @@ namespace fsearch::reports {
 
 struct ReportOptions {
   std::string out_dir = "results/reports";
-  std::vector<int> tables;  // empty: all
+  std::vector<int> tables;            // the paper's tables to write (empty: all)
+  std::vector<TableSpec> own_tables;  // a researcher's tables (load_table_file), always written
   bool figures = true;
   std::string db_label;  // how the footer names the database
   std::string gnuplot = "gnuplot";
@@ -37,7 +38,11 @@ TableSpec sweep_table(db::Database& db, const std::string& sweep);
 std::string render_sweep_page(db::Database& db, const std::string& sweep, const std::string& db_label,
                               const std::vector<std::string>& figures = {});
 
-// Writes sweep-NAME.md for every sweep that is not a paper table, tableN.md for each table,
+// The tables a report writes: the paper's (those in options.tables) and the researcher's own, by
+// number. Throws ConfigError when an own table reuses a number.
+std::vector<TableSpec> report_tables(const ReportOptions& options);
+
+// Writes sweep-NAME.md for every sweep that is not a table, tableN.md for each table,
 // index.md (sweep pages first), fidelity.json, and figures under figures/. Returns the files written.
 std::vector<std::string> write_reports(db::Database& db, const ReportOptions& options);
 
