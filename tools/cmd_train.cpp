@@ -5,6 +5,7 @@
 // Exit codes: 0 finished (done, diverged, rejected by the early probe, or paused at
 // search.pause_at: each is a result in result.json), 75 interrupted by a signal after
 // checkpointing (run the same command to continue), 2 bad input, 1 other errors.
+#include <algorithm>
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -34,7 +35,8 @@ struct TrainCommand {
   std::string make_job(int threads) const {
     trainers::JobSpec spec;
     trainers::read_proxy_file(proxy, spec);
-    if (norm == "dyt" || norm == "derf" || norm == "layernorm" || norm == "rmsnorm") {
+    const auto presets = functions::norm_preset_names();
+    if (std::find(presets.begin(), presets.end(), norm) != presets.end()) {
       spec.norm = functions::norm_preset(norm);
     } else {
       spec.norm.kind = functions::parse_norm_kind(norm);
@@ -134,7 +136,7 @@ Command register_train(CLI::App& app, const GlobalOptions& global) {
   auto* job = sub->add_option("--job", command->job, "Run the job prepared in RUN_DIR (what workers run)");
   auto* proxy = sub->add_option("--proxy", command->proxy, "Proxy file, e.g. configs/proxies/vit-tiny.yaml");
   job->excludes(proxy);
-  sub->add_option("--norm", command->norm, "layernorm | rmsnorm | pointwise | dyt | derf")
+  sub->add_option("--norm", command->norm, "layernorm | rmsnorm | groupnorm | pointwise | dyt | derf")
       ->capture_default_str();
   sub->add_option("--function", command->function, "The point-wise function (with --norm pointwise)")
       ->capture_default_str();

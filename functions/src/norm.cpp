@@ -1,5 +1,6 @@
 #include "fsearch/functions/norm.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "fsearch/functions/parse.h"
@@ -49,6 +50,27 @@ torch::Tensor RMSNormImpl::forward(const torch::Tensor& x) {
   return gamma.defined() ? y * gamma : y;
 }
 
+GroupNormImpl::GroupNormImpl(int64_t channels, bool affine, double eps) : groups_(1), eps_(eps) {
+  for (int64_t g = std::min<int64_t>(32, channels); g >= 1; --g) {
+    if (channels % g == 0) {
+      groups_ = g;
+      break;
+    }
+  }
+  if (affine) {
+    gamma = register_parameter("gamma", torch::ones({channels}));
+    beta = register_parameter("beta", torch::zeros({channels}));
+  }
+}
+
+torch::Tensor GroupNormImpl::forward(const torch::Tensor& x) {
+  // torch's group_norm wants channels second: (batch, C, tokens...).
+  const bool tokens = x.dim() >= 3;
+  torch::Tensor channels_first = tokens ? x.transpose(1, -1) : x;
+  torch::Tensor y = torch::group_norm(channels_first, groups_, gamma, beta, eps_);
+  return tokens ? y.transpose(1, -1) : y;
+}
+
 NormLayerImpl::NormLayerImpl(const NormSpec& spec, int64_t channels) : spec_(spec) {
   switch (spec.kind) {
     case NormKind::LayerNorm:
@@ -56,6 +78,7 @@ NormLayerImpl::NormLayerImpl(const NormSpec& spec, int64_t channels) : spec_(spe
           torch::nn::LayerNormOptions({channels}).elementwise_affine(spec.affine).eps(1e-6)));
       break;
     case NormKind::RMSNorm: impl_ = torch::nn::AnyModule(RMSNorm(channels, spec.affine)); break;
+    case NormKind::GroupNorm: impl_ = torch::nn::AnyModule(GroupNorm(channels, spec.affine)); break;
     case NormKind::Pointwise: {
       auto expr = parse(spec.function);
       program_ = std::make_shared<Program>(expr);

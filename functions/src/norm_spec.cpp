@@ -14,6 +14,8 @@ NormSpec norm_preset(const std::string& name) {
     spec.kind = NormKind::LayerNorm;
   } else if (name == "rmsnorm") {
     spec.kind = NormKind::RMSNorm;
+  } else if (name == "groupnorm") {
+    spec.kind = NormKind::GroupNorm;
   } else if (name == "dyt") {
     spec.function = "tanh(x)";
     spec.shift = ShiftMode::None;
@@ -21,20 +23,27 @@ NormSpec norm_preset(const std::string& name) {
     spec.function = "erf(x)";
     spec.shift = ShiftMode::Scalar;
   } else {
-    throw ConfigError("unknown norm preset '" + name + "'",
-                      did_you_mean(name, norm_preset_names()) + " presets: layernorm, rmsnorm, dyt, derf");
+    throw ConfigError(
+        "unknown norm preset '" + name + "'",
+        did_you_mean(name, norm_preset_names()) + " presets: layernorm, rmsnorm, groupnorm, dyt, derf");
   }
   return spec;
 }
 
 std::vector<std::string> norm_preset_names() {
-  return {"layernorm", "rmsnorm", "dyt", "derf"};
+  return {"layernorm", "rmsnorm", "groupnorm", "dyt", "derf"};
+}
+
+const std::vector<std::string>& baseline_names() {
+  static const std::vector<std::string> kNames = {"layernorm", "rmsnorm", "groupnorm"};
+  return kNames;
 }
 
 std::string to_string(NormKind kind) {
   switch (kind) {
     case NormKind::LayerNorm: return "layernorm";
     case NormKind::RMSNorm: return "rmsnorm";
+    case NormKind::GroupNorm: return "groupnorm";
     case NormKind::Pointwise: return "pointwise";
   }
   return "?";
@@ -50,10 +59,10 @@ std::string to_string(ShiftMode mode) {
 }
 
 NormKind parse_norm_kind(const std::string& text) {
-  for (auto kind : {NormKind::LayerNorm, NormKind::RMSNorm, NormKind::Pointwise}) {
+  for (auto kind : {NormKind::LayerNorm, NormKind::RMSNorm, NormKind::GroupNorm, NormKind::Pointwise}) {
     if (to_string(kind) == text) return kind;
   }
-  throw ConfigError("unknown norm '" + text + "'", "use one of: layernorm, rmsnorm, pointwise");
+  throw ConfigError("unknown norm '" + text + "'", "use one of: layernorm, rmsnorm, groupnorm, pointwise");
 }
 
 ShiftMode parse_shift_mode(const std::string& text) {

@@ -6,6 +6,7 @@
 
 #include "fsearch/core/names.h"
 #include "fsearch/core/yaml.h"
+#include "fsearch/functions/norm_spec.h"
 #include "fsearch/functions/parse.h"
 #include "fsearch/reports/tables.h"
 
@@ -120,9 +121,10 @@ RowSpec read_row(YamlMap& m, const std::vector<ColumnSpec>& columns) {
   if (m.has("functions")) functions = per_column(m, "functions", columns.size(), false);
   const std::string function = m.get<std::string>("function", "");
   const std::string baseline = m.get<std::string>("baseline", "");
-  if (!baseline.empty() && baseline != "layernorm" && baseline != "rmsnorm") {
+  const auto& baselines = functions::baseline_names();
+  if (!baseline.empty() && std::find(baselines.begin(), baselines.end(), baseline) == baselines.end()) {
     throw ConfigError(at(m, *m.node("baseline"), "baseline") + ": unknown baseline '" + baseline + "'",
-                      did_you_mean(baseline, {"layernorm", "rmsnorm"}));
+                      did_you_mean(baseline, baselines));
   }
   std::vector<YAML::Node> paper(columns.size(), YAML::Node(YAML::NodeType::Null));
   if (m.has("paper")) paper = per_column(m, "paper", columns.size(), false);

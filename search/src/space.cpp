@@ -148,9 +148,10 @@ Space load_space(const std::string& file) {
   thresholds.finish();
   space.baselines = root.get_list<std::string>("baselines", {});
   for (const auto& b : space.baselines) {
-    if (b != "layernorm" && b != "rmsnorm") {
+    const auto& names = functions::baseline_names();
+    if (std::find(names.begin(), names.end(), b) == names.end()) {
       throw ConfigError(where(root, "baselines") + ": unknown baseline '" + b + "'",
-                        "use layernorm or rmsnorm");
+                        did_you_mean(b, names) + " (use layernorm, rmsnorm or groupnorm)");
     }
   }
   auto proxies = root.get_list<std::string>("proxies", {"configs/proxies/vit-tiny.yaml"});

@@ -147,5 +147,39 @@ TEST(NormLayer, LayerNormAndRMSNormNormalize) {
   EXPECT_TRUE(torch::allclose(r.pow(2).mean(-1), torch::ones({4}), 1e-4, 1e-4));
 }
 
+// GroupNorm over tokens: each (sample, group of channels) is normalized over all its tokens and
+// channels, computed here by hand; per-channel gamma and beta act after.
+TEST(NormLayer, GroupNormNormalizesEachGroupOverTokens) {
+  torch::manual_seed(0);
+  const int64_t batch = 3, tokens = 7, channels = 64;
+  auto x = torch::randn({batch, tokens, channels}) * torch::linspace(0.5, 4, channels) + 2;
+  GroupNorm gn(channels);
+  EXPECT_EQ(gn->groups(), 32);
+  auto y = gn->forward(x);
+  ASSERT_EQ(y.sizes(), x.sizes());
+  auto grouped = x.reshape({batch, tokens, 32, 2});  // group g holds channels 2g, 2g+1
+  auto mean = grouped.mean({1, 3}, /*keepdim=*/true);
+  auto var = (grouped - mean).pow(2).mean({1, 3}, /*keepdim=*/true);
+  auto expected = ((grouped - mean) / torch::sqrt(var + 1e-6)).reshape({batch, tokens, channels});
+  EXPECT_TRUE(torch::allclose(y, expected, 1e-4, 1e-4));
+  // Not LayerNorm: a token's channels need not have mean 0 (the statistics span the tokens).
+  EXPECT_GT(y.mean(-1).abs().max().item<double>(), 0.05);
+  // gamma and beta per channel, trainable; without affine, none.
+  {
+    torch::NoGradGuard no_grad;
+    gn->gamma.fill_(2);
+    gn->beta.fill_(1);
+  }
+  EXPECT_TRUE(torch::allclose(gn->forward(x), expected * 2 + 1, 1e-4, 1e-4));
+  EXPECT_EQ(GroupNorm(channels, /*affine=*/false)->parameters().size(), 0u);
+  // Widths that 32 does not divide take the largest divisor below it; (batch, C) inputs work too.
+  EXPECT_EQ(GroupNorm(48)->groups(), 24);
+  EXPECT_EQ(GroupNorm(7)->groups(), 7);
+  EXPECT_EQ(GroupNorm(48)->forward(torch::randn({4, 48})).sizes(), (std::vector<int64_t>{4, 48}));
+  // The preset reaches it.
+  NormLayer layer(norm_preset("groupnorm"), channels);
+  EXPECT_TRUE(torch::allclose(layer->forward(x), expected, 1e-4, 1e-4));
+}
+
 }  // namespace
 }  // namespace fsearch::functions

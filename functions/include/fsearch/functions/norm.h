@@ -49,6 +49,23 @@ class RMSNormImpl : public torch::nn::Module {
 };
 TORCH_MODULE(RMSNorm);
 
+// GroupNorm (Wu and He) over tokens: on (batch, tokens, C) the C channels are split into groups and
+// each (sample, group) is normalized over all its tokens and channels, as torch's GroupNorm does on
+// (batch, C, tokens); on (batch, C) over the group's channels. Then per-channel gamma and beta.
+// Groups: the largest divisor of C that is at most 32 (Wu and He's default of 32).
+class GroupNormImpl : public torch::nn::Module {
+ public:
+  GroupNormImpl(int64_t channels, bool affine = true, double eps = 1e-6);
+  torch::Tensor forward(const torch::Tensor& x);
+  int64_t groups() const { return groups_; }
+  torch::Tensor gamma, beta;
+
+ private:
+  int64_t groups_;
+  double eps_;
+};
+TORCH_MODULE(GroupNorm);
+
 // What a norm layer saw in one probed forward pass (diagnostics: why a cell failed to train).
 struct NormSiteStats {
   int64_t count = 0;         // input elements seen

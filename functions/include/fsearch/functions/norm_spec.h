@@ -1,4 +1,4 @@
-// Which normalization a model uses: LayerNorm, RMSNorm, or the point-wise layer
+// Which normalization a model uses: LayerNorm, RMSNorm, GroupNorm, or the point-wise layer
 //   y = gamma * f(alpha * x + s) + beta        (Eq. 8 / 10; Eq. 4 without s)
 // with its options. Torch-free, so that configs and the database can speak of norms cheaply.
 #pragma once
@@ -8,7 +8,7 @@
 
 namespace fsearch::functions {
 
-enum class NormKind { LayerNorm, RMSNorm, Pointwise };
+enum class NormKind { LayerNorm, RMSNorm, GroupNorm, Pointwise };
 enum class ShiftMode { None, Scalar, Vector };  // s absent (Eq. 4), scalar (Eq. 8), per channel
 
 struct NormSpec {
@@ -19,9 +19,12 @@ struct NormSpec {
   bool affine = true;  // gamma and beta; off where a DiT block modulates after the norm
 };
 
-// Named presets: "layernorm", "rmsnorm", "dyt" (tanh, no shift), "derf" (erf, scalar shift).
+// Named presets: "layernorm", "rmsnorm", "groupnorm", "dyt" (tanh, no shift), "derf" (erf, scalar
+// shift).
 NormSpec norm_preset(const std::string& name);
 std::vector<std::string> norm_preset_names();
+// The normalization layers a space or a table can name as baselines: layernorm, rmsnorm, groupnorm.
+const std::vector<std::string>& baseline_names();
 
 std::string to_string(NormKind kind);
 std::string to_string(ShiftMode mode);
