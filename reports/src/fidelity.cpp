@@ -23,20 +23,17 @@ struct Cell {
 };
 using Grid = std::vector<std::vector<Cell>>;
 
-// The paper's own noise: it calls gaps of 0.1-0.2 points "comparable" and prints +0.1 where its
-// trend says equal, so a trend is broken only by more than this (plus our seed spreads).
-constexpr double kAccuracyTolerance = 0.3;
-constexpr double kFidTolerance = 0.5;
-
-bool is_fid(const CellSpec& c) {
-  return c.metric == Metric::Fid;
-}
+// The paper's own noise (core/metric.h): a trend is broken only by more than this (plus our seed
+// spreads).
 double tolerance(const CellSpec& c) {
-  return is_fid(c) ? kFidTolerance : kAccuracyTolerance;
+  return info(c.metric).tolerance;
 }
-// Higher is better for both metrics after this.
+// Higher is better for every metric after this.
 double goodness(const CellSpec& c, double v) {
-  return is_fid(c) ? -v : v;
+  return info(c.metric).higher_is_better ? v : -v;
+}
+std::string number_text(const CellSpec& c, double v) {
+  return fmt_number(v, info(c.metric).decimals) + std::string(info(c.metric).unit);
 }
 double spread_or_zero(const CellValue& v) {
   return std::isnan(v.spread) ? 0.0 : v.spread;
@@ -46,8 +43,7 @@ double spread_or_zero(const CellValue& v) {
 std::string value_text(const Cell& c) {
   const auto& v = c.value;
   if (!v.has_result()) return "no result";
-  const std::string mean =
-      std::isnan(v.mean) ? "" : fmt_number(v.mean, is_fid(*c.spec) ? 2 : 1) + (is_fid(*c.spec) ? "" : "%");
+  const std::string mean = std::isnan(v.mean) ? "" : number_text(*c.spec, v.mean);
   if (v.failed()) {
     if (v.done == 0 && v.rejected == 0) return "x (every seed diverged)";
     if (v.done == 0 && v.diverged == 0) return "rejected (the early probe found no seed learning)";
@@ -57,14 +53,14 @@ std::string value_text(const Cell& c) {
            std::to_string(v.rejected) + " rejected, " + std::to_string(v.at_chance) + " at chance)";
   }
   std::string text = mean;
-  if (!std::isnan(v.spread)) text += " ± " + fmt_number(v.spread, is_fid(*c.spec) ? 2 : 1);
+  if (!std::isnan(v.spread)) text += " ± " + fmt_number(v.spread, info(c.spec->metric).decimals);
   if (v.diverged > 0) text += " (" + std::to_string(v.diverged) + " seed(s) diverged)";
   return text;
 }
 
 std::string paper_text(const CellSpec& c) {
   if (c.paper_diverged) return "x";
-  return is_fid(c) ? fmt_number(c.paper, 2) : fmt_number(c.paper, 1) + "%";
+  return number_text(c, c.paper);
 }
 
 Grid evaluate_grid(db::Database& db, const TableSpec& table) {
@@ -143,9 +139,17 @@ FidelityCheck non_increasing(const std::string& name,
   }
   if (compared == 0) return check;
   check.status = violations == 0 ? CheckStatus::Pass : CheckStatus::Fail;
+  const CellSpec* first = nullptr;
+  for (const auto& seq : sequences)
+    if (!first && !seq.empty()) first = seq.front()->spec;
+  const CellSpec& spec = *first;  // compared > 0: some sequence has cells
+  const std::string tolerance_text = spec.metric == Metric::TestAcc
+                                         ? fmt_number(tolerance(spec), 1) + " points"
+                                         : fmt_number(tolerance(spec), info(spec.metric).decimals) + " " +
+                                               std::string(to_string(spec.metric));
   check.detail = std::to_string(compared - violations) + " of " + std::to_string(compared) +
-                 " ordered pairs hold (tolerance " + fmt_number(kAccuracyTolerance, 1) +
-                 " points plus seed spreads)" + (first_violation.empty() ? "" : "; e.g. " + first_violation);
+                 " ordered pairs hold (tolerance " + tolerance_text + " plus seed spreads)" +
+                 (first_violation.empty() ? "" : "; e.g. " + first_violation);
   return check;
 }
 

@@ -28,10 +28,29 @@ constexpr const char* kFidNoise =
     "(docs/calibration.md, round 6), more than the paper's gaps of 1-2: with one seed per cell, "
     "the DiT columns are below the noise.";
 
+// "↑0.5%" or "↓1.70": a difference as the paper prints it (the arrow is the sign).
+std::string arrow_number(double d, Metric metric) {
+  const auto& m = info(metric);
+  const std::string magnitude = fmt_number(std::abs(d), m.decimals) + std::string(m.unit);
+  if (fmt_number(std::abs(d), m.decimals) == fmt_number(0, m.decimals)) return magnitude;
+  return (d > 0 ? "↑" : "↓") + magnitude;
+}
+
+// A difference cell: this run's (when both cells trained) and the paper's in parentheses.
+std::string delta_text(const RowSpec& row, const std::vector<CellValue>& values, const CellSpec& cell) {
+  const auto &a = row.cells[cell.delta_a], &b = row.cells[cell.delta_b];
+  const auto &va = values[cell.delta_a], &vb = values[cell.delta_b];
+  const bool ours = !std::isnan(va.mean) && !std::isnan(vb.mean) && !va.failed() && !vb.failed();
+  std::string text = ours ? arrow_number(va.mean - vb.mean, a.metric) : "—";
+  if (!std::isnan(a.paper) && !std::isnan(b.paper))
+    text += " (" + arrow_number(a.paper - b.paper, a.metric) + ")";
+  return text;
+}
+
 std::string paper_text(const CellSpec& cell) {
   if (cell.paper_diverged) return "x";
   if (std::isnan(cell.paper)) return "";
-  return cell.metric == Metric::Fid ? fmt_number(cell.paper, 2) : fmt_number(cell.paper, 1) + "%";
+  return fmt_number(cell.paper, info(cell.metric).decimals) + std::string(info(cell.metric).unit);
 }
 
 std::string provenance(const TableData& data, const std::string& db_label) {
@@ -181,6 +200,10 @@ std::string render_table(db::Database& db, const TableSpec& table, const std::st
     for (std::size_t c = 0; c < table.rows[r].cells.size(); ++c) {
       const auto& cell = table.rows[r].cells[c];
       const auto& v = values[r][c];
+      if (cell.delta_a >= 0) {
+        md << " " << delta_text(table.rows[r], values[r], cell) << " |";
+        continue;
+      }
       if (cell.empty) {
         md << "  |";
         continue;

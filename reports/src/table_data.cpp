@@ -32,7 +32,11 @@ bool cell_matches(const CellSpec& cell, const db::JobRow& job, const TableData& 
 }
 
 double metric_value(const CellSpec& cell, const db::ResultRow& result) {
-  if (cell.metric == Metric::Fid) return result.fid;
+  switch (cell.metric) {
+    case Metric::Fid: return result.fid;
+    case Metric::EvalTrainLoss: return result.eval_train_loss;
+    case Metric::TestAcc: break;
+  }
   return 100 * result.test_acc;
 }
 
@@ -98,7 +102,7 @@ CellValue evaluate(const CellSpec& cell, const TableData& data) {
     if (cell.metric == Metric::Fid) {
       v.extractors.insert(r->second.fid_features);
       if (auto sampler = sampler_text(job); !sampler.empty()) v.samplers.insert(sampler);
-    } else {
+    } else if (cell.metric == Metric::TestAcc) {
       chance_per_seed[job.seed] = chance_accuracy(job);
     }
     auto [it, fresh] = best_per_seed.emplace(job.seed, value);
@@ -118,8 +122,8 @@ CellValue evaluate(const CellSpec& cell, const TableData& data) {
     v.text = v.diverged > 0 ? "x" : v.rejected > 0 ? "rej." : "—";
     return v;
   }
-  const int decimals = lower_is_better ? 2 : 1;
-  const std::string unit = lower_is_better ? "" : "%";
+  const int decimals = info(cell.metric).decimals;
+  const std::string unit(info(cell.metric).unit);
   double sum = 0;
   for (double x : values) sum += x;
   v.mean = sum / values.size();

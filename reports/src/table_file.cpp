@@ -15,35 +15,62 @@ namespace {
 
 constexpr const char* kFormatHint = "the table format is in docs/tables.md";
 
-// What every cell of a column shares: the table's defaults, then the column's own.
-struct ColumnSpec {
-  std::string title, proxy, shift;
-  Metric metric = Metric::TestAcc;
-  double lr = NAN;
-};
-
 std::string at(const YamlMap& m, const YAML::Node& node, const std::string& field) {
   return m.where(node) + ": " + m.qualified(field);
 }
 
-void read_cell_defaults(YamlMap& m, ColumnSpec& c) {
-  c.proxy = m.get<std::string>("proxy", c.proxy);
-  c.shift = m.get<std::string>("shift", c.shift);
-  if (c.shift != "" && c.shift != "none" && c.shift != "scalar" && c.shift != "vector") {
-    throw ConfigError(at(m, *m.node("shift"), "shift") + ": unknown shift '" + c.shift + "'",
-                      "use none, scalar or vector");
+// What a cell is made of. The table sets defaults; a column and a row may each set a field, never
+// both (a cell defined twice would be a silent guess).
+struct Fields {
+  std::optional<std::string> proxy, shift, function, baseline;
+  std::optional<Metric> metric;
+  std::optional<double> lr;
+};
+
+// `cells`: function and baseline may be given (a column or a row, not the table's defaults).
+Fields read_fields(YamlMap& m, bool cells) {
+  Fields f;
+  if (m.has("proxy")) f.proxy = m.get<std::string>("proxy", "");
+  if (auto node = m.node("shift")) {
+    f.shift = m.get<std::string>("shift", "");
+    if (*f.shift != "none" && *f.shift != "scalar" && *f.shift != "vector")
+      throw ConfigError(at(m, *node, "shift") + ": unknown shift '" + *f.shift + "'",
+                        "use none, scalar or vector");
   }
   if (auto node = m.node("metric")) {
     try {
-      c.metric = parse_metric(m.get<std::string>("metric", ""));
+      f.metric = parse_metric(m.get<std::string>("metric", ""));
     } catch (const ConfigError& e) {
       throw ConfigError(at(m, *node, "metric") + ": " + e.what(), e.hint());
     }
   }
-  c.lr = m.get<double>("lr", c.lr);
+  if (m.has("lr")) f.lr = m.get<double>("lr", NAN);
+  if (!cells) return f;
+  if (auto node = m.node("function")) {
+    f.function = m.get<std::string>("function", "");
+    try {
+      functions::parse(*f.function);
+    } catch (const ConfigError& e) {
+      throw ConfigError(at(m, *node, "function") + ": " + e.what(), e.hint());
+    }
+  }
+  if (auto node = m.node("baseline")) {
+    f.baseline = m.get<std::string>("baseline", "");
+    const auto& names = functions::baseline_names();
+    if (std::find(names.begin(), names.end(), *f.baseline) == names.end())
+      throw ConfigError(at(m, *node, "baseline") + ": unknown baseline '" + *f.baseline + "'",
+                        did_you_mean(*f.baseline, names));
+  }
+  return f;
 }
 
-std::vector<ColumnSpec> read_columns(YamlMap& table, const ColumnSpec& defaults) {
+struct ColumnSpec {
+  std::string title;
+  Fields fields;
+  std::optional<YAML::Node> delta;  // [column title, column title]: this column shows their difference
+};
+
+std::vector<ColumnSpec> read_columns(YamlMap& table) {
   auto node = table.node("columns");
   if (!node || !node->IsSequence() || node->size() == 0)
     throw ConfigError(table.where(node ? *node : YAML::Node()) + ": " + table.qualified("columns") +
@@ -52,14 +79,15 @@ std::vector<ColumnSpec> read_columns(YamlMap& table, const ColumnSpec& defaults)
   std::vector<ColumnSpec> out;
   for (std::size_t i = 0; i < node->size(); ++i) {
     const std::string path = table.qualified("columns[" + std::to_string(i) + "]");
-    ColumnSpec c = defaults;
+    ColumnSpec c;
     YAML::Node item = (*node)[i];
     if (item.IsScalar()) {
       c.title = item.Scalar();
     } else {
       YamlMap m(item, table.file(), path);
       c.title = m.require<std::string>("title");
-      read_cell_defaults(m, c);
+      c.fields = read_fields(m, true);
+      c.delta = m.node("delta");
       m.finish();
     }
     for (const auto& other : out) {
@@ -87,14 +115,13 @@ void read_paper(const YamlMap& m, const YAML::Node& node, const std::string& fie
   }
 }
 
-// A list with one entry per column (a single value stands for every column when `scalar_ok`).
-std::vector<YAML::Node> per_column(YamlMap& row, const std::string& key, std::size_t columns,
-                                   bool scalar_ok) {
+// A list with one entry per column (a single value stands in a one-column table).
+std::vector<YAML::Node> per_column(YamlMap& row, const std::string& key, std::size_t columns) {
   auto node = *row.node(key);
   std::vector<YAML::Node> out;
   if (node.IsSequence()) {
     for (std::size_t i = 0; i < node.size(); ++i) out.push_back(node[i]);
-  } else if (scalar_ok || columns == 1) {
+  } else if (columns == 1) {
     out.assign(columns, node);
   }
   if (out.size() != columns) {
@@ -107,59 +134,104 @@ std::vector<YAML::Node> per_column(YamlMap& row, const std::string& key, std::si
   return out;
 }
 
-RowSpec read_row(YamlMap& m, const std::vector<ColumnSpec>& columns) {
+// A column's delta: [a, b] -> the indices of two columns of jobs (not deltas themselves).
+std::pair<int, int> resolve_delta(const YamlMap& table, const ColumnSpec& column,
+                                  const std::vector<ColumnSpec>& columns, std::size_t index) {
+  const YAML::Node& node = *column.delta;
+  const std::string field = "columns[" + std::to_string(index) + "].delta";
+  if (!node.IsSequence() || node.size() != 2 || !node[0].IsScalar() || !node[1].IsScalar())
+    throw ConfigError(at(table, node, field) +
+                      ": expected [column title, column title] (the first minus the second)");
+  std::vector<std::string> titles;
+  for (const auto& c : columns) titles.push_back(c.title);
+  int ends[2];
+  for (int k = 0; k < 2; ++k) {
+    auto it = std::find(titles.begin(), titles.end(), node[k].Scalar());
+    if (it == titles.end() || columns[it - titles.begin()].delta)
+      throw ConfigError(at(table, node[k], field + "[" + std::to_string(k) + "]") + ": '" + node[k].Scalar() +
+                            "' is not a column of results in this table",
+                        did_you_mean(node[k].Scalar(), titles));
+    ends[k] = static_cast<int>(it - titles.begin());
+  }
+  return {ends[0], ends[1]};
+}
+
+template <class T>
+void merge(std::optional<T>& into, const std::optional<T>& column, const std::optional<T>& row,
+           const std::string& key, const std::string& where, const std::string& title) {
+  if (column && row)
+    throw ConfigError(where + ": " + key + " is set both by column '" + title + "' and by this row",
+                      "set it in one place");
+  if (column) into = column;
+  if (row) into = row;
+}
+
+RowSpec read_row(YamlMap& m, const std::vector<ColumnSpec>& columns,
+                 const std::vector<std::pair<int, int>>& deltas, const Fields& defaults) {
   RowSpec row;
   row.label = m.require<std::string>("label");
-  const int kinds = m.has("function") + m.has("functions") + m.has("baseline");
-  if (kinds != 1) {
-    throw ConfigError(m.where(m.node("label").value()) + ": " + m.qualified("label") + " '" + row.label +
-                          "': give exactly one of function (every column), functions (one per column) or "
-                          "baseline (layernorm, rmsnorm)",
-                      kFormatHint);
-  }
+  const std::string here =
+      m.where(m.node("label").value()) + ": " + m.qualified("label") + " '" + row.label + "'";
+  const Fields own = read_fields(m, true);
   std::vector<YAML::Node> functions;
-  if (m.has("functions")) functions = per_column(m, "functions", columns.size(), false);
-  const std::string function = m.get<std::string>("function", "");
-  const std::string baseline = m.get<std::string>("baseline", "");
-  const auto& baselines = functions::baseline_names();
-  if (!baseline.empty() && std::find(baselines.begin(), baselines.end(), baseline) == baselines.end()) {
-    throw ConfigError(at(m, *m.node("baseline"), "baseline") + ": unknown baseline '" + baseline + "'",
-                      did_you_mean(baseline, baselines));
-  }
+  if (m.has("functions")) functions = per_column(m, "functions", columns.size());
   std::vector<YAML::Node> paper(columns.size(), YAML::Node(YAML::NodeType::Null));
-  if (m.has("paper")) paper = per_column(m, "paper", columns.size(), false);
+  if (m.has("paper")) paper = per_column(m, "paper", columns.size());
   for (std::size_t c = 0; c < columns.size(); ++c) {
     const auto& column = columns[c];
+    const std::string paper_field = "paper[" + std::to_string(c) + "]";
+    const std::string function_field = "functions[" + std::to_string(c) + "]";
     CellSpec cell;
-    cell.proxy = column.proxy;
-    cell.shift = column.shift;
-    cell.metric = column.metric;
-    cell.lr = column.lr;
-    cell.baseline = baseline;
-    cell.function = function;
-    const std::string field = "functions[" + std::to_string(c) + "]";
+    if (column.delta) {  // computed from two other cells of the row; no jobs of its own
+      cell.empty = true;
+      std::tie(cell.delta_a, cell.delta_b) = deltas[c];
+      if (!functions.empty() && !functions[c].IsNull())
+        throw ConfigError(at(m, functions[c], function_field) + ": column '" + column.title +
+                          "' is a difference of two others: give ~");
+      if (!paper[c].IsNull())
+        throw ConfigError(at(m, paper[c], paper_field) + ": column '" + column.title +
+                          "' is a difference of two others: give ~ (the paper's is computed)");
+      row.cells.push_back(cell);
+      continue;
+    }
+    Fields f = defaults;
+    merge(f.proxy, column.fields.proxy, own.proxy, "proxy", here, column.title);
+    merge(f.shift, column.fields.shift, own.shift, "shift", here, column.title);
+    merge(f.metric, column.fields.metric, own.metric, "metric", here, column.title);
+    merge(f.lr, column.fields.lr, own.lr, "lr", here, column.title);
+    std::optional<std::string> listed;
     if (!functions.empty()) {
-      if (functions[c].IsNull()) {
-        cell.empty = true;
-      } else if (!functions[c].IsScalar()) {
-        throw ConfigError(at(m, functions[c], field) + ": expected an expression or ~ (no cell)");
-      } else {
-        cell.function = functions[c].Scalar();
+      if (!functions[c].IsNull() && !functions[c].IsScalar())
+        throw ConfigError(at(m, functions[c], function_field) + ": expected an expression or ~ (no cell)");
+      if (functions[c].IsScalar()) {
+        listed = functions[c].Scalar();
+        try {
+          functions::parse(*listed);
+        } catch (const ConfigError& e) {
+          throw ConfigError(at(m, functions[c], function_field) + ": " + e.what(), e.hint());
+        }
       }
     }
-    if (!cell.function.empty()) {
-      try {
-        functions::parse(cell.function);
-      } catch (const ConfigError& e) {
-        const YAML::Node& where = functions.empty() ? *m.node("function") : functions[c];
-        throw ConfigError(at(m, where, functions.empty() ? "function" : field) + ": " + e.what(), e.hint());
-      }
+    const int given = column.fields.function.has_value() + column.fields.baseline.has_value() +
+                      own.function.has_value() + own.baseline.has_value() + !functions.empty();
+    if (given != 1) {
+      throw ConfigError(here + ", column '" + column.title + "': " +
+                            (given == 0 ? "no function or baseline" : "a function or baseline given twice") +
+                            ": give exactly one of function (every column), functions (one per column) or "
+                            "baseline, in the row or in the column",
+                        kFormatHint);
     }
-    read_paper(m, paper[c], "paper[" + std::to_string(c) + "]", cell);
+    cell.empty = !functions.empty() && !listed;
+    cell.function = listed ? *listed : own.function ? *own.function : column.fields.function.value_or("");
+    cell.baseline = own.baseline ? *own.baseline : column.fields.baseline.value_or("");
+    cell.proxy = f.proxy.value_or("");
+    cell.shift = cell.baseline.empty() ? f.shift.value_or("") : "";
+    cell.metric = f.metric.value_or(Metric::TestAcc);
+    cell.lr = f.lr.value_or(NAN);
+    read_paper(m, paper[c], paper_field, cell);
     if (cell.empty && (cell.paper_diverged || !std::isnan(cell.paper))) {
-      throw ConfigError(at(m, paper[c], "paper[" + std::to_string(c) + "]") +
-                        ": a paper value for a column with no cell (functions[" + std::to_string(c) +
-                        "] is ~)");
+      throw ConfigError(at(m, paper[c], paper_field) + ": a paper value for a column with no cell (" +
+                        function_field + " is ~)");
     }
     row.cells.push_back(cell);
   }
@@ -427,11 +499,14 @@ TableSpec parse_table(const std::string& text, const std::string& source) {
   t.caption = m.get<std::string>("caption", "");
   t.best = read_best(m);
   t.figure_functions = m.get_list<std::string>("figure", {});
-  ColumnSpec defaults;
-  read_cell_defaults(m, defaults);
+  const Fields defaults = read_fields(m, false);
   t.header = m.get_list<std::string>("labels", {"function"});
-  const auto columns = read_columns(m, defaults);
-  for (const auto& c : columns) t.header.push_back(c.title);
+  const auto columns = read_columns(m);
+  std::vector<std::pair<int, int>> deltas(columns.size(), {-1, -1});
+  for (std::size_t c = 0; c < columns.size(); ++c) {
+    t.header.push_back(columns[c].title);
+    if (columns[c].delta) deltas[c] = resolve_delta(m, columns[c], columns, c);
+  }
   auto rows = m.node("rows");
   if (!rows || !rows->IsSequence() || rows->size() == 0)
     throw ConfigError(
@@ -439,7 +514,7 @@ TableSpec parse_table(const std::string& text, const std::string& source) {
         kFormatHint);
   for (std::size_t i = 0; i < rows->size(); ++i) {
     YamlMap row((*rows)[i], source, m.qualified("rows[" + std::to_string(i) + "]"));
-    t.rows.push_back(read_row(row, columns));
+    t.rows.push_back(read_row(row, columns, deltas, defaults));
     for (std::size_t j = 0; j + 1 < t.rows.size(); ++j) {
       if (t.rows[j].label == t.rows.back().label)
         throw ConfigError(row.where((*rows)[i]) + ": " + row.qualified("label") +

@@ -49,6 +49,7 @@ std::vector<PlannedJob> plan_jobs(const Space& space, const std::vector<Screened
           job.spec.norm = norm.spec;
           job.spec.train.lr = lr;
           job.spec.seed = static_cast<std::uint64_t>(seed);
+          job.spec.runtime.eval_train_loss = space.eval_train_loss;
           job.spec.search.reject = space.rejection.enabled;
           job.spec.search.probe = space.rejection.probe;
           job.spec.search.min_loss_drop = space.rejection.min_loss_drop;

@@ -194,6 +194,7 @@ Space load_space(const std::string& file) {
     throw ConfigError(where(budget, "steps") + ": must be positive (got " + std::to_string(space.steps) + ")");
   budget.finish();
   space.max_attempts = root.get("max_attempts", space.max_attempts);
+  space.eval_train_loss = root.get("eval_train_loss", space.eval_train_loss);
   if (space.max_attempts < 1) throw ConfigError(where(root, "max_attempts") + ": must be at least 1");
   const auto strategy = root.get<std::string>("strategy", "grid");
   if (strategy == "grid") {

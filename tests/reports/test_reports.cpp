@@ -8,16 +8,17 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 
-#include "fsearch/core/error.h"
-#include "fsearch/db/database.h"
-#include "fsearch/reports/figures.h"
-#include "fsearch/reports/report.h"
 #include "fixture.h"
+#include "fsearch/core/error.h"
 #include "fsearch/core/hash.h"
+#include "fsearch/db/database.h"
 #include "fsearch/functions/candidate.h"
 #include "fsearch/functions/parse.h"
+#include "fsearch/reports/figures.h"
+#include "fsearch/reports/report.h"
 #include "temp_dir.h"
 
 namespace fsearch::reports {
@@ -39,7 +40,8 @@ constexpr const char* kSpecJson =
     R"({"model": {"num_classes": 10}, "diffusion": {"sample_steps": 50, "sample_eta": 1.0,)"
     R"( "cfg_scale": 3.0, "samples_per_class": 100}})";
 
-void add_result(db::Database& db, const db::JobRow& job, bool diverged, double acc, bool fid) {
+void add_result(db::Database& db, const db::JobRow& job, bool diverged, double acc, bool fid,
+                bool loss = false) {
   db.mark_running(job.key, 1, 1000);
   db::ResultRow r;
   r.key = job.key;
@@ -47,6 +49,8 @@ void add_result(db::Database& db, const db::JobRow& job, bool diverged, double a
   r.test_acc = diverged || fid ? NAN : acc;
   r.fid = diverged || !fid ? NAN : 100 * acc;
   r.fid_features = fid ? "cnn:fixture" : "";
+  r.eval_train_loss =
+      diverged || !loss ? NAN : 1.2 - acc;  // Table 13's cells: a loss that falls as acc rises
   r.diverged_step = diverged ? 12 : -1;
   r.diverged_reason = diverged ? "non-finite loss" : "";
   r.steps = 100;
@@ -56,11 +60,21 @@ void add_result(db::Database& db, const db::JobRow& job, bool diverged, double a
 
 std::string build_fixture() {
   auto path =
-      (fsearch::testing::program_temp_dir() / ("report-fixture-" + std::to_string(::getpid()) + ".db")).string();
+      (fsearch::testing::program_temp_dir() / ("report-fixture-" + std::to_string(::getpid()) + ".db"))
+          .string();
   fs::remove(path);
   db::Database db(path);
   std::size_t index = 0;
-  for (const auto& table : paper_tables()) {
+  // The tables of the first golden files first, so that a table added later leaves their cells'
+  // patterns (and goldens) as they were.
+  std::vector<const TableSpec*> order;
+  const std::set<int> first = {1, 2, 3, 4, 5, 6, 7, 14, 15, 16};
+  for (const auto& t : paper_tables())
+    if (first.count(t.number)) order.push_back(&t);
+  for (const auto& t : paper_tables())
+    if (!first.count(t.number)) order.push_back(&t);
+  for (const TableSpec* table_ptr : order) {
+    const auto& table = *table_ptr;
     auto sweep = db.ensure_sweep(table.sweep, "configs/tables/" + table.sweep + ".yaml", "smoke", 1.7e9);
     for (const auto& row : table.rows) {
       for (const auto& cell : row.cells) {
@@ -96,7 +110,8 @@ std::string build_fixture() {
           }
           bool diverged =
               p == Pattern::Diverged || (p == Pattern::PartlyDiverged && seed == 1) || lr_index == 2;
-          add_result(db, job, diverged, acc + 0.004 * seed - 0.05 * lr_index, fid);
+          add_result(db, job, diverged, acc + 0.004 * seed - 0.05 * lr_index, fid,
+                     cell.metric == Metric::EvalTrainLoss);
         }
         ++index;
       }
@@ -317,7 +332,8 @@ TEST(SearchFigure, WrittenWithGnuplotAndLinkedFromTheSweepPage) {
   fx.jobs("searchy", "fp-erf", "erf(x)", "scalar", "vit-tiny", {80.0, 81.0});
   fx.jobs("searchy", "", "", "", "vit-tiny", {84.0}, "layernorm");
   ReportOptions options;
-  options.out_dir = (fsearch::testing::program_temp_dir() / ("report-search-" + std::to_string(::getpid()))).string();
+  options.out_dir =
+      (fsearch::testing::program_temp_dir() / ("report-search-" + std::to_string(::getpid()))).string();
   options.tables = {6};
   options.db_label = "fixture.db";
   write_reports(fx.db(), options);
@@ -333,7 +349,8 @@ TEST(SearchFigure, WrittenWithGnuplotAndLinkedFromTheSweepPage) {
   EXPECT_NE(text.str().find("![best so far against steps trained](figures/sweep-searchy-search.svg)"),
             std::string::npos)
       << text.str();
-  EXPECT_NE(text.str().find("![the best candidates' shapes](figures/sweep-searchy-functions.svg)"), std::string::npos)
+  EXPECT_NE(text.str().find("![the best candidates' shapes](figures/sweep-searchy-functions.svg)"),
+            std::string::npos)
       << text.str();
   std::ifstream shapes(fs::path(options.out_dir) / "figures" / "sweep-searchy-functions.svg");
   std::stringstream shapes_svg;
@@ -346,14 +363,14 @@ TEST(SearchFigure, WrittenWithGnuplotAndLinkedFromTheSweepPage) {
 TEST(Reports, TableListsAndUnknownTables) {
   EXPECT_EQ(parse_table_list("1-7,14-16"), (std::vector<int>{1, 2, 3, 4, 5, 6, 7, 14, 15, 16}));
   EXPECT_EQ(parse_table_list("5"), std::vector<int>{5});
-  EXPECT_EQ(parse_table_list("1-20").size(), 10u);
-  EXPECT_THROW(parse_table_list("8"), ConfigError);
+  EXPECT_EQ(parse_table_list("1-20"), (std::vector<int>{1, 2, 3, 4, 5, 6, 7, 8, 9, 13, 14, 15, 16}));
+  EXPECT_THROW(parse_table_list("10"), ConfigError);
   EXPECT_THROW(parse_table_list("a-b"), ConfigError);
 }
 
 TEST(Reports, ATableThatWasNotRunSaysHow) {
-  auto path =
-      (fsearch::testing::program_temp_dir() / ("report-empty-" + std::to_string(::getpid()) + ".db")).string();
+  auto path = (fsearch::testing::program_temp_dir() / ("report-empty-" + std::to_string(::getpid()) + ".db"))
+                  .string();
   fs::remove(path);
   db::Database db(path);
   auto md = render_table(db, paper_tables()[0], "empty.db");
@@ -386,12 +403,15 @@ TEST(Reports, AFailedCellIsNeverBold) {
 // its fidelity, and the candidates the screen rejected; index.md links it first.
 TEST(Reports, EverySweepThatIsNoTableGetsAPage) {
   Fixture fx;
-  auto fp = [](const std::string& f) { return to_hex(functions::make_candidate(functions::parse(f)).fingerprint); };
+  auto fp = [](const std::string& f) {
+    return to_hex(functions::make_candidate(functions::parse(f)).fingerprint);
+  };
   fx.jobs("quick", fp("erf(x)"), "erf(x)", "none", "vit-tiny", {80.0, 81.0});
   fx.jobs("quick", fp("linear(x)"), "linear(x)", "none", "vit-tiny", {82.0});
   fx.jobs("quick", "", "", "", "vit-tiny", {84.0}, "layernorm");
   auto sweep = *fx.db().sweep_id("quick");
-  fx.db().upsert_candidate({fp("x * x"), "x^2", "x^2", "[]", "{}", false, "zero-centeredness: f(0) > 0\nmonotonicity: dips"});
+  fx.db().upsert_candidate(
+      {fp("x * x"), "x^2", "x^2", "[]", "{}", false, "zero-centeredness: f(0) > 0\nmonotonicity: dips"});
   fx.db().link_candidate(sweep, fp("x * x"), db::CandidateStatus::Rejected, "x^2");
   auto md = render_sweep_page(fx.db(), "quick", "fixture.db");
   // Best first; LayerNorm's paper number is Table 7's ViT-B 82.3, erf's Eq. 4 number 82.6, linear's x.

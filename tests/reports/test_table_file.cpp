@@ -50,7 +50,7 @@ TEST(TableFiles, TheRepositorysTablesAreTheFilesInConfigs) {
       }
     }
   }
-  EXPECT_EQ(numbers, (std::vector<int>{1, 2, 3, 4, 5, 6, 7, 14, 15, 16}));
+  EXPECT_EQ(numbers, (std::vector<int>{1, 2, 3, 4, 5, 6, 7, 8, 9, 13, 14, 15, 16, 22, 23}));
 }
 
 TEST(TableFiles, FindingsExpandToTheCellsThePaperCompares) {
@@ -233,6 +233,57 @@ TEST(TableFiles, MistakesNameTheFileLineAndField) {
   EXPECT_NE(e.find("a second row labelled 'erf(x)'"), std::string::npos) << e;
   e = error_of("name: table9\nprimitives: [erf]\n");
   EXPECT_NE(e.find("own.yaml: no table: section"), std::string::npos) << e;
+}
+
+// Functions in the columns, proxies in the rows, and differences (Tables 8, 9, 13, 22, 23).
+constexpr const char* kByColumn = R"yaml(name: mine
+table:
+  number: 108
+  title: Columns
+  labels: [model]
+  columns:
+    - {title: LN, baseline: layernorm}
+    - {title: Derf, function: "erf(x)", shift: scalar}
+    - {title: "Δ LN", delta: [Derf, LN]}
+  rows:
+    - {label: ViT-B, proxy: vit-tiny, paper: [82.3, 82.8, ~]}
+)yaml";
+
+TEST(TableFiles, ColumnsMayHoldTheFunctionsAndDifferences) {
+  auto t = parse_table(kByColumn, "own.yaml");
+  ASSERT_EQ(t.rows[0].cells.size(), 3u);
+  EXPECT_EQ(t.rows[0].cells[0].baseline, "layernorm");
+  EXPECT_EQ(t.rows[0].cells[1].function, "erf(x)");
+  EXPECT_EQ(t.rows[0].cells[1].proxy, "vit-tiny");
+  EXPECT_EQ(t.rows[0].cells[2].delta_a, 1);
+  EXPECT_EQ(t.rows[0].cells[2].delta_b, 0);
+  EXPECT_TRUE(t.rows[0].cells[2].empty);  // no jobs of its own
+  Fixture fx;
+  fx.jobs("mine", "", "", "", "vit-tiny", {80.0, 80.4}, "layernorm");
+  fx.jobs("mine", "fp:erf(x)", "erf(x)", "scalar", "vit-tiny", {80.9});
+  auto md = render_table(fx.db(), t, "fixture.db");
+  EXPECT_NE(md.find("| ViT-B | 80.2 ± 0.3% (82.3%) | **80.9%** (82.8%) | ↑0.7% (↑0.5%) |"), std::string::npos)
+      << md;
+
+  auto error = [](const std::string& from, const std::string& to) {
+    std::string text = kByColumn;
+    return error_of(text.replace(text.find(from), from.size(), to));
+  };
+  auto e = error("{label: ViT-B, proxy", "{label: ViT-B, function: \"tanh(x)\", proxy");
+  EXPECT_NE(e.find("own.yaml:11:"), std::string::npos) << e;
+  EXPECT_NE(e.find("column 'LN': a function or baseline given twice"), std::string::npos) << e;
+  e = error("{title: Derf, function: \"erf(x)\", shift: scalar}",
+            "{title: Derf, function: \"erf(x)\", shift: scalar, proxy: vit-small}");
+  EXPECT_NE(e.find("proxy is set both by column 'Derf' and by this row"), std::string::npos) << e;
+  e = error("delta: [Derf, LN]", "delta: [Derf, Ln]");
+  EXPECT_NE(e.find("table.columns[2].delta[1]: 'Ln' is not a column of results in this table"),
+            std::string::npos)
+      << e;
+  e = error("paper: [82.3, 82.8, ~]", "paper: [82.3, 82.8, 0.5]");
+  EXPECT_NE(e.find("table.rows[0].paper[2]: column 'Δ LN' is a difference of two others"), std::string::npos)
+      << e;
+  e = error("{title: LN, baseline: layernorm}", "{title: LN, baseline: batchnorm}");
+  EXPECT_NE(e.find("table.columns[0].baseline: unknown baseline 'batchnorm'"), std::string::npos) << e;
 }
 
 }  // namespace

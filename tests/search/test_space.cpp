@@ -51,7 +51,7 @@ TEST(Space, EveryTableFileLoadsAsASpace) {
     EXPECT_EQ(space.name, entry.path().stem().string());
     ++tables;
   }
-  EXPECT_EQ(tables, 10);
+  EXPECT_EQ(tables, 15);
 }
 
 TEST(Space, ErrorsNameFileLineAndField) {

@@ -349,6 +349,8 @@ std::string job_key(const JobSpec& spec) {
   }
   j["data"].erase("path");  // where the files are does not change the data
   if (spec.runtime.eval_limit > 0) j["eval_limit"] = spec.runtime.eval_limit;
+  // A job that also measures the eval-mode training loss has a result the others lack (Table 13).
+  if (spec.runtime.eval_train_loss) j["eval_train_loss"] = true;
   return Hasher().add(j.dump()).hex();
 }
 

@@ -1,5 +1,6 @@
-// What a proxy is scored by: the ViT's test accuracy or the DiT's FID. Each metric knows which way is
-// better and how it is printed, so that no code compares names.
+// What a table cell shows: the ViT's test accuracy, the DiT's FID, or the eval-mode training loss
+// (Table 13, Appendix E). Each metric knows which way is better, how it is printed and how large a
+// gap the paper treats as noise, so that no code compares names.
 #pragma once
 
 #include <string>
@@ -7,12 +8,14 @@
 
 namespace fsearch {
 
-enum class Metric { TestAcc, Fid };
+enum class Metric { TestAcc, Fid, EvalTrainLoss };
 
 struct MetricInfo {
-  std::string_view name;  // as in the database and the JSON: test_acc | fid
+  std::string_view name;  // as in the database and the JSON: test_acc | fid | eval_train_loss
   bool higher_is_better;
-  int decimals;           // as tables print it: 82.6% and 64.93
+  int decimals;           // as tables print it: 82.6%, 64.93 and 0.2681
+  std::string_view unit;  // "%" after accuracy (stored as a fraction, printed in %)
+  double tolerance;       // a gap the paper does not count as an ordering (0.3 points, 0.5 FID)
 };
 
 const MetricInfo& info(Metric metric);

@@ -26,7 +26,8 @@ struct CellSpec {
   double lr = NAN;              // when set, only jobs trained at this learning rate
   double paper = NAN;           // the paper's value (accuracy in %, or FID)
   bool paper_diverged = false;  // the paper's "x"
-  bool empty = false;           // no cell in the paper's layout
+  bool empty = false;           // no jobs: no cell in the paper's layout, or a difference (below)
+  int delta_a = -1, delta_b = -1;  // a difference: the cells in these columns of the row, a minus b
 };
 
 struct RowSpec {

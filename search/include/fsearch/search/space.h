@@ -75,6 +75,7 @@ struct Space {
   double epochs = 0;               // > 0: overrides the proxies' epochs
   std::int64_t steps = 0;          // > 0: overrides the proxies' budget in steps
   int max_attempts = 3;
+  bool eval_train_loss = false;    // every job also measures its eval-mode training loss (Table 13)
   StrategyKind strategy = StrategyKind::Grid;
   HalvingSpec halving;
   EvolutionSpec evolution;
