@@ -7,6 +7,7 @@
 
 #include "fsearch/core/error.h"
 #include "fsearch/functions/catalog.h"
+#include "fsearch/functions/parse.h"
 #include "fsearch/functions/program.h"
 #include "internal.h"
 
@@ -42,6 +43,20 @@ double max_abs_bounded(const Expr& function, const std::string& what) {
 }
 
 }  // namespace
+
+double detail::rotation_contraction(const Expr& f, double theta) {
+  static const std::vector<double> kGrid = [] {
+    std::vector<double> grid;
+    for (int i = -20000; i <= 20000; ++i) grid.push_back(i * 5e-3);
+    return grid;
+  }();
+  Program program(f);
+  std::vector<double> slopes(kGrid.size());
+  program.evaluate(kGrid.data(), nullptr, slopes.data(), kGrid.size());
+  double steepest = 0.0;
+  for (double d : slopes) steepest = std::isnan(d) ? INFINITY : std::max(steepest, std::fabs(d));
+  return std::fabs(std::tan(theta)) * steepest;
+}
 
 Expr constant(double value, std::string name) {
   auto node = make_node(NodeKind::Constant);
@@ -110,6 +125,18 @@ Expr transform(TransformKind kind, std::vector<Expr> functions, std::vector<doub
     case TransformKind::Flat: check(params[0] >= 0, "lambda must be zero or positive"); break;
     case TransformKind::Mix: check(params[0] >= 0 && params[0] <= 1, "lambda must be in [0, 1]"); break;
     case TransformKind::Rescale: params = {1.0 / max_abs_bounded(functions[0], name)}; break;
+    case TransformKind::Rotate: {
+      check(std::fabs(params[0]) < M_PI / 2, "theta must be within (-pi/2, pi/2)");
+      const double q = detail::rotation_contraction(functions[0], params[0]);
+      if (!(q <= detail::kMaxRotationContraction)) {
+        throw ConfigError(name + ": the graph turned by " + format_number(params[0]) +
+                              " is not a function of x that fsearch can evaluate (|tan theta| max |f'| = " +
+                              format_number(q) + ", must be at most " +
+                              format_number(detail::kMaxRotationContraction) + ")",
+                          "use a smaller angle, or a function with a smaller slope");
+      }
+      break;
+    }
     default: break;
   }
   auto node = make_node(NodeKind::Transform);

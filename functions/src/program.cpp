@@ -1,8 +1,7 @@
 #include "fsearch/functions/program.h"
 
-#include <cmath>
-
 #include <algorithm>
+#include <cmath>
 
 #include "fsearch/core/error.h"
 #include "fsearch/functions/math_scalar.h"
@@ -67,6 +66,19 @@ class Compiler {
       case TransformKind::Compose: return compile(f, compile(t.children[1], x));
       case TransformKind::Concat:  // x - c > 0 ? g(x) : f(x)
         return op(Op::IfPos, op(Op::Sub, x, constant(l)), compile(t.children[1], x), compile(f, x));
+      case TransformKind::Rotate: {
+        // The point (t, f(t)) lands at x = t cos - f(t) sin, y = t sin + f(t) cos. Solve for t by
+        // t <- (x + sin f(t)) / cos from t = x / cos: a contraction by q = |tan| max |f'| per step, so
+        // log(1e-14) / log(q) steps reach double precision; the derivative, carried through the steps
+        // as a dual number, converges with it to 1 / (cos - sin f'(t)) times dt/dx's chain.
+        const double c = std::cos(l), s = std::sin(l);
+        const double q = std::max(detail::rotation_contraction(f, l), 1e-6);
+        const int steps = std::clamp(static_cast<int>(std::ceil(std::log(1e-14) / std::log(q))), 1, 200);
+        int tt = op(Op::Mul, x, constant(1.0 / c));
+        for (int k = 0; k < steps; ++k)
+          tt = op(Op::Mul, op(Op::Add, x, op(Op::Mul, constant(s), compile(f, tt))), constant(1.0 / c));
+        return op(Op::Add, op(Op::Mul, constant(s), tt), op(Op::Mul, constant(c), compile(f, tt)));
+      }
     }
     throw ConfigError("unknown transform");
   }

@@ -24,6 +24,11 @@ const std::vector<TransformInfo>& all_transforms() {
        {"c"},
        "f(x) for x <= c, g(x) for x > c  (concatenation of two functions at c, App. B)",
        2},
+      {TransformKind::Rotate,
+       "rotate",
+       {"theta"},
+       "the graph of f turned counterclockwise by theta radians about the origin; needs "
+       "|tan theta| max |f'| <= 0.8  (rotation, Sec. 4, App. B)"},
   };
   return kTransforms;
 }

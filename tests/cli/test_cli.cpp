@@ -1,9 +1,9 @@
 // End-to-end: the real binary, its output and exit codes.
 #include <gtest/gtest.h>
 
-#include <nlohmann/json.hpp>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
 
@@ -32,7 +32,8 @@ TEST(Cli, HelpListsOnlyRealSubcommands) {
   std::istringstream lines(r.out.substr(section));
   std::set<std::string> listed;
   for (std::string line; std::getline(lines, line);) {
-    if (line.size() > 2 && line.rfind("  ", 0) == 0 && line[2] != ' ') listed.insert(line.substr(2, line.find(' ', 2) - 2));
+    if (line.size() > 2 && line.rfind("  ", 0) == 0 && line[2] != ' ')
+      listed.insert(line.substr(2, line.find(' ', 2) - 2));
   }
   EXPECT_EQ(listed, (std::set<std::string>{"functions", "eval", "property", "fit", "train", "run", "status",
                                            "export", "report", "fid", "sample", "cancel"}))
@@ -100,7 +101,7 @@ TEST(Cli, FunctionsListsTheCatalogAndTransforms) {
   ASSERT_EQ(r.exit_code, 0);
   auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["functions"].size(), 27u);
-  ASSERT_EQ(j["transforms"].size(), 13u);
+  ASSERT_EQ(j["transforms"].size(), 14u);
   EXPECT_EQ(j["functions"][0]["name"], "erf");
   EXPECT_EQ(j["transforms"][11]["name"], "compose");
   EXPECT_EQ(j["transforms"][11]["functions"], 2);
@@ -108,6 +109,7 @@ TEST(Cli, FunctionsListsTheCatalogAndTransforms) {
   auto text = run_fsearch("functions");
   EXPECT_NE(text.out.find("concat(f, g, c)"), std::string::npos) << text.out;
   EXPECT_NE(text.out.find("inclip(f, lambda)"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("rotate(f, theta)"), std::string::npos) << text.out;
 }
 
 }  // namespace
@@ -183,15 +185,18 @@ TEST(CliReport, ATyposLineInAnOwnTableFile) {
                                       "  findings:\n"
                                       "    - {name: erf, as_paper: all}\n"
                                       "    - {name: bad, better: [erf, top1], than: [erf, top-1]}\n";
-  auto r = run_fsearch("report --table " + (dir / "mine.yaml").string() + " --db " + (dir / "none.db").string());
+  auto r =
+      run_fsearch("report --table " + (dir / "mine.yaml").string() + " --db " + (dir / "none.db").string());
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("mine.yaml:10:"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("table.findings[1].better[1]: no column title 'top1'"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("top-1"), std::string::npos) << r.err;
   EXPECT_FALSE(std::filesystem::exists(dir / "none.db"));
-  auto taken = run_fsearch("report --table " + std::string(FSEARCH_SOURCE_DIR) + "/configs/tables/table5.yaml");
+  auto taken =
+      run_fsearch("report --table " + std::string(FSEARCH_SOURCE_DIR) + "/configs/tables/table5.yaml");
   EXPECT_EQ(taken.exit_code, 2);
-  EXPECT_NE(taken.err.find("table number 5 is already configs/tables/table5.yaml's"), std::string::npos) << taken.err;
+  EXPECT_NE(taken.err.find("table number 5 is already configs/tables/table5.yaml's"), std::string::npos)
+      << taken.err;
 }
 
 TEST(CliFit, Eq11) {

@@ -44,7 +44,8 @@ TEST(Gradients, TransformsMatchCentralDifferences) {
                            "flat(arctan, 1.5)", "mirror(exp(x) - 1)", "negate(erf)", "scale(tanh, 1.205)",
                            "rescale(dampexp)", "ratio(x^3)", "negate(flat(hshift(tanh, 0.5), 2))",
                            "inclip(sin, 1.5)", "compose(erf, arcsinh)", "compose(tanh, x^3 - x)",
-                           "concat(arctan, tanh, 0.5)", "concat(erf, 2 * erf(x / 2), 0)"}) {
+                           "concat(arctan, tanh, 0.5)", "concat(erf, 2 * erf(x / 2), 0)",
+                           "rotate(erf, 0.3)", "rotate(tanh, -0.5)", "rotate(arcsinh, 0.6)"}) {
     expect_gradient_matches(text);
   }
 }

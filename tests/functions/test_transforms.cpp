@@ -39,6 +39,42 @@ TEST(Transforms, Definitions) {
   expect_matches("concat(erf, tanh, 0.5)", [&](double x) { return x <= 0.5 ? f(x) : std::tanh(x); });
 }
 
+// rotate(f, theta) against the geometry: every point (t, f(t)) of the graph, turned by theta about
+// the origin, lies on the rotated function's graph, with the slope the turned tangent has.
+TEST(Transforms, RotationTurnsTheGraph) {
+  for (const auto& [text, theta] : std::vector<std::pair<std::string, double>>{
+           {"erf(x)", 0.3}, {"tanh(x)", -0.5}, {"arcsinh(x)", 0.6}, {"x^3 / (1 + x^2)", 0.4}}) {
+    Program f(parse(text));
+    const std::string rotated = "rotate(" + text + ", " + format_number(theta) + ")";
+    Program g(parse(rotated));
+    for (double t : {-6.0, -2.0, -0.7, 0.0, 0.3, 1.0, 2.5, 8.0}) {
+      const double x = t * std::cos(theta) - f.value(t) * std::sin(theta);
+      const double y = t * std::sin(theta) + f.value(t) * std::cos(theta);
+      EXPECT_NEAR(g.value(x), y, 1e-12 * std::max(1.0, std::fabs(y))) << rotated << " at t = " << t;
+      const double slope = (std::sin(theta) + f.derivative(t) * std::cos(theta)) /
+                           (std::cos(theta) - f.derivative(t) * std::sin(theta));
+      EXPECT_NEAR(g.derivative(x), slope, 1e-10 * std::max(1.0, std::fabs(slope)))
+          << rotated << " at t = " << t;
+    }
+  }
+  // The line y = x turned by theta is y = tan(pi/4 + theta) x; no turn is f itself.
+  Program line(parse("rotate(linear, 0.5)"));
+  EXPECT_NEAR(line.value(2.0), 2 * std::tan(M_PI / 4 + 0.5), 1e-12);
+  EXPECT_EQ(make_candidate(parse("rotate(erf, 0)")).fingerprint, make_candidate(parse("erf(x)")).fingerprint);
+  EXPECT_EQ(to_text(parse("rotate( erf , 0.25 )")), "rotate(erf, 0.25)");
+  // A turn that makes the graph fold over (erf's slope 1.13 at 0 times tan 1.2) is refused, naming
+  // the measure; so is a turn of a quarter or more.
+  try {
+    parse("rotate(erf, 1.2)");
+    ADD_FAILURE() << "rotate(erf, 1.2) is not a function";
+  } catch (const ExpressionError& e) {
+    EXPECT_NE(std::string(e.what()).find("|tan theta| max |f'| = 2.90"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(parse("rotate(erf, 1.6)"), ExpressionError);
+  EXPECT_THROW(parse("rotate(erf)"), ExpressionError);
+  EXPECT_THROW(parse("rotate(linear, 0.7)"), ExpressionError);  // tan 0.7 = 0.84 > 0.8
+}
+
 TEST(Transforms, TwoFunctionTransformsParsePrintAndCheckTheirArguments) {
   EXPECT_EQ(to_text(parse("compose( erf ,tanh )")), "compose(erf, tanh)");
   EXPECT_EQ(to_text(parse("concat(erf, x / (1 + abs(x)), -0.5)")), "concat(erf, x / (1 + abs(x)), -0.5)");

@@ -42,6 +42,23 @@ TEST(TensorEval, KernelMatchesScalarProgram) {
   }
 }
 
+// A rotated function is a long unrolled program (a fixed-point solve); on tensors, through the
+// kernel and through autograd's ops, it gives the scalar program's values and slopes.
+TEST(TensorEval, RotationOnTensorsMatchesTheScalarProgram) {
+  Program program(parse("rotate(erf, 0.3)"));
+  auto x = grid(torch::kDouble);
+  for (auto path : {EvalPath::Kernel, EvalPath::TensorOps}) {
+    auto values = evaluate(program, x, true, path);
+    auto xa = x.accessor<double, 1>();
+    auto ya = values.value.accessor<double, 1>();
+    auto da = values.derivative.accessor<double, 1>();
+    for (int64_t i = 0; i < x.size(0); i += 97) {
+      EXPECT_NEAR(ya[i], program.value(xa[i]), 1e-12);
+      EXPECT_NEAR(da[i], program.derivative(xa[i]), 1e-12);
+    }
+  }
+}
+
 TEST(TensorEval, KeepsShapeAndHandlesNonContiguousInput) {
   Program program(primitive("isru"));
   auto x = torch::randn({4, 6, 5}).transpose(0, 2);

@@ -158,34 +158,45 @@ TEST(Expand, CountsCandidatesWithoutMakingThem) {
   // The probe's space that died with bad_alloc: 3 transforms x 100 values, depth 3, 7 primitives.
   std::string values;
   for (int i = 1; i <= 100; ++i) values += (i > 1 ? ", " : "") + std::to_string(i * 0.01);
-  auto file = write_space("huge.yaml", "name: huge\nprimitives: [erf, tanh, arctan, isru, arcsinh, logsign, linear]\n"
-                                       "transforms:\n  - {kind: hshift, values: [" + values + "]}\n"
-                                       "  - {kind: vshift, values: [" + values + "]}\n"
-                                       "  - {kind: flat, values: [" + values + "]}\ndepth: 3\nproxies: [" + kProxy + "]\n");
+  auto file = write_space("huge.yaml",
+                          "name: huge\nprimitives: [erf, tanh, arctan, isru, arcsinh, logsign, linear]\n"
+                          "transforms:\n  - {kind: hshift, values: [" +
+                              values +
+                              "]}\n"
+                              "  - {kind: vshift, values: [" +
+                              values +
+                              "]}\n"
+                              "  - {kind: flat, values: [" +
+                              values + "]}\ndepth: 3\nproxies: [" + kProxy + "]\n");
   // Per primitive: 1 + 3*100 * (1 + 2*100 * (1 + 2*100)) chains.
   EXPECT_EQ(count_candidates(load_space(file)), 7.0 * (1 + 300.0 * (1 + 200.0 * (1 + 200.0))));
 }
 
 // compose and concat take their second function from `with`: one candidate per entry and value.
 TEST(Expand, TwoFunctionTransformsTakeTheirSecondFunctionFromWith) {
-  auto file = write_space("with.yaml", "name: with\nprimitives: [erf, tanh]\ninclude_base: false\nrequire: []\n"
-                                       "transforms:\n  - {kind: compose, with: [arcsinh, \"x^3\"]}\n"
-                                       "  - {kind: concat, with: [isru], values: [0, 0.5]}\n"
-                                       "  - {kind: inclip, values: [2]}\nproxies: [" + kProxy + "]\n");
+  auto file = write_space("with.yaml",
+                          "name: with\nprimitives: [erf, tanh]\ninclude_base: false\nrequire: []\n"
+                          "transforms:\n  - {kind: compose, with: [arcsinh, \"x^3\"]}\n"
+                          "  - {kind: concat, with: [isru], values: [0, 0.5]}\n"
+                          "  - {kind: inclip, values: [2]}\n"
+                          "  - {kind: rotate, values: [0.3, 0.7]}\nproxies: [" +
+                              kProxy + "]\n");
   auto space = load_space(file);
-  ASSERT_EQ(space.transforms.size(), 3u);
+  ASSERT_EQ(space.transforms.size(), 4u);
   EXPECT_EQ(space.transforms[0].with, (std::vector<std::string>{"arcsinh", "x^3"}));
   auto generated = generate(space);
-  EXPECT_EQ(count_candidates(space), static_cast<double>(generated.size()));
+  // The count is an upper bound: it includes the two turns by 0.7 that generation skips (below).
+  EXPECT_EQ(count_candidates(space), static_cast<double>(generated.size()) + 2);
   std::set<std::string> texts;
   for (const auto& e : generated) texts.insert(functions::to_text(e));
-  EXPECT_EQ(texts.size(), 2u * (2 + 2 + 1));
+  // rotate by 0.7 folds both graphs over (tan 0.7 times a slope of 1 or more exceeds 0.8): skipped.
+  EXPECT_EQ(texts.size(), 2u * (2 + 2 + 1 + 1));
   for (const char* text : {"compose(erf, arcsinh)", "compose(tanh, x^3)", "concat(erf, isru, 0.5)",
-                           "concat(tanh, isru, 0)", "inclip(erf, 2)"}) {
+                           "concat(tanh, isru, 0)", "inclip(erf, 2)", "rotate(tanh, 0.3)"}) {
     EXPECT_EQ(texts.count(text), 1u) << text;
   }
-  EXPECT_NE(error_of("name: w\nprimitives: [erf]\ntransforms: [compose]\n").find(
-                "transforms[0]: compose needs with: [g, ...]"),
+  EXPECT_NE(error_of("name: w\nprimitives: [erf]\ntransforms: [compose]\n")
+                .find("transforms[0]: compose needs with: [g, ...]"),
             std::string::npos);
   EXPECT_NE(error_of("name: w\nprimitives: [erf]\ntransforms:\n  - {kind: flat, values: [1], with: [tanh]}\n")
                 .find("flat takes one function: no with"),
@@ -220,14 +231,17 @@ TEST(Expand, ScreensAndMergesDuplicates) {
 // Even a space that requires no property (the paper's property study) does not train a function
 // that is NaN or infinite somewhere: it is rejected with the point named.
 TEST(Expand, NonFiniteCandidatesAreRejectedWhateverTheSpaceRequires) {
-  auto file = write_space("finite.yaml", "name: finite\nprimitives: [erf, \"x/0\", \"clip(x, 0/0, 1)\"]\nrequire: []\n"
-                                         "proxies: [" + kProxy + "]\n");
+  auto file = write_space("finite.yaml",
+                          "name: finite\nprimitives: [erf, \"x/0\", \"clip(x, 0/0, 1)\"]\nrequire: []\n"
+                          "proxies: [" +
+                              kProxy + "]\n");
   auto screened = expand(load_space(file));
   ASSERT_EQ(screened.size(), 3u);
   EXPECT_EQ(screened[0].status, db::CandidateStatus::Kept);
   for (std::size_t i : {1u, 2u}) {
     EXPECT_EQ(screened[i].status, db::CandidateStatus::Rejected) << screened[i].candidate.text;
-    EXPECT_NE(screened[i].reasons.find("finite: f is not finite at x = "), std::string::npos) << screened[i].reasons;
+    EXPECT_NE(screened[i].reasons.find("finite: f is not finite at x = "), std::string::npos)
+        << screened[i].reasons;
   }
 }
 

@@ -7,8 +7,10 @@
 //   scale(f, e)   f(e x)                   rescale(f)    c f(x), c = 1 / max |f| (range [-1, 1])
 //   ratio(f)      f(x) / (|f(x)| + 1)       inclip(f, l)  f(clip(x, -l, l))
 //   compose(f, g) f(g(x))                  concat(f, g, c)  f(x) for x <= c, g(x) for x > c
-// Rotation (App. B) is not a transform here: a rotated graph is a function only where it can be
-// inverted, which needs an implicit solve that the flat programs of program.h cannot express.
+//   rotate(f, theta)  the graph of f turned counterclockwise by theta radians about the origin: the
+//                 point (t, f(t)) moves to (t cos theta - f(t) sin theta, t sin theta + f(t) cos theta).
+//                 A function of x only when |tan theta| max |f'| < 1; evaluated by a fixed-point
+//                 solve of x = t cos theta - f(t) sin theta, unrolled into the program (program.cpp).
 #pragma once
 
 #include <optional>
@@ -18,7 +20,22 @@
 
 namespace fsearch::functions {
 
-enum class TransformKind { HShift, VShift, Clip, Mix, Flat, Mirror, Negate, Scale, Rescale, Ratio, InClip, Compose, Concat };
+enum class TransformKind {
+  HShift,
+  VShift,
+  Clip,
+  Mix,
+  Flat,
+  Mirror,
+  Negate,
+  Scale,
+  Rescale,
+  Ratio,
+  InClip,
+  Compose,
+  Concat,
+  Rotate
+};
 
 struct TransformInfo {
   TransformKind kind;
