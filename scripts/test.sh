@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The README's second command (and CI's): set up, build, run the unit, integration and Slurm tests
 # (the Slurm tests start and stop a one-node Slurm on this machine; they need root).
-# Extra arguments go to ctest, e.g. scripts/test.sh -L slow.
+# Extra arguments go to ctest, e.g. scripts/test.sh -L unit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh

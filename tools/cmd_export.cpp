@@ -10,6 +10,7 @@
 #include "command.h"
 #include "fsearch/core/defaults.h"
 #include "fsearch/core/error.h"
+#include "fsearch/core/result_numbers.h"
 #include "fsearch/search/sweep.h"
 
 namespace fsearch::cli {
@@ -37,39 +38,49 @@ struct Row {
 
 // The CSV's columns, declared once: the header and every row come from this list.
 struct Column {
-  const char* name;
+  std::string_view name;
   std::function<std::string(const Row&)> cell;
 };
 
 const std::vector<Column>& columns() {
-  static const std::vector<Column> kColumns = {
-      {"sweep", [](const Row& r) { return csv_text(r.sweep); }},
-      {"key", [](const Row& r) { return r.report.job.key; }},
-      {"function", [](const Row& r) { return csv_text(r.report.job.label); }},
-      {"fingerprint", [](const Row& r) { return r.report.job.fingerprint; }},
-      {"base", [](const Row& r) { return csv_text(r.report.candidate ? r.report.candidate->base : r.report.job.label); }},
-      {"transforms", [](const Row& r) { return csv_text(r.report.candidate ? r.report.candidate->transforms_json : "[]"); }},
-      {"proxy", [](const Row& r) { return csv_text(r.report.job.proxy); }},
-      {"shift", [](const Row& r) { return r.report.job.shift; }},
-      {"alpha_init", [](const Row& r) { return csv_number(r.report.job.alpha_init); }},
-      {"lr", [](const Row& r) { return csv_number(r.report.job.lr); }},
-      {"seed", [](const Row& r) { return std::to_string(r.report.job.seed); }},
-      {"state", [](const Row& r) { return db::to_string(r.report.job.state); }},
-      {"attempts", [](const Row& r) { return std::to_string(r.report.job.attempts); }},
-      {"test_acc", [](const Row& r) { return csv_number(r.result.test_acc); }},
-      {"test_loss", [](const Row& r) { return csv_number(r.result.test_loss); }},
-      {"fid", [](const Row& r) { return csv_number(r.result.fid); }},
-      {"fid_features", [](const Row& r) { return csv_text(r.result.fid_features); }},
-      {"eval_train_loss", [](const Row& r) { return csv_number(r.result.eval_train_loss); }},
-      {"final_loss", [](const Row& r) { return csv_number(r.result.final_loss); }},
-      {"best_loss", [](const Row& r) { return csv_number(r.result.best_loss); }},
-      {"steps", [](const Row& r) { return r.report.result ? std::to_string(r.result.steps) : ""; }},
-      {"diverged_step", [](const Row& r) { return r.report.result ? std::to_string(r.result.diverged_step) : ""; }},
-      {"diverged_reason", [](const Row& r) { return csv_text(r.result.diverged_reason); }},
-      {"wall_time", [](const Row& r) { return csv_number(r.result.wall_time); }},
-      {"images_per_sec", [](const Row& r) { return csv_number(r.result.images_per_sec); }},
-      {"run_dir", [](const Row& r) { return csv_text(r.report.job.run_dir); }},
-  };
+  static const std::vector<Column> kColumns = [] {
+    std::vector<Column> out = {
+        {"sweep", [](const Row& r) { return csv_text(r.sweep); }},
+        {"key", [](const Row& r) { return r.report.job.key; }},
+        {"function", [](const Row& r) { return csv_text(r.report.job.label); }},
+        {"fingerprint", [](const Row& r) { return r.report.job.fingerprint; }},
+        {"base",
+         [](const Row& r) {
+           return csv_text(r.report.candidate ? r.report.candidate->base : r.report.job.label);
+         }},
+        {"transforms",
+         [](const Row& r) {
+           return csv_text(r.report.candidate ? r.report.candidate->transforms_json : "[]");
+         }},
+        {"proxy", [](const Row& r) { return csv_text(r.report.job.proxy); }},
+        {"shift", [](const Row& r) { return r.report.job.shift; }},
+        {"alpha_init", [](const Row& r) { return csv_number(r.report.job.alpha_init); }},
+        {"lr", [](const Row& r) { return csv_number(r.report.job.lr); }},
+        {"seed", [](const Row& r) { return std::to_string(r.report.job.seed); }},
+        {"state", [](const Row& r) { return db::to_string(r.report.job.state); }},
+        {"attempts", [](const Row& r) { return std::to_string(r.report.job.attempts); }},
+    };
+    // Every number a result has (core/result_numbers.h), one column each.
+    for (const auto& field : result_number_fields()) {
+      out.push_back(
+          {field.name, [member = field.member](const Row& r) { return csv_number(r.result.*member); }});
+    }
+    for (auto& column : std::vector<Column>{
+             {"fid_features", [](const Row& r) { return csv_text(r.result.fid_features); }},
+             {"steps", [](const Row& r) { return r.report.result ? std::to_string(r.result.steps) : ""; }},
+             {"diverged_step",
+              [](const Row& r) { return r.report.result ? std::to_string(r.result.diverged_step) : ""; }},
+             {"diverged_reason", [](const Row& r) { return csv_text(r.result.diverged_reason); }},
+             {"run_dir", [](const Row& r) { return csv_text(r.report.job.run_dir); }},
+         })
+      out.push_back(column);
+    return out;
+  }();
   return kColumns;
 }
 
@@ -80,7 +91,8 @@ nlohmann::json json_record(const Row& row) {
           {"function", j.label},
           {"fingerprint", j.fingerprint},
           {"base", row.report.candidate ? row.report.candidate->base : j.label},
-          {"transforms", nlohmann::json::parse(row.report.candidate ? row.report.candidate->transforms_json : "[]")},
+          {"transforms",
+           nlohmann::json::parse(row.report.candidate ? row.report.candidate->transforms_json : "[]")},
           {"proxy", j.proxy},
           {"shift", j.shift},
           {"alpha_init", j.alpha_init},
@@ -97,7 +109,8 @@ nlohmann::json json_record(const Row& row) {
                                                                   ? nlohmann::json(row.report.rung->score)
                                                                   : nlohmann::json(nullptr)}}
                                    : nlohmann::json(nullptr)},
-          {"result", row.report.result ? nlohmann::json::parse(row.result.result_json) : nlohmann::json(nullptr)}};
+          {"result",
+           row.report.result ? nlohmann::json::parse(row.result.result_json) : nlohmann::json(nullptr)}};
 }
 
 struct ExportCommand {
@@ -125,7 +138,8 @@ struct ExportCommand {
         std::cout << line << "\n";
       }
     }
-    if (format == "json") std::cout << out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    if (format == "json")
+      std::cout << out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     return 0;
   }
 };

@@ -143,8 +143,8 @@ void Database::check_readable() {
   }
   const int version = static_cast<int>(pragma("user_version"));
   if (version != kSchemaVersion) {
-    throw StorageError(connection_.path() + " has schema version " + std::to_string(version) + ", this fsearch reads " +
-                           std::to_string(kSchemaVersion),
+    throw StorageError(connection_.path() + " has schema version " + std::to_string(version) +
+                           ", this fsearch reads " + std::to_string(kSchemaVersion),
                        version < kSchemaVersion ? "`fsearch run` on it migrates it" : "use a newer fsearch");
   }
 }
@@ -465,27 +465,22 @@ void Database::record_result(const ResultRow& r, JobState state, double now) {
     throw StorageError("a result is done, diverged or rejected");
   transaction([&] {
     transition(r.key, state);
-    connection_
-        .prepare(
-            "INSERT OR REPLACE INTO results (job_key, status, test_acc, test_loss, final_loss, best_loss, "
-            "eval_train_loss, steps, diverged_step, diverged_reason, wall_time, images_per_sec, result, fid, "
-            "fid_features) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-        .bind(1, r.key)
+    std::string columns = "job_key, status, steps, diverged_step, diverged_reason, result, fid_features",
+                values = "?, ?, ?, ?, ?, ?, ?";
+    for (const auto& field : result_number_fields())
+      columns += ", " + std::string(field.name), values += ", ?";
+    auto insert =
+        connection_.prepare("INSERT OR REPLACE INTO results (" + columns + ") VALUES (" + values + ")");
+    insert.bind(1, r.key)
         .bind(2, r.status)
-        .bind(3, r.test_acc)
-        .bind(4, r.test_loss)
-        .bind(5, r.final_loss)
-        .bind(6, r.best_loss)
-        .bind(7, r.eval_train_loss)
-        .bind(8, r.steps)
-        .bind(9, r.diverged_step)
-        .bind(10, r.diverged_reason)
-        .bind(11, r.wall_time)
-        .bind(12, r.images_per_sec)
-        .bind(13, r.result_json)
-        .bind(14, r.fid)
-        .bind(15, r.fid_features)
-        .run();
+        .bind(3, r.steps)
+        .bind(4, r.diverged_step)
+        .bind(5, r.diverged_reason)
+        .bind(6, r.result_json)
+        .bind(7, r.fid_features);
+    int index = 8;
+    for (const auto& field : result_number_fields()) insert.bind(index++, r.*field.member);
+    insert.run();
     connection_
         .prepare("UPDATE jobs SET state = ?, finished_at = ?, worker_pid = 0, error = '' WHERE key = ?")
         .bind(1, to_string(state))
@@ -545,8 +540,8 @@ std::vector<RungRow> Database::rungs(std::int64_t sweep) {
   s.bind(1, sweep);
   std::vector<RungRow> out;
   while (s.step()) {
-    out.push_back({s.get_text(0), s.get_int(1), s.get_double(2), s.get_double(3), s.get_text(4),
-                   s.get_double(5)});
+    out.push_back(
+        {s.get_text(0), s.get_int(1), s.get_double(2), s.get_double(3), s.get_text(4), s.get_double(5)});
   }
   return out;
 }
@@ -556,7 +551,8 @@ void Database::promote(std::int64_t sweep, const PromotionRow& p, int priority) 
     transition(p.key, JobState::Pending);
     connection_
         .prepare(
-            "INSERT OR REPLACE INTO promotions (sweep_id, job_key, from_step, to_fraction, reason, decided_at) "
+            "INSERT OR REPLACE INTO promotions (sweep_id, job_key, from_step, to_fraction, reason, "
+            "decided_at) "
             "VALUES (?, ?, ?, ?, ?, ?)")
         .bind(1, sweep)
         .bind(2, p.key)
@@ -578,14 +574,16 @@ std::vector<PromotionRow> Database::promotions(std::int64_t sweep) {
       "ORDER BY decided_at, rowid");
   s.bind(1, sweep);
   std::vector<PromotionRow> out;
-  while (s.step()) out.push_back({s.get_text(0), s.get_int(1), s.get_double(2), s.get_text(3), s.get_double(4)});
+  while (s.step())
+    out.push_back({s.get_text(0), s.get_int(1), s.get_double(2), s.get_text(3), s.get_double(4)});
   return out;
 }
 
 void Database::add_lineage(std::int64_t sweep, const LineageRow& r) {
   connection_
       .prepare(
-          "INSERT INTO lineage (sweep_id, generation, idx, fingerprint, expression, genome, parent, mutation, "
+          "INSERT INTO lineage (sweep_id, generation, idx, fingerprint, expression, genome, parent, "
+          "mutation, "
           "status, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
       .bind(1, sweep)
       .bind(2, r.generation)
@@ -602,7 +600,8 @@ void Database::add_lineage(std::int64_t sweep, const LineageRow& r) {
 
 std::vector<LineageRow> Database::lineage(std::int64_t sweep) {
   auto s = connection_.prepare(
-      "SELECT generation, idx, fingerprint, expression, genome, parent, mutation, status, reason FROM lineage "
+      "SELECT generation, idx, fingerprint, expression, genome, parent, mutation, status, reason FROM "
+      "lineage "
       "WHERE sweep_id = ? ORDER BY generation, idx");
   s.bind(1, sweep);
   std::vector<LineageRow> out;
@@ -639,28 +638,21 @@ std::vector<CurvePoint> Database::curve(const std::string& key, const std::strin
 }
 
 std::optional<ResultRow> Database::result(const std::string& key) {
-  auto s = connection_.prepare(
-      "SELECT status, test_acc, test_loss, final_loss, best_loss, eval_train_loss, steps, "
-      "diverged_step, diverged_reason, wall_time, images_per_sec, result, fid, fid_features FROM results "
-      "WHERE job_key = ?");
+  std::string columns = "status, steps, diverged_step, diverged_reason, result, fid_features";
+  for (const auto& field : result_number_fields()) columns += ", " + std::string(field.name);
+  auto s = connection_.prepare("SELECT " + columns + " FROM results WHERE job_key = ?");
   s.bind(1, key);
   if (!s.step()) return std::nullopt;
   ResultRow r;
   r.key = key;
   r.status = s.get_text(0);
-  r.test_acc = s.get_double(1);
-  r.test_loss = s.get_double(2);
-  r.final_loss = s.get_double(3);
-  r.best_loss = s.get_double(4);
-  r.eval_train_loss = s.get_double(5);
-  r.steps = s.get_int(6);
-  r.diverged_step = s.get_int(7);
-  r.diverged_reason = s.get_text(8);
-  r.wall_time = s.get_double(9);
-  r.images_per_sec = s.get_double(10);
-  r.result_json = s.get_text(11);
-  r.fid = s.get_double(12);
-  r.fid_features = s.get_text(13);
+  r.steps = s.get_int(1);
+  r.diverged_step = s.get_int(2);
+  r.diverged_reason = s.get_text(3);
+  r.result_json = s.get_text(4);
+  r.fid_features = s.get_text(5);
+  int index = 6;
+  for (const auto& field : result_number_fields()) r.*field.member = s.get_double(index++);
   return r;
 }
 

@@ -1,14 +1,13 @@
 #include "ingest.h"
 
-#include "fsearch/core/process.h"
-
 #include <chrono>
 #include <cmath>
 #include <fstream>
-#include <optional>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
 
+#include "fsearch/core/process.h"
 #include "fsearch/trainers/job_spec.h"
 #include "fsearch/trainers/run_dir.h"
 
@@ -70,7 +69,9 @@ std::vector<db::CurvePoint> read_events(const std::string& key, const fs::path& 
     // something else) is skipped: a bad line must not stop the scheduler that reads it.
     auto j = nlohmann::json::parse(line, nullptr, false);
     if (j.is_discarded() || !j.is_object()) continue;
-    if (!j.contains("type") || !j["type"].is_string() || !j.contains("step") || !j["step"].is_number_integer()) continue;
+    if (!j.contains("type") || !j["type"].is_string() || !j.contains("step") ||
+        !j["step"].is_number_integer())
+      continue;
     auto number = [&](const char* name) {
       return j.contains(name) && j[name].is_number() ? j[name].get<double>() : NAN;
     };
@@ -95,18 +96,11 @@ db::ResultRow result_row(const std::string& key, const fs::path& file) {
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   db::ResultRow row;
   row.key = key;
+  static_cast<ResultNumbers&>(row) = r;  // every number of core/result_numbers.h
   row.status = r.status;
-  row.test_acc = r.test_acc;
-  row.test_loss = r.test_loss;
-  row.final_loss = r.final_loss;
-  row.best_loss = r.best_loss;
-  row.eval_train_loss = r.eval_train_loss;
   row.steps = r.steps;
   row.diverged_step = r.diverged_step;
   row.diverged_reason = r.diverged_reason;
-  row.wall_time = r.wall_time;
-  row.images_per_sec = r.images_per_sec;
-  row.fid = r.fid;
   row.fid_features = r.fid_features;
   row.result_json = text;
   return row;
@@ -137,7 +131,7 @@ bool ingest_result(db::Database& db, const db::JobRow& job) {
     // The rung is the fraction the job was asked to pause at (its step is that fraction rounded to
     // a whole step, which for a short budget is far from it: 3 of 30 steps for 1/9).
     const double asked = trainers::read_job_file(dir.job().string()).search.pause_at;
-    rung.fraction = asked > 0                ? asked
+    rung.fraction = asked > 0           ? asked
                     : r.total_steps > 0 ? static_cast<double>(r.steps) / static_cast<double>(r.total_steps)
                                         : NAN;
     const bool classifier = std::isfinite(r.test_acc);

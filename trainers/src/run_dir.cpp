@@ -3,9 +3,9 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cmath>
 #include <cstring>
-#include <cerrno>
 #include <sstream>
 #include <vector>
 
@@ -50,29 +50,22 @@ double number_from(const nlohmann::json& j, const char* key) {
 
 nlohmann::json to_json(const TrainResult& r) {
   nlohmann::json j = {{"status", r.status},
-          {"test_acc", number(r.test_acc)},
-          {"test_loss", number(r.test_loss)},
-          {"final_loss", number(r.final_loss)},
-          {"best_loss", number(r.best_loss)},
-          {"eval_train_loss", number(r.eval_train_loss)},
-          {"fid", number(r.fid)},
-          {"fid_features", r.fid_features},
-          {"fid_samples", r.fid_samples},
-          {"sample_images_per_sec", number(r.sample_images_per_sec)},
-          {"diverged", r.status == "diverged"},
-          {"diverged_step", r.diverged_step},
-          {"diverged_reason", r.diverged_reason},
-          {"steps", r.steps},
-          {"total_steps", r.total_steps},
-          {"wall_time", r.wall_time},
-          {"train_time", r.train_time},
-          {"images_per_sec", r.images_per_sec},
-          {"device", r.device},
-          {"threads", r.threads},
-          {"torch_version", r.torch_version},
-          {"git_commit", r.git_commit},
-          {"key", r.key},
-          {"budget", r.budget}};
+                      {"fid_features", r.fid_features},
+                      {"fid_samples", r.fid_samples},
+                      {"sample_images_per_sec", number(r.sample_images_per_sec)},
+                      {"diverged", r.status == "diverged"},
+                      {"diverged_step", r.diverged_step},
+                      {"diverged_reason", r.diverged_reason},
+                      {"steps", r.steps},
+                      {"total_steps", r.total_steps},
+                      {"train_time", r.train_time},
+                      {"device", r.device},
+                      {"threads", r.threads},
+                      {"torch_version", r.torch_version},
+                      {"git_commit", r.git_commit},
+                      {"key", r.key},
+                      {"budget", r.budget}};
+  for (const auto& field : result_number_fields()) j[std::string(field.name)] = number(r.*field.member);
   if (!r.diagnostics.is_null()) j["diagnostics"] = r.diagnostics;
   return j;
 }
@@ -90,7 +83,8 @@ std::string explain_diagnostics(const nlohmann::json& d) {
   };
   std::string out;
   if (!d.is_object()) return out;
-  for (const auto& [when, label] : {std::pair<const char*, const char*>{"init", "at init"}, {"final", "after training"}}) {
+  for (const auto& [when, label] :
+       {std::pair<const char*, const char*>{"init", "at init"}, {"final", "after training"}}) {
     if (!d.contains(when) || !d[when].is_object()) continue;
     const auto& p = d[when];
     std::string line = label;
@@ -111,12 +105,8 @@ std::string explain_diagnostics(const nlohmann::json& d) {
 TrainResult result_from_json(const nlohmann::json& j) {
   TrainResult r;
   r.status = j.value("status", "");
-  r.test_acc = number_from(j, "test_acc");
-  r.test_loss = number_from(j, "test_loss");
-  r.final_loss = number_from(j, "final_loss");
-  r.best_loss = number_from(j, "best_loss");
-  r.eval_train_loss = number_from(j, "eval_train_loss");
-  r.fid = number_from(j, "fid");
+  for (const auto& field : result_number_fields())
+    r.*field.member = number_from(j, std::string(field.name).c_str());
   r.fid_features = j.value("fid_features", "");
   r.fid_samples = j.value("fid_samples", std::int64_t{0});
   r.sample_images_per_sec = number_from(j, "sample_images_per_sec");
@@ -124,9 +114,7 @@ TrainResult result_from_json(const nlohmann::json& j) {
   r.diverged_reason = j.value("diverged_reason", "");
   r.steps = j.value("steps", std::int64_t{0});
   r.total_steps = j.value("total_steps", std::int64_t{0});
-  r.wall_time = number_from(j, "wall_time");
   r.train_time = number_from(j, "train_time");
-  r.images_per_sec = number_from(j, "images_per_sec");
   r.device = j.value("device", "");
   r.threads = j.value("threads", 0);
   r.torch_version = j.value("torch_version", "");

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "fsearch/core/result_numbers.h"
 #include "fsearch/db/sqlite.h"
 
 namespace fsearch::db {
@@ -67,15 +68,14 @@ struct JobRow {
   int priority = 0;  // pending jobs start in descending priority (a promoted job: its new rung)
 };
 
-struct ResultRow {
+// A row of the results table: the numbers every result has (core/result_numbers.h, one column
+// each) and the rest.
+struct ResultRow : ResultNumbers {
   std::string key, status;
-  double test_acc = NAN, test_loss = NAN, final_loss = NAN, best_loss = NAN, eval_train_loss = NAN;
   std::int64_t steps = 0;
   // Where and why training stopped early: diverged, or rejected by the early probe (status says which).
   std::int64_t diverged_step = -1;
   std::string diverged_reason;
-  double wall_time = NAN, images_per_sec = NAN;
-  double fid = NAN;          // DiT proxy
   std::string fid_features;  // the extractor that produced fid
   std::string result_json;
 };

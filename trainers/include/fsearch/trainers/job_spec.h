@@ -36,7 +36,7 @@ struct ModelSpec {
 
 struct DataSpec {
   std::string dataset = "fashion-mnist";  // fashion-mnist | idx | cifar10 | cifar100 | synthetic
-  std::string path = "/usr/share/datasets/fashion-mnist";
+  std::string path = FSEARCH_FASHION_MNIST_DIR;  // CMake's FSEARCH_FASHION_MNIST_DIR
   bool augment = true;                               // random crop with padding
   bool flip = false;                                 // random horizontal flip (not for digits)
   int synthetic_train = 2048, synthetic_test = 512;  // sizes of the synthetic set

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "fsearch/core/files.h"
+#include "fsearch/core/result_numbers.h"
 
 namespace fsearch::trainers {
 
@@ -38,17 +39,17 @@ class EventLog {
   std::ofstream out_;
 };
 
-struct TrainResult {
+// result.json: the numbers every result has (core/result_numbers.h: test_acc, fid, ...), and what
+// only the run's own record keeps.
+struct TrainResult : ResultNumbers {
   std::string status;  // done | diverged | interrupted (interrupted is never written to result.json)
-  double test_acc = NAN, test_loss = NAN, final_loss = NAN, best_loss = NAN, eval_train_loss = NAN;
   std::int64_t steps = 0, total_steps = 0, diverged_step = -1;
   std::string diverged_reason;
-  // DiT proxy: FID of the samples against the real test split, with what produced it.
-  double fid = NAN;
+  // DiT proxy: what produced the FID.
   std::string fid_features;  // the extractor's id, e.g. "cnn:1a2b3c4d (test acc 91.3%)"
   std::int64_t fid_samples = 0;
   double sample_images_per_sec = NAN;
-  double wall_time = 0, train_time = 0, images_per_sec = 0;
+  double train_time = 0;
   std::string device, torch_version, git_commit, key, budget;
   int threads = 0;
   // Why a cell trained or failed: {"init": probe, "final": probe} (trainers/src/diagnostics.h).
