@@ -45,7 +45,8 @@ SearchTrace search_trace(db::Database& db, std::int64_t sweep) {
     }
   }
   for (const auto& r : rungs) {
-    if (auto it = by_key.find(r.key); it != by_key.end()) milestones.push_back({r.recorded_at, it->second, r.step, false});
+    if (auto it = by_key.find(r.key); it != by_key.end())
+      milestones.push_back({r.recorded_at, it->second, r.step, false});
   }
   std::stable_sort(milestones.begin(), milestones.end(), [](const Milestone& a, const Milestone& b) {
     return std::tie(a.at, a.step) < std::tie(b.at, b.step);
@@ -68,7 +69,8 @@ SearchTrace search_trace(db::Database& db, std::int64_t sweep) {
       if (std::isfinite(value)) {
         if (m.job->fingerprint.empty()) {
           auto [it, fresh] = t.baselines.emplace(m.job->label, value);
-          if (!fresh) it->second = t.higher_is_better() ? std::max(it->second, value) : std::min(it->second, value);
+          if (!fresh)
+            it->second = t.higher_is_better() ? std::max(it->second, value) : std::min(it->second, value);
         } else if (std::isnan(point.best) || better(t.metric, value, point.best)) {
           point.best = value;
           point.best_label = m.job->label + " (seed " + std::to_string(m.job->seed) + ")";
@@ -87,16 +89,16 @@ std::string render_search_section(const SearchTrace& t, const std::vector<std::s
   };
   auto count = [&](const char* state) { return t.jobs.count(state) ? t.jobs.at(state) : 0; };
   std::ostringstream md;
-  md << "\n## The search\n\nStrategy: **" << t.strategy << "**. " << t.steps << " training steps so far: "
-     << count("done") << " jobs finished, " << count("paused") << " paused at a rung, " << count("rejected")
-     << " rejected early, " << count("diverged") << " diverged, " << count("pending") + count("running")
-     << " to run.";
+  md << "\n## The search\n\nStrategy: **" << t.strategy << "**. " << t.steps
+     << " training steps so far: " << count("done") << " jobs finished, " << count("paused")
+     << " paused at a rung, " << count("rejected") << " rejected early, " << count("diverged")
+     << " diverged, " << count("pending") + count("running") << " to run.";
   if (t.strategy == "halving")
     md << " " << t.rungs << " rung results, " << t.promotions << " promotions (docs/search.md).";
   if (t.strategy == "evolution") {
-    md << " " << t.generations << " generation(s) bred " << t.children << " children: "
-       << t.children - t.children_rejected - t.children_duplicate << " trained, " << t.children_rejected
-       << " rejected by the property screen, " << t.children_duplicate
+    md << " " << t.generations << " generation(s) bred " << t.children
+       << " children: " << t.children - t.children_rejected - t.children_duplicate << " trained, "
+       << t.children_rejected << " rejected by the property screen, " << t.children_duplicate
        << " duplicates of functions seen before (none cost training).";
   }
   md << "\n\n";
@@ -107,7 +109,9 @@ std::string render_search_section(const SearchTrace& t, const std::vector<std::s
   if (found) {
     md << "Best so far: **" << found->best_label << ", " << value(found->best) << "**, found after "
        << found->steps << " of " << t.steps << " steps ("
-       << detail::fmt_number(100.0 * static_cast<double>(found->steps) / std::max<double>(1, static_cast<double>(t.steps)), 0)
+       << detail::fmt_number(
+              100.0 * static_cast<double>(found->steps) / std::max<double>(1, static_cast<double>(t.steps)),
+              0)
        << "%).";
     for (const auto& [label, v] : t.baselines) {
       const double gap = t.higher_is_better() ? 100 * (found->best - v) : v - found->best;
@@ -118,8 +122,12 @@ std::string render_search_section(const SearchTrace& t, const std::vector<std::s
   }
   for (const auto& figure : figures) {
     const bool shapes = figure.find("-functions.") != std::string::npos;
-    md << "![" << (shapes ? "the best candidates' shapes" : "best so far against steps trained") << "](" << figure
-       << ")\n\n";
+    const bool loss = figure.find("-loss.") != std::string::npos;
+    md << "!["
+       << (shapes ? "the best candidates' shapes"
+           : loss ? "training loss of the best candidates"
+                  : "best so far against steps trained")
+       << "](" << figure << ")\n\n";
   }
   return md.str();
 }

@@ -99,18 +99,22 @@ std::string shapes_figure(const TableSpec& table, const fs::path& dir, const std
   return stem;
 }
 
+constexpr std::size_t kLossCurves = 8;  // rows of a sweep page's loss figure
+
 // Training-loss curves of the table's cells, like the paper's Figures 6-8: a grid of panels (see
 // loss_panels), each with its own scale.
 std::string loss_figure(db::Database& db, const TableSpec& table, const fs::path& dir,
-                        const std::string& gnuplot) {
+                        const std::string& gnuplot, std::string stem = "") {
   auto panels = loss_panels(db, table);
   if (panels.empty()) return {};
-  const std::string stem = "table" + std::to_string(table.number) + "-loss";
+  if (stem.empty()) stem = "table" + std::to_string(table.number) + "-loss";
   const int columns = static_cast<int>(std::min<std::size_t>(3, panels.size()));
   const int rows = static_cast<int>((panels.size() + columns - 1) / columns);
   std::ostringstream body;
   body << "set multiplot layout " << rows << "," << columns << " title "
-       << quote("Table " + std::to_string(table.number) + ": training loss") << "\n"
+       << quote((table.number > 0 ? "Table " + std::to_string(table.number) : table.title) +
+                ": training loss")
+       << "\n"
        << "set xlabel 'step'\nset ylabel 'training loss'\nset grid\nset key top right font ',8'\n";
   for (const auto& panel : panels) {
     body << "set title " << quote(panel.title) << "\nplot ";
@@ -216,6 +220,17 @@ std::vector<std::string> write_reports(db::Database& db, const ReportOptions& op
       }
       if (auto stem =
               shapes_figure(table, figures, options.gnuplot, "sweep-" + safe_file_name(name) + "-functions");
+          !stem.empty())
+        links.push_back("figures/" + stem + ".svg");
+      // Training-loss curves of the best rows, baselines kept: more lines would not be told apart.
+      std::vector<RowSpec> best;
+      for (const auto& row : table.rows) {
+        const bool baseline = !row.cells.empty() && !row.cells.front().baseline.empty();
+        if (best.size() < kLossCurves || baseline) best.push_back(row);
+      }
+      table.rows = best;
+      if (auto stem =
+              loss_figure(db, table, figures, options.gnuplot, "sweep-" + safe_file_name(name) + "-loss");
           !stem.empty())
         links.push_back("figures/" + stem + ".svg");
     }

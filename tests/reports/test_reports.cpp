@@ -331,6 +331,9 @@ TEST(SearchFigure, WrittenWithGnuplotAndLinkedFromTheSweepPage) {
   Fixture fx;
   fx.jobs("searchy", "fp-erf", "erf(x)", "scalar", "vit-tiny", {80.0, 81.0});
   fx.jobs("searchy", "", "", "", "vit-tiny", {84.0}, "layernorm");
+  for (const auto& job : fx.db().jobs(*fx.db().sweep_id("searchy")))
+    fx.db().add_curve(
+        {{job.key, "train", 10, 2.0}, {job.key, "train", 20, job.label == "layernorm" ? 1.2 : 1.5}});
   ReportOptions options;
   options.out_dir =
       (fsearch::testing::program_temp_dir() / ("report-search-" + std::to_string(::getpid()))).string();
@@ -357,6 +360,16 @@ TEST(SearchFigure, WrittenWithGnuplotAndLinkedFromTheSweepPage) {
   shapes_svg << shapes.rdbuf();
   EXPECT_NE(shapes_svg.str().find("erf(x)"), std::string::npos);
   EXPECT_EQ(shapes_svg.str().find("layernorm"), std::string::npos);  // a baseline has no shape
+  // The training loss of the best candidates and the baselines, beside them.
+  EXPECT_NE(text.str().find("![training loss of the best candidates](figures/sweep-searchy-loss.svg)"),
+            std::string::npos)
+      << text.str();
+  std::ifstream loss(fs::path(options.out_dir) / "figures" / "sweep-searchy-loss.svg");
+  std::stringstream loss_svg;
+  loss_svg << loss.rdbuf();
+  EXPECT_NE(loss_svg.str().find("Sweep searchy: training loss"), std::string::npos);
+  EXPECT_NE(loss_svg.str().find("layernorm"), std::string::npos);
+  EXPECT_NE(loss_svg.str().find("erf(x)"), std::string::npos);
   fs::remove_all(options.out_dir);
 }
 
