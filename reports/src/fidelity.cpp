@@ -100,10 +100,12 @@ FidelityCheck better(const std::string& name, const Cell& a, const Cell& b, bool
   const double noise = spread_or_zero(a.value) + spread_or_zero(b.value);
   const bool seeds = a.value.done >= 2 && b.value.done >= 2;
   check.status = (strict ? gap > 0 : gap >= -tolerance(*a.spec)) ? CheckStatus::Pass : CheckStatus::Fail;
+  const int decimals = std::max(2, info(a.spec->metric).decimals);  // Table 13's losses differ in the 4th
   check.detail =
-      a.name + " " + value_text(a) + " vs " + b.name + " " + value_text(b) + ": gap " + fmt_number(gap, 2) +
+      a.name + " " + value_text(a) + " vs " + b.name + " " + value_text(b) + ": gap " +
+      fmt_number(gap, decimals) +
       (seeds ? (std::abs(gap) > noise ? " (beyond the seed spread " : " (within the seed spread ") +
-                   fmt_number(noise, 2) + ")"
+                   fmt_number(noise, decimals) + ")"
              : " (1 seed: no spread)");
   return check;
 }
