@@ -245,6 +245,25 @@ TEST(Expand, NonFiniteCandidatesAreRejectedWhateverTheSpaceRequires) {
   }
 }
 
+// Table 13's space asks every job for its eval-mode training loss: the jobs say so, and they are
+// other jobs than the same models trained without the measurement (whose results lack it).
+TEST(Plan, EvalTrainLossReachesTheJobsAndTheirKeys) {
+  auto table13 = load_space(std::string(FSEARCH_SOURCE_DIR) + "/configs/tables/table13.yaml");
+  EXPECT_TRUE(table13.eval_train_loss);
+  auto space = load_space(std::string(FSEARCH_SOURCE_DIR) + "/configs/space.yaml");
+  EXPECT_FALSE(space.eval_train_loss);
+  auto screened = expand(space);
+  auto without = plan_jobs(space, screened, "/tmp/runs", "smoke");
+  space.eval_train_loss = true;
+  auto with = plan_jobs(space, screened, "/tmp/runs", "smoke");
+  ASSERT_EQ(with.size(), without.size());
+  for (std::size_t i = 0; i < with.size(); ++i) {
+    EXPECT_TRUE(with[i].spec.runtime.eval_train_loss);
+    EXPECT_FALSE(without[i].spec.runtime.eval_train_loss);
+    EXPECT_NE(with[i].row.key, without[i].row.key);
+  }
+}
+
 TEST(Plan, SameSpaceSameKeysAndEditsAddOnlyNewJobs) {
   auto space = load_space(std::string(FSEARCH_SOURCE_DIR) + "/configs/space.yaml");
   auto screened = expand(space);
