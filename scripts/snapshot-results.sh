@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Stages a consistent snapshot of every database under docs/results/ for the next commit, while
+# Stages a consistent snapshot of every database under docs/results/ (and one folder below it, e.g.
+# docs/results/bench-halving/) for the next commit, while
 # sweeps may still be writing to them: SQLite's online backup copies each database (WAL included)
 # to a temporary file, whose content is staged under the database's own path. The live file is
 # not touched. Then commit:  git commit -m "Results: ..." docs/results
@@ -9,7 +10,7 @@ command -v sqlite3 >/dev/null || { echo "snapshot-results: needs sqlite3 (bash s
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 shopt -s nullglob
-for db in docs/results/*.db; do
+for db in docs/results/*.db docs/results/*/*.db; do
   sqlite3 "$db" ".backup '$tmp/snapshot.db'"
   sqlite3 "$tmp/snapshot.db" "PRAGMA journal_mode=DELETE;" >/dev/null  # a file that stands alone
   blob=$(git hash-object -w "$tmp/snapshot.db")
