@@ -5,18 +5,18 @@
 // same job key.
 #include <cstdlib>
 
-#include "fsearch/trainers/job_spec.h"
-#include "fsearch/trainers/run_dir.h"
+#include "fsearch/jobs/job_spec.h"
+#include "fsearch/jobs/run_dir.h"
 #include "fuzz_input.h"
 #include "ingest.h"
 
 namespace {
 
-void check_round_trip(const fsearch::trainers::JobSpec& spec) {
+void check_round_trip(const fsearch::jobs::JobSpec& spec) {
   using namespace fsearch;
-  const auto text = trainers::to_json_text(spec);
+  const auto text = jobs::to_json_text(spec);
   const auto file = fuzz::scratch_file("again.json", reinterpret_cast<const std::uint8_t*>(text.data()), text.size());
-  if (trainers::job_key(trainers::read_job_file(file.string())) != trainers::job_key(spec)) std::abort();
+  if (jobs::job_key(jobs::read_job_file(file.string())) != jobs::job_key(spec)) std::abort();
 }
 
 }  // namespace
@@ -29,10 +29,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   fuzz::expect_clear_error_or_success([&] {
     switch (which) {
       case 0:
-        check_round_trip(trainers::read_job_file(fuzz::scratch_file("job.json", data, size).string()));
+        check_round_trip(jobs::read_job_file(fuzz::scratch_file("job.json", data, size).string()));
         break;
       case 1:
-        (void)trainers::read_result_file(fuzz::scratch_file("result.json", data, size));
+        (void)jobs::read_result_file(fuzz::scratch_file("result.json", data, size));
         break;
       case 2: {
         std::uintmax_t offset = 0;
@@ -42,8 +42,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         break;
       }
       default: {
-        trainers::JobSpec spec;
-        trainers::read_proxy_file(fuzz::scratch_file("proxy.yaml", data, size).string(), spec);
+        jobs::JobSpec spec;
+        jobs::read_proxy_file(fuzz::scratch_file("proxy.yaml", data, size).string(), spec);
         check_round_trip(spec);
       }
     }

@@ -13,7 +13,7 @@
 #include "fsearch/trainers/data.h"
 #include "fsearch/trainers/features.h"
 #include "fsearch/trainers/images.h"
-#include "fsearch/trainers/run_dir.h"
+#include "fsearch/jobs/run_dir.h"
 
 namespace fsearch::cli {
 namespace {
@@ -30,7 +30,7 @@ struct FidCommand {
   trainers::Dataset load_fake(const trainers::DataSplits& data) const {
     if (fake == "train") return data.train;
     if (fake == "test") return data.test;
-    trainers::RunDir dir{fake};
+    jobs::RunDir dir{fake};
     if (!fs::is_directory(fake)) {
       throw ConfigError("--fake " + fake + ": neither train, test nor a folder",
                         "give a DiT run directory (it holds samples-images-idx3-ubyte)");
@@ -45,7 +45,7 @@ struct FidCommand {
   }
 
   int run() const {
-    trainers::DataSpec spec;
+    jobs::DataSpec spec;
     spec.dataset = dataset;
     spec.path = data_path;
     auto data = trainers::load_data(spec, 0);

@@ -53,7 +53,7 @@ struct RunCommand {
     options.plan_only = plan_only;
     options.retry_failed = retry_failed;
     const auto& stop = stop_on_signals();
-    auto& s = options.scheduler;
+    auto& s = options.local;
     // Workers start this very binary by absolute path: argv[0] may be a bare name found through PATH,
     // which the worker's exec does not search.
     s.binary = worker_binary.empty() ? self_executable(self) : worker_binary;
@@ -68,8 +68,8 @@ struct RunCommand {
     } else {
       s.workers = static_cast<int>(std::max<std::size_t>(1, s.devices.size())) * jobs_per_device;
     }
-    s.stop = &stop;
-    options.backend = backend;
+    options.loop.stop = &stop;
+    options.backend = search::parse_backend_kind(backend);
     auto& slurm = options.slurm;
     // Tasks start on other machines: they need this binary's absolute path on the shared filesystem.
     slurm.binary = worker_binary.empty() ? self_executable(self) : std::filesystem::absolute(worker_binary).string();
@@ -83,9 +83,8 @@ struct RunCommand {
     slurm.signal_seconds = signal_before;
     slurm.max_timeouts = max_timeouts;
     slurm.poll_seconds = poll;
-    slurm.stop = &stop;
     auto progress = std::make_shared<ProgressLine>();
-    slurm.on_progress = s.on_progress = [progress](const std::map<db::JobState, int>& c, double eta) {
+    options.loop.on_progress = [progress](const std::map<db::JobState, int>& c, double eta) {
       auto count = [&](db::JobState st) { return c.count(st) ? c.at(st) : 0; };
       std::string line =
           fmt::format("done {} | running {} | pending {} | diverged {} | failed {}", count(db::JobState::Done),
@@ -100,20 +99,12 @@ struct RunCommand {
     options.say = [progress](const std::string& line) { progress->message(line); };
 
     auto outcome = search::run_sweep(space, options);
-    slurm.on_progress = s.on_progress = nullptr;
+    options.loop.on_progress = nullptr;
     options.say = nullptr;
     progress.reset();  // ends the progress line
     if (plan_only) return 0;
     const int failed = print_ranking(outcome.sweep);
-    if (backend == "slurm") {
-      const auto& r = outcome.slurm;
-      std::cerr << fmt::format(
-          "Slurm: {} array(s) submitted, {} job(s) adopted, {} time limit(s), {} preemption(s), {} "
-          "cancelled; "
-          "{} squeue/scontrol calls ({:.2f} s in all)\n",
-          r.submitted_arrays, r.adopted, r.timeouts, r.preemptions, r.cancelled, r.polls,
-          r.poll_seconds_total);
-    }
+    if (!outcome.backend_report.empty()) std::cerr << outcome.backend_report << "\n";
     if (outcome.run.interrupted) {
       std::cerr << (backend == "slurm"
                         ? "stopped following the sweep; its Slurm jobs keep running. The same command adopts "

@@ -12,7 +12,7 @@
 #include "fsearch/core/defaults.h"
 #include "fsearch/core/error.h"
 #include "fsearch/search/sweep.h"
-#include "fsearch/trainers/run_dir.h"
+#include "fsearch/jobs/run_dir.h"
 
 namespace fsearch::cli {
 namespace {
@@ -145,7 +145,7 @@ struct StatusCommand {
                                    {"lr", r.job.lr},
                                    {"seed", r.job.seed},
                                    {"verdict", verdict},
-                                   {"explanation", trainers::explain_diagnostics(diagnostics)}});
+                                   {"explanation", jobs::explain_diagnostics(diagnostics)}});
         }
         if (r.job.state == db::JobState::Done && static_cast<int>(sweep["best"].size()) < best) {
           sweep["best"].push_back({{"function", r.job.label},

@@ -33,8 +33,8 @@ struct TrainCommand {
   bool quiet = false, eval_train_loss = false;
 
   std::string make_job(int threads) const {
-    trainers::JobSpec spec;
-    trainers::read_proxy_file(proxy, spec);
+    jobs::JobSpec spec;
+    jobs::read_proxy_file(proxy, spec);
     const auto presets = functions::norm_preset_names();
     if (std::find(presets.begin(), presets.end(), norm) != presets.end()) {
       spec.norm = functions::norm_preset(norm);
@@ -47,7 +47,7 @@ struct TrainCommand {
       if (auto reason = functions::non_finite_reason(functions::parse(function)); !reason.empty())
         throw ConfigError("--function '" + function + "': " + reason, "check `fsearch eval '" + function + "'`");
     }
-    trainers::apply_budget(spec, budget);  // first, so that explicit options below win over it
+    jobs::apply_budget(spec, budget);  // first, so that explicit options below win over it
     if (!shift.empty()) spec.norm.shift = functions::parse_shift_mode(shift);
     if (alpha_init >= 0) spec.norm.alpha_init = alpha_init;
     if (lr > 0) spec.train.lr = lr;
@@ -62,8 +62,8 @@ struct TrainCommand {
     spec.runtime.eval_train_loss = eval_train_loss;
     if (eval_every >= 0) spec.runtime.eval_every = eval_every;
     if (checkpoint_every > 0) spec.runtime.checkpoint_every = checkpoint_every;
-    std::string dir = out.empty() ? "runs/train/" + trainers::job_key(spec) : out;
-    trainers::prepare_run_dir(spec, dir);
+    std::string dir = out.empty() ? "runs/train/" + jobs::job_key(spec) : out;
+    jobs::prepare_run_dir(spec, dir);
     return dir;
   }
 
@@ -75,9 +75,9 @@ struct TrainCommand {
     std::string dir = job.empty() ? make_job(threads) : job;
     if (!job.empty() &&
         !device.empty()) {  // a worker told where to run: only job.json's runtime part changes
-      auto spec = trainers::read_job_file((std::filesystem::path(job) / "job.json").string());
+      auto spec = jobs::read_job_file((std::filesystem::path(job) / "job.json").string());
       spec.runtime.device = device;
-      trainers::prepare_run_dir(spec, job);
+      jobs::prepare_run_dir(spec, job);
     }
     trainers::TrainCallbacks callbacks;
     callbacks.stop = &stop_on_signals();

@@ -210,10 +210,7 @@ std::optional<LockHolder> Database::acquire_lock(std::int64_t pid, const std::st
         .prepare(
             "INSERT OR REPLACE INTO scheduler_lock (id, pid, host, started_at, heartbeat_at) "
             "VALUES (1, ?, ?, ?, ?)")
-        .bind(1, pid)
-        .bind(2, host)
-        .bind(3, now)
-        .bind(4, now)
+        .bind_all(pid, host, now, now)
         .run();
   });
   return holder;
@@ -221,8 +218,7 @@ std::optional<LockHolder> Database::acquire_lock(std::int64_t pid, const std::st
 
 void Database::refresh_lock(std::int64_t pid, double now) {
   connection_.prepare("UPDATE scheduler_lock SET heartbeat_at = ? WHERE id = 1 AND pid = ?")
-      .bind(1, now)
-      .bind(2, pid)
+      .bind_all(now, pid)
       .run();
 }
 
@@ -237,11 +233,7 @@ std::int64_t Database::ensure_sweep(const std::string& name, const std::string& 
           "INSERT INTO sweeps (name, space_file, budget, created_at, updated_at) VALUES (?, ?, ?, ?, ?) "
           "ON CONFLICT(name) DO UPDATE SET space_file = excluded.space_file, budget = excluded.budget, "
           "updated_at = excluded.updated_at")
-      .bind(1, name)
-      .bind(2, space_file)
-      .bind(3, budget)
-      .bind(4, now)
-      .bind(5, now)
+      .bind_all(name, space_file, budget, now, now)
       .run();
   auto s = connection_.prepare("SELECT id FROM sweeps WHERE name = ?");
   s.bind(1, name).step();
@@ -262,13 +254,7 @@ void Database::upsert_candidate(const CandidateRow& c) {
           "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(fingerprint) DO UPDATE SET properties = "
           "excluded.properties, "
           "pass_all = excluded.pass_all, reasons = excluded.reasons")
-      .bind(1, c.fingerprint)
-      .bind(2, c.expression)
-      .bind(3, c.base)
-      .bind(4, c.transforms_json)
-      .bind(5, c.properties_json)
-      .bind(6, c.pass_all ? 1 : 0)
-      .bind(7, c.reasons)
+      .bind_all(c.fingerprint, c.expression, c.base, c.transforms_json, c.properties_json, c.pass_all ? 1 : 0, c.reasons)
       .run();
 }
 
@@ -278,10 +264,7 @@ void Database::link_candidate(std::int64_t sweep, const std::string& fingerprint
       .prepare(
           "INSERT OR REPLACE INTO sweep_candidates (sweep_id, fingerprint, spelled_as, status) VALUES (?, ?, "
           "?, ?)")
-      .bind(1, sweep)
-      .bind(2, fingerprint)
-      .bind(3, spelled_as)
-      .bind(4, to_string(status))
+      .bind_all(sweep, fingerprint, spelled_as, to_string(status))
       .run();
 }
 
@@ -300,7 +283,7 @@ std::vector<CandidateRow> Database::candidates(std::int64_t sweep, CandidateStat
       connection_.prepare(std::string("SELECT ") + kCandidateColumns +
                           " FROM sweep_candidates sc JOIN candidates c ON c.fingerprint = sc.fingerprint "
                           "WHERE sc.sweep_id = ? AND sc.status = ? ORDER BY c.expression");
-  s.bind(1, sweep).bind(2, to_string(status));
+  s.bind_all(sweep, to_string(status));
   while (s.step()) out.push_back(read_candidate(s));
   return out;
 }
@@ -333,22 +316,11 @@ bool Database::add_job(std::int64_t sweep, const JobRow& j) {
       .prepare(
           "INSERT OR IGNORE INTO jobs (key, fingerprint, label, proxy, shift, lr, alpha_init, seed, spec, "
           "run_dir, state, max_attempts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?)")
-      .bind(1, j.key)
-      .bind(2, j.fingerprint)
-      .bind(3, j.label)
-      .bind(4, j.proxy)
-      .bind(5, j.shift)
-      .bind(6, j.lr)
-      .bind(7, j.alpha_init)
-      .bind(8, j.seed)
-      .bind(9, j.spec_json)
-      .bind(10, j.run_dir)
-      .bind(11, j.max_attempts)
+      .bind_all(j.key, j.fingerprint, j.label, j.proxy, j.shift, j.lr, j.alpha_init, j.seed, j.spec_json, j.run_dir, j.max_attempts)
       .run();
   bool added = connection_.changes() > 0;
   connection_.prepare("INSERT OR IGNORE INTO sweep_jobs (sweep_id, job_key) VALUES (?, ?)")
-      .bind(1, sweep)
-      .bind(2, j.key)
+      .bind_all(sweep, j.key)
       .run();
   return added;
 }
@@ -398,17 +370,13 @@ void Database::mark_running(const std::string& key, std::int64_t pid, double now
   connection_
       .prepare(
           "UPDATE jobs SET state = 'running', worker_pid = ?, heartbeat_at = ?, started_at = ? WHERE key = ?")
-      .bind(1, pid)
-      .bind(2, now)
-      .bind(3, now)
-      .bind(4, key)
+      .bind_all(pid, now, now, key)
       .run();
 }
 
 void Database::heartbeat(const std::string& key, double now) {
   connection_.prepare("UPDATE jobs SET heartbeat_at = ? WHERE key = ? AND state = 'running'")
-      .bind(1, now)
-      .bind(2, key)
+      .bind_all(now, key)
       .run();
 }
 
@@ -418,19 +386,14 @@ void Database::mark_submitted(const std::string& key, const std::string& slurm_i
       .prepare(
           "UPDATE jobs SET state = 'running', worker_pid = 0, slurm_id = ?, slurm_state = 'SUBMITTING', "
           "heartbeat_at = ?, started_at = ? WHERE key = ?")
-      .bind(1, slurm_id)
-      .bind(2, now)
-      .bind(3, now)
-      .bind(4, key)
+      .bind_all(slurm_id, now, now, key)
       .run();
 }
 
 void Database::set_slurm_state(const std::string& key, const std::string& slurm_id,
                                const std::string& state) {
   connection_.prepare("UPDATE jobs SET slurm_id = ?, slurm_state = ? WHERE key = ?")
-      .bind(1, slurm_id)
-      .bind(2, state)
-      .bind(3, key)
+      .bind_all(slurm_id, state, key)
       .run();
 }
 
@@ -445,8 +408,7 @@ void Database::count_preemption(const std::string& key) {
 void Database::requeue(const std::string& key, const std::string& why) {
   transition(key, JobState::Pending);
   connection_.prepare("UPDATE jobs SET state = 'pending', worker_pid = 0, error = ? WHERE key = ?")
-      .bind(1, why)
-      .bind(2, key)
+      .bind_all(why, key)
       .run();
 }
 
@@ -471,21 +433,13 @@ void Database::record_result(const ResultRow& r, JobState state, double now) {
       columns += ", " + std::string(field.name), values += ", ?";
     auto insert =
         connection_.prepare("INSERT OR REPLACE INTO results (" + columns + ") VALUES (" + values + ")");
-    insert.bind(1, r.key)
-        .bind(2, r.status)
-        .bind(3, r.steps)
-        .bind(4, r.diverged_step)
-        .bind(5, r.diverged_reason)
-        .bind(6, r.result_json)
-        .bind(7, r.fid_features);
+    insert.bind_all(r.key, r.status, r.steps, r.diverged_step, r.diverged_reason, r.result_json, r.fid_features);
     int index = 8;
     for (const auto& field : result_number_fields()) insert.bind(index++, r.*field.member);
     insert.run();
     connection_
         .prepare("UPDATE jobs SET state = ?, finished_at = ?, worker_pid = 0, error = '' WHERE key = ?")
-        .bind(1, to_string(state))
-        .bind(2, now)
-        .bind(3, r.key)
+        .bind_all(to_string(state), now, r.key)
         .run();
   });
 }
@@ -502,12 +456,7 @@ bool Database::record_failure(const std::string& key, const std::string& error, 
         .prepare(
             "UPDATE jobs SET state = ?, attempts = ?, error = ?, log_tail = ?, finished_at = ?, "
             "worker_pid = 0 WHERE key = ?")
-        .bind(1, retry ? "pending" : "failed")
-        .bind(2, attempts)
-        .bind(3, error)
-        .bind(4, log_tail)
-        .bind(5, now)
-        .bind(6, key)
+        .bind_all(retry ? "pending" : "failed", attempts, error, log_tail, now, key)
         .run();
   });
   return retry;
@@ -520,12 +469,7 @@ void Database::record_rung(const RungRow& r, double now) {
         .prepare(
             "INSERT OR REPLACE INTO rungs (job_key, step, fraction, score, metric, recorded_at) "
             "VALUES (?, ?, ?, ?, ?, ?)")
-        .bind(1, r.key)
-        .bind(2, r.step)
-        .bind(3, r.fraction)
-        .bind(4, r.score)
-        .bind(5, r.metric)
-        .bind(6, now)
+        .bind_all(r.key, r.step, r.fraction, r.score, r.metric, now)
         .run();
     connection_.prepare("UPDATE jobs SET state = 'paused', worker_pid = 0, error = '' WHERE key = ?")
         .bind(1, r.key)
@@ -554,16 +498,10 @@ void Database::promote(std::int64_t sweep, const PromotionRow& p, int priority) 
             "INSERT OR REPLACE INTO promotions (sweep_id, job_key, from_step, to_fraction, reason, "
             "decided_at) "
             "VALUES (?, ?, ?, ?, ?, ?)")
-        .bind(1, sweep)
-        .bind(2, p.key)
-        .bind(3, p.from_step)
-        .bind(4, p.to_fraction)
-        .bind(5, p.reason)
-        .bind(6, p.decided_at)
+        .bind_all(sweep, p.key, p.from_step, p.to_fraction, p.reason, p.decided_at)
         .run();
     connection_.prepare("UPDATE jobs SET state = 'pending', priority = ?, error = '' WHERE key = ?")
-        .bind(1, priority)
-        .bind(2, p.key)
+        .bind_all(priority, p.key)
         .run();
   });
 }
@@ -585,16 +523,7 @@ void Database::add_lineage(std::int64_t sweep, const LineageRow& r) {
           "INSERT INTO lineage (sweep_id, generation, idx, fingerprint, expression, genome, parent, "
           "mutation, "
           "status, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-      .bind(1, sweep)
-      .bind(2, r.generation)
-      .bind(3, r.index)
-      .bind(4, r.fingerprint)
-      .bind(5, r.expression)
-      .bind(6, r.genome)
-      .bind(7, r.parent)
-      .bind(8, r.mutation)
-      .bind(9, to_string(r.status))
-      .bind(10, r.reason)
+      .bind_all(sweep, r.generation, r.index, r.fingerprint, r.expression, r.genome, r.parent, r.mutation, to_string(r.status), r.reason)
       .run();
 }
 
@@ -620,7 +549,7 @@ void Database::add_curve(const std::vector<CurvePoint>& points) {
         "VALUES (?, ?, ?, ?, ?, ?, ?)");
     for (const auto& p : points) {
       s.reset();
-      s.bind(1, p.key).bind(2, p.kind).bind(3, p.step).bind(4, p.loss).bind(5, p.lr).bind(6, p.grad_norm);
+      s.bind_all(p.key, p.kind, p.step, p.loss, p.lr, p.grad_norm);
       s.bind(7, p.test_acc).run();
     }
   });
@@ -630,7 +559,7 @@ std::vector<CurvePoint> Database::curve(const std::string& key, const std::strin
   std::vector<CurvePoint> out;
   auto s = connection_.prepare(
       "SELECT step, loss, lr, grad_norm, test_acc FROM curves WHERE job_key = ? AND kind = ? ORDER BY step");
-  s.bind(1, key).bind(2, kind);
+  s.bind_all(key, kind);
   while (s.step())
     out.push_back(
         {key, kind, s.get_int(0), s.get_double(1), s.get_double(2), s.get_double(3), s.get_double(4)});

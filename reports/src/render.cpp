@@ -8,7 +8,7 @@
 
 #include "fsearch/reports/fidelity.h"
 #include "fsearch/reports/report.h"
-#include "fsearch/trainers/run_dir.h"
+#include "fsearch/jobs/run_dir.h"
 #include "table_data.h"
 
 namespace fsearch::reports {
@@ -107,7 +107,7 @@ std::string failure_explanations(const TableSpec& table, const std::vector<std::
         if (!detail::cell_matches(cell, job, data) || result == data.results.end()) continue;
         auto j = nlohmann::json::parse(result->second.result_json, nullptr, false);
         std::string why =
-            j.is_object() && j.contains("diagnostics") ? trainers::explain_diagnostics(j["diagnostics"]) : "";
+            j.is_object() && j.contains("diagnostics") ? jobs::explain_diagnostics(j["diagnostics"]) : "";
         if (job.state == db::JobState::Rejected)
           why = "rejected at step " + std::to_string(result->second.diverged_step) + " (" +
                 result->second.diverged_reason + ")" + (why.empty() ? "" : "; " + why);

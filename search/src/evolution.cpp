@@ -11,7 +11,7 @@
 #include "fsearch/functions/candidate.h"
 #include "fsearch/functions/transforms.h"
 #include "fsearch/search/plan.h"
-#include "fsearch/trainers/job_spec.h"
+#include "fsearch/jobs/job_spec.h"
 
 namespace fsearch::search {
 namespace {
@@ -316,7 +316,7 @@ int breed(db::Database& db, std::int64_t sweep, const Space& space, const std::s
     for (const auto& p : planned) {
       if (db.add_job(sweep, p.row)) {
         ++added;
-        trainers::prepare_run_dir(p.spec, p.row.run_dir);
+        jobs::prepare_run_dir(p.spec, p.row.run_dir);
       }
     }
   });

@@ -5,7 +5,7 @@
 #include <map>
 
 #include "fsearch/search/evolution.h"
-#include "fsearch/trainers/job_spec.h"
+#include "fsearch/jobs/job_spec.h"
 #include "ingest.h"
 
 namespace fsearch::search {
@@ -125,7 +125,7 @@ int promote(db::Database& db, std::int64_t sweep, const Space& space, double now
   for (const auto& d : decisions) {
     const auto job = db.job(d.key);
     if (!job || job->state != db::JobState::Paused) continue;
-    trainers::set_pause_at(job->run_dir, d.to_fraction >= 1 ? 0 : d.to_fraction);
+    jobs::set_pause_at(job->run_dir, d.to_fraction >= 1 ? 0 : d.to_fraction);
     detail::set_aside_rung_result(*job);
     db.promote(sweep, {d.key, d.from_step, d.to_fraction, d.reason, now}, d.to_rung);
     ++count;

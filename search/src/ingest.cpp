@@ -8,8 +8,8 @@
 #include <sstream>
 
 #include "fsearch/core/process.h"
-#include "fsearch/trainers/job_spec.h"
-#include "fsearch/trainers/run_dir.h"
+#include "fsearch/jobs/job_spec.h"
+#include "fsearch/jobs/run_dir.h"
 
 namespace fsearch::search::detail {
 
@@ -91,7 +91,7 @@ std::vector<db::CurvePoint> read_events(const std::string& key, const fs::path& 
 }
 
 db::ResultRow result_row(const std::string& key, const fs::path& file) {
-  auto r = trainers::read_result_file(file);
+  auto r = jobs::read_result_file(file);
   std::ifstream in(file);
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   db::ResultRow row;
@@ -107,10 +107,10 @@ db::ResultRow result_row(const std::string& key, const fs::path& file) {
 }
 
 void set_aside_rung_result(const db::JobRow& job) {
-  trainers::RunDir dir{job.run_dir};
+  jobs::RunDir dir{job.run_dir};
   std::error_code ec;
   if (!fs::exists(dir.result(), ec)) return;
-  auto r = trainers::read_result_file(dir.result());
+  auto r = jobs::read_result_file(dir.result());
   if (r.status != "paused") return;
   fs::rename(dir.result(), dir.root / ("rung-" + std::to_string(r.steps) + ".json"), ec);
 }
@@ -118,19 +118,19 @@ void set_aside_rung_result(const db::JobRow& job) {
 // A finished job's run directory decides its state: result.json says done, diverged, rejected,
 // or paused at a rung.
 bool ingest_result(db::Database& db, const db::JobRow& job) {
-  trainers::RunDir dir{job.run_dir};
+  jobs::RunDir dir{job.run_dir};
   if (!fs::exists(dir.result())) return false;
   auto row = result_row(job.key, dir.result());
   std::uintmax_t offset = 0;
   db.add_curve(read_events(job.key, dir.events(), offset));
   if (row.status == "paused") {
-    const auto r = trainers::read_result_file(dir.result());
+    const auto r = jobs::read_result_file(dir.result());
     db::RungRow rung;
     rung.key = job.key;
     rung.step = r.steps;
     // The rung is the fraction the job was asked to pause at (its step is that fraction rounded to
     // a whole step, which for a short budget is far from it: 3 of 30 steps for 1/9).
-    const double asked = trainers::read_job_file(dir.job().string()).search.pause_at;
+    const double asked = jobs::read_job_file(dir.job().string()).search.pause_at;
     rung.fraction = asked > 0           ? asked
                     : r.total_steps > 0 ? static_cast<double>(r.steps) / static_cast<double>(r.total_steps)
                                         : NAN;

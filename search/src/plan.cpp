@@ -31,12 +31,12 @@ std::vector<PlannedJob> plan_jobs(const Space& space, const std::vector<Screened
   }
   std::vector<PlannedJob> out;
   for (const auto& proxy : space.proxies) {
-    trainers::JobSpec base;
-    trainers::read_proxy_file(proxy, base);
+    jobs::JobSpec base;
+    jobs::read_proxy_file(proxy, base);
     if (space.epochs > 0) base.train.epochs = space.epochs, base.train.steps = 0;
     if (space.steps > 0) base.train.steps = space.steps;
     if (space.epochs > 0 || space.steps > 0) base.train.budget = space.name;
-    trainers::apply_budget(base, budget.empty() ? space.budget : budget);
+    jobs::apply_budget(base, budget.empty() ? space.budget : budget);
     // The space's lrs win; else the proxy's lr_grid (the paper's DiT protocol); else its lr.
     std::vector<double> lrs = !space.lrs.empty()            ? space.lrs
                               : !base.train.lr_grid.empty() ? base.train.lr_grid
@@ -56,7 +56,7 @@ std::vector<PlannedJob> plan_jobs(const Space& space, const std::vector<Screened
           job.spec.search.min_accuracy_gain = space.rejection.min_accuracy_gain;
           if (space.strategy == StrategyKind::Halving)
             job.spec.search.pause_at = rung_fractions(space.halving).front();
-          auto key = trainers::job_key(job.spec);
+          auto key = jobs::job_key(job.spec);
           auto& row = job.row;
           row.key = key;
           row.fingerprint = norm.fingerprint;
@@ -67,7 +67,7 @@ std::vector<PlannedJob> plan_jobs(const Space& space, const std::vector<Screened
           row.lr = lr;
           row.alpha_init = norm.spec.alpha_init;
           row.seed = seed;
-          row.spec_json = trainers::to_json_text(job.spec);
+          row.spec_json = jobs::to_json_text(job.spec);
           row.run_dir = (std::filesystem::path(runs_root) / space.name / key).string();
           row.max_attempts = space.max_attempts;
           out.push_back(std::move(job));

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <limits>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -17,7 +18,8 @@
 #include "fsearch/core/process.h"
 #include "fsearch/core/files.h"
 #include "fsearch/core/hash.h"
-#include "fsearch/trainers/run_dir.h"
+#include "fsearch/search/local.h"
+#include "fsearch/jobs/run_dir.h"
 #include "ingest.h"
 
 namespace fsearch::search {
@@ -93,7 +95,13 @@ std::string array_of(const std::string& slurm_id) {
 }
 
 // "id|STATE" lines of squeue for the given arrays (all states Slurm still remembers).
-std::map<std::string, std::string> squeue_states(const std::set<std::string>& arrays, SlurmSummary& summary) {
+struct SlurmCounters {
+  int submitted_arrays = 0, adopted = 0, timeouts = 0, preemptions = 0, cancelled = 0;
+  int polls = 0;                  // squeue/scontrol calls
+  double poll_seconds_total = 0;  // time spent in them
+};
+
+std::map<std::string, std::string> squeue_states(const std::set<std::string>& arrays, SlurmCounters& summary) {
   std::map<std::string, std::string> states;
   if (arrays.empty()) return states;
   auto query = [&](const std::string& ids) {
@@ -119,7 +127,7 @@ std::map<std::string, std::string> squeue_states(const std::set<std::string>& ar
 }
 
 // JobState of one task from scontrol, for tasks squeue no longer lists; "" if Slurm forgot it.
-std::string scontrol_state(const std::string& slurm_id, SlurmSummary& summary) {
+std::string scontrol_state(const std::string& slurm_id, SlurmCounters& summary) {
   const auto start = std::chrono::steady_clock::now();
   auto r = run_command("scontrol", {"show", "job", "--oneliner", slurm_id});
   ++summary.polls;
@@ -184,21 +192,30 @@ std::vector<std::string> sbatch_arguments(const SlurmOptions& options, const std
 
 namespace {
 
-class SlurmScheduler {
+class SlurmBackend final : public Backend {
  public:
-  SlurmScheduler(db::Database& db, std::int64_t sweep, const SlurmOptions& options)
-      : db_(db), sweep_(sweep), options_(options) {}
+  SlurmBackend(db::Database& db, std::int64_t sweep, const SlurmOptions& options,
+               std::function<void(const std::string&)> say)
+      : Backend(db, sweep), options_(options), say_(std::move(say)) {}
 
-  SlurmSummary run();
+  void adopt() override;
+  std::size_t capacity() const override { return detached_ ? 0 : std::numeric_limits<std::size_t>::max(); }
+  void submit(const std::vector<db::JobRow>& jobs) override;
+  int poll() override;
+  void cancel() override { detached_ = true; }  // the Slurm jobs keep running; the next loop adopts them
+  bool following() const override {
+    return !detached_ && db_.job_counts(sweep_)[db::JobState::Running] > 0;
+  }
+  double parallelism() const override { return std::max(1, options_.max_parallel); }
+  double poll_seconds() const override { return options_.poll_seconds; }
+  std::string report() const override;
 
  private:
   void say(const std::string& text) const {
-    if (options_.say) options_.say(text);
+    if (say_) say_(text);
   }
   void prepare_work_dir();
-  void adopt();
-  void submit(const std::vector<db::JobRow>& jobs);
-  void poll();
+  void submit_array(const std::vector<db::JobRow>& jobs);
   void settle(const db::JobRow& job, const std::string& state);
   fs::path task_log(const std::string& slurm_id) const {
     auto bar = slurm_id.find('_');
@@ -206,19 +223,16 @@ class SlurmScheduler {
            (slurm_id.substr(0, bar) + "_" + (bar == std::string::npos ? "0" : slurm_id.substr(bar + 1)) +
             ".out");
   }
-  void progress(bool force);
 
-  db::Database& db_;
-  std::int64_t sweep_;
   SlurmOptions options_;
-  SlurmSummary summary_;
+  std::function<void(const std::string&)> say_;
+  SlurmCounters counters_;
+  bool detached_ = false;
   fs::path script_;
   std::map<std::string, std::uintmax_t> events_offset_;
-  double last_progress_ = 0, finished_seconds_ = 0;
-  int finished_count_ = 0;
 };
 
-void SlurmScheduler::prepare_work_dir() {
+void SlurmBackend::prepare_work_dir() {
   if (options_.work_dir.find('%') != std::string::npos) {
     throw ConfigError(
         "Slurm work folder " + options_.work_dir + " contains '%', which Slurm reads as a pattern",
@@ -232,13 +246,16 @@ void SlurmScheduler::prepare_work_dir() {
 
 // Jobs the database has on Slurm: follow them. A submission that was recorded but never answered
 // by sbatch (the scheduler died in between) is looked up by its array's unique name.
-void SlurmScheduler::adopt() {
+void SlurmBackend::adopt() {
+  prepare_work_dir();
+  if (int n = recover_running_jobs(db_, sweep_); n > 0)  // left by a local loop
+    say(std::to_string(n) + " job(s) left running by a stopped scheduler: continuing them");
   std::map<std::string, std::vector<db::JobRow>> unanswered;
   for (const auto& job : db_.jobs(sweep_, db::JobState::Running)) {
     if (job.slurm_id.rfind("submitting:", 0) == 0) {
       unanswered[job.slurm_id.substr(11)].push_back(job);
     } else if (!job.slurm_id.empty()) {
-      ++summary_.adopted;
+      ++counters_.adopted;
     }
   }
   for (const auto& [name, jobs] : unanswered) {
@@ -254,17 +271,26 @@ void SlurmScheduler::adopt() {
       auto at = std::find(listed.begin(), listed.end(), fs::absolute(job.run_dir).string());
       if (!array.empty() && at != listed.end()) {
         db_.set_slurm_state(job.key, array + "_" + std::to_string(at - listed.begin()), "PENDING");
-        ++summary_.adopted;
+        ++counters_.adopted;
       } else if (!detail::ingest_result(db_, job)) {
         db_.requeue(job.key, "its submission to Slurm was not confirmed; submitting again");
       }
     }
   }
-  if (summary_.adopted > 0)
-    say(std::to_string(summary_.adopted) + " job(s) already on Slurm: following them");
+  if (counters_.adopted > 0)
+    say(std::to_string(counters_.adopted) + " job(s) already on Slurm: following them");
 }
 
-void SlurmScheduler::submit(const std::vector<db::JobRow>& jobs) {
+void SlurmBackend::submit(const std::vector<db::JobRow>& jobs) {
+  const auto chunk = static_cast<std::size_t>(std::max(1, options_.max_array));
+  for (std::size_t begin = 0; begin < jobs.size(); begin += chunk) {
+    const auto end = std::min(jobs.size(), begin + chunk);
+    submit_array(std::vector<db::JobRow>(jobs.begin() + static_cast<std::ptrdiff_t>(begin),
+                                         jobs.begin() + static_cast<std::ptrdiff_t>(end)));
+  }
+}
+
+void SlurmBackend::submit_array(const std::vector<db::JobRow>& jobs) {
   const std::string name =
       "fsearch-" + std::to_string(sweep_) + "-" +
       Hasher().add(std::to_string(::getpid()) + "/" + std::to_string(unix_now())).hex().substr(0, 10);
@@ -298,18 +324,15 @@ void SlurmScheduler::submit(const std::vector<db::JobRow>& jobs) {
       db_.set_slurm_state(jobs[i].key, id + "_" + std::to_string(i), "PENDING");
   });
   summary_.started += static_cast<int>(jobs.size());
-  ++summary_.submitted_arrays;
+  ++counters_.submitted_arrays;
   say("submitted " + std::to_string(jobs.size()) + " job(s) as Slurm array " + id);
 }
 
 // Decides a job whose Slurm task is no longer waiting or running; the run directory comes first.
-void SlurmScheduler::settle(const db::JobRow& job, const std::string& state) {
+void SlurmBackend::settle(const db::JobRow& job, const std::string& state) {
   const fs::path run_dir = job.run_dir;
-  db_.add_curve(detail::read_events(job.key, trainers::RunDir{run_dir}.events(), events_offset_[job.key]));
-  if (detail::ingest_result(db_, job)) {
-    ++summary_.finished;
-    ++finished_count_;
-    finished_seconds_ += unix_now() - job.started_at;
+  db_.add_curve(detail::read_events(job.key, jobs::RunDir{run_dir}.events(), events_offset_[job.key]));
+  if (settle_result(job, job.started_at)) {
     fs::remove(run_dir / "slurm-signal");
     return;
   }
@@ -320,7 +343,7 @@ void SlurmScheduler::settle(const db::JobRow& job, const std::string& state) {
   const std::string where = "Slurm task " + job.slurm_id + " " + (state.empty() ? "unknown to Slurm" : state);
   if (outcome == SlurmOutcome::Timeout || (signal == "USR1" && outcome != SlurmOutcome::Cancelled)) {
     db_.count_timeout(job.key);
-    ++summary_.timeouts;
+    ++counters_.timeouts;
     if (job.timeouts + 1 >= options_.max_timeouts) {
       // A limit far too short for the job (or a job that hangs) would otherwise be resubmitted forever.
       db_.record_failure(
@@ -338,11 +361,11 @@ void SlurmScheduler::settle(const db::JobRow& job, const std::string& state) {
   } else if (outcome == SlurmOutcome::Preempted || (signal == "TERM" && outcome == SlurmOutcome::Failed)) {
     db_.count_preemption(job.key);
     db_.requeue(job.key, "preempted; continues from its checkpoint");
-    ++summary_.preemptions;
+    ++counters_.preemptions;
     ++summary_.requeued;
   } else if (outcome == SlurmOutcome::Cancelled) {
     db_.record_failure(job.key, where + ": cancelled", log, unix_now(), /*may_retry=*/false);
-    ++summary_.cancelled;
+    ++counters_.cancelled;
     ++summary_.failed;
   } else {
     const bool may_retry = outcome != SlurmOutcome::Fatal;
@@ -353,87 +376,60 @@ void SlurmScheduler::settle(const db::JobRow& job, const std::string& state) {
   db_.set_slurm_state(job.key, job.slurm_id, state.empty() ? "UNKNOWN" : state);
 }
 
-void SlurmScheduler::poll() {
+int SlurmBackend::poll() {
+  if (detached_) return 0;
+  int settled = 0;
   auto jobs = db_.jobs(sweep_, db::JobState::Running);
   std::set<std::string> arrays;
   for (const auto& job : jobs) {
     if (!job.slurm_id.empty() && job.slurm_id.rfind("submitting:", 0) != 0)
       arrays.insert(array_of(job.slurm_id));
   }
-  auto states = squeue_states(arrays, summary_);
+  auto states = squeue_states(arrays, counters_);
   for (const auto& job : jobs) {
     if (job.slurm_id.empty() || job.slurm_id.rfind("submitting:", 0) == 0) continue;
     auto it = states.find(job.slurm_id);
-    std::string state = it != states.end() ? it->second : scontrol_state(job.slurm_id, summary_);
+    std::string state = it != states.end() ? it->second : scontrol_state(job.slurm_id, counters_);
     auto outcome = classify_slurm_state(state);
     if (outcome == SlurmOutcome::Waiting || outcome == SlurmOutcome::Running) {
       if (state != job.slurm_state) {
         // Slurm requeued a preempted task itself: count it once, keep following the same id.
         if ((state == "REQUEUED" || state == "PREEMPTED") && job.slurm_state == "RUNNING") {
           db_.count_preemption(job.key);
-          ++summary_.preemptions;
+          ++counters_.preemptions;
         }
         db_.set_slurm_state(job.key, job.slurm_id, state);
       }
       if (outcome == SlurmOutcome::Running) {
         db_.add_curve(
-            detail::read_events(job.key, trainers::RunDir{job.run_dir}.events(), events_offset_[job.key]));
+            detail::read_events(job.key, jobs::RunDir{job.run_dir}.events(), events_offset_[job.key]));
         db_.heartbeat(job.key, unix_now());
       }
       continue;
     }
     settle(job, state);
+    ++settled;
   }
+  return settled;
 }
 
-void SlurmScheduler::progress(bool force) {
-  if (!options_.on_progress || (!force && unix_now() - last_progress_ < 1.0)) return;
-  last_progress_ = unix_now();
-  auto counts = db_.job_counts(sweep_);
-  double eta = NAN;
-  if (finished_count_ > 0) {
-    const int remaining = counts[db::JobState::Pending] + counts[db::JobState::Running];
-    eta = finished_seconds_ / finished_count_ * remaining / std::max(1, options_.max_parallel);
-  }
-  options_.on_progress(counts, eta);
-}
-
-SlurmSummary SlurmScheduler::run() {
-  prepare_work_dir();
-  adopt();
-  if (options_.decide) options_.decide();
-  progress(true);
-  double lock_refreshed_at = 0;
-  for (;;) {
-    if (unix_now() - lock_refreshed_at >= 10) db_.refresh_lock(::getpid(), lock_refreshed_at = unix_now());  // live to other hosts
-    if (options_.stop && options_.stop->load()) {
-      summary_.interrupted = true;
-      break;  // the Slurm jobs keep running; the next run adopts them
-    }
-    auto pending = db_.jobs(sweep_, db::JobState::Pending);
-    for (std::size_t begin = 0; begin < pending.size(); begin += options_.max_array) {
-      auto end = std::min(pending.size(), begin + static_cast<std::size_t>(options_.max_array));
-      submit(std::vector<db::JobRow>(pending.begin() + begin, pending.begin() + end));
-    }
-    poll();
-    if (options_.decide) options_.decide();
-    progress(false);
-    auto counts = db_.job_counts(sweep_);
-    if (counts[db::JobState::Pending] + counts[db::JobState::Running] == 0) break;
-    // Sleep in short steps so that a stop request is noticed at once.
-    const auto wake = std::chrono::steady_clock::now() + std::chrono::duration<double>(options_.poll_seconds);
-    while (std::chrono::steady_clock::now() < wake && !(options_.stop && options_.stop->load())) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-  }
-  progress(true);
-  return summary_;
+std::string SlurmBackend::report() const {
+  const auto& c = counters_;
+  std::ostringstream line;
+  line.setf(std::ios::fixed);
+  line.precision(2);
+  line << "Slurm: " << c.submitted_arrays << " array(s) submitted, " << c.adopted << " job(s) adopted, "
+       << c.timeouts << " time limit(s), " << c.preemptions << " preemption(s), " << c.cancelled
+       << " cancelled; " << c.polls << " squeue/scontrol calls (" << c.poll_seconds_total << " s in all)";
+  return line.str();
 }
 
 }  // namespace
 
-SlurmSummary run_slurm_scheduler(db::Database& db, std::int64_t sweep, const SlurmOptions& options) {
-  return SlurmScheduler(db, sweep, options).run();
+std::unique_ptr<Backend> make_slurm_backend(db::Database& db, std::int64_t sweep, const SlurmOptions& options,
+                                            std::function<void(const std::string&)> say) {
+  if (options.work_dir.empty()) throw ConfigError("the Slurm backend needs a work folder");
+  return std::make_unique<SlurmBackend>(db, sweep, options, std::move(say));
 }
 
 std::vector<std::string> cancel_slurm_jobs(db::Database& db, std::int64_t sweep) {

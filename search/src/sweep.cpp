@@ -114,7 +114,7 @@ SweepOutcome run_sweep(const std::string& space_file, const SweepOptions& option
     for (const auto& p : planned) {
       if (db.add_job(outcome.sweep, p.row)) {
         outcome.jobs_new++;
-        trainers::prepare_run_dir(p.spec, p.row.run_dir);
+        jobs::prepare_run_dir(p.spec, p.row.run_dir);
       }
     }
   });
@@ -139,28 +139,23 @@ SweepOutcome run_sweep(const std::string& space_file, const SweepOptions& option
         "again");
   }
 
-  outcome.recovered = recover_running_jobs(db, outcome.sweep);
-  if (outcome.recovered > 0) {
-    say(std::to_string(outcome.recovered) + " job(s) left running by a stopped scheduler: continuing them");
-  }
-  auto decide = [&] {
+  LoopOptions loop = options.loop;
+  loop.decide = [&] {
     const int promoted = apply_strategy(db, outcome.sweep, space, unix_now(), runs_root, options.budget);
     outcome.promoted += promoted;
     return promoted;
   };
-  if (options.backend == "slurm") {
+  std::unique_ptr<Backend> backend;
+  if (options.backend == BackendKind::Slurm) {
     SlurmOptions slurm = options.slurm;
-    slurm.decide = decide;
     if (slurm.work_dir.empty())
       slurm.work_dir = (std::filesystem::path(runs_root) / space.name / "slurm").string();
-    if (!slurm.say) slurm.say = say;
-    outcome.slurm = run_slurm_scheduler(db, outcome.sweep, slurm);
-    outcome.run = outcome.slurm;
+    backend = make_slurm_backend(db, outcome.sweep, slurm, options.say);
   } else {
-    SchedulerOptions scheduler = options.scheduler;
-    scheduler.decide = decide;
-    outcome.run = run_scheduler(db, outcome.sweep, scheduler);
+    backend = make_local_backend(db, outcome.sweep, options.local, options.say);
   }
+  outcome.run = run_backend(db, outcome.sweep, *backend, loop);
+  outcome.backend_report = backend->report();
   if (int failed = db.job_counts(outcome.sweep)[db::JobState::Failed]; failed > 0) {
     say(std::to_string(failed) +
         " job(s) failed: `fsearch status` shows why; after a fix, the same command with --retry-failed "

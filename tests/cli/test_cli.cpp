@@ -112,11 +112,6 @@ TEST(Cli, FunctionsListsTheCatalogAndTransforms) {
   EXPECT_NE(text.out.find("rotate(f, theta)"), std::string::npos) << text.out;
 }
 
-}  // namespace
-}  // namespace fsearch::testing
-
-namespace fsearch::testing {
-namespace {
 
 TEST(CliProperty, CatalogJsonHasEveryFunctionWithMeasurements) {
   auto r = run_fsearch("property --test all --catalog --json");

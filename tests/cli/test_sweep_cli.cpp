@@ -218,8 +218,9 @@ void expect_no_step_trained_twice(const fs::path& dir) {
     std::map<std::int64_t, int> seen;
     for (std::string line; std::getline(in, line);) {
       auto e = nlohmann::json::parse(line, nullptr, false);
-      if (e.is_object() && e.value("type", "") == "train") EXPECT_EQ(++seen[e["step"].get<std::int64_t>()], 1)
-          << entry.path() << " step " << e["step"];
+      if (e.is_object() && e.value("type", "") == "train") {
+        EXPECT_EQ(++seen[e["step"].get<std::int64_t>()], 1) << entry.path() << " step " << e["step"];
+      }
     }
   }
 }
@@ -349,11 +350,6 @@ TEST(Evolution, KilledMidGenerationBreedsWhatAnUninterruptedRunBreeds) {
   expect_no_step_trained_twice(killed);
 }
 
-}  // namespace
-}  // namespace fsearch::testing
-
-namespace fsearch::testing {
-namespace {
 
 // A whole table config through the real binary at the smoke budget: run, then report.
 TEST(TableEndToEnd, Table4RunAndReport) {
@@ -400,11 +396,6 @@ TEST(TableEndToEnd, Table4RunAndReport) {
   EXPECT_NE(own_md.find("| slow >= fast |"), std::string::npos) << own_md;
 }
 
-}  // namespace
-}  // namespace fsearch::testing
-
-namespace fsearch::testing {
-namespace {
 
 // --seeds overrides the space's seeds: each cell is planned once per seed; a negative seed is refused.
 TEST(SweepCli, SeedsOverrideTheSpace) {

@@ -4,11 +4,13 @@
 #include <torch/torch.h>
 
 #include "fsearch/core/error.h"
-#include "fsearch/functions/norm.h"
+#include "fsearch/nn/norm.h"
 #include "fsearch/functions/parse.h"
 
-namespace fsearch::functions {
+namespace fsearch::nn {
 namespace {
+
+using namespace functions;
 
 std::map<std::string, torch::Tensor> params(torch::nn::Module& m) {
   std::map<std::string, torch::Tensor> out;
@@ -182,4 +184,4 @@ TEST(NormLayer, GroupNormNormalizesEachGroupOverTokens) {
 }
 
 }  // namespace
-}  // namespace fsearch::functions
+}  // namespace fsearch::nn

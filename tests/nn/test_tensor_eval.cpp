@@ -4,10 +4,12 @@
 
 #include "fsearch/functions/catalog.h"
 #include "fsearch/functions/parse.h"
-#include "fsearch/functions/tensor_eval.h"
+#include "fsearch/nn/tensor_eval.h"
 
-namespace fsearch::functions {
+namespace fsearch::nn {
 namespace {
+
+using namespace functions;
 
 torch::Tensor grid(torch::Dtype dtype) {
   // Includes exact 0 and exact kink points (±1, ±0.5).
@@ -94,4 +96,4 @@ TEST(TensorEval, ApplyIsDifferentiableWithFiniteGradientsAtZero) {
 }
 
 }  // namespace
-}  // namespace fsearch::functions
+}  // namespace fsearch::nn

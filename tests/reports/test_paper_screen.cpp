@@ -42,8 +42,9 @@ TEST(PaperScreen, EverySection3CellThroughTheScreen) {
         if (cell.empty || cell.function.empty() || (std::isnan(cell.paper) && !cell.paper_diverged)) continue;
         const bool kept = properties::analyze(functions::parse(cell.function)).pass_all();
         const bool paper_keeps = !cell.paper_diverged && cell.paper >= best_of(r, c) - 0.3;
-        if (cell.paper_diverged)
+        if (cell.paper_diverged) {
           EXPECT_FALSE(kept) << "Table " << number << ": " << cell.function << " is an x cell";
+        }
         ++cells;
         if (kept == paper_keeps) {
           ++agree;

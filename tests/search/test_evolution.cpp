@@ -13,7 +13,7 @@
 #include "fsearch/functions/candidate.h"
 #include "fsearch/functions/program.h"
 #include "fsearch/search/plan.h"
-#include "fsearch/trainers/job_spec.h"
+#include "fsearch/jobs/job_spec.h"
 #include "temp_dir.h"
 
 namespace fsearch::search {

@@ -11,8 +11,8 @@
 #include <fstream>
 #include <random>
 
-#include "fsearch/trainers/job_spec.h"
-#include "fsearch/trainers/run_dir.h"
+#include "fsearch/jobs/job_spec.h"
+#include "fsearch/jobs/run_dir.h"
 #include "temp_dir.h"
 
 namespace fsearch::search {
@@ -125,21 +125,21 @@ TEST(Halving, PromotionRewritesTheJobAndRecordsTheDecision) {
   Space space;
   space.strategy = StrategyKind::Halving;
   const auto sweep = db.ensure_sweep("h", "h.yaml", "default", 1);
-  trainers::JobSpec spec;
+  jobs::JobSpec spec;
   spec.norm = functions::norm_preset("layernorm");
   spec.search.pause_at = 1.0 / 9;
   for (int seed = 0; seed < 3; ++seed) {
     spec.seed = static_cast<std::uint64_t>(seed);
     db::JobRow row;
-    row.key = trainers::job_key(spec);
+    row.key = jobs::job_key(spec);
     row.label = "erf(x)";
     row.proxy = "vit-tiny";
     row.spec_json = "{}";
     row.run_dir = (root / row.key).string();
-    trainers::prepare_run_dir(spec, row.run_dir);
+    jobs::prepare_run_dir(spec, row.run_dir);
     db.add_job(sweep, row);
     db.mark_running(row.key, 1, 2);
-    std::ofstream(trainers::RunDir{row.run_dir}.result()) << R"({"status": "paused", "steps": 100})";
+    std::ofstream(jobs::RunDir{row.run_dir}.result()) << R"({"status": "paused", "steps": 100})";
     db.record_rung({row.key, 100, 1.0 / 9, 0.5 + 0.1 * seed, "test_acc", 0}, 3 + seed);
   }
   EXPECT_EQ(apply_strategy(db, sweep, space, 10), 1);
@@ -147,11 +147,11 @@ TEST(Halving, PromotionRewritesTheJobAndRecordsTheDecision) {
   auto pending = db.jobs(sweep, db::JobState::Pending);
   ASSERT_EQ(pending.size(), 1u);
   EXPECT_EQ(pending[0].priority, 1);
-  const auto promoted = trainers::read_job_file(trainers::RunDir{pending[0].run_dir}.job().string());
+  const auto promoted = jobs::read_job_file(jobs::RunDir{pending[0].run_dir}.job().string());
   EXPECT_EQ(promoted.seed, 2u);  // the best score
   EXPECT_DOUBLE_EQ(promoted.search.pause_at, 1.0 / 3);
-  EXPECT_EQ(trainers::job_key(promoted), pending[0].key);  // same job, same key
-  EXPECT_FALSE(fs::exists(trainers::RunDir{pending[0].run_dir}.result()));
+  EXPECT_EQ(jobs::job_key(promoted), pending[0].key);  // same job, same key
+  EXPECT_FALSE(fs::exists(jobs::RunDir{pending[0].run_dir}.result()));
   EXPECT_TRUE(fs::exists(fs::path(pending[0].run_dir) / "rung-100.json"));
   ASSERT_EQ(db.promotions(sweep).size(), 1u);
   EXPECT_DOUBLE_EQ(db.promotions(sweep)[0].decided_at, 10);
@@ -161,7 +161,7 @@ TEST(Halving, PromotionRewritesTheJobAndRecordsTheDecision) {
   EXPECT_EQ(apply_strategy(db, sweep, space, 12), 2);
   for (const auto& job : db.jobs(sweep, db::JobState::Pending)) {
     if (job.key == pending[0].key) continue;
-    EXPECT_DOUBLE_EQ(trainers::read_job_file(trainers::RunDir{job.run_dir}.job().string()).search.pause_at, 0);
+    EXPECT_DOUBLE_EQ(jobs::read_job_file(jobs::RunDir{job.run_dir}.job().string()).search.pause_at, 0);
   }
 }
 

@@ -7,8 +7,8 @@
 #include <fstream>
 
 #include "fsearch/search/sweep.h"
-#include "fsearch/trainers/job_spec.h"
-#include "fsearch/trainers/run_dir.h"
+#include "fsearch/jobs/job_spec.h"
+#include "fsearch/jobs/run_dir.h"
 #include "ingest.h"
 #include "temp_dir.h"
 
@@ -89,18 +89,18 @@ TEST(IngestResult, PausedAtTheRungItWasAskedForAndUnknownStatusesRefused) {
   const testing::TempDir root("ingest");
   db::Database db((root / "i.db").string());
   const auto sweep = db.ensure_sweep("s", "s.yaml", "smoke", 1);
-  trainers::JobSpec spec;
+  jobs::JobSpec spec;
   spec.norm = functions::norm_preset("layernorm");
   spec.search.pause_at = 1.0 / 9;
   db::JobRow job;
-  job.key = trainers::job_key(spec);
+  job.key = jobs::job_key(spec);
   job.label = "layernorm";
   job.spec_json = "{}";
   job.run_dir = (root / "run").string();
-  trainers::prepare_run_dir(spec, job.run_dir);
+  jobs::prepare_run_dir(spec, job.run_dir);
   db.add_job(sweep, job);
   db.mark_running(job.key, 1, 2);
-  std::ofstream(trainers::RunDir{job.run_dir}.result())
+  std::ofstream(jobs::RunDir{job.run_dir}.result())
       << R"({"status": "paused", "steps": 3, "total_steps": 30, "test_acc": 0.25})";
   ASSERT_TRUE(ingest_result(db, job));
   auto rungs = db.rungs(sweep);
@@ -109,12 +109,12 @@ TEST(IngestResult, PausedAtTheRungItWasAskedForAndUnknownStatusesRefused) {
   EXPECT_EQ(rungs[0].step, 3);
   EXPECT_DOUBLE_EQ(rungs[0].score, 0.25);
   EXPECT_EQ(db.job(job.key)->state, db::JobState::Paused);
-  EXPECT_FALSE(fs::exists(trainers::RunDir{job.run_dir}.result()));  // set aside
+  EXPECT_FALSE(fs::exists(jobs::RunDir{job.run_dir}.result()));  // set aside
   EXPECT_TRUE(fs::exists(root / "run" / "rung-3.json"));
 
   db.promote(sweep, {job.key, 3, 1, "test", 3}, 1);
   db.mark_running(job.key, 1, 4);
-  std::ofstream(trainers::RunDir{job.run_dir}.result()) << R"({"status": "finished-ish", "steps": 30})";
+  std::ofstream(jobs::RunDir{job.run_dir}.result()) << R"({"status": "finished-ish", "steps": 30})";
   EXPECT_FALSE(ingest_result(db, job));
   EXPECT_EQ(db.job(job.key)->state, db::JobState::Running);
 }

@@ -8,7 +8,7 @@
 #include <iostream>
 
 #include "bench_common.h"
-#include "fsearch/functions/norm.h"
+#include "fsearch/nn/norm.h"
 #include "fsearch/functions/parse.h"
 #include "fsearch/trainers/runtime.h"
 
@@ -47,7 +47,7 @@ int main(int argc, char** argv) {
   };
 
   torch::nn::LayerNorm layer_norm(torch::nn::LayerNormOptions({channels}).eps(1e-6));
-  functions::PointwiseNorm pointwise(functions::parse(function), channels, functions::ShiftMode::Scalar, 0.5);
+  nn::PointwiseNorm pointwise(functions::parse(function), channels, functions::ShiftMode::Scalar, 0.5);
 
   double ln = time_module([&](const torch::Tensor& t) { return layer_norm->forward(t); });
   pointwise->use_kernel = true;

@@ -5,7 +5,7 @@
 #include <sstream>
 
 #include "fsearch/core/error.h"
-#include "fsearch/trainers/run_dir.h"
+#include "fsearch/trainers/jobs.h"
 
 namespace fsearch::trainers::detail {
 

@@ -10,7 +10,7 @@
 #include "big_endian.h"
 #include "fsearch/core/error.h"
 #include "fsearch/trainers/idx.h"
-#include "fsearch/trainers/run_dir.h"
+#include "fsearch/trainers/jobs.h"
 
 namespace fsearch::trainers {
 namespace {

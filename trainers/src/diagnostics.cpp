@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "fsearch/functions/norm.h"
+#include "fsearch/nn/norm.h"
 #include "fsearch/trainers/vit.h"
 
 namespace fsearch::trainers::detail {
@@ -37,8 +37,8 @@ double attention_logit_max(torch::nn::Module& model) {
 nlohmann::json probe_model(torch::nn::Module& model, const std::function<void()>& forward) {
   const bool training = model.is_training();
   auto set_norm_probe = [&](bool on) {
-    for_each<functions::NormLayerImpl>(model,
-                                       [&](const std::string&, functions::NormLayerImpl& n) { n.set_probe(on); });
+    for_each<nn::NormLayerImpl>(model,
+                                       [&](const std::string&, nn::NormLayerImpl& n) { n.set_probe(on); });
   };
   set_norm_probe(true);
   set_attention_probe(model, true);
@@ -57,7 +57,7 @@ nlohmann::json probe_model(torch::nn::Module& model, const std::function<void()>
   auto fold_max = [](double& into, double v) {
     if (std::isfinite(v)) into = std::isnan(into) ? v : std::max(into, v);
   };
-  for_each<functions::NormLayerImpl>(model, [&](const std::string& name, functions::NormLayerImpl& n) {
+  for_each<nn::NormLayerImpl>(model, [&](const std::string& name, nn::NormLayerImpl& n) {
     const auto& s = n.stats();
     nlohmann::json site = {{"name", name}, {"x_std", number(s.x_std)}, {"x_absmax", number(s.x_absmax)}};
     if (!std::isnan(s.alpha)) {

@@ -48,9 +48,9 @@ torch::Tensor sincos_position_embedding(int dim, int grid) {
 }
 
 DiTBlockImpl::DiTBlockImpl(const ModelSpec& model, const functions::NormSpec& norm) {
-  norm1_ = register_module("norm1", functions::NormLayer(without_affine(norm), model.width));
+  norm1_ = register_module("norm1", nn::NormLayer(without_affine(norm), model.width));
   attn_ = register_module("attn", Attention(model.width, model.heads));
-  norm2_ = register_module("norm2", functions::NormLayer(without_affine(norm), model.width));
+  norm2_ = register_module("norm2", nn::NormLayer(without_affine(norm), model.width));
   fc1_ = register_module("fc1", torch::nn::Linear(model.width, hidden_width(model)));
   fc2_ = register_module("fc2", torch::nn::Linear(hidden_width(model), model.width));
   modulation = register_module("modulation", torch::nn::Linear(model.width, 6 * model.width));
@@ -76,7 +76,7 @@ DiTImpl::DiTImpl(const ModelSpec& model, const functions::NormSpec& norm)
   label_embed_ = register_module("label_embed", torch::nn::Embedding(model.num_classes + 1, d));
   blocks_ = register_module("blocks", torch::nn::ModuleList());
   for (int i = 0; i < model.depth; ++i) blocks_->push_back(DiTBlock(model, norm));
-  final_norm_ = register_module("final_norm", functions::NormLayer(without_affine(norm), d));
+  final_norm_ = register_module("final_norm", nn::NormLayer(without_affine(norm), d));
   final_modulation_ = register_module("final_modulation", torch::nn::Linear(d, 2 * d));
   final_linear_ =
       register_module("final_linear", torch::nn::Linear(d, model.patch * model.patch * model.channels));

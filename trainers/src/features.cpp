@@ -13,7 +13,7 @@
 
 #include "fsearch/core/error.h"
 #include "fsearch/core/hash.h"
-#include "fsearch/trainers/run_dir.h"
+#include "fsearch/trainers/jobs.h"
 
 namespace fsearch::trainers {
 namespace {

@@ -8,7 +8,7 @@
 
 #include "big_endian.h"
 #include "fsearch/core/error.h"
-#include "fsearch/trainers/run_dir.h"
+#include "fsearch/trainers/jobs.h"
 
 namespace fsearch::trainers {
 namespace {

@@ -12,8 +12,7 @@
 #include <vector>
 
 #include "checkpoint.h"
-#include "fsearch/trainers/job_spec.h"
-#include "fsearch/trainers/run_dir.h"
+#include "fsearch/trainers/jobs.h"
 #include "fsearch/trainers/train.h"
 
 namespace fsearch::trainers::detail {

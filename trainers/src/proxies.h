@@ -6,8 +6,7 @@
 #include <torch/torch.h>
 
 #include "fsearch/trainers/data.h"
-#include "fsearch/trainers/job_spec.h"
-#include "fsearch/trainers/run_dir.h"
+#include "fsearch/trainers/jobs.h"
 #include "fsearch/trainers/train.h"
 
 namespace fsearch::trainers::detail {

@@ -10,8 +10,7 @@
 #include "fsearch/trainers/data.h"
 #include "fsearch/trainers/diffusion.h"
 #include "fsearch/trainers/dit.h"
-#include "fsearch/trainers/job_spec.h"
-#include "fsearch/trainers/run_dir.h"
+#include "fsearch/trainers/jobs.h"
 
 namespace fsearch::trainers::detail {
 

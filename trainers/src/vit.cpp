@@ -39,9 +39,9 @@ torch::Tensor AttentionImpl::forward(const torch::Tensor& x) {
 
 BlockImpl::BlockImpl(const ModelSpec& model, const functions::NormSpec& norm, double drop_path)
     : drop_path_(drop_path) {
-  norm1_ = register_module("norm1", functions::NormLayer(norm, model.width));
+  norm1_ = register_module("norm1", nn::NormLayer(norm, model.width));
   attn_ = register_module("attn", Attention(model.width, model.heads, model.init_std));
-  norm2_ = register_module("norm2", functions::NormLayer(norm, model.width));
+  norm2_ = register_module("norm2", nn::NormLayer(norm, model.width));
   int hidden = static_cast<int>(std::lround(model.width * model.mlp_ratio));
   fc1_ = register_module("fc1", vit_linear(model.width, hidden, model.init_std));
   fc2_ = register_module("fc2", vit_linear(hidden, model.width, model.init_std));
@@ -79,7 +79,7 @@ ViTImpl::ViTImpl(const ModelSpec& model, const functions::NormSpec& norm) : spec
     double rate = model.depth > 1 ? model.drop_path * i / (model.depth - 1) : model.drop_path;
     blocks_->push_back(Block(model, norm, rate));
   }
-  norm_ = register_module("norm", functions::NormLayer(norm, model.width));
+  norm_ = register_module("norm", nn::NormLayer(norm, model.width));
   head_ = register_module("head", vit_linear(model.width, model.num_classes, model.init_std));
 }
 

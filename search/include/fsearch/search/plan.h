@@ -8,12 +8,12 @@
 
 #include "fsearch/db/database.h"
 #include "fsearch/search/expand.h"
-#include "fsearch/trainers/job_spec.h"
+#include "fsearch/jobs/job_spec.h"
 
 namespace fsearch::search {
 
 struct PlannedJob {
-  trainers::JobSpec spec;
+  jobs::JobSpec spec;
   db::JobRow row;
 };
 

@@ -1,12 +1,12 @@
-// The Slurm backend: the same sweep, with Slurm starting and placing the workers.
+// The Slurm backend (backend.h): the same sweep, with Slurm starting and placing the workers.
 //
 // Pending jobs go out as job arrays (throttled with %N): task i runs `fsearch train --job RUN_DIR`
 // for line i of a job list written beside the batch script. The script is constant text; every
 // value (binary, list file, threads) reaches it as an argument and every sbatch option as its own
 // argv entry, so no user-given name or path is ever parsed by a shell.
 //
-// The scheduler stays the only writer of the database (compute nodes only write their run
-// directories). It polls squeue (and scontrol for tasks that left the queue) every few seconds,
+// The loop stays the only writer of the database (compute nodes only write their run
+// directories). The backend polls squeue (and scontrol for tasks that left the queue) every few seconds,
 // maps Slurm states onto job states, and decides a job's outcome from its run directory first:
 // result.json means done or diverged, whatever Slurm says. Before its time limit a task gets
 // SIGUSR1 (sbatch --signal), the trainer checkpoints and exits 75, and the job is resubmitted and
@@ -21,11 +21,12 @@
 #include <atomic>
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "fsearch/db/database.h"
-#include "fsearch/search/scheduler.h"
+#include "fsearch/search/backend.h"
 
 namespace fsearch::search {
 
@@ -41,16 +42,6 @@ struct SlurmOptions {
   double poll_seconds = 5;               // squeue / scontrol polling interval
   int max_array = 1000;                  // tasks per submitted array
   std::string work_dir;                  // scripts, job lists and Slurm logs (default: <runs>/<sweep>/slurm)
-  const std::atomic<bool>* stop = nullptr;  // stop following (the Slurm jobs keep running)
-  std::function<void(const std::map<db::JobState, int>&, double eta_seconds)> on_progress;
-  std::function<void(const std::string&)> say;
-  std::function<int()> decide;  // the search strategy, as in SchedulerOptions: after every poll
-};
-
-struct SlurmSummary : SchedulerSummary {
-  int submitted_arrays = 0, adopted = 0, timeouts = 0, preemptions = 0, cancelled = 0;
-  int polls = 0;                  // squeue/scontrol calls
-  double poll_seconds_total = 0;  // time spent in them
 };
 
 // What a Slurm job state means for the job.
@@ -74,7 +65,10 @@ const std::string& slurm_batch_script();
 std::vector<std::string> sbatch_arguments(const SlurmOptions& options, const std::string& name,
                                           const std::string& script, const std::string& job_list, int count);
 
-SlurmSummary run_slurm_scheduler(db::Database& db, std::int64_t sweep, const SlurmOptions& options);
+// A stop request makes it stop following: the Slurm jobs keep running, and the next loop adopts
+// them. Its report() counts arrays, adoptions, time limits, preemptions, cancellations and polls.
+std::unique_ptr<Backend> make_slurm_backend(db::Database& db, std::int64_t sweep, const SlurmOptions& options,
+                                            std::function<void(const std::string&)> say = nullptr);
 
 // scancel every Slurm job of the sweep that the database has on Slurm; returns the ids cancelled.
 // The scheduler (running now or the next time) records them as cancelled.

@@ -8,7 +8,8 @@
 
 #include "fsearch/core/defaults.h"
 #include "fsearch/db/database.h"
-#include "fsearch/search/scheduler.h"
+#include "fsearch/search/backend.h"
+#include "fsearch/search/local.h"
 #include "fsearch/search/slurm.h"
 
 namespace fsearch::search {
@@ -21,9 +22,10 @@ struct SweepOptions {
   double max_candidates = 100000;   // a space that would make more is refused before expansion
   bool plan_only = false;
   bool retry_failed = false;  // failed jobs run again (fresh attempts), from their checkpoints
-  std::string backend = "local";                // local (worker processes here) | slurm (job arrays)
-  SchedulerOptions scheduler;                   // local backend
+  BackendKind backend = BackendKind::Local;     // worker processes here | Slurm job arrays
+  LocalOptions local;                           // local backend
   SlurmOptions slurm;                           // slurm backend (work_dir defaults to <runs>/<sweep>/slurm)
+  LoopOptions loop;                             // stop request, progress, for either backend
   std::function<void(const std::string&)> say;  // progress messages (one line each)
 };
 
@@ -31,10 +33,10 @@ struct SweepOutcome {
   std::int64_t sweep = 0;
   std::string name;
   int generated = 0, kept = 0, rejected = 0, duplicates = 0;
-  int jobs_total = 0, jobs_new = 0, recovered = 0;
+  int jobs_total = 0, jobs_new = 0;
   int promoted = 0;  // paused jobs the strategy continued (successive halving)
-  SchedulerSummary run;
-  SlurmSummary slurm;  // slurm backend: what Slurm did (run holds the common counts)
+  RunSummary run;
+  std::string backend_report;  // what the backend did beyond the counts (Slurm: arrays, polls, ...)
 };
 
 // Throws ConfigError for a bad space, StorageError when another live `fsearch run` holds the database.

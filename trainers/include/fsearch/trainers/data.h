@@ -9,7 +9,7 @@
 #include <cstdint>
 #include <string>
 
-#include "fsearch/trainers/job_spec.h"
+#include "fsearch/trainers/jobs.h"
 
 namespace fsearch::trainers {
 

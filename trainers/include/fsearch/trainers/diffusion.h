@@ -8,7 +8,7 @@
 #include <functional>
 #include <vector>
 
-#include "fsearch/trainers/job_spec.h"
+#include "fsearch/trainers/jobs.h"
 
 namespace fsearch::trainers {
 

@@ -15,8 +15,8 @@
 
 #include <torch/torch.h>
 
-#include "fsearch/functions/norm.h"
-#include "fsearch/trainers/job_spec.h"
+#include "fsearch/nn/norm.h"
+#include "fsearch/trainers/jobs.h"
 #include "fsearch/trainers/vit.h"
 
 namespace fsearch::trainers {
@@ -37,7 +37,7 @@ class DiTBlockImpl : public torch::nn::Module {
   torch::nn::Linear modulation{nullptr};                                  // c -> 6 D
 
  private:
-  functions::NormLayer norm1_{nullptr}, norm2_{nullptr};
+  nn::NormLayer norm1_{nullptr}, norm2_{nullptr};
   Attention attn_{nullptr};
   torch::nn::Linear fc1_{nullptr}, fc2_{nullptr};
 };
@@ -64,7 +64,7 @@ class DiTImpl : public torch::nn::Module {
   torch::nn::Linear t_fc1_{nullptr}, t_fc2_{nullptr};
   torch::nn::Embedding label_embed_{nullptr};
   torch::nn::ModuleList blocks_;
-  functions::NormLayer final_norm_{nullptr};
+  nn::NormLayer final_norm_{nullptr};
   torch::nn::Linear final_modulation_{nullptr}, final_linear_{nullptr};
 };
 TORCH_MODULE(DiT);

@@ -11,8 +11,7 @@
 #include <functional>
 #include <string>
 
-#include "fsearch/trainers/job_spec.h"
-#include "fsearch/trainers/run_dir.h"
+#include "fsearch/trainers/jobs.h"
 
 namespace fsearch::trainers {
 

@@ -7,8 +7,8 @@
 
 #include <torch/torch.h>
 
-#include "fsearch/functions/norm.h"
-#include "fsearch/trainers/job_spec.h"
+#include "fsearch/nn/norm.h"
+#include "fsearch/trainers/jobs.h"
 
 namespace fsearch::trainers {
 
@@ -42,7 +42,7 @@ class BlockImpl : public torch::nn::Module {
  private:
   torch::Tensor drop_path(const torch::Tensor& branch) const;
   double drop_path_;
-  functions::NormLayer norm1_{nullptr}, norm2_{nullptr};
+  nn::NormLayer norm1_{nullptr}, norm2_{nullptr};
   Attention attn_{nullptr};
   torch::nn::Linear fc1_{nullptr}, fc2_{nullptr};
 };
@@ -58,7 +58,7 @@ class ViTImpl : public torch::nn::Module {
   torch::nn::Conv2d patch_embed_{nullptr};
   torch::Tensor cls_token_, pos_embed_;
   torch::nn::ModuleList blocks_;
-  functions::NormLayer norm_{nullptr};
+  nn::NormLayer norm_{nullptr};
   torch::nn::Linear head_{nullptr};
 };
 TORCH_MODULE(ViT);

@@ -1,13 +1,15 @@
-#include "fsearch/functions/norm.h"
+#include "fsearch/nn/norm.h"
 
 #include <algorithm>
 #include <cmath>
 
 #include "fsearch/functions/parse.h"
-#include "fsearch/functions/tensor_eval.h"
+#include "fsearch/nn/tensor_eval.h"
 #include "pointwise_kernel.h"
 
-namespace fsearch::functions {
+namespace fsearch::nn {
+
+using namespace functions;  // nn builds on the functions library
 
 PointwiseNormImpl::PointwiseNormImpl(const Expr& function, int64_t channels, ShiftMode shift_mode,
                                      double alpha_init, bool affine)
@@ -36,7 +38,7 @@ torch::Tensor PointwiseNormImpl::forward(const torch::Tensor& x) {
 torch::Tensor PointwiseNormImpl::forward_reference(const torch::Tensor& x) {
   torch::Tensor u = alpha * x;
   if (shift.defined()) u = u + shift;
-  torch::Tensor y = functions::apply(*program_, u, EvalPath::TensorOps);
+  torch::Tensor y = nn::apply(*program_, u, EvalPath::TensorOps);
   if (gamma.defined()) y = y * gamma + beta;
   return y;
 }
@@ -117,4 +119,4 @@ void NormLayerImpl::record(const torch::Tensor& x) {
   stats_.frac_dead = dead.to(torch::kDouble).mean().item<double>();
 }
 
-}  // namespace fsearch::functions
+}  // namespace fsearch::nn

@@ -1,4 +1,4 @@
-#include "fsearch/trainers/run_dir.h"
+#include "fsearch/jobs/run_dir.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -11,7 +11,7 @@
 
 #include "fsearch/core/error.h"
 
-namespace fsearch::trainers {
+namespace fsearch::jobs {
 
 EventLog::EventLog(const std::filesystem::path& file, std::int64_t keep_through_step) {
   if (std::filesystem::exists(file)) {
@@ -133,4 +133,4 @@ TrainResult read_result_file(const std::filesystem::path& file) {
   return result_from_json(j);
 }
 
-}  // namespace fsearch::trainers
+}  // namespace fsearch::jobs

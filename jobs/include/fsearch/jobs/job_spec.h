@@ -13,7 +13,7 @@
 #include "fsearch/core/yaml.h"
 #include "fsearch/functions/norm_spec.h"
 
-namespace fsearch::trainers {
+namespace fsearch::jobs {
 
 struct ModelSpec {
   std::string proxy = "vit";  // vit (classifier) | dit (class-conditional diffusion)
@@ -143,4 +143,4 @@ std::int64_t probe_step(const JobSpec& spec, std::int64_t total);
 // successive-halving sweep promotes a paused job.
 void set_pause_at(const std::string& run_dir, double pause_at);
 
-}  // namespace fsearch::trainers
+}  // namespace fsearch::jobs

@@ -10,7 +10,9 @@
 
 #include "fsearch/functions/program.h"
 
-namespace fsearch::functions {
+namespace fsearch::nn {
+
+using functions::Program;
 
 enum class EvalPath { Auto, Kernel, TensorOps };
 
@@ -31,4 +33,4 @@ torch::Tensor apply(const Program& program, const torch::Tensor& x, EvalPath pat
 // Whether the Kernel path handles this tensor (CPU, float or double).
 bool kernel_supports(const torch::Tensor& x);
 
-}  // namespace fsearch::functions
+}  // namespace fsearch::nn

@@ -1,11 +1,13 @@
-#include "fsearch/functions/tensor_eval.h"
+#include "fsearch/nn/tensor_eval.h"
 
 #include <ATen/Parallel.h>
 
 #include "fsearch/functions/rules.h"
 #include "math_tensor.h"
 
-namespace fsearch::functions {
+namespace fsearch::nn {
+
+using namespace functions;  // nn builds on the functions library
 namespace {
 
 using torch::Tensor;
@@ -122,4 +124,4 @@ Tensor apply(const Program& program, const Tensor& x, EvalPath path) {
   return ApplyFunction::apply(x, reinterpret_cast<int64_t>(&program), static_cast<int64_t>(path));
 }
 
-}  // namespace fsearch::functions
+}  // namespace fsearch::nn

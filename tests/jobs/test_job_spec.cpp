@@ -4,10 +4,10 @@
 #include <fstream>
 
 #include "fsearch/core/error.h"
-#include "fsearch/trainers/job_spec.h"
+#include "fsearch/jobs/job_spec.h"
 #include "temp_dir.h"
 
-namespace fsearch::trainers {
+namespace fsearch::jobs {
 namespace {
 
 std::string write_temp(const std::string& name, const std::string& text) {
@@ -148,5 +148,48 @@ TEST(JobSpec, BudgetsAndSteps) {
   EXPECT_THROW(apply_budget(spec, "tiny"), ConfigError);
 }
 
+
+// Job keys are how a database finds a job's result again: the committed result databases
+// (docs/results/) and every user's sweeps depend on these exact values. A change to how a job is
+// written or keyed must leave them as they are. (Values computed at 657bf6f, before the fields
+// were declared once.)
+TEST(JobSpec, KeysOfTheShippedProxiesNeverChange) {
+  auto keyed = [](const std::string& proxy, const std::string& preset, auto&& change) {
+    JobSpec spec;
+    read_proxy_file(std::string(FSEARCH_SOURCE_DIR) + "/configs/proxies/" + proxy + ".yaml", spec);
+    spec.norm = functions::norm_preset(preset);
+    change(spec);
+    // job.json read back keys the same job
+    EXPECT_EQ(job_key(read_job_file(write_temp("golden-" + proxy + ".json", to_json_text(spec)))),
+              job_key(spec));
+    return job_key(spec);
+  };
+  auto same = [](JobSpec&) {};
+  const std::vector<std::pair<std::string, std::string>> keys = {
+      {keyed("vit-tiny", "layernorm", same), "8d7ad3f6b7aeb3b1"},
+      {keyed("vit-tiny", "derf", same), "58df290c25b2f9d9"},
+      {keyed("vit-small", "dyt", same), "b1191355a672a30e"},
+      {keyed("dit-b", "derf", same), "f89e43396377d604"},  // in docs/results/calibration.db
+      {keyed("dit-l", "layernorm", same), "bf60bb67773175b2"},
+      {keyed("vit-tiny", "derf",
+             [](JobSpec& s) {
+               s.norm.function = "hshift(erf(x), 0.5)";
+               s.norm.shift = functions::ShiftMode::None;
+               s.train.steps = 468;
+               s.seed = 2;
+               s.train.lr = 4e-3;
+               s.runtime.eval_limit = 500;
+               s.runtime.eval_train_loss = true;
+               s.data.train_limit = 1000;
+               s.model.init_std = 0.05;
+               s.train.schedule = "constant";
+             }),
+       "c923a7499c0f0f82"},
+      {keyed("dit-b", "dyt", [](JobSpec& s) { s.diffusion.sample_eta = 1; s.train.epochs = 2; }), "4170f45241c9dd3e"},
+      {keyed("vit-tiny", "rmsnorm", [](JobSpec& s) { apply_budget(s, "smoke"); }), "5308a3aa1ece2e22"},
+  };
+  for (const auto& [got, want] : keys) EXPECT_EQ(got, want);
+}
+
 }  // namespace
-}  // namespace fsearch::trainers
+}  // namespace fsearch::jobs

@@ -4,7 +4,10 @@
 
 #include <mutex>
 
-namespace fsearch::functions::detail {
+namespace fsearch::nn::detail {
+
+using functions::Program;
+using functions::Scratch;
 namespace {
 
 using torch::Tensor;
@@ -29,27 +32,46 @@ int64_t grain_rows(int64_t channels) {
   return std::max<int64_t>(1, 32768 / std::max<int64_t>(1, channels));
 }
 
+// What both kernels read: rows of `channels` values and the layer's parameters.
+template <class Real>
+struct Operands {
+  Operands(const Tensor& x_, const Tensor& alpha_, const Tensor& shift_, const Tensor& gamma_)
+      : channels(x_.size(-1)),
+        rows(x_.numel() / channels),
+        x(x_.data_ptr<Real>()),
+        alpha(alpha_.item<Real>()),
+        shift(shift_.data_ptr<Real>()),
+        shift_per_channel(shift_.numel() > 1),
+        gamma(gamma_.data_ptr<Real>()) {}
+
+  // u = alpha x + s for the `count` values from `offset`, whose first channel is c0.
+  void inputs(int64_t offset, int64_t c0, int64_t count, Real* u) const {
+    for (int64_t i = 0; i < count; ++i) u[i] = alpha * x[offset + i] + shift[shift_per_channel ? c0 + i : 0];
+  }
+
+  int64_t channels, rows;
+  const Real* x;
+  Real alpha;
+  const Real* shift;
+  bool shift_per_channel;
+  const Real* gamma;
+};
+
 template <class Real>
 void forward_kernel(const Program& program, const Tensor& x, const Tensor& alpha, const Tensor& shift,
                     const Tensor& gamma, const Tensor& beta, Tensor& y, Tensor& fy) {
-  const int64_t channels = x.size(-1);
-  const int64_t rows = x.numel() / channels;
-  const Real* xp = x.data_ptr<Real>();
-  const Real a = alpha.item<Real>();
-  const Real* sp = shift.data_ptr<Real>();
-  const bool shift_per_channel = shift.numel() > 1;
-  const Real* gp = gamma.data_ptr<Real>();
+  const Operands<Real> in(x, alpha, shift, gamma);
   const Real* bp = beta.data_ptr<Real>();
   Real* yp = y.data_ptr<Real>();
   Real* fp = fy.data_ptr<Real>();
-  at::parallel_for(0, rows, grain_rows(channels), [&](int64_t begin, int64_t end) {
+  at::parallel_for(0, in.rows, grain_rows(in.channels), [&](int64_t begin, int64_t end) {
     Scratch<Real> scratch;
     Real u[kBlock];
-    for_each_block(begin, end, channels, [&](int64_t offset, int64_t c0, int64_t count) {
-      for (int64_t i = 0; i < count; ++i) u[i] = a * xp[offset + i] + sp[shift_per_channel ? c0 + i : 0];
+    for_each_block(begin, end, in.channels, [&](int64_t offset, int64_t c0, int64_t count) {
+      in.inputs(offset, c0, count, u);
       Real* v = fp + offset;
       program.evaluate(u, v, nullptr, count, scratch);
-      for (int64_t i = 0; i < count; ++i) yp[offset + i] = gp[c0 + i] * v[i] + bp[c0 + i];
+      for (int64_t i = 0; i < count; ++i) yp[offset + i] = in.gamma[c0 + i] * v[i] + bp[c0 + i];
     });
   });
 }
@@ -61,13 +83,8 @@ struct Gradients {
 template <class Real>
 Gradients backward_kernel(const Program& program, const Tensor& x, const Tensor& fx, const Tensor& alpha,
                           const Tensor& shift, const Tensor& gamma, const Tensor& dy) {
-  const int64_t channels = x.size(-1);
-  const int64_t rows = x.numel() / channels;
-  const Real* xp = x.data_ptr<Real>();
-  const Real a = alpha.item<Real>();
-  const Real* sp = shift.data_ptr<Real>();
-  const bool shift_per_channel = shift.numel() > 1;
-  const Real* gp = gamma.data_ptr<Real>();
+  const Operands<Real> in(x, alpha, shift, gamma);
+  const int64_t channels = in.channels;
   const Real* dyp = dy.data_ptr<Real>();
   const Real* fp = fx.data_ptr<Real>();
   Tensor dx = torch::empty_like(x);
@@ -77,22 +94,22 @@ Gradients backward_kernel(const Program& program, const Tensor& x, const Tensor&
   std::vector<double> d_gamma(channels, 0.0), d_beta(channels, 0.0), d_shift(shift.numel(), 0.0);
   double d_alpha = 0.0;
   std::mutex merge;
-  at::parallel_for(0, rows, grain_rows(channels), [&](int64_t begin, int64_t end) {
+  at::parallel_for(0, in.rows, grain_rows(channels), [&](int64_t begin, int64_t end) {
     Scratch<Real> scratch;
     Real u[kBlock], dv[kBlock];
     std::vector<double> l_gamma(channels, 0.0), l_beta(channels, 0.0), l_shift(shift.numel(), 0.0);
     double l_alpha = 0.0, l_shift_scalar = 0.0;
     for_each_block(begin, end, channels, [&](int64_t offset, int64_t c0, int64_t count) {
-      for (int64_t i = 0; i < count; ++i) u[i] = a * xp[offset + i] + sp[shift_per_channel ? c0 + i : 0];
+      in.inputs(offset, c0, count, u);
       program.evaluate(u, nullptr, dv, count, scratch);
       const Real* v = fp + offset;
       for (int64_t i = 0; i < count; ++i) {
         const int64_t c = c0 + i;
         const Real g = dyp[offset + i];
-        const Real gd = g * gp[c] * dv[i];  // dL/du
-        dxp[offset + i] = gd * a;
-        l_alpha += static_cast<double>(gd) * xp[offset + i];
-        if (shift_per_channel) {
+        const Real gd = g * in.gamma[c] * dv[i];  // dL/du
+        dxp[offset + i] = gd * in.alpha;
+        l_alpha += static_cast<double>(gd) * in.x[offset + i];
+        if (in.shift_per_channel) {
           l_shift[c] += gd;
         } else {
           l_shift_scalar += gd;
@@ -103,7 +120,7 @@ Gradients backward_kernel(const Program& program, const Tensor& x, const Tensor&
     });
     std::lock_guard<std::mutex> lock(merge);
     d_alpha += l_alpha;
-    if (!shift_per_channel) l_shift[0] += l_shift_scalar;
+    if (!in.shift_per_channel) l_shift[0] += l_shift_scalar;
     for (std::size_t i = 0; i < l_shift.size(); ++i) d_shift[i] += l_shift[i];
     for (int64_t c = 0; c < channels; ++c) {
       d_gamma[c] += l_gamma[c];
@@ -153,4 +170,4 @@ Tensor fused_pointwise(const Program& program, const Tensor& x, const Tensor& al
   return FusedPointwise::apply(x, alpha, shift, gamma, beta, reinterpret_cast<int64_t>(&program));
 }
 
-}  // namespace fsearch::functions::detail
+}  // namespace fsearch::nn::detail

@@ -12,7 +12,7 @@
 #include "fsearch/core/files.h"
 #include "fsearch/core/result_numbers.h"
 
-namespace fsearch::trainers {
+namespace fsearch::jobs {
 
 struct RunDir {
   std::filesystem::path root;
@@ -66,4 +66,4 @@ TrainResult result_from_json(const nlohmann::json& j);
 // Throws ConfigError if the file is missing or malformed.
 TrainResult read_result_file(const std::filesystem::path& file);
 
-}  // namespace fsearch::trainers
+}  // namespace fsearch::jobs

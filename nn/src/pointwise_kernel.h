@@ -7,11 +7,13 @@
 
 #include "fsearch/functions/program.h"
 
-namespace fsearch::functions::detail {
+namespace fsearch::nn::detail {
+
+using functions::Program;
 
 // x: (..., C) CPU float/double; alpha: (); shift: () or (C); gamma, beta: (C). All defined.
 torch::Tensor fused_pointwise(const Program& program, const torch::Tensor& x, const torch::Tensor& alpha,
                               const torch::Tensor& shift, const torch::Tensor& gamma,
                               const torch::Tensor& beta);
 
-}  // namespace fsearch::functions::detail
+}  // namespace fsearch::nn::detail

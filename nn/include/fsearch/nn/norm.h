@@ -14,7 +14,13 @@
 #include "fsearch/functions/norm_spec.h"
 #include "fsearch/functions/program.h"
 
-namespace fsearch::functions {
+namespace fsearch::nn {
+
+using functions::Expr;
+using functions::NormKind;
+using functions::NormSpec;
+using functions::Program;
+using functions::ShiftMode;
 
 class PointwiseNormImpl : public torch::nn::Module {
  public:
@@ -100,4 +106,4 @@ class NormLayerImpl : public torch::nn::Module {
 };
 TORCH_MODULE(NormLayer);
 
-}  // namespace fsearch::functions
+}  // namespace fsearch::nn

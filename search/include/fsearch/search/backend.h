@@ -1,0 +1,90 @@
+// How a sweep's jobs get run, behind one interface: worker processes on this machine (local.h) or
+// Slurm job arrays (slurm.h). One loop (run_backend) drives either and owns what they share:
+// handing pending jobs over, the search strategy's decisions, the database lock's heartbeat, stop
+// requests, progress with its ETA, and the summary counters. A backend only knows how to start,
+// watch, stop and adopt its own kind of worker; what a worker's run directory means for its job
+// (result.json, events, the error line) is ingest.h, the same for both.
+//
+// The database is written only by the process that runs the loop: workers write their run
+// directories, never the database.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "fsearch/db/database.h"
+
+namespace fsearch::search {
+
+enum class BackendKind { Local, Slurm };
+inline constexpr BackendKind kBackendKinds[] = {BackendKind::Local, BackendKind::Slurm};
+std::string to_string(BackendKind kind);
+BackendKind parse_backend_kind(const std::string& text);  // throws ConfigError
+
+// What the loop reports and asks; the same for every backend.
+struct LoopOptions {
+  const std::atomic<bool>* stop = nullptr;  // a stop request (SIGINT/SIGTERM in the CLI)
+  std::function<void(const std::map<db::JobState, int>&, double eta_seconds)> on_progress;
+  // The search strategy (halving.h apply_strategy): called at the start and after every poll that
+  // settled a job; it may requeue paused jobs. Returns how many it requeued.
+  std::function<int()> decide;
+};
+
+struct RunSummary {
+  int started = 0, finished = 0, requeued = 0, failed = 0;
+  bool interrupted = false;
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+
+  // Before the first submission: the jobs the database has as running, left by a loop that
+  // stopped or died. Follow them, or requeue them to continue from their checkpoints.
+  virtual void adopt() = 0;
+  // How many pending jobs it takes now (0: none until one of its jobs ends).
+  virtual std::size_t capacity() const = 0;
+  // Starts these pending jobs (at most capacity()) and marks them running.
+  virtual void submit(const std::vector<db::JobRow>& jobs) = 0;
+  // Looks at its running jobs: heartbeats and new curve points, and settles each one that ended
+  // (done, diverged, requeued, failed). Returns how many it settled.
+  virtual int poll() = 0;
+  // A stop request. Local workers checkpoint and exit, and their jobs are requeued as they end;
+  // Slurm jobs keep running for the next loop to adopt.
+  virtual void cancel() = 0;
+  // True while it has jobs to watch: the loop ends when it has none and nothing is pending.
+  virtual bool following() const = 0;
+  // Jobs that run at once (for the ETA) and the pause between polls.
+  virtual double parallelism() const = 0;
+  virtual double poll_seconds() const = 0;
+  // A line on what the backend did beyond the summary's counts ("" when there is nothing to say).
+  virtual std::string report() const { return ""; }
+
+  const RunSummary& summary() const { return summary_; }
+  // Mean seconds of the jobs that finished under this loop, or NaN before the first.
+  double mean_job_seconds() const;
+
+ protected:
+  Backend(db::Database& db, std::int64_t sweep) : db_(db), sweep_(sweep) {}
+  // A job whose worker ended: its run directory decides (ingest.h). Counts it as finished, with
+  // the seconds since `started_at`, and returns true when it had a result.
+  bool settle_result(const db::JobRow& job, double started_at);
+
+  db::Database& db_;
+  std::int64_t sweep_;
+  RunSummary summary_;
+
+ private:
+  double finished_seconds_ = 0;
+  int finished_count_ = 0;
+};
+
+// Runs the sweep's pending jobs on `backend` until none is pending or running (or a stop request
+// was handled), holding the database lock's heartbeat.
+RunSummary run_backend(db::Database& db, std::int64_t sweep, Backend& backend, const LoopOptions& options);
+
+}  // namespace fsearch::search

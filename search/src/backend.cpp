@@ -1,0 +1,92 @@
+#include "fsearch/search/backend.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <thread>
+
+#include "fsearch/core/error.h"
+#include "fsearch/core/names.h"
+#include "fsearch/core/process.h"
+#include "ingest.h"
+
+namespace fsearch::search {
+
+std::string to_string(BackendKind kind) { return kind == BackendKind::Slurm ? "slurm" : "local"; }
+
+BackendKind parse_backend_kind(const std::string& text) {
+  std::vector<std::string> names;
+  for (auto kind : kBackendKinds) {
+    if (to_string(kind) == text) return kind;
+    names.push_back(to_string(kind));
+  }
+  throw ConfigError("unknown backend '" + text + "'", did_you_mean(text, names));
+}
+
+double Backend::mean_job_seconds() const {
+  return finished_count_ > 0 ? finished_seconds_ / finished_count_ : NAN;
+}
+
+bool Backend::settle_result(const db::JobRow& job, double started_at) {
+  if (!detail::ingest_result(db_, job)) return false;
+  ++summary_.finished;
+  ++finished_count_;
+  finished_seconds_ += unix_now() - started_at;
+  return true;
+}
+
+RunSummary run_backend(db::Database& db, std::int64_t sweep, Backend& backend, const LoopOptions& options) {
+  const auto stop_requested = [&] { return options.stop && options.stop->load(); };
+  double last_progress = 0;
+  auto progress = [&](bool force) {
+    if (!options.on_progress || (!force && unix_now() - last_progress < 1.0)) return;
+    last_progress = unix_now();
+    auto counts = db.job_counts(sweep);
+    const double remaining = counts[db::JobState::Pending] + counts[db::JobState::Running];
+    options.on_progress(counts, backend.mean_job_seconds() * remaining / std::max(1.0, backend.parallelism()));
+  };
+  auto decide = [&] {
+    if (options.decide) options.decide();
+  };
+
+  backend.adopt();
+  decide();  // a resumed sweep may have paused jobs to promote
+  progress(true);
+  bool stopping = false;
+  double lock_refreshed_at = 0;
+  for (;;) {
+    // The lock's heartbeat keeps it live to loops on other hosts (a shared filesystem).
+    if (unix_now() - lock_refreshed_at >= 10) db.refresh_lock(::getpid(), lock_refreshed_at = unix_now());
+    if (!stopping && stop_requested()) {
+      stopping = true;
+      backend.cancel();
+    }
+    if (!stopping) {
+      if (const std::size_t room = backend.capacity(); room > 0) {
+        auto pending = db.jobs(sweep, db::JobState::Pending);
+        if (pending.size() > room) pending.resize(room);
+        if (!pending.empty()) backend.submit(pending);
+      }
+    }
+    if (backend.poll() > 0 && !stopping) decide();
+    progress(false);
+    // Done when the backend follows nothing and nothing waits. A paused job waits for a promotion
+    // that no running job can bring any more: it stays paused. A job that failed just now may be
+    // pending again (attempts left), so ask the database rather than what was read before.
+    if (!backend.following() && (stopping || db.job_counts(sweep)[db::JobState::Pending] == 0)) break;
+    // Sleep in short steps so that a stop request is noticed at once.
+    using Clock = std::chrono::steady_clock;
+    const auto wake = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                         std::chrono::duration<double>(backend.poll_seconds()));
+    while (Clock::now() < wake && (stopping || !stop_requested())) {
+      std::this_thread::sleep_for(std::min<Clock::duration>(wake - Clock::now(), std::chrono::milliseconds(50)));
+    }
+  }
+  progress(true);
+  RunSummary summary = backend.summary();
+  summary.interrupted = stopping;
+  return summary;
+}
+
+}  // namespace fsearch::search

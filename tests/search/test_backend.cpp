@@ -1,0 +1,161 @@
+// The loop that drives every backend (search/backend.h), with a backend that "runs" a job by
+// writing its result.json a few polls after it was submitted, over a real database and run
+// directories: capacity is respected, every job is settled once, the strategy is asked after each
+// settled job, a stop request cancels and ends the loop, and the backend name parses with a hint.
+// The real backends run in tests/cli (worker processes) and tests/cli/test_slurm_cli.cpp (Slurm).
+#include "fsearch/search/backend.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cmath>
+#include <fstream>
+#include <map>
+#include <set>
+
+#include "fsearch/core/error.h"
+#include "fsearch/jobs/job_spec.h"
+#include "fsearch/jobs/run_dir.h"
+#include "temp_dir.h"
+
+namespace fsearch::search {
+namespace {
+
+class FakeBackend final : public Backend {
+ public:
+  FakeBackend(db::Database& db, std::int64_t sweep, std::size_t slots, int polls_per_job)
+      : Backend(db, sweep), slots_(slots), polls_per_job_(polls_per_job) {}
+
+  void adopt() override { ++adopted; }
+  std::size_t capacity() const override { return cancelled ? 0 : slots_ - running_.size(); }
+  void submit(const std::vector<db::JobRow>& jobs) override {
+    EXPECT_LE(jobs.size(), capacity());
+    for (const auto& job : jobs) {
+      db_.mark_running(job.key, 1, 1);
+      running_[job.key] = {job, polls_per_job_};
+      ++summary_.started;
+      submitted.push_back(job.key);
+    }
+    max_running = std::max(max_running, running_.size());
+  }
+  int poll() override {
+    int settled = 0;
+    for (auto it = running_.begin(); it != running_.end();) {
+      if (--it->second.polls_left > 0 && !cancelled) {
+        ++it;
+        continue;
+      }
+      if (cancelled) {  // as a worker that checkpointed and exited 75
+        db_.requeue(it->first, "interrupted");
+        ++summary_.requeued;
+      } else {
+        std::ofstream(jobs::RunDir{it->second.job.run_dir}.result())
+            << R"({"status": "done", "steps": 30, "test_acc": 0.5, "final_loss": 1.0})";
+        EXPECT_TRUE(settle_result(it->second.job, 0));
+      }
+      it = running_.erase(it);
+      ++settled;
+    }
+    return settled;
+  }
+  void cancel() override { cancelled = true; }
+  bool following() const override { return !running_.empty(); }
+  double parallelism() const override { return static_cast<double>(slots_); }
+  double poll_seconds() const override { return 0.001; }
+
+  int adopted = 0;
+  bool cancelled = false;
+  std::size_t max_running = 0;
+  std::vector<std::string> submitted;
+
+ private:
+  struct Running {
+    db::JobRow job;
+    int polls_left = 0;
+  };
+  std::size_t slots_;
+  int polls_per_job_;
+  std::map<std::string, Running> running_;
+};
+
+struct Sweep {
+  explicit Sweep(const std::string& name, int jobs) : root(name), db((root / "s.db").string()) {
+    sweep = db.ensure_sweep("s", "s.yaml", "smoke", 1);
+    jobs::JobSpec spec;
+    spec.norm = functions::norm_preset("layernorm");
+    for (int seed = 0; seed < jobs; ++seed) {
+      spec.seed = static_cast<std::uint64_t>(seed);
+      db::JobRow row;
+      row.key = jobs::job_key(spec);
+      row.label = "layernorm";
+      row.spec_json = "{}";
+      row.run_dir = (root / row.key).string();
+      jobs::prepare_run_dir(spec, row.run_dir);
+      db.add_job(sweep, row);
+    }
+  }
+  testing::TempDir root;
+  db::Database db;
+  std::int64_t sweep = 0;
+};
+
+TEST(Backend, TheLoopRunsEveryJobOnceWithinCapacityAndAsksTheStrategyAfterEach) {
+  Sweep s("backend-loop", 7);
+  FakeBackend backend(s.db, s.sweep, 3, 2);
+  int decisions = 0, progress_calls = 0;
+  double last_eta = -1;
+  LoopOptions options;
+  options.decide = [&] { return ++decisions, 0; };
+  options.on_progress = [&](const std::map<db::JobState, int>&, double eta) {
+    ++progress_calls;
+    last_eta = eta;
+  };
+  const auto summary = run_backend(s.db, s.sweep, backend, options);
+  EXPECT_EQ(backend.adopted, 1);
+  EXPECT_EQ(backend.max_running, 3u);
+  EXPECT_EQ(std::set<std::string>(backend.submitted.begin(), backend.submitted.end()).size(), 7u);
+  EXPECT_EQ(backend.submitted.size(), 7u);  // nothing submitted twice
+  EXPECT_EQ(summary.started, 7);
+  EXPECT_EQ(summary.finished, 7);
+  EXPECT_FALSE(summary.interrupted);
+  EXPECT_EQ(s.db.job_counts(s.sweep)[db::JobState::Done], 7);
+  // Once at the start, then after every poll that settled a job (3 + 3 + 1 jobs: three polls).
+  EXPECT_EQ(decisions, 1 + 3);
+  EXPECT_GE(progress_calls, 2);  // the first and the last are forced
+  EXPECT_DOUBLE_EQ(last_eta, 0);  // nothing left
+  EXPECT_TRUE(std::isfinite(backend.mean_job_seconds()));
+}
+
+TEST(Backend, AStopRequestCancelsTheBackendAndEndsTheLoopWithJobsRequeued) {
+  Sweep s("backend-stop", 4);
+  FakeBackend backend(s.db, s.sweep, 2, 1000000);  // jobs that would run for a long time
+  std::atomic<bool> stop{false};
+  LoopOptions options;
+  options.stop = &stop;
+  int decisions = 0;
+  options.decide = [&] { return ++decisions, 0; };
+  options.on_progress = [&](const std::map<db::JobState, int>& counts, double) {
+    if (counts.count(db::JobState::Running) && counts.at(db::JobState::Running) == 2) stop = true;
+  };
+  const auto summary = run_backend(s.db, s.sweep, backend, options);
+  EXPECT_TRUE(backend.cancelled);
+  EXPECT_TRUE(summary.interrupted);
+  EXPECT_EQ(summary.started, 2);
+  EXPECT_EQ(summary.requeued, 2);
+  EXPECT_EQ(decisions, 1);  // not asked while stopping
+  EXPECT_EQ(s.db.job_counts(s.sweep)[db::JobState::Pending], 4);
+}
+
+TEST(Backend, KindsParseAndAMisspellingIsRefusedWithAHint) {
+  for (auto kind : kBackendKinds) EXPECT_EQ(parse_backend_kind(to_string(kind)), kind);
+  try {
+    parse_backend_kind("slrum");
+    FAIL() << "accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("slrum"), std::string::npos);
+    EXPECT_NE(e.hint().find("slurm"), std::string::npos) << e.hint();
+  }
+}
+
+}  // namespace
+}  // namespace fsearch::search
