@@ -55,6 +55,24 @@ TEST(DiT, ModulationStartsAtZeroForLayerNormOnly) {
   EXPECT_GT(largest, 0.01);
 }
 
+// The calibration lever: adaLN-Zero for a point-wise norm, or xavier for LayerNorm; keyed apart
+// from the paper's default (which keeps its old keys).
+TEST(DiT, ModulationInitCanBeSetForEveryNorm) {
+  auto model = small_dit();
+  model.modulation_init = "zero";
+  EXPECT_TRUE(DiT(model, functions::norm_preset("derf"))->zero_init_modulation());
+  model.modulation_init = "xavier";
+  EXPECT_FALSE(DiT(model, functions::norm_preset("layernorm"))->zero_init_modulation());
+  jobs::JobSpec a;
+  a.model = small_dit();
+  a.norm = functions::norm_preset("derf");
+  jobs::JobSpec b = a;
+  b.model.modulation_init = "zero";
+  EXPECT_NE(jobs::job_key(a), jobs::job_key(b));
+  b.model.modulation_init = "auto";
+  EXPECT_EQ(jobs::job_key(a), jobs::job_key(b));
+}
+
 TEST(DiT, NormsCarryNoAffineParametersOfTheirOwn) {
   DiT derf(small_dit(), functions::norm_preset("derf"));
   int alphas = 0;

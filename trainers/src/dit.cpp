@@ -65,7 +65,9 @@ torch::Tensor DiTBlockImpl::forward(const torch::Tensor& x, const torch::Tensor&
 }
 
 DiTImpl::DiTImpl(const ModelSpec& model, const functions::NormSpec& norm)
-    : spec_(model), zero_init_(norm.kind != functions::NormKind::Pointwise) {
+    : spec_(model),
+      zero_init_(model.modulation_init == "zero" ||
+                 (model.modulation_init == "auto" && norm.kind != functions::NormKind::Pointwise)) {
   const int d = model.width, grid = model.image_size / model.patch;
   patch_embed_ = register_module(
       "patch_embed",

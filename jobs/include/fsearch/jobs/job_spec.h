@@ -32,6 +32,10 @@ struct ModelSpec {
   // gives each layer a gain of 0.02 * sqrt(768) = 0.55; at width 64 the same gain needs
   // 0.02 * sqrt(768 / 64) = 0.069 (docs/calibration.md).
   double init_std = 0.02;
+  // dit only: how the adaLN modulation layers start. auto: at zero (adaLN-Zero) for LayerNorm and
+  // RMSNorm and at their xavier init for point-wise norms, as the paper's Appendix C does; zero or
+  // xavier: that for every norm (a calibration lever: docs/calibration.md).
+  std::string modulation_init = "auto";
 };
 
 struct DataSpec {

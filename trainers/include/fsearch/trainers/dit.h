@@ -10,7 +10,8 @@
 // The norms carry no affine parameters of their own (the modulation plays that role); the
 // point-wise layer keeps its alpha and s. Initialization follows DiT (xavier linears, small
 // embeddings, zero output layer); the modulation layers start at zero for LayerNorm and RMSNorm,
-// as in DiT, and at their xavier init for point-wise norms, as the paper's Appendix C prescribes.
+// as in DiT, and at their xavier init for point-wise norms, as the paper's Appendix C prescribes
+// (model.modulation_init: auto; zero or xavier set one for every norm).
 #pragma once
 
 #include <torch/torch.h>
