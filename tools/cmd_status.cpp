@@ -217,6 +217,9 @@ struct StatusCommand {
           if (++shown > best) break;
           std::cout << fmt::format("    promoted {}: {}\n", p["job"].get<std::string>(), p["reason"].get<std::string>());
         }
+        if (const int more = static_cast<int>(rung["promotions"].size()) - best; more > 0)
+          std::cout << fmt::format("    ... {} more promotion(s): --best {} or --json shows them\n", more,
+                                   rung["promotions"].size());
       }
       std::cout << fmt::format("  candidates: {} kept, {} rejected, {} duplicates\n",
                                candidates.value("kept", 0), candidates.value("rejected", 0),

@@ -253,6 +253,10 @@ void expect_halving_outcome(const fs::path& dir, const nlohmann::json& grid) {
   EXPECT_EQ(rungs[0]["promoted"], 1);
   EXPECT_NE(rungs[0]["promotions"][0]["reason"].get<std::string>().find("rank 1 of 3 at rung 0"), std::string::npos)
       << rungs;
+  // The text lists at most --best promotions per rung and says how many it left out.
+  auto text = run_fsearch("status --best 0 --db " + (dir / "f.db").string());
+  EXPECT_NE(text.out.find("4 reached, 1 promoted"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("... 1 more promotion(s): --best 1 or --json shows them"), std::string::npos) << text.out;
   expect_no_step_trained_twice(dir);
 }
 
