@@ -278,14 +278,12 @@ std::map<CandidateStatus, int> Database::candidate_counts(std::int64_t sweep) {
 }
 
 std::vector<CandidateRow> Database::candidates(std::int64_t sweep, CandidateStatus status) {
-  std::vector<CandidateRow> out;
   auto s =
       connection_.prepare(std::string("SELECT ") + kCandidateColumns +
                           " FROM sweep_candidates sc JOIN candidates c ON c.fingerprint = sc.fingerprint "
                           "WHERE sc.sweep_id = ? AND sc.status = ? ORDER BY c.expression");
   s.bind_all(sweep, to_string(status));
-  while (s.step()) out.push_back(read_candidate(s));
-  return out;
+  return s.rows(read_candidate);
 }
 
 std::optional<CandidateRow> Database::candidate(const std::string& fingerprint) {
@@ -341,9 +339,7 @@ std::vector<JobRow> Database::jobs(std::int64_t sweep, std::optional<JobState> s
   auto s = connection_.prepare(sql);
   s.bind(1, sweep);
   if (state) s.bind(2, to_string(*state));
-  std::vector<JobRow> out;
-  while (s.step()) out.push_back(read_job(s));
-  return out;
+  return s.rows(read_job);
 }
 
 std::map<JobState, int> Database::job_counts(std::int64_t sweep) {
@@ -482,12 +478,9 @@ std::vector<RungRow> Database::rungs(std::int64_t sweep) {
       "SELECT job_key, step, fraction, score, metric, recorded_at FROM rungs "
       "WHERE job_key IN (SELECT job_key FROM sweep_jobs WHERE sweep_id = ?) ORDER BY recorded_at, rowid");
   s.bind(1, sweep);
-  std::vector<RungRow> out;
-  while (s.step()) {
-    out.push_back(
-        {s.get_text(0), s.get_int(1), s.get_double(2), s.get_double(3), s.get_text(4), s.get_double(5)});
-  }
-  return out;
+  return s.rows([](const Statement& r) {
+    return RungRow{r.get_text(0), r.get_int(1), r.get_double(2), r.get_double(3), r.get_text(4), r.get_double(5)};
+  });
 }
 
 void Database::promote(std::int64_t sweep, const PromotionRow& p, int priority) {
@@ -511,10 +504,9 @@ std::vector<PromotionRow> Database::promotions(std::int64_t sweep) {
       "SELECT job_key, from_step, to_fraction, reason, decided_at FROM promotions WHERE sweep_id = ? "
       "ORDER BY decided_at, rowid");
   s.bind(1, sweep);
-  std::vector<PromotionRow> out;
-  while (s.step())
-    out.push_back({s.get_text(0), s.get_int(1), s.get_double(2), s.get_text(3), s.get_double(4)});
-  return out;
+  return s.rows([](const Statement& r) {
+    return PromotionRow{r.get_text(0), r.get_int(1), r.get_double(2), r.get_text(3), r.get_double(4)};
+  });
 }
 
 void Database::add_lineage(std::int64_t sweep, const LineageRow& r) {
@@ -533,12 +525,10 @@ std::vector<LineageRow> Database::lineage(std::int64_t sweep) {
       "lineage "
       "WHERE sweep_id = ? ORDER BY generation, idx");
   s.bind(1, sweep);
-  std::vector<LineageRow> out;
-  while (s.step()) {
-    out.push_back({s.get_int(0), s.get_int(1), s.get_text(2), s.get_text(3), s.get_text(4), s.get_text(5),
-                   s.get_text(6), parse_candidate_status(s.get_text(7)), s.get_text(8)});
-  }
-  return out;
+  return s.rows([](const Statement& r) {
+    return LineageRow{r.get_int(0),  r.get_int(1),  r.get_text(2), r.get_text(3), r.get_text(4), r.get_text(5),
+                      r.get_text(6), parse_candidate_status(r.get_text(7)), r.get_text(8)};
+  });
 }
 
 void Database::add_curve(const std::vector<CurvePoint>& points) {
@@ -549,21 +539,18 @@ void Database::add_curve(const std::vector<CurvePoint>& points) {
         "VALUES (?, ?, ?, ?, ?, ?, ?)");
     for (const auto& p : points) {
       s.reset();
-      s.bind_all(p.key, p.kind, p.step, p.loss, p.lr, p.grad_norm);
-      s.bind(7, p.test_acc).run();
+      s.bind_all(p.key, p.kind, p.step, p.loss, p.lr, p.grad_norm, p.test_acc).run();
     }
   });
 }
 
 std::vector<CurvePoint> Database::curve(const std::string& key, const std::string& kind) {
-  std::vector<CurvePoint> out;
   auto s = connection_.prepare(
       "SELECT step, loss, lr, grad_norm, test_acc FROM curves WHERE job_key = ? AND kind = ? ORDER BY step");
   s.bind_all(key, kind);
-  while (s.step())
-    out.push_back(
-        {key, kind, s.get_int(0), s.get_double(1), s.get_double(2), s.get_double(3), s.get_double(4)});
-  return out;
+  return s.rows([&](const Statement& r) {
+    return CurvePoint{key, kind, r.get_int(0), r.get_double(1), r.get_double(2), r.get_double(3), r.get_double(4)};
+  });
 }
 
 std::optional<ResultRow> Database::result(const std::string& key) {

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 struct sqlite3;
 struct sqlite3_stmt;
@@ -25,6 +26,13 @@ class Statement {
   Statement& bind(int index, const std::string& value);
   Statement& bind(int index, const char* value) { return bind(index, std::string(value)); }
   Statement& bind_null(int index);
+  // Every row of the result, each made by read(*this), in order.
+  template <class Read>
+  auto rows(Read read) -> std::vector<decltype(read(*this))> {
+    std::vector<decltype(read(*this))> out;
+    while (step()) out.push_back(read(*this));
+    return out;
+  }
   // Binds the values to parameters 1, 2, ... in order.
   template <class... Values>
   Statement& bind_all(const Values&... values) {
