@@ -3,7 +3,8 @@
 # docs/results/bench-halving/) for the next commit, while
 # sweeps may still be writing to them: SQLite's online backup copies each database (WAL included)
 # to a temporary file, whose content is staged under the database's own path. The live file is
-# not touched. Then commit:  git commit -m "Results: ..." docs/results
+# not touched. Then commit what it staged, naming no paths:  git commit -m "Results: ..."
+# (`git commit ... docs/results` would commit the live files instead, without their write-ahead logs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v sqlite3 >/dev/null || { echo "snapshot-results: needs sqlite3 (bash scripts/setup.sh installs it)" >&2; exit 2; }
