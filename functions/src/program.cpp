@@ -100,7 +100,8 @@ constexpr std::size_t kLanes = 16;  // widest SIMD group of any ISA (AVX-512 flo
 
 // Runs the program over one block of n <= kBlock inputs; registers hold kBlock values each.
 template <class Real, bool kDeriv>
-void run_block(const std::vector<Instruction>& code, const Real* x, std::size_t n, Real* v, Real* d) {
+[[gnu::always_inline]] inline void run_block(const std::vector<Instruction>& code, const Real* x,
+                                             std::size_t n, Real* v, Real* d) {
   using R = Rules<ScalarMath<Real>, kDeriv>;
   using D = Dual<Real>;
   for (std::size_t r = 0; r < code.size(); ++r) {
@@ -178,8 +179,8 @@ void run_block(const std::vector<Instruction>& code, const Real* x, std::size_t 
 }
 
 template <class Real>
-void run(const std::vector<Instruction>& code, int output, const Real* x, Real* y, Real* dy, std::size_t n,
-         Scratch<Real>& scratch) {
+[[gnu::always_inline]] inline void run_any(const std::vector<Instruction>& code, int output, const Real* x,
+                                           Real* y, Real* dy, std::size_t n, Scratch<Real>& scratch) {
   scratch.values.resize(code.size() * kBlock);
   scratch.derivatives.resize(code.size() * kBlock);
   Real* v = scratch.values.data();
@@ -210,6 +211,28 @@ void run(const std::vector<Instruction>& code, int output, const Real* x, Real* 
       std::copy_n(v + output * kBlock, count, y + start);
     }
   }
+}
+
+// The same loops built twice: for any x86-64 (SSE2: libmvec's 4-float variants) and for CPUs with
+// AVX2 and FMA (8-float variants), chosen once at run time.
+template <class Real>
+void run_baseline(const std::vector<Instruction>& code, int output, const Real* x, Real* y, Real* dy,
+                  std::size_t n, Scratch<Real>& scratch) {
+  run_any(code, output, x, y, dy, n, scratch);
+}
+
+template <class Real>
+[[gnu::target("avx2,fma")]] void run_avx2(const std::vector<Instruction>& code, int output, const Real* x,
+                                          Real* y, Real* dy, std::size_t n, Scratch<Real>& scratch) {
+  run_any(code, output, x, y, dy, n, scratch);
+}
+
+template <class Real>
+void run(const std::vector<Instruction>& code, int output, const Real* x, Real* y, Real* dy, std::size_t n,
+         Scratch<Real>& scratch) {
+  static const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  if (avx2) return run_avx2(code, output, x, y, dy, n, scratch);
+  run_baseline(code, output, x, y, dy, n, scratch);
 }
 
 }  // namespace

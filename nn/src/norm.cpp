@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "fsearch/core/phase_clock.h"
 #include "fsearch/functions/parse.h"
 #include "fsearch/nn/tensor_eval.h"
 #include "pointwise_kernel.h"
@@ -92,7 +93,11 @@ NormLayerImpl::NormLayerImpl(const NormSpec& spec, int64_t channels) : spec_(spe
 }
 
 torch::Tensor NormLayerImpl::forward(const torch::Tensor& x) {
-  if (probe_) record(x);
+  if (probe_) {
+    PhaseScope scope(Phase::Log);
+    record(x);
+  }
+  PhaseScope scope(Phase::Norm);
   return impl_.forward(x);
 }
 

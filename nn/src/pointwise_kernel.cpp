@@ -14,22 +14,27 @@ using torch::Tensor;
 using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
 
-constexpr std::size_t kBlock = 256;
+// Rows are taken in blocks of whole rows, about kBlockValues values (at least one row): the
+// function's program runs over a block at once (its interpreter's cost per call is then spread
+// over many values, where one row of a small model has only 64), the per-channel terms row by row.
+// Per-channel gradient sums collect in Real over a block and in double across blocks.
+constexpr int64_t kBlockValues = 2048;
 
-// Walks rows [begin, end) of a (rows, C) array in blocks of at most kBlock elements within a row,
-// calling body(offset, channel0, count).
-template <class Body>
-void for_each_block(int64_t begin, int64_t end, int64_t channels, Body body) {
-  for (int64_t row = begin; row < end; ++row) {
-    for (int64_t c0 = 0; c0 < channels; c0 += kBlock) {
-      int64_t count = std::min<int64_t>(kBlock, channels - c0);
-      body(row * channels + c0, c0, count);
-    }
-  }
+int64_t rows_per_block(int64_t channels) {
+  return std::max<int64_t>(1, kBlockValues / std::max<int64_t>(1, channels));
 }
 
 int64_t grain_rows(int64_t channels) {
   return std::max<int64_t>(1, 32768 / std::max<int64_t>(1, channels));
+}
+
+// Calls body(first_row, row_count) for blocks of whole rows, splitting rows among torch's threads.
+template <class Body>
+void for_each_row_block(int64_t rows, int64_t channels, Body body) {
+  at::parallel_for(0, rows, grain_rows(channels), [&](int64_t begin, int64_t end) {
+    const int64_t step = rows_per_block(channels);
+    for (int64_t row = begin; row < end; row += step) body(row, std::min(step, end - row));
+  });
 }
 
 // What both kernels read: rows of `channels` values and the layer's parameters.
@@ -44,9 +49,16 @@ struct Operands {
         shift_per_channel(shift_.numel() > 1),
         gamma(gamma_.data_ptr<Real>()) {}
 
-  // u = alpha x + s for the `count` values from `offset`, whose first channel is c0.
-  void inputs(int64_t offset, int64_t c0, int64_t count, Real* u) const {
-    for (int64_t i = 0; i < count; ++i) u[i] = alpha * x[offset + i] + shift[shift_per_channel ? c0 + i : 0];
+  // u = alpha x + s for `count` rows from `row`.
+  void inputs(int64_t row, int64_t count, Real* u) const {
+    const Real* xr = x + row * channels;
+    if (shift_per_channel) {
+      for (int64_t r = 0; r < count; ++r)
+        for (int64_t c = 0; c < channels; ++c) u[r * channels + c] = alpha * xr[r * channels + c] + shift[c];
+    } else {
+      const Real s = shift[0];
+      for (int64_t i = 0; i < count * channels; ++i) u[i] = alpha * xr[i] + s;
+    }
   }
 
   int64_t channels, rows;
@@ -57,22 +69,27 @@ struct Operands {
   const Real* gamma;
 };
 
+// y = gamma f(u) + beta, keeping f(u) and, when a backward pass will follow, f'(u).
 template <class Real>
-void forward_kernel(const Program& program, const Tensor& x, const Tensor& alpha, const Tensor& shift,
-                    const Tensor& gamma, const Tensor& beta, Tensor& y, Tensor& fy) {
-  const Operands<Real> in(x, alpha, shift, gamma);
+void forward_kernel(const Program& program, const Operands<Real>& in, const Tensor& beta, Tensor& y,
+                    Tensor& fx, Tensor& dfx) {
+  const int64_t channels = in.channels;
   const Real* bp = beta.data_ptr<Real>();
   Real* yp = y.data_ptr<Real>();
-  Real* fp = fy.data_ptr<Real>();
-  at::parallel_for(0, in.rows, grain_rows(in.channels), [&](int64_t begin, int64_t end) {
-    Scratch<Real> scratch;
-    Real u[kBlock];
-    for_each_block(begin, end, in.channels, [&](int64_t offset, int64_t c0, int64_t count) {
-      in.inputs(offset, c0, count, u);
-      Real* v = fp + offset;
-      program.evaluate(u, v, nullptr, count, scratch);
-      for (int64_t i = 0; i < count; ++i) yp[offset + i] = in.gamma[c0 + i] * v[i] + bp[c0 + i];
-    });
+  Real* fp = fx.data_ptr<Real>();
+  Real* dp = dfx.defined() ? dfx.data_ptr<Real>() : nullptr;
+  for_each_row_block(in.rows, channels, [&](int64_t row, int64_t count) {
+    thread_local Scratch<Real> scratch;
+    thread_local std::vector<Real> u;
+    u.resize(count * channels);
+    in.inputs(row, count, u.data());
+    const int64_t offset = row * channels;
+    program.evaluate(u.data(), fp + offset, dp ? dp + offset : nullptr, count * channels, scratch);
+    for (int64_t r = 0; r < count; ++r) {
+      const Real* f = fp + offset + r * channels;
+      Real* out = yp + offset + r * channels;
+      for (int64_t c = 0; c < channels; ++c) out[c] = in.gamma[c] * f[c] + bp[c];
+    }
   });
 }
 
@@ -80,86 +97,113 @@ struct Gradients {
   Tensor x, alpha, shift, gamma, beta;
 };
 
+// Sums of one thread's rows: per channel in Real within a block, in double across blocks.
 template <class Real>
-Gradients backward_kernel(const Program& program, const Tensor& x, const Tensor& fx, const Tensor& alpha,
+struct GradientSums {
+  explicit GradientSums(int64_t channels)
+      : gamma(channels),
+        beta(channels),
+        shift(channels),
+        block_gamma(channels),
+        block_beta(channels),
+        block_shift(channels) {}
+
+  void flush() {
+    for (std::size_t c = 0; c < gamma.size(); ++c) {
+      gamma[c] += block_gamma[c];
+      beta[c] += block_beta[c];
+      shift[c] += block_shift[c];
+    }
+    std::fill(block_gamma.begin(), block_gamma.end(), Real(0));
+    std::fill(block_beta.begin(), block_beta.end(), Real(0));
+    std::fill(block_shift.begin(), block_shift.end(), Real(0));
+  }
+
+  std::vector<double> gamma, beta, shift;  // shift per channel; a scalar shift sums them at the end
+  double alpha = 0;
+  std::vector<Real> block_gamma, block_beta, block_shift;
+};
+
+// Every gradient from dL/dy, the input and the saved f(u) and f'(u): one pass over the rows.
+template <class Real>
+Gradients backward_kernel(const Operands<Real>& in, const Tensor& fx, const Tensor& dfx, const Tensor& alpha,
                           const Tensor& shift, const Tensor& gamma, const Tensor& dy) {
-  const Operands<Real> in(x, alpha, shift, gamma);
   const int64_t channels = in.channels;
   const Real* dyp = dy.data_ptr<Real>();
   const Real* fp = fx.data_ptr<Real>();
-  Tensor dx = torch::empty_like(x);
+  const Real* dp = dfx.data_ptr<Real>();
+  Tensor dx = torch::empty_like(dy);
   Real* dxp = dx.data_ptr<Real>();
-
-  // Reductions accumulate in double per thread chunk, then merge.
-  std::vector<double> d_gamma(channels, 0.0), d_beta(channels, 0.0), d_shift(shift.numel(), 0.0);
-  double d_alpha = 0.0;
+  GradientSums<Real> total(channels);
   std::mutex merge;
   at::parallel_for(0, in.rows, grain_rows(channels), [&](int64_t begin, int64_t end) {
-    Scratch<Real> scratch;
-    Real u[kBlock], dv[kBlock];
-    std::vector<double> l_gamma(channels, 0.0), l_beta(channels, 0.0), l_shift(shift.numel(), 0.0);
-    double l_alpha = 0.0, l_shift_scalar = 0.0;
-    for_each_block(begin, end, channels, [&](int64_t offset, int64_t c0, int64_t count) {
-      in.inputs(offset, c0, count, u);
-      program.evaluate(u, nullptr, dv, count, scratch);
-      const Real* v = fp + offset;
-      for (int64_t i = 0; i < count; ++i) {
-        const int64_t c = c0 + i;
-        const Real g = dyp[offset + i];
-        const Real gd = g * in.gamma[c] * dv[i];  // dL/du
-        dxp[offset + i] = gd * in.alpha;
-        l_alpha += static_cast<double>(gd) * in.x[offset + i];
-        if (in.shift_per_channel) {
-          l_shift[c] += gd;
-        } else {
-          l_shift_scalar += gd;
+    GradientSums<Real> sums(channels);
+    const int64_t step = rows_per_block(channels);
+    for (int64_t block = begin; block < end; block += step) {
+      for (int64_t row = block; row < std::min(end, block + step); ++row) {
+        const int64_t o = row * channels;
+        const Real *g = dyp + o, *f = fp + o, *d = dp + o, *x = in.x + o;
+        Real* dxr = dxp + o;
+        Real row_alpha = 0;
+#pragma omp simd reduction(+ : row_alpha)
+        for (int64_t c = 0; c < channels; ++c) {
+          const Real gu = g[c] * in.gamma[c] * d[c];  // dL/du
+          dxr[c] = gu * in.alpha;
+          row_alpha += gu * x[c];
+          sums.block_shift[c] += gu;
+          sums.block_gamma[c] += g[c] * f[c];
+          sums.block_beta[c] += g[c];
         }
-        l_gamma[c] += static_cast<double>(g) * v[i];
-        l_beta[c] += g;
+        sums.alpha += row_alpha;
       }
-    });
+      sums.flush();
+    }
     std::lock_guard<std::mutex> lock(merge);
-    d_alpha += l_alpha;
-    if (!in.shift_per_channel) l_shift[0] += l_shift_scalar;
-    for (std::size_t i = 0; i < l_shift.size(); ++i) d_shift[i] += l_shift[i];
+    total.alpha += sums.alpha;
     for (int64_t c = 0; c < channels; ++c) {
-      d_gamma[c] += l_gamma[c];
-      d_beta[c] += l_beta[c];
+      total.gamma[c] += sums.gamma[c];
+      total.beta[c] += sums.beta[c];
+      total.shift[c] += sums.shift[c];
     }
   });
   auto as_tensor = [&](const std::vector<double>& values, const Tensor& like) {
     return torch::tensor(values, torch::kDouble).to(like.scalar_type()).reshape(like.sizes());
   };
-  return {dx, torch::full(alpha.sizes(), d_alpha, alpha.options()), as_tensor(d_shift, shift),
-          as_tensor(d_gamma, gamma), as_tensor(d_beta, gamma)};
+  Tensor d_shift = as_tensor(total.shift, gamma);
+  if (!in.shift_per_channel) d_shift = d_shift.sum().reshape(shift.sizes());
+  return {dx, torch::full(alpha.sizes(), total.alpha, alpha.options()), d_shift,
+          as_tensor(total.gamma, gamma), as_tensor(total.beta, gamma)};
 }
 
 struct FusedPointwise : public torch::autograd::Function<FusedPointwise> {
   static Tensor forward(AutogradContext* ctx, const Tensor& x, const Tensor& alpha, const Tensor& shift,
-                        const Tensor& gamma, const Tensor& beta, int64_t program_address) {
+                        const Tensor& gamma, const Tensor& beta, int64_t program_address, bool backward) {
     const auto* program = reinterpret_cast<const Program*>(program_address);
     Tensor input = x.contiguous();
     Tensor y = torch::empty_like(input);
-    Tensor fx = torch::empty_like(input);  // f(alpha x + s), kept for gamma's gradient
+    Tensor fx = torch::empty_like(input);  // f(u), for gamma's gradient
+    // f'(u) for the backward pass, computed with f in one evaluation; none without one to follow.
+    Tensor dfx = backward ? torch::empty_like(input) : Tensor();
     if (input.scalar_type() == torch::kFloat) {
-      forward_kernel<float>(*program, input, alpha, shift, gamma, beta, y, fx);
+      forward_kernel<float>(*program, Operands<float>(input, alpha, shift, gamma), beta, y, fx, dfx);
     } else {
-      forward_kernel<double>(*program, input, alpha, shift, gamma, beta, y, fx);
+      forward_kernel<double>(*program, Operands<double>(input, alpha, shift, gamma), beta, y, fx, dfx);
     }
-    ctx->save_for_backward({input, fx, alpha, shift, gamma});
-    ctx->saved_data["program"] = program_address;
+    if (backward) ctx->save_for_backward({input, fx, dfx, alpha, shift, gamma});
     return y;
   }
 
   static variable_list backward(AutogradContext* ctx, variable_list grad) {
     auto saved = ctx->get_saved_variables();
-    const auto* program = reinterpret_cast<const Program*>(ctx->saved_data["program"].toInt());
+    const Tensor &x = saved[0], &fx = saved[1], &dfx = saved[2], &alpha = saved[3], &shift = saved[4],
+                 &gamma = saved[5];
     Tensor dy = grad[0].contiguous();
-    Gradients g =
-        saved[0].scalar_type() == torch::kFloat
-            ? backward_kernel<float>(*program, saved[0], saved[1], saved[2], saved[3], saved[4], dy)
-            : backward_kernel<double>(*program, saved[0], saved[1], saved[2], saved[3], saved[4], dy);
-    return {g.x, g.alpha, g.shift, g.gamma, g.beta, Tensor()};
+    Gradients g = x.scalar_type() == torch::kFloat
+                      ? backward_kernel<float>(Operands<float>(x, alpha, shift, gamma), fx, dfx, alpha, shift,
+                                               gamma, dy)
+                      : backward_kernel<double>(Operands<double>(x, alpha, shift, gamma), fx, dfx, alpha,
+                                                shift, gamma, dy);
+    return {g.x, g.alpha, g.shift, g.gamma, g.beta, Tensor(), Tensor()};
   }
 };
 
@@ -167,7 +211,10 @@ struct FusedPointwise : public torch::autograd::Function<FusedPointwise> {
 
 Tensor fused_pointwise(const Program& program, const Tensor& x, const Tensor& alpha, const Tensor& shift,
                        const Tensor& gamma, const Tensor& beta) {
-  return FusedPointwise::apply(x, alpha, shift, gamma, beta, reinterpret_cast<int64_t>(&program));
+  const bool backward =
+      torch::GradMode::is_enabled() && (x.requires_grad() || alpha.requires_grad() || shift.requires_grad() ||
+                                        gamma.requires_grad() || beta.requires_grad());
+  return FusedPointwise::apply(x, alpha, shift, gamma, beta, reinterpret_cast<int64_t>(&program), backward);
 }
 
 }  // namespace fsearch::nn::detail

@@ -1,6 +1,7 @@
 // The fused CPU kernel of the point-wise layer y = gamma * f(alpha * x + s) + beta, as a custom
-// autograd function: forward makes one pass over x and keeps f(alpha x + s); backward computes f'
-// and produces every gradient in one more pass.
+// autograd function: forward makes one pass over x and keeps f(alpha x + s) and, when gradients
+// will be asked for, f'(alpha x + s) from the same evaluation; backward produces every gradient in
+// one more pass without evaluating f again.
 #pragma once
 
 #include <torch/torch.h>

@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
         shape.push_back(std::atoll(p));
     }
   }
+  trainers::keep_freed_memory();  // as in training (run_job)
   threads = trainers::configure_threads(threads);
   const int64_t channels = shape.back();
   std::cout << bench::provenance("cpu", threads) << "\n";

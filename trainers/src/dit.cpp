@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "fsearch/core/phase_clock.h"
+
 namespace fsearch::trainers {
 namespace {
 
@@ -57,10 +59,16 @@ DiTBlockImpl::DiTBlockImpl(const ModelSpec& model, const functions::NormSpec& no
 }
 
 torch::Tensor DiTBlockImpl::forward(const torch::Tensor& x, const torch::Tensor& c) {
-  auto m = modulation->forward(torch::silu(c)).chunk(6, 1);  // 6 x (B, D)
+  std::vector<torch::Tensor> m;
+  {
+    PhaseScope scope(Phase::Modulation);
+    m = modulation->forward(torch::silu(c)).chunk(6, 1);  // 6 x (B, D)
+  }
   const auto &shift1 = m[0], &scale1 = m[1], &gate1 = m[2], &shift2 = m[3], &scale2 = m[4], &gate2 = m[5];
   auto h = x + gate1.unsqueeze(1) * attn_->forward(modulate(norm1_->forward(x), shift1, scale1));
-  auto mlp = fc2_->forward(torch::gelu(fc1_->forward(modulate(norm2_->forward(h), shift2, scale2)), "tanh"));
+  auto normed = modulate(norm2_->forward(h), shift2, scale2);
+  PhaseScope scope(Phase::Mlp);
+  auto mlp = fc2_->forward(torch::gelu(fc1_->forward(normed), "tanh"));
   return h + gate2.unsqueeze(1) * mlp;
 }
 
@@ -122,13 +130,22 @@ torch::Tensor DiTImpl::unpatchify(const torch::Tensor& x) const {
 }
 
 torch::Tensor DiTImpl::forward(const torch::Tensor& x, const torch::Tensor& t, const torch::Tensor& y) {
-  auto h = patch_embed_->forward(x).flatten(2).transpose(1, 2) + pos_embed_;  // (B, N, D)
-  auto t_embed = t_fc2_->forward(torch::silu(t_fc1_->forward(timestep_features(t, kFrequencies))));
-  auto c = t_embed + label_embed_->forward(y);  // (B, D)
+  torch::Tensor h, c;
+  {
+    PhaseScope scope(Phase::Embed);
+    h = patch_embed_->forward(x).flatten(2).transpose(1, 2) + pos_embed_;  // (B, N, D)
+    auto t_embed = t_fc2_->forward(torch::silu(t_fc1_->forward(timestep_features(t, kFrequencies))));
+    c = t_embed + label_embed_->forward(y);  // (B, D)
+  }
   for (const auto& block : *blocks_) h = block->as<DiTBlock>()->forward(h, c);
-  auto m = final_modulation_->forward(torch::silu(c)).chunk(2, 1);
-  h = final_linear_->forward(modulate(final_norm_->forward(h), m[0], m[1]));  // (B, N, p*p*C)
-  return unpatchify(h);
+  std::vector<torch::Tensor> m;
+  {
+    PhaseScope scope(Phase::Modulation);
+    m = final_modulation_->forward(torch::silu(c)).chunk(2, 1);
+  }
+  auto normed = modulate(final_norm_->forward(h), m[0], m[1]);
+  PhaseScope scope(Phase::Head);
+  return unpatchify(final_linear_->forward(normed));  // (B, N, p*p*C) -> (B, C, H, W)
 }
 
 }  // namespace fsearch::trainers

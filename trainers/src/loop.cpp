@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "fsearch/core/error.h"
+#include "fsearch/core/phase_clock.h"
 #include "fsearch/core/version.h"
 #include "fsearch/trainers/data.h"
 #include "fsearch/trainers/runtime.h"
@@ -102,6 +103,7 @@ std::string TrainingLoop::check_divergence(double loss, double grad_norm) {
 
 void TrainingLoop::update_ema() {
   if (ema_.empty()) return;
+  PhaseScope scope(Phase::Ema);
   torch::NoGradGuard no_grad;
   auto params = model_.parameters();
   for (std::size_t i = 0; i < params.size(); ++i)
@@ -134,8 +136,8 @@ std::string TrainingLoop::check_learning(const std::function<std::string()>& rej
   const double drop = 1 - state_.smoothed_loss / state_.initial_loss;
   if (std::isfinite(drop) && drop < spec_.search.min_loss_drop) {
     char text[160];
-    std::snprintf(text, sizeof text, "smoothed loss %.4g is still within %.0f%% of its start %.4g", state_.smoothed_loss,
-                  100 * spec_.search.min_loss_drop, state_.initial_loss);
+    std::snprintf(text, sizeof text, "smoothed loss %.4g is still within %.0f%% of its start %.4g",
+                  state_.smoothed_loss, 100 * spec_.search.min_loss_drop, state_.initial_loss);
     return text;
   }
   return reject_reason ? reject_reason() : "";
@@ -145,11 +147,15 @@ std::string TrainingLoop::run(const std::function<StepLoss(std::int64_t)>& step_
                               const std::function<void(Progress&)>& evaluate,
                               const std::function<nlohmann::json()>& log_fields,
                               const std::function<std::string()>& reject_reason) {
-  auto save = [&] { save_checkpoint(dir_.checkpoint(), model_, optimizer_, ema_, state_); };
+  auto save = [&] {
+    PhaseScope scope(Phase::Checkpoint);
+    save_checkpoint(dir_.checkpoint(), model_, optimizer_, ema_, state_);
+  };
   const std::int64_t probe_at = probe_step(spec_, total_), pause_at = pause_step(spec_, total_);
   auto log_interval_start = Clock::now();
   double log_interval_images = 0;
   while (state_.step < total_) {
+    PhaseScope step_scope(Phase::Step);
     if (callbacks_.stop && callbacks_.stop->load()) {
       save();
       events_.append({{"type", "interrupted"}, {"step", state_.step}});
@@ -163,11 +169,21 @@ std::string TrainingLoop::run(const std::function<StepLoss(std::int64_t)>& step_
       static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
 
     StepLoss out = step_loss(state_.step);
-    optimizer_.zero_grad();
-    out.loss.backward();
-    const double loss = out.loss.item<double>();
-    const double grad_norm = torch::nn::utils::clip_grad_norm_(
-        model_.parameters(), spec_.train.grad_clip > 0 ? spec_.train.grad_clip : INFINITY);
+    double loss = NAN, grad_norm = NAN;
+    {
+      PhaseScope scope(Phase::Optimizer);
+      optimizer_.zero_grad();
+    }
+    {
+      PhaseScope scope(Phase::Backward);
+      out.loss.backward();
+      loss = out.loss.item<double>();
+    }
+    {
+      PhaseScope scope(Phase::Clip);
+      grad_norm = torch::nn::utils::clip_grad_norm_(
+          model_.parameters(), spec_.train.grad_clip > 0 ? spec_.train.grad_clip : INFINITY);
+    }
 
     // divergence guard: the paper's "x" is a result, recorded at once
     if (auto reason = check_divergence(loss, grad_norm); !reason.empty()) {
@@ -178,7 +194,10 @@ std::string TrainingLoop::run(const std::function<StepLoss(std::int64_t)>& step_
       return "diverged";
     }
 
-    optimizer_.step();
+    {
+      PhaseScope scope(Phase::Optimizer);
+      optimizer_.step();
+    }
     update_ema();
     state_.last_loss = loss;
     state_.best_loss = std::min(state_.best_loss, loss);
@@ -189,13 +208,11 @@ std::string TrainingLoop::run(const std::function<StepLoss(std::int64_t)>& step_
 
     Progress progress{state_.step, total_, loss, lr, grad_norm, NAN, NAN, resumed_};
     if (state_.step % spec_.runtime.log_every == 0 || state_.step == total_) {
+      PhaseScope scope(Phase::Log);
       progress.images_per_sec = log_interval_images / seconds_since(log_interval_start);
-      nlohmann::json event = {{"type", "train"},
-                              {"step", state_.step},
-                              {"loss", loss},
-                              {"lr", lr},
-                              {"grad_norm", grad_norm},
-                              {"images_per_sec", progress.images_per_sec}};
+      nlohmann::json event = {{"type", "train"},        {"step", state_.step},
+                              {"loss", loss},           {"lr", lr},
+                              {"grad_norm", grad_norm}, {"images_per_sec", progress.images_per_sec}};
       if (log_fields) event.update(log_fields());
       events_.append(event);
       report(progress);
@@ -204,6 +221,7 @@ std::string TrainingLoop::run(const std::function<StepLoss(std::int64_t)>& step_
     }
     if (evaluate && spec_.runtime.eval_every > 0 && state_.step % spec_.runtime.eval_every == 0 &&
         state_.step < total_) {
+      PhaseScope scope(Phase::Eval);
       evaluate(progress);
     }
     // Periodically, and after the last step: what follows training (evaluation, sampling) resumes
@@ -213,7 +231,12 @@ std::string TrainingLoop::run(const std::function<StepLoss(std::int64_t)>& step_
     // Early rejection: a result, like divergence; the checkpoint stays, so that a search that
     // wants the job after all can continue it.
     if (state_.step == probe_at) {
-      if (auto reason = check_learning(reject_reason); !reason.empty()) {
+      std::string reason;
+      {
+        PhaseScope scope(Phase::Eval);
+        reason = check_learning(reject_reason);
+      }
+      if (!reason.empty()) {
         save();
         diverged_step_ = state_.step;
         diverged_reason_ = reason;

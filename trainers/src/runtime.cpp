@@ -1,8 +1,11 @@
 #include "fsearch/trainers/runtime.h"
 
-#include "fsearch/core/process.h"
-
 #include <sched.h>
+
+#include "fsearch/core/process.h"
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <torch/torch.h>
 #include <unistd.h>
 
@@ -25,6 +28,14 @@ void ensure_passive_openmp(char** argv) {
   if (std::getenv("OMP_WAIT_POLICY")) return;
   ::setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
   ::execv("/proc/self/exe", argv);  // only returns on failure: then run as we are
+}
+
+void keep_freed_memory() {
+#if defined(__GLIBC__)
+  constexpr int kBytes = 1 << 30;  // above any one tensor of the proxies (mallopt takes an int)
+  ::mallopt(M_MMAP_THRESHOLD, kBytes);
+  ::mallopt(M_TRIM_THRESHOLD, kBytes);
+#endif
 }
 
 RuntimeInfo runtime_info() {

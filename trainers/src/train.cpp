@@ -18,6 +18,7 @@ TrainResult run_job(const std::string& run_dir, const TrainCallbacks& callbacks)
                       "create one with `fsearch train --proxy ... --out " + run_dir + "`");
   }
   job.spec = read_job_file(job.dir.job().string());
+  keep_freed_memory();
   configure_threads(callbacks.threads > 0 ? callbacks.threads : job.spec.runtime.threads);
   job.device = detail::parse_device(job.spec.runtime.device);
   job.data = load_data(job.spec.data, job.spec.seed);

@@ -1,8 +1,10 @@
 // The ViT proxy's training: model -> loop (cross-entropy with label smoothing, periodic test
 // evaluation) -> final evaluation with the EMA weights -> accuracy and loss.
 #include <cstdio>
+#include <optional>
 
 #include "diagnostics.h"
+#include "fsearch/core/phase_clock.h"
 #include "fsearch/trainers/vit.h"
 #include "loop.h"
 #include "proxies.h"
@@ -45,17 +47,22 @@ TrainResult train_classifier(const JobContext& job) {
   model->train();
   // Diagnostics on a fixed batch of training images, here at initialisation (before a resumed run
   // loads its checkpoint: the seeded init is the same on every attempt) and after training.
-  const auto probe_batch = batches.plain(job.data.train, 0, std::min<std::int64_t>(256, job.data.train.size()));
+  const auto probe_batch =
+      batches.plain(job.data.train, 0, std::min<std::int64_t>(256, job.data.train.size()));
   auto probe = [&] { return probe_model(*model, [&] { model->forward(probe_batch.x.to(job.device)); }); };
   nlohmann::json diagnostics = {{"init", probe()}};
   TrainingLoop loop(spec, job.dir, job.callbacks, *model, total);
 
   auto step_loss = [&](std::int64_t step) {
+    std::optional<PhaseScope> data(Phase::Data);
     auto batch = batches.train_batch(step);
+    auto x = batch.x.to(job.device), y = batch.y.to(job.device);
+    data.reset();
     set_attention_probe(*model, loop.logs_step(step));  // attention logit growth, on logged steps
-    auto logits = model->forward(batch.x.to(job.device));  // (B, classes)
+    auto logits = model->forward(x);                    // (B, classes)
+    PhaseScope scope(Phase::Loss);
     auto loss = torch::nn::functional::cross_entropy(
-        logits, batch.y.to(job.device),
+        logits, y,
         torch::nn::functional::CrossEntropyFuncOptions().label_smoothing(spec.train.label_smoothing));
     return StepLoss{loss, batch.y.size(0)};
   };
@@ -76,7 +83,8 @@ TrainResult train_classifier(const JobContext& job) {
   auto reject_reason = [&]() -> std::string {
     Evaluation e;
     loop.with_eval_weights([&] {
-      e = evaluate(model, batches, job.data.test, std::min<std::int64_t>(1000, job.data.test.size()), job.device);
+      e = evaluate(model, batches, job.data.test, std::min<std::int64_t>(1000, job.data.test.size()),
+                   job.device);
     });
     const double chance = 1.0 / spec.model.num_classes;
     if (e.accuracy >= chance + spec.search.min_accuracy_gain) return "";
@@ -88,6 +96,7 @@ TrainResult train_classifier(const JobContext& job) {
 
   TrainResult result;
   result.status = loop.run(step_loss, periodic_eval, log_fields, reject_reason);
+  PhaseScope finish(Phase::Finish);
   set_attention_probe(*model, false);
   if (result.status != "interrupted") {
     diagnostics["final"] = probe();
@@ -95,7 +104,8 @@ TrainResult train_classifier(const JobContext& job) {
   }
   if (result.status == "paused") {  // a successive-halving rung: its score is the test accuracy now
     Evaluation e;
-    loop.with_eval_weights([&] { e = evaluate(model, batches, job.data.test, spec.runtime.eval_limit, job.device); });
+    loop.with_eval_weights(
+        [&] { e = evaluate(model, batches, job.data.test, spec.runtime.eval_limit, job.device); });
     result.test_acc = e.accuracy;
     result.test_loss = e.loss;
     loop.events().append(

@@ -4,8 +4,10 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <optional>
 
 #include "diagnostics.h"
+#include "fsearch/core/phase_clock.h"
 #include "loop.h"
 #include "proxies.h"
 #include "sampling.h"
@@ -66,7 +68,8 @@ TrainResult train_diffusion(const JobContext& job) {
     torch::manual_seed(spec.seed + 7919);  // the training loop seeds every step itself
     auto noise = torch::randn(x0.sizes()).to(job.device);
     auto t = torch::full({x0.size(0)}, diffusion.timesteps() / 2, torch::kLong).to(job.device);
-    return probe_model(*model, [&] { model->forward((x0 + noise) / std::sqrt(2.0), t, probe_images.y.to(job.device)); });
+    return probe_model(
+        *model, [&] { model->forward((x0 + noise) / std::sqrt(2.0), t, probe_images.y.to(job.device)); });
   };
   nlohmann::json diagnostics = {{"init", probe()}};
   TrainingLoop loop(spec, job.dir, job.callbacks, *model, total);
@@ -75,6 +78,7 @@ TrainResult train_diffusion(const JobContext& job) {
   };
 
   auto step_loss = [&](std::int64_t step) {
+    std::optional<PhaseScope> data(Phase::Data);
     auto batch = batches.train_batch(step);  // x: (B, C, H, W) in [-1, 1]
     auto draw = draw_noise(batch.x, diffusion.timesteps());
     auto y = batch.y;
@@ -82,13 +86,17 @@ TrainResult train_diffusion(const JobContext& job) {
       auto drop = torch::rand({y.size(0)}) < spec.diffusion.class_dropout;
       y = torch::where(drop, torch::full_like(y, model->null_label()), y);
     }
-    auto loss = diffusion.loss(noise_model(model), batch.x.to(job.device), draw.t.to(job.device),
-                               draw.noise.to(job.device), y.to(job.device));
+    auto x0 = batch.x.to(job.device), t = draw.t.to(job.device), noise = draw.noise.to(job.device);
+    y = y.to(job.device);
+    data.reset();
+    PhaseScope scope(Phase::Loss);  // noising and the loss; the model's own phases inside
+    auto loss = diffusion.loss(noise_model(model), x0, t, noise, y);
     return StepLoss{loss, batch.x.size(0)};
   };
 
   TrainResult result;
   result.status = loop.run(step_loss);
+  PhaseScope finish(Phase::Finish);
   if (result.status != "interrupted") {
     diagnostics["final"] = probe();
     result.diagnostics = diagnostics;
@@ -104,7 +112,8 @@ TrainResult train_diffusion(const JobContext& job) {
       }
       const auto& d = spec.diffusion;
       message(fmt::format("sampling {} images ({} steps, eta {:g}, guidance {:g})",
-                          d.samples_per_class * data.train.classes, d.sample_steps, d.sample_eta, d.cfg_scale));
+                          d.samples_per_class * data.train.classes, d.sample_steps, d.sample_eta,
+                          d.cfg_scale));
       const auto start = std::chrono::steady_clock::now();
       samples = generate_samples(model, diffusion, spec.diffusion, spec.model, spec.seed, data.train.classes,
                                  job.device);

@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "fsearch/core/phase_clock.h"
+
 namespace fsearch::trainers {
 namespace {
 
@@ -27,13 +29,14 @@ AttentionImpl::AttentionImpl(int width, int heads, double init_std) : heads_(hea
 }
 
 torch::Tensor AttentionImpl::forward(const torch::Tensor& x) {
+  PhaseScope scope(Phase::Attention);
   const auto b = x.size(0), t = x.size(1), d = x.size(2), hd = d / heads_;
   auto qkv = qkv_->forward(x).reshape({b, t, 3, heads_, hd}).permute({2, 0, 3, 1, 4});  // (3, B, H, T, hd)
   auto q = qkv[0], k = qkv[1], v = qkv[2];
   auto logits = torch::matmul(q, k.transpose(-2, -1)) / std::sqrt(double(hd));  // (B, H, T, T)
   if (probe_) max_logit_ = logits.detach().abs().max().item<double>();
   auto attention = torch::softmax(logits, -1);
-  auto out = torch::matmul(attention, v).transpose(1, 2).reshape({b, t, d});              // (B, T, D)
+  auto out = torch::matmul(attention, v).transpose(1, 2).reshape({b, t, d});  // (B, T, D)
   return proj_->forward(out);
 }
 
@@ -55,9 +58,14 @@ torch::Tensor BlockImpl::drop_path(const torch::Tensor& branch) const {
   return branch * mask / keep;
 }
 
+torch::Tensor BlockImpl::mlp(const torch::Tensor& x) {
+  PhaseScope scope(Phase::Mlp);
+  return fc2_->forward(torch::gelu(fc1_->forward(x)));
+}
+
 torch::Tensor BlockImpl::forward(const torch::Tensor& x) {
   auto h = x + drop_path(attn_->forward(norm1_->forward(x)));
-  return h + drop_path(fc2_->forward(torch::gelu(fc1_->forward(norm2_->forward(h)))));
+  return h + drop_path(mlp(norm2_->forward(h)));
 }
 
 ViTImpl::ViTImpl(const ModelSpec& model, const functions::NormSpec& norm) : spec_(model) {
@@ -84,11 +92,16 @@ ViTImpl::ViTImpl(const ModelSpec& model, const functions::NormSpec& norm) : spec
 }
 
 torch::Tensor ViTImpl::forward(const torch::Tensor& images) {
-  auto x = patch_embed_->forward(images).flatten(2).transpose(1, 2);  // (B, N, D)
-  if (spec_.pool == "cls") x = torch::cat({cls_token_.expand({x.size(0), 1, x.size(2)}), x}, 1);
-  x = x + pos_embed_;  // (B, T, D)
+  torch::Tensor x;
+  {
+    PhaseScope scope(Phase::Embed);
+    x = patch_embed_->forward(images).flatten(2).transpose(1, 2);  // (B, N, D)
+    if (spec_.pool == "cls") x = torch::cat({cls_token_.expand({x.size(0), 1, x.size(2)}), x}, 1);
+    x = x + pos_embed_;  // (B, T, D)
+  }
   for (const auto& block : *blocks_) x = block->as<Block>()->forward(x);
   x = norm_->forward(x);
+  PhaseScope scope(Phase::Head);
   auto pooled = spec_.pool == "cls" ? x.select(1, 0) : x.mean(1);  // (B, D)
   return head_->forward(pooled);
 }

@@ -41,6 +41,7 @@ class BlockImpl : public torch::nn::Module {
 
  private:
   torch::Tensor drop_path(const torch::Tensor& branch) const;
+  torch::Tensor mlp(const torch::Tensor& x);  // fc2(gelu(fc1(x)))
   double drop_path_;
   nn::NormLayer norm1_{nullptr}, norm2_{nullptr};
   Attention attn_{nullptr};
