@@ -4,8 +4,8 @@
 #include <torch/torch.h>
 
 #include "fsearch/core/error.h"
-#include "fsearch/nn/norm.h"
 #include "fsearch/functions/parse.h"
+#include "fsearch/nn/norm.h"
 
 namespace fsearch::nn {
 namespace {
@@ -60,41 +60,50 @@ TEST(PointwiseNorm, ComputesTheLayerFormula) {
   EXPECT_TRUE(torch::allclose(y, expected, 1e-6, 1e-6));
 }
 
-// Fused kernel vs reference composition: outputs and every gradient, all shift modes, both dtypes.
+// Fused kernel vs reference composition: outputs and every gradient, all shift modes, both dtypes,
+// and shapes that fill one block of rows, several with a partial last one, and rows wider than a block.
 TEST(PointwiseNorm, KernelAgreesWithReference) {
-  for (auto dtype : {torch::kFloat, torch::kDouble}) {
-    for (auto mode : {ShiftMode::None, ShiftMode::Scalar, ShiftMode::Vector}) {
-      for (const char* f : {"erf(x)", "power23(x)", "flat(tanh, 0.5)", "logquad_clip(x)"}) {
-        torch::manual_seed(1);
-        PointwiseNorm norm(parse(f), 48, mode, 0.5);
-        norm->to(dtype);
-        {
-          torch::NoGradGuard guard;
-          for (auto& p : norm->parameters()) p.add_(torch::randn_like(p) * 0.1);
-        }
-        auto x = (torch::randn({5, 7, 48}) * 3).to(dtype);
-        x.index_put_({0, 0, 0}, 0.0);  // an exact zero input
-        auto upstream = torch::randn({5, 7, 48}).to(dtype);
-        auto run = [&](bool kernel) {
-          norm->use_kernel = kernel;
-          norm->zero_grad();
-          auto xi = x.clone().requires_grad_(true);
-          auto y = norm->forward(xi);
-          (y * upstream).sum().backward();
-          std::vector<torch::Tensor> out = {y.detach(), xi.grad()};
-          for (auto& p : norm->parameters()) out.push_back(p.grad().clone());
-          return out;
-        };
-        auto fused = run(true), reference = run(false);
-        double tol = dtype == torch::kFloat ? 2e-4 : 1e-10;
-        ASSERT_EQ(fused.size(), reference.size());
-        for (std::size_t i = 0; i < fused.size(); ++i) {
-          EXPECT_TRUE(torch::allclose(fused[i], reference[i], tol, tol))
-              << f << " shift=" << to_string(mode) << " output " << i << " dtype " << dtype;
+  const std::vector<std::vector<int64_t>> shapes = {{5, 7, 48}, {3, 50, 100}, {3, 2100}};
+  for (const auto& shape : shapes)
+    for (auto dtype : {torch::kFloat, torch::kDouble}) {
+      for (auto mode : {ShiftMode::None, ShiftMode::Scalar, ShiftMode::Vector}) {
+        for (const char* f : {"erf(x)", "power23(x)", "flat(tanh, 0.5)", "logquad_clip(x)"}) {
+          torch::manual_seed(1);
+          PointwiseNorm norm(parse(f), shape.back(), mode, 0.5);
+          norm->to(dtype);
+          {
+            torch::NoGradGuard guard;
+            for (auto& p : norm->parameters()) p.add_(torch::randn_like(p) * 0.1);
+          }
+          auto x = (torch::randn(shape) * 3).to(dtype);
+          x.view(-1)[0] = 0.0;  // an exact zero input
+          auto upstream = torch::randn(shape).to(dtype);
+          auto run = [&](bool kernel) {
+            norm->use_kernel = kernel;
+            norm->zero_grad();
+            auto xi = x.clone().requires_grad_(true);
+            auto y = norm->forward(xi);
+            (y * upstream).sum().backward();
+            std::vector<torch::Tensor> out = {y.detach(), xi.grad()};
+            for (auto& p : norm->parameters()) out.push_back(p.grad().clone());
+            return out;
+          };
+          auto fused = run(true), reference = run(false);
+          double tol = dtype == torch::kFloat ? 2e-4 : 1e-10;
+          ASSERT_EQ(fused.size(), reference.size());
+          for (std::size_t i = 0; i < fused.size(); ++i) {
+            EXPECT_TRUE(torch::allclose(fused[i], reference[i], tol, tol))
+                << f << " shift=" << to_string(mode) << " output " << i << " dtype " << dtype << " shape "
+                << shape;
+          }
+          // Without gradients (evaluation) the kernel skips f' and gives the same output.
+          torch::NoGradGuard no_grad;
+          norm->use_kernel = true;
+          auto evaluated = norm->forward(x);
+          EXPECT_TRUE(torch::allclose(evaluated, fused[0], 0, 0)) << f << " shape " << shape;
         }
       }
     }
-  }
 }
 
 TEST(PointwiseNorm, GradcheckInDouble) {
