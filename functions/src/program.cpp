@@ -6,8 +6,8 @@
 #include "fsearch/core/error.h"
 #include "fsearch/functions/math_scalar.h"
 #include "fsearch/functions/rules.h"
+#include "fsearch/functions/vector_math.h"  // before any other math header user
 #include "internal.h"
-#include "vector_math.h"  // before any other math header user
 
 namespace fsearch::functions {
 namespace {
@@ -222,16 +222,15 @@ void run_baseline(const std::vector<Instruction>& code, int output, const Real* 
 }
 
 template <class Real>
-[[gnu::target("avx2,fma")]] void run_avx2(const std::vector<Instruction>& code, int output, const Real* x,
-                                          Real* y, Real* dy, std::size_t n, Scratch<Real>& scratch) {
+FSEARCH_TARGET_AVX2 void run_avx2(const std::vector<Instruction>& code, int output, const Real* x, Real* y,
+                                  Real* dy, std::size_t n, Scratch<Real>& scratch) {
   run_any(code, output, x, y, dy, n, scratch);
 }
 
 template <class Real>
 void run(const std::vector<Instruction>& code, int output, const Real* x, Real* y, Real* dy, std::size_t n,
          Scratch<Real>& scratch) {
-  static const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  if (avx2) return run_avx2(code, output, x, y, dy, n, scratch);
+  if (cpu_has_avx2()) return run_avx2(code, output, x, y, dy, n, scratch);
   run_baseline(code, output, x, y, dy, n, scratch);
 }
 

@@ -3,8 +3,10 @@
 // milliseconds per step (core/phase_clock.h: data, each module kind's forward, backward, clip,
 // optimizer, EMA, logging, evaluation, checkpoints) beside the images per second.
 //   bench-train [--proxy configs/proxies/vit-tiny.yaml] [--norms layernorm,derf] [--steps 100]
-//               [--warmup 50] [--threads 1] [--batch-size B]
-// One thread is what a sweep's worker gets (one job per core). Warm-up steps are trained but not
+//               [--warmup 50] [--threads 1] [--batch-size B] [--repeat 3] [--ops N]
+// One thread is what a sweep's worker gets (one job per core). The norms take turns, --repeat times,
+// and each prints its run of median step time (on a shared virtual machine single runs of the same
+// job differ by up to 20%). Warm-up steps are trained but not
 // counted: the first steps touch fresh memory. Logging runs every `warmup` steps (50 by default, as
 // in a job); checkpoints as the proxy says (every 200 steps and after the last). With --ops N it
 // also lists the N torch operations (forward ops and autograd backward nodes) that took the most
@@ -130,7 +132,7 @@ int main(int argc, char** argv) {
   CLI::App app{"Per-phase time of training steps through the real trainer, for each norm."};
   std::string proxy = "configs/proxies/vit-tiny.yaml";
   std::vector<std::string> norms = {"layernorm", "derf"};
-  int steps = 100, warmup = 50, threads = 1, batch_size = 0, top_ops = 0;
+  int steps = 100, warmup = 50, threads = 1, batch_size = 0, top_ops = 0, repeat = 3;
   app.add_option("--proxy", proxy, "Proxy file")->capture_default_str();
   app.add_option("--norms", norms, "Norm presets to compare")->delimiter(',')->capture_default_str();
   app.add_option("--steps", steps, "Measured steps")->capture_default_str()->check(CLI::PositiveNumber);
@@ -139,18 +141,30 @@ int main(int argc, char** argv) {
       ->check(CLI::PositiveNumber);
   app.add_option("--threads", threads, "Torch threads (a sweep's worker uses 1)")->capture_default_str();
   app.add_option("--batch-size", batch_size, "Batch size (default: the proxy's)");
+  app.add_option("--repeat", repeat, "Runs per norm, in turns; the median run is printed")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   app.add_option("--ops", top_ops, "Also list the N slowest torch operations (profiling slows the steps)");
   CLI11_PARSE(app, argc, argv);
 
   try {
     threads = trainers::configure_threads(threads);
+    std::vector<std::vector<Measurement>> runs(norms.size());
+    for (int r = 0; r < repeat; ++r) {
+      for (std::size_t n = 0; n < norms.size(); ++n)
+        runs[n].push_back(measure(proxy, norms[n], steps, warmup, threads, batch_size, top_ops));
+    }
     std::vector<Measurement> rows;
-    for (const auto& norm : norms)
-      rows.push_back(measure(proxy, norm, steps, warmup, threads, batch_size, top_ops));
+    for (auto& norm_runs : runs) {
+      std::sort(norm_runs.begin(), norm_runs.end(),
+                [](const auto& a, const auto& b) { return a.step_ms < b.step_ms; });
+      rows.push_back(norm_runs[norm_runs.size() / 2]);
+    }
 
     std::cout << bench::provenance("cpu", threads) << "\n";
-    std::cout << fmt::format("{}: {} measured steps after {} warm-up steps, real data, ms per step\n", proxy,
-                             steps, warmup);
+    std::cout << fmt::format(
+        "{}: {} measured steps after {} warm-up steps, real data, ms per step; median of {} runs per norm\n",
+        proxy, steps, warmup, repeat);
     std::cout << fmt::format("{:<13}", "phase");
     for (const auto& m : rows) std::cout << fmt::format(" {:>12} {:>6}", m.norm, "share");
     std::cout << "\n";

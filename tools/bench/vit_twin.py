@@ -1,11 +1,13 @@
 #!/usr/bin/python3
 """The ViT proxy written as plain eager PyTorch: what a researcher would otherwise run.
 
-Benchmark twin of fsearch's C++ trainer (trainers/src/vit.cpp): same architecture, init scale,
-optimizer and batch shape, on random Fashion-MNIST-shaped data. Prints training images per second.
-Debian's python3-torch links the same LibTorch as the C++ build.
+Benchmark twin of fsearch's C++ trainer running configs/proxies/vit-tiny.yaml (trainers/src/vit.cpp):
+same architecture (4x4 patches, no class token, mean pooling over patch tokens, no drop path), init
+(truncated normal, std 0.069), optimizer and batch shape, on random Fashion-MNIST-shaped data. Prints
+training images per second. Debian's python3-torch (apt-get install python3-torch) links the same
+LibTorch as the C++ build; compare with `bench-train --threads 1` (one thread: as a sweep's worker).
 
-    /usr/bin/python3 tools/bench/vit_twin.py --threads 2 --steps 60 [--norm layernorm|derf]
+    OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 tools/bench/vit_twin.py --threads 1 --steps 60 [--norm layernorm|derf]
 """
 import argparse
 import math
@@ -32,12 +34,19 @@ def make_norm(kind, dim):
     return nn.LayerNorm(dim, eps=1e-6) if kind == "layernorm" else Derf(dim)
 
 
+def vit_linear(fan_in, fan_out, std=0.069):
+    layer = nn.Linear(fan_in, fan_out)
+    nn.init.trunc_normal_(layer.weight, std=std, a=-2 * std, b=2 * std)
+    nn.init.zeros_(layer.bias)
+    return layer
+
+
 class Attention(nn.Module):
     def __init__(self, dim, heads):
         super().__init__()
         self.heads = heads
-        self.qkv = nn.Linear(dim, 3 * dim)
-        self.proj = nn.Linear(dim, dim)
+        self.qkv = vit_linear(dim, 3 * dim)
+        self.proj = vit_linear(dim, dim)
 
     def forward(self, x):
         b, t, d = x.shape
@@ -48,43 +57,33 @@ class Attention(nn.Module):
 
 
 class Block(nn.Module):
-    def __init__(self, dim, heads, mlp_ratio, norm, drop_path):
+    def __init__(self, dim, heads, mlp_ratio, norm):
         super().__init__()
         self.norm1, self.norm2 = make_norm(norm, dim), make_norm(norm, dim)
         self.attn = Attention(dim, heads)
-        self.fc1, self.fc2 = nn.Linear(dim, int(dim * mlp_ratio)), nn.Linear(int(dim * mlp_ratio), dim)
-        self.drop_path = drop_path
-
-    def dp(self, x):
-        if not self.training or self.drop_path == 0:
-            return x
-        keep = 1 - self.drop_path
-        return x * torch.empty(x.shape[0], 1, 1).bernoulli_(keep) / keep
+        self.fc1, self.fc2 = vit_linear(dim, int(dim * mlp_ratio)), vit_linear(int(dim * mlp_ratio), dim)
 
     def forward(self, x):
-        x = x + self.dp(self.attn(self.norm1(x)))
-        return x + self.dp(self.fc2(F.gelu(self.fc1(self.norm2(x)))))
+        x = x + self.attn(self.norm1(x))
+        return x + self.fc2(F.gelu(self.fc1(self.norm2(x))))
 
 
 class ViT(nn.Module):
-    def __init__(self, image=28, patch=4, dim=64, depth=4, heads=4, mlp_ratio=2, classes=10, norm="layernorm",
-                 drop_path=0.05):
+    def __init__(self, image=28, patch=4, dim=64, depth=4, heads=4, mlp_ratio=2, classes=10, norm="layernorm"):
         super().__init__()
         self.patch = nn.Conv2d(1, dim, patch, stride=patch)
-        tokens = (image // patch) ** 2 + 1
-        self.cls = nn.Parameter(torch.zeros(1, 1, dim))
-        self.pos = nn.Parameter(torch.randn(1, tokens, dim) * 0.02)
-        rates = [drop_path * i / max(1, depth - 1) for i in range(depth)]
-        self.blocks = nn.ModuleList(Block(dim, heads, mlp_ratio, norm, r) for r in rates)
+        tokens = (image // patch) ** 2
+        self.pos = nn.Parameter(torch.zeros(1, tokens, dim))
+        nn.init.trunc_normal_(self.pos, std=0.02, a=-0.04, b=0.04)
+        self.blocks = nn.ModuleList(Block(dim, heads, mlp_ratio, norm) for _ in range(depth))
         self.norm = make_norm(norm, dim)
-        self.head = nn.Linear(dim, classes)
+        self.head = vit_linear(dim, classes)
 
     def forward(self, x):
-        x = self.patch(x).flatten(2).transpose(1, 2)
-        x = torch.cat([self.cls.expand(x.shape[0], -1, -1), x], dim=1) + self.pos
+        x = self.patch(x).flatten(2).transpose(1, 2) + self.pos  # (B, N, D)
         for block in self.blocks:
             x = block(x)
-        return self.head(self.norm(x)[:, 0])
+        return self.head(self.norm(x).mean(1))
 
 
 def main():
@@ -100,7 +99,7 @@ def main():
     decay = [p for p in model.parameters() if p.dim() >= 2 and p.shape[0] > 1]
     no_decay = [p for p in model.parameters() if not (p.dim() >= 2 and p.shape[0] > 1)]
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.05}, {"params": no_decay, "weight_decay": 0}],
-                            lr=2e-3)
+                            lr=4e-3)
     x = torch.randn(args.batch_size, 1, 28, 28)
     y = torch.randint(0, 10, (args.batch_size,))
     warmup = 5

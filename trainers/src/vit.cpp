@@ -30,13 +30,12 @@ AttentionImpl::AttentionImpl(int width, int heads, double init_std) : heads_(hea
 
 torch::Tensor AttentionImpl::forward(const torch::Tensor& x) {
   PhaseScope scope(Phase::Attention);
-  const auto b = x.size(0), t = x.size(1), d = x.size(2), hd = d / heads_;
-  auto qkv = qkv_->forward(x).reshape({b, t, 3, heads_, hd}).permute({2, 0, 3, 1, 4});  // (3, B, H, T, hd)
-  auto q = qkv[0], k = qkv[1], v = qkv[2];
-  auto logits = torch::matmul(q, k.transpose(-2, -1)) / std::sqrt(double(hd));  // (B, H, T, T)
-  if (probe_) max_logit_ = logits.detach().abs().max().item<double>();
-  auto attention = torch::softmax(logits, -1);
-  auto out = torch::matmul(attention, v).transpose(1, 2).reshape({b, t, d});  // (B, T, D)
+  auto qkv = qkv_->forward(x);  // (B, T, 3 D) laid out as (B, T, 3, H, D / H)
+  if (probe_) {
+    PhaseScope log(Phase::Log);
+    max_logit_ = nn::attention_logit_absmax(qkv, heads_);
+  }
+  auto out = use_kernel ? nn::attention(qkv, heads_) : nn::attention_reference(qkv, heads_);  // (B, T, D)
   return proj_->forward(out);
 }
 

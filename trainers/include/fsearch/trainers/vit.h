@@ -7,6 +7,7 @@
 
 #include <torch/torch.h>
 
+#include "fsearch/nn/attention.h"
 #include "fsearch/nn/norm.h"
 #include "fsearch/trainers/jobs.h"
 
@@ -25,6 +26,7 @@ class AttentionImpl : public torch::nn::Module {
   // logit growth is the early warning of the instability that normalization prevents).
   void set_probe(bool on) { probe_ = on; }
   double max_logit() const { return max_logit_; }
+  bool use_kernel = true;  // nn::attention's fused CPU kernel; false: its plain reference
 
  private:
   int heads_;

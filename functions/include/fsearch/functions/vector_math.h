@@ -5,6 +5,12 @@
 // Re-declaring the functions with the simd attribute announces the same variants without changing
 // any semantics; GCC then calls e.g. _ZGVbN4v_erff for 4 floats at once inside `omp simd` loops.
 // Elsewhere (another libc, another compiler) this header does nothing and the loops stay scalar.
+//
+// Hot loops can also be built twice, for any x86-64 and for CPUs with AVX2 and FMA (libmvec's
+// 8-float variants), and pick one at run time: FSEARCH_TARGET_AVX2 marks the second build and
+// cpu_has_avx2() chooses. Off x86-64 the AVX2 build is never chosen. The math is the same; results
+// may differ in the last bit between the two builds, never between two runs on one machine.
+// Include this header before any other that includes <cmath>.
 #pragma once
 
 #include <cmath>
@@ -33,4 +39,21 @@ FSEARCH_SIMD_DECL double cos(double) noexcept;
 #define FSEARCH_SIMD_LOOP _Pragma("omp simd")
 #else
 #define FSEARCH_SIMD_LOOP
+#endif
+
+#if defined(__GNUC__) && defined(__x86_64__)
+#define FSEARCH_TARGET_AVX2 [[gnu::target("avx2,fma")]]
+namespace fsearch {
+inline bool cpu_has_avx2() {
+  static const bool yes = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  return yes;
+}
+}  // namespace fsearch
+#else
+#define FSEARCH_TARGET_AVX2
+namespace fsearch {
+inline bool cpu_has_avx2() {
+  return false;
+}
+}  // namespace fsearch
 #endif

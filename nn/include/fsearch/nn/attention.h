@@ -1,0 +1,27 @@
+// Multi-head softmax attention from a packed qkv projection, with a fused CPU kernel for the short
+// sequences and narrow heads of the proxies.
+//
+// At ViT-tiny's shape (B 128, T 49, 4 heads of 16) the plain composition spends about half its time
+// outside the products (bench-train --ops): a select and a zero-filled gradient buffer for each of
+// q, k and v, strided copies, a scale pass, a softmax pass and its backward. The kernel copies q, k,
+// v into per-head blocks once, multiplies with batched BLAS products, takes the scale into one
+// in-place softmax pass (and one backward pass), and writes the gradient back in the projection's
+// layout in one copy, with no autograd graph inside. It saves the attention weights for the
+// backward, as the composition does. Float and double CPU tensors take the kernel; anything else
+// (CUDA, half) takes the composition, which attention_reference() always takes; tests check that
+// both agree.
+#pragma once
+
+#include <torch/torch.h>
+
+namespace fsearch::nn {
+
+// qkv: (B, T, 3 * D) laid out as (B, T, 3, heads, D / heads), what Linear(D, 3 D) gives.
+// Returns softmax(q k^T / sqrt(D / heads)) v per head: (B, T, D) laid out as (B, T, heads, D / heads).
+torch::Tensor attention(const torch::Tensor& qkv, int64_t heads);
+torch::Tensor attention_reference(const torch::Tensor& qkv, int64_t heads);
+
+// The largest |q k^T / sqrt(D / heads)| (diagnostics: attention logit growth), without gradients.
+double attention_logit_absmax(const torch::Tensor& qkv, int64_t heads);
+
+}  // namespace fsearch::nn

@@ -1,0 +1,80 @@
+// nn::attention: the fused CPU kernel against the plain composition (outputs and gradients, float
+// and double, the proxies' shape and odd ones), one and two threads, and the logit probe.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "fsearch/nn/attention.h"
+
+using namespace fsearch;
+
+namespace {
+
+struct Case {
+  int64_t batch, tokens, width, heads;
+};
+
+// Output and d(sum(out * upstream))/d(qkv) for the kernel or the reference.
+std::pair<torch::Tensor, torch::Tensor> run(const torch::Tensor& qkv, const torch::Tensor& upstream,
+                                            int64_t heads, bool kernel) {
+  auto input = qkv.clone().requires_grad_(true);
+  auto out = kernel ? nn::attention(input, heads) : nn::attention_reference(input, heads);
+  (out * upstream).sum().backward();
+  return {out.detach(), input.grad()};
+}
+
+}  // namespace
+
+TEST(Attention, KernelAgreesWithReference) {
+  const std::vector<Case> cases = {{4, 49, 64, 4}, {3, 7, 15, 3}, {2, 1, 8, 2}, {1, 50, 96, 1}};
+  for (auto dtype : {torch::kFloat, torch::kDouble}) {
+    for (const auto& c : cases) {
+      torch::manual_seed(3);
+      auto qkv = (torch::randn({c.batch, c.tokens, 3 * c.width}) * 2).to(dtype);
+      auto upstream = torch::randn({c.batch, c.tokens, c.width}).to(dtype);
+      auto [out, grad] = run(qkv, upstream, c.heads, true);
+      auto [ref_out, ref_grad] = run(qkv, upstream, c.heads, false);
+      const double tol = dtype == torch::kFloat ? 1e-5 : 1e-12;
+      ASSERT_EQ(out.sizes(), ref_out.sizes());
+      EXPECT_TRUE(torch::allclose(out, ref_out, tol, tol))
+          << "output, T " << c.tokens << " heads " << c.heads << " dtype " << dtype << " max diff "
+          << (out - ref_out).abs().max().item<double>();
+      EXPECT_TRUE(torch::allclose(grad, ref_grad, tol, tol))
+          << "gradient, T " << c.tokens << " heads " << c.heads << " dtype " << dtype << " max diff "
+          << (grad - ref_grad).abs().max().item<double>();
+    }
+  }
+}
+
+TEST(Attention, SameResultOnOneAndTwoThreads) {
+  torch::manual_seed(4);
+  auto qkv = torch::randn({6, 49, 3 * 64});
+  auto upstream = torch::randn({6, 49, 64});
+  const int threads = torch::get_num_threads();
+  torch::set_num_threads(1);
+  auto one = run(qkv, upstream, 4, true);
+  torch::set_num_threads(2);
+  auto two = run(qkv, upstream, 4, true);
+  torch::set_num_threads(threads);
+  EXPECT_TRUE(torch::equal(one.first, two.first));
+  EXPECT_TRUE(torch::equal(one.second, two.second));
+}
+
+TEST(Attention, NonFiniteInputsStayNonFinite) {
+  auto qkv = torch::randn({2, 5, 3 * 8});
+  qkv.index_put_({0, 1, 0}, NAN);  // a query of batch 0
+  auto out = nn::attention(qkv, 2);
+  EXPECT_TRUE(out[0].isnan().any().item<bool>());
+  EXPECT_FALSE(out[1].isnan().any().item<bool>());  // batch 1 untouched
+}
+
+TEST(Attention, LogitProbeIsTheLargestScaledProduct) {
+  auto qkv = torch::zeros({1, 2, 3 * 4});
+  qkv.index_put_({0, 0, 0}, 3.0);  // q of token 0, head 0, first channel
+  qkv.index_put_({0, 1, 4}, 2.0);  // k of token 1, head 0, first channel
+  EXPECT_NEAR(nn::attention_logit_absmax(qkv, 2), 3.0 * 2.0 / std::sqrt(2.0), 1e-5);  // in float
+}
+
+TEST(Attention, RefusesAWidthThatHeadsDoNotDivide) {
+  EXPECT_THROW(nn::attention(torch::randn({1, 3, 3 * 10}), 4), c10::Error);
+}
