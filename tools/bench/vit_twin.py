@@ -6,16 +6,32 @@ same architecture (4x4 patches, no class token, mean pooling over patch tokens, 
 (truncated normal, std 0.069), optimizer and batch shape, on random Fashion-MNIST-shaped data. Prints
 training images per second. Debian's python3-torch (apt-get install python3-torch) links the same
 LibTorch as the C++ build; compare with `bench-train --threads 1` (one thread: as a sweep's worker).
+OpenBLAS's own thread pool is set to --threads too (OPENBLAS_NUM_THREADS, read when torch loads), as
+fsearch does: left alone it uses every core whatever torch.set_num_threads says.
 
     OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 tools/bench/vit_twin.py --threads 1 --steps 60 [--norm layernorm|derf]
 """
 import argparse
 import math
+import os
+import sys
 import time
 
-import torch
-import torch.nn as nn
-import torch.nn.functional as F
+
+def threads_argument():
+    for i, arg in enumerate(sys.argv):
+        if arg == "--threads" and i + 1 < len(sys.argv):
+            return sys.argv[i + 1]
+        if arg.startswith("--threads="):
+            return arg.split("=", 1)[1]
+    return "2"
+
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", threads_argument())  # before torch loads OpenBLAS
+
+import torch  # noqa: E402
+import torch.nn as nn  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
 
 
 class Derf(nn.Module):

@@ -1,5 +1,6 @@
 #include "fsearch/trainers/runtime.h"
 
+#include <dlfcn.h>
 #include <sched.h>
 
 #include "fsearch/core/process.h"
@@ -17,6 +18,10 @@ namespace fsearch::trainers {
 int configure_threads(int threads) {
   int count = threads > 0 ? threads : available_cores();
   torch::set_num_threads(count);
+  // OpenBLAS sizes its own thread pool to the machine, whatever torch's count. Looked up at run
+  // time: the BLAS behind LibTorch may be another (then there is nothing to do).
+  using SetThreads = void (*)(int);
+  if (auto set = reinterpret_cast<SetThreads>(::dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) set(count);
   return torch::get_num_threads();
 }
 
