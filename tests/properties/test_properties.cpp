@@ -45,8 +45,12 @@ TEST(ZeroCenteredness, ScreenAgreesWithTable1) {
         f << kind << "(" << base << ", " << lambda << ")";
         const bool kept = run(f.str(), Property::ZeroCenteredness).pass;
         const double size = std::fabs(lambda);
-        if (size <= 0.1) EXPECT_TRUE(kept) << f.str();
-        if (size >= 1) EXPECT_FALSE(kept) << f.str();
+        if (size <= 0.1) {
+          EXPECT_TRUE(kept) << f.str();
+        }
+        if (size >= 1) {
+          EXPECT_FALSE(kept) << f.str();
+        }
         // The paper: comparable for |lambda| <= 0.1, and for horizontal shifts up to 0.5.
         const bool paper_keeps = size <= 0.1 || (size <= 0.5 && std::string(kind) == "hshift");
         ++cells;
