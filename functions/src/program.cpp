@@ -6,7 +6,7 @@
 #include "fsearch/core/error.h"
 #include "fsearch/functions/math_scalar.h"
 #include "fsearch/functions/rules.h"
-#include "fsearch/functions/vector_math.h"  // before any other math header user
+#include "fsearch/functions/vector_math.h"  // vectorized math in the block loops
 #include "internal.h"
 
 namespace fsearch::functions {

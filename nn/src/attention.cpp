@@ -7,7 +7,8 @@
 #include <limits>
 #include <vector>
 
-#include "fsearch/functions/vector_math.h"  // before <cmath>: vectorized exp in the softmax
+#include "fsearch/functions/math_scalar.h"
+#include "fsearch/functions/vector_math.h"  // vectorized exp in the softmax
 
 namespace fsearch::nn {
 namespace {
@@ -16,12 +17,7 @@ using torch::Tensor;
 using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
 
-inline float c_exp(float x) {
-  return ::expf(x);
-}
-inline double c_exp(double x) {
-  return ::exp(x);
-}
+using functions::c_exp;  // ::expf / ::exp by their C names, which vector_math.h vectorizes
 
 // Row-wise softmax of scale * logits, in place: rows [begin, end) of `columns` values each.
 template <class Real>

@@ -133,6 +133,7 @@ void TrainingLoop::with_eval_weights(const std::function<void()>& body) {
 }
 
 std::string TrainingLoop::check_learning(const std::function<std::string()>& reject_reason) const {
+  PhaseScope scope(Phase::Eval);
   const double drop = 1 - state_.smoothed_loss / state_.initial_loss;
   if (std::isfinite(drop) && drop < spec_.search.min_loss_drop) {
     char text[160];
@@ -231,12 +232,7 @@ std::string TrainingLoop::run(const std::function<StepLoss(std::int64_t)>& step_
     // Early rejection: a result, like divergence; the checkpoint stays, so that a search that
     // wants the job after all can continue it.
     if (state_.step == probe_at) {
-      std::string reason;
-      {
-        PhaseScope scope(Phase::Eval);
-        reason = check_learning(reject_reason);
-      }
-      if (!reason.empty()) {
+      if (auto reason = check_learning(reject_reason); !reason.empty()) {
         save();
         diverged_step_ = state_.step;
         diverged_reason_ = reason;

@@ -10,7 +10,7 @@
 // 8-float variants), and pick one at run time: FSEARCH_TARGET_AVX2 marks the second build and
 // cpu_has_avx2() chooses. Off x86-64 the AVX2 build is never chosen. The math is the same; results
 // may differ in the last bit between the two builds, never between two runs on one machine.
-// Include this header before any other that includes <cmath>.
+// The re-declarations take effect wherever the header comes, also after <cmath>.
 #pragma once
 
 #include <cmath>
