@@ -160,7 +160,7 @@ Command register_train(CLI::App& app, const GlobalOptions& global) {
   sub->add_flag("--eval-train-loss", command->eval_train_loss,
                 "Also report the eval-mode training loss (App. E)");
   sub->add_option("--out", command->out, "Run directory to create (default runs/train/<job key>)");
-  sub->add_flag("--quiet,-q", command->quiet, "No progress line");
+  sub->add_flag("--quiet,-q", command->quiet, "No progress line (messages, e.g. a wait for another trainer, still print)");
   return {sub, [command, &global] { return command->run(global.threads); }};
 }
 

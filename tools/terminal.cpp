@@ -41,8 +41,7 @@ void ProgressLine::update(const std::string& line, const std::string& key) {
   open_ = tty_;
 }
 
-void ProgressLine::message(const std::string& text) {
-  if (quiet_) return;
+void ProgressLine::message(const std::string& text) {  // also when quiet: a worker's log keeps it
   std::cerr << (tty_ ? "\r\033[K" : "") << text << "\n" << std::flush;
   open_ = false;
 }

@@ -18,7 +18,7 @@ class ProgressLine {
   ~ProgressLine();  // ends a line left open on a terminal
   // Shows `line`; off a terminal only when `key` (default: the line) differs from the last shown.
   void update(const std::string& line, const std::string& key = "");
-  // A message of its own line, above the progress line.
+  // A message of its own line, above the progress line; printed also when quiet.
   void message(const std::string& text);
   // Ends a progress line left open on a terminal (the next output starts on a line of its own).
   void end();

@@ -15,6 +15,7 @@
 #include "fsearch/core/error.h"
 #include "fsearch/core/process.h"
 #include "fsearch/jobs/run_dir.h"
+#include "fsearch/jobs/run_lock.h"
 #include "ingest.h"
 
 namespace fsearch::search {
@@ -50,8 +51,9 @@ int recover_running_jobs(db::Database& db, std::int64_t sweep) {
   int recovered = 0;
   for (const auto& job : db.jobs(sweep, db::JobState::Running)) {
     if (!job.slurm_id.empty()) continue;  // on Slurm: the Slurm backend adopts it
-    if (is_worker_of(job.worker_pid, job.run_dir)) {
-      // A worker of a scheduler that died: ask it to checkpoint and stop, then continue the job here.
+    // A worker of a scheduler that died: ask it to checkpoint and stop, then continue the job here.
+    // It holds its run directory's lock once it trains; just started, it may not hold it yet.
+    if (!jobs::stop_run_lock_holder(job.run_dir) && is_worker_of(job.worker_pid, job.run_dir)) {
       ::kill(static_cast<pid_t>(job.worker_pid), SIGTERM);
       for (int i = 0; i < 600 && process_alive(job.worker_pid); ++i) {
         std::this_thread::sleep_for(std::chrono::milliseconds(100));

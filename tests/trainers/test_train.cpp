@@ -3,9 +3,13 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <unistd.h>
+
+#include <atomic>
 #include <filesystem>
 
 #include "fsearch/core/error.h"
+#include "fsearch/jobs/run_lock.h"
 #include "fsearch/trainers/train.h"
 #include "fsearch/trainers/vit.h"
 #include "temp_dir.h"
@@ -176,6 +180,12 @@ TEST(Train, PausedJobContinuesToTheUninterruptedResult) {
   EXPECT_EQ(first.total_steps, 120);
   EXPECT_GT(first.test_acc, 0.1);  // its score at the rung
   EXPECT_EQ(read_result_file(RunDir{paused}.result()).status, "paused");
+  // Run again before any promotion (a worker a killed scheduler lost track of, or a second one that
+  // waited for it): still paused at its rung with the same score, not trained past it.
+  auto again = run_job(paused);
+  EXPECT_EQ(again.status, "paused");
+  EXPECT_EQ(again.steps, 36);
+  EXPECT_EQ(again.test_acc, first.test_acc);
   set_pause_at(paused, 0);
   EXPECT_EQ(job_key(read_job_file(RunDir{paused}.job().string())), job_key(spec));
   auto continued = run_job(paused);
@@ -183,6 +193,27 @@ TEST(Train, PausedJobContinuesToTheUninterruptedResult) {
   EXPECT_EQ(continued.steps, 120);
   EXPECT_EQ(continued.test_acc, expected.test_acc);
   EXPECT_EQ(continued.final_loss, expected.final_loss);
+}
+
+// Two trainers of one run directory never run at once: the second waits for the first, says so,
+// and a stop request ends its wait without touching the directory.
+TEST(Train, SecondTrainerOfADirectoryWaitsForTheFirst) {
+  auto dir = fresh_dir("locked");
+  prepare_run_dir(tiny_job(), dir);
+  fsearch::jobs::RunLock first(dir);
+  std::atomic<bool> stop{false};
+  std::string message;
+  TrainCallbacks callbacks;
+  callbacks.stop = &stop;
+  callbacks.on_message = [&](const std::string& text) {
+    message = text;
+    stop = true;
+  };
+  auto result = run_job(dir, callbacks);
+  EXPECT_EQ(result.status, "interrupted");
+  EXPECT_NE(message.find("process " + std::to_string(::getpid()) + " is training"), std::string::npos) << message;
+  EXPECT_FALSE(fs::exists(RunDir{dir}.result()));
+  EXPECT_FALSE(fs::exists(RunDir{dir}.checkpoint()));
 }
 
 // EvoNorm-style rejection: a function that passes nothing on (constant output) never learns; the

@@ -153,6 +153,12 @@ std::string TrainingLoop::run(const std::function<StepLoss(std::int64_t)>& step_
     save_checkpoint(dir_.checkpoint(), model_, optimizer_, ema_, state_);
   };
   const std::int64_t probe_at = probe_step(spec_, total_), pause_at = pause_step(spec_, total_);
+  // Resumed at its pause step (paused before, and not promoted since; or a second worker of the
+  // directory that waited for the first): it is still paused there, not trained past it.
+  if (pause_at > 0 && state_.step == pause_at) {
+    events_.append({{"type", "paused"}, {"step", state_.step}});
+    return "paused";
+  }
   auto log_interval_start = Clock::now();
   double log_interval_images = 0;
   while (state_.step < total_) {

@@ -2,6 +2,7 @@
 #include <chrono>
 
 #include "fsearch/core/error.h"
+#include "fsearch/jobs/run_lock.h"
 #include "fsearch/trainers/runtime.h"
 #include "loop.h"
 #include "proxies.h"
@@ -16,6 +17,17 @@ TrainResult run_job(const std::string& run_dir, const TrainCallbacks& callbacks)
   if (!std::filesystem::exists(job.dir.job())) {
     throw ConfigError("no job.json in " + run_dir,
                       "create one with `fsearch train --proxy ... --out " + run_dir + "`");
+  }
+  // Before job.json and the checkpoint are read: another trainer of this directory finishes first.
+  jobs::RunLock lock(job.dir.root, callbacks.stop, [&](std::int64_t pid) {
+    if (callbacks.on_message)
+      callbacks.on_message("process " + std::to_string(pid) + " is training " + run_dir +
+                           "; waiting for it to finish");
+  });
+  if (!lock.held()) {
+    TrainResult stopped;
+    stopped.status = "interrupted";
+    return stopped;
   }
   job.spec = read_job_file(job.dir.job().string());
   keep_freed_memory();
