@@ -79,53 +79,57 @@ struct TrainCommand {
       spec.runtime.device = device;
       jobs::prepare_run_dir(spec, job);
     }
-    trainers::TrainCallbacks callbacks;
-    callbacks.stop = &stop_on_signals();
-    ProgressLine progress(quiet);
-    callbacks.threads = threads;
-    callbacks.on_progress = [&](const trainers::Progress& p) {
-      std::string line = fmt::format("step {}/{} loss {:.4f} lr {:.2e} {:.0f} img/s", p.step, p.total, p.loss,
-                                     p.lr, p.images_per_sec);
-      if (!std::isnan(p.test_acc))
-        line = fmt::format("step {}/{} test acc {:.2f}%", p.step, p.total, 100 * p.test_acc);
-      if (!std::isnan(p.fid)) line = fmt::format("step {}/{} FID {:.2f}", p.step, p.total, p.fid);
-      progress.update(line);
-    };
-    callbacks.on_message = [&](const std::string& text) { progress.message(text); };
-    auto result = trainers::run_job(dir, callbacks);
-    progress.end();
-    if (result.status == "interrupted") {
-      std::cerr << fmt::format(
-          "interrupted at step {}; checkpoint saved. Continue with: fsearch train --job {}\n", result.steps,
-          dir);
-      return 75;
-    }
-    if (result.status == "diverged" || result.status == "rejected") {
-      std::cout << fmt::format("{}: {} at step {} ({})\n", dir, result.status, result.diverged_step,
-                               result.diverged_reason);
-    } else if (result.status == "paused") {
-      std::cout << fmt::format("{}: paused at step {} of {} (search.pause_at in job.json){}\n", dir,
-                               result.steps, result.total_steps,
-                               std::isnan(result.test_acc)
-                                   ? fmt::format(", smoothed loss {:.4f}", result.final_loss)
-                                   : fmt::format(", test accuracy {:.2f}%", 100 * result.test_acc));
-    } else if (!std::isnan(result.fid)) {
-      std::cout << fmt::format(
-          "{}: FID {:.2f} ({} samples, features {}) after {} steps, final loss {:.4f}, {:.0f} s, "
-          "{:.0f} images/s training, {:.1f} images/s sampling ({} threads); samples in {}\n",
-          dir, result.fid, result.fid_samples, result.fid_features, result.steps, result.final_loss,
-          result.wall_time, result.images_per_sec, result.sample_images_per_sec, result.threads,
-          (std::filesystem::path(dir) / "samples.png").string());
-    } else {
-      std::cout << fmt::format(
-          "{}: test accuracy {:.2f}% after {} steps, {:.0f} s, {:.0f} images/s ({} threads)\n", dir,
-          100 * result.test_acc, result.steps, result.wall_time, result.images_per_sec, result.threads);
-    }
-    return 0;
+    return train_job_dir(dir, threads, quiet);
   }
 };
 
 }  // namespace
+
+int train_job_dir(const std::string& dir, int threads, bool quiet) {
+  trainers::TrainCallbacks callbacks;
+  callbacks.stop = &stop_on_signals();
+  ProgressLine progress(quiet);
+  callbacks.threads = threads;
+  callbacks.on_progress = [&](const trainers::Progress& p) {
+    std::string line = fmt::format("step {}/{} loss {:.4f} lr {:.2e} {:.0f} img/s", p.step, p.total, p.loss,
+                                   p.lr, p.images_per_sec);
+    if (!std::isnan(p.test_acc))
+      line = fmt::format("step {}/{} test acc {:.2f}%", p.step, p.total, 100 * p.test_acc);
+    if (!std::isnan(p.fid)) line = fmt::format("step {}/{} FID {:.2f}", p.step, p.total, p.fid);
+    progress.update(line);
+  };
+  callbacks.on_message = [&](const std::string& text) { progress.message(text); };
+  auto result = trainers::run_job(dir, callbacks);
+  progress.end();
+  if (result.status == "interrupted") {
+    std::cerr << fmt::format(
+        "interrupted at step {}; checkpoint saved. Continue with: fsearch train --job {}\n", result.steps,
+        dir);
+    return 75;
+  }
+  if (result.status == "diverged" || result.status == "rejected") {
+    std::cout << fmt::format("{}: {} at step {} ({})\n", dir, result.status, result.diverged_step,
+                             result.diverged_reason);
+  } else if (result.status == "paused") {
+    std::cout << fmt::format("{}: paused at step {} of {} (search.pause_at in job.json){}\n", dir,
+                             result.steps, result.total_steps,
+                             std::isnan(result.test_acc)
+                                 ? fmt::format(", smoothed loss {:.4f}", result.final_loss)
+                                 : fmt::format(", test accuracy {:.2f}%", 100 * result.test_acc));
+  } else if (!std::isnan(result.fid)) {
+    std::cout << fmt::format(
+        "{}: FID {:.2f} ({} samples, features {}) after {} steps, final loss {:.4f}, {:.0f} s, "
+        "{:.0f} images/s training, {:.1f} images/s sampling ({} threads); samples in {}\n",
+        dir, result.fid, result.fid_samples, result.fid_features, result.steps, result.final_loss,
+        result.wall_time, result.images_per_sec, result.sample_images_per_sec, result.threads,
+        (std::filesystem::path(dir) / "samples.png").string());
+  } else {
+    std::cout << fmt::format(
+        "{}: test accuracy {:.2f}% after {} steps, {:.0f} s, {:.0f} images/s ({} threads)\n", dir,
+        100 * result.test_acc, result.steps, result.wall_time, result.images_per_sec, result.threads);
+  }
+  return 0;
+}
 
 Command register_train(CLI::App& app, const GlobalOptions& global) {
   auto command = std::make_shared<TrainCommand>();

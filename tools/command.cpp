@@ -1,7 +1,10 @@
 #include "command.h"
 
+#include <c10/util/Exception.h>
+
 #include <cmath>
 #include <cstdlib>
+#include <iostream>
 
 #include "fsearch/core/error.h"
 
@@ -25,6 +28,21 @@ std::vector<double> parse_number_list(const std::string& text, const std::string
     start = comma + 1;
   }
   return values;
+}
+
+int run_reporting_errors(const Runner& run) {
+  try {
+    return run();
+  } catch (const fsearch::Error& error) {
+    std::cerr << fsearch::format_error(error) << "\n";
+    return 2;
+  } catch (const c10::Error& error) {  // a torch error: its message, not its C++ backtrace
+    std::cerr << "error: " << error.what_without_backtrace() << "\n";
+    return 1;
+  } catch (const std::exception& error) {
+    std::cerr << "error: " << error.what() << "\n";
+    return 1;
+  }
 }
 
 }  // namespace fsearch::cli

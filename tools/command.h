@@ -33,6 +33,15 @@ Command register_report(CLI::App& app);
 Command register_fid(CLI::App& app);
 Command register_sample(CLI::App& app);
 Command register_cancel(CLI::App& app);
+Command register_worker(CLI::App& app, const GlobalOptions& global);
+
+// Runs `run`; an error it throws is printed ("error: ...", with its hint) and becomes the exit
+// code: 2 bad input (fsearch::Error), 1 anything else (a torch error, another exception).
+int run_reporting_errors(const Runner& run);
+
+// `fsearch train --job RUN_DIR`: trains the prepared job, prints its outcome, returns the exit
+// code (0 a result, 75 interrupted). What `fsearch worker` runs for each job too.
+int train_job_dir(const std::string& run_dir, int threads, bool quiet);
 
 // Comma-separated numbers, e.g. "-2,-0.5,0,0.5,2"; throws ConfigError naming `option`.
 std::vector<double> parse_number_list(const std::string& text, const std::string& option);

@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
-#include <c10/util/Exception.h>
 #include <cstdlib>
 #include <iostream>
 
@@ -63,6 +62,7 @@ int main(int argc, char** argv) {
       fsearch::cli::register_status(app),        fsearch::cli::register_export(app),
       fsearch::cli::register_report(app),        fsearch::cli::register_fid(app),
       fsearch::cli::register_sample(app),        fsearch::cli::register_cancel(app),
+      fsearch::cli::register_worker(app, global),
   };
 
   std::vector<std::string> args(argv, argv + argc);
@@ -77,9 +77,9 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& error) {
     return app.exit(error);
   }
-  try {
+  return fsearch::cli::run_reporting_errors([&] {
     // Commands that train re-execute once with passive OpenMP waiting (see runtime.h).
-    for (const char* name : {"train", "sample"}) {
+    for (const char* name : {"train", "sample", "worker"}) {
       if (app.got_subcommand(name)) fsearch::trainers::ensure_passive_openmp(argv);
     }
     fsearch::trainers::configure_threads(global.threads);
@@ -87,14 +87,5 @@ int main(int argc, char** argv) {
       if (command.app->parsed()) return command.run();
     }
     return 1;
-  } catch (const fsearch::Error& error) {
-    std::cerr << fsearch::format_error(error) << "\n";
-    return 2;
-  } catch (const c10::Error& error) {  // a torch error: its message, not its C++ backtrace
-    std::cerr << "error: " << error.what_without_backtrace() << "\n";
-    return 1;
-  } catch (const std::exception& error) {
-    std::cerr << "error: " << error.what() << "\n";
-    return 1;
-  }
+  });
 }

@@ -4,10 +4,10 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <boost/process.hpp>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -17,6 +17,7 @@
 #include "fsearch/jobs/run_dir.h"
 #include "fsearch/jobs/run_lock.h"
 #include "ingest.h"
+#include "worker_process.h"
 
 namespace fsearch::search {
 namespace {
@@ -25,20 +26,22 @@ using detail::ingest_result;
 using detail::read_events;
 using detail::tail_of;
 
-namespace bp = boost::process;
 namespace fs = std::filesystem;
 
-// True if pid is a live `fsearch train` of this run directory (not a recycled pid).
+// True if pid is a live worker that may train this run directory: `fsearch train --job RUN_DIR`,
+// or `fsearch worker --runs SWEEP_DIR` for its sweep (not a recycled pid).
 bool is_worker_of(std::int64_t pid, const std::string& run_dir) {
   if (!process_alive(pid)) return false;
   std::ifstream in("/proc/" + std::to_string(pid) + "/cmdline", std::ios::binary);
   std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  return cmdline.find(run_dir) != std::string::npos && cmdline.find("train") != std::string::npos;
+  const bool trains = cmdline.find(run_dir) != std::string::npos && cmdline.find("train") != std::string::npos;
+  const bool serves = cmdline.find(fs::path(run_dir).parent_path().string()) != std::string::npos &&
+                      cmdline.find("worker") != std::string::npos;
+  return trains || serves;
 }
 
 struct Active {
   db::JobRow job;
-  std::unique_ptr<bp::child> child;
   fs::path log;
   std::uintmax_t events_offset = 0;
   double started = 0, last_heartbeat = 0;
@@ -78,7 +81,7 @@ class LocalBackend final : public Backend {
         threads_(options.threads_per_worker > 0 ? options.threads_per_worker
                                                 : std::max(1, available_cores() / workers_)),
         devices_(options.devices.empty() ? std::vector<std::string>{"0"} : options.devices),
-        slot_busy_(static_cast<std::size_t>(workers_), false),
+        slots_(static_cast<std::size_t>(workers_)),
         say_(std::move(say)) {}
 
   void adopt() override {
@@ -86,69 +89,100 @@ class LocalBackend final : public Backend {
       say_(std::to_string(n) + " job(s) left running by a stopped scheduler: continuing them");
   }
   std::size_t capacity() const override {
-    return static_cast<std::size_t>(std::count(slot_busy_.begin(), slot_busy_.end(), false));
+    return static_cast<std::size_t>(workers_) - active_.size();
   }
   void submit(const std::vector<db::JobRow>& jobs) override {
     std::size_t next = 0;
     for (int slot = 0; slot < workers_ && next < jobs.size(); ++slot) {
-      if (!slot_busy_[static_cast<std::size_t>(slot)]) start(jobs[next++], slot);
+      if (!busy(slot)) start(jobs[next++], slot);
     }
   }
   int poll() override;
   void cancel() override {
-    for (auto& a : active_) ::kill(a.child->id(), SIGTERM);  // checkpoint and exit 75
+    for (auto& a : active_) ::kill(slot(a.slot).worker->pid(), SIGTERM);  // checkpoint, answer 75
   }
   bool following() const override { return !active_.empty(); }
   double parallelism() const override { return workers_; }
   double poll_seconds() const override { return options_.poll_seconds; }
+  std::string report() const override {
+    if (workers_started_ == 0) return "";
+    return std::to_string(summary_.started) + " job(s) on " + std::to_string(workers_started_) +
+           " worker process(es)";
+  }
 
  private:
+  // A worker slot: a CPU share or a device, and the worker process that serves it (started with
+  // its first job, kept for the next ones, started again if it died).
+  struct Slot {
+    std::unique_ptr<detail::WorkerProcess> worker;
+    fs::path log;  // what its workers say outside their jobs
+  };
+
+  bool busy(int slot) const {
+    return std::any_of(active_.begin(), active_.end(), [&](const Active& a) { return a.slot == slot; });
+  }
+  Slot& slot(int i) { return slots_[static_cast<std::size_t>(i)]; }
+  detail::WorkerProcess& worker_for(int slot, const db::JobRow& job);
   void start(const db::JobRow& job, int slot);
-  void finish(Active& a);
+  void finish(Active& a, int code);
 
   LocalOptions options_;
   int workers_, threads_;
   std::vector<std::string> devices_;
   std::vector<Active> active_;
-  std::vector<bool> slot_busy_;
+  std::vector<Slot> slots_;
+  int workers_started_ = 0;
   std::function<void(const std::string&)> say_;
 };
 
-void LocalBackend::start(const db::JobRow& job, int slot) {
+detail::WorkerProcess& LocalBackend::worker_for(int slot_index, const db::JobRow& job) {
+  auto& s = slot(slot_index);
+  if (s.worker && s.worker->running()) return *s.worker;
+  s.worker.reset();
+  const auto sweep_dir = fs::path(job.run_dir).parent_path();
+  std::map<std::string, std::string> env = {{"OMP_WAIT_POLICY", "PASSIVE"}};  // see trainers/runtime.h
+  std::vector<std::string> args = {"--threads", std::to_string(threads_), "worker", "--runs", sweep_dir.string()};
+  if (options_.device != "cpu") {
+    env["CUDA_VISIBLE_DEVICES"] =
+        devices_[static_cast<std::size_t>(slot_index / std::max(1, options_.jobs_per_device)) % devices_.size()];
+    args.insert(args.end(), {"--device", "cuda"});
+  }
+  // What a worker says outside its jobs (it could not start, say) goes to the sweep's folder.
+  s.log = sweep_dir / ("worker-" + std::to_string(slot_index) + ".log");
+  s.worker = std::make_unique<detail::WorkerProcess>(options_.binary, args, env, s.log.string());
+  ++workers_started_;
+  return *s.worker;
+}
+
+void LocalBackend::start(const db::JobRow& job, int slot_index) {
   fs::create_directories(job.run_dir);
   Active a;
   a.job = job;
-  a.slot = slot;
+  a.slot = slot_index;
   a.log = fs::path(job.run_dir) / "worker.log";
-  auto env = boost::this_process::environment();
-  env["OMP_WAIT_POLICY"] = "PASSIVE";  // see trainers/runtime.h
-  std::vector<std::string> args = {"--threads", std::to_string(threads_), "train", "--job", job.run_dir, "--quiet"};
-  if (options_.device != "cpu") {
-    env["CUDA_VISIBLE_DEVICES"] =
-        devices_[static_cast<std::size_t>(slot / std::max(1, options_.jobs_per_device)) % devices_.size()];
-    args.insert(args.end(), {"--device", "cuda"});
+  auto* worker = &worker_for(slot_index, job);
+  if (!worker->send(job.run_dir)) {  // it exited since the last job: a new one
+    slot(slot_index).worker.reset();
+    worker = &worker_for(slot_index, job);
+    worker->send(job.run_dir);  // if this one is gone too, poll() records why
   }
-  a.child = std::make_unique<bp::child>(bp::exe = options_.binary, bp::args = args,
-                                        (bp::std_out & bp::std_err) > a.log.string(), env);
   a.started = a.last_heartbeat = unix_now();
-  db_.mark_running(job.key, a.child->id(), a.started);
-  slot_busy_[static_cast<std::size_t>(slot)] = true;
+  db_.mark_running(job.key, worker->pid(), a.started);
   ++summary_.started;
   active_.push_back(std::move(a));
 }
 
-void LocalBackend::finish(Active& a) {
-  a.child->wait();
-  const int code = a.child->exit_code();
+void LocalBackend::finish(Active& a, int code) {
   db_.add_curve(read_events(a.job.key, jobs::RunDir{a.job.run_dir}.events(), a.events_offset));
-  slot_busy_[static_cast<std::size_t>(a.slot)] = false;
   if (settle_result(a.job, a.started)) return;
   if (code == 75) {
     db_.requeue(a.job.key, "interrupted; continues from its checkpoint");
     ++summary_.requeued;
   } else {
     std::string error = "worker exited with code " + std::to_string(code);
-    if (auto line = detail::error_line(a.log); !line.empty()) error += ": " + line;
+    auto line = detail::error_line(a.log);
+    if (line.empty()) line = detail::error_line(slot(a.slot).log);  // it failed before the job began
+    if (!line.empty()) error += ": " + line;
     if (!db_.record_failure(a.job.key, error, tail_of(a.log), unix_now())) ++summary_.failed;
   }
 }
@@ -156,8 +190,15 @@ void LocalBackend::finish(Active& a) {
 int LocalBackend::poll() {
   int settled = 0;
   for (auto it = active_.begin(); it != active_.end();) {
-    if (!it->child->running()) {
-      finish(*it);
+    auto& worker = *slot(it->slot).worker;
+    std::optional<int> code = worker.reply();
+    if (!code && !worker.running()) {  // its last answer may have come just before it ended
+      code = worker.reply();
+      if (!code) code = worker.exit_code();
+    }
+    if (code) {
+      finish(*it, *code);
+      if (!worker.running()) slot(it->slot).worker.reset();
       it = active_.erase(it);
       ++settled;
       continue;

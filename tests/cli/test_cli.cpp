@@ -36,7 +36,7 @@ TEST(Cli, HelpListsOnlyRealSubcommands) {
       listed.insert(line.substr(2, line.find(' ', 2) - 2));
   }
   EXPECT_EQ(listed, (std::set<std::string>{"functions", "eval", "property", "fit", "train", "run", "status",
-                                           "export", "report", "fid", "sample", "cancel"}))
+                                           "export", "report", "fid", "sample", "cancel", "worker"}))
       << r.out;
 }
 

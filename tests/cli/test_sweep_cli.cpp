@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -55,7 +56,8 @@ int finished_runs(const fs::path& dir) {
   return n;
 }
 
-// pids of live `fsearch train` workers of this sweep
+// pids of live workers of this sweep: `fsearch worker --runs DIR/runs/...` (what the scheduler
+// starts) or `fsearch train --job DIR/runs/...`
 std::vector<int> workers_of(const fs::path& dir) {
   std::vector<int> pids;
   for (const auto& entry : fs::directory_iterator("/proc")) {
@@ -64,7 +66,7 @@ std::vector<int> workers_of(const fs::path& dir) {
     std::ifstream in(entry.path() / "cmdline", std::ios::binary);
     std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     if (cmdline.find((dir / "runs").string()) != std::string::npos &&
-        cmdline.find("train") != std::string::npos) {
+        (cmdline.find("worker") != std::string::npos || cmdline.find("train") != std::string::npos)) {
       pids.push_back(std::stoi(name));
     }
   }
@@ -117,6 +119,46 @@ TEST_F(Sweep, UninterruptedSweepFinishesEveryJobAndRerunAddsNothing) {
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.err.find("4 jobs (0 new; 4 already finished)"), std::string::npos) << r.err;
   expect_same_results(export_jobs(reference_dir_), reference_);
+  // Each worker slot's process trained two of the four jobs: LibTorch loaded twice, not four times.
+  std::ifstream in(reference_dir_ / "log");
+  std::string log((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(log.find("4 job(s) on 2 worker process(es)"), std::string::npos) << log;
+}
+
+// `fsearch worker` by hand: run directories in on stdin, exit codes out on stdout, each job's output
+// in its worker.log. A job trained after another in the same process ends exactly as it does alone
+// in a fresh `fsearch train --job`.
+TEST_F(Sweep, AWorkerTrainsJobsInTurnExactlyAsAFreshProcessDoes) {
+  auto dir = workdir("worker");
+  auto args = run_args(dir);
+  args.push_back("--plan-only");
+  std::string line;
+  for (const auto& a : args) line += "'" + a + "' ";
+  ASSERT_EQ(run_fsearch(line).exit_code, 0);
+  std::vector<fs::path> runs;
+  for (const auto& entry : fs::directory_iterator(dir / "runs" / "mini")) runs.push_back(entry.path());
+  std::sort(runs.begin(), runs.end());
+  ASSERT_EQ(runs.size(), 4u);
+  const auto outside = dir / "elsewhere";
+  std::ofstream(dir / "input") << runs[0].string() << "\n" << runs[1].string() << "\n" << outside.string() << "\n";
+  auto r = run_fsearch("--threads 1 worker --runs '" + (dir / "runs" / "mini").string() + "' < '" +
+                       (dir / "input").string() + "'");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "0\n0\n2\n");
+  EXPECT_NE(r.err.find("is not under --runs"), std::string::npos) << r.err;
+  for (const auto& run : {runs[0], runs[1]}) {
+    std::ifstream in(run / "worker.log");
+    std::string log((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_NE(log.find("test accuracy"), std::string::npos) << log;
+  }
+  // The second job alone, in a fresh process.
+  const auto solo = dir / "solo";
+  fs::create_directories(solo);
+  fs::copy_file(runs[1] / "job.json", solo / "job.json");
+  ASSERT_EQ(run_fsearch("--threads 1 train --quiet --job '" + solo.string() + "'").exit_code, 0);
+  auto in_turn = read_json(runs[1] / "result.json"), alone = read_json(solo / "result.json");
+  for (const char* field : {"test_acc", "final_loss", "best_loss", "steps"})
+    EXPECT_EQ(in_turn[field], alone[field]) << field;
 }
 
 TEST_F(Sweep, SchedulerKilledAtSeveralPointsThenResumed) {
@@ -151,6 +193,10 @@ TEST_F(Sweep, KilledWorkerIsRetried) {
   for (const auto& j : jobs) retried += j["attempts"].get<int>();
   EXPECT_EQ(retried, 1);
   expect_same_results(jobs, reference_);
+  // The killed worker's slot started a new one for the retry and the jobs after it.
+  std::ifstream in(dir / "log");
+  std::string log((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(log.find("5 job(s) on 3 worker process(es)"), std::string::npos) << log;
 }
 
 TEST_F(Sweep, SecondSchedulerOnALiveDatabaseRefuses) {

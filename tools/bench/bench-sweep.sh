@@ -2,8 +2,10 @@
 # Scheduler benchmarks (issue: sweeps in SQLite):
 #  1. planning: a space of about 10,000 generated candidates, screened, deduplicated and planned
 #     (`fsearch run --plan-only`), timed;
-#  2. overhead: 100 jobs of FAKE_SECONDS each through the real scheduler with a stand-in worker that
-#     starts the real fsearch binary and sleeps; overhead = wall time - jobs x seconds / workers.
+#  2. overhead: 100 jobs of FAKE_SECONDS each through the real scheduler with a stand-in for
+#     `fsearch worker` (fake_worker.sh) that starts the real fsearch binary once per worker slot, as
+#     the real one loads LibTorch once, and sleeps per job; overhead = wall time - jobs x seconds /
+#     workers.
 # Usage: tools/bench/bench-sweep.sh [build/tools/fsearch]   (WORKERS=10 FAKE_SECONDS=10 JOBS=100)
 set -euo pipefail
 cd "$(dirname "$0")/../.."

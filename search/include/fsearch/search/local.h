@@ -1,11 +1,15 @@
-// The local backend (backend.h): one worker process per job on this machine, `fsearch train --job
-// RUN_DIR`, each in a slot of its own (a CPU share or a CUDA device). A crashed worker's job is
-// retried; a stop request asks every worker to checkpoint and exit (75), and its job is requeued:
-// the next run continues where this one stopped.
+// The local backend (backend.h): worker processes on this machine, one per slot (a CPU share or a
+// CUDA device). A slot's worker is `fsearch worker`, which loads LibTorch once and trains the jobs
+// it is handed one after another (src/worker_process.h), each as `fsearch train --job RUN_DIR`
+// would. A worker that crashed fails its job (retried while attempts remain) and its slot starts a
+// new one; a stop request asks every busy worker to checkpoint and exit (75), and its job is
+// requeued: the next run continues where this one stopped.
 //
-// Workers do not outlive the loop that watches them. Jobs that a dead loop left "running" are
-// recovered when the next one starts: a worker still alive is asked to checkpoint and stop
-// (SIGTERM), then the job is requeued and continues from its checkpoint.
+// A worker ends with its input, when the loop that watches it ends or dies (a killed loop's busy
+// workers finish their job first). Jobs that a dead loop left "running" are recovered when the
+// next one starts: a worker still training one (it
+// holds the run directory's lock, jobs/run_lock.h) is asked to checkpoint and stop (SIGTERM), then
+// the job is requeued and continues from its checkpoint.
 #pragma once
 
 #include <cstdint>

@@ -1,0 +1,148 @@
+#include "worker_process.h"
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstring>
+#include <thread>
+
+#include "fsearch/core/error.h"
+
+extern char** environ;
+
+namespace fsearch::search::detail {
+namespace {
+
+// Waits up to `seconds` for `pid` to exit; its wait status, or nullopt if it still runs.
+std::optional<int> wait_up_to(pid_t pid, double seconds) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  for (;;) {
+    int status = 0;
+    const pid_t r = ::waitpid(pid, &status, WNOHANG);
+    if (r == pid) return status;
+    if (r < 0 && errno != EINTR) return 0;  // not our child any more: nothing to wait for
+    if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+int code_of(int status) {
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return 1;
+}
+
+}  // namespace
+
+WorkerProcess::WorkerProcess(const std::string& binary, const std::vector<std::string>& args,
+                             const std::map<std::string, std::string>& env, const std::string& log) {
+  // One socket each way (a socket, not a pipe: a write to a worker that died fails with EPIPE
+  // instead of killing the scheduler with SIGPIPE).
+  int ends[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ends) != 0)
+    throw Error(std::string("cannot connect to a worker: ") + std::strerror(errno));
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, ends[1], STDIN_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, ends[1], STDOUT_FILENO);
+  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+
+  std::vector<std::string> environment;
+  for (char** e = environ; *e; ++e) {
+    const std::string entry = *e;
+    if (!env.count(entry.substr(0, entry.find('=')))) environment.push_back(entry);
+  }
+  for (const auto& [name, value] : env) environment.push_back(name + "=" + value);
+  std::vector<char*> envp, argv;
+  for (auto& e : environment) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  std::string program = binary;
+  argv.push_back(program.data());
+  std::vector<std::string> arguments = args;
+  for (auto& a : arguments) argv.push_back(a.data());
+  argv.push_back(nullptr);
+
+  const int error = ::posix_spawn(&pid_, binary.c_str(), &actions, nullptr, argv.data(), envp.data());
+  posix_spawn_file_actions_destroy(&actions);
+  ::close(ends[1]);
+  if (error != 0) {
+    ::close(ends[0]);
+    throw Error("cannot start the worker " + binary + ": " + std::strerror(error),
+                "check --worker-binary, or that the fsearch binary is still there");
+  }
+  socket_ = ends[0];
+  ::fcntl(socket_, F_SETFL, ::fcntl(socket_, F_GETFL) | O_NONBLOCK);
+}
+
+WorkerProcess::~WorkerProcess() {
+  if (socket_ >= 0) ::shutdown(socket_, SHUT_WR);  // end of input: an idle worker exits
+  if (!exited_) {
+    auto status = wait_up_to(pid_, 5);
+    if (!status) {  // still on a job: it checkpoints and exits
+      ::kill(pid_, SIGTERM);
+      status = wait_up_to(pid_, 60);
+    }
+    if (!status) {
+      ::kill(pid_, SIGKILL);
+      wait_up_to(pid_, 10);
+    }
+  }
+  if (socket_ >= 0) ::close(socket_);
+}
+
+bool WorkerProcess::send(const std::string& run_dir) {
+  if (socket_ < 0 || !running()) return false;
+  const std::string line = run_dir + "\n";
+  std::size_t sent = 0;
+  while (sent < line.size()) {
+    const auto n = ::send(socket_, line.data() + sent, line.size() - sent, MSG_NOSIGNAL);
+    if (n > 0) {
+      sent += static_cast<std::size_t>(n);
+    } else if (n < 0 && (errno == EINTR || errno == EAGAIN)) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));  // a full buffer: never, for a line
+    } else {
+      return false;  // it is gone
+    }
+  }
+  return true;
+}
+
+std::optional<int> WorkerProcess::reply() {
+  char buffer[256];
+  for (;;) {
+    const auto n = ::read(socket_, buffer, sizeof buffer);
+    if (n > 0) {
+      pending_.append(buffer, static_cast<std::size_t>(n));
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    break;  // EAGAIN: nothing more now; 0: it closed its stdout
+  }
+  const auto newline = pending_.find('\n');
+  if (newline == std::string::npos) return std::nullopt;
+  const std::string line = pending_.substr(0, newline);
+  pending_.erase(0, newline + 1);
+  try {
+    return std::stoi(line);
+  } catch (const std::exception&) {
+    return 1;  // not an answer this fsearch writes: the job failed
+  }
+}
+
+bool WorkerProcess::running() {
+  if (exited_) return false;
+  int status = 0;
+  const pid_t r = ::waitpid(pid_, &status, WNOHANG);
+  if (r == 0) return true;
+  exited_ = true;
+  exit_code_ = r == pid_ ? code_of(status) : 1;
+  return false;
+}
+
+}  // namespace fsearch::search::detail

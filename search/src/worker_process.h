@@ -1,0 +1,44 @@
+// One long-lived worker process of the local backend, `fsearch worker`: it loads LibTorch once and
+// trains the jobs it is given one after another. The protocol is a line each way: the scheduler
+// writes a run directory to the worker's stdin; the worker answers on its stdout with the exit
+// code `fsearch train --job RUN_DIR` would have had (0 a result, 75 interrupted, 2 bad input, 1
+// other). End of input ends the worker. Internal to the local backend.
+#pragma once
+
+#include <sys/types.h>
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace fsearch::search::detail {
+
+class WorkerProcess {
+ public:
+  // Starts `binary args...` with `env` added to this process's environment; its own stderr (what it
+  // says outside a job: a start-up failure) goes to `log`, appended.
+  WorkerProcess(const std::string& binary, const std::vector<std::string>& args,
+                const std::map<std::string, std::string>& env, const std::string& log);
+  ~WorkerProcess();  // ends its input and reaps it; asks it to stop (SIGTERM) if it is still busy
+  WorkerProcess(const WorkerProcess&) = delete;
+  WorkerProcess& operator=(const WorkerProcess&) = delete;
+
+  pid_t pid() const { return pid_; }
+  // Hands it a job; false if it can no longer take one (it exited or closed its input).
+  bool send(const std::string& run_dir);
+  // The next answer, if one arrived (never blocks).
+  std::optional<int> reply();
+  // Whether it still runs; once it has exited, exit_code() says how (128 + N for signal N).
+  bool running();
+  int exit_code() const { return exit_code_; }
+
+ private:
+  pid_t pid_ = -1;
+  int socket_ = -1;  // our end; the worker's stdin and stdout are the other
+  std::string pending_;           // a partial answer line
+  bool exited_ = false;
+  int exit_code_ = -1;
+};
+
+}  // namespace fsearch::search::detail

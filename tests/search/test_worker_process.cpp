@@ -1,0 +1,74 @@
+// The local backend's worker process and its line protocol, with /bin/sh standing in for
+// `fsearch worker` (the real one is tested end to end in tests/cli/test_sweep_cli.cpp).
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <fstream>
+#include <thread>
+
+#include "temp_dir.h"
+#include "worker_process.h"
+
+namespace {
+
+using fsearch::search::detail::WorkerProcess;
+
+// Polls `worker` for an answer for up to ten seconds.
+std::optional<int> answer(WorkerProcess& worker) {
+  for (int i = 0; i < 1000; ++i) {
+    if (auto code = worker.reply()) return code;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return std::nullopt;
+}
+
+TEST(WorkerProcess, AnswersEachJobInTurnAndEndsWithItsInput) {
+  fsearch::testing::TempDir dir("worker-process");
+  // Answers 0 for a line ending in "a", 75 otherwise; says its environment variable on stderr.
+  WorkerProcess worker("/bin/sh",
+                       {"-c", "echo \"FOO=$FOO\" >&2; while read d; do case $d in *a) echo 0;; *) echo 75;; esac; done"},
+                       {{"FOO", "bar"}}, (dir / "worker.log").string());
+  EXPECT_EQ(worker.reply(), std::nullopt);  // nothing asked yet, and reply() never blocks
+  ASSERT_TRUE(worker.send("/runs/a"));
+  EXPECT_EQ(answer(worker), 0);
+  ASSERT_TRUE(worker.send("/runs/b"));
+  ASSERT_TRUE(worker.send("/runs/a"));
+  EXPECT_EQ(answer(worker), 75);
+  EXPECT_EQ(answer(worker), 0);
+  EXPECT_TRUE(worker.running());
+  std::ifstream in(dir / "worker.log");
+  std::string log((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(log, "FOO=bar\n");
+}
+
+TEST(WorkerProcess, AWorkerThatDiedSaysHowAndTakesNoMoreJobs) {
+  fsearch::testing::TempDir dir("worker-process-dies");
+  WorkerProcess worker("/bin/sh", {"-c", "read d; echo 0; read d; exit 3"}, {}, (dir / "log").string());
+  ASSERT_TRUE(worker.send("/runs/a"));
+  EXPECT_EQ(answer(worker), 0);
+  ASSERT_TRUE(worker.send("/runs/b"));
+  for (int i = 0; i < 1000 && worker.running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_FALSE(worker.running());
+  EXPECT_EQ(worker.exit_code(), 3);
+  EXPECT_EQ(worker.reply(), std::nullopt);
+  EXPECT_FALSE(worker.send("/runs/c"));  // and no SIGPIPE ends this test
+}
+
+TEST(WorkerProcess, KilledBySignalIs128PlusTheSignal) {
+  fsearch::testing::TempDir dir("worker-process-killed");
+  WorkerProcess worker("/bin/sh", {"-c", "kill -9 $$"}, {}, (dir / "log").string());
+  for (int i = 0; i < 1000 && worker.running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_EQ(worker.exit_code(), 137);
+}
+
+TEST(WorkerProcess, AMissingBinaryIsAnErrorThatNamesIt) {
+  fsearch::testing::TempDir dir("worker-process-missing");
+  try {
+    WorkerProcess worker("/no/such/fsearch", {}, {}, (dir / "log").string());
+    FAIL() << "started a binary that does not exist";
+  } catch (const std::exception& e) {
+    EXPECT_NE(std::string(e.what()).find("/no/such/fsearch"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
