@@ -2,8 +2,9 @@
 # The README's first command: set up, build, run the default search on CPU, write the report.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# Each phase says how long it took; on a fresh 2-core machine: set-up ~3 min, build ~9 min (the
-# fsearch binary only; the tests and benchmarks are built by the test command), the sweep ~11 min.
+# Each phase says how long it took; on a fresh 2-core machine (README, "Expected times"): set-up
+# ~3 min, build ~5 min (the fsearch binary only; the tests and benchmarks are built by the test
+# command), the default search and its report ~6 min.
 phase() {
   local name=$1 start=$SECONDS
   shift
