@@ -102,9 +102,13 @@ int train_job_dir(const std::string& dir, int threads, bool quiet) {
   auto result = trainers::run_job(dir, callbacks);
   progress.end();
   if (result.status == "interrupted") {
-    std::cerr << fmt::format(
-        "interrupted at step {}; checkpoint saved. Continue with: fsearch train --job {}\n", result.steps,
-        dir);
+    if (result.total_steps == 0) {  // stopped while it waited for another trainer of the directory
+      std::cerr << fmt::format("stopped before training; nothing written. Continue with: fsearch train --job {}\n",
+                               dir);
+    } else {
+      std::cerr << fmt::format(
+          "interrupted at step {}; checkpoint saved. Continue with: fsearch train --job {}\n", result.steps, dir);
+    }
     return 75;
   }
   if (result.status == "diverged" || result.status == "rejected") {

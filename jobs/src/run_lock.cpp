@@ -63,7 +63,11 @@ RunLock::RunLock(const std::filesystem::path& run_dir, const std::atomic<bool>* 
 }
 
 RunLock::~RunLock() {
-  if (fd_ >= 0) ::close(fd_);  // releases the lock; the file stays (removing it would race a waiter)
+  if (fd_ < 0) return;
+  // No pid is left behind for the next holder's waiters to name; the file itself stays (removing
+  // it would race a waiter that has it open). Closing releases the lock.
+  [[maybe_unused]] const int cleared = ::ftruncate(fd_, 0);
+  ::close(fd_);
 }
 
 std::int64_t run_lock_holder(const std::filesystem::path& run_dir) {

@@ -1,7 +1,9 @@
 // `fsearch train` as a real process: killed at any moment and started again with the same command,
 // a job ends with exactly the metrics of an uninterrupted run.
 #include <gtest/gtest.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -106,6 +108,39 @@ TEST(TrainProcess, DeviceGivenWithJobReachesTheTrainer) {
   auto r = run_fsearch("train --job " + dir + " --device cuda --quiet");
   EXPECT_EQ(r.exit_code, 2);  // no CUDA here: the override must have reached the trainer
   EXPECT_NE(r.err.find("CUDA is not available"), std::string::npos) << r.err;
+}
+
+// A second `fsearch train` of a run directory that another process holds waits and says so; a
+// stop request ends the wait (75) with nothing written; once the lock is free it continues.
+TEST(TrainProcess, SecondTrainerWaitsForTheLockAndStopsCleanly) {
+  auto dir = fresh_dir("locked");
+  auto prepare =
+      run_fsearch("train --proxy " + std::string(FSEARCH_SOURCE_DIR) +
+                  "/configs/proxies/vit-tiny.yaml --dataset synthetic --budget smoke --quiet --out " + dir);
+  ASSERT_EQ(prepare.exit_code, 0) << prepare.err;
+  fs::remove(fs::path(dir) / "result.json");
+  const auto before = fs::last_write_time(fs::path(dir) / "checkpoint.pt");
+  const int fd = ::open((fs::path(dir) / "worker.lock").c_str(), O_RDWR);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::flock(fd, LOCK_EX), 0);  // another process, as far as the trainer can tell
+  const auto log = dir + ".log";
+  int pid = spawn_fsearch({"train", "--job", dir}, log);
+  auto text = [&] {
+    std::ifstream in(log);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  };
+  const bool waiting = wait_until([&] { return text().find("is training " + dir) != std::string::npos; });
+  ::kill(pid, waiting ? SIGTERM : SIGKILL);  // never leave it behind
+  ASSERT_TRUE(waiting) << text();
+  EXPECT_EQ(wait_for(pid), 75);
+  EXPECT_NE(text().find("another process is training"), std::string::npos) << text();
+  EXPECT_NE(text().find("stopped before training; nothing written"), std::string::npos) << text();
+  EXPECT_EQ(fs::last_write_time(fs::path(dir) / "checkpoint.pt"), before);
+  EXPECT_FALSE(fs::exists(fs::path(dir) / "result.json"));
+  ::close(fd);
+  auto again = run_fsearch("train --job " + dir + " --quiet");
+  EXPECT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_TRUE(fs::exists(fs::path(dir) / "result.json"));
 }
 
 TEST(TrainProcess, BadProxyFileNamesFileAndField) {

@@ -43,8 +43,9 @@ TEST(RunLock, NoHolderBeforeAndAfterALock) {
     EXPECT_TRUE(lock.held());
     EXPECT_EQ(run_lock_holder(dir.path()), ::getpid());
   }
-  EXPECT_EQ(run_lock_holder(dir.path()), 0);  // released; the file stays
+  EXPECT_EQ(run_lock_holder(dir.path()), 0);  // released; the file stays, without a stale pid
   EXPECT_TRUE(std::filesystem::exists(RunLock::file(dir.path())));
+  EXPECT_EQ(std::filesystem::file_size(RunLock::file(dir.path())), 0u);
   EXPECT_FALSE(stop_run_lock_holder(dir.path()));
 }
 

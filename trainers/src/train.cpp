@@ -21,8 +21,8 @@ TrainResult run_job(const std::string& run_dir, const TrainCallbacks& callbacks)
   // Before job.json and the checkpoint are read: another trainer of this directory finishes first.
   jobs::RunLock lock(job.dir.root, callbacks.stop, [&](std::int64_t pid) {
     if (callbacks.on_message)
-      callbacks.on_message("process " + std::to_string(pid) + " is training " + run_dir +
-                           "; waiting for it to finish");
+      callbacks.on_message((pid > 0 ? "process " + std::to_string(pid) : std::string("another process")) +
+                           " is training " + run_dir + "; waiting for it to finish");
   });
   if (!lock.held()) {
     TrainResult stopped;
