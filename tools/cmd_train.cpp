@@ -73,12 +73,7 @@ struct TrainCommand {
                         "--job runs a prepared run directory; --proxy builds one (with --out)");
     }
     std::string dir = job.empty() ? make_job(threads) : job;
-    if (!job.empty() &&
-        !device.empty()) {  // a worker told where to run: only job.json's runtime part changes
-      auto spec = jobs::read_job_file((std::filesystem::path(job) / "job.json").string());
-      spec.runtime.device = device;
-      jobs::prepare_run_dir(spec, job);
-    }
+    if (!job.empty() && !device.empty()) jobs::set_device(job, device);  // told where to run
     return train_job_dir(dir, threads, quiet);
   }
 };

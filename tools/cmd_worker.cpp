@@ -72,11 +72,7 @@ struct WorkerCommand {
         OutputTo output(jobs::RunDir{dir}.root / "worker.log");
         code = run_reporting_errors([&] {
           check_inside(root, dir);
-          if (!device.empty()) {  // where this worker's slot runs: only job.json's runtime part changes
-            auto spec = jobs::read_job_file(jobs::RunDir{dir}.job().string());
-            spec.runtime.device = device;
-            jobs::prepare_run_dir(spec, dir);
-          }
+          if (!device.empty()) jobs::set_device(dir, device);  // where this worker's slot runs
           return train_job_dir(dir, threads, true);
         });
       }

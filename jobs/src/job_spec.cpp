@@ -461,6 +461,13 @@ void set_pause_at(const std::string& run_dir, double pause_at) {
   write_atomic(dir.job(), to_json_text(spec));
 }
 
+void set_device(const std::string& run_dir, const std::string& device) {
+  RunDir dir{run_dir};
+  auto spec = read_job_file(dir.job().string());
+  spec.runtime.device = device;
+  write_atomic(dir.job(), to_json_text(spec));
+}
+
 std::int64_t pause_step(const JobSpec& spec, std::int64_t total) {
   if (spec.search.pause_at <= 0 || spec.search.pause_at >= 1) return 0;
   const auto step = static_cast<std::int64_t>(std::llround(spec.search.pause_at * static_cast<double>(total)));

@@ -100,10 +100,16 @@ void softmax_backward_(const Tensor& probs, Tensor& dp, double scale) {
   });
 }
 
+// (B, T, 3 D) laid out as (B, T, 3, H, hd) -> a view (3, B, H, T, hd): q, k and v per head.
+Tensor heads_view(const Tensor& qkv, int64_t heads) {
+  const int64_t b = qkv.size(0), t = qkv.size(1), d = qkv.size(2) / 3, hd = d / heads;
+  return qkv.reshape({b, t, 3, heads, hd}).permute({2, 0, 3, 1, 4});
+}
+
 // (B, T, 3 D) -> (3, B H, T, hd) contiguous: q, k, v of every (batch, head), in one copy.
 Tensor split_heads(const Tensor& qkv, int64_t heads) {
-  const int64_t b = qkv.size(0), t = qkv.size(1), d = qkv.size(2) / 3, hd = d / heads;
-  return qkv.reshape({b, t, 3, heads, hd}).permute({2, 0, 3, 1, 4}).reshape({3, b * heads, t, hd});
+  const int64_t b = qkv.size(0), t = qkv.size(1), hd = qkv.size(2) / 3 / heads;
+  return heads_view(qkv, heads).reshape({3, b * heads, t, hd});
 }
 
 // (B H, T, hd) -> (B, T, D), in one copy.
@@ -176,8 +182,8 @@ void check_shape(const Tensor& qkv, int64_t heads) {
 
 // q k^T / sqrt(hd) per head: (B, H, T, T); and v: (B, H, T, hd).
 std::pair<Tensor, Tensor> logits_and_values(const Tensor& qkv, int64_t heads) {
-  const int64_t b = qkv.size(0), t = qkv.size(1), d = qkv.size(2) / 3, hd = d / heads;
-  auto parts = qkv.reshape({b, t, 3, heads, hd}).permute({2, 0, 3, 1, 4});  // (3, B, H, T, hd)
+  const int64_t hd = qkv.size(2) / 3 / heads;
+  auto parts = heads_view(qkv, heads);  // (3, B, H, T, hd)
   auto q = parts[0], k = parts[1], v = parts[2];
   return {torch::matmul(q, k.transpose(-2, -1)) / std::sqrt(static_cast<double>(hd)), v};
 }

@@ -98,13 +98,19 @@ TEST(TrainProcess, SigtermCheckpointsAndExits75) {
   EXPECT_FALSE(fs::exists(fs::path(dir) / "result.json"));
 }
 
-TEST(TrainProcess, DeviceGivenWithJobReachesTheTrainer) {
-  auto dir = fresh_dir("device");
+// A smoke job trained to its end, then made unfinished again (result.json removed): a run
+// directory with a job.json and a checkpoint that `fsearch train --job` continues.
+void prepare_unfinished_smoke_job(const std::string& dir) {
   auto prepare =
       run_fsearch("train --proxy " + std::string(FSEARCH_SOURCE_DIR) +
                   "/configs/proxies/vit-tiny.yaml --dataset synthetic --budget smoke --quiet --out " + dir);
   ASSERT_EQ(prepare.exit_code, 0) << prepare.err;
   fs::remove(fs::path(dir) / "result.json");
+}
+
+TEST(TrainProcess, DeviceGivenWithJobReachesTheTrainer) {
+  auto dir = fresh_dir("device");
+  ASSERT_NO_FATAL_FAILURE(prepare_unfinished_smoke_job(dir));
   auto r = run_fsearch("train --job " + dir + " --device cuda --quiet");
   EXPECT_EQ(r.exit_code, 2);  // no CUDA here: the override must have reached the trainer
   EXPECT_NE(r.err.find("CUDA is not available"), std::string::npos) << r.err;
@@ -114,11 +120,7 @@ TEST(TrainProcess, DeviceGivenWithJobReachesTheTrainer) {
 // stop request ends the wait (75) with nothing written; once the lock is free it continues.
 TEST(TrainProcess, SecondTrainerWaitsForTheLockAndStopsCleanly) {
   auto dir = fresh_dir("locked");
-  auto prepare =
-      run_fsearch("train --proxy " + std::string(FSEARCH_SOURCE_DIR) +
-                  "/configs/proxies/vit-tiny.yaml --dataset synthetic --budget smoke --quiet --out " + dir);
-  ASSERT_EQ(prepare.exit_code, 0) << prepare.err;
-  fs::remove(fs::path(dir) / "result.json");
+  ASSERT_NO_FATAL_FAILURE(prepare_unfinished_smoke_job(dir));
   const auto before = fs::last_write_time(fs::path(dir) / "checkpoint.pt");
   const int fd = ::open((fs::path(dir) / "worker.lock").c_str(), O_RDWR);
   ASSERT_GE(fd, 0);

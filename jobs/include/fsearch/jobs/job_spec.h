@@ -147,4 +147,8 @@ std::int64_t probe_step(const JobSpec& spec, std::int64_t total);
 // successive-halving sweep promotes a paused job.
 void set_pause_at(const std::string& run_dir, double pause_at);
 
+// Rewrites a prepared run directory's job.json with another runtime.device (same key: the device
+// is where a job runs, not what it is): how a worker's slot sends its jobs to its device.
+void set_device(const std::string& run_dir, const std::string& device);
+
 }  // namespace fsearch::jobs
