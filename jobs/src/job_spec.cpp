@@ -126,6 +126,7 @@ void train_fields(V&& v) {
   v(field("label_smoothing", &S::label_smoothing));
   v(field("ema", &S::ema));
   v(field("grad_clip", &S::grad_clip));
+  v(field("alpha_lr_scale", &S::alpha_lr_scale).positive().with(Role::KeyedUnlessDefault));
   v(field("schedule", &S::schedule).one_of({"cosine", "constant"}).with(Role::KeyedUnlessDefault));
   v(field("budget", &S::budget));
   v(field("lr_grid", &S::lr_grid).positive().with(Role::Planning));

@@ -137,6 +137,26 @@ TEST(JobSpec, TrainLimitIsReadCheckedAndKeyedOnlyWhenSet) {
   }
 }
 
+TEST(JobSpec, AlphaLrScaleIsCheckedAndKeyedOnlyWhenSet) {
+  JobSpec spec;
+  spec.norm = functions::norm_preset("derf");
+  const auto plain_key = job_key(spec);
+  read_proxy_file(write_temp("alpha-lr.yaml", "train:\n  alpha_lr_scale: 66\n"), spec);
+  EXPECT_EQ(spec.train.alpha_lr_scale, 66);
+  EXPECT_NE(job_key(spec), plain_key);
+  EXPECT_EQ(job_key(read_job_file(write_temp("alpha-lr-job.json", to_json_text(spec)))), job_key(spec));
+  spec.train.alpha_lr_scale = 1;
+  EXPECT_EQ(job_key(spec), plain_key);  // jobs planned before the field keep their keys
+  EXPECT_EQ(to_json_text(spec).find("alpha_lr_scale"), std::string::npos);
+  try {
+    read_proxy_file(write_temp("bad-alpha-lr.yaml", "train:\n  alpha_lr_scale: 0\n"), spec);
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("bad-alpha-lr.yaml:2:19: train.alpha_lr_scale"), std::string::npos)
+        << e.what();
+  }
+}
+
 TEST(JobSpec, BudgetsAndSteps) {
   JobSpec spec;
   spec.train.epochs = 2;

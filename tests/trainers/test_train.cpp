@@ -163,6 +163,43 @@ TEST(Train, InterruptedJobResumesToTheSameResult) {
   EXPECT_EQ(resumed.best_loss, expected.best_loss);
 }
 
+// alpha_lr_scale gives alpha and s their own, scaled learning rate (docs/calibration.md, round 11):
+// alpha travels further, and a scaled job still resumes to its uninterrupted result.
+TEST(Train, AlphaLrScaleSpeedsUpAlphaAndResumesExactly) {
+  auto travel = [](const TrainResult& r) {
+    double sum = 0;
+    const auto& init = r.diagnostics.at("init").at("sites");
+    const auto& final = r.diagnostics.at("final").at("sites");
+    for (std::size_t i = 0; i < init.size(); ++i)
+      sum += std::abs(final[i].at("alpha").get<double>() - init[i].at("alpha").get<double>());
+    return sum;
+  };
+  auto plain_spec = tiny_job("derf"), scaled_spec = plain_spec;
+  plain_spec.train.steps = scaled_spec.train.steps = 40;
+  scaled_spec.train.alpha_lr_scale = 10;
+  EXPECT_NE(job_key(plain_spec), job_key(scaled_spec));
+  auto plain = fresh_dir("alpha-plain"), scaled = fresh_dir("alpha-scaled"), resumed = fresh_dir("alpha-resumed");
+  prepare_run_dir(plain_spec, plain);
+  prepare_run_dir(scaled_spec, scaled);
+  prepare_run_dir(scaled_spec, resumed);
+  const auto plain_result = run_job(plain), scaled_result = run_job(scaled);
+  ASSERT_EQ(plain_result.status, "done");
+  ASSERT_EQ(scaled_result.status, "done");
+  EXPECT_GT(travel(scaled_result), 4 * travel(plain_result))
+      << "alpha travelled " << travel(scaled_result) << " scaled against " << travel(plain_result);
+
+  std::atomic<bool> stop{false};
+  TrainCallbacks callbacks;
+  callbacks.stop = &stop;
+  callbacks.on_progress = [&](const Progress& p) {
+    if (p.step >= 25) stop = true;
+  };
+  EXPECT_EQ(run_job(resumed, callbacks).status, "interrupted");
+  auto again = run_job(resumed);
+  EXPECT_EQ(again.test_acc, scaled_result.test_acc);
+  EXPECT_EQ(again.final_loss, scaled_result.final_loss);
+}
+
 // Successive halving pauses a job at a rung and continues it later: the continued job ends exactly
 // where the uninterrupted one does (same key, same trajectory), and the probe of early rejection,
 // which it passes, changes nothing either.

@@ -18,15 +18,36 @@ double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-// AdamW with weight decay on matrices only (not on norms, biases, alpha, s, embeddings).
+// The optimizer's parameter groups, in this order; the schedule sets each group's lr every step.
+enum Group : std::size_t { Decay, NoDecay, PointwiseScalars };
+
+bool is_pointwise_scalar(const std::string& name) {
+  auto ends_with = [&](const std::string& tail) {
+    return name.size() >= tail.size() && name.compare(name.size() - tail.size(), tail.size(), tail) == 0;
+  };
+  return name == "alpha" || name == "shift" || ends_with(".alpha") || ends_with(".shift");
+}
+
+// AdamW with weight decay on matrices only (not on norms, biases, alpha, s, embeddings). alpha and s
+// get a group of their own only when their lr is scaled, so that checkpoints made without the scale
+// keep their two groups.
 torch::optim::AdamW make_optimizer(torch::nn::Module& model, const TrainSpec& t) {
-  std::vector<torch::Tensor> decay, no_decay;
-  for (auto& p : model.parameters()) (p.dim() >= 2 && p.size(0) > 1 ? decay : no_decay).push_back(p);
+  std::vector<torch::Tensor> decay, no_decay, scalars;
+  const bool scaled = t.alpha_lr_scale != 1.0;
+  for (auto& item : model.named_parameters()) {
+    const torch::Tensor& p = item.value();
+    if (scaled && is_pointwise_scalar(item.key())) scalars.push_back(p);
+    else (p.dim() >= 2 && p.size(0) > 1 ? decay : no_decay).push_back(p);
+  }
   auto options = torch::optim::AdamWOptions(t.lr).betas({t.beta1, t.beta2});
   std::vector<torch::optim::OptimizerParamGroup> groups;
   groups.emplace_back(decay,
                       std::make_unique<torch::optim::AdamWOptions>(options.weight_decay(t.weight_decay)));
   groups.emplace_back(no_decay, std::make_unique<torch::optim::AdamWOptions>(options.weight_decay(0.0)));
+  if (scaled) {
+    groups.emplace_back(scalars, std::make_unique<torch::optim::AdamWOptions>(
+                                     options.weight_decay(0.0).lr(t.lr * t.alpha_lr_scale)));
+  }
   return torch::optim::AdamW(std::move(groups), options);
 }
 
@@ -172,8 +193,11 @@ std::string TrainingLoop::run(const std::function<StepLoss(std::int64_t)>& step_
     // Every random draw of this step comes from (seed, step): resume replays it exactly.
     torch::manual_seed(mix_seed(spec_.seed, static_cast<std::uint64_t>(state_.step)) >> 1);
     const double lr = learning_rate(spec_.train, state_.step, total_);
-    for (auto& group : optimizer_.param_groups())
-      static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
+    auto& groups = optimizer_.param_groups();
+    for (std::size_t g = 0; g < groups.size(); ++g) {
+      const double scale = g == Group::PointwiseScalars ? spec_.train.alpha_lr_scale : 1.0;
+      static_cast<torch::optim::AdamWOptions&>(groups[g].options()).lr(lr * scale);
+    }
 
     StepLoss out = step_loss(state_.step);
     double loss = NAN, grad_norm = NAN;

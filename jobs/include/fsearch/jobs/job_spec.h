@@ -61,6 +61,10 @@ struct TrainSpec {
   double label_smoothing = 0.1;
   double ema = 0.0;                 // EMA decay of the weights used for evaluation; 0 = off
   double grad_clip = 0.0;           // max global grad norm; 0 = off
+  // Multiplies the lr of every point-wise norm's alpha and s. Adam moves a scalar by about lr per
+  // step, so in a run of 1/N of the paper's steps alpha can travel 1/N as far; a scale of N gives
+  // it the paper's reach (a calibration lever: docs/calibration.md, round 11).
+  double alpha_lr_scale = 1.0;
   std::string schedule = "cosine";  // cosine (warmup, then cosine decay to min_lr) | constant (DiT)
   std::string budget = "default";   // the named budget that produced these numbers (reports show it)
   // The paper's DiT protocol: train at each of these learning rates and keep the best. A planning
