@@ -142,10 +142,17 @@ void Database::check_readable() {
                        "give --db a database that `fsearch run` wrote");
   }
   const int version = static_cast<int>(pragma("user_version"));
-  if (version != kSchemaVersion) {
+  if (version > kSchemaVersion) {
     throw StorageError(connection_.path() + " has schema version " + std::to_string(version) +
                            ", this fsearch reads " + std::to_string(kSchemaVersion),
-                       version < kSchemaVersion ? "`fsearch run` on it migrates it" : "use a newer fsearch");
+                       "use a newer fsearch");
+  }
+  // An older schema is read through a migrated copy in memory: the file stays as it is (its next
+  // `fsearch run` migrates it).
+  if (version < kSchemaVersion) {
+    connection_.detach_into_memory();
+    connection_.execute("PRAGMA foreign_keys=OFF");
+    migrate();
   }
 }
 

@@ -137,6 +137,24 @@ Connection::Connection(const std::string& path, Access access) : path_(path) {
   sqlite3_busy_timeout(db_, 10000);
 }
 
+void Connection::detach_into_memory() {
+  sqlite3* memory = nullptr;
+  if (sqlite3_open_v2(":memory:", &memory, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) != SQLITE_OK) {
+    sqlite3_close(memory);
+    throw StorageError("cannot read " + path_ + ": no memory for a copy of it");
+  }
+  sqlite3_backup* copy = sqlite3_backup_init(memory, "main", db_, "main");
+  const int done = copy ? sqlite3_backup_step(copy, -1) : SQLITE_ERROR;
+  sqlite3_backup_finish(copy);
+  if (done != SQLITE_DONE) {
+    std::string message = sqlite3_errmsg(memory);
+    sqlite3_close(memory);
+    throw StorageError("cannot read " + path_ + ": " + message, storage_hint(db_));
+  }
+  sqlite3_close(db_);
+  db_ = memory;
+}
+
 Connection::~Connection() {
   sqlite3_close(db_);
 }

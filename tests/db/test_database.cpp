@@ -64,6 +64,23 @@ TEST(Database, MigratesADatabaseOfEveryOlderVersion) {
             "VALUES ('k1', 'done', 0.8, 10, -1, '', '{}')");
       }
     }
+    if (version >= 1) {
+      // Read commands read it at the current schema through a copy; the file stays as it was.
+      const auto size = fs::file_size(path);
+      {
+        Database reader(path, Access::ReadOnly);
+        EXPECT_EQ(reader.schema_version(), Database::kSchemaVersion) << "read from version " << version;
+        ASSERT_TRUE(reader.result("k1").has_value());
+        EXPECT_DOUBLE_EQ(reader.result("k1")->test_acc, 0.8);
+        EXPECT_EQ(reader.job("k1")->priority, 0);
+      }
+      Connection file(path, Access::ReadOnly);
+      auto v = file.prepare("PRAGMA user_version");
+      ASSERT_TRUE(v.step());
+      EXPECT_EQ(v.get_int(0), version);
+      EXPECT_EQ(fs::file_size(path), size);
+      EXPECT_FALSE(fs::exists(path + "-wal"));
+    }
     Database db(path);
     EXPECT_EQ(db.schema_version(), Database::kSchemaVersion) << "from version " << version;
     if (version >= 1) {

@@ -129,8 +129,9 @@ class Database {
   static constexpr std::int32_t kApplicationId = 0x66736561;
 
   // ReadWrite opens or creates the database and migrates it to kSchemaVersion. ReadOnly (status,
-  // export, report) changes nothing and refuses a file that is not an fsearch database at this
-  // schema version. Throws StorageError, also for a database from a newer fsearch.
+  // export, report) changes nothing: it refuses a file that is not an fsearch database, and reads
+  // one of an older schema through a migrated copy in memory. Throws StorageError, also for a
+  // database from a newer fsearch.
   explicit Database(const std::string& path, Access access = Access::ReadWrite);
 
   int schema_version();

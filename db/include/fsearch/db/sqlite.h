@@ -74,6 +74,9 @@ class Connection {
   Statement prepare(const std::string& sql) { return Statement(db_, sql); }
   std::int64_t changes() const;
   bool in_transaction() const;  // a BEGIN without its COMMIT or ROLLBACK yet
+  // From now on works on a private in-memory copy of the database: what it writes never reaches
+  // the file (a read-only open of an older schema migrates that copy). path() stays the file's.
+  void detach_into_memory();
   const std::string& path() const { return path_; }
 
  private:
