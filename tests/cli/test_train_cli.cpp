@@ -145,6 +145,52 @@ TEST(TrainProcess, SecondTrainerWaitsForTheLockAndStopsCleanly) {
   EXPECT_TRUE(fs::exists(fs::path(dir) / "result.json"));
 }
 
+// `fsearch worker` started with OMP_WAIT_POLICY set to `policy` (unset if empty) and given one job
+// that it refuses (so that it has certainly passed start-up): the environment it then runs with.
+std::string worker_environment(const std::string& policy) {
+  int in[2], out[2];
+  if (::pipe(in) != 0 || ::pipe(out) != 0) return "pipe failed";
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    policy.empty() ? ::unsetenv("OMP_WAIT_POLICY") : ::setenv("OMP_WAIT_POLICY", policy.c_str(), 1);
+    ::dup2(in[0], STDIN_FILENO);
+    ::dup2(out[1], STDOUT_FILENO);
+    for (int fd : {in[0], in[1], out[0], out[1]}) ::close(fd);  // else its own input never ends
+    const int null = ::open("/dev/null", O_WRONLY);
+    ::dup2(null, STDERR_FILENO);
+    ::execl(FSEARCH_BINARY, FSEARCH_BINARY, "worker", static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  ::close(in[0]);
+  ::close(out[1]);
+  const std::string job = "/nonexistent-run-dir\n";
+  EXPECT_EQ(::write(in[1], job.data(), job.size()), static_cast<ssize_t>(job.size()));
+  std::string answer;
+  char c = 0;
+  while (::read(out[0], &c, 1) == 1 && c != '\n') answer += c;
+  EXPECT_NE(answer, "0") << "a run directory that does not exist is not a result";
+  EXPECT_FALSE(answer.empty()) << "the worker did not answer";
+  std::ifstream environ_file("/proc/" + std::to_string(pid) + "/environ");
+  std::string environment((std::istreambuf_iterator<char>(environ_file)), std::istreambuf_iterator<char>());
+  ::close(in[1]);  // end of input: the worker exits
+  EXPECT_EQ(wait_for(pid), 0);
+  ::close(out[0]);
+  return environment;
+}
+
+// Training commands re-execute once with passive OpenMP waiting (trainers/runtime.h), unless the
+// user chose a policy: without it two workers on two cores train at less than half the speed.
+TEST(TrainProcess, TrainingRunsWithPassiveOpenMpWaitingUnlessTheUserChose) {
+  const auto contains = [](const std::string& environment, const std::string& entry) {
+    return (std::string(1, '\0') + environment).find(std::string(1, '\0') + entry + '\0') != std::string::npos;
+  };
+  const auto unset = worker_environment("");
+  EXPECT_TRUE(contains(unset, "OMP_WAIT_POLICY=PASSIVE"));
+  const auto chosen = worker_environment("ACTIVE");
+  EXPECT_TRUE(contains(chosen, "OMP_WAIT_POLICY=ACTIVE"));
+  EXPECT_FALSE(contains(chosen, "OMP_WAIT_POLICY=PASSIVE"));
+}
+
 TEST(TrainProcess, BadProxyFileNamesFileAndField) {
   auto bad = fsearch::testing::program_temp_dir() / ("bad-proxy-" + std::to_string(::getpid()) + ".yaml");
   std::ofstream(bad) << "model:\n  width: wide\n";
