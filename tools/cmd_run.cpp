@@ -210,8 +210,10 @@ Command register_run(CLI::App& app, char** argv) {
                 "failed otherwise; `fsearch status` shows why they failed)");
   sub->add_option(
       "--worker-binary", command->worker_binary,
-      "Program workers run instead of this fsearch (it gets: --threads T train --job RUN_DIR --quiet); "
-      "for wrappers (nice, numactl) and benchmarks");
+      "Program workers run instead of this fsearch, for wrappers (nice, numactl) and benchmarks. "
+      "Local: it gets --threads T worker --runs DIR [--device cuda] and speaks `fsearch worker`'s "
+      "protocol (a run directory per line in, an exit code per line out); Slurm: it gets "
+      "--threads T train --job RUN_DIR --quiet [--device D]");
   sub->add_option("--top", command->top, "Rows of the final ranking")->capture_default_str();
   const char* slurm = "Slurm backend (README: Running on a Slurm cluster)";
   sub->add_option("--backend", command->backend,

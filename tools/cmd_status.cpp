@@ -11,6 +11,7 @@
 #include "command.h"
 #include "fsearch/core/defaults.h"
 #include "fsearch/core/error.h"
+#include "fsearch/core/names.h"
 #include "fsearch/search/sweep.h"
 #include "fsearch/jobs/run_dir.h"
 
@@ -111,6 +112,7 @@ struct StatusCommand {
   std::string db = kDefaultDatabase;
   bool json = false;
   int best = 5;
+  std::vector<std::string> only;  // --sweep: these sweeps, not every one
 
   int run() const {
     if (!std::filesystem::exists(db)) {
@@ -121,7 +123,18 @@ struct StatusCommand {
     if (auto holder = database.lock_holder(); holder && !json) {
       std::cout << fmt::format("in use by fsearch run, pid {} on {}\n", holder->pid, holder->host);
     }
-    for (const auto& [id, name] : database.sweeps()) {
+    const auto sweeps = database.sweeps();
+    std::vector<std::string> names;
+    for (const auto& [id, name] : sweeps) names.push_back(name);
+    for (const auto& wanted : only) {
+      if (std::find(names.begin(), names.end(), wanted) == names.end()) {
+        const auto guess = fsearch::did_you_mean(wanted, names);
+        throw ConfigError("--sweep: no sweep '" + wanted + "' in " + db,
+                          (guess.empty() ? "" : guess + " ") + fmt::format("Its sweeps: {}", fmt::join(names, ", ")));
+      }
+    }
+    for (const auto& [id, name] : sweeps) {
+      if (!only.empty() && std::find(only.begin(), only.end(), name) == only.end()) continue;
       auto counts = database.job_counts(id);
       nlohmann::json candidates = nlohmann::json::object();  // kept, rejected, duplicate -> count
       for (const auto& [status, count] : database.candidate_counts(id)) candidates[db::to_string(status)] = count;
@@ -266,6 +279,8 @@ Command register_status(CLI::App& app) {
       app.add_subcommand("status", "Show each sweep: jobs per state, the best candidates, failures");
   sub->add_option("--db", command->db, "SQLite database")->capture_default_str();
   sub->add_option("--best", command->best, "How many of the best jobs to show")->capture_default_str();
+  sub->add_option("--sweep", command->only, "Show only this sweep (repeatable); default: every sweep")
+      ->type_name("NAME");
   sub->add_flag("--json", command->json, "Print JSON");
   return {sub, [command] { return command->run(); }};
 }

@@ -466,6 +466,34 @@ TEST(SweepCli, SeedsOverrideTheSpace) {
   fs::remove_all(dir);
 }
 
+// status --sweep shows the named sweeps only; a name that is not there is an error that lists the
+// database's sweeps.
+TEST(SweepCli, StatusShowsOneSweepOrNamesTheOnesThereAre) {
+  auto dir = workdir("status-sweep");
+  const auto db = (dir / "f.db").string();
+  for (const char* table : {"table4", "table5"}) {
+    auto r = run_fsearch("run --space " + std::string(FSEARCH_SOURCE_DIR) + "/configs/tables/" + table +
+                         ".yaml --db " + db + " --plan-only --budget smoke");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+  auto all = run_fsearch("status --db " + db);
+  ASSERT_EQ(all.exit_code, 0) << all.err;
+  EXPECT_NE(all.out.find("sweep table4:"), std::string::npos) << all.out;
+  EXPECT_NE(all.out.find("sweep table5:"), std::string::npos) << all.out;
+  auto one = run_fsearch("status --sweep table5 --json --db " + db);
+  ASSERT_EQ(one.exit_code, 0) << one.err;
+  auto sweeps = nlohmann::json::parse(one.out);
+  ASSERT_EQ(sweeps.size(), 1u) << one.out;
+  EXPECT_EQ(sweeps[0]["sweep"], "table5");
+  auto typo = run_fsearch("status --sweep tabel5 --db " + db);
+  EXPECT_EQ(typo.exit_code, 2);
+  EXPECT_NE(typo.err.find("no sweep 'tabel5'"), std::string::npos) << typo.err;
+  EXPECT_NE(typo.err.find("did you mean table5"), std::string::npos) << typo.err;
+  EXPECT_NE(typo.err.find("table4, table5"), std::string::npos) << typo.err;
+  EXPECT_EQ(typo.out, "");
+  fs::remove_all(dir);
+}
+
 // Export: FID and the eval-mode training loss are columns; text a spreadsheet would run as a formula
 // is defused; a sweep name that is not UTF-8 (written by another tool) does not break JSON output.
 TEST(SweepCli, ExportKeepsEveryResultFieldAndSurvivesHostileText) {
