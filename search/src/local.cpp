@@ -83,6 +83,14 @@ class LocalBackend final : public Backend {
         devices_(options.devices.empty() ? std::vector<std::string>{"0"} : options.devices),
         slots_(static_cast<std::size_t>(workers_)),
         say_(std::move(say)) {}
+  // Ends the workers; a worker log with nothing in it (the usual case) is not left behind.
+  ~LocalBackend() override {
+    for (auto& s : slots_) {
+      s.worker.reset();
+      std::error_code ec;
+      if (!s.log.empty() && fs::exists(s.log, ec) && fs::file_size(s.log, ec) == 0) fs::remove(s.log, ec);
+    }
+  }
 
   void adopt() override {
     if (int n = recover_running_jobs(db_, sweep_); n > 0 && say_)

@@ -123,6 +123,9 @@ TEST_F(Sweep, UninterruptedSweepFinishesEveryJobAndRerunAddsNothing) {
   std::ifstream in(reference_dir_ / "log");
   std::string log((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   EXPECT_NE(log.find("4 job(s) on 2 worker process(es)"), std::string::npos) << log;
+  // The workers said nothing outside their jobs: no empty worker-N.log is left in the sweep's folder.
+  for (const auto& entry : fs::directory_iterator(reference_dir_ / "runs" / "mini"))
+    EXPECT_NE(entry.path().filename().string().rfind("worker-", 0), 0u) << entry.path();
 }
 
 // `fsearch worker` by hand: run directories in on stdin, exit codes out on stdout, each job's output
