@@ -389,6 +389,25 @@ nlohmann::json job_fields(const JobSpec& s, bool for_key) {
 
 }  // namespace
 
+std::vector<ProxyFileKey> proxy_file_keys() {
+  std::vector<ProxyFileKey> keys;
+  auto section = [&](const std::string& name) {
+    return [&keys, name](const auto& f) {
+      keys.push_back({name + "." + f.name, f.role == Role::Keyed || f.role == Role::KeyedUnlessDefault});
+    };
+  };
+  model_fields(section("model"));
+  data_fields(section("data"));
+  train_fields(section("train"));
+  keys.push_back({"train.steps", true});  // the budget: read and written by hand (read_budget)
+  keys.push_back({"train.epochs", true});
+  keys.push_back({"norm.preset", true});  // read by hand: a preset, then the fields it sets
+  norm_fields(section("norm"));
+  diffusion_fields(section("diffusion"));
+  keys.push_back({"seed", true});
+  return keys;
+}
+
 void read_proxy_file(const std::string& file, JobSpec& spec) {
   auto root = YamlMap::load_file(file);
   read_model(root.map("model"), spec.model);

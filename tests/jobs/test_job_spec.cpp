@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -154,6 +155,25 @@ TEST(JobSpec, AlphaLrScaleIsCheckedAndKeyedOnlyWhenSet) {
   } catch (const ConfigError& e) {
     EXPECT_NE(std::string(e.what()).find("bad-alpha-lr.yaml:2:19: train.alpha_lr_scale"), std::string::npos)
         << e.what();
+  }
+}
+
+// docs/proxy-files.md documents every key a proxy file may hold, and says rightly whether it is
+// part of the job key.
+TEST(JobSpec, ProxyFileKeysAreAllDocumented) {
+  std::ifstream in(std::string(FSEARCH_SOURCE_DIR) + "/docs/proxy-files.md");
+  ASSERT_TRUE(in) << "docs/proxy-files.md is missing";
+  std::vector<std::string> rows;
+  for (std::string line; std::getline(in, line);) rows.push_back(line);
+  const auto keys = proxy_file_keys();
+  EXPECT_GT(keys.size(), 40u);
+  for (const auto& k : keys) {
+    const auto row = std::find_if(rows.begin(), rows.end(), [&](const std::string& r) {
+      return r.rfind("| `" + k.key + "`", 0) == 0 || r.find(", `" + k.key + "` |") != std::string::npos;
+    });
+    ASSERT_NE(row, rows.end()) << k.key << " is not documented in docs/proxy-files.md";
+    const bool says_keyed = row->find("| yes |") != std::string::npos || row->find("| unless default |") != std::string::npos;
+    EXPECT_EQ(says_keyed, k.keyed) << k.key << ": " << *row;
   }
 }
 

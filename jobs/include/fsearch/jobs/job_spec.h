@@ -124,6 +124,13 @@ struct JobSpec {
 
 // Reads a proxy file's sections (model, data, train; optionally norm, diffusion, seed) into `spec`.
 void read_proxy_file(const std::string& file, JobSpec& spec);
+// Every key a proxy file may hold, as "section.name" (and "seed"), and whether it is part of the
+// job key. docs/proxy-files.md documents each one (a test checks that none is missing).
+struct ProxyFileKey {
+  std::string key;
+  bool keyed;
+};
+std::vector<ProxyFileKey> proxy_file_keys();
 // job.json <-> spec. read_job_file throws ConfigError naming file:line and field.
 JobSpec read_job_file(const std::string& file);
 std::string to_json_text(const JobSpec& spec);
