@@ -110,6 +110,8 @@ void data_fields(V&& v) {
   v(field("train_limit", &S::train_limit)
         .zero_or_more("must be 0 (all images) or a positive number of images")
         .with(Role::KeyedUnlessDefault));
+  v(field("mixup", &S::mixup).zero_or_more("must be 0 (off) or a positive Beta concentration").with(Role::KeyedUnlessDefault));
+  v(field("cutmix", &S::cutmix).zero_or_more("must be 0 (off) or a positive Beta concentration").with(Role::KeyedUnlessDefault));
 }
 
 // The budget (steps or epochs) is read and written by hand: it is one of two fields.
@@ -347,8 +349,15 @@ void read_norm(YamlMap m, functions::NormSpec& s) {
   m.finish();
 }
 
-void read_data(YamlMap m, DataSpec& s) {
+void read_data(YamlMap m, DataSpec& s, const ModelSpec& model) {
   read_section(m, s, FSEARCH_FIELDS(data_fields), true);
+  for (const char* key : {"mixup", "cutmix"}) {
+    if (model.proxy == "dit" && m.has(key) && m.get<double>(key, 0) > 0) {
+      throw ConfigError(m.where(*m.node(key)) + ": " + m.qualified(key) +
+                            ": the DiT proxy does not mix its images (mixup and CutMix are for the ViT proxy)",
+                        "remove it, or set it to 0");
+    }
+  }
   m.finish();
 }
 
@@ -411,7 +420,7 @@ std::vector<ProxyFileKey> proxy_file_keys() {
 void read_proxy_file(const std::string& file, JobSpec& spec) {
   auto root = YamlMap::load_file(file);
   read_model(root.map("model"), spec.model);
-  read_data(root.map("data"), spec.data);
+  read_data(root.map("data"), spec.data, spec.model);
   read_train(root.map("train"), spec.train, /*proxy_file=*/true);
   if (root.has("norm")) read_norm(root.map("norm"), spec.norm);
   if (root.has("diffusion")) read_diffusion(root.map("diffusion"), spec.diffusion);
@@ -424,7 +433,7 @@ JobSpec read_job_file(const std::string& file) {
   auto root = YamlMap::load_file(file);
   read_model(root.map("model"), spec.model);
   read_norm(root.map("norm"), spec.norm);
-  read_data(root.map("data"), spec.data);
+  read_data(root.map("data"), spec.data, spec.model);
   read_train(root.map("train"), spec.train, /*proxy_file=*/false);
   if (root.has("diffusion")) read_diffusion(root.map("diffusion"), spec.diffusion);
   read_plain(root.map("runtime"), spec.runtime, FSEARCH_FIELDS(runtime_fields));

@@ -177,6 +177,34 @@ TEST(JobSpec, ProxyFileKeysAreAllDocumented) {
   }
 }
 
+TEST(JobSpec, MixupAndCutMixAreCheckedKeyedOnlyWhenSetAndRefusedForTheDiT) {
+  JobSpec spec;
+  spec.norm = functions::norm_preset("derf");
+  const auto plain_key = job_key(spec);
+  read_proxy_file(write_temp("mix.yaml", "data:\n  mixup: 0.8\n  cutmix: 1.0\n"), spec);
+  EXPECT_EQ(spec.data.mixup, 0.8);
+  EXPECT_EQ(spec.data.cutmix, 1.0);
+  EXPECT_NE(job_key(spec), plain_key);
+  EXPECT_EQ(job_key(read_job_file(write_temp("mix-job.json", to_json_text(spec)))), job_key(spec));
+  spec.data.mixup = spec.data.cutmix = 0;
+  EXPECT_EQ(job_key(spec), plain_key);  // jobs planned before the fields keep their keys
+  try {
+    read_proxy_file(write_temp("bad-mix.yaml", "data:\n  cutmix: -1\n"), spec);
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("bad-mix.yaml:2:11: data.cutmix: must be 0 (off)"), std::string::npos)
+        << e.what();
+  }
+  try {
+    read_proxy_file(write_temp("dit-mix.yaml", "model:\n  proxy: dit\ndata:\n  mixup: 0.8\n"), spec);
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("dit-mix.yaml:4:10: data.mixup: the DiT proxy does not mix"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
 TEST(JobSpec, BudgetsAndSteps) {
   JobSpec spec;
   spec.train.epochs = 2;

@@ -5,6 +5,7 @@
 
 #include "diagnostics.h"
 #include "fsearch/core/phase_clock.h"
+#include "fsearch/trainers/mixup.h"
 #include "fsearch/trainers/vit.h"
 #include "loop.h"
 #include "proxies.h"
@@ -57,13 +58,12 @@ TrainResult train_classifier(const JobContext& job) {
     std::optional<PhaseScope> data(Phase::Data);
     auto batch = batches.train_batch(step);
     auto x = batch.x.to(job.device), y = batch.y.to(job.device);
+    const auto mixed = mix_batch(x, y, spec.data.mixup, spec.data.cutmix, spec.seed, step);
     data.reset();
     set_attention_probe(*model, loop.logs_step(step));  // attention logit growth, on logged steps
-    auto logits = model->forward(x);                    // (B, classes)
+    auto logits = model->forward(mixed.images);         // (B, classes)
     PhaseScope scope(Phase::Loss);
-    auto loss = torch::nn::functional::cross_entropy(
-        logits, y,
-        torch::nn::functional::CrossEntropyFuncOptions().label_smoothing(spec.train.label_smoothing));
+    auto loss = mixed_cross_entropy(logits, y, mixed, spec.train.label_smoothing);
     return StepLoss{loss, batch.y.size(0)};
   };
   auto periodic_eval = [&](Progress& progress) {

@@ -47,6 +47,10 @@ struct DataSpec {
   // Train on the first N training images only (0 = all): a small-data regime in which, as in the
   // paper's 300 epochs, generalisation rather than fitting speed decides (docs/calibration.md).
   std::int64_t train_limit = 0;
+  // vit only: the Beta(alpha, alpha) concentrations of mixup and CutMix (0 = off; the paper's ViT
+  // recipe uses 0.8 and 1.0): trainers/mixup.h.
+  double mixup = 0.0;
+  double cutmix = 0.0;
 };
 
 struct TrainSpec {
