@@ -14,6 +14,17 @@ shopt -s nullglob
 for db in docs/results/*.db docs/results/*/*.db; do
   sqlite3 "$db" ".backup '$tmp/snapshot.db'"
   sqlite3 "$tmp/snapshot.db" "PRAGMA journal_mode=DELETE;" >/dev/null  # a file that stands alone
+  # The same rows as the committed file (a copy differs in its header's change counter only):
+  # nothing to stage.
+  if git cat-file -e "HEAD:$db" 2>/dev/null; then
+    git show "HEAD:$db" > "$tmp/committed.db"
+    if [[ "$(sqlite3 "$tmp/snapshot.db" .dump | md5sum)" == "$(sqlite3 "$tmp/committed.db" .dump | md5sum)" ]]; then
+      echo "unchanged $db"
+      rm -f "$tmp/snapshot.db" "$tmp/committed.db"
+      continue
+    fi
+    rm -f "$tmp/committed.db"
+  fi
   blob=$(git hash-object -w "$tmp/snapshot.db")
   git update-index --add --cacheinfo "100644,$blob,$db"
   echo "staged $db ($(stat -c %s "$tmp/snapshot.db") bytes, $(sqlite3 "$tmp/snapshot.db" "select count(*) from results") results)"
