@@ -9,6 +9,7 @@
 #include "fsearch/trainers/mixup.h"
 #include "fsearch/trainers/train.h"
 #include "temp_dir.h"
+#include "tiny_job.h"
 
 namespace fsearch::trainers {
 namespace {
@@ -88,23 +89,9 @@ TEST(Mixup, BothOnTakeOneOrTheOtherAndFollowSeedAndStep) {
 // A ViT job with mixup and CutMix learns, and an interrupted one resumes to the same result.
 TEST(Mixup, AJobThatMixesLearnsAndResumesExactly) {
   static const fsearch::testing::TempDir root("mixup-tests");
-  JobSpec spec;
-  spec.model.width = 32;
-  spec.model.depth = 2;
-  spec.model.heads = 2;
-  spec.model.patch = 7;
-  spec.norm = functions::norm_preset("derf");
-  spec.data.dataset = "synthetic";
-  spec.data.augment = false;
+  auto spec = testing::tiny_job("derf");
   spec.data.mixup = 0.8;
   spec.data.cutmix = 1.0;
-  spec.model.drop_path = 0.0;
-  spec.train.batch_size = 32;
-  spec.train.steps = 120;
-  spec.train.warmup_steps = 5;
-  spec.train.lr = 3e-3;
-  spec.runtime.threads = 2;
-  spec.runtime.checkpoint_every = 10;
   const auto straight = (root / "straight").string(), interrupted = (root / "interrupted").string();
   prepare_run_dir(spec, straight);
   prepare_run_dir(spec, interrupted);

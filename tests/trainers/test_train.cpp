@@ -13,33 +13,14 @@
 #include "fsearch/trainers/train.h"
 #include "fsearch/trainers/vit.h"
 #include "temp_dir.h"
+#include "tiny_job.h"
 
 namespace fsearch::trainers {
 namespace {
 
 namespace fs = std::filesystem;
 
-JobSpec tiny_job(const std::string& norm = "layernorm") {
-  JobSpec spec;
-  spec.model.width = 32;
-  spec.model.depth = 2;
-  spec.model.heads = 2;
-  spec.model.patch = 7;
-  spec.norm = functions::norm_preset(norm);
-  spec.data.dataset = "synthetic";
-  spec.data.synthetic_train = 1024;
-  spec.data.synthetic_test = 256;
-  spec.data.augment = false;  // augmentation has its own tests; here it only slows learning
-  spec.model.drop_path = 0.0;
-  spec.train.batch_size = 32;
-  spec.train.steps = 120;
-  spec.train.warmup_steps = 5;
-  spec.train.lr = 3e-3;
-  spec.runtime.threads = 2;
-  spec.runtime.log_every = 5;
-  spec.runtime.checkpoint_every = 10;
-  return spec;
-}
+using testing::tiny_job;
 
 // The suite's run directories live in one folder, removed when the tests end.
 std::string fresh_dir(const std::string& name) {

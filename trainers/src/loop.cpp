@@ -30,7 +30,7 @@ bool is_pointwise_scalar(const std::string& name) {
 
 // AdamW with weight decay on matrices only (not on norms, biases, alpha, s, embeddings). alpha and s
 // get a group of their own only when their lr is scaled, so that checkpoints made without the scale
-// keep their two groups.
+// keep their two groups. Every group's lr is set by the schedule at each step (TrainingLoop::run).
 torch::optim::AdamW make_optimizer(torch::nn::Module& model, const TrainSpec& t) {
   std::vector<torch::Tensor> decay, no_decay, scalars;
   const bool scaled = t.alpha_lr_scale != 1.0;
@@ -45,8 +45,7 @@ torch::optim::AdamW make_optimizer(torch::nn::Module& model, const TrainSpec& t)
                       std::make_unique<torch::optim::AdamWOptions>(options.weight_decay(t.weight_decay)));
   groups.emplace_back(no_decay, std::make_unique<torch::optim::AdamWOptions>(options.weight_decay(0.0)));
   if (scaled) {
-    groups.emplace_back(scalars, std::make_unique<torch::optim::AdamWOptions>(
-                                     options.weight_decay(0.0).lr(t.lr * t.alpha_lr_scale)));
+    groups.emplace_back(scalars, std::make_unique<torch::optim::AdamWOptions>(options.weight_decay(0.0)));
   }
   return torch::optim::AdamW(std::move(groups), options);
 }
