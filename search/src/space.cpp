@@ -186,6 +186,10 @@ Space load_space(const std::string& file) {
   layer.finish();
   auto budget = root.map("budget");
   space.budget = budget.get<std::string>("name", space.budget);
+  if (space.budget != "default" && space.budget != "quick" && space.budget != "smoke")
+    throw ConfigError(where(budget, "name") + ": '" + space.budget + "' is not a named budget",
+                      "use default (the proxy's own), quick (one epoch) or smoke (seconds); a budget given "
+                      "by epochs or steps is named after the sweep");
   space.epochs = budget.get<double>("epochs", 0);
   if (budget.has("epochs") && !(std::isfinite(space.epochs) && space.epochs > 0))
     throw ConfigError(where(budget, "epochs") + ": must be positive (got " + number_text(space.epochs) + ")");

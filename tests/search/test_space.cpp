@@ -117,6 +117,8 @@ TEST(Space, BadValuesAreErrorsAtTheirLine) {
   EXPECT_NE(e.find(":3:18: budget.epochs: must be positive (got -3)"), std::string::npos) << e;
   e = error_of(head + "budget: {steps: 0}\n");
   EXPECT_NE(e.find("budget.steps: must be positive (got 0)"), std::string::npos) << e;
+  e = error_of(head + "budget: {name: mine, steps: 100}\n");
+  EXPECT_NE(e.find(":3:16: budget.name: 'mine' is not a named budget"), std::string::npos) << e;
   e = error_of(head + "seeds: [0, -1]\n");
   EXPECT_NE(e.find(":3:8: seeds: -1 is not a seed"), std::string::npos) << e;
   for (const char* lr : {".inf", ".nan", "-0.01", "0"}) {
