@@ -129,6 +129,7 @@ void train_fields(V&& v) {
   v(field("ema", &S::ema));
   v(field("grad_clip", &S::grad_clip));
   v(field("alpha_lr_scale", &S::alpha_lr_scale).positive().with(Role::KeyedUnlessDefault));
+  v(field("matrix_lr_scale", &S::matrix_lr_scale).positive().with(Role::KeyedUnlessDefault));
   v(field("schedule", &S::schedule).one_of({"cosine", "constant"}).with(Role::KeyedUnlessDefault));
   v(field("budget", &S::budget));
   v(field("lr_grid", &S::lr_grid).positive().with(Role::Planning));

@@ -138,23 +138,29 @@ TEST(JobSpec, TrainLimitIsReadCheckedAndKeyedOnlyWhenSet) {
   }
 }
 
-TEST(JobSpec, AlphaLrScaleIsCheckedAndKeyedOnlyWhenSet) {
-  JobSpec spec;
-  spec.norm = functions::norm_preset("derf");
-  const auto plain_key = job_key(spec);
-  read_proxy_file(write_temp("alpha-lr.yaml", "train:\n  alpha_lr_scale: 66\n"), spec);
-  EXPECT_EQ(spec.train.alpha_lr_scale, 66);
-  EXPECT_NE(job_key(spec), plain_key);
-  EXPECT_EQ(job_key(read_job_file(write_temp("alpha-lr-job.json", to_json_text(spec)))), job_key(spec));
-  spec.train.alpha_lr_scale = 1;
-  EXPECT_EQ(job_key(spec), plain_key);  // jobs planned before the field keep their keys
-  EXPECT_EQ(to_json_text(spec).find("alpha_lr_scale"), std::string::npos);
-  try {
-    read_proxy_file(write_temp("bad-alpha-lr.yaml", "train:\n  alpha_lr_scale: 0\n"), spec);
-    FAIL();
-  } catch (const ConfigError& e) {
-    EXPECT_NE(std::string(e.what()).find("bad-alpha-lr.yaml:2:19: train.alpha_lr_scale"), std::string::npos)
-        << e.what();
+// The calibration's lr multipliers (docs/calibration.md, rounds 11 and 15): read from a proxy file,
+// checked with file:line:col, and keyed only when set, so jobs planned before them keep their keys.
+TEST(JobSpec, LrScalesAreCheckedAndKeyedOnlyWhenSet) {
+  for (auto [name, member] : {std::pair{"alpha_lr_scale", &TrainSpec::alpha_lr_scale},
+                              std::pair{"matrix_lr_scale", &TrainSpec::matrix_lr_scale}}) {
+    SCOPED_TRACE(name);
+    JobSpec spec;
+    spec.norm = functions::norm_preset("derf");
+    const auto plain_key = job_key(spec);
+    read_proxy_file(write_temp("lr-scale.yaml", std::string("train:\n  ") + name + ": 66\n"), spec);
+    EXPECT_EQ(spec.train.*member, 66);
+    EXPECT_NE(job_key(spec), plain_key);
+    EXPECT_EQ(job_key(read_job_file(write_temp("lr-scale-job.json", to_json_text(spec)))), job_key(spec));
+    spec.train.*member = 1;
+    EXPECT_EQ(job_key(spec), plain_key);
+    EXPECT_EQ(to_json_text(spec).find(name), std::string::npos);
+    try {
+      read_proxy_file(write_temp("bad-lr-scale.yaml", std::string("train:\n  ") + name + ": 0\n"), spec);
+      FAIL();
+    } catch (const ConfigError& e) {
+      const std::string where = "bad-lr-scale.yaml:2:" + std::to_string(5 + std::string(name).size()) + ": train." + name;
+      EXPECT_NE(std::string(e.what()).find(where), std::string::npos) << e.what();
+    }
   }
 }
 

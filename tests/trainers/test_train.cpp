@@ -145,8 +145,9 @@ TEST(Train, InterruptedJobResumesToTheSameResult) {
 }
 
 // alpha_lr_scale gives alpha and s their own, scaled learning rate (docs/calibration.md, round 11):
-// alpha travels further, and a scaled job still resumes to its uninterrupted result.
-TEST(Train, AlphaLrScaleSpeedsUpAlphaAndResumesExactly) {
+// alpha travels further. matrix_lr_scale (round 15) adds a fourth group, and a job with both still
+// resumes to its uninterrupted result (the optimizer's groups are restored in their order).
+TEST(Train, LrScalesTakeEffectAndResumeExactly) {
   auto travel = [](const TrainResult& r) {
     double sum = 0;
     const auto& init = r.diagnostics.at("init").at("sites");
@@ -158,16 +159,23 @@ TEST(Train, AlphaLrScaleSpeedsUpAlphaAndResumesExactly) {
   auto plain_spec = tiny_job("derf"), scaled_spec = plain_spec;
   plain_spec.train.steps = scaled_spec.train.steps = 40;
   scaled_spec.train.alpha_lr_scale = 10;
+  auto both_spec = scaled_spec;
+  both_spec.train.matrix_lr_scale = 4;
   EXPECT_NE(job_key(plain_spec), job_key(scaled_spec));
-  auto plain = fresh_dir("alpha-plain"), scaled = fresh_dir("alpha-scaled"), resumed = fresh_dir("alpha-resumed");
+  EXPECT_NE(job_key(scaled_spec), job_key(both_spec));
+  auto plain = fresh_dir("alpha-plain"), scaled = fresh_dir("alpha-scaled"), both = fresh_dir("both-scaled"),
+       resumed = fresh_dir("both-resumed");
   prepare_run_dir(plain_spec, plain);
   prepare_run_dir(scaled_spec, scaled);
-  prepare_run_dir(scaled_spec, resumed);
-  const auto plain_result = run_job(plain), scaled_result = run_job(scaled);
+  prepare_run_dir(both_spec, both);
+  prepare_run_dir(both_spec, resumed);
+  const auto plain_result = run_job(plain), scaled_result = run_job(scaled), both_result = run_job(both);
   ASSERT_EQ(plain_result.status, "done");
   ASSERT_EQ(scaled_result.status, "done");
+  ASSERT_EQ(both_result.status, "done");
   EXPECT_GT(travel(scaled_result), 4 * travel(plain_result))
       << "alpha travelled " << travel(scaled_result) << " scaled against " << travel(plain_result);
+  EXPECT_NE(both_result.final_loss, scaled_result.final_loss) << "the matrices' scale changed nothing";
 
   std::atomic<bool> stop{false};
   TrainCallbacks callbacks;
@@ -177,8 +185,8 @@ TEST(Train, AlphaLrScaleSpeedsUpAlphaAndResumesExactly) {
   };
   EXPECT_EQ(run_job(resumed, callbacks).status, "interrupted");
   auto again = run_job(resumed);
-  EXPECT_EQ(again.test_acc, scaled_result.test_acc);
-  EXPECT_EQ(again.final_loss, scaled_result.final_loss);
+  EXPECT_EQ(again.test_acc, both_result.test_acc);
+  EXPECT_EQ(again.final_loss, both_result.final_loss);
 }
 
 // Successive halving pauses a job at a rung and continues it later: the continued job ends exactly

@@ -18,34 +18,48 @@ double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-// The optimizer's parameter groups, in this order; the schedule sets each group's lr every step.
-enum Group : std::size_t { Decay, NoDecay, PointwiseScalars };
-
-bool is_pointwise_scalar(const std::string& name) {
-  auto ends_with = [&](const std::string& tail) {
-    return name.size() >= tail.size() && name.compare(name.size() - tail.size(), tail.size(), tail) == 0;
-  };
-  return name == "alpha" || name == "shift" || ends_with(".alpha") || ends_with(".shift");
+bool ends_with(const std::string& name, const std::string& tail) {
+  return name.size() >= tail.size() && name.compare(name.size() - tail.size(), tail.size(), tail) == 0;
 }
 
-// AdamW with weight decay on matrices only (not on norms, biases, alpha, s, embeddings). alpha and s
-// get a group of their own only when their lr is scaled, so that checkpoints made without the scale
-// keep their two groups. Every group's lr is set by the schedule at each step (TrainingLoop::run).
-torch::optim::AdamW make_optimizer(torch::nn::Module& model, const TrainSpec& t) {
-  std::vector<torch::Tensor> decay, no_decay, scalars;
-  const bool scaled = t.alpha_lr_scale != 1.0;
+bool is_pointwise_scalar(const std::string& name) {
+  return name == "alpha" || name == "shift" || ends_with(name, ".alpha") || ends_with(name, ".shift");
+}
+
+// A weight matrix whose fan-in is the model's width (attention, MLP, modulation, head), as opposed
+// to the input embeddings, whose fan-in is a patch's pixels, the time frequencies or a label.
+bool is_width_matrix(const std::string& name, const torch::Tensor& p) {
+  const bool input_embedding =
+      name.rfind("patch_embed.", 0) == 0 || name.rfind("t_fc1.", 0) == 0 || name.rfind("label_embed.", 0) == 0;
+  return p.dim() >= 2 && p.size(0) > 1 && !input_embedding;
+}
+
+}  // namespace
+
+std::vector<ParamGroup> param_groups(torch::nn::Module& model, const TrainSpec& t) {
+  ParamGroup decay{"decay", 1.0, t.weight_decay, {}}, no_decay{"no_decay", 1.0, 0.0, {}};
+  ParamGroup scalars{"pointwise_scalars", t.alpha_lr_scale, 0.0, {}};
+  ParamGroup matrices{"width_matrices", t.matrix_lr_scale, t.weight_decay, {}};
   for (auto& item : model.named_parameters()) {
     const torch::Tensor& p = item.value();
-    if (scaled && is_pointwise_scalar(item.key())) scalars.push_back(p);
-    else (p.dim() >= 2 && p.size(0) > 1 ? decay : no_decay).push_back(p);
+    if (scalars.lr_scale != 1.0 && is_pointwise_scalar(item.key())) scalars.params.push_back(p);
+    else if (matrices.lr_scale != 1.0 && is_width_matrix(item.key(), p)) matrices.params.push_back(p);
+    else (p.dim() >= 2 && p.size(0) > 1 ? decay : no_decay).params.push_back(p);
   }
+  std::vector<ParamGroup> groups{std::move(decay), std::move(no_decay)};
+  if (scalars.lr_scale != 1.0) groups.push_back(std::move(scalars));
+  if (matrices.lr_scale != 1.0) groups.push_back(std::move(matrices));
+  return groups;
+}
+
+namespace {
+
+torch::optim::AdamW make_optimizer(const std::vector<ParamGroup>& plan, const TrainSpec& t) {
   auto options = torch::optim::AdamWOptions(t.lr).betas({t.beta1, t.beta2});
   std::vector<torch::optim::OptimizerParamGroup> groups;
-  groups.emplace_back(decay,
-                      std::make_unique<torch::optim::AdamWOptions>(options.weight_decay(t.weight_decay)));
-  groups.emplace_back(no_decay, std::make_unique<torch::optim::AdamWOptions>(options.weight_decay(0.0)));
-  if (scaled) {
-    groups.emplace_back(scalars, std::make_unique<torch::optim::AdamWOptions>(options.weight_decay(0.0)));
+  for (const ParamGroup& g : plan) {
+    groups.emplace_back(g.params,
+                        std::make_unique<torch::optim::AdamWOptions>(options.weight_decay(g.weight_decay)));
   }
   return torch::optim::AdamW(std::move(groups), options);
 }
@@ -88,7 +102,8 @@ TrainingLoop::TrainingLoop(const JobSpec& spec, const RunDir& dir, const TrainCa
       callbacks_(callbacks),
       model_(model),
       total_(total_steps),
-      optimizer_(make_optimizer(model, spec.train)),
+      groups_(param_groups(model, spec.train)),
+      optimizer_(make_optimizer(groups_, spec.train)),
       ema_(ema_copy(model, spec.train.ema)),
       resumed_(load_checkpoint(dir.checkpoint(), model, optimizer_, ema_, state_, discarded_checkpoint_) ==
                CheckpointLoad::Loaded),
@@ -194,8 +209,7 @@ std::string TrainingLoop::run(const std::function<StepLoss(std::int64_t)>& step_
     const double lr = learning_rate(spec_.train, state_.step, total_);
     auto& groups = optimizer_.param_groups();
     for (std::size_t g = 0; g < groups.size(); ++g) {
-      const double scale = g == Group::PointwiseScalars ? spec_.train.alpha_lr_scale : 1.0;
-      static_cast<torch::optim::AdamWOptions&>(groups[g].options()).lr(lr * scale);
+      static_cast<torch::optim::AdamWOptions&>(groups[g].options()).lr(lr * groups_[g].lr_scale);
     }
 
     StepLoss out = step_loss(state_.step);

@@ -28,6 +28,19 @@ struct StepLoss {
   std::int64_t images = 0;  // images this step trained on (throughput)
 };
 
+// One of the optimizer's parameter groups. AdamW decays matrices only (not norms, biases, alpha,
+// s, embeddings). "decay" and "no_decay" always exist, in that order; "pointwise_scalars" (alpha and
+// s, train.alpha_lr_scale) and "width_matrices" (train.matrix_lr_scale) follow only when their
+// scale is not 1, so that checkpoints made without a scale keep their groups. The schedule sets
+// every group's lr to lr_scale times its lr at each step (TrainingLoop::run).
+struct ParamGroup {
+  std::string name;
+  double lr_scale = 1.0;
+  double weight_decay = 0.0;
+  std::vector<torch::Tensor> params;
+};
+std::vector<ParamGroup> param_groups(torch::nn::Module& model, const TrainSpec& t);
+
 class TrainingLoop {
  public:
   // Builds the optimizer and EMA copy for `model`, resumes from the run directory's checkpoint if
@@ -74,6 +87,7 @@ class TrainingLoop {
   TrainCallbacks callbacks_;
   torch::nn::Module& model_;
   std::int64_t total_;
+  std::vector<ParamGroup> groups_;
   torch::optim::AdamW optimizer_;
   std::vector<torch::Tensor> ema_;
   LoopState state_;

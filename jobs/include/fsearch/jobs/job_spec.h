@@ -69,6 +69,11 @@ struct TrainSpec {
   // step, so in a run of 1/N of the paper's steps alpha can travel 1/N as far; a scale of N gives
   // it the paper's reach (a calibration lever: docs/calibration.md, round 11).
   double alpha_lr_scale = 1.0;
+  // Multiplies the lr of the weight matrices whose fan-in is the model's width (attention, MLP,
+  // modulation, head; not the input embeddings). muP's rule for Adam (Yang et al. 2022): an Adam
+  // step moves such a layer's output in proportion to its width, so at width 64 a scale of
+  // 768 / 64 = 12 gives each step ViT-B's effect (a calibration lever: docs/calibration.md, round 15).
+  double matrix_lr_scale = 1.0;
   std::string schedule = "cosine";  // cosine (warmup, then cosine decay to min_lr) | constant (DiT)
   std::string budget = "default";   // the named budget that produced these numbers (reports show it)
   // The paper's DiT protocol: train at each of these learning rates and keep the best. A planning
