@@ -148,6 +148,26 @@ TEST(NormLayer, PresetsAndKinds) {
   EXPECT_EQ(describe(derf), "pointwise erf(x) shift=scalar alpha0=0.5");
 }
 
+// The probe's share of inputs without gradient (|f'| < 1e-3 of its largest value): flat zones and
+// saturation count, a derivative that is infinite at one point (power23's at 0) does not make every
+// input count.
+TEST(NormLayer, ProbeCountsInputsWithoutGradient) {
+  torch::manual_seed(0);
+  auto dead_share = [](const std::string& function, double input_std) {
+    auto spec = norm_preset("dyt");  // alpha0 0.5, no shift
+    spec.function = function;
+    NormLayer layer(spec, 16);
+    layer->set_probe(true);
+    layer->forward(torch::randn({64, 16}) * input_std);
+    return layer->stats().frac_dead;
+  };
+  EXPECT_LT(dead_share("erf(x)", 1.0), 0.01);
+  EXPECT_GT(dead_share("erf(x)", 100.0), 0.9);       // saturated
+  EXPECT_GT(dead_share("flat(erf, 3)", 1.0), 0.99);  // inside the flat zone |alpha x| < 3
+  EXPECT_LT(dead_share("power23(x)", 1.0), 0.01);
+  EXPECT_LT(dead_share("linear(x)", 100.0), 0.01);
+}
+
 TEST(NormLayer, LayerNormAndRMSNormNormalize) {
   auto x = torch::randn({4, 32}) * 5 + 3;
   NormLayer ln(norm_preset("layernorm"), 32);
