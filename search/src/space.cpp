@@ -11,6 +11,7 @@
 #include "fsearch/functions/catalog.h"
 #include "fsearch/functions/norm_spec.h"
 #include "fsearch/functions/parse.h"
+#include "fsearch/jobs/job_spec.h"
 
 namespace fsearch::search {
 namespace {
@@ -89,6 +90,24 @@ std::string number_text(double v) {
   std::ostringstream out;
   out << v;
   return out.str();
+}
+
+// A named budget other than default fixes the length itself (quick: one epoch; smoke: 30 steps), and
+// it wins over epochs: or steps: beside it; those are accepted only where they say the same.
+void check_named_length(YamlMap& budget, const Space& space) {
+  if (space.budget == "default" || (space.epochs <= 0 && space.steps <= 0)) return;
+  jobs::JobSpec named;
+  jobs::apply_budget(named, space.budget);
+  const bool by_steps = named.train.steps > 0;
+  const bool same = by_steps ? space.steps == named.train.steps && space.epochs <= 0
+                             : space.epochs == named.train.epochs && space.steps <= 0;
+  if (same) return;
+  const std::string length =
+      by_steps ? std::to_string(named.train.steps) + " steps" : number_text(named.train.epochs) + " epoch(s)";
+  throw ConfigError(where(budget, space.steps > 0 ? "steps" : "epochs") + ": the named budget " + space.budget +
+                        " trains " + length + "; a length beside its name would be ignored",
+                    "drop name: to give the length yourself (the budget is then named after the sweep), or drop "
+                    "the length");
 }
 
 }  // namespace
@@ -196,6 +215,7 @@ Space load_space(const std::string& file) {
   space.steps = budget.get<std::int64_t>("steps", 0);
   if (budget.has("steps") && space.steps <= 0)
     throw ConfigError(where(budget, "steps") + ": must be positive (got " + std::to_string(space.steps) + ")");
+  check_named_length(budget, space);
   budget.finish();
   space.max_attempts = root.get("max_attempts", space.max_attempts);
   space.eval_train_loss = root.get("eval_train_loss", space.eval_train_loss);

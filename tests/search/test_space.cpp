@@ -119,6 +119,12 @@ TEST(Space, BadValuesAreErrorsAtTheirLine) {
   EXPECT_NE(e.find("budget.steps: must be positive (got 0)"), std::string::npos) << e;
   e = error_of(head + "budget: {name: mine, steps: 100}\n");
   EXPECT_NE(e.find(":3:16: budget.name: 'mine' is not a named budget"), std::string::npos) << e;
+  // A named budget fixes its own length: a different one beside it would be ignored, so it is refused.
+  e = error_of(head + "budget: {name: smoke, steps: 60}\n");
+  EXPECT_NE(e.find(":3:30: budget.steps: the named budget smoke trains 30 steps"), std::string::npos) << e;
+  e = error_of(head + "budget: {name: quick, epochs: 3}\n");
+  EXPECT_NE(e.find("budget.epochs: the named budget quick trains 1 epoch(s)"), std::string::npos) << e;
+  EXPECT_EQ(error_of(head + "budget: {name: quick, epochs: 1}\n"), "no error");  // the calibration spaces' form
   e = error_of(head + "seeds: [0, -1]\n");
   EXPECT_NE(e.find(":3:8: seeds: -1 is not a seed"), std::string::npos) << e;
   for (const char* lr : {".inf", ".nan", "-0.01", "0"}) {
