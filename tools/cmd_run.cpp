@@ -41,7 +41,7 @@ struct RunCommand {
   std::vector<std::string> sbatch_args;
   int max_parallel = 0, signal_before = 60, max_timeouts = 10;
   double poll = 5;
-  bool plan_only = false, retry_failed = false;
+  bool plan_only = false, retry_failed = false, retry_rejected = false;
 
   int run(const char* self) const {
     search::SweepOptions options;
@@ -52,6 +52,7 @@ struct RunCommand {
     options.max_candidates = max_candidates;
     options.plan_only = plan_only;
     options.retry_failed = retry_failed;
+    options.retry_rejected = retry_rejected;
     const auto& stop = stop_on_signals();
     auto& s = options.local;
     // Workers start this very binary by absolute path: argv[0] may be a bare name found through PATH,
@@ -208,6 +209,10 @@ Command register_run(CLI::App& app, char** argv) {
   sub->add_flag("--retry-failed", command->retry_failed,
                 "Run the sweep's failed jobs again with fresh attempts, from their checkpoints (they stay "
                 "failed otherwise; `fsearch status` shows why they failed)");
+  sub->add_flag("--retry-rejected", command->retry_rejected,
+                "Train the sweep's rejected jobs (early rejection: not learning after a short probe) on to the "
+                "end with rejection off, from their checkpoints: to confirm that a rejection was not premature. "
+                "Grid sweeps only");
   sub->add_option(
       "--worker-binary", command->worker_binary,
       "Program workers run instead of this fsearch, for wrappers (nice, numactl) and benchmarks. "

@@ -93,9 +93,9 @@ bool allowed_transition(JobState from, JobState to) {
              to == JobState::Paused || to == JobState::Failed || to == JobState::Pending;
     case JobState::Paused: return to == JobState::Pending;  // promoted, or continued to the full budget
     case JobState::Failed: return to == JobState::Pending;
+    case JobState::Rejected: return to == JobState::Pending;  // trained on to the end (--retry-rejected)
     case JobState::Done:
-    case JobState::Diverged:
-    case JobState::Rejected: return false;
+    case JobState::Diverged: return false;
   }
   return false;
 }
@@ -423,6 +423,18 @@ int Database::retry_failed(std::int64_t sweep) {
       .bind(1, sweep)
       .run();
   return connection_.changes();
+}
+
+void Database::reopen_rejected(const std::string& key) {
+  auto current = job(key);
+  if (!current || current->state != JobState::Rejected) throw StorageError("job " + key + " is not rejected");
+  transaction([&] {
+    transition(key, JobState::Pending);
+    connection_.prepare("DELETE FROM results WHERE job_key = ?").bind(1, key).run();
+    connection_.prepare("UPDATE jobs SET state = 'pending', worker_pid = 0, error = ? WHERE key = ?")
+        .bind_all(std::string("rejected early; trained on to the end (--retry-rejected)"), key)
+        .run();
+  });
 }
 
 void Database::record_result(const ResultRow& r, JobState state, double now) {

@@ -4,8 +4,11 @@
 #include <cmath>
 #include <type_traits>
 #include <filesystem>
+#include <functional>
 #include <nlohmann/json.hpp>
 
+#include "fsearch/core/error.h"
+#include "fsearch/core/files.h"
 #include "fsearch/core/hash.h"
 #include "fsearch/core/names.h"
 #include "fsearch/functions/candidate.h"
@@ -484,18 +487,33 @@ void prepare_run_dir(const JobSpec& spec, const std::string& run_dir) {
   write_atomic(dir.job(), to_json_text(spec));
 }
 
-void set_pause_at(const std::string& run_dir, double pause_at) {
+namespace {
+
+void edit_job_file(const std::string& run_dir, const std::function<void(JobSpec&)>& edit) {
   RunDir dir{run_dir};
   auto spec = read_job_file(dir.job().string());
-  spec.search.pause_at = pause_at;
+  const auto key = job_key(spec);
+  edit(spec);
+  if (job_key(spec) != key) throw StorageError(run_dir + ": an edit of job.json may not change its key");
   write_atomic(dir.job(), to_json_text(spec));
 }
 
+}  // namespace
+
+void set_pause_at(const std::string& run_dir, double pause_at) {
+  edit_job_file(run_dir, [&](JobSpec& spec) { spec.search.pause_at = pause_at; });
+}
+
 void set_device(const std::string& run_dir, const std::string& device) {
+  edit_job_file(run_dir, [&](JobSpec& spec) { spec.runtime.device = device; });
+}
+
+void continue_rejected(const std::string& run_dir) {
+  edit_job_file(run_dir, [](JobSpec& spec) { spec.search.reject = false; });
   RunDir dir{run_dir};
-  auto spec = read_job_file(dir.job().string());
-  spec.runtime.device = device;
-  write_atomic(dir.job(), to_json_text(spec));
+  if (std::filesystem::exists(dir.result())) {
+    std::filesystem::rename(dir.result(), dir.root / "result.rejected.json");
+  }
 }
 
 std::int64_t pause_step(const JobSpec& spec, std::int64_t total) {

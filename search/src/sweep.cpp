@@ -16,6 +16,7 @@
 #include "fsearch/core/error.h"
 #include "fsearch/core/process.h"
 #include "fsearch/core/hash.h"
+#include "fsearch/jobs/run_dir.h"
 #include "fsearch/functions/transforms.h"
 #include "fsearch/properties/json.h"
 #include "fsearch/search/expand.h"
@@ -55,6 +56,18 @@ class LockGuard {
   db::Database& db_;
 };
 
+// A job still to train whose run directory is not here (a database committed on another machine
+// or copied without its runs, docs/results/README.md; a running one is requeued when the backend
+// adopts the sweep) gets its job.json again, from the plan: its key is the same by construction.
+// Without its checkpoint it trains from the start.
+void restore_run_dir(db::Database& db, const PlannedJob& p) {
+  const auto row = db.job(p.row.key);
+  const bool to_train = row && (row->state == db::JobState::Pending || row->state == db::JobState::Running ||
+                                row->state == db::JobState::Failed);
+  if (!to_train) return;
+  if (!std::filesystem::exists(jobs::RunDir{row->run_dir}.job())) jobs::prepare_run_dir(p.spec, row->run_dir);
+}
+
 }  // namespace
 
 SweepOutcome run_sweep(const std::string& space_file, const SweepOptions& options) {
@@ -63,6 +76,11 @@ SweepOutcome run_sweep(const std::string& space_file, const SweepOptions& option
   };
   Space space = load_space(space_file);
   if (!options.seeds.empty()) space.seeds = options.seeds;
+  if (options.retry_rejected && space.strategy != StrategyKind::Grid) {  // before anything is recorded
+    throw ConfigError("--retry-rejected: " + space_file + " uses strategy " + to_string(space.strategy) +
+                          ", which has already decided on its rejected jobs' scores",
+                      "only grid sweeps continue rejected jobs; plan the cells again in a grid space");
+  }
   if (const double n = count_candidates(space); n > options.max_candidates) {
     std::ostringstream count;
     count.precision(3);
@@ -115,6 +133,8 @@ SweepOutcome run_sweep(const std::string& space_file, const SweepOptions& option
       if (db.add_job(outcome.sweep, p.row)) {
         outcome.jobs_new++;
         jobs::prepare_run_dir(p.spec, p.row.run_dir);
+      } else {
+        restore_run_dir(db, p);
       }
     }
   });
@@ -130,6 +150,16 @@ SweepOutcome run_sweep(const std::string& space_file, const SweepOptions& option
       space.name);
   if (options.plan_only) return outcome;
 
+  if (options.retry_rejected) {
+    const auto rejected = db.jobs(outcome.sweep, db::JobState::Rejected);
+    for (const auto& job : rejected) {
+      jobs::continue_rejected(job.run_dir);  // first: a crash here leaves the job rejected, and a rerun redoes it
+      db.reopen_rejected(job.key);
+    }
+    if (!rejected.empty())
+      say(std::to_string(rejected.size()) + " rejected job(s) queued again, to train on to the end with early "
+          "rejection off");
+  }
   if (options.retry_failed) {
     if (int n = db.retry_failed(outcome.sweep); n > 0)
       say(std::to_string(n) + " failed job(s) queued again, from their checkpoints");

@@ -73,6 +73,12 @@ std::vector<int> workers_of(const fs::path& dir) {
   return pids;
 }
 
+std::map<std::string, nlohmann::json> by_function(const nlohmann::json& jobs) {
+  std::map<std::string, nlohmann::json> out;
+  for (const auto& j : jobs) out[j["function"].get<std::string>()] = j;
+  return out;
+}
+
 std::map<std::string, nlohmann::json> by_key(const nlohmann::json& jobs) {
   std::map<std::string, nlohmann::json> out;
   for (const auto& j : jobs) {
@@ -466,6 +472,73 @@ TEST(SweepCli, SeedsOverrideTheSpace) {
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.err.find("'-1' is not a seed"), std::string::npos) << r.err;
   EXPECT_FALSE(fs::exists(dir / "g.db"));
+  fs::remove_all(dir);
+}
+
+// Early rejection is the verdict of a probe at step 50: --retry-rejected trains such a job on to the
+// end from its checkpoint, with rejection off, and leaves every other job as it was. A halving sweep
+// refuses it before anything is recorded.
+TEST(SweepCli, RetryRejectedTrainsARejectedJobOnToTheEnd) {
+  auto dir = workdir("retry-rejected");
+  auto space = dir / "space.yaml";
+  std::ofstream(space) << "name: rej\nprimitives: [\"0 * x\", \"erf(x)\"]\nrequire: []\nbaselines: []\n"
+                       << "proxies: [" << FSEARCH_SOURCE_DIR << "/configs/proxies/vit-tiny.yaml]\n"
+                       << "budget:\n  steps: 60\n";
+  const std::string run = "run --space " + space.string() + " --db " + (dir / "f.db").string() +
+                          " --workers 2 --threads-per-worker 1";  // the space's budget: 60 steps, probe at 50
+  auto first = run_fsearch(run);
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  auto jobs = by_function(export_jobs(dir));
+  ASSERT_EQ(jobs.at("0 * x")["state"], "rejected");
+  EXPECT_EQ(jobs.at("0 * x")["result"]["steps"], 50);
+  ASSERT_EQ(jobs.at("erf(x)")["state"], "done");
+  const auto erf = jobs.at("erf(x)")["result"];
+
+  auto again = run_fsearch(run);  // without the flag a rejection stays
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(by_function(export_jobs(dir)).at("0 * x")["state"], "rejected");
+
+  auto retry = run_fsearch(run + " --retry-rejected");
+  ASSERT_EQ(retry.exit_code, 0) << retry.err;
+  EXPECT_NE(retry.err.find("1 rejected job(s) queued again"), std::string::npos) << retry.err;
+  jobs = by_function(export_jobs(dir));
+  EXPECT_EQ(jobs.at("0 * x")["state"], "done");
+  EXPECT_EQ(jobs.at("0 * x")["result"]["steps"], 60);
+  EXPECT_EQ(jobs.at("erf(x)")["result"]["test_acc"], erf["test_acc"]);  // not trained again
+  const auto run_dir = fs::path(jobs.at("0 * x")["run_dir"].get<std::string>());
+  EXPECT_TRUE(fs::exists(run_dir / "result.rejected.json"));
+  std::ifstream events(run_dir / "events.jsonl");
+  std::vector<std::int64_t> resumed_at;
+  for (std::string line; std::getline(events, line);) {
+    auto event = nlohmann::json::parse(line);
+    if (event["type"] == "resume") resumed_at.push_back(event["step"]);
+  }
+  EXPECT_EQ(resumed_at, std::vector<std::int64_t>{50}) << "continued from the rejection's checkpoint";
+
+  auto halving = dir / "halving.yaml";
+  std::ofstream(halving) << "name: h\nprimitives: [erf]\nproxies: [" << FSEARCH_SOURCE_DIR
+                         << "/configs/proxies/vit-tiny.yaml]\nstrategy: halving\n";
+  auto refused = run_fsearch("run --space " + halving.string() + " --db " + (dir / "h.db").string() +
+                             " --retry-rejected");
+  EXPECT_EQ(refused.exit_code, 2);
+  EXPECT_NE(refused.err.find("--retry-rejected: " + halving.string() + " uses strategy halving"), std::string::npos)
+      << refused.err;
+  EXPECT_FALSE(fs::exists(dir / "h.db"));
+  fs::remove_all(dir);
+}
+
+// A database committed on another machine comes without its run directories: a job still to
+// train gets its job.json again from the plan and trains here.
+TEST(SweepCli, JobsWhoseRunDirectoriesAreGoneArePreparedAgain) {
+  auto dir = workdir("runs-gone");
+  auto args = run_args(dir);
+  auto plan = args;
+  plan.push_back("--plan-only");
+  ASSERT_EQ(wait_for(spawn_fsearch(plan, (dir / "plan.log").string())), 0);
+  fs::remove_all(dir / "runs");
+  ASSERT_EQ(wait_for(spawn_fsearch(args, (dir / "run.log").string())), 0);
+  for (const auto& j : export_jobs(dir)) EXPECT_EQ(j["state"], "done") << j["function"];
+  EXPECT_EQ(finished_runs(dir), 4);
   fs::remove_all(dir);
 }
 

@@ -186,7 +186,9 @@ TEST(JobStates, TransitionTable) {
   EXPECT_TRUE(allowed_transition(S::Paused, S::Pending));      // promoted
   EXPECT_FALSE(allowed_transition(S::Paused, S::Running));     // only through a promotion
   EXPECT_TRUE(allowed_transition(S::Running, S::Rejected));
-  EXPECT_FALSE(allowed_transition(S::Rejected, S::Pending));  // rejection is a result too
+  EXPECT_TRUE(allowed_transition(S::Rejected, S::Pending));  // only through --retry-rejected
+  EXPECT_FALSE(allowed_transition(S::Rejected, S::Running));
+  EXPECT_FALSE(allowed_transition(S::Done, S::Pending));
   for (auto state : kJobStates) EXPECT_EQ(parse_job_state(to_string(state)), state);
 }
 
@@ -297,6 +299,33 @@ TEST(Jobs, RetryFailedRequeuesOnlyThisSweepsFailedJobsWithFreshCounts) {
   EXPECT_EQ(db.job("done")->state, JobState::Done);
   EXPECT_EQ(db.job("elsewhere")->state, JobState::Failed);  // another sweep's
   EXPECT_EQ(db.retry_failed(sweep), 0);
+}
+
+// A rejection is the verdict of a short probe: --retry-rejected reopens it (and only it), and the
+// rejection's result row goes, so that no report shows it while the job trains on.
+TEST(Jobs, ReopenRejectedRequeuesARejectedJobWithoutItsResult) {
+  Database db(fresh_db("reopen-rejected"));
+  auto sweep = db.ensure_sweep("s", "s.yaml", "default", 1);
+  for (const char* key : {"rejected", "diverged"}) {
+    db.add_job(sweep, job(key, 1));
+    db.mark_running(key, 1, 1);
+  }
+  ResultRow r;
+  r.key = "rejected";
+  r.status = "rejected";
+  r.diverged_step = 50;
+  db.record_result(r, JobState::Rejected, 2);
+  r.key = "diverged";
+  r.status = "diverged";
+  db.record_result(r, JobState::Diverged, 2);
+
+  db.reopen_rejected("rejected");
+  EXPECT_EQ(db.job("rejected")->state, JobState::Pending);
+  EXPECT_FALSE(db.result("rejected"));
+  EXPECT_THROW(db.reopen_rejected("diverged"), StorageError);
+  EXPECT_THROW(db.reopen_rejected("rejected"), StorageError);  // pending now
+  EXPECT_EQ(db.job("diverged")->state, JobState::Diverged);
+  EXPECT_TRUE(db.result("diverged"));
 }
 
 // On a shared filesystem the holder may be on another host, where its pid means nothing here: it is

@@ -177,6 +177,10 @@ class Database {
   // The sweep's failed jobs back to pending with a fresh set of attempts and time limits (their
   // run directories keep their checkpoints). Returns how many.
   int retry_failed(std::int64_t sweep);
+  // A rejected job back to pending, its rejection's result removed: an early rejection is the
+  // verdict of a short probe, and `fsearch run --retry-rejected` trains such a job on to the end
+  // (its run directory keeps the checkpoint). Done and diverged results are never reopened.
+  void reopen_rejected(const std::string& key);
   // Slurm backend: a pending job handed to Slurm (running, worker_pid 0, with its Slurm id), its
   // Slurm state as last seen, and the time-limit / preemption counters.
   void mark_submitted(const std::string& key, const std::string& slurm_id, double now);

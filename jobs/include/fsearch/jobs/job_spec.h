@@ -171,4 +171,9 @@ void set_pause_at(const std::string& run_dir, double pause_at);
 // is where a job runs, not what it is): how a worker's slot sends its jobs to its device.
 void set_device(const std::string& run_dir, const std::string& device);
 
+// Rewrites a prepared run directory's job.json with early rejection off (same key) and moves a
+// rejection's result.json aside to result.rejected.json: the job continues from the checkpoint its
+// rejection left to the end of its budget, as `fsearch run --retry-rejected` asks.
+void continue_rejected(const std::string& run_dir);
+
 }  // namespace fsearch::jobs

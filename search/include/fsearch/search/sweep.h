@@ -22,6 +22,9 @@ struct SweepOptions {
   double max_candidates = 100000;   // a space that would make more is refused before expansion
   bool plan_only = false;
   bool retry_failed = false;  // failed jobs run again (fresh attempts), from their checkpoints
+  // Rejected jobs (early rejection) train on to the end from their checkpoints, rejection off;
+  // grid sweeps only (a halving or evolution sweep has already decided on their scores).
+  bool retry_rejected = false;
   BackendKind backend = BackendKind::Local;     // worker processes here | Slurm job arrays
   LocalOptions local;                           // local backend
   SlurmOptions slurm;                           // slurm backend (work_dir defaults to <runs>/<sweep>/slurm)
