@@ -50,7 +50,7 @@ TEST(ParamGroups, WithoutScalesThereAreTheTwoGroupsOldCheckpointsHave) {
   EXPECT_EQ(groups[0].name, "decay");
   EXPECT_EQ(groups[1].name, "no_decay");
   EXPECT_EQ(members(group_of(*model, spec.train), "decay").count("blocks.0.attn.qkv.weight"), 1u);
-  EXPECT_EQ(members(group_of(*model, spec.train), "no_decay").count("blocks.0.norm1.alpha"), 1u);
+  EXPECT_EQ(members(group_of(*model, spec.train), "no_decay").count("blocks.0.norm1.norm.alpha"), 1u);
 }
 
 // muP's width rule reaches the matrices whose fan-in is the width, never the patch embedding.
@@ -76,8 +76,8 @@ TEST(ParamGroups, MatrixScaleTakesTheWidthMatricesOfTheViT) {
   }
   EXPECT_EQ(members(groups, "width_matrices"), expected);
   EXPECT_EQ(groups.at("patch_embed.weight"), "decay");
-  EXPECT_EQ(groups.at("blocks.1.norm2.alpha"), "pointwise_scalars");
-  EXPECT_EQ(groups.at("blocks.1.norm2.gamma"), "no_decay");
+  EXPECT_EQ(groups.at("blocks.1.norm2.norm.alpha"), "pointwise_scalars");
+  EXPECT_EQ(groups.at("blocks.1.norm2.norm.gamma"), "no_decay");
   EXPECT_EQ(groups.at("blocks.1.fc1.bias"), "no_decay");
 }
 
