@@ -7,24 +7,12 @@
 #include "fsearch/functions/norm_spec.h"
 #include "fsearch/trainers/diffusion.h"
 #include "fsearch/trainers/dit.h"
+#include "tiny_job.h"
 
 namespace fsearch::trainers {
 namespace {
 
-ModelSpec small_dit() {
-  ModelSpec m;
-  m.proxy = "dit";
-  m.name = "dit-test";
-  m.image_size = 8;
-  m.channels = 1;
-  m.patch = 2;
-  m.width = 32;
-  m.depth = 2;
-  m.heads = 4;
-  m.mlp_ratio = 2;
-  m.num_classes = 3;
-  return m;
-}
+using testing::small_dit;
 
 TEST(DiT, PredictsNoiseOfTheImageShape) {
   torch::manual_seed(0);

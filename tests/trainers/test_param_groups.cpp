@@ -82,16 +82,7 @@ TEST(ParamGroups, MatrixScaleTakesTheWidthMatricesOfTheViT) {
 }
 
 TEST(ParamGroups, MatrixScaleLeavesTheDiTsInputEmbeddings) {
-  ModelSpec m;
-  m.proxy = "dit";
-  m.image_size = 8;
-  m.channels = 1;
-  m.patch = 2;
-  m.width = 32;
-  m.depth = 1;
-  m.heads = 4;
-  m.num_classes = 3;
-  DiT model(m, functions::norm_preset("derf"));
+  DiT model(testing::small_dit(), functions::norm_preset("derf"));
   TrainSpec train;
   train.matrix_lr_scale = 12;
   const auto groups = group_of(*model, train);

@@ -1,4 +1,5 @@
-// The trainer tests' job: a two-block ViT on the synthetic set, 120 steps, seconds to train.
+// The trainer tests' job: a two-block ViT on the synthetic set, 120 steps, seconds to train; and
+// a small DiT model for the tests of the DiT and of what it is built of.
 #pragma once
 
 #include <string>
@@ -28,6 +29,21 @@ inline jobs::JobSpec tiny_job(const std::string& norm = "layernorm") {
   spec.runtime.log_every = 5;
   spec.runtime.checkpoint_every = 10;
   return spec;
+}
+
+inline jobs::ModelSpec small_dit() {
+  jobs::ModelSpec m;
+  m.proxy = "dit";
+  m.name = "dit-test";
+  m.image_size = 8;
+  m.channels = 1;
+  m.patch = 2;
+  m.width = 32;
+  m.depth = 2;
+  m.heads = 4;
+  m.mlp_ratio = 2;
+  m.num_classes = 3;
+  return m;
 }
 
 }  // namespace fsearch::testing
