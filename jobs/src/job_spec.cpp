@@ -133,6 +133,10 @@ void train_fields(V&& v) {
   v(field("grad_clip", &S::grad_clip));
   v(field("alpha_lr_scale", &S::alpha_lr_scale).positive().with(Role::KeyedUnlessDefault));
   v(field("matrix_lr_scale", &S::matrix_lr_scale).positive().with(Role::KeyedUnlessDefault));
+  v(field("stability_steps", &S::stability_steps)
+        .zero_or_more("must be 0 (off) or a number of steps")
+        .with(Role::KeyedUnlessDefault));
+  v(field("stability_lr_scale", &S::stability_lr_scale).positive().with(Role::KeyedUnlessDefault));
   v(field("schedule", &S::schedule).one_of({"cosine", "constant"}).with(Role::KeyedUnlessDefault));
   v(field("budget", &S::budget));
   v(field("lr_grid", &S::lr_grid).positive().with(Role::Planning));

@@ -189,6 +189,42 @@ TEST(Train, LrScalesTakeEffectAndResumeExactly) {
   EXPECT_EQ(again.final_loss, both_result.final_loss);
 }
 
+// The stability probe (docs/calibration.md, round 15e) trains a copy first, in RUN_DIR/stability.
+// A function that diverges there fails the job, which never trains at its own lr; one that does not
+// trains exactly as it would without the probe (the probe draws nothing from the job's randomness).
+TEST(Train, StabilityProbeFailsAJobThatDivergesAndLeavesTheRestAlone) {
+  auto plain_spec = tiny_job("derf");
+  plain_spec.train.steps = 40;
+  auto probed_spec = plain_spec;
+  probed_spec.train.stability_steps = 20;
+  probed_spec.train.stability_lr_scale = 1;  // the job's own first steps, at a constant lr: no divergence
+  EXPECT_NE(job_key(plain_spec), job_key(probed_spec));
+  auto unbounded_spec = probed_spec;
+  unbounded_spec.norm.function = "linear(x)";
+  unbounded_spec.train.stability_lr_scale = 3000;  // the synthetic set's tiny model diverges only far out
+  auto plain = fresh_dir("stability-plain"), probed = fresh_dir("stability-probed"),
+       unbounded = fresh_dir("stability-unbounded");
+  prepare_run_dir(plain_spec, plain);
+  prepare_run_dir(probed_spec, probed);
+  prepare_run_dir(unbounded_spec, unbounded);
+
+  const auto failed = run_job(unbounded);
+  EXPECT_EQ(failed.status, "diverged");
+  EXPECT_EQ(failed.diverged_step, 0);
+  EXPECT_NE(failed.diverged_reason.find("stability probe (width matrices at 3000x the lr, 20 steps): diverged"),
+            std::string::npos)
+      << failed.diverged_reason;
+  EXPECT_EQ(read_result_file(RunDir{unbounded}.result()).status, "diverged");
+  EXPECT_EQ(read_result_file(RunDir{unbounded}.root / "stability" / "result.json").status, "diverged");
+  EXPECT_FALSE(fs::exists(RunDir{unbounded}.checkpoint())) << "the job itself never trained";
+
+  const auto expected = run_job(plain), got = run_job(probed);
+  ASSERT_EQ(got.status, "done") << got.diverged_reason;
+  EXPECT_EQ(read_result_file(RunDir{probed}.root / "stability" / "result.json").status, "done");
+  EXPECT_EQ(got.test_acc, expected.test_acc);
+  EXPECT_EQ(got.final_loss, expected.final_loss);
+}
+
 // Successive halving pauses a job at a rung and continues it later: the continued job ends exactly
 // where the uninterrupted one does (same key, same trajectory), and the probe of early rejection,
 // which it passes, changes nothing either.

@@ -74,6 +74,13 @@ struct TrainSpec {
   // step moves such a layer's output in proportion to its width, so at width 64 a scale of
   // 768 / 64 = 12 gives each step ViT-B's effect (a calibration lever: docs/calibration.md, round 15).
   double matrix_lr_scale = 1.0;
+  // A stability probe before training (docs/calibration.md, round 15e): the job first trains a copy
+  // for stability_steps steps with the width matrices' lr multiplied by stability_lr_scale (muP: 12
+  // plays ViT-B's width 768 at width 64) and a constant lr after the warmup, in RUN_DIR/stability.
+  // If that diverges, the job is recorded as diverged, as the paper's fast-growing functions fail
+  // early at ViT-B's scale; otherwise it trains as without the probe. 0 = off.
+  std::int64_t stability_steps = 0;
+  double stability_lr_scale = 12.0;
   std::string schedule = "cosine";  // cosine (warmup, then cosine decay to min_lr) | constant (DiT)
   std::string budget = "default";   // the named budget that produced these numbers (reports show it)
   // The paper's DiT protocol: train at each of these learning rates and keep the best. A planning
