@@ -369,8 +369,14 @@ void read_data(YamlMap m, DataSpec& s, const ModelSpec& model) {
   m.finish();
 }
 
-void read_train(YamlMap m, TrainSpec& s, bool proxy_file) {
+void read_train(YamlMap m, TrainSpec& s, bool proxy_file, const ModelSpec& model) {
   read_section(m, s, FSEARCH_FIELDS(train_fields), proxy_file);
+  if (model.proxy == "dit" && s.stability_steps > 0) {
+    throw ConfigError(m.where(*m.node("stability_steps")) + ": " + m.qualified("stability_steps") +
+                          ": the stability probe is for the ViT proxy (it was calibrated on ViT cells; a DiT "
+                          "probe would also sample and score its images)",
+                      "remove it, or set it to 0");
+  }
   read_budget(m, s);
   m.finish();
 }
@@ -429,7 +435,7 @@ void read_proxy_file(const std::string& file, JobSpec& spec) {
   auto root = YamlMap::load_file(file);
   read_model(root.map("model"), spec.model);
   read_data(root.map("data"), spec.data, spec.model);
-  read_train(root.map("train"), spec.train, /*proxy_file=*/true);
+  read_train(root.map("train"), spec.train, /*proxy_file=*/true, spec.model);
   if (root.has("norm")) read_norm(root.map("norm"), spec.norm);
   if (root.has("diffusion")) read_diffusion(root.map("diffusion"), spec.diffusion);
   spec.seed = root.get("seed", spec.seed);
@@ -442,7 +448,7 @@ JobSpec read_job_file(const std::string& file) {
   read_model(root.map("model"), spec.model);
   read_norm(root.map("norm"), spec.norm);
   read_data(root.map("data"), spec.data, spec.model);
-  read_train(root.map("train"), spec.train, /*proxy_file=*/false);
+  read_train(root.map("train"), spec.train, /*proxy_file=*/false, spec.model);
   if (root.has("diffusion")) read_diffusion(root.map("diffusion"), spec.diffusion);
   read_plain(root.map("runtime"), spec.runtime, FSEARCH_FIELDS(runtime_fields));
   if (root.has("search")) read_plain(root.map("search"), spec.search, FSEARCH_FIELDS(search_fields));

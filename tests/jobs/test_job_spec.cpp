@@ -138,6 +138,23 @@ TEST(JobSpec, TrainLimitIsReadCheckedAndKeyedOnlyWhenSet) {
   }
 }
 
+// The stability probe is the ViT proxy's (calibration round 15): a DiT proxy file that sets it is
+// refused with its line.
+TEST(JobSpec, StabilityProbeIsForTheViTOnly) {
+  JobSpec spec;
+  read_proxy_file(write_temp("vit-stab.yaml", "train:\n  stability_steps: 150\n  stability_lr_scale: 8\n"), spec);
+  EXPECT_EQ(spec.train.stability_steps, 150);
+  EXPECT_EQ(spec.train.stability_lr_scale, 8);
+  try {
+    read_proxy_file(write_temp("dit-stab.yaml", "model:\n  proxy: dit\ntrain:\n  stability_steps: 150\n"), spec);
+    FAIL() << "a DiT proxy with a stability probe";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("dit-stab.yaml:4:20: train.stability_steps: the stability probe is for the ViT"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
 // The calibration's lr multipliers (docs/calibration.md, rounds 11 and 15): read from a proxy file,
 // checked with file:line:col, and keyed only when set, so jobs planned before them keep their keys.
 TEST(JobSpec, LrScalesAreCheckedAndKeyedOnlyWhenSet) {

@@ -59,7 +59,7 @@ TrainResult failed_stability(const JobSpec& spec, const TrainResult& probe) {
   result.git_commit = probe.git_commit;
   result.torch_version = probe.torch_version;
   result.threads = probe.threads;
-  result.diagnostics = {{"stability", probe.diagnostics}};
+  result.diagnostics = probe.diagnostics;  // the probe's: what diverged, and how far it grew
   return result;
 }
 
