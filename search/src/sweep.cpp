@@ -153,6 +153,13 @@ SweepOutcome run_sweep(const std::string& space_file, const SweepOptions& option
   if (options.retry_rejected) {
     const auto rejected = db.jobs(outcome.sweep, db::JobState::Rejected);
     for (const auto& job : rejected) {
+      // A run directory that is not here (a database from another machine) comes again from the
+      // plan; the job then trains from its start.
+      if (!std::filesystem::exists(jobs::RunDir{job.run_dir}.job())) {
+        for (const auto& p : planned) {
+          if (p.row.key == job.key) jobs::prepare_run_dir(p.spec, job.run_dir);
+        }
+      }
       jobs::continue_rejected(job.run_dir);  // first: a crash here leaves the job rejected, and a rerun redoes it
       db.reopen_rejected(job.key);
     }

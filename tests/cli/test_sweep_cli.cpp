@@ -42,11 +42,13 @@ std::vector<std::string> run_args(const fs::path& dir) {
           "1"};
 }
 
-nlohmann::json export_jobs(const fs::path& dir) {
-  auto r = run_fsearch("export --format json --db " + (dir / "f.db").string());
+nlohmann::json export_jobs_of(const fs::path& db) {
+  auto r = run_fsearch("export --format json --db " + db.string());
   EXPECT_EQ(r.exit_code, 0) << r.err;
   return nlohmann::json::parse(r.out);
 }
+
+nlohmann::json export_jobs(const fs::path& dir) { return export_jobs_of(dir / "f.db"); }
 
 int finished_runs(const fs::path& dir) {
   int n = 0;
@@ -497,6 +499,7 @@ TEST(SweepCli, RetryRejectedTrainsARejectedJobOnToTheEnd) {
   auto again = run_fsearch(run);  // without the flag a rejection stays
   ASSERT_EQ(again.exit_code, 0) << again.err;
   EXPECT_EQ(by_function(export_jobs(dir)).at("0 * x")["state"], "rejected");
+  fs::copy_file(dir / "f.db", dir / "copy.db");  // for another machine, below
 
   auto retry = run_fsearch(run + " --retry-rejected");
   ASSERT_EQ(retry.exit_code, 0) << retry.err;
@@ -514,6 +517,17 @@ TEST(SweepCli, RetryRejectedTrainsARejectedJobOnToTheEnd) {
     if (event["type"] == "resume") resumed_at.push_back(event["step"]);
   }
   EXPECT_EQ(resumed_at, std::vector<std::int64_t>{50}) << "continued from the rejection's checkpoint";
+
+  // The database as committed elsewhere, without its run directories: the rejected job comes again
+  // from the plan and trains from its start to the end.
+  fs::remove_all(dir / "runs");
+  auto elsewhere = run_fsearch("run --space " + space.string() + " --db " + (dir / "copy.db").string() +
+                               " --workers 2 --threads-per-worker 1 --retry-rejected");
+  ASSERT_EQ(elsewhere.exit_code, 0) << elsewhere.err;
+  auto copied = by_function(export_jobs_of(dir / "copy.db"));
+  EXPECT_EQ(copied.at("0 * x")["state"], "done");
+  EXPECT_EQ(copied.at("0 * x")["result"]["steps"], 60);
+  EXPECT_EQ(copied.at("0 * x")["result"]["test_acc"], jobs.at("0 * x")["result"]["test_acc"]);
 
   auto halving = dir / "halving.yaml";
   std::ofstream(halving) << "name: h\nprimitives: [erf]\nproxies: [" << FSEARCH_SOURCE_DIR
