@@ -60,10 +60,12 @@ class LockGuard {
 // or copied without its runs, docs/results/README.md; a running one is requeued when the backend
 // adopts the sweep) gets its job.json again, from the plan: its key is the same by construction.
 // Without its checkpoint it trains from the start.
-void restore_run_dir(db::Database& db, const PlannedJob& p) {
+// With --retry-rejected, a rejected job is one still to train too.
+void restore_run_dir(db::Database& db, const PlannedJob& p, bool retry_rejected) {
   const auto row = db.job(p.row.key);
   const bool to_train = row && (row->state == db::JobState::Pending || row->state == db::JobState::Running ||
-                                row->state == db::JobState::Failed);
+                                row->state == db::JobState::Failed ||
+                                (retry_rejected && row->state == db::JobState::Rejected));
   if (!to_train) return;
   if (!std::filesystem::exists(jobs::RunDir{row->run_dir}.job())) jobs::prepare_run_dir(p.spec, row->run_dir);
 }
@@ -134,7 +136,7 @@ SweepOutcome run_sweep(const std::string& space_file, const SweepOptions& option
         outcome.jobs_new++;
         jobs::prepare_run_dir(p.spec, p.row.run_dir);
       } else {
-        restore_run_dir(db, p);
+        restore_run_dir(db, p, options.retry_rejected);
       }
     }
   });
@@ -152,14 +154,7 @@ SweepOutcome run_sweep(const std::string& space_file, const SweepOptions& option
 
   if (options.retry_rejected) {
     const auto rejected = db.jobs(outcome.sweep, db::JobState::Rejected);
-    for (const auto& job : rejected) {
-      // A run directory that is not here (a database from another machine) comes again from the
-      // plan; the job then trains from its start.
-      if (!std::filesystem::exists(jobs::RunDir{job.run_dir}.job())) {
-        for (const auto& p : planned) {
-          if (p.row.key == job.key) jobs::prepare_run_dir(p.spec, job.run_dir);
-        }
-      }
+    for (const auto& job : rejected) {  // a run directory that was not here came from the plan above
       jobs::continue_rejected(job.run_dir);  // first: a crash here leaves the job rejected, and a rerun redoes it
       db.reopen_rejected(job.key);
     }
