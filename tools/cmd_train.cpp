@@ -28,7 +28,7 @@ struct TrainCommand {
   std::string proxy, norm = "layernorm", function = "erf(x)", shift, out, budget = "default", device;
   std::string dataset, data_path;
   double lr = 0, alpha_init = -1, epochs = 0;
-  std::int64_t steps = 0, seed = 0;
+  std::int64_t steps = 0, seed = 0, stability_steps = -1;
   int batch_size = 0, eval_every = -1, checkpoint_every = 0;
   bool quiet = false, eval_train_loss = false;
 
@@ -54,6 +54,7 @@ struct TrainCommand {
     if (steps > 0) spec.train.steps = steps;
     if (epochs > 0) spec.train.epochs = epochs, spec.train.steps = 0;
     if (batch_size > 0) spec.train.batch_size = batch_size;
+    if (stability_steps >= 0) spec.train.stability_steps = stability_steps;
     if (!dataset.empty()) spec.data.dataset = dataset;
     if (!data_path.empty()) spec.data.path = data_path;
     spec.seed = static_cast<std::uint64_t>(seed);
@@ -149,6 +150,16 @@ Command register_train(CLI::App& app, const GlobalOptions& global) {
   sub->add_option("--steps", command->steps, "Training steps (overrides the proxy's epochs)");
   sub->add_option("--epochs", command->epochs, "Training epochs");
   sub->add_option("--batch-size", command->batch_size, "Batch size");
+  sub->add_option("--stability-steps", command->stability_steps,
+                  "Steps of the stability probe run before training (0: none; default: the proxy's, "
+                  "150 on vit-tiny; see docs/proxy-files.md)")
+      ->check(CLI::Validator(
+          [](std::string& value) {
+            return value.find_first_not_of("0123456789") == std::string::npos
+                       ? std::string()
+                       : "must be 0 (no probe) or a number of steps, not " + value;
+          },
+          "STEPS"));
   sub->add_option("--seed", command->seed, "Seed for init, data order, augmentation")->capture_default_str();
   sub->add_option("--dataset", command->dataset, "fashion-mnist | idx | cifar10 | cifar100 | synthetic");
   sub->add_option("--data-path", command->data_path, "Folder with the data set's files");

@@ -550,6 +550,8 @@ void apply_budget(JobSpec& spec, const std::string& budget) {
     spec.runtime.checkpoint_every = 10;
     spec.diffusion.sample_steps = std::min(spec.diffusion.sample_steps, 10);
     spec.diffusion.samples_per_class = std::min(spec.diffusion.samples_per_class, 10);
+    spec.train.stability_steps = 0;  // no verdicts at this length, as there is no rejection probe
+    spec.train.stability_lr_scale = TrainSpec{}.stability_lr_scale;
     spec.train.budget = "smoke";
     return;
   }

@@ -236,7 +236,8 @@ TEST(TrainCli, FullDiskIsAnErrorAndTheJobFinishesOnceThereIsSpace) {
     GTEST_SKIP() << "cannot mount a tmpfs here (needs root and mount rights)";
   auto run = (mnt / "run").string();
   auto r = run_fsearch("train --proxy " + std::string(FSEARCH_SOURCE_DIR) +
-                       "/configs/proxies/vit-tiny.yaml --norm derf --dataset synthetic --steps 30 --checkpoint-every 10 "
+                       "/configs/proxies/vit-tiny.yaml --norm derf --dataset synthetic --steps 30 --stability-steps 0 "
+                       "--checkpoint-every 10 "
                        "--quiet --out " + run);
   std::vector<std::string> left;
   for (const auto& entry : fs::directory_iterator(run)) left.push_back(entry.path().filename().string());
@@ -250,6 +251,30 @@ TEST(TrainCli, FullDiskIsAnErrorAndTheJobFinishesOnceThereIsSpace) {
   EXPECT_EQ(again.exit_code, 0) << again.err;
   EXPECT_TRUE(finished);
   fs::remove_all(mnt);
+}
+
+// vit-tiny runs its stability probe first (in RUN_DIR/stability); --stability-steps sets its length
+// and 0 turns it off.
+TEST(TrainCli, StabilityStepsSetsOrTurnsOffTheProxysProbe) {
+  const std::string base = "train --proxy " + std::string(FSEARCH_SOURCE_DIR) +
+                           "/configs/proxies/vit-tiny.yaml --norm derf --dataset synthetic --steps 10 --quiet ";
+  auto probed = fresh_dir("probed");
+  auto r = run_fsearch(base + "--stability-steps 20 --out " + probed);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto probe = read_json(fs::path(probed) / "stability" / "result.json");
+  EXPECT_EQ(probe["steps"].get<int>(), 20) << probe.dump();
+  EXPECT_EQ(read_json(fs::path(probed) / "result.json")["steps"].get<int>(), 10);
+  auto plain = fresh_dir("unprobed");
+  r = run_fsearch(base + "--stability-steps 0 --out " + plain);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_FALSE(fs::exists(fs::path(plain) / "stability"));
+  EXPECT_EQ(read_json(fs::path(plain) / "result.json")["steps"].get<int>(), 10);
+  r = run_fsearch(base + "--stability-steps -3 --out " + fresh_dir("negative"));
+  EXPECT_NE(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("--stability-steps: must be 0 (no probe) or a number of steps, not -3"), std::string::npos)
+      << r.err;
+  fs::remove_all(probed);
+  fs::remove_all(plain);
 }
 
 // A function that is not finite everywhere is refused before any run directory is made.

@@ -239,6 +239,28 @@ TEST(JobSpec, BudgetsAndSteps) {
   EXPECT_THROW(apply_budget(spec, "tiny"), ConfigError);
 }
 
+// vit-tiny carries the stability probe (docs/calibration.md, round 15); the quick budget keeps it,
+// a smoke run has none, and its job is keyed as if the proxy had never set it.
+TEST(JobSpec, SmokeBudgetDropsTheStabilityProbeAndQuickKeepsIt) {
+  JobSpec plain;
+  read_proxy_file(std::string(FSEARCH_SOURCE_DIR) + "/configs/proxies/vit-tiny.yaml", plain);
+  plain.norm = functions::norm_preset("derf");
+  ASSERT_GT(plain.train.stability_steps, 0);
+  JobSpec quick = plain;
+  apply_budget(quick, "quick");
+  EXPECT_EQ(quick.train.stability_steps, plain.train.stability_steps);
+  EXPECT_EQ(quick.train.stability_lr_scale, plain.train.stability_lr_scale);
+  JobSpec smoke = plain;
+  apply_budget(smoke, "smoke");
+  EXPECT_EQ(smoke.train.stability_steps, 0);
+  JobSpec unprobed = plain;
+  unprobed.train.stability_steps = 0;
+  unprobed.train.stability_lr_scale = TrainSpec{}.stability_lr_scale;
+  apply_budget(unprobed, "smoke");
+  EXPECT_EQ(job_key(smoke), job_key(unprobed));
+  EXPECT_NE(job_key(quick), job_key(smoke));
+}
+
 
 // Job keys are how a database finds a job's result again: the committed result databases
 // (docs/results/) and every user's sweeps depend on these exact values. A change to how a job is
@@ -256,14 +278,21 @@ TEST(JobSpec, KeysOfTheShippedProxiesNeverChange) {
     return job_key(spec);
   };
   auto same = [](JobSpec&) {};
+  // vit-tiny as it was before it carried the stability probe (round 15): those keys stay valid.
+  auto unprobed = [](JobSpec& s) {
+    s.train.stability_steps = 0;
+    s.train.stability_lr_scale = TrainSpec{}.stability_lr_scale;
+  };
   const std::vector<std::pair<std::string, std::string>> keys = {
-      {keyed("vit-tiny", "layernorm", same), "8d7ad3f6b7aeb3b1"},
-      {keyed("vit-tiny", "derf", same), "58df290c25b2f9d9"},
+      {keyed("vit-tiny", "layernorm", unprobed), "8d7ad3f6b7aeb3b1"},
+      {keyed("vit-tiny", "derf", unprobed), "58df290c25b2f9d9"},
+      {keyed("vit-tiny", "layernorm", same), "50532d8fd3d2d5fc"},  // with its probe: docs/results/reference.db
       {keyed("vit-small", "dyt", same), "b1191355a672a30e"},
       {keyed("dit-b", "derf", same), "f89e43396377d604"},  // in docs/results/calibration.db
       {keyed("dit-l", "layernorm", same), "bf60bb67773175b2"},
       {keyed("vit-tiny", "derf",
-             [](JobSpec& s) {
+             [&](JobSpec& s) {
+               unprobed(s);
                s.norm.function = "hshift(erf(x), 0.5)";
                s.norm.shift = functions::ShiftMode::None;
                s.train.steps = 468;

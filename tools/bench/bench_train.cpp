@@ -74,6 +74,7 @@ Measurement measure(const std::string& proxy, const std::string& norm, int steps
   jobs::read_proxy_file(proxy, spec);
   spec.norm = functions::norm_preset(norm);
   spec.train.steps = warmup + steps;
+  spec.train.stability_steps = 0;  // the steps of training itself, not the proxy's probe before them
   if (batch_size > 0) spec.train.batch_size = batch_size;
   spec.runtime.threads = threads;
   spec.runtime.log_every = warmup;

@@ -157,7 +157,8 @@ std::string job_key(const JobSpec& spec);
 // is an error: a run directory holds one job.
 void prepare_run_dir(const JobSpec& spec, const std::string& run_dir);
 
-// Budgets: "default" keeps the proxy's own; "smoke" is a few seconds of training (tests, checks).
+// Budgets: "default" keeps the proxy's own; "quick" is one epoch (with the proxy's stability probe);
+// "smoke" is a few seconds of training (tests, checks), without a stability probe.
 void apply_budget(JobSpec& spec, const std::string& budget);
 
 // Steps the budget amounts to for a training set of n images.
