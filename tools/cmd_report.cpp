@@ -36,10 +36,13 @@ struct ReportCommand {
       return 0;
     }
     nlohmann::json out = {{"files", files}, {"fidelity", nlohmann::json::array()}};
+    std::vector<reports::TableFidelity> fidelities;
     for (const auto& table : reports::report_tables(options)) {
-      if (database.sweep_id(table.sweep))
-        out["fidelity"].push_back(reports::to_json(reports::table_fidelity(database, table)));
+      if (!database.sweep_id(table.sweep)) continue;
+      fidelities.push_back(reports::table_fidelity(database, table));
+      out["fidelity"].push_back(reports::to_json(fidelities.back()));
     }
+    out["calibration"] = reports::to_json(reports::calibration_targets(fidelities));
     std::cout << out.dump(2) << "\n";
     return 0;
   }

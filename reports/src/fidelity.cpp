@@ -349,8 +349,11 @@ TableFidelity table_fidelity(db::Database& db, const TableSpec& table) {
   for (const auto& row : grid) {
     for (const auto& cell : row) {
       const CellSpec& spec = *cell.spec;
-      if (spec.empty || !cell.value.has_result()) continue;
-      if (!spec.paper_diverged && std::isnan(spec.paper)) continue;
+      if (spec.empty || (!spec.paper_diverged && std::isnan(spec.paper))) continue;
+      ++f.paper_cells;
+      if (!cell.value.has_result()) continue;
+      const int finished = cell.value.done + cell.value.diverged + cell.value.rejected;
+      f.fewest_seeds = f.compared == 0 ? finished : std::min(f.fewest_seeds, finished);
       ++f.compared;
       f.paper_failures += spec.paper_diverged;
       const bool agree = spec.paper_diverged == cell.value.failed();
@@ -433,7 +436,9 @@ nlohmann::json to_json(const TableFidelity& f) {
   for (const auto& c : f.checks)
     checks.push_back({{"name", c.name}, {"status", to_string(c.status)}, {"detail", c.detail}});
   return {{"table", f.table},
+          {"paper_cells", f.paper_cells},
           {"compared", f.compared},
+          {"fewest_seeds", f.fewest_seeds},
           {"failure_agree", f.failure_agree},
           {"failure_agreement", number(f.failure_agreement())},
           {"paper_failures", f.paper_failures},
@@ -441,6 +446,136 @@ nlohmann::json to_json(const TableFidelity& f) {
           {"disagreements", f.disagreements},
           {"order", order},
           {"checks", checks}};
+}
+
+namespace {
+
+constexpr int kTargetSeeds = 3;
+constexpr double kTargetFailureAgreement = 0.9;
+constexpr int kPropertyTables[] = {1, 2, 3, 4, 5};
+
+struct CheckTarget {
+  std::string name;
+  std::vector<std::pair<int, std::string>> checks;  // (table, finding name): all must pass
+};
+
+const std::vector<CheckTarget>& check_targets() {
+  static const std::vector<CheckTarget> targets = {
+      {"2. erf > tanh and erf >= LayerNorm beyond the seed spread (ViT, Table 7)",
+       {{7, "erf > tanh (ViT)"}, {7, "erf >= LayerNorm (ViT)"}}},
+      {"3. accuracy non-increasing in the flat zone's lambda (Table 5)",
+       {{5, "accuracy non-increasing in the flat zone's lambda (Table 5)"}}},
+  };
+  return targets;
+}
+
+const TableFidelity* find_table(const std::vector<TableFidelity>& tables, int number) {
+  for (const auto& t : tables)
+    if (t.table == number) return &t;
+  return nullptr;
+}
+
+// Why a table does not count yet ("" when it does): not run, cells missing, or too few seeds.
+std::string incomplete(const TableFidelity* t, int number) {
+  if (t == nullptr || t->compared == 0) return "Table " + std::to_string(number) + " not run";
+  if (t->compared < t->paper_cells)
+    return "Table " + std::to_string(number) + " has " + std::to_string(t->compared) + " of " +
+           std::to_string(t->paper_cells) + " cells";
+  if (t->fewest_seeds < kTargetSeeds)
+    return "Table " + std::to_string(number) + " has cells with " + std::to_string(t->fewest_seeds) + " seed" +
+           (t->fewest_seeds == 1 ? "" : "s");
+  return "";
+}
+
+FidelityCheck failure_target(const std::vector<TableFidelity>& tables) {
+  FidelityCheck target;
+  target.name = "1. failure agreement over Tables 1-5 >= 90%";
+  int agree = 0, compared = 0;
+  std::vector<std::string> missing;
+  for (int number : kPropertyTables) {
+    const TableFidelity* t = find_table(tables, number);
+    if (t != nullptr) agree += t->failure_agree, compared += t->compared;
+    if (auto why = incomplete(t, number); !why.empty()) missing.push_back(why);
+  }
+  std::ostringstream text;
+  if (compared > 0) text << agree << " of " << detail::cells(compared) << " (" << percent(agree, compared) << ")";
+  if (missing.empty()) {
+    target.status = agree >= kTargetFailureAgreement * compared ? CheckStatus::Pass : CheckStatus::Fail;
+  } else {
+    text << (compared > 0 ? " so far; " : "");
+    for (std::size_t i = 0; i < missing.size(); ++i) text << (i ? ", " : "") << missing[i];
+  }
+  target.detail = text.str();
+  return target;
+}
+
+FidelityCheck check_target(const CheckTarget& spec, const std::vector<TableFidelity>& tables) {
+  FidelityCheck target;
+  target.name = spec.name;
+  bool all_pass = true, any_fail = false, any_missing = false;
+  std::vector<std::string> parts, missing;
+  for (const auto& [number, name] : spec.checks) {
+    const TableFidelity* t = find_table(tables, number);
+    const FidelityCheck* check = nullptr;
+    if (t != nullptr)
+      for (const auto& c : t->checks)
+        if (c.name == name) check = &c;
+    if (check == nullptr || check->status == CheckStatus::NotRun) {
+      any_missing = true, all_pass = false;
+      parts.push_back(name + ": not run");
+      continue;
+    }
+    all_pass = all_pass && check->status == CheckStatus::Pass;
+    any_fail = any_fail || check->status == CheckStatus::Fail;
+    parts.push_back(name + ": " + to_string(check->status) + " (" + check->detail + ")");
+    if (auto why = incomplete(t, number); !why.empty()) missing.push_back(why);
+  }
+  // Fewer seeds than the target asks for: the verdict is not yet the target's.
+  if (any_missing || !missing.empty()) {
+    target.status = CheckStatus::NotRun;
+  } else {
+    target.status = all_pass ? CheckStatus::Pass : (any_fail ? CheckStatus::Fail : CheckStatus::NotRun);
+  }
+  std::ostringstream detail;
+  for (std::size_t i = 0; i < parts.size(); ++i) detail << (i ? "; " : "") << parts[i];
+  if (!missing.empty()) {
+    detail << "; so far only: ";
+    for (std::size_t i = 0; i < missing.size(); ++i) detail << (i ? ", " : "") << missing[i];
+  }
+  target.detail = detail.str();
+  return target;
+}
+
+}  // namespace
+
+std::vector<FidelityCheck> calibration_targets(const std::vector<TableFidelity>& tables) {
+  std::vector<FidelityCheck> targets = {failure_target(tables)};
+  for (const auto& spec : check_targets()) targets.push_back(check_target(spec, tables));
+  return targets;
+}
+
+std::vector<std::pair<int, std::string>> calibration_target_checks() {
+  std::vector<std::pair<int, std::string>> out;
+  for (const auto& spec : check_targets()) out.insert(out.end(), spec.checks.begin(), spec.checks.end());
+  return out;
+}
+
+std::string calibration_markdown(const std::vector<FidelityCheck>& targets) {
+  std::ostringstream md;
+  md << "## Calibration targets: is the ViT proxy calibrated?\n\n"
+     << "The ViT proxy counts as calibrated when all three hold with every cell of their tables run on "
+     << kTargetSeeds << " seeds (docs/calibration.md).\n\n"
+     << "| target | here | numbers |\n| --- | --- | --- |\n";
+  for (const auto& t : targets)
+    md << "| " << table_cell(t.name) << " | " << to_string(t.status) << " | " << table_cell(t.detail) << " |\n";
+  md << "\n";
+  return md.str();
+}
+
+nlohmann::json to_json(const std::vector<FidelityCheck>& targets) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& t : targets) out.push_back({{"name", t.name}, {"status", to_string(t.status)}, {"detail", t.detail}});
+  return out;
 }
 
 }  // namespace fsearch::reports

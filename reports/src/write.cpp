@@ -199,6 +199,7 @@ std::vector<std::string> write_reports(db::Database& db, const ReportOptions& op
   std::ostringstream index, fidelity;
   index << "# fsearch report\n\nThe paper's tables regenerated from " << options.db_label << ".\n\n";
   nlohmann::json fidelity_records = nlohmann::json::array();
+  std::vector<TableFidelity> fidelities;
   // Sweeps that are not paper tables first: the README's main command, a user's own spaces.
   std::set<std::string> table_sweeps;
   for (const auto& table : paper_tables()) table_sweeps.insert(table.sweep);
@@ -257,6 +258,7 @@ std::vector<std::string> write_reports(db::Database& db, const ReportOptions& op
       auto f = table_fidelity(db, table);
       fidelity << fidelity_summary_row(f) << "\n";
       fidelity_records.push_back(to_json(f));
+      fidelities.push_back(std::move(f));
     }
   }
   if (!fidelity_records.empty()) {
@@ -268,6 +270,11 @@ std::vector<std::string> write_reports(db::Database& db, const ReportOptions& op
           << "| table | failure agreement | order (Kendall tau) | findings that hold |\n"
           << "| ---: | --- | --- | --- |\n"
           << fidelity.str() << "\n";
+    // The calibration targets read the property study (Tables 1-5) and Table 7.
+    const bool calibration = std::any_of(fidelities.begin(), fidelities.end(), [](const TableFidelity& f) {
+      return (f.table >= 1 && f.table <= 5) || f.table == 7;
+    });
+    if (calibration) index << calibration_markdown(calibration_targets(fidelities));
   }
   std::ofstream(out / "index.md") << index.str();
   written.push_back((out / "index.md").string());

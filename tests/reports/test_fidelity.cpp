@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
+#include <fstream>
 #include <filesystem>
 
 #include "fsearch/db/database.h"
@@ -215,6 +217,103 @@ TEST(SearchTrace, StepsInTimeOrderAndTheBestFinishedCandidate) {
             std::string::npos)
       << md;
   EXPECT_NE(md.find("![best so far against steps trained](figures/x.svg)"), std::string::npos);
+}
+
+// The cells a table's verdict needs, and how many seeds the least-run of them has.
+TEST(Fidelity, CountsThePapersCellsAndTheFewestSeeds) {
+  Fixture fx;
+  fx.cell(4, "logsign(x)", "none", "vit-tiny", {82.0, 82.1, 82.2});
+  fx.cell(4, "linear(x)", "none", "vit-tiny", {NAN, NAN});
+  auto f = table_fidelity(fx.db(), table(4));
+  EXPECT_EQ(f.paper_cells, 5);  // Table 4 has five cells, three not run here
+  EXPECT_EQ(f.compared, 2);
+  EXPECT_EQ(f.fewest_seeds, 2);
+  EXPECT_EQ(to_json(f)["paper_cells"], 5);
+}
+
+// Targets 2 and 3 read named checks of Tables 5 and 7: a renamed finding must not silently turn a
+// target into "not run" forever.
+TEST(CalibrationTargets, EveryCheckTheyReadExistsInThePaperTables) {
+  const auto checks = calibration_target_checks();
+  ASSERT_EQ(checks.size(), 3u);
+  for (const auto& [number, name] : checks) {
+    const auto& spec = table(number);
+    const bool found = std::any_of(spec.findings.begin(), spec.findings.end(),
+                                   [&](const FindingSpec& f) { return f.name == name; });
+    EXPECT_TRUE(found) << "Table " << number << " has no finding named " << name;
+  }
+}
+
+TableFidelity complete(int number, int agree, int cells, int seeds = 3) {
+  TableFidelity f;
+  f.table = number;
+  f.paper_cells = f.compared = cells;
+  f.failure_agree = agree;
+  f.fewest_seeds = seeds;
+  return f;
+}
+
+TEST(CalibrationTargets, FailureAgreementNeedsTablesOneToFiveOnThreeSeeds) {
+  auto none = calibration_targets({});
+  ASSERT_EQ(none.size(), 3u);
+  for (const auto& t : none) EXPECT_EQ(t.status, CheckStatus::NotRun) << t.name;
+  EXPECT_NE(none[0].detail.find("Table 1 not run, Table 2 not run"), std::string::npos) << none[0].detail;
+
+  // 90 of 100 cells: exactly the target.
+  std::vector<TableFidelity> tables = {complete(1, 45, 48), complete(2, 20, 21), complete(3, 12, 16),
+                                       complete(4, 5, 5), complete(5, 8, 10)};
+  auto met = calibration_targets(tables)[0];
+  EXPECT_EQ(met.status, CheckStatus::Pass) << met.detail;
+  EXPECT_EQ(met.detail, "90 of 100 cells (90%)");
+  tables[4].failure_agree = 7;
+  EXPECT_EQ(calibration_targets(tables)[0].status, CheckStatus::Fail);
+
+  // A table with a cell short of three seeds, or cells not run: the verdict waits, the numbers show.
+  tables[2].fewest_seeds = 1;
+  tables[3].compared = 3, tables[3].failure_agree = 3;
+  auto waiting = calibration_targets(tables)[0];
+  EXPECT_EQ(waiting.status, CheckStatus::NotRun);
+  EXPECT_EQ(waiting.detail,
+            "87 of 98 cells (89%) so far; Table 3 has cells with 1 seed, Table 4 has 3 of 5 cells");
+}
+
+TEST(CalibrationTargets, OrderingTargetsReadTable7AndTable5Checks) {
+  auto t7 = complete(7, 3, 3);
+  t7.checks = {{"erf > tanh (ViT)", CheckStatus::Pass, "erf 80.1 > tanh 79.1"},
+               {"erf >= LayerNorm (ViT)", CheckStatus::Fail, "erf 80.1 < LayerNorm 81.1"}};
+  auto t5 = complete(5, 18, 18);
+  t5.checks = {{"accuracy non-increasing in the flat zone's lambda (Table 5)", CheckStatus::Pass, "6 of 6"}};
+  auto targets = calibration_targets({t7, t5});
+  EXPECT_EQ(targets[1].status, CheckStatus::Fail);
+  EXPECT_NE(targets[1].detail.find("erf >= LayerNorm (ViT): fail (erf 80.1 < LayerNorm 81.1)"), std::string::npos)
+      << targets[1].detail;
+  EXPECT_EQ(targets[2].status, CheckStatus::Pass);
+  t7.checks[1].status = CheckStatus::Pass;
+  EXPECT_EQ(calibration_targets({t7, t5})[1].status, CheckStatus::Pass);
+  // Passing on two seeds is not yet the target's verdict.
+  t7.fewest_seeds = 2;
+  auto two = calibration_targets({t7, t5})[1];
+  EXPECT_EQ(two.status, CheckStatus::NotRun);
+  EXPECT_NE(two.detail.find("so far only: Table 7 has cells with 2 seeds"), std::string::npos) << two.detail;
+}
+
+// index.md carries the targets when the report holds any of the tables they read.
+TEST(CalibrationTargets, IndexShowsThem) {
+  Fixture fx;
+  fx.cell(4, "linear(x)", "none", "vit-tiny", {NAN});
+  ReportOptions options;
+  options.out_dir = (std::filesystem::temp_directory_path() / ("fsearch-targets-" + std::to_string(::getpid()))).string();
+  options.figures = false;
+  options.db_label = "fixture.db";
+  write_reports(fx.db(), options);
+  std::ifstream in(std::filesystem::path(options.out_dir) / "index.md");
+  std::string index((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::filesystem::remove_all(options.out_dir);
+  EXPECT_NE(index.find("## Calibration targets: is the ViT proxy calibrated?"), std::string::npos) << index;
+  EXPECT_NE(index.find("| 1. failure agreement over Tables 1-5 >= 90% | not run | 1 of 1 cell (100%) so far; "
+                       "Table 1 not run, Table 2 not run, Table 3 not run, Table 4 has 1 of 5 cells"),
+            std::string::npos)
+      << index;
 }
 
 }  // namespace

@@ -39,7 +39,9 @@ struct OrderAgreement {
 
 struct TableFidelity {
   int table = 0;
+  int paper_cells = 0;    // cells with a verdict in the paper, run here or not
   int compared = 0;       // cells with a result here and a verdict in the paper
+  int fewest_seeds = 0;   // finished seeds of the compared cell that has fewest (0: none compared)
   int failure_agree = 0;  // both failed, or both trained
   int paper_failures = 0, paper_failures_reproduced = 0;
   std::vector<std::string> disagreements;  // "linear(x): paper x, here 85.1%"
@@ -59,5 +61,17 @@ double kendall_tau_b(const std::vector<double>& a, const std::vector<double>& b)
 std::string fidelity_markdown(const TableFidelity& f);
 std::string fidelity_summary_row(const TableFidelity& f);
 nlohmann::json to_json(const TableFidelity& f);
+
+// The ViT proxy's calibration targets (docs/calibration.md), judged from the tables' fidelity:
+//  1. failure agreement over the property study, Tables 1-5, >= 90%;
+//  2. Table 7's "erf > tanh (ViT)" and "erf >= LayerNorm (ViT)" hold (beyond the seed spread);
+//  3. Table 5's accuracy non-increasing in lambda holds.
+// Each needs every cell of its tables run with >= 3 seeds; short of that it is "not run", and its
+// numbers say how far the run has come and what it shows so far.
+std::vector<FidelityCheck> calibration_targets(const std::vector<TableFidelity>& tables);
+// The named checks (table, finding name) that targets 2 and 3 read: each must exist in the tables.
+std::vector<std::pair<int, std::string>> calibration_target_checks();
+std::string calibration_markdown(const std::vector<FidelityCheck>& targets);
+nlohmann::json to_json(const std::vector<FidelityCheck>& targets);
 
 }  // namespace fsearch::reports
