@@ -16,6 +16,7 @@
 #include "command.h"
 #include "terminal.h"
 #include "fsearch/core/error.h"
+#include "fsearch/core/names.h"
 #include "fsearch/functions/candidate.h"
 #include "fsearch/functions/parse.h"
 #include "fsearch/trainers/train.h"
@@ -38,8 +39,19 @@ struct TrainCommand {
     const auto presets = functions::norm_preset_names();
     if (std::find(presets.begin(), presets.end(), norm) != presets.end()) {
       spec.norm = functions::norm_preset(norm);
+    } else if (norm.find('(') != std::string::npos) {  // a function where a norm was asked for
+      throw ConfigError("--norm '" + norm + "': a point-wise function is given with --function",
+                        "use --norm pointwise --function '" + norm + "'");
     } else {
-      spec.norm.kind = functions::parse_norm_kind(norm);
+      try {
+        spec.norm.kind = functions::parse_norm_kind(norm);
+      } catch (const ConfigError&) {
+        auto known = presets;
+        known.push_back("pointwise");
+        throw ConfigError("--norm '" + norm + "': unknown norm",
+                          did_you_mean(norm, known) + " use one of: layernorm, rmsnorm, groupnorm, dyt, derf, "
+                          "pointwise (a function of your own: --norm pointwise --function 'f(x)')");
+      }
     }
     if (spec.norm.kind == functions::NormKind::Pointwise && norm == "pointwise") {
       spec.norm.function = function;

@@ -277,6 +277,20 @@ TEST(TrainCli, StabilityStepsSetsOrTurnsOffTheProxysProbe) {
   fs::remove_all(plain);
 }
 
+// A function given as the norm, or a misspelt norm, is refused with the command that was meant.
+TEST(TrainCli, FunctionOrTypoAsNormNamesWhatWasMeant) {
+  const std::string base = "train --proxy " + std::string(FSEARCH_SOURCE_DIR) + "/configs/proxies/vit-tiny.yaml ";
+  auto out = fresh_dir("norm-typo");
+  auto r = run_fsearch(base + "--norm 'linear(x)' --out " + out);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("hint: use --norm pointwise --function 'linear(x)'"), std::string::npos) << r.err;
+  r = run_fsearch(base + "--norm derff --out " + out);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--norm 'derff': unknown norm"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("did you mean derf?"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(out));
+}
+
 // A function that is not finite everywhere is refused before any run directory is made.
 TEST(TrainCli, NonFiniteFunctionIsRefusedWithThePoint) {
   auto out = fresh_dir("non-finite");
