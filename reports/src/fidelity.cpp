@@ -477,13 +477,13 @@ const TableFidelity* find_table(const std::vector<TableFidelity>& tables, int nu
 
 // Why a table does not count yet ("" when it does): not run, cells missing, or too few seeds.
 std::string incomplete(const TableFidelity* t, int number) {
-  if (t == nullptr || t->compared == 0) return "Table " + std::to_string(number) + " not run";
+  const std::string table = "Table " + std::to_string(number);
+  if (t == nullptr || t->compared == 0) return table + " not run";
+  const std::string seeds = std::to_string(t->fewest_seeds) + " seed" + (t->fewest_seeds == 1 ? "" : "s");
   if (t->compared < t->paper_cells)
-    return "Table " + std::to_string(number) + " has " + std::to_string(t->compared) + " of " +
-           std::to_string(t->paper_cells) + " cells";
-  if (t->fewest_seeds < kTargetSeeds)
-    return "Table " + std::to_string(number) + " has cells with " + std::to_string(t->fewest_seeds) + " seed" +
-           (t->fewest_seeds == 1 ? "" : "s");
+    return table + " has " + std::to_string(t->compared) + " of " + std::to_string(t->paper_cells) + " cells" +
+           (t->fewest_seeds < kTargetSeeds ? " (fewest seeds: " + std::to_string(t->fewest_seeds) + ")" : "");
+  if (t->fewest_seeds < kTargetSeeds) return table + " has cells with " + seeds;
   return "";
 }
 

@@ -311,7 +311,7 @@ TEST(CalibrationTargets, IndexShowsThem) {
   std::filesystem::remove_all(options.out_dir);
   EXPECT_NE(index.find("## Calibration targets: is the ViT proxy calibrated?"), std::string::npos) << index;
   EXPECT_NE(index.find("| 1. failure agreement over Tables 1-5 >= 90% | not run | 1 of 1 cell (100%) so far; "
-                       "Table 1 not run, Table 2 not run, Table 3 not run, Table 4 has 1 of 5 cells"),
+                       "Table 1 not run, Table 2 not run, Table 3 not run, Table 4 has 1 of 5 cells (fewest seeds: 1)"),
             std::string::npos)
       << index;
 }
