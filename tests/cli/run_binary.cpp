@@ -21,6 +21,18 @@ std::string slurp(const std::string& path) {
 
 }  // namespace
 
+std::string proxy_text(const std::string& name, bool probe) {
+  std::ifstream in(std::string(FSEARCH_SOURCE_DIR) + "/configs/proxies/" + name + ".yaml");
+  std::string text((std::istreambuf_iterator<char>(in)), {});
+  if (text.empty()) throw std::runtime_error("no proxy file " + name);
+  const std::string key = "stability_steps: ";
+  if (auto at = text.find(key); !probe && at != std::string::npos) {
+    const auto value = at + key.size();
+    text.replace(value, text.find('\n', value) - value, "0");
+  }
+  return text;
+}
+
 RunResult run_fsearch(const std::string& args) {
   char err_template[] = "/tmp/fsearch-test-err-XXXXXX";
   int fd = mkstemp(err_template);

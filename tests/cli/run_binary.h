@@ -20,6 +20,10 @@ struct RunResult {
 // Runs FSEARCH_BINARY with the arguments (a shell-quoted string), capturing both streams.
 RunResult run_fsearch(const std::string& args);
 
+// The text of a shipped proxy file (configs/proxies/NAME.yaml). Without `probe`, its stability
+// probe is off: for tests of the machinery, which need not pay the probe's 150 steps per job.
+std::string proxy_text(const std::string& name, bool probe = true);
+
 }  // namespace fsearch::testing
 
 namespace fsearch::testing {

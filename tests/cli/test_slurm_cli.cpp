@@ -51,8 +51,7 @@ class Slurm : public ::testing::Test {
   // `steps` steps per job.
   fs::path space(const std::string& name, int functions, int steps, int batch = 32) {
     auto proxy = dir_ / "proxy.yaml";
-    std::ifstream in(std::string(FSEARCH_SOURCE_DIR) + "/configs/proxies/vit-tiny.yaml");
-    std::string text((std::istreambuf_iterator<char>(in)), {});
+    std::string text = proxy_text("vit-tiny", false);  // no stability probe: these tests time jobs
     text.replace(text.find("dataset: fashion-mnist"), 22, "dataset: synthetic");
     text.replace(text.find("epochs: 3"), 9, "steps: " + std::to_string(steps));
     text.replace(text.find("batch_size: 128"), 15, "batch_size: " + std::to_string(batch));

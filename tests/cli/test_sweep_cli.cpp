@@ -483,8 +483,9 @@ TEST(SweepCli, SeedsOverrideTheSpace) {
 TEST(SweepCli, RetryRejectedTrainsARejectedJobOnToTheEnd) {
   auto dir = workdir("retry-rejected");
   auto space = dir / "space.yaml";
+  std::ofstream(dir / "vit-tiny.yaml") << proxy_text("vit-tiny", false);  // 60 steps, no 150-step probe first
   std::ofstream(space) << "name: rej\nprimitives: [\"0 * x\", \"erf(x)\"]\nrequire: []\nbaselines: []\n"
-                       << "proxies: [" << FSEARCH_SOURCE_DIR << "/configs/proxies/vit-tiny.yaml]\n"
+                       << "proxies: [" << (dir / "vit-tiny.yaml").string() << "]\n"
                        << "budget:\n  steps: 60\n";
   const std::string run = "run --space " + space.string() + " --db " + (dir / "f.db").string() +
                           " --workers 2 --threads-per-worker 1";  // the space's budget: 60 steps, probe at 50
