@@ -83,8 +83,10 @@ std::string explain_diagnostics(const nlohmann::json& d) {
   };
   std::string out;
   if (!d.is_object()) return out;
-  for (const auto& [when, label] :
-       {std::pair<const char*, const char*>{"init", "at init"}, {"final", "after training"}}) {
+  // A job failed by its stability probe carries the probe's diagnostics (trainers/src/train.cpp).
+  const bool probe = d.value("from", "") == "stability probe";
+  for (const auto& [when, label] : {std::pair<const char*, const char*>{"init", "at init"},
+                                    {"final", probe ? "when the stability probe stopped" : "after training"}}) {
     if (!d.contains(when) || !d[when].is_object()) continue;
     const auto& p = d[when];
     std::string line = label;

@@ -217,6 +217,10 @@ TEST(Train, StabilityProbeFailsAJobThatDivergesAndLeavesTheRestAlone) {
   EXPECT_EQ(read_result_file(RunDir{unbounded}.result()).status, "diverged");
   EXPECT_EQ(read_result_file(RunDir{unbounded}.root / "stability" / "result.json").status, "diverged");
   EXPECT_FALSE(fs::exists(RunDir{unbounded}.checkpoint())) << "the job itself never trained";
+  // Its diagnostics are the probe's, and say so when explained.
+  const auto why = explain_diagnostics(failed.diagnostics);
+  EXPECT_NE(why.find("; when the stability probe stopped: "), std::string::npos) << why;
+  EXPECT_EQ(why.find("after training"), std::string::npos) << why;
 
   const auto expected = run_job(plain), got = run_job(probed);
   ASSERT_EQ(got.status, "done") << got.diverged_reason;

@@ -60,6 +60,7 @@ TrainResult failed_stability(const JobSpec& spec, const TrainResult& probe) {
   result.torch_version = probe.torch_version;
   result.threads = probe.threads;
   result.diagnostics = probe.diagnostics;  // the probe's: what diverged, and how far it grew
+  if (result.diagnostics.is_object()) result.diagnostics["from"] = "stability probe";
   return result;
 }
 
