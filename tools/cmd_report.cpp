@@ -30,19 +30,14 @@ struct ReportCommand {
     options.figures = !no_figures;
     options.db_label = db;
     db::Database database(db, db::Access::ReadOnly);
-    auto files = reports::write_reports(database, options);
+    const auto written = reports::write_reports(database, options);
     if (!json) {
-      for (const auto& file : files) std::cout << file << "\n";
+      for (const auto& file : written.files) std::cout << file << "\n";
       return 0;
     }
-    nlohmann::json out = {{"files", files}, {"fidelity", nlohmann::json::array()}};
-    std::vector<reports::TableFidelity> fidelities;
-    for (const auto& table : reports::report_tables(options)) {
-      if (!database.sweep_id(table.sweep)) continue;
-      fidelities.push_back(reports::table_fidelity(database, table));
-      out["fidelity"].push_back(reports::to_json(fidelities.back()));
-    }
-    out["calibration"] = reports::to_json(reports::calibration_targets(fidelities));
+    nlohmann::json out = {{"files", written.files}, {"fidelity", nlohmann::json::array()}};
+    for (const auto& f : written.fidelity) out["fidelity"].push_back(reports::to_json(f));
+    out["calibration"] = reports::to_json(reports::calibration_targets(written.fidelity));
     std::cout << out.dump(2) << "\n";
     return 0;
   }

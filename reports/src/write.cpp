@@ -190,7 +190,7 @@ std::vector<TableSpec> report_tables(const ReportOptions& options) {
   return out;
 }
 
-std::vector<std::string> write_reports(db::Database& db, const ReportOptions& options) {
+WrittenReports write_reports(db::Database& db, const ReportOptions& options) {
   const auto tables = report_tables(options);
   fs::path out(options.out_dir);
   fs::path figures = out / "figures";
@@ -280,7 +280,7 @@ std::vector<std::string> write_reports(db::Database& db, const ReportOptions& op
   written.push_back((out / "index.md").string());
   std::ofstream(out / "fidelity.json") << fidelity_records.dump(2) << "\n";
   written.push_back((out / "fidelity.json").string());
-  return written;
+  return {written, fidelities};
 }
 
 }  // namespace fsearch::reports

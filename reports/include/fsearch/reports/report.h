@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "fsearch/db/database.h"
+#include "fsearch/reports/fidelity.h"
 #include "fsearch/reports/tables.h"
 
 namespace fsearch::reports {
@@ -42,8 +43,13 @@ std::string render_sweep_page(db::Database& db, const std::string& sweep, const 
 // number. Throws ConfigError when an own table reuses a number.
 std::vector<TableSpec> report_tables(const ReportOptions& options);
 
+struct WrittenReports {
+  std::vector<std::string> files;         // every file written
+  std::vector<TableFidelity> fidelity;    // the tables that have a sweep in the database, in order
+};
+
 // Writes sweep-NAME.md for every sweep that is not a table, tableN.md for each table,
-// index.md (sweep pages first), fidelity.json, and figures under figures/. Returns the files written.
-std::vector<std::string> write_reports(db::Database& db, const ReportOptions& options);
+// index.md (sweep pages first), fidelity.json, and figures under figures/.
+WrittenReports write_reports(db::Database& db, const ReportOptions& options);
 
 }  // namespace fsearch::reports
