@@ -58,6 +58,10 @@ struct RunCommand {
     // Workers start this very binary by absolute path: argv[0] may be a bare name found through PATH,
     // which the worker's exec does not search.
     s.binary = worker_binary.empty() ? self_executable(self) : worker_binary;
+    // CPU slots fork from this process, which has LibTorch loaded already (a stand-in worker given
+    // with --worker-binary always runs as its own process).
+    if (worker_binary.empty())
+      s.serve = [](const std::string& runs_dir, int threads) { return serve_jobs(runs_dir, "", threads); };
     s.device = device;
     if (!devices.empty()) s.devices = parse_list(devices);
     s.jobs_per_device = jobs_per_device;

@@ -50,7 +50,8 @@ class OutputTo {
   int saved_out_, saved_err_;
 };
 
-struct WorkerCommand {
+// The worker's loop (command.h: serve_jobs).
+struct Worker {
   std::string runs, device;
 
   int run(int threads) const {
@@ -102,8 +103,12 @@ struct WorkerCommand {
 
 }  // namespace
 
+int serve_jobs(const std::string& runs, const std::string& device, int threads) {
+  return Worker{runs, device}.run(threads);
+}
+
 Command register_worker(CLI::App& app, const GlobalOptions& global) {
-  auto command = std::make_shared<WorkerCommand>();
+  auto command = std::make_shared<Worker>();
   CLI::App* sub = app.add_subcommand(
       "worker",
       "Train jobs one after another in one process (what `fsearch run` starts per worker slot):\n"

@@ -43,6 +43,11 @@ int run_reporting_errors(const Runner& run);
 // code (0 a result, 75 interrupted). What `fsearch worker` runs for each job too.
 int train_job_dir(const std::string& run_dir, int threads, bool quiet);
 
+// What `fsearch worker` does: trains the run directories read from stdin one after another,
+// answering each with its exit code on stdout (search/src/worker_process.h). A forked worker slot of
+// `fsearch run` calls it too (search::LocalOptions::serve). `device` empty keeps each job.json's.
+int serve_jobs(const std::string& runs, const std::string& device, int threads);
+
 // Comma-separated numbers, e.g. "-2,-0.5,0,0.5,2"; throws ConfigError naming `option`.
 std::vector<double> parse_number_list(const std::string& text, const std::string& option);
 

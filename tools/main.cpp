@@ -82,7 +82,11 @@ int main(int argc, char** argv) {
     for (const char* name : {"train", "sample", "worker"}) {
       if (app.got_subcommand(name)) fsearch::trainers::ensure_passive_openmp(argv);
     }
-    fsearch::trainers::configure_threads(global.threads);
+    // Commands that never touch a tensor leave torch's thread pools unmade: a sweep's worker slots
+    // fork from `fsearch run`, and a fork inherits no threads.
+    bool tensors = true;
+    for (const char* name : {"run", "status", "export", "report", "cancel"}) tensors &= !app.got_subcommand(name);
+    if (tensors) fsearch::trainers::configure_threads(global.threads);
     for (auto& command : commands) {
       if (command.app->parsed()) return command.run();
     }

@@ -28,16 +28,27 @@ using detail::tail_of;
 
 namespace fs = std::filesystem;
 
-// True if pid is a live worker that may train this run directory: `fsearch train --job RUN_DIR`,
-// or `fsearch worker --runs SWEEP_DIR` for its sweep (not a recycled pid).
+// True if pid is a live worker that may train this run directory (not a recycled pid): `fsearch
+// train --job RUN_DIR`, `fsearch worker --runs SWEEP_DIR` for its sweep, or a forked worker slot,
+// whose stderr is in the sweep's folder (its slot's log, or the job's worker.log during a job).
 bool is_worker_of(std::int64_t pid, const std::string& run_dir) {
   if (!process_alive(pid)) return false;
-  std::ifstream in("/proc/" + std::to_string(pid) + "/cmdline", std::ios::binary);
+  const std::string proc = "/proc/" + std::to_string(pid);
+  std::ifstream in(proc + "/cmdline", std::ios::binary);
   std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto sweep_dir = fs::path(run_dir).parent_path();
   const bool trains = cmdline.find(run_dir) != std::string::npos && cmdline.find("train") != std::string::npos;
-  const bool serves = cmdline.find(fs::path(run_dir).parent_path().string()) != std::string::npos &&
-                      cmdline.find("worker") != std::string::npos;
-  return trains || serves;
+  const bool serves = cmdline.find(sweep_dir.string()) != std::string::npos && cmdline.find("worker") != std::string::npos;
+  if (trains || serves) return true;
+  std::ifstream comm_in(proc + "/comm");
+  std::string comm;
+  std::getline(comm_in, comm);
+  if (comm != "fsearch-worker") return false;
+  std::error_code ec;
+  const auto err = fs::read_symlink(proc + "/fd/2", ec);
+  if (ec) return false;
+  const auto rel = err.lexically_relative(fs::weakly_canonical(sweep_dir, ec));
+  return !ec && !rel.empty() && *rel.begin() != "..";
 }
 
 struct Active {
@@ -157,7 +168,13 @@ detail::WorkerProcess& LocalBackend::worker_for(int slot_index, const db::JobRow
   }
   // What a worker says outside its jobs (it could not start, say) goes to the sweep's folder.
   s.log = sweep_dir / ("worker-" + std::to_string(slot_index) + ".log");
-  s.worker = std::make_unique<detail::WorkerProcess>(options_.binary, args, env, s.log.string());
+  if (options_.serve && options_.device == "cpu" && threads_ == 1) {
+    // The loop runs no other thread here: a fork is safe (worker_process.h).
+    s.worker = std::make_unique<detail::WorkerProcess>([&] { return options_.serve(sweep_dir.string(), threads_); },
+                                                       s.log.string());
+  } else {
+    s.worker = std::make_unique<detail::WorkerProcess>(options_.binary, args, env, s.log.string());
+  }
   ++workers_started_;
   return *s.worker;
 }

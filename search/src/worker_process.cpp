@@ -2,14 +2,20 @@
 
 #include <fcntl.h>
 #include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
 #include <csignal>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <filesystem>
+#include <iostream>
 #include <thread>
 
 #include "fsearch/core/error.h"
@@ -32,6 +38,20 @@ std::optional<int> wait_up_to(pid_t pid, double seconds) {
   }
 }
 
+// Closes every file descriptor from `first` up.
+void close_from(int first) {
+#ifdef SYS_close_range
+  if (::syscall(SYS_close_range, static_cast<unsigned>(first), ~0u, 0u) == 0) return;
+#endif
+  std::error_code ec;
+  std::vector<int> fds;  // listed first: closing while reading /proc/self/fd would close its own
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd", ec)) {
+    const int fd = std::atoi(entry.path().filename().c_str());
+    if (fd >= first) fds.push_back(fd);
+  }
+  for (int fd : fds) ::close(fd);
+}
+
 int code_of(int status) {
   if (WIFEXITED(status)) return WEXITSTATUS(status);
   if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
@@ -40,17 +60,24 @@ int code_of(int status) {
 
 }  // namespace
 
-WorkerProcess::WorkerProcess(const std::string& binary, const std::vector<std::string>& args,
-                             const std::map<std::string, std::string>& env, const std::string& log) {
+int WorkerProcess::connect() {
   // One socket each way (a socket, not a pipe: a write to a worker that died fails with EPIPE
   // instead of killing the scheduler with SIGPIPE).
   int ends[2];
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ends) != 0)
     throw Error(std::string("cannot connect to a worker: ") + std::strerror(errno));
+  socket_ = ends[0];
+  ::fcntl(socket_, F_SETFL, ::fcntl(socket_, F_GETFL) | O_NONBLOCK);
+  return ends[1];
+}
+
+WorkerProcess::WorkerProcess(const std::string& binary, const std::vector<std::string>& args,
+                             const std::map<std::string, std::string>& env, const std::string& log) {
+  const int theirs = connect();
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, ends[1], STDIN_FILENO);
-  posix_spawn_file_actions_adddup2(&actions, ends[1], STDOUT_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, theirs, STDIN_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, theirs, STDOUT_FILENO);
   posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
 
   std::vector<std::string> environment;
@@ -70,14 +97,54 @@ WorkerProcess::WorkerProcess(const std::string& binary, const std::vector<std::s
 
   const int error = ::posix_spawn(&pid_, binary.c_str(), &actions, nullptr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
-  ::close(ends[1]);
+  ::close(theirs);
   if (error != 0) {
-    ::close(ends[0]);
+    ::close(socket_);
     throw Error("cannot start the worker " + binary + ": " + std::strerror(error),
                 "check --worker-binary, or that the fsearch binary is still there");
   }
-  socket_ = ends[0];
-  ::fcntl(socket_, F_SETFL, ::fcntl(socket_, F_GETFL) | O_NONBLOCK);
+}
+
+WorkerProcess::WorkerProcess(const std::function<int()>& serve, const std::string& log) {
+  const int theirs = connect();
+  // What this process has buffered would otherwise be written twice, once by each.
+  std::cout.flush();
+  std::cerr.flush();
+  std::fflush(nullptr);
+  pid_ = ::fork();
+  if (pid_ < 0) {
+    const int error = errno;
+    ::close(theirs);
+    ::close(socket_);
+    throw Error(std::string("cannot start a worker: fork failed: ") + std::strerror(error));
+  }
+  if (pid_ > 0) {
+    ::close(theirs);
+    return;
+  }
+  // The worker. Only what a forked child may do until `serve`: no locks this process's other
+  // threads could hold (it has none), no exit handlers of the scheduler.
+  ::dup2(theirs, STDIN_FILENO);
+  ::dup2(theirs, STDOUT_FILENO);
+  if (const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644); fd >= 0) {
+    ::dup2(fd, STDERR_FILENO);
+  }
+  // Nothing of the scheduler's stays open here: its database, other workers' sockets. (A file
+  // lock held through one of them would otherwise outlive a scheduler killed with SIGKILL.)
+  close_from(STDERR_FILENO + 1);
+  ::prctl(PR_SET_NAME, "fsearch-worker", 0, 0, 0);
+  int code = 1;
+  try {
+    code = serve();
+  } catch (const std::exception& e) {
+    std::cerr << "error: " << e.what() << "\n";
+  } catch (...) {
+    std::cerr << "error: the worker failed\n";
+  }
+  std::cout.flush();
+  std::cerr.flush();
+  std::fflush(nullptr);
+  ::_exit(code);
 }
 
 WorkerProcess::~WorkerProcess() {

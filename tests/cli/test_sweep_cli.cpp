@@ -58,17 +58,23 @@ int finished_runs(const fs::path& dir) {
   return n;
 }
 
-// pids of live workers of this sweep: `fsearch worker --runs DIR/runs/...` (what the scheduler
-// starts) or `fsearch train --job DIR/runs/...`
+// pids of live workers of this sweep: the scheduler's forked worker slots ("fsearch-worker", their
+// stderr in DIR/runs/...), `fsearch worker --runs DIR/runs/...` or `fsearch train --job DIR/runs/...`
 std::vector<int> workers_of(const fs::path& dir) {
   std::vector<int> pids;
+  const std::string runs = (dir / "runs").string();
   for (const auto& entry : fs::directory_iterator("/proc")) {
     std::string name = entry.path().filename();
     if (name.find_first_not_of("0123456789") != std::string::npos) continue;
     std::ifstream in(entry.path() / "cmdline", std::ios::binary);
     std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (cmdline.find((dir / "runs").string()) != std::string::npos &&
-        (cmdline.find("worker") != std::string::npos || cmdline.find("train") != std::string::npos)) {
+    std::ifstream comm_in(entry.path() / "comm");
+    std::string comm;
+    std::getline(comm_in, comm);
+    std::error_code ec;
+    const bool forked = comm == "fsearch-worker" && fs::read_symlink(entry.path() / "fd" / "2", ec).string().rfind(runs, 0) == 0;
+    if (forked || (cmdline.find(runs) != std::string::npos &&
+                   (cmdline.find("worker") != std::string::npos || cmdline.find("train") != std::string::npos))) {
       pids.push_back(std::stoi(name));
     }
   }
@@ -136,6 +142,29 @@ TEST_F(Sweep, UninterruptedSweepFinishesEveryJobAndRerunAddsNothing) {
     EXPECT_NE(entry.path().filename().string().rfind("worker-", 0), 0u) << entry.path();
 }
 
+// The same sweep with workers started as processes of their own (`--worker-binary`: what GPU slots
+// and slots of several threads do) instead of forked from the scheduler: the same results.
+TEST_F(Sweep, WorkersOfTheirOwnGiveTheForkedWorkersResults) {
+  auto dir = workdir("own-process");
+  auto args = run_args(dir);
+  args.insert(args.end(), {"--worker-binary", FSEARCH_BINARY});
+  const auto log = dir / "log";
+  const int pid = spawn_fsearch(args, log.string());
+  // Seen while they train: `fsearch worker --runs ...` processes, no forked slot.
+  ASSERT_TRUE(wait_until([&] { return !workers_of(dir).empty(); }));
+  for (int worker : workers_of(dir)) {
+    std::ifstream in("/proc/" + std::to_string(worker) + "/comm");
+    std::string comm;
+    std::getline(in, comm);
+    EXPECT_NE(comm, "fsearch-worker");
+  }
+  ASSERT_EQ(wait_for(pid), 0);
+  expect_same_results(export_jobs(dir), reference_);
+  std::ifstream in(log);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("4 job(s) on 2 worker process(es)"), std::string::npos) << text;
+}
+
 // `fsearch worker` by hand: run directories in on stdin, exit codes out on stdout, each job's output
 // in its worker.log. A job trained after another in the same process ends exactly as it does alone
 // in a fresh `fsearch train --job`.
@@ -197,7 +226,14 @@ TEST_F(Sweep, KilledWorkerIsRetried) {
   auto dir = workdir("kill-worker");
   int pid = spawn_fsearch(run_args(dir), (dir / "log").string());
   ASSERT_TRUE(wait_until([&] { return !workers_of(dir).empty(); }));
-  ::kill(workers_of(dir).front(), SIGKILL);
+  const int worker = workers_of(dir).front();
+  {  // a CPU slot of one thread is a fork of the scheduler, not a second LibTorch start-up
+    std::ifstream in("/proc/" + std::to_string(worker) + "/comm");
+    std::string comm;
+    std::getline(in, comm);
+    EXPECT_EQ(comm, "fsearch-worker");
+  }
+  ::kill(worker, SIGKILL);
   ASSERT_EQ(wait_for(pid), 0);
   auto jobs = export_jobs(dir);
   int retried = 0;

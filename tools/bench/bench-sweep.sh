@@ -2,11 +2,16 @@
 # Scheduler benchmarks (issue: sweeps in SQLite):
 #  1. planning: a space of about 10,000 generated candidates, screened, deduplicated and planned
 #     (`fsearch run --plan-only`), timed;
-#  2. overhead: 100 jobs of FAKE_SECONDS each through the real scheduler with a stand-in for
-#     `fsearch worker` (fake_worker.sh) that starts the real fsearch binary once per worker slot, as
-#     the real one loads LibTorch once, and sleeps per job; overhead = wall time - jobs x seconds /
-#     workers.
+#  2. overhead: 100 jobs of FAKE_SECONDS each through the real scheduler with stand-in jobs that
+#     sleep; overhead = (wall time - jobs x seconds / workers) / wall time, start-up included. Two
+#     ways to start a worker slot:
+#     - forked (what `fsearch run` does for CPU slots of one thread): bench-sweep, a program with
+#       LibTorch loaded like fsearch, runs the sweep library with its slots forked from it;
+#     - own process (GPU slots, slots of several threads, --worker-binary): `fsearch run
+#       --worker-binary fake_worker.sh`, which starts the real fsearch binary once per slot, as
+#       `fsearch worker` loads LibTorch once.
 # Usage: tools/bench/bench-sweep.sh [build/tools/fsearch]   (WORKERS=10 FAKE_SECONDS=10 JOBS=100)
+# Measure on a quiet machine: the start-ups compete for the cores.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export FSEARCH_BIN=$(realpath "${1:-build/tools/fsearch}")
@@ -30,13 +35,22 @@ echo "planning: $(echo "$end - $start" | bc) s for the whole --plan-only run (sc
   for k in $(seq 1 "$jobs"); do echo "  - tanh($k * x)"; done
   echo "proxies: [$PWD/configs/proxies/vit-tiny.yaml]"
 } > "$tmp/space.yaml"
+ideal=$(echo "$jobs * $seconds / $workers" | bc -l)
+overhead() {  # wall seconds -> the line
+  echo "wall $1 s, ideal $ideal s, overhead $(echo "($1 - $ideal) / $1 * 100" | bc -l | cut -c1-5)% of the wall time"
+}
+
+start=$(date +%s.%N)
+"$(dirname "$FSEARCH_BIN")/bench/bench-sweep" --space "$tmp/space.yaml" --db "$tmp/f.db" --runs "$tmp/f-runs" \
+  --workers "$workers" --seconds "$seconds" > "$tmp/f.out" 2>&1
+end=$(date +%s.%N)
+echo "overhead, forked slots: $jobs jobs x ${seconds} s on $workers workers: $(overhead "$(echo "$end - $start" | bc)")"
+sed 's/^/  /' "$tmp/f.out"
+
 export FSEARCH_FAKE_SECONDS=$seconds
 start=$(date +%s.%N)
 "$FSEARCH_BIN" run --space "$tmp/space.yaml" --db "$tmp/o.db" --runs "$tmp/o-runs" --workers "$workers" \
   --worker-binary "$PWD/tools/bench/fake_worker.sh" --top 0 > /dev/null 2>&1
 end=$(date +%s.%N)
-wall=$(echo "$end - $start" | bc)
-ideal=$(echo "$jobs * $seconds / $workers" | bc -l)
-echo "overhead: $jobs jobs x ${seconds} s on $workers workers: wall $wall s, ideal $ideal s," \
-  "overhead $(echo "($wall - $ideal) / $wall * 100" | bc -l | cut -c1-5)% of the wall time"
+echo "overhead, slots of their own: $jobs jobs x ${seconds} s on $workers workers: $(overhead "$(echo "$end - $start" | bc)")"
 "$FSEARCH_BIN" status --db "$tmp/o.db" | head -2 | sed 's/^/  /'
