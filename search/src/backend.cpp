@@ -24,6 +24,11 @@ BackendKind parse_backend_kind(const std::string& text) {
   throw ConfigError("unknown backend '" + text + "'", did_you_mean(text, names));
 }
 
+bool Backend::wait(double seconds) {
+  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+  return false;
+}
+
 double Backend::mean_job_seconds() const {
   return finished_count_ > 0 ? finished_seconds_ / finished_count_ : NAN;
 }
@@ -80,7 +85,8 @@ RunSummary run_backend(db::Database& db, std::int64_t sweep, Backend& backend, c
     const auto wake = Clock::now() + std::chrono::duration_cast<Clock::duration>(
                                          std::chrono::duration<double>(backend.poll_seconds()));
     while (Clock::now() < wake && (stopping || !stop_requested())) {
-      std::this_thread::sleep_for(std::min<Clock::duration>(wake - Clock::now(), std::chrono::milliseconds(50)));
+      const auto step = std::min<Clock::duration>(wake - Clock::now(), std::chrono::milliseconds(50));
+      if (backend.wait(std::chrono::duration<double>(step).count())) break;
     }
   }
   progress(true);

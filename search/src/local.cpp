@@ -1,10 +1,12 @@
 #include "fsearch/search/local.h"
 
+#include <poll.h>
 #include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -123,6 +125,7 @@ class LocalBackend final : public Backend {
   bool following() const override { return !active_.empty(); }
   double parallelism() const override { return workers_; }
   double poll_seconds() const override { return options_.poll_seconds; }
+  bool wait(double seconds) override;
   std::string report() const override {
     if (workers_started_ == 0) return "";
     return std::to_string(summary_.started) + " job(s) on " + std::to_string(workers_started_) +
@@ -210,6 +213,16 @@ void LocalBackend::finish(Active& a, int code) {
     if (!line.empty()) error += ": " + line;
     if (!db_.record_failure(a.job.key, error, tail_of(a.log), unix_now())) ++summary_.failed;
   }
+}
+
+bool LocalBackend::wait(double seconds) {
+  std::vector<pollfd> fds;
+  for (const auto& a : active_) {
+    if (const auto& worker = slots_[static_cast<std::size_t>(a.slot)].worker) fds.push_back({worker->socket(), POLLIN, 0});
+  }
+  if (fds.empty()) return Backend::wait(seconds);
+  // A signal (a stop request) ends it early too, with EINTR: the loop looks at once.
+  return ::poll(fds.data(), fds.size(), static_cast<int>(std::ceil(seconds * 1000))) > 0;
 }
 
 int LocalBackend::poll() {

@@ -32,6 +32,8 @@ class WorkerProcess {
   WorkerProcess& operator=(const WorkerProcess&) = delete;
 
   pid_t pid() const { return pid_; }
+  // Our end of its socket: readable when an answer (or its end) arrives.
+  int socket() const { return socket_; }
   // Hands it a job; false if it can no longer take one (it exited or closed its input).
   bool send(const std::string& run_dir);
   // The next answer, if one arrived (never blocks).

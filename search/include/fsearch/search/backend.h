@@ -61,6 +61,9 @@ class Backend {
   // Jobs that run at once (for the ETA) and the pause between polls.
   virtual double parallelism() const = 0;
   virtual double poll_seconds() const = 0;
+  // Waits up to `seconds` between polls. A backend that can tell when news arrives (a worker's
+  // answer) returns true as soon as it does; the default sleeps and returns false.
+  virtual bool wait(double seconds);
   // A line on what the backend did beyond the summary's counts ("" when there is nothing to say).
   virtual std::string report() const { return ""; }
 
