@@ -114,8 +114,10 @@ int train_job_dir(const std::string& dir, int threads, bool quiet) {
       std::cerr << fmt::format("stopped before training; nothing written. Continue with: fsearch train --job {}\n",
                                dir);
     } else {
-      std::cerr << fmt::format(
-          "interrupted at step {}; checkpoint saved. Continue with: fsearch train --job {}\n", result.steps, dir);
+      const bool probe = result.diagnostics.is_object() && result.diagnostics.value("from", "") == "stability probe";
+      std::cerr << fmt::format("interrupted {}at step {}{}; checkpoint saved. Continue with: fsearch train --job {}\n",
+                               probe ? "in the stability probe " : "", result.steps,
+                               probe ? fmt::format(" of {}", result.total_steps) : "", dir);
     }
     return 75;
   }

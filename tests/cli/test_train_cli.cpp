@@ -98,6 +98,21 @@ TEST(TrainProcess, SigtermCheckpointsAndExits75) {
   EXPECT_FALSE(fs::exists(fs::path(dir) / "result.json"));
 }
 
+// Stopped during the stability probe that comes before the job (vit-tiny's, 150 steps), the
+// message names the probe and its steps, not the job's.
+TEST(TrainProcess, SigtermInTheStabilityProbeSaysSo) {
+  auto dir = fresh_dir("sigterm-probe");
+  int pid = spawn_fsearch(train_args(dir), dir + ".log");
+  wait_until([&] { return last_logged_step(fs::path(dir) / "stability" / "events.jsonl") >= 15; });
+  ::kill(pid, SIGTERM);
+  EXPECT_EQ(wait_for(pid), 75);
+  std::ifstream in(dir + ".log");
+  const std::string log((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(log.find("interrupted in the stability probe at step "), std::string::npos) << log;
+  EXPECT_NE(log.find(" of 150; checkpoint saved"), std::string::npos) << log;
+  EXPECT_FALSE(fs::exists(fs::path(dir) / "events.jsonl"));  // the job itself has not begun
+}
+
 // A smoke job trained to its end, then made unfinished again (result.json removed): a run
 // directory with a job.json and a checkpoint that `fsearch train --job` continues.
 void prepare_unfinished_smoke_job(const std::string& dir) {

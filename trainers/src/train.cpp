@@ -89,7 +89,11 @@ TrainResult run_job(const std::string& run_dir, const TrainCallbacks& callbacks)
   job.spec = read_job_file(job.dir.job().string());
   if (job.spec.train.stability_steps > 0) {
     const TrainResult probe = run_stability_probe(job.dir, job.spec, callbacks);
-    if (probe.status == "interrupted") return probe;
+    if (probe.status == "interrupted") {  // its steps are the probe's: say so
+      TrainResult stopped = probe;
+      stopped.diagnostics = {{"from", "stability probe"}};
+      return stopped;
+    }
     if (probe.status == "diverged") {
       TrainResult result = failed_stability(job.spec, probe);
       result.wall_time = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
