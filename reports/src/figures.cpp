@@ -69,6 +69,13 @@ std::string panel_title(std::string text) {
   return text;
 }
 
+// "rejected at step 141" for a job that stopped before its budget, else "".
+std::string stopped_note(const TableData& data, const std::string& key) {
+  auto r = data.results.find(key);
+  if (r == data.results.end() || (r->second.status != "diverged" && r->second.status != "rejected")) return "";
+  return r->second.status + (r->second.diverged_step >= 0 ? " at step " + std::to_string(r->second.diverged_step) : "");
+}
+
 }  // namespace
 
 std::vector<LossPanel> loss_panels(db::Database& db, const TableSpec& table) {
@@ -111,7 +118,8 @@ std::vector<LossPanel> loss_panels(db::Database& db, const TableSpec& table) {
       const CellSpec* cell = cells[j];
       if (!cell || cell->empty) continue;
       if (auto key = cell_job(db, *cell, data))
-        panel.series.push_back({series_label(by_row ? column_header(j) : table.rows[j].label, corner), *key});
+        panel.series.push_back(
+            {series_label(by_row ? column_header(j) : table.rows[j].label, corner), *key, stopped_note(data, *key)});
     }
     if (!panel.series.empty()) panels.push_back(std::move(panel));
   }

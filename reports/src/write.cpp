@@ -127,7 +127,8 @@ std::string loss_figure(db::Database& db, const TableSpec& table, const fs::path
       }
       // Eight colours, then the same colours dashed.
       body << (i ? ", " : "") << quote(data.string()) << " using 1:2 with lines lt " << i % 8 + 1 << " dt "
-           << i / 8 + 1 << " title " << quote(series.label);
+           << i / 8 + 1 << " title "
+           << quote(series.stopped.empty() ? series.label : series.label + " (" + series.stopped + ")");
     }
     body << "\n";
   }

@@ -244,6 +244,7 @@ TEST(LossFigure, PanelsPerRowOrColumnWithOneCurvePerCellThatHasOne) {
   EXPECT_EQ(titles(panels), (std::vector<std::string>{"erf(x)", "tanh(x)", "arctan(x)"}));
   auto sweep5 = *db.sweep_id("table5");
   auto spellings = db.spellings(sweep5);
+  int stopped = 0;
   for (std::size_t r = 0; r < panels.size(); ++r) {
     std::size_t with_curves = 0;
     for (std::size_t c = 0; c < t5.rows[r].cells.size(); ++c) {
@@ -258,10 +259,18 @@ TEST(LossFigure, PanelsPerRowOrColumnWithOneCurvePerCellThatHasOne) {
         ASSERT_TRUE(job);
         EXPECT_EQ(job->fingerprint, spellings[cell.function]) << series.label;
         EXPECT_EQ(job->seed, 0) << "a two-seed cell draws its lowest seed";
+        // A curve that stops short says why in its legend; a finished one says nothing.
+        if (job->state == db::JobState::Diverged) {
+          EXPECT_EQ(series.stopped, "diverged at step 12") << series.label;
+          ++stopped;
+        } else if (job->state == db::JobState::Done) {
+          EXPECT_EQ(series.stopped, "") << series.label;
+        }
       }
     }
     EXPECT_EQ(panels[r].series.size(), with_curves) << panels[r].title;
   }
+  EXPECT_GT(stopped, 0) << "the fixture's Table 5 has diverged cells";
   // Table 7 mixes the ViT and DiT proxies in a row: a panel per column instead; a DiT cell trained at
   // three learning rates draws the one with the best FID.
   panels = loss_panels(db, paper_tables()[6]);
@@ -306,9 +315,15 @@ TEST(LossFigure, WrittenWithGnuplotAndLabelsVerbatim) {
   ReportOptions options;
   options.out_dir =
       (fsearch::testing::program_temp_dir() / ("report-figures-" + std::to_string(::getpid()))).string();
-  options.tables = {6};
+  options.tables = {5, 6};
   options.db_label = "fixture.db";
   write_reports(db, options);
+  {  // a curve that stops short says why in the legend
+    std::ifstream in(fs::path(options.out_dir) / "figures" / "table5-loss.svg");
+    std::stringstream svg;
+    svg << in.rdbuf();
+    EXPECT_NE(svg.str().find("(diverged at step 12)"), std::string::npos);
+  }
   for (const char* name : {"table6-loss.svg", "table6-functions.svg"}) {
     std::ifstream in(fs::path(options.out_dir) / "figures" / name);
     ASSERT_TRUE(in) << name;
