@@ -7,6 +7,9 @@
 
 #include <gtest/gtest.h>
 
+#include <iostream>
+#include <string>
+
 #include <atomic>
 #include <cmath>
 #include <fstream>
@@ -16,6 +19,7 @@
 #include "fsearch/core/error.h"
 #include "fsearch/jobs/job_spec.h"
 #include "fsearch/jobs/run_dir.h"
+#include "fsearch/search/local.h"
 #include "temp_dir.h"
 
 namespace fsearch::search {
@@ -144,6 +148,34 @@ TEST(Backend, AStopRequestCancelsTheBackendAndEndsTheLoopWithJobsRequeued) {
   EXPECT_EQ(summary.requeued, 2);
   EXPECT_EQ(decisions, 1);  // not asked while stopping
   EXPECT_EQ(s.db.job_counts(s.sweep)[db::JobState::Pending], 4);
+}
+
+// The local backend's wait ends when a worker answers, not at the end of its poll interval: with
+// an interval of 30 s, wait() says it was woken (a wait that timed out says false). Its worker slot
+// is a fork of this test serving with a function that finishes each job at once.
+TEST(LocalBackend, AWorkersAnswerEndsTheWait) {
+  Sweep s("local-wait", 1);
+  LocalOptions options;
+  options.workers = 1;
+  options.threads_per_worker = 1;
+  options.binary = "/nonexistent";  // a forked slot executes nothing
+  options.poll_seconds = 30;
+  options.serve = [](const std::string&, int) {
+    for (std::string dir; std::getline(std::cin, dir);) {
+      std::ofstream(jobs::RunDir{dir}.result()) << R"({"status": "done", "steps": 30, "test_acc": 0.5, "final_loss": 1.0})";
+      std::cout << 0 << std::endl;
+    }
+    return 0;
+  };
+  auto backend = make_local_backend(s.db, s.sweep, options);
+  backend->adopt();
+  backend->submit(s.db.jobs(s.sweep, db::JobState::Pending));
+  ASSERT_TRUE(backend->following());
+  EXPECT_TRUE(backend->wait(options.poll_seconds));
+  EXPECT_EQ(backend->poll(), 1);
+  EXPECT_FALSE(backend->following());
+  EXPECT_EQ(s.db.job_counts(s.sweep)[db::JobState::Done], 1);
+  EXPECT_FALSE(backend->wait(0.01)) << "nothing runs: a plain sleep";
 }
 
 TEST(Backend, KindsParseAndAMisspellingIsRefusedWithAHint) {
