@@ -28,7 +28,9 @@ for t in $tables; do
   esac
 done
 
-list=$(echo "$tables" | tr ' ' ',')
+# The report covers every table the database has run, not only those of this call (TABLES="1"
+# continues one table; its index must still list the others).
+list=$("$fsearch" status --db "$db" --json | grep -o '"sweep": *"table[0-9]*"' | grep -o '[0-9]*' | sort -n | paste -sd,)
 "$fsearch" report --db "$db" --out "$out" --tables "$list"
 "$fsearch" export --db "$db" --format csv > docs/results/reference.csv
 {
