@@ -182,7 +182,9 @@ Command register_run(CLI::App& app, char** argv) {
   sub->add_option("--db", command->db, "SQLite database")->capture_default_str();
   sub->add_option("--runs", command->runs, "Folder for run directories (default: <db folder>/runs)");
   sub->add_option("--workers", command->workers,
-                  "Worker processes (default: CPU cores / threads per worker)");
+                  "Worker processes (default: CPU cores / threads per worker). On the CPU with one thread\n"
+                  "each, a worker is a fork of this process (LibTorch is not loaded again); otherwise it\n"
+                  "runs `fsearch worker`");
   sub->add_option("--device", command->device, "cpu | cuda")
       ->capture_default_str()
       ->check(CLI::IsMember({"cpu", "cuda"}));
