@@ -40,7 +40,8 @@ bool is_worker_of(std::int64_t pid, const std::string& run_dir) {
   std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   const auto sweep_dir = fs::path(run_dir).parent_path();
   const bool trains = cmdline.find(run_dir) != std::string::npos && cmdline.find("train") != std::string::npos;
-  const bool serves = cmdline.find(sweep_dir.string()) != std::string::npos && cmdline.find("worker") != std::string::npos;
+  const bool serves =
+      cmdline.find(sweep_dir.string()) != std::string::npos && cmdline.find("worker") != std::string::npos;
   if (trains || serves) return true;
   std::ifstream comm_in(proc + "/comm");
   std::string comm;
@@ -218,7 +219,8 @@ void LocalBackend::finish(Active& a, int code) {
 bool LocalBackend::wait(double seconds) {
   std::vector<pollfd> fds;
   for (const auto& a : active_) {
-    if (const auto& worker = slots_[static_cast<std::size_t>(a.slot)].worker) fds.push_back({worker->socket(), POLLIN, 0});
+    if (const auto& worker = slots_[static_cast<std::size_t>(a.slot)].worker)
+      fds.push_back({worker->socket(), POLLIN, 0});
   }
   if (fds.empty()) return Backend::wait(seconds);
   // A signal (a stop request) ends it early too, with EINTR: the loop looks at once.

@@ -72,7 +72,8 @@ std::vector<int> workers_of(const fs::path& dir) {
     std::string comm;
     std::getline(comm_in, comm);
     std::error_code ec;
-    const bool forked = comm == "fsearch-worker" && fs::read_symlink(entry.path() / "fd" / "2", ec).string().rfind(runs, 0) == 0;
+    const bool forked =
+        comm == "fsearch-worker" && fs::read_symlink(entry.path() / "fd" / "2", ec).string().rfind(runs, 0) == 0;
     if (forked || (cmdline.find(runs) != std::string::npos &&
                    (cmdline.find("worker") != std::string::npos || cmdline.find("train") != std::string::npos))) {
       pids.push_back(std::stoi(name));

@@ -162,7 +162,8 @@ TEST(LocalBackend, AWorkersAnswerEndsTheWait) {
   options.poll_seconds = 30;
   options.serve = [](const std::string&, int) {
     for (std::string dir; std::getline(std::cin, dir);) {
-      std::ofstream(jobs::RunDir{dir}.result()) << R"({"status": "done", "steps": 30, "test_acc": 0.5, "final_loss": 1.0})";
+      std::ofstream(jobs::RunDir{dir}.result())
+          << R"({"status": "done", "steps": 30, "test_acc": 0.5, "final_loss": 1.0})";
       std::cout << 0 << std::endl;
     }
     return 0;

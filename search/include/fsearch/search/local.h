@@ -1,15 +1,16 @@
 // The local backend (backend.h): worker processes on this machine, one per slot (a CPU share or a
 // CUDA device). A slot's worker is `fsearch worker`, or a fork of the scheduler that serves the
-// same way (LocalOptions::serve); it loads LibTorch at most once and trains the jobs it is handed one
-// after another (src/worker_process.h), each as `fsearch train --job RUN_DIR` would. A worker that crashed fails its job (retried while attempts remain) and its slot starts a
-// new one; a stop request asks every busy worker to checkpoint and exit (75), and its job is
-// requeued: the next run continues where this one stopped.
+// same way (LocalOptions::serve); it loads LibTorch at most once and trains the jobs it is handed
+// one after another (src/worker_process.h), each as `fsearch train --job RUN_DIR` would. A worker
+// that crashed fails its job (retried while attempts remain) and its slot starts a new one; a stop
+// request asks every busy worker to checkpoint and exit (75), and its job is requeued: the next
+// run continues where this one stopped.
 //
 // A worker ends with its input, when the loop that watches it ends or dies (a killed loop's busy
 // workers finish their job first). Jobs that a dead loop left "running" are recovered when the
-// next one starts: a worker still training one (it
-// holds the run directory's lock, jobs/run_lock.h) is asked to checkpoint and stop (SIGTERM), then
-// the job is requeued and continues from its checkpoint.
+// next one starts: a worker still training one (it holds the run directory's lock,
+// jobs/run_lock.h) is asked to checkpoint and stop (SIGTERM), then the job is requeued and
+// continues from its checkpoint.
 #pragma once
 
 #include <cstdint>
@@ -25,11 +26,12 @@ namespace fsearch::search {
 struct LocalOptions {
   std::string binary;  // the fsearch executable that workers run
   // How a CPU worker slot with one thread starts when this is set: a fork of the scheduler that
-  // calls it with the sweep's run folder and the thread count, and serves jobs on its stdin and stdout exactly as `binary
-  // worker --runs DIR` does (search/src/worker_process.h). A fork shares the LibTorch the scheduler
-  // has already loaded, where a new process would load it again (about half a second of CPU each).
-  // Slots with more threads or a GPU, and every slot when this is empty, run `binary`: their
-  // OpenMP must start with OMP_WAIT_POLICY=PASSIVE, which only a new process reads.
+  // calls it with the sweep's run folder and the thread count, and serves jobs on its stdin and
+  // stdout exactly as `binary worker --runs DIR` does (search/src/worker_process.h). A fork shares
+  // the LibTorch the scheduler has already loaded, where a new process would load it again (about
+  // half a second of CPU each). Slots with more threads or a GPU, and every slot when this is
+  // empty, run `binary`: their OpenMP must start with OMP_WAIT_POLICY=PASSIVE, which only a new
+  // process reads.
   std::function<int(const std::string& runs_dir, int threads)> serve;
   int workers = 1;
   std::string device = "cpu";        // cpu | cuda
