@@ -219,9 +219,11 @@ void LocalBackend::finish(Active& a, int code) {
 bool LocalBackend::wait(double seconds) {
   std::vector<pollfd> fds;
   for (const auto& a : active_) {
-    if (const auto& worker = slots_[static_cast<std::size_t>(a.slot)].worker)
-      fds.push_back({worker->socket(), POLLIN, 0});
+    const auto& worker = slots_[static_cast<std::size_t>(a.slot)].worker;
+    if (worker && worker->socket() >= 0) fds.push_back({worker->socket(), POLLIN, 0});
   }
+  // A worker that closed its socket is exiting: poll() notices its exit at the next tick (its
+  // socket, always readable now, would wake this wait at once, over and over).
   if (fds.empty()) return Backend::wait(seconds);
   // A signal (a stop request) ends it early too, with EINTR: the loop looks at once.
   return ::poll(fds.data(), fds.size(), static_cast<int>(std::ceil(seconds * 1000))) > 0;

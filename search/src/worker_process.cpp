@@ -189,7 +189,8 @@ std::optional<int> WorkerProcess::reply() {
       continue;
     }
     if (n < 0 && errno == EINTR) continue;
-    break;  // EAGAIN: nothing more now; 0: it closed its stdout
+    if (n == 0) closed_ = true;  // it closed its stdout
+    break;                       // EAGAIN: nothing more now
   }
   const auto newline = pending_.find('\n');
   if (newline == std::string::npos) return std::nullopt;

@@ -32,8 +32,9 @@ class WorkerProcess {
   WorkerProcess& operator=(const WorkerProcess&) = delete;
 
   pid_t pid() const { return pid_; }
-  // Our end of its socket: readable when an answer (or its end) arrives.
-  int socket() const { return socket_; }
+  // Our end of its socket, readable when an answer arrives; -1 once the worker has closed its end
+  // (it is exiting: running() tells when it has).
+  int socket() const { return closed_ ? -1 : socket_; }
   // Hands it a job; false if it can no longer take one (it exited or closed its input).
   bool send(const std::string& run_dir);
   // The next answer, if one arrived (never blocks).
@@ -48,6 +49,7 @@ class WorkerProcess {
   pid_t pid_ = -1;
   int socket_ = -1;  // our end; the worker's stdin and stdout are the other
   std::string pending_;           // a partial answer line
+  bool closed_ = false;           // it closed its end: no more answers
   bool exited_ = false;
   int exit_code_ = -1;
 };

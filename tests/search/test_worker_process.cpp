@@ -59,7 +59,9 @@ TEST(WorkerProcess, AWorkerThatDiedSaysHowAndTakesNoMoreJobs) {
   for (int i = 0; i < 1000 && worker.running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   EXPECT_FALSE(worker.running());
   EXPECT_EQ(worker.exit_code(), 3);
+  EXPECT_GE(worker.socket(), 0);
   EXPECT_EQ(worker.reply(), std::nullopt);
+  EXPECT_EQ(worker.socket(), -1) << "a closed socket is nothing to wait on";
   EXPECT_FALSE(worker.send("/runs/c"));  // and no SIGPIPE ends this test
 }
 
