@@ -179,8 +179,9 @@ template <class Real, bool kDeriv>
 }
 
 template <class Real>
-[[gnu::always_inline]] inline void run_any(const std::vector<Instruction>& code, int output, const Real* x,
-                                           Real* y, Real* dy, std::size_t n, Scratch<Real>& scratch) {
+[[gnu::always_inline]] inline void run_any(const std::vector<Instruction>& code, int output, bool one_pass,
+                                           const Real* x, Real* y, Real* dy, std::size_t n,
+                                           Scratch<Real>& scratch) {
   scratch.values.resize(code.size() * kBlock);
   scratch.derivatives.resize(code.size() * kBlock);
   Real* v = scratch.values.data();
@@ -205,6 +206,10 @@ template <class Real>
       const Real* fv = v + output * kBlock;
       for (std::size_t i = 0; i < count; ++i)
         if (std::isnan(fv[i])) dy[start + i] = fv[i];
+      if (y && one_pass) {
+        std::copy_n(fv, count, y + start);
+        continue;
+      }
     }
     if (y) {
       run_block<Real, false>(code, in, lanes, v, d);
@@ -216,22 +221,36 @@ template <class Real>
 // The same loops built twice: for any x86-64 (SSE2: libmvec's 4-float variants) and for CPUs with
 // AVX2 and FMA (8-float variants), chosen once at run time.
 template <class Real>
-void run_baseline(const std::vector<Instruction>& code, int output, const Real* x, Real* y, Real* dy,
-                  std::size_t n, Scratch<Real>& scratch) {
-  run_any(code, output, x, y, dy, n, scratch);
+void run_baseline(const std::vector<Instruction>& code, int output, bool one_pass, const Real* x, Real* y,
+                  Real* dy, std::size_t n, Scratch<Real>& scratch) {
+  run_any(code, output, one_pass, x, y, dy, n, scratch);
 }
 
 template <class Real>
-FSEARCH_TARGET_AVX2 void run_avx2(const std::vector<Instruction>& code, int output, const Real* x, Real* y,
-                                  Real* dy, std::size_t n, Scratch<Real>& scratch) {
-  run_any(code, output, x, y, dy, n, scratch);
+FSEARCH_TARGET_AVX2 void run_avx2(const std::vector<Instruction>& code, int output, bool one_pass,
+                                  const Real* x, Real* y, Real* dy, std::size_t n, Scratch<Real>& scratch) {
+  run_any(code, output, one_pass, x, y, dy, n, scratch);
 }
 
 template <class Real>
-void run(const std::vector<Instruction>& code, int output, const Real* x, Real* y, Real* dy, std::size_t n,
-         Scratch<Real>& scratch) {
-  if (cpu_has_avx2()) return run_avx2(code, output, x, y, dy, n, scratch);
-  run_baseline(code, output, x, y, dy, n, scratch);
+void run(const std::vector<Instruction>& code, int output, bool one_pass, const Real* x, Real* y, Real* dy,
+         std::size_t n, Scratch<Real>& scratch) {
+  if (cpu_has_avx2()) return run_avx2(code, output, one_pass, x, y, dy, n, scratch);
+  run_baseline(code, output, one_pass, x, y, dy, n, scratch);
+}
+
+// Operations whose derivative pass computes the value exactly as the value pass, bit for bit (tested
+// over the catalog: ValuesDoNotDependOnWhetherTheDerivativeIsAsked). Not: sign and if_pos, whose
+// ties resolve by direction; min, max and clip, which can pick -0 over +0; sin and cos, whose two
+// passes the compiler builds from different vector routines (sincos in the derivative pass).
+bool value_same_in_both_passes(Op op) {
+  switch (op) {
+    case Op::Neg: case Op::Abs: case Op::Exp: case Op::Log: case Op::Sqrt: case Op::Atan: case Op::Tanh:
+    case Op::Erf: case Op::Asinh: case Op::Add: case Op::Sub: case Op::Mul: case Op::Div: case Op::Pow:
+      return true;
+    default:
+      return false;
+  }
 }
 
 }  // namespace
@@ -240,25 +259,28 @@ Program::Program(const Expr& expr) {
   Compiler compiler(code_);
   int x = compiler.input();
   output_ = compiler.compile(expr, x);
+  one_pass_ = std::all_of(code_.begin(), code_.end(), [](const Instruction& in) {
+    return in.kind != Kind::Operation || value_same_in_both_passes(in.op);
+  });
 }
 
 void Program::evaluate(const double* x, double* y, double* dy, std::size_t n) const {
   Scratch<double> scratch;
-  run(code_, output_, x, y, dy, n, scratch);
+  run(code_, output_, one_pass_, x, y, dy, n, scratch);
 }
 
 void Program::evaluate(const float* x, float* y, float* dy, std::size_t n) const {
   Scratch<float> scratch;
-  run(code_, output_, x, y, dy, n, scratch);
+  run(code_, output_, one_pass_, x, y, dy, n, scratch);
 }
 
 void Program::evaluate(const double* x, double* y, double* dy, std::size_t n,
                        Scratch<double>& scratch) const {
-  run(code_, output_, x, y, dy, n, scratch);
+  run(code_, output_, one_pass_, x, y, dy, n, scratch);
 }
 
 void Program::evaluate(const float* x, float* y, float* dy, std::size_t n, Scratch<float>& scratch) const {
-  run(code_, output_, x, y, dy, n, scratch);
+  run(code_, output_, one_pass_, x, y, dy, n, scratch);
 }
 
 double Program::value(double x) const {

@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
+#include <limits>
+#include <vector>
 
 #include "fsearch/functions/catalog.h"
 #include "fsearch/functions/parse.h"
@@ -98,6 +101,56 @@ TEST(Gradients, ValuesStayExactWhereTheFunctionJumps) {
   program.evaluate(&x, &y, &dy, 1);
   EXPECT_EQ(y, 1.0);
   EXPECT_EQ(dy, 0.0);
+}
+
+// y from evaluate(x, y, dy) must be y from evaluate(x, y, nullptr), bit for bit: a program marked
+// one_pass() takes its values from the derivative pass, the others from a value pass of their own.
+template <class Real>
+void expect_values_independent_of_derivative(const std::string& text) {
+  Program program(parse(text));
+  std::vector<Real> x;
+  for (double v = -12.0; v <= 12.0; v += 0.0173) x.push_back(static_cast<Real>(v));
+  for (double v : {0.0, -0.0, 1.0, -1.0, 0.5, 1.5, 2.0, -2.0, 3.0, 1e-30, -1e-30, 1e30, -1e30}) {
+    x.push_back(static_cast<Real>(v));
+  }
+  x.push_back(std::numeric_limits<Real>::infinity());
+  x.push_back(-std::numeric_limits<Real>::infinity());
+  x.push_back(std::numeric_limits<Real>::quiet_NaN());
+  std::vector<Real> alone(x.size()), with(x.size()), dy(x.size());
+  program.evaluate(x.data(), alone.data(), nullptr, x.size());
+  program.evaluate(x.data(), with.data(), dy.data(), x.size());
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    ASSERT_EQ(std::memcmp(&alone[i], &with[i], sizeof(Real)), 0)
+        << text << " at " << x[i] << ": " << alone[i] << " alone, " << with[i] << " with f'";
+  }
+}
+
+TEST(Gradients, ValuesDoNotDependOnWhetherTheDerivativeIsAsked) {
+  std::vector<std::string> texts;
+  for (const auto& entry : catalog()) texts.push_back(entry.name + "(x)");
+  for (const char* text : {"hshift(tanh, 0.5)", "vshift(erf, -2)", "clip(arcsinh, 2)", "mix(isru, 0.1)",
+                           "flat(erf, 2)", "mirror(exp(x) - 1)", "ratio(x^3)", "inclip(sin, 1.5)",
+                           "compose(erf, arcsinh)", "concat(arctan, tanh, 0.5)", "rotate(erf, 0.3)",
+                           "min(x, 0) + max(x, 0)", "sign(x) * x^2"}) {
+    texts.push_back(text);
+  }
+  for (const auto& text : texts) {
+    expect_values_independent_of_derivative<float>(text);
+    expect_values_independent_of_derivative<double>(text);
+  }
+}
+
+TEST(Gradients, SmoothProgramsRunOnePass) {
+  // The paper's functions are smooth: their forward with a backward to follow is one pass.
+  for (const char* text : {"erf(x)", "tanh(x)", "arctan(x)", "isru(x)", "vshift(erf, 1)", "mix(erf, 0.5)"}) {
+    EXPECT_TRUE(Program(parse(text)).one_pass()) << text;
+  }
+  // A tie can resolve to another value in the derivative pass (sign(0), if_pos at 0, -0 against +0),
+  // and sin's derivative pass is built from another vector routine (last-bit differences).
+  for (const char* text : {"sign(x) + 1", "clip(linear, 1)", "flat(erf, 2)", "mirror(erf)", "max(x, 0)",
+                           "satursin(x)"}) {
+    EXPECT_FALSE(Program(parse(text)).one_pass()) << text;
+  }
 }
 
 }  // namespace

@@ -33,6 +33,10 @@ class Program {
 
   const std::vector<Instruction>& instructions() const { return code_; }
   int output() const { return output_; }
+  // True when the derivative pass computes every value exactly as the value pass does (no sign,
+  // if_pos, min, max, clip, sin or cos; see program.cpp). Then evaluate() asked for both outputs
+  // runs one pass instead of two.
+  bool one_pass() const { return one_pass_; }
 
   // y[i] = f(x[i]) and dy[i] = f'(x[i]) (the right derivative at kinks, see rules.h); either output
   // may be null to skip its pass. Any n; const and thread-safe.
@@ -48,6 +52,7 @@ class Program {
  private:
   std::vector<Instruction> code_;
   int output_ = -1;
+  bool one_pass_ = false;
 };
 
 }  // namespace fsearch::functions
