@@ -51,13 +51,20 @@ struct Operands {
 
   // u = alpha x + s for `count` rows from `row`.
   void inputs(int64_t row, int64_t count, Real* u) const {
+    // Locals, not members: a store to u could otherwise change alpha (same type) for the compiler.
     const Real* xr = x + row * channels;
+    const Real a = alpha;
+    const int64_t n = channels;
     if (shift_per_channel) {
-      for (int64_t r = 0; r < count; ++r)
-        for (int64_t c = 0; c < channels; ++c) u[r * channels + c] = alpha * xr[r * channels + c] + shift[c];
+      const Real* s = shift;
+      for (int64_t r = 0; r < count; ++r) {
+#pragma omp simd
+        for (int64_t c = 0; c < n; ++c) u[r * n + c] = a * xr[r * n + c] + s[c];
+      }
     } else {
       const Real s = shift[0];
-      for (int64_t i = 0; i < count * channels; ++i) u[i] = alpha * xr[i] + s;
+#pragma omp simd
+      for (int64_t i = 0; i < count * n; ++i) u[i] = a * xr[i] + s;
     }
   }
 
@@ -85,10 +92,12 @@ void forward_kernel(const Program& program, const Operands<Real>& in, const Tens
     in.inputs(row, count, u.data());
     const int64_t offset = row * channels;
     program.evaluate(u.data(), fp + offset, dp ? dp + offset : nullptr, count * channels, scratch);
+    const Real* gamma = in.gamma;
     for (int64_t r = 0; r < count; ++r) {
       const Real* f = fp + offset + r * channels;
       Real* out = yp + offset + r * channels;
-      for (int64_t c = 0; c < channels; ++c) out[c] = in.gamma[c] * f[c] + bp[c];
+#pragma omp simd
+      for (int64_t c = 0; c < channels; ++c) out[c] = gamma[c] * f[c] + bp[c];
     }
   });
 }
@@ -139,6 +148,13 @@ Gradients backward_kernel(const Operands<Real>& in, const Tensor& fx, const Tens
   at::parallel_for(0, in.rows, grain_rows(channels), [&](int64_t begin, int64_t end) {
     GradientSums<Real> sums(channels);
     const int64_t step = rows_per_block(channels);
+    // Everything the inner loop reads is a local: through `in` or the vectors, the compiler would
+    // have to assume that the stores to dx change them, reload them every element and not vectorize.
+    const Real alpha_value = in.alpha;
+    const Real* gamma_values = in.gamma;
+    Real* block_shift = sums.block_shift.data();
+    Real* block_gamma = sums.block_gamma.data();
+    Real* block_beta = sums.block_beta.data();
     for (int64_t block = begin; block < end; block += step) {
       for (int64_t row = block; row < std::min(end, block + step); ++row) {
         const int64_t o = row * channels;
@@ -147,12 +163,12 @@ Gradients backward_kernel(const Operands<Real>& in, const Tensor& fx, const Tens
         Real row_alpha = 0;
 #pragma omp simd reduction(+ : row_alpha)
         for (int64_t c = 0; c < channels; ++c) {
-          const Real gu = g[c] * in.gamma[c] * d[c];  // dL/du
-          dxr[c] = gu * in.alpha;
+          const Real gu = g[c] * gamma_values[c] * d[c];  // dL/du
+          dxr[c] = gu * alpha_value;
           row_alpha += gu * x[c];
-          sums.block_shift[c] += gu;
-          sums.block_gamma[c] += g[c] * f[c];
-          sums.block_beta[c] += g[c];
+          block_shift[c] += gu;
+          block_gamma[c] += g[c] * f[c];
+          block_beta[c] += g[c];
         }
         sums.alpha += row_alpha;
       }

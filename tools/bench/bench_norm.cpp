@@ -1,6 +1,8 @@
-// Forward + backward time of the normalization layers on a ViT-sized activation (B, T, C) on CPU:
+// Forward and backward time of the normalization layers on a ViT-sized activation (B, T, C) on CPU:
 // LayerNorm, the point-wise layer's fused kernel, and its plain composition of torch operations.
-//   bench-norm [--shape 256,197,192] [--threads N] [--repeats R] [--function erf(x)]
+// The forward is timed alone (building the graph, as in training); backward = both - forward.
+//   bench-norm [--shape 256,197,192] [--threads N] [--repeats R] [--function erf(x)] [--only NAME]
+// --only runs the layers whose name contains NAME (e.g. "fused", to profile the kernel alone).
 #include <fmt/format.h>
 #include <torch/torch.h>
 
@@ -17,11 +19,12 @@ using namespace fsearch;
 int main(int argc, char** argv) {
   std::vector<int64_t> shape = {256, 197, 192};
   int threads = 0, repeats = 10;
-  std::string function = "erf(x)";
+  std::string function = "erf(x)", only;
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--threads")) threads = std::atoi(argv[i + 1]);
     if (!std::strcmp(argv[i], "--repeats")) repeats = std::atoi(argv[i + 1]);
     if (!std::strcmp(argv[i], "--function")) function = argv[i + 1];
+    if (!std::strcmp(argv[i], "--only")) only = argv[i + 1];
     if (!std::strcmp(argv[i], "--shape")) {
       shape.clear();
       for (char* p = std::strtok(argv[i + 1], ","); p; p = std::strtok(nullptr, ","))
@@ -32,40 +35,40 @@ int main(int argc, char** argv) {
   threads = trainers::configure_threads(threads);
   const int64_t channels = shape.back();
   std::cout << bench::provenance("cpu", threads) << "\n";
-  std::cout << fmt::format("shape ({}) float32, forward + backward, median of {}\n", fmt::join(shape, ", "),
-                           repeats);
+  std::cout << fmt::format("shape ({}) float32, median of {}, ms per call\n", fmt::join(shape, ", "), repeats);
+  std::cout << fmt::format("{:<44} {:>9} {:>9} {:>9} {:>12}\n", "layer", "forward", "backward", "both",
+                           "x LayerNorm");
 
   torch::manual_seed(0);
   auto x = torch::randn(shape).requires_grad_(true);
   auto upstream = torch::randn(shape);
-  auto time_module = [&](const std::function<torch::Tensor(const torch::Tensor&)>& forward) {
-    return bench::median_ms(
+  torch::nn::LayerNorm layer_norm(torch::nn::LayerNormOptions({channels}).eps(1e-6));
+  nn::PointwiseNorm pointwise(functions::parse(function), channels, functions::ShiftMode::Scalar, 0.5);
+
+  double layer_norm_ms = 0;
+  auto report = [&](const std::string& name, const std::function<torch::Tensor(const torch::Tensor&)>& forward) {
+    if (!only.empty() && name.find(only) == std::string::npos) return;
+    double forward_ms = bench::median_ms([&] { forward(x); }, repeats);
+    double both_ms = bench::median_ms(
         [&] {
           x.mutable_grad() = torch::Tensor();
           forward(x).backward(upstream);
         },
         repeats);
+    if (name == "LayerNorm") layer_norm_ms = both_ms;
+    std::string ratio = layer_norm_ms > 0 ? fmt::format("{:.2f}x", both_ms / layer_norm_ms) : "";
+    std::cout << fmt::format("{:<44} {:>9.2f} {:>9.2f} {:>9.2f} {:>12}\n", name, forward_ms,
+                             both_ms - forward_ms, both_ms, ratio);
   };
 
-  torch::nn::LayerNorm layer_norm(torch::nn::LayerNormOptions({channels}).eps(1e-6));
-  nn::PointwiseNorm pointwise(functions::parse(function), channels, functions::ShiftMode::Scalar, 0.5);
-
-  double ln = time_module([&](const torch::Tensor& t) { return layer_norm->forward(t); });
+  report("LayerNorm", [&](const torch::Tensor& t) { return layer_norm->forward(t); });
   pointwise->use_kernel = true;
-  double fused = time_module([&](const torch::Tensor& t) { return pointwise->forward(t); });
+  report("point-wise " + function + " (fused kernel)", [&](const torch::Tensor& t) { return pointwise->forward(t); });
   pointwise->use_kernel = false;
-  double plain = time_module([&](const torch::Tensor& t) { return pointwise->forward_reference(t); });
-  auto composed = [&](const torch::Tensor& t) {
+  report("point-wise " + function + " (reference path)",
+         [&](const torch::Tensor& t) { return pointwise->forward_reference(t); });
+  report("gamma*erf(alpha*x+s)+beta (plain torch ops)", [&](const torch::Tensor& t) {
     return pointwise->gamma * torch::erf(pointwise->alpha * t + pointwise->shift) + pointwise->beta;
-  };
-  double torch_ops = time_module(composed);
-
-  std::cout << fmt::format("{:<44} {:>9.1f} ms  {:>5.2f}x LayerNorm\n", "LayerNorm", ln, 1.0);
-  std::cout << fmt::format("{:<44} {:>9.1f} ms  {:>5.2f}x LayerNorm\n",
-                           "point-wise " + function + " (fused kernel)", fused, fused / ln);
-  std::cout << fmt::format("{:<44} {:>9.1f} ms  {:>5.2f}x LayerNorm\n",
-                           "point-wise " + function + " (reference path)", plain, plain / ln);
-  std::cout << fmt::format("{:<44} {:>9.1f} ms  {:>5.2f}x LayerNorm\n",
-                           "gamma*erf(alpha*x+s)+beta (plain torch ops)", torch_ops, torch_ops / ln);
+  });
   return 0;
 }
