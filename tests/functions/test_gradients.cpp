@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
 #include <vector>
@@ -10,6 +11,7 @@
 #include "fsearch/functions/catalog.h"
 #include "fsearch/functions/parse.h"
 #include "fsearch/functions/program.h"
+#include "fsearch/functions/vector_math.h"
 
 namespace fsearch::functions {
 namespace {
@@ -151,6 +153,13 @@ TEST(Gradients, SmoothProgramsRunOnePass) {
                            "satursin(x)"}) {
     EXPECT_FALSE(Program(parse(text)).one_pass()) << text;
   }
+}
+
+// ctest runs these tests again with FSEARCH_NO_AVX2 set (Baseline.FunctionsWithoutAvx2): that run
+// must really take the baseline build.
+TEST(VectorMath, NoAvx2InTheEnvironmentKeepsTheBaselineBuild) {
+  if (!std::getenv("FSEARCH_NO_AVX2")) GTEST_SKIP() << "FSEARCH_NO_AVX2 is not set";
+  EXPECT_FALSE(cpu_has_avx2());
 }
 
 }  // namespace

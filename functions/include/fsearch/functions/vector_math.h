@@ -8,12 +8,13 @@
 //
 // Hot loops can also be built twice, for any x86-64 and for CPUs with AVX2 and FMA (libmvec's
 // 8-float variants), and pick one at run time: FSEARCH_TARGET_AVX2 marks the second build and
-// cpu_has_avx2() chooses. Off x86-64 the AVX2 build is never chosen. The math is the same; results
+// cpu_has_avx2() chooses (the environment variable FSEARCH_NO_AVX2 forces the first). Off x86-64 the AVX2 build is never chosen. The math is the same; results
 // may differ in the last bit between the two builds, never between two runs on one machine.
 // The re-declarations take effect wherever the header comes, also after <cmath>.
 #pragma once
 
 #include <cmath>
+#include <cstdlib>
 
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__GLIBC__) && \
     (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 35)) && defined(FSEARCH_USE_LIBMVEC)
@@ -44,8 +45,10 @@ FSEARCH_SIMD_DECL double cos(double) noexcept;
 #if defined(__GNUC__) && defined(__x86_64__)
 #define FSEARCH_TARGET_AVX2 [[gnu::target("avx2,fma")]]
 namespace fsearch {
+// FSEARCH_NO_AVX2 (set to anything) keeps the baseline build: the tests run both builds on one CPU.
 inline bool cpu_has_avx2() {
-  static const bool yes = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  static const bool yes =
+      __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && !std::getenv("FSEARCH_NO_AVX2");
   return yes;
 }
 }  // namespace fsearch
