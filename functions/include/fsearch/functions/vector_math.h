@@ -8,8 +8,9 @@
 //
 // Hot loops can also be built twice, for any x86-64 and for CPUs with AVX2 and FMA (libmvec's
 // 8-float variants), and pick one at run time: FSEARCH_TARGET_AVX2 marks the second build and
-// cpu_has_avx2() chooses (the environment variable FSEARCH_NO_AVX2 forces the first). Off x86-64 the AVX2 build is never chosen. The math is the same; results
-// may differ in the last bit between the two builds, never between two runs on one machine.
+// cpu_has_avx2() chooses (the environment variable FSEARCH_NO_AVX2 forces the first). Off x86-64
+// the AVX2 build is never chosen. The math is the same; results may differ in the last bit between
+// the two builds, never between two runs on one machine.
 // The re-declarations take effect wherever the header comes, also after <cmath>.
 #pragma once
 
