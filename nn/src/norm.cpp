@@ -33,7 +33,7 @@ torch::Tensor PointwiseNormImpl::forward(const torch::Tensor& x) {
   torch::Tensor s = shift.defined() ? shift.to(options) : torch::zeros({}, options);
   torch::Tensor g = gamma.defined() ? gamma.to(options) : torch::ones({channels_}, options);
   torch::Tensor b = beta.defined() ? beta.to(options) : torch::zeros({channels_}, options);
-  return detail::fused_pointwise(*program_, x, alpha.to(options), s, g, b);
+  return detail::fused_pointwise(program_, x, alpha.to(options), s, g, b);
 }
 
 torch::Tensor PointwiseNormImpl::forward_reference(const torch::Tensor& x) {

@@ -2,6 +2,7 @@
 
 #include <ATen/Parallel.h>
 
+#include <memory>
 #include <mutex>
 
 namespace fsearch::nn::detail {
@@ -76,28 +77,28 @@ struct Operands {
   const Real* gamma;
 };
 
-// y = gamma f(u) + beta, keeping f(u) and, when a backward pass will follow, f'(u).
+// y = gamma f(u) + beta. f(u) lives only in a thread's block buffer: the backward pass evaluates
+// f and f' again from x (which it keeps anyway) rather than keeping them here. Two more tensors the
+// size of x, written here and read there, cost more memory traffic than a second evaluation costs
+// arithmetic (docs/performance.md, 2026-12-04: "recomputing f in the backward pass").
 template <class Real>
-void forward_kernel(const Program& program, const Operands<Real>& in, const Tensor& beta, Tensor& y,
-                    Tensor& fx, Tensor& dfx) {
+void forward_kernel(const Program& program, const Operands<Real>& in, const Tensor& beta, Tensor& y) {
   const int64_t channels = in.channels;
   const Real* bp = beta.data_ptr<Real>();
   Real* yp = y.data_ptr<Real>();
-  Real* fp = fx.data_ptr<Real>();
-  Real* dp = dfx.defined() ? dfx.data_ptr<Real>() : nullptr;
   for_each_row_block(in.rows, channels, [&](int64_t row, int64_t count) {
     thread_local Scratch<Real> scratch;
-    thread_local std::vector<Real> u;
+    thread_local std::vector<Real> u, f;
     u.resize(count * channels);
+    f.resize(count * channels);
     in.inputs(row, count, u.data());
-    const int64_t offset = row * channels;
-    program.evaluate(u.data(), fp + offset, dp ? dp + offset : nullptr, count * channels, scratch);
+    program.evaluate(u.data(), f.data(), nullptr, count * channels, scratch);
     const Real* gamma = in.gamma;
     for (int64_t r = 0; r < count; ++r) {
-      const Real* f = fp + offset + r * channels;
-      Real* out = yp + offset + r * channels;
+      const Real* fr = f.data() + r * channels;
+      Real* out = yp + (row + r) * channels;
 #pragma omp simd
-      for (int64_t c = 0; c < channels; ++c) out[c] = gamma[c] * f[c] + bp[c];
+      for (int64_t c = 0; c < channels; ++c) out[c] = gamma[c] * fr[c] + bp[c];
     }
   });
 }
@@ -133,14 +134,14 @@ struct GradientSums {
   std::vector<Real> block_gamma, block_beta, block_shift;
 };
 
-// Every gradient from dL/dy, the input and the saved f(u) and f'(u): one pass over the rows.
+// Every gradient from dL/dy and the input: one pass over the rows, evaluating f(u) and f'(u) block
+// by block (the same values as the forward pass's: Program::evaluate gives f bit for bit whether
+// or not f' is asked for).
 template <class Real>
-Gradients backward_kernel(const Operands<Real>& in, const Tensor& fx, const Tensor& dfx, const Tensor& alpha,
+Gradients backward_kernel(const Program& program, const Operands<Real>& in, const Tensor& alpha,
                           const Tensor& shift, const Tensor& gamma, const Tensor& dy) {
   const int64_t channels = in.channels;
   const Real* dyp = dy.data_ptr<Real>();
-  const Real* fp = fx.data_ptr<Real>();
-  const Real* dp = dfx.data_ptr<Real>();
   Tensor dx = torch::empty_like(dy);
   Real* dxp = dx.data_ptr<Real>();
   GradientSums<Real> total(channels);
@@ -155,10 +156,18 @@ Gradients backward_kernel(const Operands<Real>& in, const Tensor& fx, const Tens
     Real* block_shift = sums.block_shift.data();
     Real* block_gamma = sums.block_gamma.data();
     Real* block_beta = sums.block_beta.data();
+    thread_local Scratch<Real> scratch;
+    thread_local std::vector<Real> u, fu, du;
     for (int64_t block = begin; block < end; block += step) {
-      for (int64_t row = block; row < std::min(end, block + step); ++row) {
-        const int64_t o = row * channels;
-        const Real *g = dyp + o, *f = fp + o, *d = dp + o, *x = in.x + o;
+      const int64_t count = std::min(step, end - block);
+      u.resize(count * channels);
+      fu.resize(count * channels);
+      du.resize(count * channels);
+      in.inputs(block, count, u.data());
+      program.evaluate(u.data(), fu.data(), du.data(), count * channels, scratch);
+      for (int64_t r = 0; r < count; ++r) {
+        const int64_t o = (block + r) * channels;
+        const Real *g = dyp + o, *f = fu.data() + r * channels, *d = du.data() + r * channels, *x = in.x + o;
         Real* dxr = dxp + o;
         Real row_alpha = 0;
 #pragma omp simd reduction(+ : row_alpha)
@@ -191,33 +200,41 @@ Gradients backward_kernel(const Operands<Real>& in, const Tensor& fx, const Tens
           as_tensor(total.gamma, gamma), as_tensor(total.beta, gamma)};
 }
 
+// Keeps the program alive for the backward pass, in the context's saved data.
+struct ProgramHolder : torch::CustomClassHolder {
+  explicit ProgramHolder(std::shared_ptr<const Program> p) : program(std::move(p)) {}
+  std::shared_ptr<const Program> program;
+};
+
 struct FusedPointwise : public torch::autograd::Function<FusedPointwise> {
   static Tensor forward(AutogradContext* ctx, const Tensor& x, const Tensor& alpha, const Tensor& shift,
-                        const Tensor& gamma, const Tensor& beta, int64_t program_address, bool backward) {
-    const auto* program = reinterpret_cast<const Program*>(program_address);
+                        const Tensor& gamma, const Tensor& beta,
+                        const std::shared_ptr<const Program>& program, bool backward) {
     Tensor input = x.contiguous();
     Tensor y = torch::empty_like(input);
-    Tensor fx = torch::empty_like(input);  // f(u), for gamma's gradient
-    // f'(u) for the backward pass, computed with f in one evaluation; none without one to follow.
-    Tensor dfx = backward ? torch::empty_like(input) : Tensor();
     if (input.scalar_type() == torch::kFloat) {
-      forward_kernel<float>(*program, Operands<float>(input, alpha, shift, gamma), beta, y, fx, dfx);
+      forward_kernel<float>(*program, Operands<float>(input, alpha, shift, gamma), beta, y);
     } else {
-      forward_kernel<double>(*program, Operands<double>(input, alpha, shift, gamma), beta, y, fx, dfx);
+      forward_kernel<double>(*program, Operands<double>(input, alpha, shift, gamma), beta, y);
     }
-    if (backward) ctx->save_for_backward({input, fx, dfx, alpha, shift, gamma});
+    if (backward) {
+      ctx->save_for_backward({input, alpha, shift, gamma});
+      ctx->saved_data["program"] = c10::IValue::make_capsule(c10::make_intrusive<ProgramHolder>(program));
+    }
     return y;
   }
 
   static variable_list backward(AutogradContext* ctx, variable_list grad) {
     auto saved = ctx->get_saved_variables();
-    const Tensor &x = saved[0], &fx = saved[1], &dfx = saved[2], &alpha = saved[3], &shift = saved[4],
-                 &gamma = saved[5];
+    const auto holder =
+        c10::static_intrusive_pointer_cast<ProgramHolder>(ctx->saved_data["program"].toCapsule());
+    const Program* program = holder->program.get();
+    const Tensor &x = saved[0], &alpha = saved[1], &shift = saved[2], &gamma = saved[3];
     Tensor dy = grad[0].contiguous();
     Gradients g = x.scalar_type() == torch::kFloat
-                      ? backward_kernel<float>(Operands<float>(x, alpha, shift, gamma), fx, dfx, alpha, shift,
-                                               gamma, dy)
-                      : backward_kernel<double>(Operands<double>(x, alpha, shift, gamma), fx, dfx, alpha,
+                      ? backward_kernel<float>(*program, Operands<float>(x, alpha, shift, gamma), alpha,
+                                               shift, gamma, dy)
+                      : backward_kernel<double>(*program, Operands<double>(x, alpha, shift, gamma), alpha,
                                                 shift, gamma, dy);
     return {g.x, g.alpha, g.shift, g.gamma, g.beta, Tensor(), Tensor()};
   }
@@ -225,12 +242,12 @@ struct FusedPointwise : public torch::autograd::Function<FusedPointwise> {
 
 }  // namespace
 
-Tensor fused_pointwise(const Program& program, const Tensor& x, const Tensor& alpha, const Tensor& shift,
-                       const Tensor& gamma, const Tensor& beta) {
+Tensor fused_pointwise(const std::shared_ptr<const Program>& program, const Tensor& x, const Tensor& alpha,
+                       const Tensor& shift, const Tensor& gamma, const Tensor& beta) {
   const bool backward =
       torch::GradMode::is_enabled() && (x.requires_grad() || alpha.requires_grad() || shift.requires_grad() ||
                                         gamma.requires_grad() || beta.requires_grad());
-  return FusedPointwise::apply(x, alpha, shift, gamma, beta, reinterpret_cast<int64_t>(&program), backward);
+  return FusedPointwise::apply(x, alpha, shift, gamma, beta, program, backward);
 }
 
 }  // namespace fsearch::nn::detail

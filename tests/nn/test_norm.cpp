@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <cmath>
+
 #include "fsearch/core/error.h"
 #include "fsearch/functions/parse.h"
 #include "fsearch/nn/norm.h"
@@ -104,6 +106,22 @@ TEST(PointwiseNorm, KernelAgreesWithReference) {
         }
       }
     }
+}
+
+// The backward pass evaluates f again: it must still have the function when the layer that made
+// the graph is gone.
+TEST(PointwiseNorm, BackwardRunsAfterTheLayerIsGone) {
+  torch::manual_seed(3);
+  auto x = torch::randn({4, 5, 8}).requires_grad_(true);
+  torch::Tensor y;
+  {
+    PointwiseNorm norm(parse("erf(x)"), 8, ShiftMode::Scalar, 0.5);
+    y = norm->forward(x);
+  }
+  y.sum().backward();
+  // gamma = 1, s = 0: dy/dx = alpha erf'(alpha x) = alpha (2 / sqrt(pi)) exp(-(alpha x)^2).
+  auto expected = 0.5 * (2 / std::sqrt(M_PI)) * torch::exp(-(0.5 * x.detach()).pow(2));
+  EXPECT_TRUE(torch::allclose(x.grad(), expected, 1e-6, 1e-6));
 }
 
 TEST(PointwiseNorm, GradcheckInDouble) {
