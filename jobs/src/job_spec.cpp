@@ -88,6 +88,7 @@ void model_fields(V&& v) {
   v(field("drop_path", &S::drop_path));
   v(field("num_classes", &S::num_classes).positive());
   v(field("init_std", &S::init_std).positive().with(Role::KeyedUnlessDefault));
+  v(field("embed_gain", &S::embed_gain).positive().with(Role::KeyedUnlessDefault));
   v(field("modulation_init", &S::modulation_init).one_of({"auto", "zero", "xavier"}).with(Role::KeyedUnlessDefault));
 }
 

@@ -43,6 +43,28 @@ TEST(ViT, ShapesForEveryNormAndPooling) {
   }
 }
 
+// The calibration lever of Round 18: the patch embedding's init, scaled; keyed apart from the
+// default (which keeps its old keys).
+TEST(ViT, EmbedGainScalesThePatchEmbeddingsInit) {
+  auto spec = tiny_job();
+  auto weights = [&](double gain) {
+    spec.model.embed_gain = gain;
+    torch::manual_seed(5);
+    ViT model(spec.model, functions::norm_preset("derf"));
+    for (const auto& p : model->named_parameters())
+      if (p.key() == "patch_embed.weight") return p.value().clone();
+    return torch::Tensor();
+  };
+  auto plain = weights(1.0), scaled = weights(1.5);
+  ASSERT_TRUE(plain.defined());
+  EXPECT_TRUE(torch::allclose(scaled, plain * 1.5));
+  jobs::JobSpec a = tiny_job(), b = a;
+  b.model.embed_gain = 1.5;
+  EXPECT_NE(jobs::job_key(a), jobs::job_key(b));
+  b.model.embed_gain = 1.0;
+  EXPECT_EQ(jobs::job_key(a), jobs::job_key(b));
+}
+
 TEST(ViT, EveryNormSiteUsesTheJobsNorm) {
   auto spec = tiny_job();
   // 2 blocks x 2 norms + the final norm = 5 sites; Derf puts alpha and a scalar s in each.

@@ -72,6 +72,11 @@ ViTImpl::ViTImpl(const ModelSpec& model, const functions::NormSpec& norm) : spec
       "patch_embed",
       torch::nn::Conv2d(
           torch::nn::Conv2dOptions(model.channels, model.width, model.patch).stride(model.patch)));
+  if (model.embed_gain != 1.0) {
+    torch::NoGradGuard no_grad;
+    patch_embed_->weight.mul_(model.embed_gain);
+    patch_embed_->bias.mul_(model.embed_gain);
+  }
   const int tokens =
       (model.image_size / model.patch) * (model.image_size / model.patch) + (model.pool == "cls");
   if (model.pool == "cls") {

@@ -32,6 +32,11 @@ struct ModelSpec {
   // gives each layer a gain of 0.02 * sqrt(768) = 0.55; at width 64 the same gain needs
   // 0.02 * sqrt(768 / 64) = 0.069 (docs/calibration.md).
   double init_std = 0.02;
+  // vit only: a factor on the patch embedding's init (PyTorch's conv init, the same rule as ViT-B's
+  // patch embedding). Its largest output at init decides whether a flat zone (Table 5) holds every
+  // input of the first norm; ViT-B's 768-value patches reach further than 16-pixel ones
+  // (docs/calibration.md, Round 18).
+  double embed_gain = 1.0;
   // dit only: how the adaLN modulation layers start. auto: at zero (adaLN-Zero) for LayerNorm and
   // RMSNorm and at their xavier init for point-wise norms, as the paper's Appendix C does; zero or
   // xavier: that for every norm (a calibration lever: docs/calibration.md).
