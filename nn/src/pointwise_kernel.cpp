@@ -78,9 +78,10 @@ struct Operands {
 };
 
 // y = gamma f(u) + beta. f(u) lives only in a thread's block buffer: the backward pass evaluates
-// f and f' again from x (which it keeps anyway) rather than keeping them here. Two more tensors the
-// size of x, written here and read there, cost more memory traffic than a second evaluation costs
-// arithmetic (docs/performance.md, 2026-12-04: "recomputing f in the backward pass").
+// f and f' again from x (which it keeps anyway) rather than keeping them here. In the trainer that
+// costs no time (the memory traffic of two more tensors the size of x, written here and read there,
+// pays for the second evaluation) and saves those two tensors per layer (docs/performance.md,
+// 2026-12-04: "recomputing f in the backward pass").
 template <class Real>
 void forward_kernel(const Program& program, const Operands<Real>& in, const Tensor& beta, Tensor& y) {
   const int64_t channels = in.channels;
