@@ -77,6 +77,28 @@ struct Operands {
   const Real* gamma;
 };
 
+// f(u) and, when asked, f'(u) for `count` rows from `row`, in this thread's buffers (valid until
+// the thread's next call): the one evaluation both kernels make.
+template <class Real>
+struct BlockValues {
+  const Real* f;
+  const Real* df;  // null unless asked
+};
+
+template <class Real>
+BlockValues<Real> evaluate_rows(const Program& program, const Operands<Real>& in, int64_t row, int64_t count,
+                                bool derivative) {
+  thread_local Scratch<Real> scratch;
+  thread_local std::vector<Real> u, f, df;
+  const int64_t n = count * in.channels;
+  u.resize(n);
+  f.resize(n);
+  if (derivative) df.resize(n);
+  in.inputs(row, count, u.data());
+  program.evaluate(u.data(), f.data(), derivative ? df.data() : nullptr, n, scratch);
+  return {f.data(), derivative ? df.data() : nullptr};
+}
+
 // y = gamma f(u) + beta. f(u) lives only in a thread's block buffer: the backward pass evaluates
 // f and f' again from x (which it keeps anyway) rather than keeping them here. In the trainer that
 // costs no time (the memory traffic of two more tensors the size of x, written here and read there,
@@ -88,15 +110,10 @@ void forward_kernel(const Program& program, const Operands<Real>& in, const Tens
   const Real* bp = beta.data_ptr<Real>();
   Real* yp = y.data_ptr<Real>();
   for_each_row_block(in.rows, channels, [&](int64_t row, int64_t count) {
-    thread_local Scratch<Real> scratch;
-    thread_local std::vector<Real> u, f;
-    u.resize(count * channels);
-    f.resize(count * channels);
-    in.inputs(row, count, u.data());
-    program.evaluate(u.data(), f.data(), nullptr, count * channels, scratch);
+    const Real* f = evaluate_rows(program, in, row, count, false).f;
     const Real* gamma = in.gamma;
     for (int64_t r = 0; r < count; ++r) {
-      const Real* fr = f.data() + r * channels;
+      const Real* fr = f + r * channels;
       Real* out = yp + (row + r) * channels;
 #pragma omp simd
       for (int64_t c = 0; c < channels; ++c) out[c] = gamma[c] * fr[c] + bp[c];
@@ -157,18 +174,12 @@ Gradients backward_kernel(const Program& program, const Operands<Real>& in, cons
     Real* block_shift = sums.block_shift.data();
     Real* block_gamma = sums.block_gamma.data();
     Real* block_beta = sums.block_beta.data();
-    thread_local Scratch<Real> scratch;
-    thread_local std::vector<Real> u, fu, du;
     for (int64_t block = begin; block < end; block += step) {
       const int64_t count = std::min(step, end - block);
-      u.resize(count * channels);
-      fu.resize(count * channels);
-      du.resize(count * channels);
-      in.inputs(block, count, u.data());
-      program.evaluate(u.data(), fu.data(), du.data(), count * channels, scratch);
+      const BlockValues<Real> values = evaluate_rows(program, in, block, count, true);
       for (int64_t r = 0; r < count; ++r) {
         const int64_t o = (block + r) * channels;
-        const Real *g = dyp + o, *f = fu.data() + r * channels, *d = du.data() + r * channels, *x = in.x + o;
+        const Real *g = dyp + o, *f = values.f + r * channels, *d = values.df + r * channels, *x = in.x + o;
         Real* dxr = dxp + o;
         Real row_alpha = 0;
 #pragma omp simd reduction(+ : row_alpha)
