@@ -19,6 +19,7 @@
 #include "fsearch/core/names.h"
 #include "fsearch/functions/candidate.h"
 #include "fsearch/functions/parse.h"
+#include "fsearch/jobs/proxy_files.h"
 #include "fsearch/trainers/train.h"
 
 namespace fsearch::cli {
@@ -35,7 +36,7 @@ struct TrainCommand {
 
   std::string make_job(int threads) const {
     jobs::JobSpec spec;
-    jobs::read_proxy_file(proxy, spec);
+    jobs::read_proxy_file(jobs::find_proxy_file(proxy, "", "--proxy"), spec);
     const auto presets = functions::norm_preset_names();
     if (std::find(presets.begin(), presets.end(), norm) != presets.end()) {
       spec.norm = functions::norm_preset(norm);
@@ -152,7 +153,8 @@ Command register_train(CLI::App& app, const GlobalOptions& global) {
       "Train one proxy model in a run directory (job.json, events.jsonl, checkpoint.pt, result.json).\n"
       "Killed or interrupted, the same command continues from the last checkpoint.");
   auto* job = sub->add_option("--job", command->job, "Run the job prepared in RUN_DIR (what workers run)");
-  auto* proxy = sub->add_option("--proxy", command->proxy, "Proxy file, e.g. configs/proxies/vit-tiny.yaml");
+  auto* proxy = sub->add_option("--proxy", command->proxy, "Proxy file, e.g. configs/proxies/vit-tiny.yaml, or a shipped proxy's name: vit-tiny, "
+                                "vit-small, dit-b, dit-l");
   job->excludes(proxy);
   sub->add_option("--norm", command->norm, "layernorm | rmsnorm | groupnorm | pointwise | dyt | derf")
       ->capture_default_str();

@@ -12,6 +12,7 @@
 #include "fsearch/functions/norm_spec.h"
 #include "fsearch/functions/parse.h"
 #include "fsearch/jobs/job_spec.h"
+#include "fsearch/jobs/proxy_files.h"
 
 namespace fsearch::search {
 namespace {
@@ -75,15 +76,6 @@ std::vector<TransformChoice> read_transforms(YamlMap& root) {
     out.push_back({*kind, values, with});
   }
   return out;
-}
-
-std::string resolve_proxy(const std::string& proxy, const std::string& space_file, const std::string& at) {
-  namespace fs = std::filesystem;
-  if (fs::exists(proxy)) return proxy;
-  auto beside = fs::path(space_file).parent_path() / proxy;
-  if (fs::exists(beside)) return beside.string();
-  throw ConfigError(at + ": proxy file '" + proxy + "' not found",
-                    "paths are relative to the working directory or to the space file");
 }
 
 std::string number_text(double v) {
@@ -173,8 +165,8 @@ Space load_space(const std::string& file) {
                         did_you_mean(b, names) + " (use layernorm, rmsnorm or groupnorm)");
     }
   }
-  auto proxies = root.get_list<std::string>("proxies", {"configs/proxies/vit-tiny.yaml"});
-  for (const auto& p : proxies) space.proxies.push_back(resolve_proxy(p, file, where(root, "proxies")));
+  auto proxies = root.get_list<std::string>("proxies", {jobs::kDefaultProxy});
+  for (const auto& p : proxies) space.proxies.push_back(jobs::find_proxy_file(p, file, where(root, "proxies")));
   space.lrs = root.get_list<double>("lrs", {});
   for (double lr : space.lrs) {
     if (!(std::isfinite(lr) && lr > 0))

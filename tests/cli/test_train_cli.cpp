@@ -216,6 +216,20 @@ TEST(TrainProcess, BadProxyFileNamesFileAndField) {
       << r.err;
 }
 
+// A shipped proxy by name, from any directory; a mistyped one is refused before a run directory is
+// made, with the nearest names.
+TEST(TrainProcess, ProxyNamesAShippedProxyAndATypoIsRefused) {
+  auto out = fresh_dir("by-name");
+  auto r = run_fsearch("train --proxy dit-bb --out " + out);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--proxy: proxy file 'dit-bb' not found"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("did you mean dit-b or dit-l?"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(std::filesystem::path(out) / "job.json"));
+  r = run_fsearch("train --proxy vit-tiny --budget smoke --quiet --out " + out);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(std::filesystem::exists(std::filesystem::path(out) / "result.json"));
+}
+
 // A checkpoint cut short (a full disk, a crash) no longer fails its job forever: it is moved aside,
 // the job starts again from step 0 (an event says so) and ends as an uninterrupted run would.
 TEST(TrainCli, CorruptCheckpointIsMovedAsideAndTheJobRestarts) {

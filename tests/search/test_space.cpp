@@ -45,6 +45,31 @@ TEST(Space, TheDefaultSpaceLoads) {
 }
 
 // A table file is a space with a table: section (docs/tables.md) that only the reports read.
+// A space written anywhere, run from anywhere: without `proxies:` it trains the shipped vit-tiny,
+// and a shipped proxy can be named instead of given by path.
+TEST(Space, ShippedProxiesAreFoundByNameFromAnyDirectory) {
+  const auto shipped = [](const std::string& name) {
+    return fs::canonical(std::string(FSEARCH_SOURCE_DIR) + "/configs/proxies/" + name + ".yaml");
+  };
+  auto space = load_space(write_space("no-proxies.yaml", "primitives: [erf]\n"));
+  ASSERT_EQ(space.proxies.size(), 1u);
+  EXPECT_EQ(fs::canonical(space.proxies[0]), shipped("vit-tiny"));
+  space = load_space(write_space("named.yaml", "primitives: [erf]\nproxies: [dit-b, vit-small.yaml]\n"));
+  ASSERT_EQ(space.proxies.size(), 2u);
+  EXPECT_EQ(fs::canonical(space.proxies[0]), shipped("dit-b"));
+  EXPECT_EQ(fs::canonical(space.proxies[1]), shipped("vit-small"));
+  // A file beside the space file wins over a shipped proxy of the same name.
+  write_space("dit-b", "model: {proxy: vit}\n");
+  space = load_space(write_space("beside.yaml", "primitives: [erf]\nproxies: [dit-b]\n"));
+  EXPECT_EQ(fs::path(space.proxies.at(0)).parent_path(), fs::path(write_space("x", "")).parent_path());
+  const auto typo = error_of("primitives: [erf]\nproxies: [vit-tiy]\n");
+  EXPECT_NE(typo.find("bad.yaml:2"), std::string::npos) << typo;
+  EXPECT_NE(typo.find("proxy file 'vit-tiy' not found"), std::string::npos) << typo;
+  EXPECT_NE(typo.find("did you mean vit-tiny"), std::string::npos) << typo;
+  // A path into a folder is a path, never a shipped name.
+  EXPECT_NE(error_of("primitives: [erf]\nproxies: [elsewhere/vit-tiny]\n").find("not found"), std::string::npos);
+}
+
 TEST(Space, EveryTableFileLoadsAsASpace) {
   int tables = 0;
   for (const auto& entry : fs::directory_iterator(std::string(FSEARCH_SOURCE_DIR) + "/configs/tables")) {
