@@ -39,40 +39,104 @@ int rung_of(const std::vector<double>& rungs, double fraction) {
   return found;
 }
 
-std::vector<Promotion> halving_decisions(const HalvingSpec& spec, const std::vector<db::RungRow>& rungs,
-                                         const std::set<std::string>& paused,
+std::string arm_of(const db::JobRow& job) {
+  char numbers[64];
+  std::snprintf(numbers, sizeof numbers, "|%.17g|%.17g", job.lr, job.alpha_init);
+  return (job.fingerprint.empty() ? job.label : job.fingerprint) + "|" + job.proxy + "|" + job.shift + numbers;
+}
+
+namespace {
+
+struct Arm {
+  std::vector<const db::JobRow*> seeds;
+  // Per rung: the seeds' rung results there.
+  std::map<int, std::vector<const db::RungRow*>> at;
+};
+
+bool training(db::JobState s) { return s == db::JobState::Pending || s == db::JobState::Running; }
+bool stopped_badly(db::JobState s) {
+  return s == db::JobState::Diverged || s == db::JobState::Failed || s == db::JobState::Rejected;
+}
+
+struct Ranked {
+  const Arm* arm;
+  std::string name;  // the arm's first key, for ties
+  double score;      // mean over seeds; NaN: no score
+};
+
+}  // namespace
+
+std::vector<Promotion> halving_decisions(const HalvingSpec& spec, const std::vector<db::JobRow>& jobs,
+                                         const std::vector<db::RungRow>& rungs,
                                          const std::set<std::pair<std::string, std::int64_t>>& promoted) {
   const auto fractions = rung_fractions(spec);
-  std::map<int, std::vector<const db::RungRow*>> by_rung;
+  std::map<std::string, Arm> arms;
+  std::map<std::string, Arm*> arm_by_key;
+  for (const auto& job : jobs) {
+    Arm& arm = arms[arm_of(job)];
+    arm.seeds.push_back(&job);
+    arm_by_key[job.key] = &arm;
+  }
   for (const auto& r : rungs) {
     const int k = rung_of(fractions, r.fraction);
-    if (k >= 0 && k + 1 < static_cast<int>(fractions.size())) by_rung[k].push_back(&r);
+    auto it = arm_by_key.find(r.key);
+    if (it == arm_by_key.end() || k < 0 || k + 1 >= static_cast<int>(fractions.size())) continue;
+    it->second->at[k].push_back(&r);
   }
   std::vector<Promotion> out;
-  for (auto& [k, entries] : by_rung) {
-    // Best first; a job without a score (NaN) is never promoted; ties by key, for determinism.
-    std::sort(entries.begin(), entries.end(), [](const db::RungRow* a, const db::RungRow* b) {
-      const bool fa = std::isfinite(a->score), fb = std::isfinite(b->score);
+  for (int k = 0; k + 1 < static_cast<int>(fractions.size()); ++k) {
+    std::vector<Ranked> ranked;
+    for (const auto& [id, arm] : arms) {
+      auto here = arm.at.find(k);
+      if (here == arm.at.end()) continue;
+      const auto& results = here->second;
+      bool ready = true, scored = true;
+      for (const auto* job : arm.seeds) {
+        const bool reached = std::any_of(results.begin(), results.end(),
+                                         [&](const db::RungRow* r) { return r->key == job->key; });
+        if (reached) continue;
+        if (training(job->state)) ready = false;
+        if (stopped_badly(job->state)) scored = false;
+      }
+      if (!ready) continue;
+      double sum = 0;
+      for (const auto* r : results) sum += r->score;
+      std::string first = arm.seeds.front()->key;
+      for (const auto* job : arm.seeds) first = std::min(first, job->key);
+      ranked.push_back({&arm, first, scored ? sum / static_cast<double>(results.size()) : NAN});
+    }
+    // Best first; an arm without a score (NaN) is never promoted; ties by key, for determinism.
+    std::sort(ranked.begin(), ranked.end(), [](const Ranked& a, const Ranked& b) {
+      const bool fa = std::isfinite(a.score), fb = std::isfinite(b.score);
       if (fa != fb) return fa;
-      if (fa && a->score != b->score) return a->score > b->score;
-      return a->key < b->key;
+      if (fa && a.score != b.score) return a.score > b.score;
+      return a.name < b.name;
     });
-    const auto n = entries.size();
+    const auto n = ranked.size();
     const auto quota = static_cast<std::size_t>(std::floor(static_cast<double>(n) / spec.eta + 1e-9));
-    for (std::size_t i = 0; i < quota; ++i) {
-      const auto& r = *entries[i];
-      if (!std::isfinite(r.score) || !paused.count(r.key) || promoted.count({r.key, r.step})) continue;
-      Promotion p;
-      p.key = r.key;
-      p.from_step = r.step;
-      p.to_rung = k + 1;
-      p.to_fraction = fractions[static_cast<std::size_t>(k) + 1];
+    for (std::size_t i = 0; i < quota && i < n; ++i) {
+      if (!std::isfinite(ranked[i].score)) break;
+      const auto& results = ranked[i].arm->at.at(k);
       char score[32];
-      std::snprintf(score, sizeof score, "%.4g", r.score);
-      p.reason = "rank " + std::to_string(i + 1) + " of " + std::to_string(n) + " at rung " + std::to_string(k) +
-                 " (" + percent(fractions[static_cast<std::size_t>(k)]) + " of the budget, " + r.metric + " " +
-                 score + "); the top " + std::to_string(quota) + " continue";
-      out.push_back(std::move(p));
+      std::snprintf(score, sizeof score, "%.4g", ranked[i].score);
+      const std::string over =
+          results.size() > 1 ? ", mean of " + std::to_string(results.size()) + " seeds" : std::string();
+      for (const auto* r : results) {
+        const bool paused = std::any_of(ranked[i].arm->seeds.begin(), ranked[i].arm->seeds.end(),
+                                        [&](const db::JobRow* j) {
+                                          return j->key == r->key && j->state == db::JobState::Paused;
+                                        });
+        if (!paused || promoted.count({r->key, r->step})) continue;
+        Promotion p;
+        p.key = r->key;
+        p.from_step = r->step;
+        p.to_rung = k + 1;
+        p.to_fraction = fractions[static_cast<std::size_t>(k) + 1];
+        p.reason = "rank " + std::to_string(i + 1) + " of " + std::to_string(n) + " at rung " + std::to_string(k) +
+                   " (" + percent(fractions[static_cast<std::size_t>(k)]) + " of the budget, " + r->metric + " " +
+                   score + over + "); the top " + std::to_string(quota) + " continue";
+        out.push_back(std::move(p));
+      }
     }
   }
   return out;
@@ -115,11 +179,9 @@ int promote(db::Database& db, std::int64_t sweep, const Space& space, double now
     for (const auto& [key, step] : paused_at)
       decisions.push_back({key, step, 1, 0, to_string(space.strategy) + ": every job runs to its full budget"});
   } else {
-    std::set<std::string> paused;
-    for (const auto& job : paused_jobs) paused.insert(job.key);
     std::set<std::pair<std::string, std::int64_t>> promoted;
     for (const auto& p : db.promotions(sweep)) promoted.insert({p.key, p.from_step});
-    decisions = halving_decisions(space.halving, db.rungs(sweep), paused, promoted);
+    decisions = halving_decisions(space.halving, db.jobs(sweep), db.rungs(sweep), promoted);
   }
   int count = 0;
   for (const auto& d : decisions) {

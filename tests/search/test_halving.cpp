@@ -9,6 +9,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <random>
 
 #include "fsearch/jobs/job_spec.h"
@@ -22,6 +23,24 @@ namespace fs = std::filesystem;
 
 db::RungRow at(const std::string& key, double fraction, double score, std::int64_t total = 900) {
   return {key, static_cast<std::int64_t>(std::llround(fraction * total)), fraction, score, "test_acc", 0};
+}
+
+// A job of the sweep: its own arm unless `label` (the candidate) is shared with other seeds.
+db::JobRow job(const std::string& key, db::JobState state = db::JobState::Paused, const std::string& label = "",
+               std::int64_t seed = 0) {
+  db::JobRow row;
+  row.key = key;
+  row.label = label.empty() ? key : label;
+  row.proxy = "vit-tiny";
+  row.seed = seed;
+  row.state = state;
+  return row;
+}
+
+std::vector<db::JobRow> paused_jobs(const std::vector<std::string>& keys) {
+  std::vector<db::JobRow> out;
+  for (const auto& k : keys) out.push_back(job(k));
+  return out;
 }
 
 std::vector<std::string> keys(const std::vector<Promotion>& promotions) {
@@ -46,13 +65,13 @@ TEST(Halving, RungsGrowByEtaUpToTheWholeBudget) {
 
 TEST(Halving, TopThirdOfARungIsPromotedAsSoonAsItIsKnown) {
   const HalvingSpec spec{3, 1.0 / 9};
-  std::set<std::string> paused = {"a", "b", "c", "d", "e", "f"};
+  auto jobs = paused_jobs({"a", "b", "c", "d", "e", "f"});
   // Two results: floor(2 / 3) = 0, nobody yet (asynchronous: no waiting for the whole rung).
   std::vector<db::RungRow> rungs = {at("a", 1.0 / 9, 0.50), at("b", 1.0 / 9, 0.60)};
-  EXPECT_TRUE(halving_decisions(spec, rungs, paused, {}).empty());
+  EXPECT_TRUE(halving_decisions(spec, jobs, rungs, {}).empty());
   // A third: the best of the three continues to the next rung.
   rungs.push_back(at("c", 1.0 / 9, 0.40));
-  auto d = halving_decisions(spec, rungs, paused, {});
+  auto d = halving_decisions(spec, jobs, rungs, {});
   ASSERT_EQ(d.size(), 1u);
   EXPECT_EQ(d[0].key, "b");
   EXPECT_EQ(d[0].from_step, 100);
@@ -61,19 +80,21 @@ TEST(Halving, TopThirdOfARungIsPromotedAsSoonAsItIsKnown) {
   EXPECT_NE(d[0].reason.find("rank 1 of 3 at rung 0"), std::string::npos) << d[0].reason;
   // Once promoted it is not promoted again; six results make a quota of two: a (0.50) is second.
   std::set<std::pair<std::string, std::int64_t>> promoted = {{"b", 100}};
-  paused.erase("b");
+  jobs[1].state = db::JobState::Running;
   rungs.push_back(at("d", 1.0 / 9, 0.10));
   rungs.push_back(at("e", 1.0 / 9, 0.20));
   rungs.push_back(at("f", 1.0 / 9, 0.30));
-  EXPECT_EQ(keys(halving_decisions(spec, rungs, paused, promoted)), (std::vector<std::string>{"a"}));
+  EXPECT_EQ(keys(halving_decisions(spec, jobs, rungs, promoted)), (std::vector<std::string>{"a"}));
 }
 
 TEST(Halving, JobsWithoutAScoreOrNotPausedAreNeverPromoted) {
   const HalvingSpec spec{3, 1.0 / 9};
   std::vector<db::RungRow> rungs = {at("a", 1.0 / 9, NAN), at("b", 1.0 / 9, NAN), at("c", 1.0 / 9, NAN)};
-  EXPECT_TRUE(halving_decisions(spec, rungs, {"a", "b", "c"}, {}).empty());
+  EXPECT_TRUE(halving_decisions(spec, paused_jobs({"a", "b", "c"}), rungs, {}).empty());
   rungs = {at("a", 1.0 / 9, 0.9), at("b", 1.0 / 9, 0.5), at("c", 1.0 / 9, 0.1)};
-  EXPECT_TRUE(halving_decisions(spec, rungs, {"b", "c"}, {}).empty());  // a is running (or finished)
+  auto jobs = paused_jobs({"a", "b", "c"});
+  jobs[0].state = db::JobState::Running;  // a is running (or finished)
+  EXPECT_TRUE(halving_decisions(spec, jobs, rungs, {}).empty());
 }
 
 TEST(Halving, TheSecondRungPromotesToTheFullBudget) {
@@ -84,37 +105,72 @@ TEST(Halving, TheSecondRungPromotesToTheFullBudget) {
   rungs.push_back(at("b", 1.0 / 3, 0.8));
   rungs.push_back(at("c", 1.0 / 3, 0.6));
   std::set<std::pair<std::string, std::int64_t>> promoted = {{"a", 100}, {"b", 100}, {"c", 100}};
-  auto d = halving_decisions(spec, rungs, {"a", "b", "c"}, promoted);
+  auto d = halving_decisions(spec, paused_jobs({"a", "b", "c"}), rungs, promoted);
   ASSERT_EQ(d.size(), 1u);
   EXPECT_EQ(d[0].key, "b");
   EXPECT_EQ(d[0].to_rung, 2);
   EXPECT_DOUBLE_EQ(d[0].to_fraction, 1);
   // Results at the last rung (the whole budget) promote nothing further.
   rungs = {at("a", 1, 0.9), at("b", 1, 0.8), at("c", 1, 0.7)};
-  EXPECT_TRUE(halving_decisions(spec, rungs, {"a", "b", "c"}, {}).empty());
+  EXPECT_TRUE(halving_decisions(spec, paused_jobs({"a", "b", "c"}), rungs, {}).empty());
 }
 
 TEST(Halving, DecisionsDependOnTheResultsNotOnTheirOrder) {
   const HalvingSpec spec{3, 1.0 / 9};
   std::vector<db::RungRow> rungs;
-  std::set<std::string> paused;
+  std::vector<db::JobRow> jobs;
   for (int i = 0; i < 27; ++i) {
     const std::string key = "job" + std::to_string(i);
     rungs.push_back(at(key, 1.0 / 9, (i * 7 % 27) / 27.0 + (i % 5 == 0 ? 0.0 : 0.001)));
-    paused.insert(key);
+    jobs.push_back(job(key));
   }
   rungs.push_back(at("tie1", 1.0 / 9, 0.99));  // ties are broken by key
   rungs.push_back(at("tie0", 1.0 / 9, 0.99));
-  paused.insert("tie0");
-  paused.insert("tie1");
-  const auto expected = keys(halving_decisions(spec, rungs, paused, {}));
+  jobs.push_back(job("tie0"));
+  jobs.push_back(job("tie1"));
+  const auto expected = keys(halving_decisions(spec, jobs, rungs, {}));
   EXPECT_EQ(expected.size(), 29u / 3);
   EXPECT_EQ(expected[0], "tie0");
   std::mt19937 shuffle(7);
   for (int round = 0; round < 5; ++round) {
     std::shuffle(rungs.begin(), rungs.end(), shuffle);
-    EXPECT_EQ(keys(halving_decisions(spec, rungs, paused, {})), expected);
+    std::shuffle(jobs.begin(), jobs.end(), shuffle);
+    EXPECT_EQ(keys(halving_decisions(spec, jobs, rungs, {})), expected);
   }
+}
+
+// With several seeds, halving ranks a candidate by its mean over them and promotes its seeds
+// together: one lucky seed does not carry a candidate, nor does one unlucky seed sink it.
+TEST(Halving, SeedsOfACandidateArePromotedTogetherOnTheirMean) {
+  const HalvingSpec spec{3, 1.0 / 9};
+  std::vector<db::JobRow> jobs;
+  std::vector<db::RungRow> rungs;
+  const std::map<std::string, std::vector<double>> scores = {
+      {"A", {0.9, 0.1, 0.2}}, {"B", {0.5, 0.5, 0.5}}, {"C", {0.3, 0.3, 0.3}}};
+  for (const auto& [arm, per_seed] : scores) {
+    for (int seed = 0; seed < 3; ++seed) {
+      const std::string key = arm + std::to_string(seed);
+      jobs.push_back(job(key, db::JobState::Paused, arm, seed));
+      rungs.push_back(at(key, 1.0 / 9, per_seed[static_cast<std::size_t>(seed)]));
+    }
+  }
+  auto d = halving_decisions(spec, jobs, rungs, {});
+  EXPECT_EQ(keys(d), (std::vector<std::string>{"B0", "B1", "B2"}));  // A has the best seed, B the best mean
+  ASSERT_FALSE(d.empty());
+  EXPECT_NE(d[0].reason.find("rank 1 of 3 at rung 0"), std::string::npos) << d[0].reason;
+  EXPECT_NE(d[0].reason.find("test_acc 0.5, mean of 3 seeds"), std::string::npos) << d[0].reason;
+
+  // An arm is ranked once none of its seeds is still on its way to the rung: with B's last seed
+  // still training, only A and C have reached it (n = 2, nobody yet).
+  auto waiting = jobs;
+  waiting[5].state = db::JobState::Running;
+  auto partial = rungs;
+  partial.erase(partial.begin() + 5);
+  EXPECT_TRUE(halving_decisions(spec, waiting, partial, {}).empty());
+  // A seed that diverged before the rung leaves its arm without a score: B is never promoted, and
+  // A (0.4) now leads C (0.3).
+  waiting[5].state = db::JobState::Diverged;
+  EXPECT_EQ(keys(halving_decisions(spec, waiting, partial, {})), (std::vector<std::string>{"A0", "A1", "A2"}));
 }
 
 // apply_strategy on a real database and run directories: the paused job's job.json moves its
@@ -132,7 +188,7 @@ TEST(Halving, PromotionRewritesTheJobAndRecordsTheDecision) {
     spec.seed = static_cast<std::uint64_t>(seed);
     db::JobRow row;
     row.key = jobs::job_key(spec);
-    row.label = "erf(x)";
+    row.label = std::vector<std::string>{"erf(x)", "tanh(x)", "arctan(x)"}[static_cast<std::size_t>(seed)];
     row.proxy = "vit-tiny";
     row.spec_json = "{}";
     row.run_dir = (root / row.key).string();

@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # Successive halving against the grid on one fixed candidate set (tools/bench/halving.yaml: Table 7's
-# 16 functions and LayerNorm, vit-tiny), once per seed. Each seed runs the grid and halving (eta 3,
-# rungs at 1/9, 1/3 and the whole budget) into separate databases -- in one database halving would
-# reuse the grid's results -- and prints the steps each trained and whether halving's top 3 are the
-# grid's. Compute is counted in steps trained, so the numbers do not depend on machine load; the
-# databases stay in OUT, and a rerun resumes them.
-# Usage: tools/bench/bench-halving.sh [build/tools/fsearch]   (STEPS=1000 SEEDS="0 1 2" WORKERS=2 OUT=bench-halving)
+# 16 functions and LayerNorm on a pinned vit-tiny). The grid runs once per seed, each into its own
+# database -- in one database halving would reuse the grid's results. Halving runs
+#   per seed (the default): one halving database per seed, each against that seed's grid;
+#   ARMS=1: one halving database over all the seeds, which ranks each candidate by its mean over
+#           them (search/halving.h), against the grids' mean over the same seeds.
+# It prints the steps each trained and whether halving's top 3 are the grid's. Compute is counted in
+# steps trained, so the numbers do not depend on machine load; the databases stay in OUT, and a rerun
+# resumes them.
+# Usage: tools/bench/bench-halving.sh [build/tools/fsearch]
+#   (STEPS=1000 SEEDS="0 1 2" WORKERS=2 OUT=bench-halving ARMS=0)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bin=$(realpath "${1:-build/tools/fsearch}")
@@ -13,16 +17,32 @@ bench=$(dirname "$bin")/bench/bench-halving
 steps=${STEPS:-1000}
 workers=${WORKERS:-2}
 out=${OUT:-bench-halving}
+seeds=${SEEDS:-0 1 2}
 mkdir -p "$out"
 echo "commit $(git rev-parse --short HEAD) | $(nproc) cores | $(date -u +%Y-%m-%dT%H:%M:%SZ) | $steps steps per job"
-for seed in ${SEEDS:-0 1 2}; do
-  for strategy in grid halving; do
-    space="$out/$strategy-$seed.yaml"
-    sed "s|\.\./\.\./configs|$PWD/configs|" tools/bench/halving.yaml > "$space"
-    printf 'strategy: %s\nseeds: [%s]\nbudget: {steps: %s}\n' "$strategy" "$seed" "$steps" >> "$space"
-    "$bin" run --space "$space" --db "$out/$strategy-$seed.db" --runs "$out/runs-$strategy-$seed" \
-      --workers "$workers" --top 0 > "$out/$strategy-$seed.log" 2>&1
-  done
-  echo "seed $seed:"
-  "$bench" --grid "$out/grid-$seed.db" --halving "$out/halving-$seed.db" --sweep bench-halving | sed 's/^/  /'
+
+# run STRATEGY NAME SEEDS: one sweep of the candidate set into $out/NAME.db
+run() {
+  local space="$out/$2.yaml"
+  sed "s|vit-tiny-2026-11-24.yaml|$PWD/tools/bench/vit-tiny-2026-11-24.yaml|" tools/bench/halving.yaml > "$space"
+  printf 'strategy: %s\nseeds: [%s]\nbudget: {steps: %s}\n' "$1" "$3" "$steps" >> "$space"
+  "$bin" run --space "$space" --db "$out/$2.db" --runs "$out/runs-$2" --workers "$workers" --top 0 \
+    > "$out/$2.log" 2>&1
+}
+
+grids=()
+for seed in $seeds; do
+  run grid "grid-$seed" "$seed"
+  grids+=(--grid "$out/grid-$seed.db")
+  if [[ "${ARMS:-0}" != 1 ]]; then
+    run halving "halving-$seed" "$seed"
+    echo "seed $seed:"
+    "$bench" --grid "$out/grid-$seed.db" --halving "$out/halving-$seed.db" --sweep bench-halving | sed 's/^/  /'
+  fi
 done
+if [[ "${ARMS:-0}" == 1 ]]; then
+  name="halving-seeds-$(echo $seeds | tr ' ' '-')"
+  run halving "$name" "$(echo $seeds | tr ' ' ',')"
+  echo "seeds $seeds together (candidates ranked by their mean over the seeds):"
+  "$bench" "${grids[@]}" --halving "$out/$name.db" --sweep bench-halving | sed 's/^/  /'
+fi

@@ -1,9 +1,10 @@
-// Successive halving against the grid on the same jobs: compute (steps trained), whether halving's
-// top k are the grid's top k, and, per rung, how well the ranking there predicts the grid's final
-// ranking (Kendall tau-b over the jobs that reached the rung): what decides whether halving can
-// recover the grid's best. Reads two databases that ran the same space, one with strategy grid and
-// one with strategy halving (bench-halving.sh makes them).
-//   bench-halving --grid grid.db --halving halving.db --sweep NAME [--top 3]
+// Successive halving against the grid on the same candidates: compute (steps trained), whether
+// halving's top k are the grid's top k, and, per rung, how well the ranking there predicts the
+// grid's final ranking (Kendall tau-b over the arms that reached the rung): what decides whether
+// halving can recover the grid's best. Candidates are compared as arms (a candidate on one proxy, lr
+// and layer option, over its seeds; search/halving.h): with several seeds, by their mean. The grid
+// may come in several databases (one per seed); their compute adds up. bench-halving.sh makes them.
+//   bench-halving --grid grid-0.db [--grid grid-1.db ...] --halving halving.db --sweep NAME [--top 3]
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
@@ -15,10 +16,12 @@
 
 #include "fsearch/db/database.h"
 #include "fsearch/reports/fidelity.h"
+#include "fsearch/search/halving.h"
 #include "fsearch/search/sweep.h"
 
 namespace {
 
+using fsearch::db::JobState;
 using fsearch::search::JobReport;
 
 // Steps a job trained: to its result (done, diverged, rejected), else to its furthest rung.
@@ -28,109 +31,174 @@ std::int64_t steps_trained(const JobReport& r) {
   return 0;
 }
 
-std::string name(const JobReport& r) {
-  return fmt::format("{} (seed {})", r.job.label, r.job.seed);
-}
-
 struct Summary {
   std::int64_t steps = 0;
-  std::vector<JobReport> ranked;
+  std::vector<JobReport> jobs;
   std::vector<fsearch::db::RungRow> rungs;
   int done = 0, paused = 0, other = 0;
 };
 
-Summary read(const std::string& path, const std::string& sweep) {
+void read(const std::string& path, const std::string& sweep, Summary& s) {
   fsearch::db::Database db(path, fsearch::db::Access::ReadOnly);
   auto id = db.sweep_id(sweep);
   if (!id) throw std::runtime_error(path + " has no sweep " + sweep);
-  Summary s;
-  s.ranked = fsearch::search::job_reports(db, *id);
-  s.rungs = db.rungs(*id);
-  for (const auto& r : s.ranked) {
+  for (auto& r : fsearch::search::job_reports(db, *id)) {
     s.steps += steps_trained(r);
-    s.done += r.job.state == fsearch::db::JobState::Done;
-    s.paused += r.job.state == fsearch::db::JobState::Paused;
-    s.other += r.job.state != fsearch::db::JobState::Done && r.job.state != fsearch::db::JobState::Paused;
+    s.done += r.job.state == JobState::Done;
+    s.paused += r.job.state == JobState::Paused;
+    s.other += r.job.state != JobState::Done && r.job.state != JobState::Paused;
+    s.jobs.push_back(std::move(r));
   }
-  return s;
+  for (auto& r : db.rungs(*id)) s.rungs.push_back(std::move(r));
 }
 
-// Per rung: the jobs that reached it, ranked by their score there, against their final accuracy on
-// the grid; and where the grid's top k stood at that rung.
-void print_rung_agreement(const Summary& grid, const Summary& halving, int top) {
+// One candidate over its seeds, as far as all of them got.
+struct Arm {
+  std::string id, name;
+  std::vector<const JobReport*> seeds;
+  bool finished = false;  // every seed trained its full budget
+  double accuracy = NAN;  // finished: the mean final test accuracy (NaN if a seed diverged)
+  double reached = 0;     // else: the furthest rung every seed reached, as a fraction of the budget
+  double score = NAN;     //       and the mean score there
+};
+
+std::vector<Arm> arms_of(const Summary& s) {
+  std::map<std::string, Arm> by_id;
+  for (const auto& r : s.jobs) {
+    Arm& a = by_id[fsearch::search::arm_of(r.job)];
+    a.id = fsearch::search::arm_of(r.job);
+    a.name = r.job.label;
+    a.seeds.push_back(&r);
+  }
+  std::vector<Arm> out;
+  for (auto& [id, a] : by_id) {
+    a.finished = std::all_of(a.seeds.begin(), a.seeds.end(), [](const JobReport* r) {
+      return r->job.state == JobState::Done || r->job.state == JobState::Diverged;
+    });
+    if (a.finished) {
+      double sum = 0;
+      for (const auto* r : a.seeds)
+        sum += r->job.state == JobState::Done && r->result ? r->result->test_acc : NAN;
+      a.accuracy = sum / static_cast<double>(a.seeds.size());
+    } else {
+      a.reached = 1;
+      for (const auto* r : a.seeds) a.reached = std::min(a.reached, r->rung ? r->rung->fraction : 0.0);
+      double sum = 0;
+      int n = 0;
+      for (const auto& row : s.rungs) {
+        const bool mine = std::any_of(a.seeds.begin(), a.seeds.end(),
+                                      [&](const JobReport* r) { return r->job.key == row.key; });
+        if (mine && std::abs(row.fraction - a.reached) < 1e-6) sum += row.score, ++n;
+      }
+      a.score = n > 0 ? sum / n : NAN;
+    }
+    out.push_back(a);
+  }
+  // Finished first (by accuracy), then by how far they got and their score there; NaN last.
+  auto key = [](const Arm& a) { return a.finished ? a.accuracy : a.score; };
+  std::sort(out.begin(), out.end(), [&](const Arm& a, const Arm& b) {
+    if (a.finished != b.finished) return a.finished;
+    if (a.reached != b.reached) return a.reached > b.reached;
+    const double ka = key(a), kb = key(b);
+    if (std::isfinite(ka) != std::isfinite(kb)) return std::isfinite(ka);
+    if (ka != kb) return ka > kb;
+    return a.id < b.id;
+  });
+  return out;
+}
+
+// Per rung: the arms whose seeds all reached it, ranked by their mean score there, against their
+// mean final accuracy on the grid; and where the grid's top k stood at that rung.
+void print_rung_agreement(const std::vector<Arm>& grid, const Summary& halving, int top) {
   std::map<std::string, double> final_acc;
   std::map<std::string, int> grid_rank;
-  int rank = 0;
-  for (const auto& r : grid.ranked) {
-    ++rank;
-    if (r.result && r.job.state == fsearch::db::JobState::Done) {
-      final_acc[r.job.key] = r.result->test_acc;
-      grid_rank[r.job.key] = rank;
-    }
+  for (std::size_t i = 0; i < grid.size(); ++i) {
+    if (std::isfinite(grid[i].accuracy)) final_acc[grid[i].id] = grid[i].accuracy;
+    grid_rank[grid[i].id] = static_cast<int>(i) + 1;
   }
-  std::map<std::int64_t, std::vector<fsearch::db::RungRow>> by_step;
-  for (const auto& r : halving.rungs) by_step[r.step].push_back(r);
-  for (auto& [step, rows] : by_step) {
+  std::map<std::string, const fsearch::db::JobRow*> job_of;
+  for (const auto& r : halving.jobs) job_of[r.job.key] = &r.job;
+  std::map<std::int64_t, std::map<std::string, std::vector<double>>> by_step;  // step -> arm -> scores
+  std::map<std::int64_t, double> fraction;
+  for (const auto& r : halving.rungs) {
+    by_step[r.step][fsearch::search::arm_of(*job_of.at(r.key))].push_back(r.score);
+    fraction[r.step] = r.fraction;
+  }
+  std::map<std::string, std::size_t> seeds;
+  for (const auto& r : halving.jobs) ++seeds[fsearch::search::arm_of(r.job)];
+  for (const auto& [step, arms] : by_step) {
+    std::vector<std::pair<double, std::string>> ranked;
     std::vector<double> at_rung, at_end;
-    for (const auto& r : rows) {
-      if (auto it = final_acc.find(r.key); it != final_acc.end() && std::isfinite(r.score)) {
-        at_rung.push_back(r.score);
+    for (const auto& [arm, scores] : arms) {
+      if (scores.size() != seeds[arm]) continue;  // not all its seeds got here
+      double mean = 0;
+      for (double v : scores) mean += v / static_cast<double>(scores.size());
+      ranked.push_back({mean, arm});
+      if (auto it = final_acc.find(arm); it != final_acc.end() && std::isfinite(mean)) {
+        at_rung.push_back(mean);
         at_end.push_back(it->second);
       }
     }
-    std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.score > b.score; });
+    std::sort(ranked.begin(), ranked.end(), std::greater<>());
     std::string places;
-    for (std::size_t i = 0; i < rows.size(); ++i) {
-      if (auto it = grid_rank.find(rows[i].key); it != grid_rank.end() && it->second <= top)
+    for (std::size_t i = 0; i < ranked.size(); ++i) {
+      if (auto it = grid_rank.find(ranked[i].second); it != grid_rank.end() && it->second <= top)
         places += fmt::format("{}grid #{} is #{}", places.empty() ? "" : ", ", it->second, i + 1);
     }
-    std::cout << fmt::format("rung at step {} ({:.0f}% of the budget): {} jobs, Kendall tau-b with the grid's final "
-                             "accuracy {:.2f}; {}\n",
-                             step, 100 * rows.front().fraction, rows.size(),
-                             fsearch::reports::kendall_tau_b(at_rung, at_end),
+    std::cout << fmt::format("rung at step {} ({:.0f}% of the budget): {} candidates, Kendall tau-b with the grid's "
+                             "final accuracy {:.2f}; {}\n",
+                             step, 100 * fraction[step], ranked.size(), fsearch::reports::kendall_tau_b(at_rung, at_end),
                              places.empty() ? "none of the grid's top " + std::to_string(top) + " here" : places);
   }
+}
+
+std::string reached_text(const Arm& a) {
+  if (a.finished) return "full budget";
+  return fmt::format("{:.0f}% of the budget", 100 * a.reached);
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"Successive halving against the grid on the same jobs"};
-  std::string grid_db, halving_db, sweep;
+  CLI::App app{"Successive halving against the grid on the same candidates"};
+  std::vector<std::string> grid_dbs;
+  std::string halving_db, sweep;
   int top = 3;
-  app.add_option("--grid", grid_db, "Database of the grid run")->required();
+  app.add_option("--grid", grid_dbs, "Database(s) of the grid run (repeat for one database per seed)")->required();
   app.add_option("--halving", halving_db, "Database of the halving run")->required();
   app.add_option("--sweep", sweep, "Sweep name (the space's name)")->required();
   app.add_option("--top", top, "How many of the grid's best halving must recover")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   try {
-    const auto grid = read(grid_db, sweep), halving = read(halving_db, sweep);
-    std::cout << fmt::format("grid:    {} jobs, {} steps trained ({} done, {} other)\n", grid.ranked.size(),
-                             grid.steps, grid.done, grid.other);
-    std::cout << fmt::format("halving: {} jobs, {} steps trained ({} done, {} paused at a rung, {} other)\n",
-                             halving.ranked.size(), halving.steps, halving.done, halving.paused, halving.other);
+    Summary grid_jobs, halving_jobs;
+    for (const auto& db : grid_dbs) read(db, sweep, grid_jobs);
+    read(halving_db, sweep, halving_jobs);
+    const auto grid = arms_of(grid_jobs), halving = arms_of(halving_jobs);
+    std::cout << fmt::format("grid:    {} jobs, {} candidates, {} steps trained ({} done, {} other)\n",
+                             grid_jobs.jobs.size(), grid.size(), grid_jobs.steps, grid_jobs.done, grid_jobs.other);
+    std::cout << fmt::format("halving: {} jobs, {} candidates, {} steps trained ({} done, {} paused at a rung, {} "
+                             "other)\n",
+                             halving_jobs.jobs.size(), halving.size(), halving_jobs.steps, halving_jobs.done,
+                             halving_jobs.paused, halving_jobs.other);
     std::cout << fmt::format("compute: halving used {:.1f}% of the grid's steps\n",
-                             100.0 * static_cast<double>(halving.steps) / static_cast<double>(std::max<std::int64_t>(1, grid.steps)));
+                             100.0 * static_cast<double>(halving_jobs.steps) /
+                                 static_cast<double>(std::max<std::int64_t>(1, grid_jobs.steps)));
     std::set<std::string> grid_top, halving_top;
-    std::cout << fmt::format("{:<4} {:<40} {:>9}   {:<40} {}\n", "rank", "grid", "accuracy", "halving", "reached");
-    for (int i = 0; i < top && i < static_cast<int>(grid.ranked.size()); ++i) {
-      const auto& g = grid.ranked[static_cast<std::size_t>(i)];
-      const auto& h = halving.ranked[static_cast<std::size_t>(i)];
-      grid_top.insert(g.job.key);
-      halving_top.insert(h.job.key);
-      const std::string reached = h.job.state == fsearch::db::JobState::Done ? "full budget"
-                                  : h.rung ? fmt::format("{:.0f}% of the budget", 100 * h.rung->fraction)
-                                           : fsearch::db::to_string(h.job.state);
-      std::cout << fmt::format("{:<4} {:<40} {:>8.2f}%   {:<40} {}\n", i + 1, name(g),
-                               g.result ? 100 * g.result->test_acc : NAN, name(h), reached);
+    std::cout << fmt::format("{:<4} {:<28} {:>9}   {:<28} {}\n", "rank", "grid", "accuracy", "halving", "reached");
+    for (int i = 0; i < top && i < static_cast<int>(std::min(grid.size(), halving.size())); ++i) {
+      const auto& g = grid[static_cast<std::size_t>(i)];
+      const auto& h = halving[static_cast<std::size_t>(i)];
+      grid_top.insert(g.id);
+      halving_top.insert(h.id);
+      std::cout << fmt::format("{:<4} {:<28} {:>8.2f}%   {:<28} {}\n", i + 1, g.name, 100 * g.accuracy, h.name,
+                               reached_text(h));
     }
     int recovered = 0;
-    for (const auto& key : halving_top) recovered += grid_top.count(key);
-    const bool best_to_the_end = !grid.ranked.empty() && !halving.ranked.empty() &&
-                                 grid.ranked[0].job.key == halving.ranked[0].job.key;
-    std::cout << fmt::format("recovered: {} of the grid's top {}; the grid's best {} halving's best\n", recovered,
-                             top, best_to_the_end ? "is" : "is NOT");
-    print_rung_agreement(grid, halving, top);
+    for (const auto& id : halving_top) recovered += grid_top.count(id);
+    const bool best = !grid.empty() && !halving.empty() && grid[0].id == halving[0].id;
+    std::cout << fmt::format("recovered: {} of the grid's top {}; the grid's best {} halving's best\n", recovered, top,
+                             best ? "is" : "is NOT");
+    print_rung_agreement(grid, halving_jobs, top);
     return 0;
   } catch (const std::exception& e) {
     std::cerr << "error: " << e.what() << "\n";

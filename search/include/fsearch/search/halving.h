@@ -2,9 +2,12 @@
 //
 // A halving sweep plans every job with search.pause_at at the first rung. A job that reaches a rung
 // checkpoints, scores itself (test accuracy; minus the smoothed training loss for the DiT proxy)
-// and pauses. Whenever a rung result arrives, every paused job in the top floor(n / eta) of the n
-// jobs that reached its rung so far is promoted: it continues from its checkpoint to the next rung.
-// No job waits for a whole rung to fill, and none trains a step twice.
+// and pauses. Halving ranks arms, not jobs: an arm is a candidate on one proxy, lr and layer option,
+// with all its seeds, scored at a rung by the mean over its seeds (one seed's luck does not decide;
+// with one seed an arm is a job). Whenever an arm's seeds have all reached a rung, every arm in the
+// top floor(n / eta) of the n arms that reached it so far is promoted: its paused seeds continue
+// from their checkpoints to the next rung. No arm waits for a whole rung to fill, and no job trains
+// a step twice.
 //
 // The learning-rate schedule is the job's own, over its full budget: a promoted job continues the
 // exact trajectory the grid would have trained, so its final result is the grid's result (same job
@@ -37,11 +40,17 @@ struct Promotion {
   std::string reason;
 };
 
-// Which paused jobs to promote now. `rungs` are every rung result of the sweep's jobs, `paused`
-// the keys now paused, `promoted` the (key, from_step) decisions already taken. Pure and
+// The arm a job belongs to: its candidate, proxy, lr and layer option (everything but the seed).
+std::string arm_of(const db::JobRow& job);
+
+// Which paused jobs to promote now. `jobs` are the sweep's jobs (their arms and states), `rungs`
+// every rung result of them, `promoted` the (key, from_step) decisions already taken. An arm is
+// ranked at a rung once none of its seeds is still training towards it; a seed that diverged or
+// failed before the rung leaves its arm without a score there (never promoted), one that finished
+// elsewhere without pausing there (a grid sweep's job) is left out of the mean. Pure and
 // deterministic: the same database gives the same decisions.
-std::vector<Promotion> halving_decisions(const HalvingSpec& spec, const std::vector<db::RungRow>& rungs,
-                                         const std::set<std::string>& paused,
+std::vector<Promotion> halving_decisions(const HalvingSpec& spec, const std::vector<db::JobRow>& jobs,
+                                         const std::vector<db::RungRow>& rungs,
                                          const std::set<std::pair<std::string, std::int64_t>>& promoted);
 
 // Applies the space's strategy to the database, between jobs. Halving promotes what
