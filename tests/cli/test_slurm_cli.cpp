@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -157,6 +158,46 @@ TEST_F(Slurm, KilledSchedulerIsResumedAndNothingRunsTwice) {
   EXPECT_NE(r.err.find("already on Slurm: following them"), std::string::npos) << r.err;
   auto s = status();
   EXPECT_EQ(s["jobs"]["done"], 4) << s.dump(2);
+  for (const auto& dir : run_dirs(dir_ / "runs")) {
+    EXPECT_EQ(count_events(dir / "events.jsonl", "start"), 1) << dir;
+    EXPECT_EQ(count_events(dir / "events.jsonl", "resume"), 0) << dir;
+  }
+}
+
+// Killed after sbatch accepted the array but before the scheduler recorded its id (an sbatch on
+// PATH that SIGKILLs its caller once the real one answered): the next run finds the array by its
+// unique name and follows it; nothing is submitted again and every job trains once.
+TEST_F(Slurm, SchedulerKilledBetweenSbatchAndItsRecordFindsTheArray) {
+  auto file = space("unanswered", 2, 60);
+  const auto bin = dir_ / "bin";
+  fs::create_directories(bin);
+  std::string real;
+  {
+    FILE* pipe = popen("command -v sbatch", "r");
+    ASSERT_NE(pipe, nullptr);
+    char buffer[512];
+    while (fgets(buffer, sizeof buffer, pipe)) real += buffer;
+    pclose(pipe);
+  }
+  while (!real.empty() && real.back() == '\n') real.pop_back();
+  ASSERT_FALSE(real.empty());
+  std::ofstream(bin / "sbatch") << "#!/bin/sh\nout=$('" << real << "' \"$@\")\nkill -9 $PPID\necho \"$out\"\n";
+  fs::permissions(bin / "sbatch", fs::perms::owner_all);
+  const std::string path = std::getenv("PATH");
+  ::setenv("PATH", (bin.string() + ":" + path).c_str(), 1);
+  auto killed = run_fsearch(run_args(file));
+  ::setenv("PATH", path.c_str(), 1);
+  EXPECT_NE(killed.exit_code, 0) << killed.err;
+  EXPECT_EQ(killed.err.find("as Slurm array"), std::string::npos) << killed.err;  // never heard the id
+  auto unanswered = run_fsearch("status --db " + (dir_ / "f.db").string());
+  EXPECT_NE(unanswered.out.find("submitting:"), std::string::npos) << unanswered.out;
+
+  auto r = run_fsearch(run_args(file));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("3 job(s) already on Slurm: following them"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("0 array(s) submitted"), std::string::npos) << r.err;
+  EXPECT_EQ(status()["jobs"]["done"], 3);
+  ASSERT_EQ(run_dirs(dir_ / "runs").size(), 3u);
   for (const auto& dir : run_dirs(dir_ / "runs")) {
     EXPECT_EQ(count_events(dir / "events.jsonl", "start"), 1) << dir;
     EXPECT_EQ(count_events(dir / "events.jsonl", "resume"), 0) << dir;
