@@ -59,12 +59,13 @@ class LockGuard {
 // A job still to train whose run directory is not here (a database committed on another machine
 // or copied without its runs, docs/results/README.md; a running one is requeued when the backend
 // adopts the sweep) gets its job.json again, from the plan: its key is the same by construction.
-// Without its checkpoint it trains from the start.
+// Without its checkpoint it trains from the start. A job paused at a rung is one still to train:
+// a promotion edits its job.json and continues it (from the start here, to the same numbers).
 // With --retry-rejected, a rejected job is one still to train too.
 void restore_run_dir(db::Database& db, const PlannedJob& p, bool retry_rejected) {
   const auto row = db.job(p.row.key);
   const bool to_train = row && (row->state == db::JobState::Pending || row->state == db::JobState::Running ||
-                                row->state == db::JobState::Failed ||
+                                row->state == db::JobState::Failed || row->state == db::JobState::Paused ||
                                 (retry_rejected && row->state == db::JobState::Rejected));
   if (!to_train) return;
   if (!std::filesystem::exists(jobs::RunDir{row->run_dir}.job())) jobs::prepare_run_dir(p.spec, row->run_dir);

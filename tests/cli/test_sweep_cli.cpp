@@ -375,6 +375,24 @@ TEST_F(Sweep, HalvingTrainsTheBestToTheEndExactlyAsTheGridDoes) {
   expect_no_step_trained_twice(dir);
 }
 
+// A halving database committed on another machine comes without its run directories, so its paused
+// jobs have no job.json to promote. The grid over such a copy promotes every paused job: each gets its
+// job.json again from the plan and trains from its start to exactly the grid's numbers.
+TEST_F(Sweep, PausedJobsWhoseRunDirectoriesAreGoneArePromotedFromTheirStart) {
+  auto dir = workdir("halving-elsewhere");
+  ASSERT_EQ(wait_for(spawn_fsearch(halving_args(dir), (dir / "log").string())), 0);
+  expect_halving_outcome(dir, reference_);
+  fs::remove_all(dir / "runs");
+  auto grid = run_args(dir);
+  auto log = (dir / "grid.log").string();
+  ASSERT_EQ(wait_for(spawn_fsearch(grid, log)), 0) << [&] {
+    std::ifstream in(log);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  }();
+  expect_same_results(export_jobs(dir), reference_);
+  expect_no_step_trained_twice(dir);
+}
+
 TEST_F(Sweep, HalvingSchedulerKilledMidRungThenResumed) {
   auto dir = workdir("halving-kill");
   auto log = (dir / "log").string();
