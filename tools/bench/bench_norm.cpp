@@ -4,10 +4,10 @@
 // The forward is timed alone (building the graph, as in training); backward = both - forward.
 //   bench-norm [--shape 256,197,192] [--threads N] [--repeats R] [--function erf(x)] [--only NAME]
 // --only runs the layers whose name contains NAME (e.g. "fused", to profile the kernel alone).
+#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <torch/torch.h>
 
-#include <cstring>
 #include <iostream>
 
 #include "bench_common.h"
@@ -21,17 +21,20 @@ int main(int argc, char** argv) {
   std::vector<int64_t> shape = {256, 197, 192};
   int threads = 0, repeats = 10;
   std::string function = "erf(x)", only;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    if (!std::strcmp(argv[i], "--threads")) threads = std::atoi(argv[i + 1]);
-    if (!std::strcmp(argv[i], "--repeats")) repeats = std::atoi(argv[i + 1]);
-    if (!std::strcmp(argv[i], "--function")) function = argv[i + 1];
-    if (!std::strcmp(argv[i], "--only")) only = argv[i + 1];
-    if (!std::strcmp(argv[i], "--shape")) {
-      shape.clear();
-      for (char* p = std::strtok(argv[i + 1], ","); p; p = std::strtok(nullptr, ","))
-        shape.push_back(std::atoll(p));
-    }
-  }
+  CLI::App app{"Forward and backward time of LayerNorm and the point-wise layer on one activation (B, T, C)"};
+  app.add_option("--shape", shape, "Activation shape B,T,C (vit-tiny's: 128,49,64)")
+      ->delimiter(',')
+      ->expected(3)
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--threads", threads, "Torch intra-op threads (default: the cores available)")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--repeats", repeats, "Timed calls per layer; the median is printed")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--function", function, "The point-wise layer's function f")->capture_default_str();
+  app.add_option("--only", only, "Run only the layers whose name contains this (e.g. fused, for a profiler)");
+  CLI11_PARSE(app, argc, argv);
   trainers::keep_freed_memory();  // as in training (run_job)
   threads = trainers::configure_threads(threads);
   const int64_t channels = shape.back();

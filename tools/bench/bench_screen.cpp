@@ -1,11 +1,11 @@
 // Screening throughput: generated candidates (catalog primitives x transform chains of depth 2)
 // through fingerprinting and all four property tests, on T threads.
-//   bench-screen [--threads T] [--min-candidates N]
+//   bench-screen [--threads T]
+#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include <atomic>
 #include <chrono>
-#include <cstring>
 #include <iostream>
 #include <thread>
 
@@ -52,9 +52,10 @@ std::vector<Step> second_steps() {
 
 int main(int argc, char** argv) {
   int threads = 0;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    if (!std::strcmp(argv[i], "--threads")) threads = std::atoi(argv[i + 1]);
-  }
+  CLI::App app{"Screening throughput: catalog primitives x transform chains of depth 2 through fingerprinting and "
+               "the four property tests"};
+  app.add_option("--threads", threads, "Threads (default: the cores available)")->check(CLI::NonNegativeNumber);
+  CLI11_PARSE(app, argc, argv);
   if (threads <= 0) threads = available_cores();
 
   auto build_start = std::chrono::steady_clock::now();
