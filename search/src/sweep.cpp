@@ -61,14 +61,33 @@ class LockGuard {
 // adopts the sweep) gets its job.json again, from the plan: its key is the same by construction.
 // Without its checkpoint it trains from the start. A job paused at a rung is one still to train:
 // a promotion edits its job.json and continues it (from the start here, to the same numbers).
+// The plan's job.json pauses at the first rung; a job promoted since pauses where its latest
+// promotion (`promoted_to`, by key: the fraction of the budget; 1 = the end) says, which the
+// database keeps and the lost job.json held.
 // With --retry-rejected, a rejected job is one still to train too.
-void restore_run_dir(db::Database& db, const PlannedJob& p, bool retry_rejected) {
+void restore_run_dir(db::Database& db, const PlannedJob& p, bool retry_rejected,
+                     const std::map<std::string, double>& promoted_to) {
   const auto row = db.job(p.row.key);
   const bool to_train = row && (row->state == db::JobState::Pending || row->state == db::JobState::Running ||
                                 row->state == db::JobState::Failed || row->state == db::JobState::Paused ||
                                 (retry_rejected && row->state == db::JobState::Rejected));
   if (!to_train) return;
-  if (!std::filesystem::exists(jobs::RunDir{row->run_dir}.job())) jobs::prepare_run_dir(p.spec, row->run_dir);
+  if (std::filesystem::exists(jobs::RunDir{row->run_dir}.job())) return;
+  jobs::prepare_run_dir(p.spec, row->run_dir);
+  if (auto it = promoted_to.find(row->key); it != promoted_to.end())
+    jobs::set_pause_at(row->run_dir, it->second >= 1 ? 0 : it->second);
+}
+
+// Each job's latest promotion in the sweep: the fraction of the budget it was promoted to.
+std::map<std::string, double> latest_promotions(db::Database& db, std::int64_t sweep) {
+  std::map<std::string, std::pair<std::int64_t, double>> latest;  // key -> (from_step, to_fraction)
+  for (const auto& p : db.promotions(sweep)) {
+    auto [it, added] = latest.try_emplace(p.key, p.from_step, p.to_fraction);
+    if (!added && p.from_step >= it->second.first) it->second = {p.from_step, p.to_fraction};
+  }
+  std::map<std::string, double> out;
+  for (const auto& [key, step_fraction] : latest) out[key] = step_fraction.second;
+  return out;
 }
 
 }  // namespace
@@ -131,13 +150,14 @@ SweepOutcome run_sweep(const std::string& space_file, const SweepOptions& option
   if (space.strategy == StrategyKind::Evolution) record_initial_population(db, outcome.sweep, initial);
   auto planned = plan_jobs(space, space.strategy == StrategyKind::Evolution ? initial : screened, runs_root,
                            options.budget);
+  const auto promoted_to = latest_promotions(db, outcome.sweep);
   db.transaction([&] {
     for (const auto& p : planned) {
       if (db.add_job(outcome.sweep, p.row)) {
         outcome.jobs_new++;
         jobs::prepare_run_dir(p.spec, p.row.run_dir);
       } else {
-        restore_run_dir(db, p, options.retry_rejected);
+        restore_run_dir(db, p, options.retry_rejected, promoted_to);
       }
     }
   });

@@ -393,6 +393,30 @@ TEST_F(Sweep, PausedJobsWhoseRunDirectoriesAreGoneArePromotedFromTheirStart) {
   expect_no_step_trained_twice(dir);
 }
 
+// A job promoted and then copied to another machine before it finished: its run directory (where the
+// promotion had moved its pause) is gone. Prepared again from the plan it would pause at the first
+// rung, where it has been promoted already, and stay there; it keeps its promotion from the database
+// and trains to the end, to exactly the grid's numbers.
+TEST_F(Sweep, PromotedJobsWhoseRunDirectoriesAreGoneKeepTheirPromotion) {
+  auto dir = workdir("halving-promoted-elsewhere");
+  ASSERT_EQ(wait_for(spawn_fsearch(halving_args(dir), (dir / "log").string())), 0);
+  expect_halving_outcome(dir, reference_);
+  std::string promoted;
+  for (const auto& j : export_jobs(dir)) {
+    if (j["state"] == "done") {
+      promoted = j["key"];
+      fs::remove_all(j["run_dir"].get<std::string>());
+    }
+  }
+  ASSERT_FALSE(promoted.empty());
+  const std::string sql = "update jobs set state = 'pending', finished_at = 0 where key = '" + promoted +
+                          "'; delete from results where job_key = '" + promoted + "';";
+  ASSERT_EQ(std::system(("sqlite3 " + (dir / "f.db").string() + " \"" + sql + "\"").c_str()), 0)
+      << "needs sqlite3 (scripts/setup.sh)";
+  ASSERT_EQ(wait_for(spawn_fsearch(halving_args(dir), (dir / "again.log").string())), 0);
+  expect_halving_outcome(dir, reference_);
+}
+
 TEST_F(Sweep, HalvingSchedulerKilledMidRungThenResumed) {
   auto dir = workdir("halving-kill");
   auto log = (dir / "log").string();
