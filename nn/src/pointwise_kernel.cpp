@@ -2,6 +2,8 @@
 
 #include <ATen/Parallel.h>
 
+#include "fsearch/functions/vector_math.h"  // cpu_has_avx2, FSEARCH_TARGET_AVX2
+
 #include <memory>
 #include <mutex>
 
@@ -51,7 +53,7 @@ struct Operands {
         gamma(gamma_.data_ptr<Real>()) {}
 
   // u = alpha x + s for `count` rows from `row`.
-  void inputs(int64_t row, int64_t count, Real* u) const {
+  [[gnu::always_inline]] inline void inputs(int64_t row, int64_t count, Real* u) const {
     // Locals, not members: a store to u could otherwise change alpha (same type) for the compiler.
     const Real* xr = x + row * channels;
     const Real a = alpha;
@@ -86,7 +88,7 @@ struct BlockValues {
 };
 
 template <class Real>
-BlockValues<Real> evaluate_rows(const Program& program, const Operands<Real>& in, int64_t row, int64_t count,
+[[gnu::always_inline]] inline BlockValues<Real> evaluate_rows(const Program& program, const Operands<Real>& in, int64_t row, int64_t count,
                                 bool derivative) {
   thread_local Scratch<Real> scratch;
   thread_local std::vector<Real> u, f, df;
@@ -103,22 +105,42 @@ BlockValues<Real> evaluate_rows(const Program& program, const Operands<Real>& in
 // f and f' again from x (which it keeps anyway) rather than keeping them here. In the trainer that
 // costs no time (the memory traffic of two more tensors the size of x, written here and read there,
 // pays for the second evaluation) and saves those two tensors per layer (docs/performance.md,
-// 2026-12-04: "recomputing f in the backward pass").
+// 2026-12-04: "recomputing f in the backward pass"). One block of rows:
+template <class Real>
+[[gnu::always_inline]] inline void forward_rows(const Program& program, const Operands<Real>& in, const Real* bp,
+                                                Real* yp, int64_t row, int64_t count) {
+  const int64_t channels = in.channels;
+  const Real* f = evaluate_rows(program, in, row, count, false).f;
+  const Real* gamma = in.gamma;
+  for (int64_t r = 0; r < count; ++r) {
+    const Real* fr = f + r * channels;
+    Real* out = yp + (row + r) * channels;
+#pragma omp simd
+    for (int64_t c = 0; c < channels; ++c) out[c] = gamma[c] * fr[c] + bp[c];
+  }
+}
+
+// The row loops built twice (any x86-64; AVX2 + FMA), chosen at run time as the block evaluator's
+// are (fsearch/functions/vector_math.h). Without -ffp-contract=fast the two builds round every
+// product and sum alike; only the order of alpha's per-row gradient sum differs (4 or 8 lanes).
+template <class Real>
+void forward_rows_baseline(const Program& program, const Operands<Real>& in, const Real* bp, Real* yp, int64_t row,
+                           int64_t count) {
+  forward_rows(program, in, bp, yp, row, count);
+}
+template <class Real>
+FSEARCH_TARGET_AVX2 void forward_rows_avx2(const Program& program, const Operands<Real>& in, const Real* bp,
+                                           Real* yp, int64_t row, int64_t count) {
+  forward_rows(program, in, bp, yp, row, count);
+}
+
 template <class Real>
 void forward_kernel(const Program& program, const Operands<Real>& in, const Tensor& beta, Tensor& y) {
-  const int64_t channels = in.channels;
+  auto* run = cpu_has_avx2() ? forward_rows_avx2<Real> : forward_rows_baseline<Real>;
   const Real* bp = beta.data_ptr<Real>();
   Real* yp = y.data_ptr<Real>();
-  for_each_row_block(in.rows, channels, [&](int64_t row, int64_t count) {
-    const Real* f = evaluate_rows(program, in, row, count, false).f;
-    const Real* gamma = in.gamma;
-    for (int64_t r = 0; r < count; ++r) {
-      const Real* fr = f + r * channels;
-      Real* out = yp + (row + r) * channels;
-#pragma omp simd
-      for (int64_t c = 0; c < channels; ++c) out[c] = gamma[c] * fr[c] + bp[c];
-    }
-  });
+  for_each_row_block(in.rows, in.channels,
+                     [&](int64_t row, int64_t count) { run(program, in, bp, yp, row, count); });
 }
 
 struct Gradients {
@@ -136,7 +158,7 @@ struct GradientSums {
         block_beta(channels),
         block_shift(channels) {}
 
-  void flush() {
+  [[gnu::always_inline]] inline void flush() {
     for (std::size_t c = 0; c < gamma.size(); ++c) {
       gamma[c] += block_gamma[c];
       beta[c] += block_beta[c];
@@ -152,12 +174,56 @@ struct GradientSums {
   std::vector<Real> block_gamma, block_beta, block_shift;
 };
 
+// One block of rows of the backward pass: dx, and the gradient sums into the block's sums.
+template <class Real>
+[[gnu::always_inline]] inline void backward_rows(const Program& program, const Operands<Real>& in, const Real* dyp,
+                                                 Real* dxp, GradientSums<Real>& sums, int64_t block, int64_t count) {
+  const int64_t channels = in.channels;
+  // Everything the inner loop reads is a local: through `in` or the vectors, the compiler would
+  // have to assume that the stores to dx change them, reload them every element and not vectorize.
+  const Real alpha_value = in.alpha;
+  const Real* gamma_values = in.gamma;
+  Real* block_shift = sums.block_shift.data();
+  Real* block_gamma = sums.block_gamma.data();
+  Real* block_beta = sums.block_beta.data();
+  const BlockValues<Real> values = evaluate_rows(program, in, block, count, true);
+  for (int64_t r = 0; r < count; ++r) {
+    const int64_t o = (block + r) * channels;
+    const Real *g = dyp + o, *f = values.f + r * channels, *d = values.df + r * channels, *x = in.x + o;
+    Real* dxr = dxp + o;
+    Real row_alpha = 0;
+#pragma omp simd reduction(+ : row_alpha)
+    for (int64_t c = 0; c < channels; ++c) {
+      const Real gu = g[c] * gamma_values[c] * d[c];  // dL/du
+      dxr[c] = gu * alpha_value;
+      row_alpha += gu * x[c];
+      block_shift[c] += gu;
+      block_gamma[c] += g[c] * f[c];
+      block_beta[c] += g[c];
+    }
+    sums.alpha += row_alpha;
+  }
+  sums.flush();
+}
+
+template <class Real>
+void backward_rows_baseline(const Program& program, const Operands<Real>& in, const Real* dyp, Real* dxp,
+                            GradientSums<Real>& sums, int64_t block, int64_t count) {
+  backward_rows(program, in, dyp, dxp, sums, block, count);
+}
+template <class Real>
+FSEARCH_TARGET_AVX2 void backward_rows_avx2(const Program& program, const Operands<Real>& in, const Real* dyp,
+                                            Real* dxp, GradientSums<Real>& sums, int64_t block, int64_t count) {
+  backward_rows(program, in, dyp, dxp, sums, block, count);
+}
+
 // Every gradient from dL/dy and the input: one pass over the rows, evaluating f(u) and f'(u) block
 // by block (the same values as the forward pass's: Program::evaluate gives f bit for bit whether
 // or not f' is asked for).
 template <class Real>
 Gradients backward_kernel(const Program& program, const Operands<Real>& in, const Tensor& alpha,
                           const Tensor& shift, const Tensor& gamma, const Tensor& dy) {
+  auto* run = cpu_has_avx2() ? backward_rows_avx2<Real> : backward_rows_baseline<Real>;
   const int64_t channels = in.channels;
   const Real* dyp = dy.data_ptr<Real>();
   Tensor dx = torch::empty_like(dy);
@@ -167,34 +233,8 @@ Gradients backward_kernel(const Program& program, const Operands<Real>& in, cons
   at::parallel_for(0, in.rows, grain_rows(channels), [&](int64_t begin, int64_t end) {
     GradientSums<Real> sums(channels);
     const int64_t step = rows_per_block(channels);
-    // Everything the inner loop reads is a local: through `in` or the vectors, the compiler would
-    // have to assume that the stores to dx change them, reload them every element and not vectorize.
-    const Real alpha_value = in.alpha;
-    const Real* gamma_values = in.gamma;
-    Real* block_shift = sums.block_shift.data();
-    Real* block_gamma = sums.block_gamma.data();
-    Real* block_beta = sums.block_beta.data();
-    for (int64_t block = begin; block < end; block += step) {
-      const int64_t count = std::min(step, end - block);
-      const BlockValues<Real> values = evaluate_rows(program, in, block, count, true);
-      for (int64_t r = 0; r < count; ++r) {
-        const int64_t o = (block + r) * channels;
-        const Real *g = dyp + o, *f = values.f + r * channels, *d = values.df + r * channels, *x = in.x + o;
-        Real* dxr = dxp + o;
-        Real row_alpha = 0;
-#pragma omp simd reduction(+ : row_alpha)
-        for (int64_t c = 0; c < channels; ++c) {
-          const Real gu = g[c] * gamma_values[c] * d[c];  // dL/du
-          dxr[c] = gu * alpha_value;
-          row_alpha += gu * x[c];
-          block_shift[c] += gu;
-          block_gamma[c] += g[c] * f[c];
-          block_beta[c] += g[c];
-        }
-        sums.alpha += row_alpha;
-      }
-      sums.flush();
-    }
+    for (int64_t block = begin; block < end; block += step)
+      run(program, in, dyp, dxp, sums, block, std::min(step, end - block));
     std::lock_guard<std::mutex> lock(merge);
     total.alpha += sums.alpha;
     for (int64_t c = 0; c < channels; ++c) {
