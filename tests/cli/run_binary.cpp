@@ -10,16 +10,12 @@
 #include <sstream>
 
 namespace fsearch::testing {
-namespace {
-
-std::string slurp(const std::string& path) {
+std::string file_text(const std::string& path) {
   std::ifstream in(path);
   std::stringstream buffer;
   buffer << in.rdbuf();
   return buffer.str();
 }
-
-}  // namespace
 
 std::string proxy_text(const std::string& name, bool probe) {
   std::ifstream in(std::string(FSEARCH_SOURCE_DIR) + "/configs/proxies/" + name + ".yaml");
@@ -46,7 +42,7 @@ RunResult run_fsearch(const std::string& args) {
   while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0) result.out.append(buffer, n);
   int status = pclose(pipe);
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  result.err = slurp(err_template);
+  result.err = file_text(err_template);
   unlink(err_template);
   return result;
 }

@@ -24,6 +24,9 @@ RunResult run_fsearch(const std::string& args);
 // probe is off: for tests of the machinery, which need not pay the probe's 150 steps per job.
 std::string proxy_text(const std::string& name, bool probe = true);
 
+// The whole text of a file (empty when it cannot be read): logs, for a failed assertion's message.
+std::string file_text(const std::string& path);
+
 }  // namespace fsearch::testing
 
 namespace fsearch::testing {

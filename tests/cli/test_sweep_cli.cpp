@@ -385,10 +385,7 @@ TEST_F(Sweep, PausedJobsWhoseRunDirectoriesAreGoneArePromotedFromTheirStart) {
   fs::remove_all(dir / "runs");
   auto grid = run_args(dir);
   auto log = (dir / "grid.log").string();
-  ASSERT_EQ(wait_for(spawn_fsearch(grid, log)), 0) << [&] {
-    std::ifstream in(log);
-    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  }();
+  ASSERT_EQ(wait_for(spawn_fsearch(grid, log)), 0) << file_text(log);
   expect_same_results(export_jobs(dir), reference_);
   expect_no_step_trained_twice(dir);
 }
