@@ -92,6 +92,21 @@ struct TrainCommand {
   }
 };
 
+// The DiT's loss at each diagnostic timestep, one line per set of weights (result.json has them).
+void print_loss_by_timestep(const nlohmann::json& diagnostics) {
+  if (!diagnostics.is_object() || !diagnostics.contains("loss_by_timestep")) return;
+  const auto& by_t = diagnostics["loss_by_timestep"];
+  for (const char* row : {"ema", "trained", "unconditional"}) {
+    if (!by_t.contains(row)) continue;
+    std::string line = fmt::format("loss by timestep ({} test images, {}):", by_t.value("images", 0),
+                                   std::string(row) == "unconditional" ? "null label, sampling weights"
+                                                                       : row + std::string(" weights"));
+    for (std::size_t i = 0; i < by_t[row].size() && i < by_t["t"].size(); ++i)
+      line += fmt::format(" t={} {:.4f}", by_t["t"][i].get<std::int64_t>(), by_t[row][i].get<double>());
+    std::cout << line << "\n";
+  }
+}
+
 }  // namespace
 
 int train_job_dir(const std::string& dir, int threads, bool quiet) {
@@ -138,6 +153,7 @@ int train_job_dir(const std::string& dir, int threads, bool quiet) {
         dir, result.fid, result.fid_samples, result.fid_features, result.steps, result.final_loss,
         result.wall_time, result.images_per_sec, result.sample_images_per_sec, result.threads,
         (std::filesystem::path(dir) / "samples.png").string());
+    print_loss_by_timestep(result.diagnostics);
   } else {
     std::cout << fmt::format(
         "{}: test accuracy {:.2f}% after {} steps, {:.0f} s, {:.0f} images/s ({} threads)\n", dir,

@@ -155,6 +155,33 @@ TEST(Diffusion, DdimWithAnOracleRecoversTheImage) {
   EXPECT_TRUE(torch::equal(to_pixels(from_pixels(to_pixels(x0))), to_pixels(x0)));
 }
 
+TEST(Diffusion, LossAtEachTimestepMeasuresThePredictionAtThatTimestep) {
+  GaussianDiffusion diffusion(DiffusionSpec{});
+  const std::vector<std::int64_t> ts = {0, 10, 300, 999};
+  torch::manual_seed(5);
+  // 300 images: more than one chunk of 256.
+  auto x0 = torch::rand({300, 1, 4, 4}) * 2 - 1, noise = torch::randn({300, 1, 4, 4});
+  auto y = torch::zeros({300}, torch::kInt64);
+  // The oracle predicts the noise exactly at every timestep (small batch: it knows all of x0).
+  auto small = x0.slice(0, 0, 8), small_noise = noise.slice(0, 0, 8);
+  for (double loss : diffusion.loss_at(oracle_for(diffusion, small), small, y.slice(0, 0, 8), small_noise, ts))
+    EXPECT_LT(loss, 1e-6);
+  // A model that predicts zero misses by the noise itself: the same loss at every timestep.
+  auto zero = [](const torch::Tensor& x, const torch::Tensor&, const torch::Tensor&) { return torch::zeros_like(x); };
+  const double noise_power = noise.pow(2).mean().item<double>();
+  for (double loss : diffusion.loss_at(zero, x0, y, noise, ts)) EXPECT_NEAR(loss, noise_power, 1e-6);
+  // A model that returns x_t: right at pure noise, wrong where x_t is mostly the image.
+  auto identity = [](const torch::Tensor& x, const torch::Tensor&, const torch::Tensor&) { return x; };
+  auto losses = diffusion.loss_at(identity, x0, y, noise, ts);
+  ASSERT_EQ(losses.size(), ts.size());
+  for (std::size_t i = 0; i < ts.size(); ++i) {
+    const double a = diffusion.alphas_cumprod()[ts[i]];
+    const double expected = (std::sqrt(a) * x0 + (std::sqrt(1 - a) - 1) * noise).pow(2).mean().item<double>();
+    EXPECT_NEAR(losses[i], expected, 1e-5 * std::max(1.0, expected)) << "t " << ts[i];
+  }
+  EXPECT_GT(losses.front(), 10 * losses.back());
+}
+
 TEST(Diffusion, AncestralSamplingWithAnOracleAlsoRecoversTheImageAndIsSeeded) {
   // With eta 1 every step adds noise, yet an oracle's x0 is exact and the last step adds none.
   GaussianDiffusion diffusion(DiffusionSpec{});

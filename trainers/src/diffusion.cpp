@@ -1,5 +1,6 @@
 #include "fsearch/trainers/diffusion.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace fsearch::trainers {
@@ -36,6 +37,26 @@ torch::Tensor GaussianDiffusion::loss(const NoiseModel& model, const torch::Tens
                                       const torch::Tensor& y) const {
   auto predicted = model(q_sample(x0, t, noise), t, y);
   return torch::mse_loss(predicted, noise);
+}
+
+std::vector<double> GaussianDiffusion::loss_at(const NoiseModel& model, const torch::Tensor& x0,
+                                               const torch::Tensor& y, const torch::Tensor& noise,
+                                               const std::vector<std::int64_t>& timesteps) const {
+  torch::NoGradGuard no_grad;
+  constexpr std::int64_t kChunk = 256;
+  const std::int64_t n = x0.size(0);
+  std::vector<double> losses;
+  for (std::int64_t t : timesteps) {
+    double sum = 0;  // squared errors over all images and pixels
+    for (std::int64_t begin = 0; begin < n; begin += kChunk) {
+      const std::int64_t end = std::min(n, begin + kChunk);
+      auto x = x0.slice(0, begin, end), e = noise.slice(0, begin, end);
+      auto ts = torch::full({end - begin}, t, torch::TensorOptions(torch::kInt64).device(x.device()));
+      sum += (model(q_sample(x, ts, e), ts, y.slice(0, begin, end)) - e).pow(2).sum().item<double>();
+    }
+    losses.push_back(sum / static_cast<double>(noise.numel()));
+  }
+  return losses;
 }
 
 std::vector<std::int64_t> GaussianDiffusion::sampling_timesteps(int steps) const {

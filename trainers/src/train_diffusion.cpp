@@ -48,6 +48,21 @@ double eval_train_loss(DiT& model, const GaussianDiffusion& diffusion, const Bat
   return count > 0 ? sum / count : NAN;
 }
 
+// The timesteps of the loss-by-timestep diagnostic: from the cleanest (the last sampling step, fine
+// detail) to pure noise, denser at small t where detail is decided: 0, 10, 30, 100, 300, 599, 999 of 1000.
+std::vector<std::int64_t> diagnostic_timesteps(int timesteps) {
+  std::vector<std::int64_t> out;
+  for (double fraction : {0.0, 0.01, 0.03, 0.1, 0.3, 0.6, 1.0}) {
+    const auto t = static_cast<std::int64_t>(std::lround(fraction * (timesteps - 1)));
+    if (out.empty() || out.back() != t) out.push_back(t);
+  }
+  return out;
+}
+
+// The first test images with their labels: as many as the job samples, at most 512 (a smoke job
+// samples 100 and spends seconds here, a dit-b job 1,000).
+constexpr std::int64_t kLossByTimestepImages = 512;
+
 }  // namespace
 
 TrainResult train_diffusion(const JobContext& job) {
@@ -131,6 +146,32 @@ TrainResult train_diffusion(const JobContext& job) {
                           {"fid", result.fid},
                           {"fid_features", result.fid_features},
                           {"sample_images_per_sec", result.sample_images_per_sec}});
+    // Where along the chain the model is good, with the sampling (EMA) weights and with the trained
+    // ones, and unconditionally with the sampling weights: a model whose loss is fine but whose
+    // samples are not shows here at which timesteps, and whether the weights or guidance are to blame.
+    {
+      const auto images =
+          batches.plain(data.test, 0,
+                        std::min({kLossByTimestepImages, data.test.size(),
+                                  std::int64_t{spec.diffusion.samples_per_class} * data.train.classes}));
+      torch::manual_seed(mix_seed(spec.seed, 0x1055) >> 1);
+      const auto noise = torch::randn(images.x.sizes(), torch::kFloat32).to(job.device);
+      const auto x0 = images.x.to(job.device), y = images.y.to(job.device);
+      const auto timesteps = diagnostic_timesteps(diffusion.timesteps());
+      // Unconditional too (the null label): classifier-free guidance extrapolates from it.
+      const auto null_y = torch::full_like(y, model->null_label());
+      auto losses = [&](const torch::Tensor& labels) {
+        return diffusion.loss_at(noise_model(model), x0, labels, noise, timesteps);
+      };
+      model->eval();
+      nlohmann::json by_t = {{"t", timesteps}, {"images", images.x.size(0)}, {"trained", losses(y)}};
+      loop.with_eval_weights([&] {
+        if (spec.train.ema > 0) by_t["ema"] = losses(y);
+        by_t["unconditional"] = losses(null_y);
+      });
+      model->train();
+      result.diagnostics["loss_by_timestep"] = by_t;
+    }
     Progress done{loop.state().step, total, loop.state().last_loss, NAN, NAN, NAN, NAN, loop.resumed()};
     done.fid = result.fid;
     loop.report(done);

@@ -31,6 +31,12 @@ class GaussianDiffusion {
   torch::Tensor loss(const NoiseModel& model, const torch::Tensor& x0, const torch::Tensor& t,
                      const torch::Tensor& noise, const torch::Tensor& y) const;
 
+  // The loss at each of `timesteps` over the images x0 with labels y, one noise draw per image shared
+  // by every timestep: where along the chain the model predicts the noise well. Small t is what the
+  // last sampling steps depend on (fine detail), large t the layout. Evaluated in chunks of 256.
+  std::vector<double> loss_at(const NoiseModel& model, const torch::Tensor& x0, const torch::Tensor& y,
+                              const torch::Tensor& noise, const std::vector<std::int64_t>& timesteps) const;
+
   // The DDIM timesteps for `steps` sampling steps, descending, e.g. 1000 steps in 50: 980, 960, ..., 0.
   std::vector<std::int64_t> sampling_timesteps(int steps) const;
 
