@@ -12,6 +12,7 @@
 #include <csignal>
 #include <filesystem>
 #include <iostream>
+#include <map>
 
 #include "command.h"
 #include "terminal.h"
@@ -96,11 +97,14 @@ struct TrainCommand {
 void print_loss_by_timestep(const nlohmann::json& diagnostics) {
   if (!diagnostics.is_object() || !diagnostics.contains("loss_by_timestep")) return;
   const auto& by_t = diagnostics["loss_by_timestep"];
-  for (const char* row : {"ema", "trained", "unconditional"}) {
+  const std::map<std::string, std::string> labels = {
+      {"ema", "EMA weights"},
+      {"trained", "trained weights"},
+      {"unconditional", "null label, sampling weights"},
+      {"guided", fmt::format("guided x{:g} as sampled", by_t.value("cfg_scale", 0.0))}};
+  for (const char* row : {"ema", "trained", "unconditional", "guided"}) {
     if (!by_t.contains(row)) continue;
-    std::string line = fmt::format("loss by timestep ({} test images, {}):", by_t.value("images", 0),
-                                   std::string(row) == "unconditional" ? "null label, sampling weights"
-                                                                       : row + std::string(" weights"));
+    std::string line = fmt::format("loss by timestep ({} test images, {}):", by_t.value("images", 0), labels.at(row));
     for (std::size_t i = 0; i < by_t[row].size() && i < by_t["t"].size(); ++i)
       line += fmt::format(" t={} {:.4f}", by_t["t"][i].get<std::int64_t>(), by_t[row][i].get<double>());
     std::cout << line << "\n";

@@ -76,16 +76,17 @@ TEST_F(DiTProcess, SmokeJobOnFashionMnistRecordsFidSamplesAndGrid) {
     EXPECT_TRUE(p["attn_logit_max"].is_number()) << p.dump();
   }
   // The loss at seven timesteps over as many test images as it samples (at most 512), with the
-  // trained and the EMA weights, and unconditionally.
+  // trained and the EMA weights, and unconditionally and guided (as sampled) with the EMA weights.
   const auto& by_t = result["diagnostics"]["loss_by_timestep"];
   ASSERT_TRUE(by_t.is_object()) << result["diagnostics"].dump(2);
   EXPECT_EQ(by_t["t"], nlohmann::json({0, 10, 30, 100, 300, 599, 999}));
   EXPECT_EQ(by_t["images"], 100);
-  for (const char* weights : {"trained", "ema", "unconditional"}) {
+  for (const char* weights : {"trained", "ema", "unconditional", "guided"}) {
     ASSERT_EQ(by_t[weights].size(), 7u) << by_t.dump();
     for (const auto& loss : by_t[weights]) EXPECT_TRUE(loss.is_number() && loss.get<double>() > 0) << by_t.dump();
   }
   EXPECT_NE(by_t["trained"], by_t["ema"]);
+  EXPECT_EQ(by_t["cfg_scale"], 3.0);  // dit-b's guidance
   EXPECT_NE(r.out.find("loss by timestep"), std::string::npos) << r.out;
   EXPECT_EQ(fs::file_size(fs::path(out) / "samples-images-idx3-ubyte"), 16u + 100 * 28 * 28);
   std::ifstream png(fs::path(out) / "samples.png", std::ios::binary);

@@ -221,6 +221,12 @@ TEST(Diffusion, GuidanceMixesConditionalAndUnconditionalPredictions) {
   const double eps_plain = 0.01, eps_guided = 0.05 + 3.0 * (0.01 - 0.05);
   EXPECT_NEAR(plain[0][0][0][0].item<double>(), -std::sqrt(1 - a) * eps_plain / std::sqrt(a), 1e-6);
   EXPECT_NEAR(guided[0][0][0][0].item<double>(), -std::sqrt(1 - a) * eps_guided / std::sqrt(a), 1e-6);
+  // The same mix as a model of its own (what the loss-by-timestep diagnostic scores).
+  auto t = torch::zeros({2}, torch::kInt64);
+  auto mixed = trainers::guided(model, 3.0, 5)(noise, t, torch::tensor({1, 2}));
+  EXPECT_NEAR(mixed[0][0][0][0].item<double>(), eps_guided, 1e-7);
+  EXPECT_NEAR(mixed[1][0][0][0].item<double>(), 0.05 + 3.0 * (0.02 - 0.05), 1e-7);
+  EXPECT_NEAR(trainers::guided(model, 1.0, 5)(noise, t, torch::tensor({1, 2}))[1][0][0][0].item<double>(), 0.02, 1e-7);
 }
 
 }  // namespace

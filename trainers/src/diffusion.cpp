@@ -14,6 +14,16 @@ torch::Tensor gather(const std::vector<double>& values, const torch::Tensor& t, 
 
 }  // namespace
 
+NoiseModel guided(NoiseModel model, double scale, std::int64_t null_label) {
+  if (scale == 1.0) return model;
+  return [model = std::move(model), scale, null_label](const torch::Tensor& x, const torch::Tensor& t,
+                                                       const torch::Tensor& y) {
+    auto both = model(torch::cat({x, x}), torch::cat({t, t}), torch::cat({y, torch::full_like(y, null_label)}));
+    auto parts = both.chunk(2, 0);
+    return parts[1] + scale * (parts[0] - parts[1]);
+  };
+}
+
 GaussianDiffusion::GaussianDiffusion(const DiffusionSpec& spec) {
   alphas_cumprod_.resize(spec.timesteps);
   double product = 1;
@@ -73,21 +83,14 @@ torch::Tensor GaussianDiffusion::ddim_sample(const NoiseModel& model, const torc
                                              const torch::Tensor& y, int steps, double guidance,
                                              std::int64_t null_label, double eta) const {
   torch::NoGradGuard no_grad;
+  const NoiseModel predict = guidance != 1.0 ? guided(model, guidance, null_label) : model;
   auto x = noise;
   const auto ts = sampling_timesteps(steps);
   for (std::size_t i = 0; i < ts.size(); ++i) {
     const double abar = alphas_cumprod_[ts[i]];
     const double abar_prev = i + 1 < ts.size() ? alphas_cumprod_[ts[i + 1]] : 1.0;
     auto t = torch::full({x.size(0)}, ts[i], torch::TensorOptions(torch::kInt64).device(x.device()));
-    torch::Tensor eps;
-    if (guidance != 1.0) {
-      auto both =
-          model(torch::cat({x, x}), torch::cat({t, t}), torch::cat({y, torch::full_like(y, null_label)}));
-      auto parts = both.chunk(2, 0);
-      eps = parts[1] + guidance * (parts[0] - parts[1]);
-    } else {
-      eps = model(x, t, y);
-    }
+    auto eps = predict(x, t, y);
     auto x0 = ((x - std::sqrt(1 - abar) * eps) / std::sqrt(abar)).clamp(-1, 1);
     eps = (x - std::sqrt(abar) * x0) / std::sqrt(1 - abar);  // consistent with the clipped x0
     // DDIM's sigma: 0 at eta 0; at eta 1 the DDPM posterior std between these two timesteps.

@@ -147,8 +147,9 @@ TrainResult train_diffusion(const JobContext& job) {
                           {"fid_features", result.fid_features},
                           {"sample_images_per_sec", result.sample_images_per_sec}});
     // Where along the chain the model is good, with the sampling (EMA) weights and with the trained
-    // ones, and unconditionally with the sampling weights: a model whose loss is fine but whose
-    // samples are not shows here at which timesteps, and whether the weights or guidance are to blame.
+    // ones, and with the sampling weights unconditionally and guided as the sampler guides: a model
+    // whose loss is fine but whose samples are not shows here at which timesteps, and whether the
+    // weights or guidance are to blame.
     {
       const auto images =
           batches.plain(data.test, 0,
@@ -168,6 +169,10 @@ TrainResult train_diffusion(const JobContext& job) {
       loop.with_eval_weights([&] {
         if (spec.train.ema > 0) by_t["ema"] = losses(y);
         by_t["unconditional"] = losses(null_y);
+        // What the sampler predicts: guided by the job's scale.
+        by_t["guided"] = diffusion.loss_at(guided(noise_model(model), spec.diffusion.cfg_scale, model->null_label()),
+                                           x0, y, noise, timesteps);
+        by_t["cfg_scale"] = spec.diffusion.cfg_scale;
       });
       model->train();
       result.diagnostics["loss_by_timestep"] = by_t;

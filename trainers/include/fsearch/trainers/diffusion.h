@@ -16,6 +16,10 @@ namespace fsearch::trainers {
 using NoiseModel =
     std::function<torch::Tensor(const torch::Tensor& x, const torch::Tensor& t, const torch::Tensor& y)>;
 
+// Classifier-free guidance: uncond + scale (cond - uncond), the unconditional prediction taken with
+// `null_label`, both in one batch. Scale 1 is the conditional model itself.
+NoiseModel guided(NoiseModel model, double scale, std::int64_t null_label);
+
 class GaussianDiffusion {
  public:
   explicit GaussianDiffusion(const DiffusionSpec& spec);
