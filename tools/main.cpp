@@ -75,7 +75,9 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, arg_pointers.data());
   } catch (const CLI::ParseError& error) {
-    return app.exit(error);
+    // CLI11's own codes (105 for a value out of range, 109 for an extra argument, ...) become the
+    // one code for bad input that every other error path uses (README, "What bad input gets").
+    return app.exit(error) == 0 ? 0 : 2;
   }
   return fsearch::cli::run_reporting_errors([&] {
     // Commands that train re-execute once with passive OpenMP waiting (see runtime.h).
