@@ -14,7 +14,7 @@ namespace fsearch::cli {
 namespace {
 
 struct SampleCommand {
-  std::string run_dir, out, features;
+  std::string run_dir, out, features, weights = "ema";
   trainers::SampleOptions options;
   bool no_fid = false;
 
@@ -22,13 +22,14 @@ struct SampleCommand {
     options.out = out;
     options.features = features;
     options.fid = !no_fid;
+    options.ema = weights == "ema";
     auto report = trainers::sample_run(run_dir, options, [](const std::string& line) {
       std::cerr << line << "\n";
     });
     std::cout << fmt::format(
-        "{} images in {}: {:.1f} images/s ({} DDIM steps, eta {:g}, guidance {:g}, checkpoint step {})\n",
+        "{} images in {}: {:.1f} images/s ({} DDIM steps, eta {:g}, guidance {:g}, {} weights of checkpoint step {})\n",
         report.images, report.out.string(), report.images_per_sec, report.steps, report.eta, report.cfg_scale,
-        report.checkpoint_step);
+        report.ema ? "EMA" : "trained", report.checkpoint_step);
     std::cout << fmt::format("  grid: {}\n", (report.out / "samples.png").string());
     if (!std::isnan(report.fid)) {
       std::cout << fmt::format("  FID {:.3f} against the test split ({})\n", report.fid, report.fid_features);
@@ -43,9 +44,9 @@ Command register_sample(CLI::App& app) {
   auto command = std::make_shared<SampleCommand>();
   CLI::App* sub = app.add_subcommand(
       "sample",
-      "Sample a DiT run's checkpoint again (its EMA weights) with other DDIM steps, eta, guidance, count\n"
-      "or seed, into a folder of its own (default <run>/samples-steps<N>-cfg<S>-seed<K>), and print the\n"
-      "new samples' FID. The run's own samples, result.json and database row are left as they are.");
+      "Sample a DiT run's checkpoint again (its EMA weights, or --weights trained) with other DDIM steps,\n"
+      "eta, guidance, count or seed, into a folder of its own (default <run>/samples-steps<N>-cfg<S>-seed<K>),\n"
+      "and print the new samples' FID. The run's own samples, result.json and database row are left as they are.");
   sub->add_option("--run", command->run_dir, "The DiT run directory (holds job.json and checkpoint.pt)")
       ->required();
   sub->add_option("--steps", command->options.steps, "DDIM steps (default: the job's)");
@@ -58,6 +59,9 @@ Command register_sample(CLI::App& app) {
       ->check(CLI::PositiveNumber);
   sub->add_option("--seed", command->options.seed, "Noise seed (default: the job's)")->check(CLI::NonNegativeNumber);
   sub->add_option("--features", command->features, "FID extractor: cnn or a TorchScript file (default: the job's)");
+  sub->add_option("--weights", command->weights,
+                  "ema: the EMA weights the job sampled with (default); trained: the weights as trained")
+      ->check(CLI::IsMember({"ema", "trained"}));
   sub->add_flag("--no-fid", command->no_fid, "Only write the samples");
   sub->add_option("--out", command->out, "Output folder");
   return {sub, [command] { return command->run(); }};

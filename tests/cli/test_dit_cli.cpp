@@ -142,6 +142,17 @@ TEST_F(DiTProcess, SampleReproducesTheRunsSamplesAndTakesOtherSettings) {
   // The run's own files are untouched.
   EXPECT_EQ(read_json(out / "result.json"), result);
 
+  // The trained weights instead of the EMA weights: the same noise, other images, a folder of their own.
+  auto trained = run_fsearch("--threads 2 sample --run " + out.string() + " --weights trained --no-fid");
+  ASSERT_EQ(trained.exit_code, 0) << trained.err;
+  const auto trained_dir = out / (name.str() + "-trained");
+  EXPECT_NE(trained.out.find("trained weights of checkpoint step 30"), std::string::npos) << trained.out;
+  ASSERT_TRUE(fs::exists(trained_dir / "samples-images-idx3-ubyte")) << trained.out;
+  EXPECT_TRUE(bytes_of(trained_dir / "samples-images-idx3-ubyte") != bytes_of(out / "samples-images-idx3-ubyte"));
+  auto typo = run_fsearch("sample --run " + out.string() + " --weights emma");
+  EXPECT_EQ(typo.exit_code, 2);
+  EXPECT_NE(typo.err.find("--weights"), std::string::npos) << typo.err;
+
   auto missing = run_fsearch("sample --run " + (dir_ / "nothing").string());
   EXPECT_EQ(missing.exit_code, 2);
   EXPECT_NE(missing.err.find("no job.json"), std::string::npos) << missing.err;

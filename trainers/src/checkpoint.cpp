@@ -69,7 +69,7 @@ CheckpointLoad load_checkpoint(const std::filesystem::path& file, torch::nn::Mod
   return CheckpointLoad::Loaded;
 }
 
-std::int64_t load_eval_weights(const std::filesystem::path& file, torch::nn::Module& model) {
+std::int64_t load_eval_weights(const std::filesystem::path& file, torch::nn::Module& model, bool ema) {
   if (!std::filesystem::exists(file)) {
     throw ConfigError("no checkpoint " + file.string(), "the run has not trained yet, or it was deleted");
   }
@@ -81,7 +81,7 @@ std::int64_t load_eval_weights(const std::filesystem::path& file, torch::nn::Mod
   archive.read("step", step);
   archive.read("ema_count", count);
   auto params = model.parameters();
-  if (count.item<std::int64_t>() == static_cast<std::int64_t>(params.size())) {
+  if (ema && count.item<std::int64_t>() == static_cast<std::int64_t>(params.size())) {
     torch::NoGradGuard no_grad;
     for (std::size_t i = 0; i < params.size(); ++i) {
       torch::Tensor saved;

@@ -33,8 +33,8 @@ CheckpointLoad load_checkpoint(const std::filesystem::path& file, torch::nn::Mod
                                torch::optim::Optimizer& optimizer, std::vector<torch::Tensor>& ema,
                                LoopState& state, std::string& problem);
 
-// Loads only the weights to evaluate with: the EMA weights when the checkpoint has them, else the
-// model's own. Returns the step the checkpoint was taken at. Throws ConfigError if there is none.
-std::int64_t load_eval_weights(const std::filesystem::path& file, torch::nn::Module& model);
+// Loads only the weights to evaluate with: the EMA weights when `ema` and the checkpoint has them,
+// else the model's own. Returns the step the checkpoint was taken at. Throws ConfigError if there is none.
+std::int64_t load_eval_weights(const std::filesystem::path& file, torch::nn::Module& model, bool ema = true);
 
 }  // namespace fsearch::trainers::detail

@@ -33,9 +33,11 @@ SampleReport sample_run(const std::filesystem::path& run_dir, const SampleOption
 
   SampleReport report;
   const std::string eta = d.sample_eta > 0 ? fmt::format("-eta{:g}", d.sample_eta) : "";
-  report.out = options.out.empty() ? run_dir / fmt::format("samples-steps{}-cfg{:g}{}-seed{}", d.sample_steps,
-                                                           d.cfg_scale, eta, spec.seed)
+  report.out = options.out.empty() ? run_dir / fmt::format("samples-steps{}-cfg{:g}{}-seed{}{}", d.sample_steps,
+                                                           d.cfg_scale, eta, spec.seed,
+                                                           options.ema ? "" : "-trained")
                                    : options.out;
+  report.ema = options.ema;
   report.steps = d.sample_steps;
   report.cfg_scale = d.cfg_scale;
   report.eta = d.sample_eta;
@@ -44,14 +46,14 @@ SampleReport sample_run(const std::filesystem::path& run_dir, const SampleOption
   auto data = load_data(spec.data, spec.seed);
   spec.model.num_classes = std::max(spec.model.num_classes, data.train.classes);
   DiT model(spec.model, spec.norm);
-  report.checkpoint_step = detail::load_eval_weights(dir.checkpoint(), *model);
+  report.checkpoint_step = detail::load_eval_weights(dir.checkpoint(), *model, options.ema);
   model->to(device);
   model->eval();
 
   if (message) {
-    message(fmt::format("sampling {} images ({} steps, eta {:g}, guidance {:g}) from step {} of {}",
+    message(fmt::format("sampling {} images ({} steps, eta {:g}, guidance {:g}) with the {} weights of step {} of {}",
                         d.samples_per_class * data.train.classes, d.sample_steps, d.sample_eta, d.cfg_scale,
-                        report.checkpoint_step, run_dir.string()));
+                        options.ema ? "EMA" : "trained", report.checkpoint_step, run_dir.string()));
   }
   GaussianDiffusion diffusion(d);
   const auto start = std::chrono::steady_clock::now();

@@ -1,5 +1,5 @@
-// Resampling a DiT run: the run's checkpoint (EMA weights) sampled again with other settings, e.g.
-// more DDIM steps or classifier-free guidance, into a folder of its own. The run's own samples,
+// Resampling a DiT run: the run's checkpoint (its EMA weights, or the trained weights) sampled again
+// with other settings, e.g. more DDIM steps or classifier-free guidance, into a folder of its own. The run's own samples,
 // result.json and database row stay as they are. Torch-free.
 #pragma once
 
@@ -19,7 +19,8 @@ struct SampleOptions {
   std::int64_t seed = -1;      // noise seed; -1: the job's
   bool fid = true;             // score the samples against the test split
   std::string features;        // extractor for FID; empty: the job's
-  std::filesystem::path out;   // output folder; empty: <run>/samples-steps<N>-cfg<S>[-eta<E>]-seed<K>
+  bool ema = true;             // the EMA weights (what the job sampled with), or the trained weights
+  std::filesystem::path out;   // output folder; empty: <run>/samples-steps<N>-cfg<S>[-eta<E>]-seed<K>[-trained]
 };
 
 struct SampleReport {
@@ -28,6 +29,7 @@ struct SampleReport {
   int steps = 0;
   double cfg_scale = 1, eta = 0, images_per_sec = NAN, fid = NAN;
   std::string fid_features;
+  bool ema = true;             // which weights were sampled
 };
 
 // Throws ConfigError when the run is not a DiT run or has no checkpoint.
