@@ -131,6 +131,7 @@ void train_fields(V&& v) {
   v(field("warmup_steps", &S::warmup_steps));
   v(field("label_smoothing", &S::label_smoothing));
   v(field("ema", &S::ema));
+  v(field("ema_warmup", &S::ema_warmup).with(Role::KeyedUnlessDefault));
   v(field("grad_clip", &S::grad_clip));
   v(field("alpha_lr_scale", &S::alpha_lr_scale).positive().with(Role::KeyedUnlessDefault));
   v(field("matrix_lr_scale", &S::matrix_lr_scale).positive().with(Role::KeyedUnlessDefault));

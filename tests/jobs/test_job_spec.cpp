@@ -116,6 +116,27 @@ TEST(JobSpec, SamplerEtaIsReadCheckedAndKeyedOnlyWhenSet) {
   }
 }
 
+TEST(JobSpec, EmaWarmupIsReadAndKeyedOnlyWhenSet) {
+  JobSpec spec;
+  spec.norm = functions::norm_preset("layernorm");
+  read_proxy_file(write_temp("ema.yaml", "model:\n  proxy: dit\ntrain:\n  ema: 0.999\n  ema_warmup: true\n"), spec);
+  EXPECT_TRUE(spec.train.ema_warmup);
+  auto back = read_job_file(write_temp("ema-job.json", to_json_text(spec)));
+  EXPECT_TRUE(back.train.ema_warmup);
+  EXPECT_EQ(job_key(back), job_key(spec));
+  JobSpec plain = spec;
+  plain.train.ema_warmup = false;
+  EXPECT_NE(job_key(plain), job_key(spec));
+  // The default stays out of job.json, so jobs planned before the field keep their keys.
+  EXPECT_EQ(to_json_text(plain).find("ema_warmup"), std::string::npos);
+  try {
+    read_proxy_file(write_temp("bad-ema.yaml", "train:\n  ema_warmup: 3\n"), spec);
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("train.ema_warmup"), std::string::npos) << e.what();
+  }
+}
+
 TEST(JobSpec, TrainLimitIsReadCheckedAndKeyedOnlyWhenSet) {
   JobSpec spec;
   spec.norm = functions::norm_preset("layernorm");

@@ -12,6 +12,7 @@
 #include "fsearch/jobs/run_lock.h"
 #include "fsearch/trainers/train.h"
 #include "fsearch/trainers/vit.h"
+#include "loop.h"  // ema_decay
 #include "temp_dir.h"
 #include "tiny_job.h"
 
@@ -95,6 +96,37 @@ TEST(Train, LearnsTheSyntheticSetAndWritesTheRunDirectory) {
   EXPECT_EQ(back.status, "done");
   EXPECT_DOUBLE_EQ(back.test_acc, result.test_acc);
   EXPECT_EQ(back.key, job_key(tiny_job("layernorm")));
+}
+
+TEST(Train, EmaDecayWarmsUpOnlyWhenAsked) {
+  jobs::TrainSpec t;
+  t.ema = 0.999;
+  EXPECT_EQ(detail::ema_decay(t, 0), 0.999);
+  EXPECT_EQ(detail::ema_decay(t, 5000), 0.999);
+  t.ema_warmup = true;
+  EXPECT_DOUBLE_EQ(detail::ema_decay(t, 0), 0.1);        // (1 + 0) / (10 + 0)
+  EXPECT_DOUBLE_EQ(detail::ema_decay(t, 90), 0.91);      // 91 / 100
+  EXPECT_DOUBLE_EQ(detail::ema_decay(t, 1404), 1405.0 / 1414);
+  EXPECT_EQ(detail::ema_decay(t, 100000), 0.999);        // the cap
+}
+
+TEST(Train, EmaWarmupLetsAShortRunEvaluateWhatItLearned) {
+  // 120 steps at decay 0.999 keep 89% of the init in the EMA, which the job evaluates with; with the
+  // warmup the EMA follows the trained weights.
+  auto job = tiny_job("layernorm");
+  job.train.ema = 0.999;
+  auto cold_dir = fresh_dir("ema-cold");
+  prepare_run_dir(job, cold_dir);
+  auto cold = run_job(cold_dir);
+  job.train.ema_warmup = true;
+  auto warm_dir = fresh_dir("ema-warm");
+  prepare_run_dir(job, warm_dir);
+  auto warm = run_job(warm_dir);
+  ASSERT_EQ(cold.status, "done");
+  ASSERT_EQ(warm.status, "done");
+  EXPECT_EQ(cold.final_loss, warm.final_loss);  // the training itself is the same
+  EXPECT_GT(warm.test_acc, 0.6);
+  EXPECT_LT(cold.test_acc, warm.test_acc - 0.2) << "cold " << cold.test_acc << ", warm " << warm.test_acc;
 }
 
 TEST(Train, DivergenceIsARecordedResultNotAnError) {

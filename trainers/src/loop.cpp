@@ -52,6 +52,11 @@ std::vector<ParamGroup> param_groups(torch::nn::Module& model, const TrainSpec& 
   return groups;
 }
 
+double ema_decay(const TrainSpec& t, std::int64_t step) {
+  if (!t.ema_warmup) return t.ema;
+  return std::min(t.ema, (1.0 + static_cast<double>(step)) / (10.0 + static_cast<double>(step)));
+}
+
 namespace {
 
 torch::optim::AdamW make_optimizer(const std::vector<ParamGroup>& plan, const TrainSpec& t) {
@@ -141,8 +146,8 @@ void TrainingLoop::update_ema() {
   PhaseScope scope(Phase::Ema);
   torch::NoGradGuard no_grad;
   auto params = model_.parameters();
-  for (std::size_t i = 0; i < params.size(); ++i)
-    ema_[i].mul_(spec_.train.ema).add_(params[i], 1 - spec_.train.ema);
+  const double decay = ema_decay(spec_.train, state_.step);
+  for (std::size_t i = 0; i < params.size(); ++i) ema_[i].mul_(decay).add_(params[i], 1 - decay);
 }
 
 void TrainingLoop::swap_ema() {

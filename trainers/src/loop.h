@@ -23,6 +23,10 @@ torch::Device parse_device(const std::string& text);
 // (schedule cosine) or lr held (schedule constant, after the warmup if any).
 double learning_rate(const TrainSpec& t, std::int64_t step, std::int64_t total);
 
+// The decay of the weights' EMA at the update after `step` steps (0 for the first): train.ema, or
+// with train.ema_warmup min(ema, (1 + step) / (10 + step)).
+double ema_decay(const TrainSpec& t, std::int64_t step);
+
 struct StepLoss {
   torch::Tensor loss;       // scalar, with a graph to the model's parameters
   std::int64_t images = 0;  // images this step trained on (throughput)

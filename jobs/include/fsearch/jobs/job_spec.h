@@ -69,6 +69,10 @@ struct TrainSpec {
   std::int64_t warmup_steps = 200;
   double label_smoothing = 0.1;
   double ema = 0.0;                 // EMA decay of the weights used for evaluation; 0 = off
+  // The EMA's decay at step t is min(ema, (1 + t) / (10 + t)): early weights, the init above all,
+  // leave the average within a few hundred steps instead of keeping a share of ema^steps (24% of
+  // the init after 1,404 steps at 0.999). See ema_decay (trainers) and docs/calibration.md, round 22.
+  bool ema_warmup = false;
   double grad_clip = 0.0;           // max global grad norm; 0 = off
   // Multiplies the lr of every point-wise norm's alpha and s. Adam moves a scalar by about lr per
   // step, so in a run of 1/N of the paper's steps alpha can travel 1/N as far; a scale of N gives
