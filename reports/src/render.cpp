@@ -22,12 +22,13 @@ using detail::kChanceMargin;
 using detail::load_table_data;
 using detail::TableData;
 
-// Said under every table with FID columns: measured, not assumed (docs/calibration.md, round 6).
+// Said under every table with FID columns: measured, not assumed (docs/calibration.md, rounds 6,
+// 22 and 23).
 constexpr const char* kFidNoise =
-    "On the dit-b proxy, three seeds of LayerNorm give FID 27.0 ± 5.2 and three of Derf 153.4 ± 4.6 "
-    "(docs/calibration.md, round 6): gaps like the paper's 1-2 are below the seed noise, and the "
-    "point-wise functions lose to LayerNorm by far more than the paper ever shows, so the DiT columns "
-    "are this proxy's verdict, not a reproduction of the paper's.";
+    "On the dit-b proxy one seed gives LayerNorm FID 28.9 and Derf 31.5 (3 epochs, docs/calibration.md, "
+    "round 23), and three seeds of LayerNorm varied by 5.2 FID before its EMA was fixed (round 6, where "
+    "a flat EMA made Derf's FID 5x LayerNorm's: round 22): single-seed gaps like the paper's 1-2 FID "
+    "are not findings until the seed spread is measured again.";
 
 // "↑0.5%" or "↓1.70": a difference as the paper prints it (the arrow is the sign).
 std::string arrow_number(double d, Metric metric) {
