@@ -63,6 +63,37 @@ std::vector<std::int64_t> diagnostic_timesteps(int timesteps) {
 // samples 100 and spends seconds here, a dit-b job 1,000).
 constexpr std::int64_t kLossByTimestepImages = 512;
 
+// Where along the chain the model is good, with the trained weights, and with the sampling (EMA)
+// weights conditionally, unconditionally (the null label guidance extrapolates from) and guided as
+// the sampler guides: a model whose loss is fine but whose samples are not shows here at which
+// timesteps, and whether the weights or guidance are to blame.
+nlohmann::json loss_by_timestep(DiT& model, const GaussianDiffusion& diffusion, TrainingLoop& loop,
+                                const Batches& batches, const DataSplits& data, const JobSpec& spec,
+                                const torch::Device& device) {
+  const auto images = batches.plain(
+      data.test, 0,
+      std::min({kLossByTimestepImages, data.test.size(),
+                std::int64_t{spec.diffusion.samples_per_class} * data.train.classes}));
+  torch::manual_seed(mix_seed(spec.seed, 0x1055) >> 1);
+  const auto noise = torch::randn(images.x.sizes(), torch::kFloat32).to(device);
+  const auto x0 = images.x.to(device), y = images.y.to(device);
+  const auto null_y = torch::full_like(y, model->null_label());
+  const auto timesteps = diagnostic_timesteps(diffusion.timesteps());
+  auto losses = [&](const NoiseModel& predict, const torch::Tensor& labels) {
+    return diffusion.loss_at(predict, x0, labels, noise, timesteps);
+  };
+  model->eval();
+  nlohmann::json by_t = {{"t", timesteps}, {"images", images.x.size(0)}, {"trained", losses(noise_model(model), y)}};
+  loop.with_eval_weights([&] {
+    if (spec.train.ema > 0) by_t["ema"] = losses(noise_model(model), y);
+    by_t["unconditional"] = losses(noise_model(model), null_y);
+    by_t["guided"] = losses(guided(noise_model(model), spec.diffusion.cfg_scale, model->null_label()), y);
+    by_t["cfg_scale"] = spec.diffusion.cfg_scale;
+  });
+  model->train();
+  return by_t;
+}
+
 }  // namespace
 
 TrainResult train_diffusion(const JobContext& job) {
@@ -146,37 +177,7 @@ TrainResult train_diffusion(const JobContext& job) {
                           {"fid", result.fid},
                           {"fid_features", result.fid_features},
                           {"sample_images_per_sec", result.sample_images_per_sec}});
-    // Where along the chain the model is good, with the sampling (EMA) weights and with the trained
-    // ones, and with the sampling weights unconditionally and guided as the sampler guides: a model
-    // whose loss is fine but whose samples are not shows here at which timesteps, and whether the
-    // weights or guidance are to blame.
-    {
-      const auto images =
-          batches.plain(data.test, 0,
-                        std::min({kLossByTimestepImages, data.test.size(),
-                                  std::int64_t{spec.diffusion.samples_per_class} * data.train.classes}));
-      torch::manual_seed(mix_seed(spec.seed, 0x1055) >> 1);
-      const auto noise = torch::randn(images.x.sizes(), torch::kFloat32).to(job.device);
-      const auto x0 = images.x.to(job.device), y = images.y.to(job.device);
-      const auto timesteps = diagnostic_timesteps(diffusion.timesteps());
-      // Unconditional too (the null label): classifier-free guidance extrapolates from it.
-      const auto null_y = torch::full_like(y, model->null_label());
-      auto losses = [&](const torch::Tensor& labels) {
-        return diffusion.loss_at(noise_model(model), x0, labels, noise, timesteps);
-      };
-      model->eval();
-      nlohmann::json by_t = {{"t", timesteps}, {"images", images.x.size(0)}, {"trained", losses(y)}};
-      loop.with_eval_weights([&] {
-        if (spec.train.ema > 0) by_t["ema"] = losses(y);
-        by_t["unconditional"] = losses(null_y);
-        // What the sampler predicts: guided by the job's scale.
-        by_t["guided"] = diffusion.loss_at(guided(noise_model(model), spec.diffusion.cfg_scale, model->null_label()),
-                                           x0, y, noise, timesteps);
-        by_t["cfg_scale"] = spec.diffusion.cfg_scale;
-      });
-      model->train();
-      result.diagnostics["loss_by_timestep"] = by_t;
-    }
+    result.diagnostics["loss_by_timestep"] = loss_by_timestep(model, diffusion, loop, batches, data, spec, job.device);
     Progress done{loop.state().step, total, loop.state().last_loss, NAN, NAN, NAN, NAN, loop.resumed()};
     done.fid = result.fid;
     loop.report(done);

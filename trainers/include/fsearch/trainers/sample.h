@@ -1,6 +1,6 @@
 // Resampling a DiT run: the run's checkpoint (its EMA weights, or the trained weights) sampled again
-// with other settings, e.g. more DDIM steps or classifier-free guidance, into a folder of its own. The run's own samples,
-// result.json and database row stay as they are. Torch-free.
+// with other settings, e.g. more DDIM steps or classifier-free guidance, into a folder of its own.
+// The run's own samples, result.json and database row stay as they are. Torch-free.
 #pragma once
 
 #include <cmath>
