@@ -8,6 +8,8 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
+#include <string>
 #include <tuple>
 #include <chrono>
 #include <filesystem>
@@ -90,6 +92,38 @@ std::map<std::string, double> latest_promotions(db::Database& db, std::int64_t s
   return out;
 }
 
+// "N jobs (n new; f already finished[, p paused at a rung])", counted over this plan's jobs. A
+// sweep run before with other seeds, lrs or budget holds jobs this plan does not list; the loop
+// trains the sweep's pending jobs, those too, so the line says how many there are.
+std::string plan_summary(db::Database& db, std::int64_t sweep, const std::vector<PlannedJob>& planned,
+                         int jobs_new) {
+  std::set<std::string> keys;
+  int finished = 0, paused = 0;
+  for (const auto& p : planned) {
+    keys.insert(p.row.key);
+    const auto row = db.job(p.row.key);
+    if (!row) continue;
+    finished += row->state == db::JobState::Done || row->state == db::JobState::Diverged ||
+                row->state == db::JobState::Rejected;
+    paused += row->state == db::JobState::Paused;
+  }
+  int others = 0, others_to_train = 0;
+  for (const auto& row : db.jobs(sweep)) {
+    if (keys.count(row.key)) continue;
+    others++;
+    others_to_train += row.state == db::JobState::Pending || row.state == db::JobState::Running;
+  }
+  std::string line = std::to_string(planned.size()) + " jobs (" + std::to_string(jobs_new) + " new; " +
+                     std::to_string(finished) + " already finished" +
+                     (paused > 0 ? ", " + std::to_string(paused) + " paused at a rung" : std::string()) + ")";
+  if (others > 0)
+    line += "; the sweep holds " + std::to_string(others) +
+            " more from earlier runs (other seeds, lrs or budget)" +
+            (others_to_train > 0 ? ", " + std::to_string(others_to_train) + " of them still to train, which this run trains too"
+                                 : std::string());
+  return line;
+}
+
 }  // namespace
 
 SweepOutcome run_sweep(const std::string& space_file, const SweepOptions& options) {
@@ -162,15 +196,8 @@ SweepOutcome run_sweep(const std::string& space_file, const SweepOptions& option
     }
   });
   outcome.jobs_total = static_cast<int>(planned.size());
-  auto counts = db.job_counts(outcome.sweep);
-  say(std::to_string(outcome.jobs_total) + " jobs (" + std::to_string(outcome.jobs_new) + " new; " +
-      std::to_string(counts[db::JobState::Done] + counts[db::JobState::Diverged] +
-                     counts[db::JobState::Rejected]) +
-      " already finished" +
-      (counts[db::JobState::Paused] > 0 ? ", " + std::to_string(counts[db::JobState::Paused]) + " paused at a rung"
-                                        : std::string()) +
-      "), budget " + budget + ", strategy " + to_string(space.strategy) + ", runs in " + runs_root + "/" +
-      space.name);
+  say(plan_summary(db, outcome.sweep, planned, outcome.jobs_new) + ", budget " + budget + ", strategy " +
+      to_string(space.strategy) + ", runs in " + runs_root + "/" + space.name);
   if (options.plan_only) return outcome;
 
   if (options.retry_rejected) {
@@ -186,7 +213,7 @@ SweepOutcome run_sweep(const std::string& space_file, const SweepOptions& option
   if (options.retry_failed) {
     if (int n = db.retry_failed(outcome.sweep); n > 0)
       say(std::to_string(n) + " failed job(s) queued again, from their checkpoints");
-  } else if (int failed = counts[db::JobState::Failed]; failed > 0) {
+  } else if (int failed = db.job_counts(outcome.sweep)[db::JobState::Failed]; failed > 0) {
     say(std::to_string(failed) +
         " job(s) failed earlier and stay failed (`fsearch status` shows why); --retry-failed runs them "
         "again");

@@ -553,6 +553,24 @@ TEST(SweepCli, SeedsOverrideTheSpace) {
   fs::remove_all(dir);
 }
 
+// A run with fewer seeds than the sweep was planned with counts its own jobs, and says that the
+// sweep's other pending jobs (the loop trains every pending job of the sweep) are there too.
+TEST(SweepCli, ANarrowerRunNamesTheSweepsOtherJobs) {
+  auto dir = workdir("seeds-narrower");
+  auto space = std::string(FSEARCH_SOURCE_DIR) + "/configs/tables/table4.yaml";
+  const auto db = " --db " + (dir / "f.db").string() + " --plan-only --budget smoke";
+  ASSERT_EQ(run_fsearch("run --space " + space + db + " --seeds 0,1,2").exit_code, 0);
+  auto r = run_fsearch("run --space " + space + db + " --seeds 1");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("5 jobs (0 new; 0 already finished); the sweep holds 10 more from earlier runs (other "
+                       "seeds, lrs or budget), 10 of them still to train, which this run trains too"),
+            std::string::npos)
+      << r.err;
+  r = run_fsearch("run --space " + space + db + " --seeds 0,1,2");
+  EXPECT_NE(r.err.find("15 jobs (0 new; 0 already finished), budget"), std::string::npos) << r.err;
+  fs::remove_all(dir);
+}
+
 // Early rejection is the verdict of a probe at step 50: --retry-rejected trains such a job on to the
 // end from its checkpoint, with rejection off, and leaves every other job as it was. A halving sweep
 // refuses it before anything is recorded.
