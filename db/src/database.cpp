@@ -1,5 +1,8 @@
 #include "fsearch/db/database.h"
 
+#include <cstring>
+#include <fstream>
+
 #include "fsearch/core/error.h"
 
 namespace fsearch::db {
@@ -100,7 +103,26 @@ bool allowed_transition(JobState from, JobState to) {
   return false;
 }
 
-Database::Database(const std::string& path, Access access) : connection_(path, access) {
+namespace {
+
+// SQLite opens any file and fails at the first statement ("file is not a database"): a file that
+// does not start with SQLite's header is named here instead, before anything reads or writes it.
+void check_is_sqlite_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return;  // absent: created (read-write) or refused by SQLite with its own message
+  static constexpr char kHeader[] = "SQLite format 3";  // 16 bytes with its NUL, SQLite's file format
+  char head[sizeof kHeader] = {};
+  in.read(head, sizeof head);
+  if (in.gcount() == 0) return;  // empty: a new database
+  if (in.gcount() < static_cast<std::streamsize>(sizeof head) || std::memcmp(head, kHeader, sizeof head) != 0)
+    throw StorageError(path + " is not an fsearch database (not an SQLite file)",
+                       "give --db a new file or one that fsearch wrote");
+}
+
+}  // namespace
+
+Database::Database(const std::string& path, Access access)
+    : connection_((check_is_sqlite_file(path), path), access) {
   if (access == Access::ReadOnly) {
     check_readable();
     return;

@@ -151,6 +151,28 @@ TEST(Database, ReadOnlyRefusesOtherFilesAndChangesNothing) {
   EXPECT_EQ(fs::file_size(empty), 0u);
 }
 
+// A file that is not SQLite at all (a typo'd --db naming a log or a YAML file) is named as such,
+// by its path, and left as it was.
+TEST(Database, AFileThatIsNotSqliteIsNamedAndLeftAlone) {
+  for (const std::string text : {"name: my-space\nprimitives: [\"erf(x)\"]\n", "SQLite"}) {
+    auto path = fresh_db("not-sqlite");
+    std::ofstream(path) << text;
+    for (auto access : {Access::ReadOnly, Access::ReadWrite}) {
+      try {
+        Database db(path, access);
+        ADD_FAILURE() << "opened a file that is not SQLite: " << text;
+      } catch (const StorageError& e) {
+        EXPECT_NE(std::string(e.what()).find(path + " is not an fsearch database (not an SQLite file)"),
+                  std::string::npos)
+            << e.what();
+      }
+    }
+    std::ifstream in(path);
+    EXPECT_EQ(std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>()), text);
+    EXPECT_FALSE(fs::exists(path + "-wal"));
+  }
+}
+
 // A database written before fsearch set its application id is still recognised by its tables, read
 // as it is, and gets the id at its next read-write open.
 TEST(Database, OlderFsearchDatabasesAreRecognisedAndGetTheApplicationId) {
