@@ -113,10 +113,18 @@ std::string render_search_section(const SearchTrace& t, const std::vector<std::s
               100.0 * static_cast<double>(found->steps) / std::max<double>(1, static_cast<double>(t.steps)),
               0)
        << "%).";
+    // The gap in words, best candidate against the baseline: a signed "-127 FID better" misreads.
     for (const auto& [label, v] : t.baselines) {
-      const double gap = t.higher_is_better() ? 100 * (found->best - v) : v - found->best;
-      md << " " << label << ": " << value(v) << " (" << (gap >= 0 ? "+" : "") << detail::fmt_number(gap, 2)
-         << (t.metric == Metric::Fid ? " FID better" : " points") << ").";
+      const double gap = t.higher_is_better() ? 100 * (found->best - v) : v - found->best;  // > 0: best ahead
+      const std::string size = detail::fmt_number(std::abs(gap), 2);
+      md << " " << label << ": " << value(v) << " (the best ";
+      if (size == detail::fmt_number(0, 2))
+        md << "level with it";
+      else if (t.metric == Metric::Fid)
+        md << size << " FID " << (gap > 0 ? "better" : "worse");
+      else
+        md << size << " points " << (gap > 0 ? "above" : "below");
+      md << ").";
     }
     md << "\n\n";
   }

@@ -213,10 +213,28 @@ TEST(SearchTrace, StepsInTimeOrderAndTheBestFinishedCandidate) {
             std::string::npos)
       << md;
   EXPECT_NE(md.find("Best so far: **a(x) (seed 0), 60.00%**, found after 80 of 80 steps (100%). layernorm: "
-                    "70.00% (-10.00 points)."),
+                    "70.00% (the best 10.00 points below)."),
             std::string::npos)
       << md;
   EXPECT_NE(md.find("![best so far against steps trained](figures/x.svg)"), std::string::npos);
+}
+
+// The best candidate against each baseline, in words that carry the metric's direction: FID is
+// better when lower (a DiT sweep whose best function trails LayerNorm says "worse").
+TEST(SearchTrace, TheGapToABaselineSaysBetterOrWorseForFid) {
+  SearchTrace t;
+  t.strategy = "grid";
+  t.metric = Metric::Fid;
+  t.steps = 100;
+  t.points = {{50, 148.42, "erf(x) (seed 2)"}, {100, 148.42, "erf(x) (seed 2)"}};
+  t.baselines = {{"layernorm", 21.10}, {"dyt", 160.0}, {"rmsnorm", 148.42}};
+  auto md = render_search_section(t, {});
+  EXPECT_NE(md.find("Best so far: **erf(x) (seed 2), FID 148.42**, found after 50 of 100 steps (50%)."),
+            std::string::npos)
+      << md;
+  EXPECT_NE(md.find("layernorm: FID 21.10 (the best 127.32 FID worse)."), std::string::npos) << md;
+  EXPECT_NE(md.find("dyt: FID 160.00 (the best 11.58 FID better)."), std::string::npos) << md;
+  EXPECT_NE(md.find("rmsnorm: FID 148.42 (the best level with it)."), std::string::npos) << md;
 }
 
 // The cells a table's verdict needs, and how many seeds the least-run of them has.
