@@ -12,6 +12,7 @@
 #include "fsearch/core/defaults.h"
 #include "fsearch/core/error.h"
 #include "fsearch/core/names.h"
+#include "fsearch/core/process.h"
 #include "fsearch/search/sweep.h"
 #include "fsearch/jobs/run_dir.h"
 
@@ -108,6 +109,19 @@ nlohmann::json evolution_summary(db::Database& database, std::int64_t sweep) {
   return out;
 }
 
+// A run directory as the database stores it: relative to where `fsearch run` ran, which need not
+// be here. Tried as it is, then against the database's folder and each folder above it (a
+// database in docs/results/ of a checkout stores docs/results/runs/...).
+std::filesystem::path locate_run_dir(const std::string& stored, const std::string& db) {
+  const std::filesystem::path path(stored);
+  if (path.is_absolute() || std::filesystem::exists(path)) return path;
+  for (auto dir = std::filesystem::absolute(db).parent_path(); !dir.empty(); dir = dir.parent_path()) {
+    if (std::filesystem::exists(dir / path)) return dir / path;
+    if (dir == dir.root_path()) break;
+  }
+  return path;
+}
+
 struct StatusCommand {
   std::string db = kDefaultDatabase;
   bool json = false;
@@ -148,7 +162,19 @@ struct StatusCommand {
       sweep["failures"] = nlohmann::json::array();
       sweep["slurm"] = nlohmann::json::array();
       sweep["dead"] = nlohmann::json::array();
+      sweep["running"] = nlohmann::json::array();
       for (const auto& r : reports) {
+        if (r.job.state == db::JobState::Running) {
+          const auto progress = jobs::read_progress(jobs::RunDir{locate_run_dir(r.job.run_dir, db)});
+          sweep["running"].push_back({{"function", r.job.label},
+                                      {"proxy", r.job.proxy},
+                                      {"lr", r.job.lr},
+                                      {"seed", r.job.seed},
+                                      {"step", progress.step},
+                                      {"total_steps", progress.total_steps},
+                                      {"evaluating", progress.evaluating()},
+                                      {"seconds", r.job.started_at > 0 ? unix_now() - r.job.started_at : 0.0}});
+        }
         if (auto verdict = dead_verdict(r); !verdict.empty()) {
           auto result = nlohmann::json::parse(r.result->result_json, nullptr, false);
           const auto diagnostics =
@@ -237,6 +263,17 @@ struct StatusCommand {
       std::cout << fmt::format("  candidates: {} kept, {} rejected, {} duplicates\n",
                                candidates.value("kept", 0), candidates.value("rejected", 0),
                                candidates.value("duplicate", 0));
+      for (const auto& j : sweep["running"]) {
+        const auto step = j["step"].get<std::int64_t>(), total = j["total_steps"].get<std::int64_t>();
+        const std::string where =
+            total <= 0                     ? "starting"
+            : j["evaluating"].get<bool>() ? fmt::format("all {} steps trained, evaluating (DiT: sampling)", total)
+                                           : fmt::format("step {} of {} ({:.0f}%)", step, total, 100.0 * step / total);
+        std::cout << fmt::format("  running: {:<33} {:<10} lr {:<8.2g} seed {:<3} {}, for {:.0f} min\n",
+                                 j["function"].get<std::string>(), j["proxy"].get<std::string>(),
+                                 j["lr"].get<double>(), j["seed"].get<long>(), where,
+                                 j["seconds"].get<double>() / 60);
+      }
       for (const auto& b : sweep["best"]) {
         std::string metric = b["fid"].is_number() ? fmt::format("FID {:.2f}", b["fid"].get<double>())
                              : b["test_acc"].is_number()

@@ -104,6 +104,21 @@ std::string explain_diagnostics(const nlohmann::json& d) {
   return out;
 }
 
+RunProgress read_progress(const RunDir& run) {
+  RunProgress progress;
+  std::ifstream in(run.events());
+  std::string line;
+  while (std::getline(in, line)) {
+    auto event = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    if (!event.is_object()) continue;
+    const auto step = event.find("step");
+    if (step == event.end() || !step->is_number_integer()) continue;
+    progress.step = step->get<std::int64_t>();
+    if (event.value("type", "") == "start") progress.total_steps = event.value("total_steps", std::int64_t{0});
+  }
+  return progress;
+}
+
 TrainResult result_from_json(const nlohmann::json& j) {
   TrainResult r;
   r.status = j.value("status", "");

@@ -13,6 +13,8 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "fsearch/core/process.h"
+#include "fsearch/db/database.h"
 #include "run_binary.h"
 #include "temp_dir.h"
 
@@ -550,6 +552,43 @@ TEST(SweepCli, SeedsOverrideTheSpace) {
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.err.find("'-1' is not a seed"), std::string::npos) << r.err;
   EXPECT_FALSE(fs::exists(dir / "g.db"));
+  fs::remove_all(dir);
+}
+
+// `fsearch status` shows each running job's progress from its events.jsonl, also when asked from
+// another folder than the sweep ran in (the database stores run directories as given, relative).
+TEST(SweepCli, StatusShowsHowFarEachRunningJobHasCome) {
+  auto dir = workdir("status-running");
+  struct InDir {  // the sweep runs in `dir`; restored whatever the test's outcome
+    fs::path before = fs::current_path();
+    explicit InDir(const fs::path& d) { fs::current_path(d); }
+    ~InDir() { fs::current_path(before); }
+  };
+  nlohmann::json jobs;
+  {
+    InDir in(dir);
+    auto r = run_fsearch("run --space " + space_file(dir) + " --db data/f.db --runs data/runs --plan-only --budget smoke");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    jobs = export_jobs_of("data/f.db");
+  }
+  ASSERT_EQ(jobs.size(), 4u);
+  const auto job = jobs[0];
+  const std::string run_dir = job["run_dir"];
+  ASSERT_TRUE(fs::path(run_dir).is_relative()) << run_dir;
+  {
+    db::Database database((dir / "data" / "f.db").string());
+    database.mark_running(job["key"], 4242, unix_now() - 125);
+  }
+  std::ofstream(dir / run_dir / "events.jsonl") << "{\"step\":0,\"total_steps\":30,\"type\":\"start\"}\n"
+                                                << "{\"step\":10,\"type\":\"train\"}\n{\"step\":20,\"ty";
+  auto status = run_fsearch("status --db " + (dir / "data" / "f.db").string());
+  ASSERT_EQ(status.exit_code, 0) << status.err;
+  EXPECT_NE(status.out.find("running: " + job["function"].get<std::string>()), std::string::npos) << status.out;
+  EXPECT_NE(status.out.find("step 10 of 30 (33%), for 2 min"), std::string::npos) << status.out;
+
+  std::ofstream(dir / run_dir / "events.jsonl", std::ios::app) << "pe\":\"train\"}\n{\"step\":30,\"type\":\"train\"}\n";
+  status = run_fsearch("status --db " + (dir / "data" / "f.db").string());
+  EXPECT_NE(status.out.find("all 30 steps trained, evaluating"), std::string::npos) << status.out;
   fs::remove_all(dir);
 }
 

@@ -39,6 +39,17 @@ class EventLog {
   std::ofstream out_;
 };
 
+// How far a run has come, read from its events.jsonl (for `fsearch status`): the last step it
+// logged and the total its latest start announced. {0, 0} for a run that has logged nothing;
+// lines cut short by a writer mid-line are skipped.
+struct RunProgress {
+  std::int64_t step = 0, total_steps = 0;
+  bool known() const { return total_steps > 0; }
+  // Every step trained: what runs now is the final evaluation (DiT: sampling and FID).
+  bool evaluating() const { return known() && step >= total_steps; }
+};
+RunProgress read_progress(const RunDir& run);
+
 // result.json: the numbers every result has (core/result_numbers.h: test_acc, fid, ...), and what
 // only the run's own record keeps.
 struct TrainResult : ResultNumbers {
