@@ -114,7 +114,10 @@ RunProgress read_progress(const RunDir& run) {
     const auto step = event.find("step");
     if (step == event.end() || !step->is_number_integer()) continue;
     progress.step = step->get<std::int64_t>();
-    if (event.value("type", "") == "start") progress.total_steps = event.value("total_steps", std::int64_t{0});
+    if (event.value("type", "") == "start") {
+      progress.total_steps = event.value("total_steps", std::int64_t{0});
+      progress.start_step = progress.step;
+    }
   }
   return progress;
 }

@@ -9,6 +9,7 @@
 #include "fsearch/core/error.h"
 #include "fsearch/core/names.h"
 #include "fsearch/core/process.h"
+#include "fsearch/search/eta.h"
 #include "ingest.h"
 
 namespace fsearch::search {
@@ -47,9 +48,8 @@ RunSummary run_backend(db::Database& db, std::int64_t sweep, Backend& backend, c
   auto progress = [&](bool force) {
     if (!options.on_progress || (!force && unix_now() - last_progress < 1.0)) return;
     last_progress = unix_now();
-    auto counts = db.job_counts(sweep);
-    const double remaining = counts[db::JobState::Pending] + counts[db::JobState::Running];
-    options.on_progress(counts, backend.mean_job_seconds() * remaining / std::max(1.0, backend.parallelism()));
+    options.on_progress(db.job_counts(sweep),
+                        eta_seconds(db, sweep, backend.mean_job_seconds(), backend.parallelism(), last_progress));
   };
   auto decide = [&] {
     if (options.decide) options.decide();

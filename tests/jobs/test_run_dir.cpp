@@ -27,6 +27,7 @@ TEST(RunProgress, TheLastStepLoggedOfTheTotalItsStartAnnounced) {
   auto p = read_progress(run);
   EXPECT_EQ(p.step, 100);
   EXPECT_EQ(p.total_steps, 1404);
+  EXPECT_EQ(p.start_step, 0);
   EXPECT_TRUE(p.known());
   EXPECT_FALSE(p.evaluating());
 }
@@ -42,6 +43,7 @@ TEST(RunProgress, AResumedRunAndALineCutShort) {
   auto p = read_progress(run);
   EXPECT_EQ(p.step, 100);
   EXPECT_EQ(p.total_steps, 300);
+  EXPECT_EQ(p.start_step, 50);
 }
 
 // Every step trained and no result yet: the final evaluation (a DiT job's sampling) is running.

@@ -19,6 +19,7 @@
 #include "fsearch/core/error.h"
 #include "fsearch/jobs/job_spec.h"
 #include "fsearch/jobs/run_dir.h"
+#include "fsearch/search/eta.h"
 #include "fsearch/search/local.h"
 #include "temp_dir.h"
 
@@ -102,6 +103,33 @@ struct Sweep {
   db::Database db;
   std::int64_t sweep = 0;
 };
+
+// The ETA counts what is left of each running job, and before any job has finished it takes a
+// job's length from the running jobs' own progress (a resumed job: from the step it resumed at).
+TEST(Eta, FromTheRunningJobsProgressUntilAJobHasFinished) {
+  Sweep s("eta", 4);
+  auto pending = s.db.jobs(s.sweep, db::JobState::Pending);
+  ASSERT_EQ(pending.size(), 4u);
+  EXPECT_TRUE(std::isnan(eta_seconds(s.db, s.sweep, NAN, 2, 1000)));  // nothing known yet
+  EXPECT_DOUBLE_EQ(eta_seconds(s.db, s.sweep, 100, 2, 1000), 100 * 4 / 2.0);
+  s.db.mark_running(pending[0].key, 1, 900);
+  s.db.mark_running(pending[1].key, 1, 900);
+  EXPECT_TRUE(std::isnan(eta_seconds(s.db, s.sweep, NAN, 2, 1000)));  // running, no step logged yet
+  std::ofstream(jobs::RunDir{pending[0].run_dir}.events())
+      << "{\"step\":0,\"total_steps\":100,\"type\":\"start\"}\n{\"step\":50,\"type\":\"train\"}\n";
+  std::ofstream(jobs::RunDir{pending[1].run_dir}.events())
+      << "{\"step\":40,\"total_steps\":100,\"type\":\"start\"}\n{\"step\":60,\"type\":\"train\"}\n";
+  // Lengths 100 s / 0.5 = 200 s and 100 s / 0.2 = 500 s; left: 2 pending + 0.5 + 0.4 jobs.
+  EXPECT_DOUBLE_EQ(eta_seconds(s.db, s.sweep, NAN, 2, 1000), 350 * 2.9 / 2);
+  EXPECT_DOUBLE_EQ(eta_seconds(s.db, s.sweep, 100, 2, 1000), 100 * 2.9 / 2);
+  for (const auto& job : s.db.jobs(s.sweep)) {
+    if (job.state == db::JobState::Pending) s.db.mark_running(job.key, 1, 900);
+    db::ResultRow result;
+    result.key = job.key;
+    s.db.record_result(result, db::JobState::Done, 1000);
+  }
+  EXPECT_DOUBLE_EQ(eta_seconds(s.db, s.sweep, NAN, 2, 1000), 0);
+}
 
 TEST(Backend, TheLoopRunsEveryJobOnceWithinCapacityAndAsksTheStrategyAfterEach) {
   Sweep s("backend-loop", 7);

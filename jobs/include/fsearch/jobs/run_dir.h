@@ -44,6 +44,7 @@ class EventLog {
 // lines cut short by a writer mid-line are skipped.
 struct RunProgress {
   std::int64_t step = 0, total_steps = 0;
+  std::int64_t start_step = 0;  // where the latest start began: 0, or the checkpoint a resume took up
   bool known() const { return total_steps > 0; }
   // Every step trained: what runs now is the final evaluation (DiT: sampling and FID).
   bool evaluating() const { return known() && step >= total_steps; }

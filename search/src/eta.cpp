@@ -1,0 +1,37 @@
+#include "fsearch/search/eta.h"
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "fsearch/jobs/run_dir.h"
+
+namespace fsearch::search {
+
+double eta_seconds(db::Database& db, std::int64_t sweep, double mean_job_seconds, double parallelism, double now) {
+  double work = static_cast<double>(db.jobs(sweep, db::JobState::Pending).size());  // in whole jobs
+  std::vector<double> lengths;  // each running job's length, extrapolated from its progress
+  for (const auto& job : db.jobs(sweep, db::JobState::Running)) {
+    const auto p = jobs::read_progress(jobs::RunDir{job.run_dir});
+    if (!p.known()) {
+      work += 1;
+      continue;
+    }
+    const double done = std::min(1.0, static_cast<double>(p.step) / static_cast<double>(p.total_steps));
+    work += 1 - done;
+    const double trained = static_cast<double>(p.step - p.start_step) / static_cast<double>(p.total_steps);
+    if (trained > 0 && job.started_at > 0 && now > job.started_at)
+      lengths.push_back((now - job.started_at) / trained);
+  }
+  if (work == 0) return 0;
+  double length = mean_job_seconds;
+  if (!std::isfinite(length)) {
+    if (lengths.empty()) return NAN;
+    length = 0;
+    for (double l : lengths) length += l;
+    length /= static_cast<double>(lengths.size());
+  }
+  return length * work / std::max(1.0, parallelism);
+}
+
+}  // namespace fsearch::search
