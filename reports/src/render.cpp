@@ -23,12 +23,13 @@ using detail::load_table_data;
 using detail::TableData;
 
 // Said under every table with FID columns: measured, not assumed (docs/calibration.md, rounds 6,
-// 22 and 23).
+// 22 to 24).
 constexpr const char* kFidNoise =
-    "On the dit-b proxy one seed gives LayerNorm FID 28.9 and Derf 31.5 (3 epochs, docs/calibration.md, "
-    "round 23), and three seeds of LayerNorm varied by 5.2 FID before its EMA was fixed (round 6, where "
-    "a flat EMA made Derf's FID 5x LayerNorm's: round 22): single-seed gaps like the paper's 1-2 FID "
-    "are not findings until the seed spread is measured again.";
+    "On the dit-b proxy LayerNorm samples better than Derf on every seed measured, the reverse of the "
+    "paper: FID 28.9 and 26.5 against Derf's 31.5 and 47.0 with guidance 3, 54.8 and 55.0 against 70.7 "
+    "and 84.2 unguided (3 epochs, seeds 0 and 1, docs/calibration.md, round 24). Derf's seed spread "
+    "(15 FID) is ten times the paper's 1-2 FID gaps: a single-seed difference of that size is not a "
+    "finding here.";
 
 // "↑0.5%" or "↓1.70": a difference as the paper prints it (the arrow is the sign).
 std::string arrow_number(double d, Metric metric) {
