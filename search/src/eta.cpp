@@ -9,7 +9,7 @@
 namespace fsearch::search {
 
 double eta_seconds(db::Database& db, std::int64_t sweep, double mean_job_seconds, double parallelism, double now) {
-  double work = static_cast<double>(db.jobs(sweep, db::JobState::Pending).size());  // in whole jobs
+  double work = db.job_counts(sweep)[db::JobState::Pending];  // in whole jobs
   std::vector<double> lengths;  // each running job's length, extrapolated from its progress
   for (const auto& job : db.jobs(sweep, db::JobState::Running)) {
     const auto p = jobs::read_progress(jobs::RunDir{job.run_dir});

@@ -8,7 +8,6 @@
 
 #include <algorithm>
 #include <map>
-#include <set>
 #include <string>
 #include <tuple>
 #include <chrono>
@@ -97,27 +96,25 @@ std::map<std::string, double> latest_promotions(db::Database& db, std::int64_t s
 // trains the sweep's pending jobs, those too, so the line says how many there are.
 std::string plan_summary(db::Database& db, std::int64_t sweep, const std::vector<PlannedJob>& planned,
                          int jobs_new) {
-  std::set<std::string> keys;
+  std::map<std::string, db::JobState> others;  // the sweep's jobs; this plan's are taken out below
+  for (const auto& row : db.jobs(sweep)) others[row.key] = row.state;
   int finished = 0, paused = 0;
   for (const auto& p : planned) {
-    keys.insert(p.row.key);
-    const auto row = db.job(p.row.key);
-    if (!row) continue;
-    finished += row->state == db::JobState::Done || row->state == db::JobState::Diverged ||
-                row->state == db::JobState::Rejected;
-    paused += row->state == db::JobState::Paused;
+    const auto it = others.find(p.row.key);
+    if (it == others.end()) continue;
+    finished += it->second == db::JobState::Done || it->second == db::JobState::Diverged ||
+                it->second == db::JobState::Rejected;
+    paused += it->second == db::JobState::Paused;
+    others.erase(it);
   }
-  int others = 0, others_to_train = 0;
-  for (const auto& row : db.jobs(sweep)) {
-    if (keys.count(row.key)) continue;
-    others++;
-    others_to_train += row.state == db::JobState::Pending || row.state == db::JobState::Running;
-  }
+  int others_to_train = 0;
+  for (const auto& [key, state] : others)
+    others_to_train += state == db::JobState::Pending || state == db::JobState::Running;
   std::string line = std::to_string(planned.size()) + " jobs (" + std::to_string(jobs_new) + " new; " +
                      std::to_string(finished) + " already finished" +
                      (paused > 0 ? ", " + std::to_string(paused) + " paused at a rung" : std::string()) + ")";
-  if (others > 0)
-    line += "; the sweep holds " + std::to_string(others) +
+  if (!others.empty())
+    line += "; the sweep holds " + std::to_string(others.size()) +
             " more from earlier runs (other seeds, lrs or budget)" +
             (others_to_train > 0 ? ", " + std::to_string(others_to_train) + " of them still to train, which this run trains too"
                                  : std::string());
