@@ -256,7 +256,14 @@ std::string render_table(db::Database& db, const TableSpec& table, const std::st
       }
       md << ". Unless that is an Inception network these are not the paper's FID scale: compare the rows "
             "with "
-            "each other, and with the paper's ranking, not its numbers.\n\n";
+            "each other, and with the paper's ranking, not its numbers.";
+      if (extractors.size() > 1) {
+        md << " **Not comparable across extractors:** these cells were scored by " << extractors.size()
+           << " different extractors (each machine trains its own unless they share a cache, and its "
+              "weights follow the machine's arithmetic); a FID compares only with FIDs of the same "
+              "extractor (`fsearch export` names each job's).";
+      }
+      md << "\n\n";
     }
   }
   if (data.sweep) md << fidelity_markdown(table_fidelity(db, table));

@@ -219,6 +219,33 @@ TEST(Reports, FidCellsKeepTheBestLearningRateAndNameTheExtractor) {
       << md;
 }
 
+TEST(Reports, FidsFromTwoExtractorsAreFlaggedAsNotComparable) {
+  auto path = build_fixture();
+  db::Database db(path);
+  const auto& table7 = paper_tables()[6];
+  const std::string flag = "**Not comparable across extractors:**";
+  EXPECT_EQ(render_table(db, table7, "fixture.db").find(flag), std::string::npos);
+  // A running DiT job finishes on another machine, scored by that machine's extractor.
+  bool finished = false;
+  for (const auto& job : db.jobs(*db.sweep_id("table7"))) {
+    if (job.proxy.rfind("dit", 0) != 0 || job.state != db::JobState::Running) continue;
+    db::ResultRow r;
+    r.key = job.key;
+    r.status = "done";
+    r.fid = 42.0;
+    r.fid_features = "cnn:elsewhere";
+    r.steps = 100;
+    r.result_json = "{}";
+    db.record_result(r, db::JobState::Done, 1.8e9);
+    finished = true;
+    break;
+  }
+  ASSERT_TRUE(finished);
+  auto md = render_table(db, table7, "fixture.db");
+  EXPECT_NE(md.find("features of `cnn:elsewhere`, `cnn:fixture`"), std::string::npos) << md;
+  EXPECT_NE(md.find(flag + " these cells were scored by 2 different extractors"), std::string::npos) << md;
+}
+
 // Every finished or diverged fixture job logged a short training curve; running ones did not.
 void add_curves(db::Database& db) {
   for (const auto& table : paper_tables()) {
