@@ -8,6 +8,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 fsearch=${FSEARCH_BIN:-build/tools/fsearch}
+# FIDs compare only within one feature extractor, and each machine would train its own: score with
+# the one kept beside the results (README, "FID").
+export FSEARCH_CACHE_DIR=${FSEARCH_CACHE_DIR:-$PWD/docs/results/fid-cache}
 db=docs/results/reference.db
 out=docs/results/reference
 tables=${TABLES:-"5 4 3 2 1 6 15 7 14 16"}
