@@ -195,7 +195,7 @@ std::string render_table(db::Database& db, const TableSpec& table, const std::st
   md << "\n|";
   for (std::size_t i = 0; i < table.header.size(); ++i) md << (i == 0 ? " --- |" : " ---: |");
   md << "\n";
-  int diverged_cells = 0, partial_cells = 0, chance_cells = 0, rejected_cells = 0;
+  int diverged_cells = 0, partial_cells = 0, chance_cells = 0, rejected_cells = 0, edge_cells = 0;
   bool fid_columns = false;
   std::set<std::string> extractors, samplers;
   for (std::size_t r = 0; r < table.rows.size(); ++r) {
@@ -219,6 +219,7 @@ std::string render_table(db::Database& db, const TableSpec& table, const std::st
       partial_cells += v.diverged > 0 && v.done > 0;
       fid_columns |= cell.metric == Metric::Fid;
       chance_cells += v.at_chance > 0;
+      edge_cells += v.best_lr_at_edge;
       extractors.insert(v.extractors.begin(), v.extractors.end());
       samplers.insert(v.samplers.begin(), v.samplers.end());
     }
@@ -239,6 +240,12 @@ std::string render_table(db::Database& db, const TableSpec& table, const std::st
   if (chance_cells > 0) {
     md << "‡: at least one seed trained without diverging but stayed within " << kChanceMargin
        << " point of chance accuracy: the network never learned (" << cells(chance_cells) << ").\n\n";
+  }
+  if (edge_cells > 0) {
+    md << "§: the best result of at least one seed came at the lowest or the highest of the learning "
+          "rates it was trained at; the model's best may lie outside them, so a wider grid could change "
+          "the row's order ("
+       << cells(edge_cells) << ").\n\n";
   }
   md << failure_explanations(table, values, data);
   if (fid_columns) {

@@ -88,6 +88,8 @@ CellValue evaluate(const CellSpec& cell, const TableData& data) {
   if (cell.empty) return v;
   const bool lower_is_better = !info(cell.metric).higher_is_better;
   std::map<std::int64_t, double> best_per_seed;
+  std::map<std::int64_t, double> best_lr_per_seed;         // the learning rate of that best
+  std::map<std::int64_t, std::set<double>> lrs_per_seed;  // every rate tried, diverged ones too
   std::map<std::int64_t, double> chance_per_seed;
   std::set<std::int64_t> seeds, diverged_seeds, rejected_seeds;
   for (const auto& job : data.jobs) {
@@ -96,6 +98,9 @@ CellValue evaluate(const CellSpec& cell, const TableData& data) {
     auto r = data.results.find(job.key);
     if (job.state == db::JobState::Diverged) diverged_seeds.insert(job.seed);
     if (job.state == db::JobState::Rejected) rejected_seeds.insert(job.seed);
+    if (job.state == db::JobState::Done || job.state == db::JobState::Diverged ||
+        job.state == db::JobState::Rejected)
+      lrs_per_seed[job.seed].insert(job.lr);
     if (job.state != db::JobState::Done || r == data.results.end()) continue;
     const double value = metric_value(cell, r->second);
     if (!std::isfinite(value)) continue;
@@ -106,7 +111,14 @@ CellValue evaluate(const CellSpec& cell, const TableData& data) {
       chance_per_seed[job.seed] = chance_accuracy(job);
     }
     auto [it, fresh] = best_per_seed.emplace(job.seed, value);
-    if (!fresh) it->second = lower_is_better ? std::min(it->second, value) : std::max(it->second, value);
+    if (fresh || (lower_is_better ? value < it->second : value > it->second)) {
+      it->second = value;
+      best_lr_per_seed[job.seed] = job.lr;
+    }
+  }
+  for (const auto& [seed, lr] : best_lr_per_seed) {
+    const auto& tried = lrs_per_seed[seed];
+    v.best_lr_at_edge |= tried.size() >= 2 && (lr == *tried.begin() || lr == *tried.rbegin());
   }
   v.seeds = static_cast<int>(seeds.size());
   for (auto seed : diverged_seeds) v.diverged += best_per_seed.count(seed) == 0;  // every lr diverged
@@ -137,6 +149,7 @@ CellValue evaluate(const CellSpec& cell, const TableData& data) {
   }
   if (v.diverged > 0) v.text += " †";
   if (v.at_chance > 0) v.text += " ‡";
+  if (v.best_lr_at_edge) v.text += " §";
   return v;
 }
 

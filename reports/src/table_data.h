@@ -42,6 +42,9 @@ struct CellValue {
   int done = 0, diverged = 0, seeds = 0;
   int rejected = 0;                  // seeds the early probe stopped (not learning), none finished
   int at_chance = 0;                 // accuracy cells: seeds that trained but never beat guessing
+  // Some seed trained at several learning rates had its best at the lowest or the highest of them:
+  // the model's best may lie outside the rates tried.
+  bool best_lr_at_edge = false;
   std::set<std::string> extractors;  // FID cells: the feature extractors behind the values
   std::set<std::string> samplers;    // FID cells: how the scored images were sampled
 

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -217,6 +218,47 @@ TEST(Reports, FidCellsKeepTheBestLearningRateAndNameTheExtractor) {
                     "1000 samples."),
             std::string::npos)
       << md;
+}
+
+TEST(Reports, ABestAtTheEdgeOfTheLearningRatesIsMarked) {
+  auto path = build_fixture();
+  db::Database db(path);
+  const auto& table7 = paper_tables()[6];
+  // The fixture's three-lr cells have their best at the middle rate (1e-3: v, 2e-3: v - 5, 4e-3
+  // diverged): no mark.
+  auto before = render_table(db, table7, "fixture.db");
+  EXPECT_EQ(before.find(" §"), std::string::npos) << before;
+  EXPECT_EQ(before.find("§:"), std::string::npos) << before;
+  // One such cell trained once more at 8e-3, better still: its best is now the highest rate tried.
+  std::optional<db::JobRow> middle;
+  double middle_fid = NAN;
+  for (const auto& job : db.jobs(*db.sweep_id("table7"))) {
+    auto r = db.result(job.key);
+    if (job.proxy.rfind("dit", 0) == 0 && std::abs(job.lr - 2e-3) < 1e-12 && r && std::isfinite(r->fid)) {
+      middle = job, middle_fid = r->fid;
+      break;
+    }
+  }
+  ASSERT_TRUE(middle.has_value());
+  db::JobRow wider = *middle;
+  wider.key = middle->key + "-lr8e-3";
+  wider.lr = 8e-3;
+  db.add_job(*db.sweep_id("table7"), wider);
+  add_result(db, wider, false, (middle_fid - 3) / 100, true);
+  auto md = render_table(db, table7, "fixture.db");
+  std::ostringstream best;
+  best.setf(std::ios::fixed);
+  best.precision(2);
+  best << middle_fid - 3;
+  EXPECT_TRUE(md.find(" " + best.str() + " § (") != std::string::npos ||
+              md.find("**" + best.str() + " §** (") != std::string::npos)
+      << best.str() << "\n"
+      << md;
+  EXPECT_NE(md.find("§: the best result of at least one seed came at the lowest or the highest of the "
+                    "learning rates it was trained at"),
+            std::string::npos)
+      << md;
+  EXPECT_NE(md.find("(1 cell)."), std::string::npos) << md;
 }
 
 TEST(Reports, FidsFromTwoExtractorsAreFlaggedAsNotComparable) {
