@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <cmath>
+#include <ctime>
 #include <fstream>
 #include <map>
 #include <set>
@@ -103,6 +104,25 @@ struct Sweep {
   db::Database db;
   std::int64_t sweep = 0;
 };
+
+// A resumed job shows its previous start's progress until its worker logs the new start: that
+// progress over the seconds since the new start must not make the job look almost done.
+TEST(Eta, IgnoresTheProgressOfAnEarlierStartOfTheJob) {
+  const double now = static_cast<double>(std::time(nullptr));
+  auto run_with_progress = [](Sweep& s, double started_at) {
+    auto job = s.db.jobs(s.sweep, db::JobState::Pending).at(0);
+    std::ofstream(jobs::RunDir{job.run_dir}.events())
+        << "{\"step\":0,\"total_steps\":100,\"type\":\"start\"}\n{\"step\":60,\"type\":\"train\"}\n";
+    s.db.mark_running(job.key, 1, started_at);
+  };
+  Sweep resumed("eta-resumed", 1);
+  run_with_progress(resumed, now + 60);  // started again a minute after its events were written
+  EXPECT_TRUE(std::isnan(eta_seconds(resumed.db, resumed.sweep, NAN, 1, now + 70)));  // no length yet
+  EXPECT_DOUBLE_EQ(eta_seconds(resumed.db, resumed.sweep, 100, 1, now + 70), 100 * 0.4);  // what is left
+  Sweep fresh("eta-fresh", 1);
+  run_with_progress(fresh, now - 60);  // the same events, written after this start: a length
+  EXPECT_DOUBLE_EQ(eta_seconds(fresh.db, fresh.sweep, NAN, 1, now), 60 / 0.6 * 0.4);
+}
 
 // The ETA counts what is left of each running job, and before any job has finished it takes a
 // job's length from the running jobs' own progress (a resumed job: from the step it resumed at).
