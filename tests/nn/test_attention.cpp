@@ -1,8 +1,12 @@
 // nn::attention: the fused CPU kernel against the plain composition (outputs and gradients, float
-// and double, the proxies' shape and odd ones), one and two threads, and the logit probe.
+// and double, the proxies' shape and odd ones), one and two threads, and the logit probe. ctest runs
+// the suite on both of the kernel's paths (direct BLAS calls and at::bmm) and both loop builds.
 #include <gtest/gtest.h>
 
+#include <dlfcn.h>
+
 #include <cmath>
+#include <cstdlib>
 
 #include "fsearch/nn/attention.h"
 
@@ -44,6 +48,34 @@ TEST(Attention, KernelAgreesWithReference) {
           << (grad - ref_grad).abs().max().item<double>();
     }
   }
+}
+
+// Debian's LibTorch brings a BLAS into the process, so the kernel takes its direct path, unless the
+// environment asks for the at::bmm path (ctest runs this suite both ways: Baseline.*).
+TEST(Attention, CallsBlasDirectlyWhenTheProcessHasOne) {
+  const bool has_blas = dlsym(RTLD_DEFAULT, "sgemm_") != nullptr && dlsym(RTLD_DEFAULT, "dgemm_") != nullptr;
+  const bool refused = std::getenv("FSEARCH_NO_DIRECT_BLAS") != nullptr;
+  EXPECT_EQ(nn::attention_calls_blas_directly(), has_blas && !refused);
+}
+
+// A qkv that is a view with gaps (a slice of a wider projection) gives the composition's output and
+// gradient too.
+TEST(Attention, NonContiguousInputAgreesWithReference) {
+  torch::manual_seed(5);
+  const auto wide = torch::randn({3, 9, 2 * 3 * 16});
+  const auto upstream = torch::randn({3, 9, 16});
+  auto gradient_of = [&](bool kernel) {
+    auto input = wide.clone().requires_grad_(true);
+    auto qkv = input.slice(2, 0, 3 * 16);
+    EXPECT_FALSE(qkv.is_contiguous());
+    auto out = kernel ? nn::attention(qkv, 2) : nn::attention_reference(qkv, 2);
+    (out * upstream).sum().backward();
+    return std::pair{out.detach(), input.grad()};
+  };
+  auto [out, grad] = gradient_of(true);
+  auto [ref_out, ref_grad] = gradient_of(false);
+  EXPECT_TRUE(torch::allclose(out, ref_out, 1e-5, 1e-5)) << (out - ref_out).abs().max().item<double>();
+  EXPECT_TRUE(torch::allclose(grad, ref_grad, 1e-5, 1e-5)) << (grad - ref_grad).abs().max().item<double>();
 }
 
 TEST(Attention, SameResultOnOneAndTwoThreads) {

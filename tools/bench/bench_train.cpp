@@ -26,6 +26,7 @@
 #include "fsearch/core/error.h"
 #include "fsearch/core/phase_clock.h"
 #include "fsearch/functions/norm_spec.h"
+#include "fsearch/nn/attention.h"
 #include "fsearch/jobs/job_spec.h"
 #include "fsearch/trainers/runtime.h"
 #include "fsearch/trainers/train.h"
@@ -164,8 +165,10 @@ int main(int argc, char** argv) {
 
     std::cout << bench::provenance("cpu", threads) << "\n";
     std::cout << fmt::format(
-        "{}: {} measured steps after {} warm-up steps, real data, ms per step; median of {} runs per norm\n",
-        proxy, steps, warmup, repeat);
+        "{}: {} measured steps after {} warm-up steps, real data, ms per step; median of {} runs per norm\n"
+        "attention products: {}\n",
+        proxy, steps, warmup, repeat,
+        nn::attention_calls_blas_directly() ? "direct BLAS calls" : "at::bmm (FSEARCH_NO_DIRECT_BLAS or no BLAS found)");
     std::cout << fmt::format("{:<13}", "phase");
     for (const auto& m : rows) std::cout << fmt::format(" {:>12} {:>6}", m.norm, "share");
     std::cout << "\n";

@@ -3,10 +3,12 @@
 //
 // At ViT-tiny's shape (B 128, T 49, 4 heads of 16) the plain composition spends about half its time
 // outside the products (bench-train --ops): a select and a zero-filled gradient buffer for each of
-// q, k and v, strided copies, a scale pass, a softmax pass and its backward. The kernel copies q, k,
-// v into per-head blocks once, multiplies with batched BLAS products, takes the scale into one
-// in-place softmax pass (and one backward pass), and writes the gradient back in the projection's
-// layout in one copy, with no autograd graph inside. It saves the attention weights for the
+// q, k and v, strided copies, a scale pass, a softmax pass and its backward; and at::bmm itself
+// spends more on a select and an addmm per product than on the 49 x 16 x 49 products. The kernel
+// calls BLAS once per product and head on q, k and v where they lie, takes the scale into one
+// in-place softmax pass per head (and one backward pass), and writes the output and the gradient in
+// their layouts, with no autograd graph inside. Without a BLAS to call it copies q, k, v into
+// per-head blocks once and multiplies them with at::bmm. It saves the attention weights for the
 // backward, as the composition does. Float and double CPU tensors take the kernel; anything else
 // (CUDA, half) takes the composition, which attention_reference() always takes; tests check that
 // both agree.
@@ -20,6 +22,11 @@ namespace fsearch::nn {
 // Returns softmax(q k^T / sqrt(D / heads)) v per head: (B, T, D) laid out as (B, T, heads, D / heads).
 torch::Tensor attention(const torch::Tensor& qkv, int64_t heads);
 torch::Tensor attention_reference(const torch::Tensor& qkv, int64_t heads);
+
+// Whether the kernel calls the process's BLAS directly, one product per (batch, head) on the
+// projection's own layout (nn/src/blas.h); false without one or with FSEARCH_NO_DIRECT_BLAS set,
+// when it multiplies per-head copies with at::bmm.
+bool attention_calls_blas_directly();
 
 // The largest |q k^T / sqrt(D / heads)| (diagnostics: attention logit growth), without gradients.
 double attention_logit_absmax(const torch::Tensor& qkv, int64_t heads);
