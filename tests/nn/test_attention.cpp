@@ -58,6 +58,27 @@ TEST(Attention, CallsBlasDirectlyWhenTheProcessHasOne) {
   EXPECT_EQ(nn::attention_calls_blas_directly(), has_blas && !refused);
 }
 
+// Odd shapes: sequences and head widths on both sides of the vector and tile widths of the products
+// and of the softmax's loops (8 floats, 4 doubles), in float and double.
+TEST(Attention, KernelAgreesWithReferenceAtOddShapes) {
+  for (auto dtype : {torch::kFloat, torch::kDouble}) {
+    for (int64_t tokens : {1, 3, 4, 5, 8, 9, 16, 17, 33}) {
+      for (int64_t head_dim : {1, 3, 4, 8, 9, 16, 17, 24}) {
+        torch::manual_seed(tokens * 100 + head_dim);
+        auto qkv = torch::randn({2, tokens, 3 * 2 * head_dim}).to(dtype);
+        auto upstream = torch::randn({2, tokens, 2 * head_dim}).to(dtype);
+        auto [out, grad] = run(qkv, upstream, 2, true);
+        auto [ref_out, ref_grad] = run(qkv, upstream, 2, false);
+        const double tol = dtype == torch::kFloat ? 1e-5 : 1e-12;
+        EXPECT_TRUE(torch::allclose(out, ref_out, tol, tol))
+            << "output, T " << tokens << " head width " << head_dim << " dtype " << dtype;
+        EXPECT_TRUE(torch::allclose(grad, ref_grad, tol, tol))
+            << "gradient, T " << tokens << " head width " << head_dim << " dtype " << dtype;
+      }
+    }
+  }
+}
+
 // A qkv that is a view with gaps (a slice of a wider projection) gives the composition's output and
 // gradient too.
 TEST(Attention, NonContiguousInputAgreesWithReference) {
