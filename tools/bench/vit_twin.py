@@ -108,6 +108,7 @@ def main():
     parser.add_argument("--steps", type=int, default=60)
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--norm", default="layernorm", choices=["layernorm", "derf"])
+    parser.add_argument("--warmup", type=int, default=5, help="steps before the clock starts")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
@@ -118,7 +119,7 @@ def main():
                             lr=4e-3)
     x = torch.randn(args.batch_size, 1, 28, 28)
     y = torch.randint(0, 10, (args.batch_size,))
-    warmup = 5
+    warmup = args.warmup
     for step in range(warmup + args.steps):
         if step == warmup:
             start = time.perf_counter()
