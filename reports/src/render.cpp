@@ -198,7 +198,7 @@ std::string render_table(db::Database& db, const TableSpec& table, const std::st
   for (std::size_t i = 0; i < table.header.size(); ++i) md << (i == 0 ? " --- |" : " ---: |");
   md << "\n";
   int diverged_cells = 0, partial_cells = 0, chance_cells = 0, rejected_cells = 0, edge_cells = 0;
-  bool fid_columns = false;
+  bool fid_columns = false, fid_best_of_lrs = false;  // a FID cell over every lr trained, or one lr
   std::set<std::string> extractors, samplers;
   for (std::size_t r = 0; r < table.rows.size(); ++r) {
     md << "| " << table.rows[r].label << " |";
@@ -220,6 +220,7 @@ std::string render_table(db::Database& db, const TableSpec& table, const std::st
       rejected_cells += v.rejected > 0;
       partial_cells += v.diverged > 0 && v.done > 0;
       fid_columns |= cell.metric == Metric::Fid;
+      fid_best_of_lrs |= cell.metric == Metric::Fid && std::isnan(cell.lr);
       chance_cells += v.at_chance > 0;
       edge_cells += v.best_lr_at_edge;
       extractors.insert(v.extractors.begin(), v.extractors.end());
@@ -254,8 +255,9 @@ std::string render_table(db::Database& db, const TableSpec& table, const std::st
     if (extractors.empty()) {
       md << "FID columns: no DiT proxy results yet (configs/proxies/dit-b.yaml, dit-l.yaml).\n\n";
     } else {
-      md << "FID: the best of the learning rates each model was trained at, against the test split, in the "
-            "features of ";
+      md << (fid_best_of_lrs ? "FID: the best of the learning rates each model was trained at, against the "
+                               "test split, in the features of "
+                             : "FID: at the column's learning rate, against the test split, in the features of ");
       bool first = true;
       for (const auto& e : extractors) md << (first ? "" : ", ") << "`" << e << "`", first = false;
       if (!samplers.empty()) {

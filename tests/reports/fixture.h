@@ -63,7 +63,7 @@ class Fixture {
       job.proxy = proxy;
       job.shift = shift;
       job.seed = static_cast<std::int64_t>(seed);
-      job.spec_json = R"({"model": {"num_classes": 10}})";
+      job.spec_json = fid ? R"({"model": {"num_classes": 10, "proxy": "dit"}})" : R"({"model": {"num_classes": 10}})";
       job.run_dir = "runs/" + job.key;
       db_->add_job(sweep, job);
       db_->mark_running(job.key, 1, 1000);

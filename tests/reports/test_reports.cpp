@@ -540,6 +540,21 @@ TEST(Reports, EverySweepThatIsNoTableGetsAPage) {
   fs::remove_all(out);
 }
 
+// A sweep page has a column per learning rate, so its FID note must not call its cells the best of
+// the rates; a paper table's FID cells are.
+TEST(Reports, ASweepPageSaysItsFidsAreAtTheColumnsRate) {
+  Fixture fx;
+  fx.jobs("dit-rates", to_hex(functions::make_candidate(functions::parse("erf(x)")).fingerprint), "erf(x)",
+          "scalar", "dit-b", {30.0});
+  auto md = render_sweep_page(fx.db(), "dit-rates", "fixture.db");
+  EXPECT_NE(md.find("FID: at the column's learning rate, against the test split"), std::string::npos) << md;
+  EXPECT_EQ(md.find("the best of the learning rates"), std::string::npos) << md;
+  fx.cell(7, "erf(x)", "scalar", "dit-b", {31.0});
+  auto table = render_table(fx.db(), paper_tables()[6], "fixture.db");  // Table 7
+  EXPECT_NE(table.find("FID: the best of the learning rates each model was trained at"), std::string::npos)
+      << table;
+}
+
 TEST(Reports, Table4BoldsNothingAsThePaper) {
   Fixture fx;
   fx.cell(4, "logsign(x)", "none", "vit-tiny", {80.0});
