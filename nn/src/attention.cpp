@@ -212,8 +212,9 @@ struct FusedAttention : public torch::autograd::Function<FusedAttention> {
     const double scale = 1.0 / std::sqrt(static_cast<double>(head_dim));
     ctx->saved_data["batch"] = batch;
     ctx->saved_data["heads"] = heads;
-    ctx->saved_data["direct"] = direct_path(input);
-    if (direct_path(input)) {
+    const bool direct = direct_path(input);
+    ctx->saved_data["direct"] = direct;
+    if (direct) {
       const Tensor qkv = input.contiguous();
       const Shape s = shape_of(qkv, heads);
       Tensor probs = torch::empty({s.pairs(), s.tokens, s.tokens}, qkv.options());
