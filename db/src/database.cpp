@@ -504,9 +504,9 @@ void Database::record_rung(const RungRow& r, double now) {
     transition(r.key, JobState::Paused);
     connection_
         .prepare(
-            "INSERT OR REPLACE INTO rungs (job_key, step, fraction, score, metric, recorded_at) "
-            "VALUES (?, ?, ?, ?, ?, ?)")
-        .bind_all(r.key, r.step, r.fraction, r.score, r.metric, now)
+            "INSERT OR REPLACE INTO rungs (job_key, step, fraction, score, metric, recorded_at, cooldown_steps) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)")
+        .bind_all(r.key, r.step, r.fraction, r.score, r.metric, now, r.cooldown_steps)
         .run();
     connection_.prepare("UPDATE jobs SET state = 'paused', worker_pid = 0, error = '' WHERE key = ?")
         .bind(1, r.key)
@@ -516,11 +516,12 @@ void Database::record_rung(const RungRow& r, double now) {
 
 std::vector<RungRow> Database::rungs(std::int64_t sweep) {
   auto s = connection_.prepare(
-      "SELECT job_key, step, fraction, score, metric, recorded_at FROM rungs "
+      "SELECT job_key, step, fraction, score, metric, recorded_at, cooldown_steps FROM rungs "
       "WHERE job_key IN (SELECT job_key FROM sweep_jobs WHERE sweep_id = ?) ORDER BY recorded_at, rowid");
   s.bind(1, sweep);
   return s.rows([](const Statement& r) {
-    return RungRow{r.get_text(0), r.get_int(1), r.get_double(2), r.get_double(3), r.get_text(4), r.get_double(5)};
+    return RungRow{r.get_text(0),   r.get_int(1),    r.get_double(2), r.get_double(3),
+                   r.get_text(4),   r.get_double(5), r.get_int(6)};
   });
 }
 

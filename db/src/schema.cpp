@@ -177,6 +177,10 @@ CREATE TABLE lineage (
   PRIMARY KEY (sweep_id, generation, idx)
 );
 )sql",
+      // 6 -> 7: a rung scored on an annealed branch (halving.cooldown) records the branch's steps
+      R"sql(
+ALTER TABLE rungs ADD COLUMN cooldown_steps INTEGER NOT NULL DEFAULT 0;
+)sql",
   };
   return kMigrations;
 }

@@ -178,6 +178,7 @@ void search_fields(V&& v) {
   v(field("min_loss_drop", &S::min_loss_drop).fraction(true).with(Role::Recorded));
   v(field("min_accuracy_gain", &S::min_accuracy_gain).fraction(true).with(Role::Recorded));
   v(field("pause_at", &S::pause_at).fraction(true).with(Role::Recorded));
+  v(field("cooldown", &S::cooldown).fraction(true).with(Role::Recorded));
 }
 
 template <class V>
@@ -532,6 +533,12 @@ std::int64_t pause_step(const JobSpec& spec, std::int64_t total) {
   if (spec.search.pause_at <= 0 || spec.search.pause_at >= 1) return 0;
   const auto step = static_cast<std::int64_t>(std::llround(spec.search.pause_at * static_cast<double>(total)));
   return step > 0 && step < total ? step : 0;
+}
+
+std::int64_t cooldown_steps(const JobSpec& spec, std::int64_t total) {
+  const auto pause = pause_step(spec, total);
+  if (pause == 0 || !(spec.search.cooldown > 0)) return 0;
+  return std::max<std::int64_t>(1, std::llround(spec.search.cooldown * static_cast<double>(pause)));
 }
 
 std::int64_t probe_step(const JobSpec& spec, std::int64_t total) {

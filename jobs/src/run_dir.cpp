@@ -66,6 +66,7 @@ nlohmann::json to_json(const TrainResult& r) {
                       {"key", r.key},
                       {"budget", r.budget}};
   for (const auto& field : result_number_fields()) j[std::string(field.name)] = number(r.*field.member);
+  if (r.cooldown_steps > 0) j["cooldown_steps"] = r.cooldown_steps;
   if (!r.diagnostics.is_null()) j["diagnostics"] = r.diagnostics;
   return j;
 }
@@ -134,6 +135,7 @@ TrainResult result_from_json(const nlohmann::json& j) {
   r.diverged_reason = j.value("diverged_reason", "");
   r.steps = j.value("steps", std::int64_t{0});
   r.total_steps = j.value("total_steps", std::int64_t{0});
+  r.cooldown_steps = j.value("cooldown_steps", std::int64_t{0});
   r.train_time = number_from(j, "train_time");
   r.device = j.value("device", "");
   r.threads = j.value("threads", 0);

@@ -137,6 +137,7 @@ bool ingest_result(db::Database& db, const db::JobRow& job) {
     const bool classifier = std::isfinite(r.test_acc);
     rung.score = classifier ? r.test_acc : -r.final_loss;
     rung.metric = classifier ? "test_acc" : "-train_loss";
+    rung.cooldown_steps = r.cooldown_steps;
     db.record_rung(rung, unix_now());
     set_aside_rung_result(job);
     return true;

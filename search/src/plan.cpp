@@ -54,8 +54,10 @@ std::vector<PlannedJob> plan_jobs(const Space& space, const std::vector<Screened
           job.spec.search.probe = space.rejection.probe;
           job.spec.search.min_loss_drop = space.rejection.min_loss_drop;
           job.spec.search.min_accuracy_gain = space.rejection.min_accuracy_gain;
-          if (space.strategy == StrategyKind::Halving)
+          if (space.strategy == StrategyKind::Halving) {
             job.spec.search.pause_at = rung_fractions(space.halving).front();
+            job.spec.search.cooldown = space.halving.cooldown;
+          }
           auto key = jobs::job_key(job.spec);
           auto& row = job.row;
           row.key = key;

@@ -263,6 +263,11 @@ Space load_space(const std::string& file) {
     throw ConfigError(where(halving, "min_fraction") + ": must be between 0 and 1 (got " +
                           number_text(space.halving.min_fraction) + ")",
                       "the first rung's share of the budget, e.g. 0.111 for rungs at 1/9, 1/3 and 1 with eta 3");
+  space.halving.cooldown = halving.get("cooldown", space.halving.cooldown);
+  if (!(space.halving.cooldown >= 0 && space.halving.cooldown <= 0.5))
+    throw ConfigError(where(halving, "cooldown") + ": must be between 0 and 0.5 (got " +
+                          number_text(space.halving.cooldown) + ")",
+                      "the annealed branch's share of a rung's steps, e.g. 0.1; 0 scores without one");
   halving.finish();
   if (root.has("early_rejection") && root.node("early_rejection")->IsScalar()) {
     space.rejection.enabled = root.get<bool>("early_rejection", true);

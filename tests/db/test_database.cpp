@@ -220,7 +220,7 @@ TEST(Jobs, RungsAndPromotionsFollowTheMachineAndOrderTheQueue) {
   Database db(fresh_db("rungs"));
   auto sweep = db.ensure_sweep("s", "s.yaml", "default", 1);
   for (auto key : {"a", "b", "c"}) db.add_job(sweep, job(key));
-  RungRow rung{"a", 30, 1.0 / 9, 0.42, "test_acc", 0};
+  RungRow rung{"a", 30, 1.0 / 9, 0.42, "test_acc", 0, 3};
   EXPECT_THROW(db.record_rung(rung, 2), StorageError);  // pending -> paused is not a transition
   db.mark_running("a", 11, 2);
   db.record_rung(rung, 3);
@@ -233,6 +233,7 @@ TEST(Jobs, RungsAndPromotionsFollowTheMachineAndOrderTheQueue) {
   EXPECT_DOUBLE_EQ(rungs[0].score, 0.42);
   EXPECT_EQ(rungs[0].metric, "test_acc");
   EXPECT_DOUBLE_EQ(rungs[0].recorded_at, 3);
+  EXPECT_EQ(rungs[0].cooldown_steps, 3);
 
   db.promote(sweep, {"a", 30, 1.0 / 3, "rank 1 of 3", 4}, 1);
   auto pending = db.jobs(sweep, JobState::Pending);

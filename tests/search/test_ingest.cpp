@@ -101,13 +101,14 @@ TEST(IngestResult, PausedAtTheRungItWasAskedForAndUnknownStatusesRefused) {
   db.add_job(sweep, job);
   db.mark_running(job.key, 1, 2);
   std::ofstream(jobs::RunDir{job.run_dir}.result())
-      << R"({"status": "paused", "steps": 3, "total_steps": 30, "test_acc": 0.25})";
+      << R"({"status": "paused", "steps": 3, "total_steps": 30, "test_acc": 0.25, "cooldown_steps": 2})";
   ASSERT_TRUE(ingest_result(db, job));
   auto rungs = db.rungs(sweep);
   ASSERT_EQ(rungs.size(), 1u);
   EXPECT_DOUBLE_EQ(rungs[0].fraction, 1.0 / 9);
   EXPECT_EQ(rungs[0].step, 3);
   EXPECT_DOUBLE_EQ(rungs[0].score, 0.25);
+  EXPECT_EQ(rungs[0].cooldown_steps, 2);  // the annealed branch the score came from: compute spent
   EXPECT_EQ(db.job(job.key)->state, db::JobState::Paused);
   EXPECT_FALSE(fs::exists(jobs::RunDir{job.run_dir}.result()));  // set aside
   EXPECT_TRUE(fs::exists(root / "run" / "rung-3.json"));

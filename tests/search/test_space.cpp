@@ -176,7 +176,7 @@ TEST(Space, BadValuesAreErrorsAtTheirLine) {
 TEST(Space, StrategyAndEarlyRejectionAreReadAndChecked) {
   const std::string head = "primitives: [erf]\nproxies: [" + kProxy + "]\n";
   auto file = write_space("halving.yaml", head +
-                                              "strategy: halving\nhalving: {eta: 2, min_fraction: 0.25}\n"
+                                              "strategy: halving\nhalving: {eta: 2, min_fraction: 0.25, cooldown: 0.1}\n"
                                               "early_rejection: {probe: 0.2, min_loss_drop: 0.05}\n");
   auto space = load_space(file);
   EXPECT_EQ(space.strategy, StrategyKind::Halving);
@@ -190,6 +190,7 @@ TEST(Space, StrategyAndEarlyRejectionAreReadAndChecked) {
   auto planned = plan_jobs(space, expand(space), "/tmp/runs", "smoke");
   ASSERT_FALSE(planned.empty());
   EXPECT_DOUBLE_EQ(planned[0].spec.search.pause_at, 0.25);
+  EXPECT_DOUBLE_EQ(planned[0].spec.search.cooldown, 0.1);
   EXPECT_TRUE(planned[0].spec.search.reject);
   EXPECT_DOUBLE_EQ(planned[0].spec.search.probe, 0.2);
   auto grid = load_space(write_space("grid.yaml", head + "early_rejection: false\n"));
@@ -197,6 +198,7 @@ TEST(Space, StrategyAndEarlyRejectionAreReadAndChecked) {
   EXPECT_FALSE(grid.rejection.enabled);
   auto grid_jobs = plan_jobs(grid, expand(grid), "/tmp/runs", "smoke");
   EXPECT_DOUBLE_EQ(grid_jobs[0].spec.search.pause_at, 0);
+  EXPECT_DOUBLE_EQ(grid_jobs[0].spec.search.cooldown, 0);
   EXPECT_EQ(grid_jobs[0].row.key, planned[0].row.key);
 
   auto e = error_of(head + "strategy: halfing\n");
@@ -205,6 +207,8 @@ TEST(Space, StrategyAndEarlyRejectionAreReadAndChecked) {
   EXPECT_NE(e.find("halving.eta: must be 2 to 16 (got 1)"), std::string::npos) << e;
   e = error_of(head + "halving: {min_fraction: 1.5}\n");
   EXPECT_NE(e.find("halving.min_fraction: must be between 0 and 1 (got 1.5)"), std::string::npos) << e;
+  e = error_of(head + "halving: {cooldown: 0.8}\n");
+  EXPECT_NE(e.find("halving.cooldown: must be between 0 and 0.5 (got 0.8)"), std::string::npos) << e;
   e = error_of(head + "early_rejection: {probe: 0}\n");
   EXPECT_NE(e.find("early_rejection.probe: must be in (0, 1) (got 0)"), std::string::npos) << e;
   e = error_of(head + "early_rejection: {prob: 0.1}\n");

@@ -7,12 +7,14 @@
 
 #include <atomic>
 #include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "fsearch/core/error.h"
 #include "fsearch/jobs/run_lock.h"
 #include "fsearch/trainers/train.h"
 #include "fsearch/trainers/vit.h"
-#include "loop.h"  // ema_decay
+#include "loop.h"  // ema_decay, learning_rate
 #include "temp_dir.h"
 #include "tiny_job.h"
 
@@ -311,6 +313,54 @@ TEST(Train, PausedJobContinuesToTheUninterruptedResult) {
   auto continued = run_job(paused);
   EXPECT_EQ(continued.status, "done");
   EXPECT_EQ(continued.steps, 120);
+  EXPECT_EQ(continued.test_acc, expected.test_acc);
+  EXPECT_EQ(continued.final_loss, expected.final_loss);
+}
+
+// halving.cooldown scores a rung on an annealed branch: after the pause's checkpoint the model trains
+// on (the next steps' batches, the lr falling linearly to 0) and is scored there; nothing of the
+// branch is saved, so the job, once promoted, still ends exactly where the uninterrupted one does.
+TEST(Train, ACooldownScoresAnAnnealedBranchThatTheJobNeverKeeps) {
+  auto spec = tiny_job("layernorm");
+  auto straight = fresh_dir("straight"), plain = fresh_dir("paused-plain"), cooled = fresh_dir("paused-cooled");
+  prepare_run_dir(spec, straight);
+  spec.search.pause_at = 0.3;  // step 36
+  prepare_run_dir(spec, plain);
+  spec.search.cooldown = 0.25;  // 9 branch steps
+  prepare_run_dir(spec, cooled);
+  EXPECT_EQ(cooldown_steps(spec, 120), 9);
+  auto expected = run_job(straight);
+  auto unannealed = run_job(plain);
+  ASSERT_EQ(unannealed.status, "paused");
+  EXPECT_EQ(unannealed.cooldown_steps, 0);
+
+  auto first = run_job(cooled);
+  ASSERT_EQ(first.status, "paused");
+  EXPECT_EQ(first.steps, 36);  // the job's own progress: the branch is not part of it
+  EXPECT_EQ(first.cooldown_steps, 9);
+  EXPECT_EQ(read_result_file(RunDir{cooled}.result()).cooldown_steps, 9);
+  EXPECT_NE(first.test_loss, unannealed.test_loss);  // scored on the branch, not on the paused model
+  bool logged = false;
+  std::ifstream events(RunDir{cooled}.events());
+  for (std::string line; std::getline(events, line);) {
+    auto e = nlohmann::json::parse(line);
+    if (e.value("type", "") != "cooldown") continue;
+    logged = true;
+    EXPECT_EQ(e.value("step", 0), 36);
+    EXPECT_EQ(e.value("steps", 0), 9);
+    EXPECT_NEAR(e.value("lr_from", 0.0), detail::learning_rate(spec.train, 36, 120), 1e-12);
+  }
+  EXPECT_TRUE(logged);
+  // Run again before a promotion: the same branch from the same checkpoint, the same score.
+  auto again = run_job(cooled);
+  EXPECT_EQ(again.status, "paused");
+  EXPECT_EQ(again.test_loss, first.test_loss);
+
+  set_pause_at(cooled, 0);
+  auto continued = run_job(cooled);
+  EXPECT_EQ(continued.status, "done");
+  EXPECT_EQ(continued.steps, 120);
+  EXPECT_EQ(continued.cooldown_steps, 0);
   EXPECT_EQ(continued.test_acc, expected.test_acc);
   EXPECT_EQ(continued.final_loss, expected.final_loss);
 }

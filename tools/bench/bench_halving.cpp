@@ -24,7 +24,8 @@ namespace {
 using fsearch::db::JobState;
 using fsearch::search::JobReport;
 
-// Steps a job trained: to its result (done, diverged, rejected), else to its furthest rung.
+// Steps a job trained on its own trajectory: to its result (done, diverged, rejected), else to its
+// furthest rung.
 std::int64_t steps_trained(const JobReport& r) {
   if (r.result) return r.result->steps;
   if (r.rung) return r.rung->step;
@@ -32,7 +33,8 @@ std::int64_t steps_trained(const JobReport& r) {
 }
 
 struct Summary {
-  std::int64_t steps = 0;
+  std::int64_t steps = 0;           // everything trained, the branches of annealed rungs included
+  std::int64_t cooldown_steps = 0;  // of which on those branches
   std::vector<JobReport> jobs;
   std::vector<fsearch::db::RungRow> rungs;
   int done = 0, paused = 0, other = 0;
@@ -49,7 +51,12 @@ void read(const std::string& path, const std::string& sweep, Summary& s) {
     s.other += r.job.state != JobState::Done && r.job.state != JobState::Paused;
     s.jobs.push_back(std::move(r));
   }
-  for (auto& r : db.rungs(*id)) s.rungs.push_back(std::move(r));
+  // A rung scored on an annealed branch (halving.cooldown) trained the branch's steps too.
+  for (auto& r : db.rungs(*id)) {
+    s.steps += r.cooldown_steps;
+    s.cooldown_steps += r.cooldown_steps;
+    s.rungs.push_back(std::move(r));
+  }
 }
 
 // One candidate over its seeds, as far as all of them got.

@@ -184,6 +184,60 @@ std::string TrainingLoop::check_learning(const std::function<std::string()>& rej
   return reject_reason ? reject_reason() : "";
 }
 
+void TrainingLoop::set_learning_rate(double lr) {
+  auto& groups = optimizer_.param_groups();
+  for (std::size_t g = 0; g < groups.size(); ++g) {
+    static_cast<torch::optim::AdamWOptions&>(groups[g].options()).lr(lr * groups_[g].lr_scale);
+  }
+}
+
+std::string TrainingLoop::pause(const std::function<StepLoss(std::int64_t)>& step_loss) {
+  const std::int64_t steps = cooldown_steps(spec_, total_);
+  if (steps > 0) {
+    PhaseScope scope(Phase::Step);
+    const double lr_from = learning_rate(spec_.train, state_.step, total_);
+    std::string failed;
+    for (std::int64_t i = 0; i < steps && failed.empty(); ++i) {
+      if (callbacks_.stop && callbacks_.stop->load()) {  // the checkpoint holds the pause; resume redoes the branch
+        events_.append({{"type", "interrupted"}, {"step", state_.step}});
+        return "interrupted";
+      }
+      // The batches and draws of the steps that follow the pause, as the job itself will see them.
+      const std::int64_t step = state_.step + i;
+      torch::manual_seed(mix_seed(spec_.seed, static_cast<std::uint64_t>(step)) >> 1);
+      set_learning_rate(lr_from * static_cast<double>(steps - i) / static_cast<double>(steps));
+      StepLoss out = step_loss(step);
+      optimizer_.zero_grad();
+      out.loss.backward();
+      const double loss = out.loss.item<double>();
+      const double grad_norm = torch::nn::utils::clip_grad_norm_(
+          model_.parameters(), spec_.train.grad_clip > 0 ? spec_.train.grad_clip : INFINITY);
+      if (!std::isfinite(loss) || !std::isfinite(grad_norm)) {
+        failed = !std::isfinite(loss) ? "non-finite loss" : "non-finite gradient norm";
+        break;
+      }
+      optimizer_.step();
+      update_ema();
+      state_.smoothed_loss = 0.9 * state_.smoothed_loss + 0.1 * loss;  // the DiT's rung score
+      ++cooldown_steps_;
+    }
+    nlohmann::json event = {{"type", "cooldown"},
+                            {"step", state_.step},
+                            {"steps", cooldown_steps_},
+                            {"lr_from", lr_from},
+                            {"smoothed_loss", state_.smoothed_loss}};
+    if (!failed.empty()) {
+      // A branch that breaks down scores nothing: the rung scores the model as it paused.
+      std::string problem;
+      load_checkpoint(dir_.checkpoint(), model_, optimizer_, ema_, state_, problem);
+      event["failed"] = failed + " at branch step " + std::to_string(cooldown_steps_) + "; scored without it";
+    }
+    events_.append(event);
+  }
+  events_.append({{"type", "paused"}, {"step", state_.step}});
+  return "paused";
+}
+
 std::string TrainingLoop::run(const std::function<StepLoss(std::int64_t)>& step_loss,
                               const std::function<void(Progress&)>& evaluate,
                               const std::function<nlohmann::json()>& log_fields,
@@ -195,10 +249,7 @@ std::string TrainingLoop::run(const std::function<StepLoss(std::int64_t)>& step_
   const std::int64_t probe_at = probe_step(spec_, total_), pause_at = pause_step(spec_, total_);
   // Resumed at its pause step (paused before, and not promoted since; or a second worker of the
   // directory that waited for the first): it is still paused there, not trained past it.
-  if (pause_at > 0 && state_.step == pause_at) {
-    events_.append({{"type", "paused"}, {"step", state_.step}});
-    return "paused";
-  }
+  if (pause_at > 0 && state_.step == pause_at) return pause(step_loss);
   auto log_interval_start = Clock::now();
   double log_interval_images = 0;
   while (state_.step < total_) {
@@ -212,10 +263,7 @@ std::string TrainingLoop::run(const std::function<StepLoss(std::int64_t)>& step_
     // Every random draw of this step comes from (seed, step): resume replays it exactly.
     torch::manual_seed(mix_seed(spec_.seed, static_cast<std::uint64_t>(state_.step)) >> 1);
     const double lr = learning_rate(spec_.train, state_.step, total_);
-    auto& groups = optimizer_.param_groups();
-    for (std::size_t g = 0; g < groups.size(); ++g) {
-      static_cast<torch::optim::AdamWOptions&>(groups[g].options()).lr(lr * groups_[g].lr_scale);
-    }
+    set_learning_rate(lr);
 
     StepLoss out = step_loss(state_.step);
     double loss = NAN, grad_norm = NAN;
@@ -291,8 +339,7 @@ std::string TrainingLoop::run(const std::function<StepLoss(std::int64_t)>& step_
     }
     if (state_.step == pause_at) {
       save();
-      events_.append({{"type", "paused"}, {"step", state_.step}});
-      return "paused";
+      return pause(step_loss);
     }
   }
   return "done";
@@ -305,6 +352,7 @@ void TrainingLoop::fill_result(TrainResult& result) const {
   result.best_loss = state_.best_loss;
   result.diverged_step = diverged_step_;
   result.diverged_reason = diverged_reason_;
+  result.cooldown_steps = cooldown_steps_;
   result.train_time = state_.train_seconds;
   result.images_per_sec = state_.train_seconds > 0 ? state_.images_seen / state_.train_seconds : NAN;
   result.threads = torch_threads();

@@ -59,7 +59,8 @@ class TrainingLoop {
   // rejection probe (probe_step) the loop checks the smoothed loss against its start, then asks
   // `reject_reason()` (when given: the proxy's own check, e.g. accuracy at chance). Returns "done"
   // (all steps ran), "diverged" or "rejected" (recorded in the result), "paused" (it reached
-  // search.pause_at; checkpointed) or "interrupted" (checkpointed).
+  // search.pause_at; checkpointed; with search.cooldown the model is then left on an annealed
+  // branch for the proxy to score, never saved) or "interrupted" (checkpointed).
   std::string run(const std::function<StepLoss(std::int64_t)>& step_loss,
                   const std::function<void(Progress&)>& evaluate = {},
                   const std::function<nlohmann::json()>& log_fields = {},
@@ -82,6 +83,10 @@ class TrainingLoop {
 
  private:
   std::string check_divergence(double loss, double grad_norm);
+  void set_learning_rate(double lr);  // every group at its lr_scale times lr
+  // At the pause step (checkpointed): the annealed branch of search.cooldown, if any, then the
+  // "paused" event. Returns "paused", or "interrupted" by a stop request inside the branch.
+  std::string pause(const std::function<StepLoss(std::int64_t)>& step_loss);
   std::string check_learning(const std::function<std::string()>& reject_reason) const;
   void update_ema();
   void swap_ema();
@@ -101,6 +106,7 @@ class TrainingLoop {
   std::int64_t diverged_step_ = -1;  // where and why training stopped early (diverged or rejected)
   std::string diverged_reason_;
   double diverged_loss_ = NAN;
+  std::int64_t cooldown_steps_ = 0;  // steps trained on the annealed branch at the pause
 };
 
 }  // namespace fsearch::trainers::detail

@@ -95,6 +95,7 @@ struct RungRow {
   double fraction = 0, score = NAN;
   std::string metric;
   double recorded_at = 0;
+  std::int64_t cooldown_steps = 0;  // steps of the annealed branch the score came from (search.cooldown)
 };
 
 // A sweep's decision to continue a paused job from `from_step` to `to_fraction` of its budget.
@@ -123,7 +124,7 @@ struct LockHolder {
 
 class Database {
  public:
-  static constexpr int kSchemaVersion = 6;
+  static constexpr int kSchemaVersion = 7;
 
   // PRAGMA application_id of an fsearch database ("fsea"): what tells it from another SQLite file.
   static constexpr std::int32_t kApplicationId = 0x66736561;

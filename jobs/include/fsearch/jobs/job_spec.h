@@ -133,6 +133,11 @@ struct SearchControl {
   // Successive halving: stop at this fraction of the budget, checkpoint, evaluate and write a
   // "paused" result; the scheduler continues the job if it is promoted. 0 = run to the end.
   double pause_at = 0;
+  // Successive halving's rung score from an annealed branch: at the pause the job checkpoints its own
+  // trajectory, then trains this fraction of its steps so far more with the learning rate falling
+  // linearly to 0, and is scored there. The branch is never saved; a promoted job continues from the
+  // checkpoint. 0 = score the model as it stands at the pause.
+  double cooldown = 0;
 };
 
 struct JobSpec {
@@ -179,6 +184,9 @@ std::int64_t total_steps(const JobSpec& spec, std::int64_t train_size);
 inline constexpr std::int64_t kMinProbeSteps = 50;
 std::int64_t pause_step(const JobSpec& spec, std::int64_t total);
 std::int64_t probe_step(const JobSpec& spec, std::int64_t total);
+// The steps of the annealed branch a job trains at its pause (search.cooldown of the pause step,
+// at least 1 when asked for); 0 when it does not pause or has no cooldown.
+std::int64_t cooldown_steps(const JobSpec& spec, std::int64_t total);
 
 // Rewrites a prepared run directory's job.json with a new search.pause_at (same key): how a
 // successive-halving sweep promotes a paused job.

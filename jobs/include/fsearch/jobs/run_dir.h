@@ -57,6 +57,9 @@ struct TrainResult : ResultNumbers {
   std::string status;  // done | diverged | interrupted (interrupted is never written to result.json)
   std::int64_t steps = 0, total_steps = 0, diverged_step = -1;
   std::string diverged_reason;
+  // A paused job scored on an annealed branch (search.cooldown): the branch's steps, trained beyond
+  // `steps` and thrown away (compute the search spent, not progress of the job).
+  std::int64_t cooldown_steps = 0;
   // DiT proxy: what produced the FID.
   std::string fid_features;  // the extractor's id, e.g. "cnn:1a2b3c4d (test acc 91.3%)"
   std::int64_t fid_samples = 0;

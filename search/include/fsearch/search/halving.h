@@ -11,8 +11,8 @@
 //
 // The learning-rate schedule is the job's own, over its full budget: a promoted job continues the
 // exact trajectory the grid would have trained, so its final result is the grid's result (same job
-// key, reused by any later sweep), at the price of scoring rungs before the schedule has decayed.
-// docs/search.md says why this was chosen over restarts or warmup-stable-decay branches.
+// key, reused by any later sweep). A rung scores the model before the schedule has decayed, or, with
+// halving.cooldown, on an annealed branch that is thrown away after scoring (docs/search.md).
 #pragma once
 
 #include <cstdint>

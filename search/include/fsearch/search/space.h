@@ -28,6 +28,9 @@ std::string to_string(StrategyKind kind);
 struct HalvingSpec {
   double eta = 3;
   double min_fraction = 1.0 / 9;
+  // Score each rung on an annealed branch of this fraction of the rung's steps (SearchControl's
+  // cooldown); 0 scores the model as it stands, before its learning rate has decayed.
+  double cooldown = 0;
 };
 
 // Regularized (aging) evolution over expressions (Real et al. 2019): a population of `population`
