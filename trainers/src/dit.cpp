@@ -133,7 +133,9 @@ torch::Tensor DiTImpl::forward(const torch::Tensor& x, const torch::Tensor& t, c
   torch::Tensor h, c;
   {
     PhaseScope scope(Phase::Embed);
-    h = patch_embed_->forward(x).flatten(2).transpose(1, 2) + pos_embed_;  // (B, N, D)
+    // Laid out (B, N, D) once: a transposed view would keep its layout through the residual stream
+    // (trainers/src/vit.cpp).
+    h = patch_embed_->forward(x).flatten(2).transpose(1, 2).contiguous() + pos_embed_;  // (B, N, D)
     auto t_embed = t_fc2_->forward(torch::silu(t_fc1_->forward(timestep_features(t, kFrequencies))));
     c = t_embed + label_embed_->forward(y);  // (B, D)
   }

@@ -99,7 +99,10 @@ torch::Tensor ViTImpl::forward(const torch::Tensor& images) {
   torch::Tensor x;
   {
     PhaseScope scope(Phase::Embed);
-    x = patch_embed_->forward(images).flatten(2).transpose(1, 2);  // (B, N, D)
+    // The convolution gives (B, D, N); the stream is laid out (B, N, D) once, here. As a transposed
+    // view it kept that layout through every residual add, and each norm copied it, forward and
+    // backward (18 copies of the stream per step on vit-tiny).
+    x = patch_embed_->forward(images).flatten(2).transpose(1, 2).contiguous();  // (B, N, D)
     if (spec_.pool == "cls") x = torch::cat({cls_token_.expand({x.size(0), 1, x.size(2)}), x}, 1);
     x = x + pos_embed_;  // (B, T, D)
   }
