@@ -97,18 +97,22 @@ std::string provenance(const TableData& data, const std::string& db_label) {
   return out.str();
 }
 
-// One line per failed cell (the paper's "x" here): what its first failing seed's diagnostics say,
-// e.g. every input of a norm inside the flat zone at init, or attention logits that grew.
+// One line per failed cell (the paper's "x" here), and per cell that trained although some of its
+// seeds failed (†): what the first failing seed's diagnostics say, e.g. every input of a norm inside
+// the flat zone at init, or attention logits that grew.
 std::string failure_explanations(const TableSpec& table, const std::vector<std::vector<CellValue>>& values,
                                  const TableData& data) {
   std::ostringstream md;
   for (std::size_t r = 0; r < table.rows.size(); ++r) {
     for (std::size_t c = 0; c < table.rows[r].cells.size(); ++c) {
       const auto& cell = table.rows[r].cells[c];
-      if (cell.empty || !values[r][c].failed()) continue;
+      const auto& v = values[r][c];
+      const bool partial = !v.failed() && v.done > 0 && (v.diverged > 0 || v.rejected > 0);
+      if (cell.empty || !(v.failed() || partial)) continue;
       for (const auto& job : data.jobs) {
         auto result = data.results.find(job.key);
         if (!detail::cell_matches(cell, job, data) || result == data.results.end()) continue;
+        if (partial && job.state != db::JobState::Rejected && job.state != db::JobState::Diverged) continue;
         auto j = nlohmann::json::parse(result->second.result_json, nullptr, false);
         std::string why =
             j.is_object() && j.contains("diagnostics") ? jobs::explain_diagnostics(j["diagnostics"]) : "";
@@ -120,8 +124,12 @@ std::string failure_explanations(const TableSpec& table, const std::vector<std::
                 result->second.diverged_reason + ")" + (why.empty() ? "" : "; " + why);
         if (why.empty()) continue;
         const std::size_t offset = table.header.size() - table.rows[r].cells.size();
+        const int failed_seeds = v.diverged + v.rejected;
         md << (md.tellp() == 0 ? "Why cells failed (the first failing seed's diagnostics):\n\n" : "") << "- "
            << table.rows[r].label << (table.rows[r].cells.size() > 1 ? ", " + table.header[offset + c] : "")
+           << (partial ? " (" + std::to_string(failed_seeds) + " of " + std::to_string(v.done + failed_seeds) +
+                             " seeds; the cell trained on the others)"
+                       : "")
            << ": " << why << "\n";
         break;
       }
@@ -217,8 +225,8 @@ std::string render_table(db::Database& db, const TableSpec& table, const std::st
       std::string paper = paper_text(cell);
       md << " " << text << (paper.empty() ? "" : " (" + paper + ")") << " |";
       diverged_cells += v.text == "x";
-      rejected_cells += v.rejected > 0;
-      partial_cells += v.diverged > 0 && v.done > 0;
+      rejected_cells += v.text == "rej.";
+      partial_cells += (v.diverged > 0 || v.rejected > 0) && v.done > 0;
       fid_columns |= cell.metric == Metric::Fid;
       fid_best_of_lrs |= cell.metric == Metric::Fid && std::isnan(cell.lr);
       chance_cells += v.at_chance > 0;
@@ -234,7 +242,8 @@ std::string render_table(db::Database& db, const TableSpec& table, const std::st
   }
   if (diverged_cells > 0) md << "x: every seed of the cell diverged (" << cells(diverged_cells) << ").\n\n";
   if (partial_cells > 0)
-    md << "†: some seeds diverged; the mean is over the others (" << cells(partial_cells) << ").\n\n";
+    md << "†: some seeds diverged or were stopped by the early probe; the mean is over the others ("
+       << cells(partial_cells) << ").\n\n";
   if (rejected_cells > 0) {
     md << "rej.: the early probe stopped the job after a tenth of its budget (the space's early_rejection): "
           "its loss had not fallen or its accuracy was at chance; a failure, like x ("

@@ -147,7 +147,7 @@ CellValue evaluate(const CellSpec& cell, const TableData& data) {
     v.spread = std::sqrt(sq / (values.size() - 1));
     v.text = fmt_number(v.mean, decimals) + " ± " + fmt_number(v.spread, decimals) + unit;
   }
-  if (v.diverged > 0) v.text += " †";
+  if (v.diverged > 0 || v.rejected > 0) v.text += " †";  // the mean leaves out seeds that failed
   if (v.at_chance > 0) v.text += " ‡";
   if (v.best_lr_at_edge) v.text += " §";
   return v;

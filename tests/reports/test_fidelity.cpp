@@ -151,6 +151,27 @@ TEST(Fidelity, FailedCellsAreExplainedByTheirDiagnostics) {
       << md;
 }
 
+// A cell that trained although one of its seeds was stopped by the early probe: its mean is over
+// the seeds that trained, it carries the mark that says so, the rejected seed is explained, and the
+// cell counts as trained (the majority trained), not as a "rej." cell.
+TEST(Fidelity, ATrainedCellSaysWhichOfItsSeedsTheProbeStopped) {
+  Fixture fx;
+  const std::string diagnostics =
+      R"({"diagnostics": {"init": {"frac_dead_max": 1.0, "frac_dead_mean": 1.0, "x_std_max": 0.78}}})";
+  fx.cell(5, "flat(erf, 2)", "none", "vit-tiny", {82.54, 82.55, Fixture::kRejected}, "", diagnostics);
+  fx.cell(5, "flat(erf, 3)", "none", "vit-tiny", {Fixture::kRejected, Fixture::kRejected, Fixture::kRejected}, "", diagnostics);
+  auto md = render_table(fx.db(), table(5), "fixture.db");
+  EXPECT_NE(md.find("| **82.5 ± 0.0% †** (81.3%) |"), std::string::npos) << md;
+  EXPECT_NE(md.find("†: some seeds diverged or were stopped by the early probe; the mean is over the others (1 cell)"),
+            std::string::npos)
+      << md;
+  EXPECT_NE(md.find("- erf(x), 2.0 (1 of 3 seeds; the cell trained on the others): rejected at step 10 (test "
+                    "accuracy 10.0% is still at chance (10.0%)); at init: up to 100.0%"),
+            std::string::npos)
+      << md;
+  EXPECT_NE(md.find("a failure, like x (1 cell)"), std::string::npos) << md;  // only flat(erf, 3) shows rej.
+}
+
 }  // namespace
 }  // namespace fsearch::reports
 
