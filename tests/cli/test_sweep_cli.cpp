@@ -296,12 +296,13 @@ TEST_F(Sweep, FailedJobsStayFailedUntilRetriedThenFinishLikeTheReference) {
 
 // Successive halving on the same four jobs, on real workers: rungs at a third of the budget and at
 // the whole of it, eta 3. Four jobs reach the first rung; the best of the first three continues
-// (asynchronous promotion), the fourth cannot displace it (floor(4 / 3) = 1).
+// (asynchronous promotion), the fourth cannot displace it (floor(4 / 3) = 1). Each rung is scored
+// on an annealed branch (2 steps), which the promoted job must not keep.
 std::vector<std::string> halving_args(const fs::path& dir) {
   auto path = dir / "halving.yaml";
   std::ofstream(path) << "name: mini\nprimitives: [erf, tanh, isru]\nbaselines: [layernorm]\nproxies: ["
                       << FSEARCH_SOURCE_DIR << "/configs/proxies/vit-tiny.yaml]\n"
-                      << "strategy: halving\nhalving: {eta: 3, min_fraction: 0.34}\n";
+                      << "strategy: halving\nhalving: {eta: 3, min_fraction: 0.34, cooldown: 0.2}\n";
   return {"run",     "--space", path.string(), "--db", (dir / "f.db").string(), "--budget", "smoke",
           "--workers", "2",     "--threads-per-worker", "1"};
 }
@@ -348,6 +349,9 @@ void expect_halving_outcome(const fs::path& dir, const nlohmann::json& grid) {
   EXPECT_EQ(rungs[0]["reached"], 4);
   EXPECT_EQ(rungs[0]["promoted"], 1);
   EXPECT_NE(rungs[0]["promotions"][0]["reason"].get<std::string>().find("rank 1 of 3 at rung 0"), std::string::npos)
+      << rungs;
+  EXPECT_NE(rungs[0]["promotions"][0]["reason"].get<std::string>().find("after a cooldown of 2 steps"),
+            std::string::npos)
       << rungs;
   // The text lists at most --best promotions per rung and says how many it left out.
   auto text = run_fsearch("status --best 0 --db " + (dir / "f.db").string());
