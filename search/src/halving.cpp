@@ -133,7 +133,9 @@ std::vector<Promotion> halving_decisions(const HalvingSpec& spec, const std::vec
         p.to_rung = k + 1;
         p.to_fraction = fractions[static_cast<std::size_t>(k) + 1];
         const std::string annealed =
-            r->cooldown_steps > 0 ? " after a cooldown of " + std::to_string(r->cooldown_steps) + " steps" : "";
+            r->cooldown_steps > 0 ? " after a cooldown of " + std::to_string(r->cooldown_steps) +
+                                        (r->cooldown_steps == 1 ? " step" : " steps")
+                                  : "";
         p.reason = "rank " + std::to_string(i + 1) + " of " + std::to_string(n) + " at rung " + std::to_string(k) +
                    " (" + percent(fractions[static_cast<std::size_t>(k)]) + " of the budget, " + r->metric + " " +
                    score + over + annealed + "); the top " + std::to_string(quota) + " continue";
