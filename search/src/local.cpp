@@ -129,7 +129,8 @@ class LocalBackend final : public Backend {
   bool wait(double seconds) override;
   std::string report() const override {
     if (workers_started_ == 0) return "";
-    return std::to_string(summary_.started) + " job(s) on " + std::to_string(workers_started_) +
+    // Starts, not jobs: a resumed, promoted or retried job starts again.
+    return std::to_string(summary_.started) + " job start(s) on " + std::to_string(workers_started_) +
            " worker process(es)";
   }
 

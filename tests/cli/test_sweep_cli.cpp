@@ -139,7 +139,7 @@ TEST_F(Sweep, UninterruptedSweepFinishesEveryJobAndRerunAddsNothing) {
   // Each worker slot's process trained two of the four jobs: LibTorch loaded twice, not four times.
   std::ifstream in(reference_dir_ / "log");
   std::string log((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  EXPECT_NE(log.find("4 job(s) on 2 worker process(es)"), std::string::npos) << log;
+  EXPECT_NE(log.find("4 job start(s) on 2 worker process(es)"), std::string::npos) << log;
   // The workers said nothing outside their jobs: no empty worker-N.log is left in the sweep's folder.
   for (const auto& entry : fs::directory_iterator(reference_dir_ / "runs" / "mini"))
     EXPECT_NE(entry.path().filename().string().rfind("worker-", 0), 0u) << entry.path();
@@ -165,7 +165,7 @@ TEST_F(Sweep, WorkersOfTheirOwnGiveTheForkedWorkersResults) {
   expect_same_results(export_jobs(dir), reference_);
   std::ifstream in(log);
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  EXPECT_NE(text.find("4 job(s) on 2 worker process(es)"), std::string::npos) << text;
+  EXPECT_NE(text.find("4 job start(s) on 2 worker process(es)"), std::string::npos) << text;
 }
 
 // `fsearch worker` by hand: run directories in on stdin, exit codes out on stdout, each job's output
@@ -246,7 +246,7 @@ TEST_F(Sweep, KilledWorkerIsRetried) {
   // The killed worker's slot started a new one for the retry and the jobs after it.
   std::ifstream in(dir / "log");
   std::string log((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  EXPECT_NE(log.find("5 job(s) on 3 worker process(es)"), std::string::npos) << log;
+  EXPECT_NE(log.find("5 job start(s) on 3 worker process(es)"), std::string::npos) << log;
 }
 
 TEST_F(Sweep, SecondSchedulerOnALiveDatabaseRefuses) {
