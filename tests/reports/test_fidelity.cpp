@@ -159,7 +159,8 @@ TEST(Fidelity, ATrainedCellSaysWhichOfItsSeedsTheProbeStopped) {
   const std::string diagnostics =
       R"({"diagnostics": {"init": {"frac_dead_max": 1.0, "frac_dead_mean": 1.0, "x_std_max": 0.78}}})";
   fx.cell(5, "flat(erf, 2)", "none", "vit-tiny", {82.54, 82.55, Fixture::kRejected}, "", diagnostics);
-  fx.cell(5, "flat(erf, 3)", "none", "vit-tiny", {Fixture::kRejected, Fixture::kRejected, Fixture::kRejected}, "", diagnostics);
+  const double rejected = Fixture::kRejected;
+  fx.cell(5, "flat(erf, 3)", "none", "vit-tiny", {rejected, rejected, rejected}, "", diagnostics);
   auto md = render_table(fx.db(), table(5), "fixture.db");
   EXPECT_NE(md.find("| **82.5 ± 0.0% †** (81.3%) |"), std::string::npos) << md;
   EXPECT_NE(md.find("†: some seeds diverged or were stopped by the early probe; the mean is over the others (1 cell)"),

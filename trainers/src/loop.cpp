@@ -191,6 +191,31 @@ void TrainingLoop::set_learning_rate(double lr) {
   }
 }
 
+TrainingLoop::Gradients TrainingLoop::gradients(const std::function<StepLoss(std::int64_t)>& step_loss,
+                                                std::int64_t step, double lr) {
+  // Every random draw of this step comes from (seed, step): resume replays it exactly.
+  torch::manual_seed(mix_seed(spec_.seed, static_cast<std::uint64_t>(step)) >> 1);
+  set_learning_rate(lr);
+  StepLoss out = step_loss(step);
+  Gradients g;
+  g.images = out.images;
+  {
+    PhaseScope scope(Phase::Optimizer);
+    optimizer_.zero_grad();
+  }
+  {
+    PhaseScope scope(Phase::Backward);
+    out.loss.backward();
+    g.loss = out.loss.item<double>();
+  }
+  {
+    PhaseScope scope(Phase::Clip);
+    g.grad_norm = torch::nn::utils::clip_grad_norm_(
+        model_.parameters(), spec_.train.grad_clip > 0 ? spec_.train.grad_clip : INFINITY);
+  }
+  return g;
+}
+
 std::string TrainingLoop::pause(const std::function<StepLoss(std::int64_t)>& step_loss) {
   const std::int64_t steps = cooldown_steps(spec_, total_);
   if (steps > 0) {
@@ -203,15 +228,8 @@ std::string TrainingLoop::pause(const std::function<StepLoss(std::int64_t)>& ste
         return "interrupted";
       }
       // The batches and draws of the steps that follow the pause, as the job itself will see them.
-      const std::int64_t step = state_.step + i;
-      torch::manual_seed(mix_seed(spec_.seed, static_cast<std::uint64_t>(step)) >> 1);
-      set_learning_rate(lr_from * static_cast<double>(steps - i) / static_cast<double>(steps));
-      StepLoss out = step_loss(step);
-      optimizer_.zero_grad();
-      out.loss.backward();
-      const double loss = out.loss.item<double>();
-      const double grad_norm = torch::nn::utils::clip_grad_norm_(
-          model_.parameters(), spec_.train.grad_clip > 0 ? spec_.train.grad_clip : INFINITY);
+      const auto [loss, grad_norm, images] = gradients(
+          step_loss, state_.step + i, lr_from * static_cast<double>(steps - i) / static_cast<double>(steps));
       if (!std::isfinite(loss) || !std::isfinite(grad_norm)) {
         failed = !std::isfinite(loss) ? "non-finite loss" : "non-finite gradient norm";
         break;
@@ -260,27 +278,9 @@ std::string TrainingLoop::run(const std::function<StepLoss(std::int64_t)>& step_
       return "interrupted";
     }
     const auto step_start = Clock::now();
-    // Every random draw of this step comes from (seed, step): resume replays it exactly.
-    torch::manual_seed(mix_seed(spec_.seed, static_cast<std::uint64_t>(state_.step)) >> 1);
     const double lr = learning_rate(spec_.train, state_.step, total_);
-    set_learning_rate(lr);
-
-    StepLoss out = step_loss(state_.step);
-    double loss = NAN, grad_norm = NAN;
-    {
-      PhaseScope scope(Phase::Optimizer);
-      optimizer_.zero_grad();
-    }
-    {
-      PhaseScope scope(Phase::Backward);
-      out.loss.backward();
-      loss = out.loss.item<double>();
-    }
-    {
-      PhaseScope scope(Phase::Clip);
-      grad_norm = torch::nn::utils::clip_grad_norm_(
-          model_.parameters(), spec_.train.grad_clip > 0 ? spec_.train.grad_clip : INFINITY);
-    }
+    const Gradients g = gradients(step_loss, state_.step, lr);
+    const double loss = g.loss, grad_norm = g.grad_norm;
 
     // divergence guard: the paper's "x" is a result, recorded at once
     if (auto reason = check_divergence(loss, grad_norm); !reason.empty()) {
@@ -298,9 +298,9 @@ std::string TrainingLoop::run(const std::function<StepLoss(std::int64_t)>& step_
     update_ema();
     state_.last_loss = loss;
     state_.best_loss = std::min(state_.best_loss, loss);
-    state_.images_seen += out.images;
+    state_.images_seen += g.images;
     state_.train_seconds += seconds_since(step_start);
-    log_interval_images += out.images;
+    log_interval_images += g.images;
     ++state_.step;
 
     Progress progress{state_.step, total_, loss, lr, grad_norm, NAN, NAN, resumed_};

@@ -84,6 +84,12 @@ class TrainingLoop {
  private:
   std::string check_divergence(double loss, double grad_norm);
   void set_learning_rate(double lr);  // every group at its lr_scale times lr
+  // One step's gradients at `lr`, with its draws seeded from (seed, step); the optimizer not stepped.
+  struct Gradients {
+    double loss = NAN, grad_norm = NAN;
+    std::int64_t images = 0;
+  };
+  Gradients gradients(const std::function<StepLoss(std::int64_t)>& step_loss, std::int64_t step, double lr);
   // At the pause step (checkpointed): the annealed branch of search.cooldown, if any, then the
   // "paused" event. Returns "paused", or "interrupted" by a stop request inside the branch.
   std::string pause(const std::function<StepLoss(std::int64_t)>& step_loss);
