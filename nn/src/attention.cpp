@@ -2,6 +2,10 @@
 
 #include <ATen/Parallel.h>
 
+#if defined(__GNUC__) && defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -10,6 +14,7 @@
 #include "fsearch/functions/math_scalar.h"
 #include "fsearch/functions/vector_math.h"  // vectorized exp in the softmax
 #include "blas.h"
+#include "small_gemm.h"
 
 namespace fsearch::nn {
 namespace {
@@ -20,12 +25,13 @@ using torch::autograd::variable_list;
 
 using functions::c_exp;  // ::expf / ::exp by their C names, which vector_math.h vectorizes
 
-// Row-wise softmax of scale * logits, in place: rows [begin, end) of `columns` values each.
+// Row-wise softmax of scale * logits, in place: rows [begin, end) of `columns` values each, `stride`
+// apart.
 template <class Real>
-[[gnu::always_inline]] inline void softmax_rows(Real* logits, int64_t columns, Real scale, int64_t begin,
-                                                int64_t end) {
+[[gnu::always_inline]] inline void softmax_rows(Real* logits, int64_t columns, int64_t stride, Real scale,
+                                                int64_t begin, int64_t end) {
   for (int64_t row = begin; row < end; ++row) {
-    Real* p = logits + row * columns;
+    Real* p = logits + row * stride;
     Real top = -std::numeric_limits<Real>::infinity();
 #pragma omp simd reduction(max : top)
     for (int64_t j = 0; j < columns; ++j) top = std::max(top, p[j]);
@@ -44,10 +50,11 @@ template <class Real>
 // Softmax backward with the logits' scale, in place: dp becomes p (dp - sum_j p dp) * scale.
 template <class Real>
 [[gnu::always_inline]] inline void softmax_backward_rows(const Real* probs, Real* dp, int64_t columns,
-                                                         Real scale, int64_t begin, int64_t end) {
+                                                         int64_t stride, Real scale, int64_t begin,
+                                                         int64_t end) {
   for (int64_t row = begin; row < end; ++row) {
-    const Real* p = probs + row * columns;
-    Real* g = dp + row * columns;
+    const Real* p = probs + row * stride;
+    Real* g = dp + row * stride;
     Real dot = 0;
 #pragma omp simd reduction(+ : dot)
     for (int64_t j = 0; j < columns; ++j) dot += p[j] * g[j];
@@ -58,23 +65,68 @@ template <class Real>
 
 // Both loops built twice (any x86-64; AVX2 + FMA with libmvec's 8-float exp), see vector_math.h.
 template <class Real>
-void softmax_baseline(Real* logits, int64_t columns, Real scale, int64_t begin, int64_t end) {
-  softmax_rows(logits, columns, scale, begin, end);
+void softmax_baseline(Real* logits, int64_t columns, int64_t stride, Real scale, int64_t begin, int64_t end) {
+  softmax_rows(logits, columns, stride, scale, begin, end);
 }
 template <class Real>
-FSEARCH_TARGET_AVX2 void softmax_avx2(Real* logits, int64_t columns, Real scale, int64_t begin, int64_t end) {
-  softmax_rows(logits, columns, scale, begin, end);
+FSEARCH_TARGET_AVX2 void softmax_avx2(Real* logits, int64_t columns, int64_t stride, Real scale, int64_t begin,
+                                      int64_t end) {
+  softmax_rows(logits, columns, stride, scale, begin, end);
 }
 template <class Real>
-void softmax_backward_baseline(const Real* probs, Real* dp, int64_t columns, Real scale, int64_t begin,
-                               int64_t end) {
-  softmax_backward_rows(probs, dp, columns, scale, begin, end);
+void softmax_backward_baseline(const Real* probs, Real* dp, int64_t columns, int64_t stride, Real scale,
+                               int64_t begin, int64_t end) {
+  softmax_backward_rows(probs, dp, columns, stride, scale, begin, end);
 }
 template <class Real>
-FSEARCH_TARGET_AVX2 void softmax_backward_avx2(const Real* probs, Real* dp, int64_t columns, Real scale,
-                                               int64_t begin, int64_t end) {
-  softmax_backward_rows(probs, dp, columns, scale, begin, end);
+FSEARCH_TARGET_AVX2 void softmax_backward_avx2(const Real* probs, Real* dp, int64_t columns, int64_t stride,
+                                               Real scale, int64_t begin, int64_t end) {
+  softmax_backward_rows(probs, dp, columns, stride, scale, begin, end);
 }
+
+#if defined(__GNUC__) && defined(__x86_64__)
+// The register-tile path's softmax (AVX2 only, as that path is) over rows of `columns` values padded
+// to whole registers (`stride` = small_gemm::padded(columns)), reductions kept in a register until
+// the row's end (the loops above leave the maximum to a scalar loop and the sum to scalar adds). The
+// padding comes out 0. It holds the row's maximum while exp runs: libmvec's vector exp takes a
+// scalar path for a whole register when any lane is -inf.
+FSEARCH_TARGET_AVX2 void softmax_padded_rows(float* logits, int64_t rows, int64_t columns, int64_t stride,
+                                             float scale) {
+  const int64_t whole = columns / 8 * 8;
+  const __m256 real = _mm256_castsi256_ps(_mm256_cmpgt_epi32(
+      _mm256_set1_epi32(static_cast<int>(columns - whole)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)));
+  const __m256 minus_inf = _mm256_set1_ps(-std::numeric_limits<float>::infinity());
+  for (int64_t row = 0; row < rows; ++row) {
+    float* p = logits + row * stride;
+    __m256 top8 = minus_inf;
+    for (int64_t j = 0; j < whole; j += 8) top8 = _mm256_max_ps(top8, _mm256_loadu_ps(p + j));
+    if (whole < stride) top8 = _mm256_max_ps(top8, _mm256_blendv_ps(minus_inf, _mm256_loadu_ps(p + whole), real));
+    top8 = _mm256_max_ps(top8, _mm256_permute2f128_ps(top8, top8, 1));
+    top8 = _mm256_max_ps(top8, _mm256_shuffle_ps(top8, top8, _MM_SHUFFLE(1, 0, 3, 2)));
+    top8 = _mm256_max_ps(top8, _mm256_shuffle_ps(top8, top8, _MM_SHUFFLE(2, 3, 0, 1)));
+    const float top = _mm256_cvtss_f32(top8);
+    for (int64_t j = columns; j < stride; ++j) p[j] = top;
+    for (int64_t j = 0; j < stride; j += 8) {
+#pragma omp simd
+      for (int64_t l = j; l < j + 8; ++l) p[l] = c_exp(scale * (p[l] - top));
+    }
+    __m256 sum8 = _mm256_setzero_ps();
+    for (int64_t j = 0; j < whole; j += 8) sum8 = _mm256_add_ps(sum8, _mm256_loadu_ps(p + j));
+    if (whole < stride) sum8 = _mm256_add_ps(sum8, _mm256_and_ps(_mm256_loadu_ps(p + whole), real));
+    sum8 = _mm256_add_ps(sum8, _mm256_permute2f128_ps(sum8, sum8, 1));
+    sum8 = _mm256_add_ps(sum8, _mm256_shuffle_ps(sum8, sum8, _MM_SHUFFLE(1, 0, 3, 2)));
+    sum8 = _mm256_add_ps(sum8, _mm256_shuffle_ps(sum8, sum8, _MM_SHUFFLE(2, 3, 0, 1)));
+    const __m256 inv = _mm256_div_ps(_mm256_set1_ps(1.0f), sum8);
+    for (int64_t j = 0; j < whole; j += 8) _mm256_storeu_ps(p + j, _mm256_mul_ps(_mm256_loadu_ps(p + j), inv));
+    if (whole < stride) _mm256_storeu_ps(p + whole, _mm256_and_ps(_mm256_mul_ps(_mm256_loadu_ps(p + whole), inv), real));
+  }
+}
+#else
+void softmax_padded_rows(float* logits, int64_t rows, int64_t columns, int64_t stride, float scale) {
+  softmax_rows(logits, columns, stride, scale, 0, rows);
+  for (int64_t row = 0; row < rows; ++row) std::fill(logits + row * stride + columns, logits + (row + 1) * stride, 0.0f);
+}
+#endif
 
 int64_t grain(int64_t columns) {
   return std::max<int64_t>(1, 16384 / std::max<int64_t>(1, columns));
@@ -95,7 +147,7 @@ void softmax_(Tensor& logits, double scale) {
   const int64_t columns = logits.size(-1), rows = logits.numel() / columns;
   Real* data = logits.data_ptr<Real>();
   at::parallel_for(0, rows, grain(columns), [&](int64_t begin, int64_t end) {
-    run(data, columns, static_cast<Real>(scale), begin, end);
+    run(data, columns, columns, static_cast<Real>(scale), begin, end);
   });
 }
 
@@ -106,7 +158,7 @@ void softmax_backward_(const Tensor& probs, Tensor& dp, double scale) {
   const Real* p = probs.data_ptr<Real>();
   Real* g = dp.data_ptr<Real>();
   at::parallel_for(0, rows, grain(columns), [&](int64_t begin, int64_t end) {
-    run(p, g, columns, static_cast<Real>(scale), begin, end);
+    run(p, g, columns, columns, static_cast<Real>(scale), begin, end);
   });
 }
 
@@ -150,7 +202,7 @@ void forward_direct(const Tensor& qkv, const Shape& s, double scale, Tensor& pro
       const Real *k = q + s.width, *v = q + 2 * s.width;
       Real* p = p_all + pair * s.tokens * s.tokens;
       blas::gemm(false, true, t, t, hd, Real(1), q, ld_qkv, k, ld_qkv, Real(0), p, t);  // q k^T
-      softmax(p, t, static_cast<Real>(scale), 0, t);
+      softmax(p, t, t, static_cast<Real>(scale), 0, t);
       blas::gemm(false, false, t, hd, t, Real(1), p, t, v, ld_qkv, Real(0), o_all + s.at(pair, s.width),
                  ld_out);  // p v
     }
@@ -178,11 +230,91 @@ void backward_direct(const Tensor& qkv, const Tensor& probs, const Tensor& dout,
       Real *dk = dq + s.width, *dv = dq + 2 * s.width;
       blas::gemm(true, false, t, hd, t, Real(1), p, t, go, ld_out, Real(0), dv, ld_qkv);           // p^T do
       blas::gemm(false, true, t, t, hd, Real(1), go, ld_out, v, ld_qkv, Real(0), ds.data(), t);  // do v^T
-      softmax_backward(p, ds.data(), t, static_cast<Real>(scale), 0, t);
+      softmax_backward(p, ds.data(), t, t, static_cast<Real>(scale), 0, t);
       blas::gemm(false, false, t, hd, t, Real(1), ds.data(), t, k, ld_qkv, Real(0), dq, ld_qkv);  // ds k
       blas::gemm(true, false, t, hd, t, Real(1), ds.data(), t, q, ld_qkv, Real(0), dk, ld_qkv);   // ds^T q
     }
   });
+}
+
+// The register-tile path (float, head widths 8 to 32, AVX2): the same passes as the direct path with
+// small_gemm's products. Each head's attention weights and their gradient have rows padded to whole
+// registers (small_gemm::padded(T) floats apart); k^T and v^T are made once per head in a small
+// block of their own.
+// Asks for the rows of the next head's slice (`width` floats of each of `rows` rows, `stride` apart)
+// while this head computes: the slices are one or two cache lines per row, scattered over the
+// batch's projection, and the products otherwise wait on them.
+inline void prefetch_rows(const float* first, int64_t rows, int64_t stride, int64_t width) {
+  for (int64_t row = 0; row < rows; ++row)
+    for (int64_t j = 0; j < width; j += 16) __builtin_prefetch(first + row * stride + j);
+}
+
+void forward_tiles(const Tensor& qkv, const Shape& s, double scale, Tensor& probs, Tensor& out) {
+  const int64_t t = s.tokens, hd = s.head_dim, tp = small_gemm::padded(t);
+  const int64_t ld_qkv = 3 * s.width, ld_out = s.width;
+  const float* in = qkv.data_ptr<float>();
+  float* p_all = probs.data_ptr<float>();
+  float* o_all = out.data_ptr<float>();
+  at::parallel_for(0, s.pairs(), pair_grain(s), [&](int64_t begin, int64_t end) {
+    std::vector<float> kt(static_cast<size_t>(hd * tp));
+    for (int64_t pair = begin; pair < end; ++pair) {
+      const float* q = in + s.at(pair, 3 * s.width);
+      const float *k = q + s.width, *v = q + 2 * s.width;
+      float* p = p_all + pair * t * tp;
+      if (pair + 1 < end) {
+        const float* next = in + s.at(pair + 1, 3 * s.width);
+        for (int part = 0; part < 3; ++part) prefetch_rows(next + part * s.width, t, ld_qkv, hd);
+      }
+      small_gemm::transpose(t, hd, k, ld_qkv, kt.data());
+      small_gemm::wide(t, t, hd, q, ld_qkv, kt.data(), p, tp);  // q k^T
+      softmax_padded_rows(p, t, t, tp, static_cast<float>(scale));
+      small_gemm::narrow(t, hd, t, p, tp, 1, v, ld_qkv, o_all + s.at(pair, s.width), ld_out);  // p v
+    }
+  });
+}
+
+void backward_tiles(const Tensor& qkv, const Tensor& probs, const Tensor& dout, const Shape& s, double scale,
+                    Tensor& dqkv) {
+  auto* softmax_backward = softmax_backward_kernel<float>();
+  const int64_t t = s.tokens, hd = s.head_dim, tp = small_gemm::padded(t);
+  const int64_t ld_qkv = 3 * s.width, ld_out = s.width;
+  const float* in = qkv.data_ptr<float>();
+  const float* p_all = probs.data_ptr<float>();
+  const float* go_all = dout.data_ptr<float>();
+  float* d_all = dqkv.data_ptr<float>();
+  at::parallel_for(0, s.pairs(), pair_grain(s), [&](int64_t begin, int64_t end) {
+    std::vector<float> vt(static_cast<size_t>(hd * tp)), ds(static_cast<size_t>(t * tp));  // ds: dp, then ds
+    for (int64_t pair = begin; pair < end; ++pair) {
+      const float* q = in + s.at(pair, 3 * s.width);
+      const float *k = q + s.width, *v = q + 2 * s.width;
+      const float* p = p_all + pair * t * tp;
+      const float* go = go_all + s.at(pair, s.width);
+      float* dq = d_all + s.at(pair, 3 * s.width);
+      float *dk = dq + s.width, *dv = dq + 2 * s.width;
+      if (pair + 1 < end) {
+        const float* next = in + s.at(pair + 1, 3 * s.width);
+        for (int part = 0; part < 3; ++part) prefetch_rows(next + part * s.width, t, ld_qkv, hd);
+        prefetch_rows(go_all + s.at(pair + 1, s.width), t, ld_out, hd);
+      }
+      small_gemm::narrow(t, hd, t, p, 1, tp, go, ld_out, dv, ld_qkv);  // p^T do
+      small_gemm::transpose(t, hd, v, ld_qkv, vt.data());
+      small_gemm::wide(t, t, hd, go, ld_out, vt.data(), ds.data(), tp);  // do v^T
+      softmax_backward(p, ds.data(), tp, tp, static_cast<float>(scale), 0, t);  // p is 0 in the padding
+      small_gemm::narrow(t, hd, t, ds.data(), tp, 1, k, ld_qkv, dq, ld_qkv);  // ds k
+      small_gemm::narrow(t, hd, t, ds.data(), 1, tp, q, ld_qkv, dk, ld_qkv);  // ds^T q
+    }
+  });
+}
+
+// Which products a call takes: register tiles, sgemm_/dgemm_ calls, or at::bmm on per-head copies.
+enum class Products : int64_t { Tiles, Blas, Bmm };
+
+Products products_for(const Tensor& qkv, int64_t heads) {
+  const int64_t head_dim = qkv.size(2) / 3 / heads;
+  if (qkv.scalar_type() == torch::kFloat && small_gemm::available() && small_gemm::fits(head_dim)) {
+    return Products::Tiles;
+  }
+  return direct_path(qkv) ? Products::Blas : Products::Bmm;
 }
 
 // (B, T, 3 D) laid out as (B, T, 3, H, hd) -> a view (3, B, H, T, hd): q, k and v per head.
@@ -212,9 +344,18 @@ struct FusedAttention : public torch::autograd::Function<FusedAttention> {
     const double scale = 1.0 / std::sqrt(static_cast<double>(head_dim));
     ctx->saved_data["batch"] = batch;
     ctx->saved_data["heads"] = heads;
-    const bool direct = direct_path(input);
-    ctx->saved_data["direct"] = direct;
-    if (direct) {
+    const Products products = products_for(input, heads);
+    ctx->saved_data["products"] = static_cast<int64_t>(products);
+    if (products == Products::Tiles) {
+      const Tensor qkv = input.contiguous();
+      const Shape s = shape_of(qkv, heads);
+      Tensor probs = torch::empty({s.pairs(), s.tokens, small_gemm::padded(s.tokens)}, qkv.options());
+      Tensor out = torch::empty({s.batch, s.tokens, s.width}, qkv.options());
+      forward_tiles(qkv, s, scale, probs, out);
+      ctx->save_for_backward({qkv, probs});
+      return out;
+    }
+    if (products == Products::Blas) {
       const Tensor qkv = input.contiguous();
       const Shape s = shape_of(qkv, heads);
       Tensor probs = torch::empty({s.pairs(), s.tokens, s.tokens}, qkv.options());
@@ -243,13 +384,16 @@ struct FusedAttention : public torch::autograd::Function<FusedAttention> {
   static variable_list backward(AutogradContext* ctx, variable_list grad) {
     auto saved = ctx->get_saved_variables();
     const int64_t batch = ctx->saved_data["batch"].toInt(), heads = ctx->saved_data["heads"].toInt();
-    if (ctx->saved_data["direct"].toBool()) {
+    const auto products = static_cast<Products>(ctx->saved_data["products"].toInt());
+    if (products != Products::Bmm) {
       const Tensor &qkv = saved[0], &probs = saved[1];
       const Shape s = shape_of(qkv, heads);
       const double scale = 1.0 / std::sqrt(static_cast<double>(s.head_dim));
       const Tensor dout = grad[0].contiguous();
       Tensor dqkv = torch::empty_like(qkv);
-      if (qkv.scalar_type() == torch::kFloat) {
+      if (products == Products::Tiles) {
+        backward_tiles(qkv, probs, dout, s, scale, dqkv);
+      } else if (qkv.scalar_type() == torch::kFloat) {
         backward_direct<float>(qkv, probs, dout, s, scale, dqkv);
       } else {
         backward_direct<double>(qkv, probs, dout, s, scale, dqkv);
@@ -313,6 +457,11 @@ Tensor attention(const Tensor& qkv, int64_t heads) {
 
 bool attention_calls_blas_directly() {
   return blas::available();
+}
+
+std::string attention_products(int64_t head_dim) {
+  if (small_gemm::available() && small_gemm::fits(head_dim)) return "register tiles";
+  return blas::available() ? "sgemm_ calls" : "at::bmm";
 }
 
 Tensor attention_reference(const Tensor& qkv, int64_t heads) {

@@ -1,6 +1,7 @@
 // nn::attention: the fused CPU kernel against the plain composition (outputs and gradients, float
 // and double, the proxies' shape and odd ones), one and two threads, and the logit probe. ctest runs
-// the suite on both of the kernel's paths (direct BLAS calls and at::bmm) and both loop builds.
+// the suite on each of the kernel's paths (register tiles, direct BLAS calls, at::bmm) and both loop
+// builds.
 #include <gtest/gtest.h>
 
 #include <dlfcn.h>
@@ -8,6 +9,7 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "fsearch/functions/vector_math.h"  // cpu_has_avx2
 #include "fsearch/nn/attention.h"
 
 using namespace fsearch;
@@ -51,11 +53,16 @@ TEST(Attention, KernelAgreesWithReference) {
 }
 
 // Debian's LibTorch brings a BLAS into the process, so the kernel takes its direct path, unless the
-// environment asks for the at::bmm path (ctest runs this suite both ways: Baseline.*).
-TEST(Attention, CallsBlasDirectlyWhenTheProcessHasOne) {
+// environment asks for the at::bmm path; float heads of 8 to 32 take register tiles on a CPU with
+// AVX2 unless the environment refuses them (ctest runs this suite all three ways: Baseline.*).
+TEST(Attention, ChoosesItsProductsByTheProcessAndTheEnvironment) {
   const bool has_blas = dlsym(RTLD_DEFAULT, "sgemm_") != nullptr && dlsym(RTLD_DEFAULT, "dgemm_") != nullptr;
   const bool refused = std::getenv("FSEARCH_NO_DIRECT_BLAS") != nullptr;
   EXPECT_EQ(nn::attention_calls_blas_directly(), has_blas && !refused);
+  const std::string fallback = has_blas && !refused ? "sgemm_ calls" : "at::bmm";
+  const bool tiles = cpu_has_avx2() && std::getenv("FSEARCH_NO_SMALL_GEMM") == nullptr;
+  for (int64_t head_dim : {8, 16, 24, 32}) EXPECT_EQ(nn::attention_products(head_dim), tiles ? "register tiles" : fallback);
+  for (int64_t head_dim : {1, 4, 12, 40, 64}) EXPECT_EQ(nn::attention_products(head_dim), fallback);
 }
 
 // Odd shapes: sequences and head widths on both sides of the vector and tile widths of the products
@@ -63,7 +70,7 @@ TEST(Attention, CallsBlasDirectlyWhenTheProcessHasOne) {
 TEST(Attention, KernelAgreesWithReferenceAtOddShapes) {
   for (auto dtype : {torch::kFloat, torch::kDouble}) {
     for (int64_t tokens : {1, 3, 4, 5, 8, 9, 16, 17, 33}) {
-      for (int64_t head_dim : {1, 3, 4, 8, 9, 16, 17, 24}) {
+      for (int64_t head_dim : {1, 3, 4, 8, 9, 16, 17, 24, 32, 40}) {
         torch::manual_seed(tokens * 100 + head_dim);
         auto qkv = torch::randn({2, tokens, 3 * 2 * head_dim}).to(dtype);
         auto upstream = torch::randn({2, tokens, 2 * head_dim}).to(dtype);
@@ -76,6 +83,29 @@ TEST(Attention, KernelAgreesWithReferenceAtOddShapes) {
             << "gradient, T " << tokens << " head width " << head_dim << " dtype " << dtype;
       }
     }
+  }
+}
+
+// Logits far below zero in every row: the softmax must subtract each row's own maximum (not that of
+// a row padded with zeros, as the register-tile path stores them), or exp underflows and the
+// weights come out 0 / 0. Sequences on both sides of the 8-float register. Logits near -144 carry
+// float rounding of about 1e-5 whichever order a product sums in, so the reference is computed in
+// double and the tolerance is that conditioning's, far below what a wrong maximum gives.
+TEST(Attention, RowsOfLargeNegativeLogitsAgreeWithReference) {
+  for (int64_t tokens : {5, 8, 9, 49}) {
+    torch::manual_seed(tokens);
+    const int64_t hd = 16;
+    auto q = 6.0 + 0.1 * torch::randn({2, tokens, 2 * hd});
+    auto k = -6.0 + 0.1 * torch::randn({2, tokens, 2 * hd});
+    auto qkv = torch::cat({q, k, torch::randn({2, tokens, 2 * hd})}, 2);  // q k^T / 4 near -144
+    auto upstream = torch::randn({2, tokens, 2 * hd});
+    auto [out, grad] = run(qkv, upstream, 2, true);
+    auto [ref_out, ref_grad] = run(qkv.to(torch::kDouble), upstream.to(torch::kDouble), 2, false);
+    ASSERT_TRUE(torch::isfinite(out).all().item<bool>()) << "T " << tokens;
+    const auto out_error = (out.to(torch::kDouble) - ref_out).abs().max().item<double>();
+    const auto grad_error = (grad.to(torch::kDouble) - ref_grad).abs().max().item<double>();
+    EXPECT_LT(out_error, 1e-3) << "T " << tokens;
+    EXPECT_LT(grad_error, 1e-3) << "T " << tokens;
   }
 }
 

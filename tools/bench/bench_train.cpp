@@ -127,6 +127,13 @@ Measurement measure(const std::string& proxy, const std::string& norm, int steps
   return m;
 }
 
+// How the proxy's attention multiplies here (float): register tiles, sgemm_ calls or at::bmm.
+std::string attention_products(const std::string& proxy) {
+  jobs::JobSpec spec;
+  jobs::read_proxy_file(proxy, spec);
+  return nn::attention_products(spec.model.width / spec.model.heads);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -167,8 +174,7 @@ int main(int argc, char** argv) {
     std::cout << fmt::format(
         "{}: {} measured steps after {} warm-up steps, real data, ms per step; median of {} runs per norm\n"
         "attention products: {}\n",
-        proxy, steps, warmup, repeat,
-        nn::attention_calls_blas_directly() ? "direct BLAS calls" : "at::bmm (FSEARCH_NO_DIRECT_BLAS or no BLAS found)");
+        proxy, steps, warmup, repeat, attention_products(proxy));
     std::cout << fmt::format("{:<13}", "phase");
     for (const auto& m : rows) std::cout << fmt::format(" {:>12} {:>6}", m.norm, "share");
     std::cout << "\n";

@@ -16,6 +16,8 @@
 
 #include <torch/torch.h>
 
+#include <string>
+
 namespace fsearch::nn {
 
 // qkv: (B, T, 3 * D) laid out as (B, T, 3, heads, D / heads), what Linear(D, 3 D) gives.
@@ -27,6 +29,11 @@ torch::Tensor attention_reference(const torch::Tensor& qkv, int64_t heads);
 // projection's own layout (nn/src/blas.h); false without one or with FSEARCH_NO_DIRECT_BLAS set,
 // when it multiplies per-head copies with at::bmm.
 bool attention_calls_blas_directly();
+
+// How the kernel multiplies float heads of this width in this process, for benchmarks' headers:
+// "register tiles" (nn/src/small_gemm.h; AVX2, head widths 8 to 32, FSEARCH_NO_SMALL_GEMM unset),
+// "sgemm_ calls" or "at::bmm". Double always takes one of the last two.
+std::string attention_products(int64_t head_dim);
 
 // The largest |q k^T / sqrt(D / heads)| (diagnostics: attention logit growth), without gradients.
 double attention_logit_absmax(const torch::Tensor& qkv, int64_t heads);
