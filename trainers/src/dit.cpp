@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "fsearch/core/phase_clock.h"
+#include "patches.h"
 
 namespace fsearch::trainers {
 namespace {
@@ -135,7 +136,7 @@ torch::Tensor DiTImpl::forward(const torch::Tensor& x, const torch::Tensor& t, c
     PhaseScope scope(Phase::Embed);
     // Laid out (B, N, D) once: a transposed view would keep its layout through the residual stream
     // (trainers/src/vit.cpp).
-    h = patch_embed_->forward(x).flatten(2).transpose(1, 2).contiguous() + pos_embed_;  // (B, N, D)
+    h = embed_patches(patch_embed_, x) + pos_embed_;  // (B, N, D), contiguous (src/patches.h)
     auto t_embed = t_fc2_->forward(torch::silu(t_fc1_->forward(timestep_features(t, kFrequencies))));
     c = t_embed + label_embed_->forward(y);  // (B, D)
   }

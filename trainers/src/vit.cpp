@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "fsearch/core/phase_clock.h"
+#include "patches.h"
 
 namespace fsearch::trainers {
 namespace {
@@ -99,10 +100,10 @@ torch::Tensor ViTImpl::forward(const torch::Tensor& images) {
   torch::Tensor x;
   {
     PhaseScope scope(Phase::Embed);
-    // The convolution gives (B, D, N); the stream is laid out (B, N, D) once, here. As a transposed
-    // view it kept that layout through every residual add, and each norm copied it, forward and
-    // backward (18 copies of the stream per step on vit-tiny).
-    x = patch_embed_->forward(images).flatten(2).transpose(1, 2).contiguous();  // (B, N, D)
+    // The stream is laid out (B, N, D) once, here. As the convolution's transposed view it kept
+    // that layout through every residual add, and each norm copied it, forward and backward (18
+    // copies of the stream per step on vit-tiny).
+    x = embed_patches(patch_embed_, images);  // (B, N, D), contiguous (src/patches.h)
     if (spec_.pool == "cls") x = torch::cat({cls_token_.expand({x.size(0), 1, x.size(2)}), x}, 1);
     x = x + pos_embed_;  // (B, T, D)
   }
