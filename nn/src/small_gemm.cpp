@@ -50,64 +50,11 @@ FSEARCH_TARGET_AVX2 inline void transpose_block(int64_t rows, const float* x, in
   _mm256_storeu_ps(xt + 7 * ldt, _mm256_permute2f128_ps(u3, u7, 0x31));
 }
 
-// Rows [0, R) of C, registers [0, W) of its columns, over all of k: R x W accumulators.
+// Rows [0, R) of C, registers [0, W) of its columns, over all of k: R x W accumulators. A(i, p) =
+// a[i * a_row + p * a_col]; row p of B the W registers from b + p * ldb.
 template <int R, int W>
-FSEARCH_TARGET_AVX2 inline void wide_tile(int64_t k, const float* a, int64_t lda, const float* xt, int64_t ldt,
-                                          float* c, int64_t ldc) {
-  __m256 acc[R][W];
-#pragma GCC unroll 16
-  for (int r = 0; r < R; ++r)
-#pragma GCC unroll 16
-    for (int w = 0; w < W; ++w) acc[r][w] = _mm256_setzero_ps();
-  for (int64_t p = 0; p < k; ++p) {
-    __m256 row[W];
-#pragma GCC unroll 16
-    for (int w = 0; w < W; ++w) row[w] = _mm256_loadu_ps(xt + p * ldt + 8 * w);
-#pragma GCC unroll 16
-    for (int r = 0; r < R; ++r) {
-      const __m256 x = _mm256_broadcast_ss(a + r * lda + p);
-#pragma GCC unroll 16
-      for (int w = 0; w < W; ++w) acc[r][w] = _mm256_fmadd_ps(x, row[w], acc[r][w]);
-    }
-  }
-#pragma GCC unroll 16
-  for (int r = 0; r < R; ++r)
-#pragma GCC unroll 16
-    for (int w = 0; w < W; ++w) _mm256_storeu_ps(c + r * ldc + 8 * w, acc[r][w]);
-}
-
-// Rows per tile for W registers of columns: as many as leave registers for one row of B and a
-// broadcast (12 accumulators, 16 registers).
-template <int W>
-constexpr int rows_per_tile() {
-  return W == 1 ? 8 : W == 2 ? 6 : W == 3 ? 4 : 2;
-}
-
-// One strip of W registers of columns: R rows at a time, then one.
-template <int W>
-FSEARCH_TARGET_AVX2 void wide_strip(int64_t m, int64_t k, const float* a, int64_t lda, const float* xt, int64_t ldt,
-                                    float* c, int64_t ldc) {
-  constexpr int R = rows_per_tile<W>();
-  int64_t i = 0;
-  for (; i + R <= m; i += R) wide_tile<R, W>(k, a + i * lda, lda, xt, ldt, c + i * ldc, ldc);
-  for (; i < m; ++i) wide_tile<1, W>(k, a + i * lda, lda, xt, ldt, c + i * ldc, ldc);
-}
-
-// Strips of 3 registers, the rest in strips of 2 (7 = 3 + 2 + 2: a strip of one register loads B
-// once per 4 multiply-adds).
-FSEARCH_TARGET_AVX2 void wide_avx2(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* xt,
-                                   float* c, int64_t ldc) {
-  const int64_t ldt = padded(n), registers = ldt / 8;
-  int64_t j = 0;  // in registers
-  for (; registers - j >= 3 && registers - j != 4; j += 3) wide_strip<3>(m, k, a, lda, xt + 8 * j, ldt, c + 8 * j, ldc);
-  for (; registers - j >= 2; j += 2) wide_strip<2>(m, k, a, lda, xt + 8 * j, ldt, c + 8 * j, ldc);
-  if (registers - j == 1) wide_strip<1>(m, k, a, lda, xt + 8 * j, ldt, c + 8 * j, ldc);
-}
-
-// Rows [0, R) of C, all W registers of its width, over all of k.
-template <int R, int W>
-FSEARCH_TARGET_AVX2 inline void narrow_tile(int64_t k, const float* a, int64_t a_row, int64_t a_col, const float* b,
-                                            int64_t ldb, float* c, int64_t ldc) {
+FSEARCH_TARGET_AVX2 inline void tile(int64_t k, const float* a, int64_t a_row, int64_t a_col, const float* b,
+                                     int64_t ldb, float* c, int64_t ldc) {
   __m256 acc[R][W];
 #pragma GCC unroll 16
   for (int r = 0; r < R; ++r)
@@ -130,14 +77,32 @@ FSEARCH_TARGET_AVX2 inline void narrow_tile(int64_t k, const float* a, int64_t a
     for (int w = 0; w < W; ++w) _mm256_storeu_ps(c + r * ldc + 8 * w, acc[r][w]);
 }
 
-// R rows at a time, then one.
+// Rows per tile for W registers of columns: as many as leave registers for one row of B and a
+// broadcast (12 accumulators, 16 registers).
 template <int W>
-FSEARCH_TARGET_AVX2 void narrow_avx2(int64_t m, int64_t k, const float* a, int64_t a_row, int64_t a_col,
-                                     const float* b, int64_t ldb, float* c, int64_t ldc) {
+constexpr int rows_per_tile() {
+  return W == 1 ? 8 : W == 2 ? 6 : W == 3 ? 4 : 2;
+}
+
+// One strip of W registers of C's columns, every row: R rows at a time, then one.
+template <int W>
+FSEARCH_TARGET_AVX2 void strip(int64_t m, int64_t k, const float* a, int64_t a_row, int64_t a_col, const float* b,
+                               int64_t ldb, float* c, int64_t ldc) {
   constexpr int R = rows_per_tile<W>();
   int64_t i = 0;
-  for (; i + R <= m; i += R) narrow_tile<R, W>(k, a + i * a_row, a_row, a_col, b, ldb, c + i * ldc, ldc);
-  for (; i < m; ++i) narrow_tile<1, W>(k, a + i * a_row, a_row, a_col, b, ldb, c + i * ldc, ldc);
+  for (; i + R <= m; i += R) tile<R, W>(k, a + i * a_row, a_row, a_col, b, ldb, c + i * ldc, ldc);
+  for (; i < m; ++i) tile<1, W>(k, a + i * a_row, a_row, a_col, b, ldb, c + i * ldc, ldc);
+}
+
+// Strips of 3 registers, the rest in strips of 2 (7 = 3 + 2 + 2: a strip of one register loads B
+// once per 4 multiply-adds).
+FSEARCH_TARGET_AVX2 void wide_avx2(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* xt,
+                                   float* c, int64_t ldc) {
+  const int64_t ldt = padded(n), registers = ldt / 8;
+  int64_t j = 0;  // in registers
+  for (; registers - j >= 3 && registers - j != 4; j += 3) strip<3>(m, k, a, lda, 1, xt + 8 * j, ldt, c + 8 * j, ldc);
+  for (; registers - j >= 2; j += 2) strip<2>(m, k, a, lda, 1, xt + 8 * j, ldt, c + 8 * j, ldc);
+  if (registers - j == 1) strip<1>(m, k, a, lda, 1, xt + 8 * j, ldt, c + 8 * j, ldc);
 }
 
 FSEARCH_TARGET_AVX2 void transpose_avx2(int64_t n, int64_t k, const float* x, int64_t ld, float* xt) {
@@ -164,10 +129,10 @@ void wide(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const fl
 void narrow(int64_t m, int64_t w, int64_t k, const float* a, int64_t a_row, int64_t a_col, const float* b,
             int64_t ldb, float* c, int64_t ldc) {
   switch (w / 8) {
-    case 1: return narrow_avx2<1>(m, k, a, a_row, a_col, b, ldb, c, ldc);
-    case 2: return narrow_avx2<2>(m, k, a, a_row, a_col, b, ldb, c, ldc);
-    case 3: return narrow_avx2<3>(m, k, a, a_row, a_col, b, ldb, c, ldc);
-    case 4: return narrow_avx2<4>(m, k, a, a_row, a_col, b, ldb, c, ldc);
+    case 1: return strip<1>(m, k, a, a_row, a_col, b, ldb, c, ldc);
+    case 2: return strip<2>(m, k, a, a_row, a_col, b, ldb, c, ldc);
+    case 3: return strip<3>(m, k, a, a_row, a_col, b, ldb, c, ldc);
+    case 4: return strip<4>(m, k, a, a_row, a_col, b, ldb, c, ldc);
     default: throw std::logic_error("small_gemm::narrow: width must be 8, 16, 24 or 32");
   }
 }
