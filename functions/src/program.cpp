@@ -98,38 +98,37 @@ class Compiler {
 constexpr std::size_t kBlock = 256;
 constexpr std::size_t kLanes = 16;  // widest SIMD group of any ISA (AVX-512 floats); kBlock is a multiple
 
-// Runs the program over one block of n <= kBlock inputs; registers hold kBlock values each.
+// Runs the program over one block of n <= kBlock inputs (n a multiple of kLanes), reading each
+// register where scratch.value_at / derivative_at say. The output instruction writes to out_v /
+// out_d when given (the caller's arrays), else to its own slice.
 template <class Real, bool kDeriv>
-[[gnu::always_inline]] inline void run_block(const std::vector<Instruction>& code, const Real* x,
-                                             std::size_t n, Real* v, Real* d) {
+[[gnu::always_inline]] inline void run_block(const std::vector<Instruction>& code, std::size_t n,
+                                             const Scratch<Real>& scratch, int output, Real* out_v_final,
+                                             Real* out_d_final) {
   using R = Rules<ScalarMath<Real>, kDeriv>;
   using D = Dual<Real>;
   for (std::size_t r = 0; r < code.size(); ++r) {
     const Instruction& in = code[r];
-    Real* out_v = v + r * kBlock;
-    Real* out_d = d + r * kBlock;
-    if (in.kind == Kind::Input) {
-      std::copy(x, x + n, out_v);
-      std::fill(out_d, out_d + n, Real(1));
-      continue;
-    }
-    if (in.kind == Kind::Constant) {
-      std::fill(out_v, out_v + n, static_cast<Real>(in.constant));
-      std::fill(out_d, out_d + n, Real(0));
-      continue;
-    }
-    const Real* av = v + in.a * kBlock;
-    const Real* ad = d + in.a * kBlock;
-    const Real* bv = in.b >= 0 ? v + in.b * kBlock : nullptr;
-    const Real* bd = in.b >= 0 ? d + in.b * kBlock : nullptr;
-    const Real* cv = in.c >= 0 ? v + in.c * kBlock : nullptr;
-    const Real* cd = in.c >= 0 ? d + in.c * kBlock : nullptr;
+    if (in.kind != Kind::Operation) continue;
+    const bool last = static_cast<int>(r) == output;
+    // An operation's own slices are never read through the const pointers: casting them back is safe.
+    Real* out_v = last && out_v_final ? out_v_final : const_cast<Real*>(scratch.value_at[r]);
+    Real* out_d = last && out_d_final ? out_d_final : const_cast<Real*>(scratch.derivative_at[r]);
+    const auto& vat = scratch.value_at;
+    const auto& dat = scratch.derivative_at;
+    const Real* av = vat[in.a];
+    const Real* ad = dat[in.a];
+    const Real* bv = in.b >= 0 ? vat[in.b] : nullptr;
+    const Real* bd = in.b >= 0 ? dat[in.b] : nullptr;
+    const Real* cv = in.c >= 0 ? vat[in.c] : nullptr;
+    const Real* cd = in.c >= 0 ? dat[in.c] : nullptr;
+    // The value pass leaves derivatives alone: out_d may then be the caller's null.
     auto unary = [&](auto rule) {
       FSEARCH_SIMD_LOOP
       for (std::size_t i = 0; i < n; ++i) {
         D o = rule(D{av[i], ad[i]});
         out_v[i] = o.v;
-        out_d[i] = o.d;
+        if constexpr (kDeriv) out_d[i] = o.d;
       }
     };
     auto binary = [&](auto rule) {
@@ -137,7 +136,7 @@ template <class Real, bool kDeriv>
       for (std::size_t i = 0; i < n; ++i) {
         D o = rule(D{av[i], ad[i]}, D{bv[i], bd[i]});
         out_v[i] = o.v;
-        out_d[i] = o.d;
+        if constexpr (kDeriv) out_d[i] = o.d;
       }
     };
     auto ternary = [&](auto rule) {
@@ -145,7 +144,7 @@ template <class Real, bool kDeriv>
       for (std::size_t i = 0; i < n; ++i) {
         D o = rule(D{av[i], ad[i]}, D{bv[i], bd[i]}, D{cv[i], cd[i]});
         out_v[i] = o.v;
-        out_d[i] = o.d;
+        if constexpr (kDeriv) out_d[i] = o.d;
       }
     };
     switch (in.op) {
@@ -182,13 +181,32 @@ template <class Real>
 [[gnu::always_inline]] inline void run_any(const std::vector<Instruction>& code, int output, bool one_pass,
                                            const Real* x, Real* y, Real* dy, std::size_t n,
                                            Scratch<Real>& scratch) {
+  // Registers: an operation's is its own slice of the scratch storage; a constant's slice is filled
+  // once per call (no operation writes it); the input's points at each block's inputs, derivative 1.
   scratch.values.resize(code.size() * kBlock);
   scratch.derivatives.resize(code.size() * kBlock);
+  scratch.ones.assign(kBlock, Real(1));
+  scratch.value_at.resize(code.size());
+  scratch.derivative_at.resize(code.size());
   Real* v = scratch.values.data();
   Real* d = scratch.derivatives.data();
+  for (std::size_t r = 0; r < code.size(); ++r) {
+    scratch.value_at[r] = v + r * kBlock;
+    scratch.derivative_at[r] = d + r * kBlock;
+    if (code[r].kind == Kind::Constant) {
+      std::fill(v + r * kBlock, v + (r + 1) * kBlock, static_cast<Real>(code[r].constant));
+      std::fill(d + r * kBlock, d + (r + 1) * kBlock, Real(0));
+    } else if (code[r].kind == Kind::Input) {
+      scratch.derivative_at[r] = scratch.ones.data();
+    }
+  }
+  // The output can go straight to the caller's arrays when it is computed by the last instruction
+  // (which no other instruction reads).
+  const bool computed = code[output].kind == Kind::Operation && output + 1 == static_cast<int>(code.size());
   // Every block is padded to a multiple of kLanes so that each element goes through the vectorized
   // loop body, never the scalar remainder loop: vector and scalar math differ in the last bit, and an
   // element's value must not depend on where it sits in a block (or on how threads split the work).
+  // A whole block reads the caller's inputs and writes the caller's outputs in place.
   Real padded[kBlock];
   for (std::size_t start = 0; start < n; start += kBlock) {
     std::size_t count = std::min(kBlock, n - start);
@@ -199,21 +217,28 @@ template <class Real>
       std::fill(padded + count, padded + lanes, Real(0));
       in = padded;
     }
+    for (std::size_t r = 0; r < code.size(); ++r)
+      if (code[r].kind == Kind::Input) scratch.value_at[r] = in;
+    const bool direct = computed && lanes == count;
     if (dy) {
-      run_block<Real, true>(code, in, lanes, v, d);
-      std::copy_n(d + output * kBlock, count, dy + start);
+      Real* to_v = direct && y && one_pass ? y + start : nullptr;
+      Real* to_d = direct ? dy + start : nullptr;
+      run_block<Real, true>(code, lanes, scratch, output, to_v, to_d);
+      const Real* fv = to_v ? to_v : scratch.value_at[output];
+      if (!to_d) std::copy_n(scratch.derivative_at[output], count, dy + start);
       // Where f is undefined (log(x) at x < 0) so is f': the rules would give a finite number.
-      const Real* fv = v + output * kBlock;
-      for (std::size_t i = 0; i < count; ++i)
-        if (std::isnan(fv[i])) dy[start + i] = fv[i];
+      Real* out = dy + start;
+      FSEARCH_SIMD_LOOP
+      for (std::size_t i = 0; i < count; ++i) out[i] = std::isnan(fv[i]) ? fv[i] : out[i];
       if (y && one_pass) {
-        std::copy_n(fv, count, y + start);
+        if (!to_v) std::copy_n(fv, count, y + start);
         continue;
       }
     }
     if (y) {
-      run_block<Real, false>(code, in, lanes, v, d);
-      std::copy_n(v + output * kBlock, count, y + start);
+      Real* to_v = direct ? y + start : nullptr;
+      run_block<Real, false>(code, lanes, scratch, output, to_v, nullptr);
+      if (!to_v) std::copy_n(scratch.value_at[output], count, y + start);
     }
   }
 }

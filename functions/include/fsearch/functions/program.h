@@ -24,7 +24,9 @@ struct Instruction {
 // per call in hot loops).
 template <class Real>
 struct Scratch {
-  std::vector<Real> values, derivatives;
+  std::vector<Real> values, derivatives;  // one slice of a block per instruction
+  std::vector<Real> ones;                 // the input's derivative
+  std::vector<const Real*> value_at, derivative_at;  // where each register is for the current block
 };
 
 class Program {
