@@ -1,5 +1,7 @@
 #include "fsearch/db/database.h"
 
+#include <unistd.h>
+
 #include <cstring>
 #include <fstream>
 
@@ -205,7 +207,22 @@ void Database::migrate() {
     connection_.execute("PRAGMA application_id = " + std::to_string(kApplicationId));
 }
 
+void Database::check_file_is_ours() {
+  if (!connection_.file_replaced()) return;
+  const std::string rescue = connection_.path() + ".rescued-" + std::to_string(::getpid());
+  connection_.save_copy(rescue);
+  connection_.abandon_replaced_file();
+  throw StorageError(connection_.path() +
+                         " was replaced by another file while this process had it open (git checkout or git "
+                         "stash of a tracked database, or a move over it); what this process recorded is in " +
+                         rescue + ", nothing more was written, and the file now at " + connection_.path() +
+                         " is left as it was put there",
+                     "compare the two (fsearch status --db FILE), keep the one you want under the database's "
+                     "name, and run the same command again (a sweep resumes from either)");
+}
+
 void Database::transaction(const std::function<void()>& body) {
+  check_file_is_ours();
   connection_.execute("BEGIN IMMEDIATE");
   try {
     body();
@@ -246,6 +263,7 @@ std::optional<LockHolder> Database::acquire_lock(std::int64_t pid, const std::st
 }
 
 void Database::refresh_lock(std::int64_t pid, double now) {
+  check_file_is_ours();
   connection_.prepare("UPDATE scheduler_lock SET heartbeat_at = ? WHERE id = 1 AND pid = ?")
       .bind_all(now, pid)
       .run();

@@ -1,6 +1,7 @@
 #include "fsearch/db/sqlite.h"
 
 #include <sqlite3.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cctype>
@@ -32,6 +33,7 @@ std::string storage_hint(sqlite3* db) {
 
 
 Statement::Statement(sqlite3* db, const std::string& sql) : db_(db), sql_(sql) {
+  if (!db) throw StorageError("SQLite: the connection was closed (its file was replaced) in: " + sql);
   if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt_, nullptr) != SQLITE_OK) {
     throw StorageError(std::string("SQLite: ") + sqlite3_errmsg(db) + system_reason(db) + " in: " + sql,
                        storage_hint(db));
@@ -135,6 +137,47 @@ Connection::Connection(const std::string& path, Access access) : path_(path) {
                        "check the path and its folder's permissions");
   }
   sqlite3_busy_timeout(db_, 10000);
+  struct stat file;
+  if (access == Access::ReadWrite && path != ":memory:" && !path.empty() && ::stat(path.c_str(), &file) == 0) {
+    has_identity_ = true;
+    device_ = file.st_dev;
+    inode_ = file.st_ino;
+  }
+}
+
+bool Connection::file_replaced() const {
+  if (!has_identity_) return false;
+  struct stat file;
+  if (::stat(path_.c_str(), &file) != 0) return true;
+  return static_cast<std::uint64_t>(file.st_dev) != device_ || static_cast<std::uint64_t>(file.st_ino) != inode_;
+}
+
+void Connection::abandon_replaced_file() {
+  sqlite3_close(db_);
+  db_ = nullptr;
+  has_identity_ = false;  // nothing of this connection is left to check
+  std::error_code ignored;
+  std::filesystem::remove(path_ + "-wal", ignored);
+  std::filesystem::remove(path_ + "-shm", ignored);
+}
+
+void Connection::save_copy(const std::string& to) {
+  if (!db_) throw StorageError("cannot write " + to + ": the connection to " + path_ + " was closed");
+  sqlite3* target = nullptr;
+  if (sqlite3_open_v2(to.c_str(), &target, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) != SQLITE_OK) {
+    std::string message = target ? sqlite3_errmsg(target) : "out of memory";
+    sqlite3_close(target);
+    throw StorageError("cannot write " + to + ": " + message);
+  }
+  sqlite3_backup* copy = sqlite3_backup_init(target, "main", db_, "main");
+  const int done = copy ? sqlite3_backup_step(copy, -1) : SQLITE_ERROR;
+  sqlite3_backup_finish(copy);
+  if (done != SQLITE_DONE) {
+    const std::string message = sqlite3_errmsg(target), hint = storage_hint(target);
+    sqlite3_close(target);
+    throw StorageError("cannot write " + to + ": " + message, hint);
+  }
+  sqlite3_close(target);
 }
 
 void Connection::detach_into_memory() {
@@ -160,6 +203,7 @@ Connection::~Connection() {
 }
 
 void Connection::execute(const std::string& sql) {
+  if (!db_) throw StorageError("SQLite: the connection to " + path_ + " was closed (its file was replaced) in: " + sql);
   char* error = nullptr;
   if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &error) != SQLITE_OK) {
     std::string message = error ? error : "unknown error";
@@ -169,11 +213,11 @@ void Connection::execute(const std::string& sql) {
 }
 
 bool Connection::in_transaction() const {
-  return sqlite3_get_autocommit(db_) == 0;
+  return db_ && sqlite3_get_autocommit(db_) == 0;
 }
 
 std::int64_t Connection::changes() const {
-  return sqlite3_changes(db_);
+  return db_ ? sqlite3_changes(db_) : 0;
 }
 
 }  // namespace fsearch::db

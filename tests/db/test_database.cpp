@@ -1,4 +1,5 @@
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -349,6 +350,42 @@ TEST(Jobs, ReopenRejectedRequeuesARejectedJobWithoutItsResult) {
   EXPECT_THROW(db.reopen_rejected("rejected"), StorageError);  // pending now
   EXPECT_EQ(db.job("diverged")->state, JobState::Diverged);
   EXPECT_TRUE(db.result("diverged"));
+}
+
+// What `git stash` did to a running sweep whose database git tracks: the path replaced by a copy
+// from earlier while the scheduler held the file open. Its next write would go to the old file that
+// nothing else sees. It must stop before that, with what it recorded saved beside the database.
+TEST(Database, AReplacedFileStopsWritesAndKeepsWhatWasRecorded) {
+  const std::string path = fresh_db("replaced");
+  const std::string earlier = path + ".earlier";
+  std::string message;
+  {
+    Database db(path);
+    db.ensure_sweep("before-the-copy", "s.yaml", "default", 1);
+    db.connection().execute("PRAGMA wal_checkpoint(TRUNCATE)");
+    fs::copy_file(path, earlier);
+    db.ensure_sweep("after-the-copy", "s.yaml", "default", 2);
+    db.refresh_lock(1, 3);  // the same file: nothing to say
+    fs::rename(earlier, path);  // how git puts a file in place: a new file moved over the path
+    EXPECT_TRUE(db.connection().file_replaced());
+    try {
+      db.refresh_lock(1, 4);
+      ADD_FAILURE() << "a replaced database was written";
+    } catch (const StorageError& e) {
+      message = e.what();
+    }
+    EXPECT_THROW(db.transaction([] {}), StorageError);
+  }
+  const std::string rescue = path + ".rescued-" + std::to_string(::getpid());
+  EXPECT_NE(message.find(path + " was replaced"), std::string::npos) << message;
+  EXPECT_NE(message.find(rescue), std::string::npos) << message;
+  Database rescued(rescue, Access::ReadOnly);
+  std::vector<std::string> names;
+  for (const auto& sweep : rescued.sweeps()) names.push_back(sweep.second);
+  EXPECT_EQ(names, (std::vector<std::string>{"before-the-copy", "after-the-copy"}));
+  // The file now at the path is the earlier copy, untouched by the stopped connection.
+  Database now(path, Access::ReadOnly);
+  EXPECT_EQ(now.sweeps().size(), 1u);
 }
 
 // On a shared filesystem the holder may be on another host, where its pid means nothing here: it is

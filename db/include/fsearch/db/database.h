@@ -138,6 +138,10 @@ class Database {
   int schema_version();
   // Runs body in one IMMEDIATE transaction; rolls back if it throws.
   void transaction(const std::function<void()>& body);
+  // Throws StorageError, after saving what this connection sees to <path>.rescued-<pid>, when the
+  // path no longer names the file opened (Connection::file_replaced). Every transaction and every
+  // refresh of the scheduler's lock (each 10 s of a sweep) checks first.
+  void check_file_is_ours();
 
   // The sweep lock: one scheduler per database. Returns the current holder if another live
   // process holds it, nothing if this process now holds it. A holder on this host is live while

@@ -79,9 +79,25 @@ class Connection {
   void detach_into_memory();
   const std::string& path() const { return path_; }
 
+  // True when the path no longer names the file this read-write connection opened: another program
+  // replaced it (git checkout or git stash of a tracked database, a move over it) or removed it.
+  // Our writes would then go to the old file, which nothing else sees, and another process opening
+  // the path would read the new file with our write-ahead log: a malformed database.
+  bool file_replaced() const;
+  // Writes a consistent copy of the database as this connection sees it to `to` (SQLite's backup).
+  void save_copy(const std::string& to);
+  // After file_replaced(): closes the connection and removes the path's -wal and -shm files, which
+  // belong to the old file (SQLite's own close leaves them when the file was moved, and the next
+  // process to open the path would apply the old file's log to the new one). Every later use of
+  // the connection throws.
+  void abandon_replaced_file();
+
  private:
   sqlite3* db_ = nullptr;
   std::string path_;
+  // The opened file's device and inode (read-write connections to a file only).
+  bool has_identity_ = false;
+  std::uint64_t device_ = 0, inode_ = 0;
 };
 
 }  // namespace fsearch::db
