@@ -5,9 +5,17 @@
 # continues where the database stands (commit the database as it grows: scripts/snapshot-results.sh).
 #   TABLES="5 4"  which tables, in order (default: the ViT tables, then those with DiT columns)
 #   SEEDS=0,1,2   BUDGET=default|quick|smoke   WORKERS=N (default: one per core)
+#   FSEARCH_BIN=path  the fsearch to run (default: build/tools/fsearch); one built from a tree with
+#   uncommitted changes ("-dirty" in its --version) is refused: its jobs could not be traced to a
+#   commit (FSEARCH_ALLOW_DIRTY=1 runs it anyway, for a trial, not for the shipped results)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 fsearch=${FSEARCH_BIN:-build/tools/fsearch}
+if "$fsearch" --version | head -1 | grep -q -- '-dirty' && [[ -z "${FSEARCH_ALLOW_DIRTY:-}" ]]; then
+  echo "reference-results: $fsearch was built from uncommitted changes ($("$fsearch" --version | head -1));" \
+    "commit them and rebuild, or set FSEARCH_ALLOW_DIRTY=1 for a trial run" >&2
+  exit 2
+fi
 # FIDs compare only within one feature extractor, and each machine would train its own: score with
 # the one kept beside the results (README, "FID").
 export FSEARCH_CACHE_DIR=${FSEARCH_CACHE_DIR:-$PWD/docs/results/fid-cache}
@@ -45,5 +53,10 @@ list=$("$fsearch" status --db "$db" --json | grep -o '"sweep": *"table[0-9]*"' |
   echo "- machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(awk '/MemTotal/ {printf "%.0f GB", $2/1e6}' /proc/meminfo)"
   echo "- date: $(date -u +%Y-%m-%d)"
   echo "- jobs: $("$fsearch" status --db "$db" --json | grep -o '"done": [0-9]*' | awk '{s+=$2} END {print s+0}') done"
+  # Each job records the build that trained it; a table may span builds (the run resumes).
+  if command -v sqlite3 >/dev/null; then
+    echo "- builds that trained the jobs (commit: jobs):" \
+      "$(sqlite3 "$db" "SELECT json_extract(result, '\$.git_commit') || ': ' || count(*) FROM results GROUP BY json_extract(result, '\$.git_commit') ORDER BY min(rowid)" | paste -sd, | sed 's/,/, /g')"
+  fi
 } > "$out/PROVENANCE.md"
 echo "reference results in $out (index.md); commit them with: bash scripts/snapshot-results.sh && git add $out docs/results/reference.csv"
