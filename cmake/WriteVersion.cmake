@@ -5,8 +5,10 @@ execute_process(
 if(NOT rc EQUAL 0 OR commit STREQUAL "")
   set(commit "unknown")
 endif()
+# Uncommitted changes make the build "-dirty", except under docs/: nothing there is built, and
+# docs/results/ holds the databases that running sweeps write.
 execute_process(
-  COMMAND git -C "${SOURCE_DIR}" status --porcelain --untracked-files=no
+  COMMAND git -C "${SOURCE_DIR}" status --porcelain --untracked-files=no -- . ":(exclude)docs"
   OUTPUT_VARIABLE dirty OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
 if(NOT dirty STREQUAL "")
   set(commit "${commit}-dirty")
