@@ -49,7 +49,7 @@ list=$("$fsearch" status --db "$db" --json | grep -o '"sweep": *"table[0-9]*"' |
   echo
   echo "- made by: scripts/reference-results.sh (TABLES=\"$tables\" SEEDS=$seeds BUDGET=$budget)"
   echo "- fsearch: $("$fsearch" --version | head -1)"
-  echo "- commit: $(git rev-parse --short HEAD)$(git diff --quiet || echo -dirty)"
+  echo "- commit: $(git rev-parse --short HEAD)$(git diff --quiet -- . ':(exclude)docs' || echo -dirty)"
   echo "- machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(awk '/MemTotal/ {printf "%.0f GB", $2/1e6}' /proc/meminfo)"
   echo "- date: $(date -u +%Y-%m-%d)"
   echo "- jobs: $("$fsearch" status --db "$db" --json | grep -o '"done": [0-9]*' | awk '{s+=$2} END {print s+0}') done"
