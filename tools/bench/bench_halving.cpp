@@ -65,6 +65,7 @@ struct Arm {
   std::vector<const JobReport*> seeds;
   bool finished = false;  // every seed trained its full budget
   double accuracy = NAN;  // finished: the mean final test accuracy (NaN if a seed diverged)
+  double spread = 0;      //           and its sample standard deviation over the seeds (0 for one)
   double reached = 0;     // else: the furthest rung every seed reached, as a fraction of the budget
   double score = NAN;     //       and the mean score there
 };
@@ -87,6 +88,11 @@ std::vector<Arm> arms_of(const Summary& s) {
       for (const auto* r : a.seeds)
         sum += r->job.state == JobState::Done && r->result ? r->result->test_acc : NAN;
       a.accuracy = sum / static_cast<double>(a.seeds.size());
+      if (a.seeds.size() > 1) {
+        double squares = 0;
+        for (const auto* r : a.seeds) squares += std::pow(r->result ? r->result->test_acc - a.accuracy : NAN, 2);
+        a.spread = std::sqrt(squares / static_cast<double>(a.seeds.size() - 1));
+      }
     } else {
       a.reached = 1;
       for (const auto* r : a.seeds) a.reached = std::min(a.reached, r->rung ? r->rung->fraction : 0.0);
@@ -164,6 +170,38 @@ std::string reached_text(const Arm& a) {
   return fmt::format("{:.0f}% of the budget", 100 * a.reached);
 }
 
+// Whether halving's top k are as good as the grid's top k up to the grid's own seed spread: a pick
+// outside the grid's top k still counts when its grid mean is below the k-th place's by no more than
+// the two arms' standard deviations together (the reports' "beyond the seed spread" rule). When
+// places k and k+1 are that close, which of them is "the top k" is itself a draw of the seeds.
+void print_within_spread(const std::vector<Arm>& grid, const std::vector<Arm>& halving, int top) {
+  if (static_cast<int>(grid.size()) < top || static_cast<int>(halving.size()) < top) return;
+  const Arm& kth = grid[static_cast<std::size_t>(top - 1)];
+  int within = 0;
+  std::string outside;
+  for (int i = 0; i < top; ++i) {
+    const Arm& pick = halving[static_cast<std::size_t>(i)];
+    auto it = std::find_if(grid.begin(), grid.end(), [&](const Arm& g) { return g.id == pick.id; });
+    if (it == grid.end() || !std::isfinite(it->accuracy)) {
+      outside += " " + pick.name + " (no grid result)";
+      continue;
+    }
+    const auto place = static_cast<int>(it - grid.begin()) + 1;
+    if (place <= top || it->accuracy + it->spread + kth.spread >= kth.accuracy) {
+      ++within;
+      if (place > top)
+        outside += fmt::format(" {} (grid's #{}: {:.2f} +- {:.2f}, within)", pick.name, place, 100 * it->accuracy,
+                               100 * it->spread);
+    } else {
+      outside += fmt::format(" {} (grid's #{}: {:.2f} +- {:.2f}, below)", pick.name, place, 100 * it->accuracy,
+                             100 * it->spread);
+    }
+  }
+  std::cout << fmt::format("within the grid's seed spread: {} of {} (the grid's #{} {}: {:.2f} +- {:.2f}){}\n", within,
+                           top, top, kth.name, 100 * kth.accuracy, 100 * kth.spread,
+                           outside.empty() ? "" : ";" + outside);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -205,6 +243,7 @@ int main(int argc, char** argv) {
     const bool best = !grid.empty() && !halving.empty() && grid[0].id == halving[0].id;
     std::cout << fmt::format("recovered: {} of the grid's top {}; the grid's best {} halving's best\n", recovered, top,
                              best ? "is" : "is NOT");
+    print_within_spread(grid, halving, top);
     print_rung_agreement(grid, halving_jobs, top);
     return 0;
   } catch (const std::exception& e) {
