@@ -9,6 +9,9 @@
 #   uncommitted changes ("-dirty" in its --version) is refused: its jobs could not be traced to a
 #   commit (FSEARCH_ALLOW_DIRTY=1 runs it anyway, for a trial, not for the shipped results)
 set -euo pipefail
+# One block, read whole before it runs: a `git pull` or an edit of this file while it runs cannot
+# make bash read the rest of it from the new text.
+{
 cd "$(dirname "$0")/.."
 fsearch=${FSEARCH_BIN:-build/tools/fsearch}
 if "$fsearch" --version | head -1 | grep -q -- '-dirty' && [[ -z "${FSEARCH_ALLOW_DIRTY:-}" ]]; then
@@ -60,3 +63,5 @@ list=$("$fsearch" status --db "$db" --json | grep -o '"sweep": *"table[0-9]*"' |
   fi
 } > "$out/PROVENANCE.md"
 echo "reference results in $out (index.md); commit them with: bash scripts/snapshot-results.sh && git add $out docs/results/reference.csv"
+exit
+}

@@ -6,6 +6,9 @@
 # functions' accuracy (mean ± sd over the seeds). The databases stay in OUT; a rerun resumes.
 # Usage: tools/bench/bench-evolution.sh [build/tools/fsearch]   (STEPS=1000 WORKERS=2 OUT=bench-evolution)
 set -euo pipefail
+# One block, read whole before it runs: a `git pull` or an edit of this file while it runs cannot
+# make bash read the rest of it from the new text.
+{
 cd "$(dirname "$0")/../.."
 bin=$(realpath "${1:-build/tools/fsearch}")
 steps=${STEPS:-1000}
@@ -33,3 +36,5 @@ budget: {steps: $steps}
 YAML
 "$bin" run --space "$out/check.yaml" --db "$out/check.db" --workers "$workers" --top 0 > "$out/check.log" 2>&1
 "$bench" --check "$out/check.db" --sweep bench-evolution-check | sed 's/^/  /'
+exit
+}

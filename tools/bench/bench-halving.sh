@@ -13,6 +13,9 @@
 # Usage: tools/bench/bench-halving.sh [build/tools/fsearch]
 #   (STEPS=1000 SEEDS="0 1 2" WORKERS=2 OUT=bench-halving ARMS=0 COOLDOWN=0)
 set -euo pipefail
+# One block, read whole before it runs: a `git pull` or an edit of this file while it runs cannot
+# make bash read the rest of it from the new text.
+{
 cd "$(dirname "$0")/../.."
 bin=$(realpath "${1:-build/tools/fsearch}")
 bench=$(dirname "$bin")/bench/bench-halving
@@ -52,3 +55,5 @@ if [[ "${ARMS:-0}" == 1 ]]; then
   echo "seeds $seeds together (candidates ranked by their mean over the seeds):"
   "$bench" "${grids[@]}" --halving "$out/$name.db" --sweep bench-halving | sed 's/^/  /'
 fi
+exit
+}

@@ -13,6 +13,9 @@
 # Usage: tools/bench/bench-sweep.sh [build/tools/fsearch]   (WORKERS=10 FAKE_SECONDS=10 JOBS=100)
 # Measure on a quiet machine: the start-ups compete for the cores.
 set -euo pipefail
+# One block, read whole before it runs: a `git pull` or an edit of this file while it runs cannot
+# make bash read the rest of it from the new text.
+{
 cd "$(dirname "$0")/../.."
 export FSEARCH_BIN=$(realpath "${1:-build/tools/fsearch}")
 workers=${WORKERS:-10}
@@ -54,3 +57,5 @@ start=$(date +%s.%N)
 end=$(date +%s.%N)
 echo "overhead, slots of their own: $jobs jobs x ${seconds} s on $workers workers: $(overhead "$(echo "$end - $start" | bc)")"
 "$FSEARCH_BIN" status --db "$tmp/o.db" | head -2 | sed 's/^/  /'
+exit
+}

@@ -10,6 +10,9 @@
 # Usage: tools/bench/bench-twin.sh [build/tools/fsearch]   (RUNS=3 STEPS=150 WARMUP=50 NORMS="layernorm derf")
 # Measure on a quiet machine: stop sweeps first (Ctrl-C checkpoints them; rerun to continue).
 set -euo pipefail
+# One block, read whole before it runs: a `git pull` or an edit of this file while it runs cannot
+# make bash read the rest of it from the new text.
+{
 cd "$(dirname "$0")/../.."
 fsearch=$(realpath "${1:-build/tools/fsearch}")
 runs=${RUNS:-3}
@@ -54,3 +57,5 @@ done
 if [[ -f "$tmp/median-layernorm" && -f "$tmp/median-derf" ]]; then
   echo "trainer derf / layernorm: $(echo "scale=3; $(cat "$tmp/median-derf") / $(cat "$tmp/median-layernorm")" | bc)"
 fi
+exit
+}
