@@ -140,6 +140,7 @@ Connection::Connection(const std::string& path, Access access) : path_(path) {
   struct stat file;
   if (access == Access::ReadWrite && path != ":memory:" && !path.empty() && ::stat(path.c_str(), &file) == 0) {
     has_identity_ = true;
+    absolute_path_ = std::filesystem::absolute(path).string();  // a later chdir must not matter
     device_ = file.st_dev;
     inode_ = file.st_ino;
   }
@@ -148,7 +149,7 @@ Connection::Connection(const std::string& path, Access access) : path_(path) {
 bool Connection::file_replaced() const {
   if (!has_identity_) return false;
   struct stat file;
-  if (::stat(path_.c_str(), &file) != 0) return true;
+  if (::stat(absolute_path_.c_str(), &file) != 0) return true;
   return static_cast<std::uint64_t>(file.st_dev) != device_ || static_cast<std::uint64_t>(file.st_ino) != inode_;
 }
 

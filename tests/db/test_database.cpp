@@ -388,6 +388,20 @@ TEST(Database, AReplacedFileStopsWritesAndKeepsWhatWasRecorded) {
   EXPECT_EQ(now.sweeps().size(), 1u);
 }
 
+// A database opened by a relative path stays the same file when the process changes directory.
+TEST(Database, AChangeOfWorkingDirectoryIsNotAReplacement) {
+  const fs::path path = fresh_db("relative");
+  const fs::path before = fs::current_path();
+  fs::current_path(path.parent_path());
+  {
+    Database db(path.filename().string());
+    fs::current_path("/");
+    EXPECT_FALSE(db.connection().file_replaced());
+    EXPECT_NO_THROW(db.refresh_lock(1, 2));
+  }
+  fs::current_path(before);
+}
+
 // On a shared filesystem the holder may be on another host, where its pid means nothing here: it is
 // live while its heartbeat is fresh, and taken over once it is older than kLockStaleSeconds.
 TEST(Lock, AnotherHostsFreshHeartbeatIsLive) {

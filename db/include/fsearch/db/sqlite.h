@@ -95,8 +95,9 @@ class Connection {
  private:
   sqlite3* db_ = nullptr;
   std::string path_;
-  // The opened file's device and inode (read-write connections to a file only).
+  // The opened file's absolute path, device and inode (read-write connections to a file only).
   bool has_identity_ = false;
+  std::string absolute_path_;
   std::uint64_t device_ = 0, inode_ = 0;
 };
 
