@@ -103,7 +103,7 @@ constexpr std::size_t kLanes = 16;  // widest SIMD group of any ISA (AVX-512 flo
 // out_d when given (the caller's arrays), else to its own slice.
 template <class Real, bool kDeriv>
 [[gnu::always_inline]] inline void run_block(const std::vector<Instruction>& code, std::size_t n,
-                                             const Scratch<Real>& scratch, int output, Real* out_v_final,
+                                             Scratch<Real>& scratch, int output, Real* out_v_final,
                                              Real* out_d_final) {
   using R = Rules<ScalarMath<Real>, kDeriv>;
   using D = Dual<Real>;
@@ -111,9 +111,8 @@ template <class Real, bool kDeriv>
     const Instruction& in = code[r];
     if (in.kind != Kind::Operation) continue;
     const bool last = static_cast<int>(r) == output;
-    // An operation's own slices are never read through the const pointers: casting them back is safe.
-    Real* out_v = last && out_v_final ? out_v_final : const_cast<Real*>(scratch.value_at[r]);
-    Real* out_d = last && out_d_final ? out_d_final : const_cast<Real*>(scratch.derivative_at[r]);
+    Real* out_v = last && out_v_final ? out_v_final : scratch.values.data() + r * kBlock;
+    Real* out_d = last && out_d_final ? out_d_final : scratch.derivatives.data() + r * kBlock;
     const auto& vat = scratch.value_at;
     const auto& dat = scratch.derivative_at;
     const Real* av = vat[in.a];
