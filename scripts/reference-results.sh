@@ -4,6 +4,8 @@
 # fidelity), a CSV export and the provenance. It resumes: run it again, on any machine, and it
 # continues where the database stands (commit the database as it grows: scripts/snapshot-results.sh).
 #   TABLES="5 4"  which tables, in order (default: the ViT tables, then those with DiT columns)
+#   FIRST=vit-tiny  proxies whose jobs run first in every table (a first pass; the report is written
+#                 after it), before the other proxies' (the DiT columns: days on 2 cores); FIRST= off
 #   SEEDS=0,1,2   BUDGET=default|quick|smoke   WORKERS=N (default: one per core)
 #   FSEARCH_BIN=path  the fsearch to run (default: build/tools/fsearch); one built from a tree with
 #   uncommitted changes ("-dirty" in its --version) is refused: its jobs could not be traced to a
@@ -30,38 +32,65 @@ budget=${BUDGET:-default}
 workers=()
 [[ -n "${WORKERS:-}" ]] && workers=(--workers "$WORKERS")
 
-for t in $tables; do
-  echo "== Table $t ($(date -u +%H:%M))"
-  code=0
+first=${FIRST-vit-tiny}
+
+# Runs one table's sweep; extra arguments go to `fsearch run`.
+run_table() {
+  local t=$1 code=0
+  shift
+  echo "== Table $t${*:+ ($*)} ($(date -u +%H:%M))"
   "$fsearch" run --space "configs/tables/table$t.yaml" --db "$db" --runs results/reference-runs \
-    --seeds "$seeds" --budget "$budget" "${workers[@]}" || code=$?
+    --seeds "$seeds" --budget "$budget" "${workers[@]}" "$@" || code=$?
   case $code in
     0) ;;
     3) echo "Table $t: some jobs failed (fsearch status --db $db); going on" ;;
     *) exit "$code" ;;  # 75: interrupted -- run this script again to continue
   esac
-done
+}
 
-# The report covers every table the database has run, not only those of this call (TABLES="1"
-# continues one table; its index must still list the others).
-list=$("$fsearch" status --db "$db" --json | grep -o '"sweep": *"table[0-9]*"' | grep -o '[0-9]*' | sort -n | paste -sd,)
-"$fsearch" report --db "$db" --out "$out" --tables "$list"
-"$fsearch" export --db "$db" --format csv > docs/results/reference.csv
-{
-  echo "# Provenance of the reference results"
-  echo
-  echo "- made by: scripts/reference-results.sh (TABLES=\"$tables\" SEEDS=$seeds BUDGET=$budget)"
-  echo "- fsearch: $("$fsearch" --version | head -1)"
-  echo "- commit: $(git rev-parse --short HEAD)$(git diff --quiet -- . ':(exclude)docs' || echo -dirty)"
-  echo "- machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(awk '/MemTotal/ {printf "%.0f GB", $2/1e6}' /proc/meminfo)"
-  echo "- date: $(date -u +%Y-%m-%d)"
-  echo "- jobs: $("$fsearch" status --db "$db" --json | grep -o '"done": [0-9]*' | awk '{s+=$2} END {print s+0}') done"
-  # Each job records the build that trained it; a table may span builds (the run resumes).
-  if command -v sqlite3 >/dev/null; then
-    echo "- builds that trained the jobs (commit: jobs):" \
-      "$(sqlite3 "$db" "SELECT json_extract(result, '\$.git_commit') || ': ' || count(*) FROM results GROUP BY json_extract(result, '\$.git_commit') ORDER BY min(rowid)" | paste -sd, | sed 's/,/, /g')"
-  fi
-} > "$out/PROVENANCE.md"
+# The table's proxies (by file name, configs/proxies/NAME.yaml, whose model.name is NAME) that are
+# among $first, comma-separated; empty when none is.
+first_proxies_of() {
+  [[ -n $first ]] || return 0
+  grep -m1 '^proxies:' "configs/tables/table$1.yaml" | grep -o 'proxies/[A-Za-z0-9_-]*\.yaml' |
+    sed 's|^proxies/||; s|\.yaml$||' | grep -x -F -f <(tr ',' '\n' <<< "$first") | paste -sd, || true
+}
+
+# The report, the CSV export and the provenance, from whatever the database holds.
+write_report() {
+  # The report covers every table the database has run, not only those of this call (TABLES="1"
+  # continues one table; its index must still list the others).
+  list=$("$fsearch" status --db "$db" --json | grep -o '"sweep": *"table[0-9]*"' | grep -o '[0-9]*' | sort -n | paste -sd,)
+  "$fsearch" report --db "$db" --out "$out" --tables "$list"
+  "$fsearch" export --db "$db" --format csv > docs/results/reference.csv
+  {
+    echo "# Provenance of the reference results"
+    echo
+    echo "- made by: scripts/reference-results.sh (TABLES=\"$tables\" FIRST=$first SEEDS=$seeds BUDGET=$budget)"
+    echo "- fsearch: $("$fsearch" --version | head -1)"
+    echo "- commit: $(git rev-parse --short HEAD)$(git diff --quiet -- . ':(exclude)docs' || echo -dirty)"
+    echo "- machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(awk '/MemTotal/ {printf "%.0f GB", $2/1e6}' /proc/meminfo)"
+    echo "- date: $(date -u +%Y-%m-%d)"
+    echo "- jobs: $("$fsearch" status --db "$db" --json | grep -o '"done": [0-9]*' | awk '{s+=$2} END {print s+0}') done"
+    # Each job records the build that trained it; a table may span builds (the run resumes).
+    if command -v sqlite3 >/dev/null; then
+      echo "- builds that trained the jobs (commit: jobs):" \
+        "$(sqlite3 "$db" "SELECT json_extract(result, '\$.git_commit') || ': ' || count(*) FROM results GROUP BY json_extract(result, '\$.git_commit') ORDER BY min(rowid)" | paste -sd, | sed 's/,/, /g')"
+    fi
+  } > "$out/PROVENANCE.md"
+}
+
+# Pass 1: every table's jobs on the first proxies (the ViT columns); pass 2: the rest.
+if [[ -n $first ]]; then
+  for t in $tables; do
+    mine=$(first_proxies_of "$t")
+    if [[ -n $mine ]]; then run_table "$t" --proxies "$mine"; fi
+  done
+  write_report
+  echo "first pass ($first) complete; the other proxies' jobs follow"
+fi
+for t in $tables; do run_table "$t"; done
+write_report
 echo "reference results in $out (index.md); commit them with: bash scripts/snapshot-results.sh && git add $out docs/results/reference.csv"
 exit
 }

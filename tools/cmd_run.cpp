@@ -35,6 +35,7 @@ struct RunCommand {
   std::string space, db = kDefaultDatabase, runs, budget, device = "cpu", devices, worker_binary;
   int workers = 0, jobs_per_device = 1, threads_per_worker = 0, top = 10;
   std::vector<std::int64_t> seeds;
+  std::vector<std::string> proxies;
   double max_candidates = 100000;
   // Slurm backend
   std::string backend = "local", partition, gres, time;
@@ -49,6 +50,7 @@ struct RunCommand {
     options.runs_root = runs;
     options.budget = budget;
     options.seeds = seeds;
+    options.proxies = proxies;
     options.max_candidates = max_candidates;
     options.plan_only = plan_only;
     options.retry_failed = retry_failed;
@@ -205,6 +207,11 @@ Command register_run(CLI::App& app, char** argv) {
                        : "'" + text + "' is not a seed: seeds are whole numbers >= 0";
           },
           "SEED>=0"));
+  sub->add_option("--proxies", command->proxies,
+                  "Train only these proxies' jobs, e.g. --proxies vit-tiny (the cheap proxy's cells of a table "
+                  "first); every job is still planned, and the others stay pending until a run without "
+                  "--proxies. Grid sweeps only")
+      ->delimiter(',');
   sub->add_option("--max-candidates", command->max_candidates,
                   "Refuse a space that would make more candidates than this (counted before expanding)")
       ->capture_default_str()

@@ -48,8 +48,9 @@ RunSummary run_backend(db::Database& db, std::int64_t sweep, Backend& backend, c
   auto progress = [&](bool force) {
     if (!options.on_progress || (!force && unix_now() - last_progress < 1.0)) return;
     last_progress = unix_now();
-    options.on_progress(db.job_counts(sweep),
-                        eta_seconds(db, sweep, backend.mean_job_seconds(), backend.parallelism(), last_progress));
+    options.on_progress(options.scope.counts(db, sweep),
+                        eta_seconds(db, sweep, backend.mean_job_seconds(), backend.parallelism(), last_progress,
+                                    options.scope));
   };
   auto decide = [&] {
     if (options.decide) options.decide();
@@ -69,7 +70,7 @@ RunSummary run_backend(db::Database& db, std::int64_t sweep, Backend& backend, c
     }
     if (!stopping) {
       if (const std::size_t room = backend.capacity(); room > 0) {
-        auto pending = db.jobs(sweep, db::JobState::Pending);
+        auto pending = options.scope.jobs(db, sweep, db::JobState::Pending);
         if (pending.size() > room) pending.resize(room);
         if (!pending.empty()) backend.submit(pending);
       }
@@ -79,7 +80,7 @@ RunSummary run_backend(db::Database& db, std::int64_t sweep, Backend& backend, c
     // Done when the backend follows nothing and nothing waits. A paused job waits for a promotion
     // that no running job can bring any more: it stays paused. A job that failed just now may be
     // pending again (attempts left), so ask the database rather than what was read before.
-    if (!backend.following() && (stopping || db.job_counts(sweep)[db::JobState::Pending] == 0)) break;
+    if (!backend.following() && (stopping || options.scope.counts(db, sweep)[db::JobState::Pending] == 0)) break;
     // Sleep in short steps so that a stop request is noticed at once.
     using Clock = std::chrono::steady_clock;
     const auto wake = Clock::now() + std::chrono::duration_cast<Clock::duration>(

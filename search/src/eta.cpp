@@ -23,10 +23,11 @@ bool written_before(const jobs::RunDir& run, double started_at) {
 
 }  // namespace
 
-double eta_seconds(db::Database& db, std::int64_t sweep, double mean_job_seconds, double parallelism, double now) {
-  double work = db.job_counts(sweep)[db::JobState::Pending];  // in whole jobs
+double eta_seconds(db::Database& db, std::int64_t sweep, double mean_job_seconds, double parallelism, double now,
+                   const JobScope& scope) {
+  double work = scope.counts(db, sweep)[db::JobState::Pending];  // in whole jobs
   std::vector<double> lengths;  // each running job's length, extrapolated from its progress
-  for (const auto& job : db.jobs(sweep, db::JobState::Running)) {
+  for (const auto& job : scope.jobs(db, sweep, db::JobState::Running)) {
     const jobs::RunDir run{job.run_dir};
     const auto p = jobs::read_progress(run);
     if (!p.known()) {

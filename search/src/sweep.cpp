@@ -17,6 +17,8 @@
 #include "fsearch/core/error.h"
 #include "fsearch/core/process.h"
 #include "fsearch/core/hash.h"
+#include "fsearch/core/names.h"
+#include "fsearch/jobs/job_spec.h"
 #include "fsearch/jobs/run_dir.h"
 #include "fsearch/functions/transforms.h"
 #include "fsearch/properties/json.h"
@@ -121,6 +123,54 @@ std::string plan_summary(db::Database& db, std::int64_t sweep, const std::vector
   return line;
 }
 
+// --proxies names proxies of the space, in a grid sweep; checked before anything is recorded. A
+// halving or evolution sweep decides on all of its proxies' results together, so a narrowed run
+// would leave its decisions waiting.
+void check_proxy_filter(const Space& space, const std::string& space_file, const std::vector<std::string>& names) {
+  if (names.empty()) return;
+  if (space.strategy != StrategyKind::Grid)
+    throw ConfigError("--proxies: " + space_file + " uses strategy " + to_string(space.strategy) +
+                          ", whose decisions need every proxy's results",
+                      "only grid sweeps train some proxies' jobs first; run without --proxies");
+  std::vector<std::string> known;
+  for (const auto& file : space.proxies) {
+    jobs::JobSpec spec;
+    jobs::read_proxy_file(file, spec);
+    known.push_back(spec.model.name);
+  }
+  for (const auto& name : names) {
+    if (std::find(known.begin(), known.end(), name) != known.end()) continue;
+    std::string list;
+    for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
+    const std::string hint = did_you_mean(name, known);
+    throw ConfigError("--proxies: '" + name + "' is not a proxy of " + space_file + " (its proxies: " + list + ")",
+                      hint.empty() ? "name one of the space's proxies" : hint);
+  }
+}
+
+// What a narrowed run leaves: "trains the 51 jobs of vit-tiny; 306 jobs of dit-b, dit-l stay ..."
+std::string scope_summary(db::Database& db, std::int64_t sweep, const JobScope& scope) {
+  int in = 0, out_to_train = 0;
+  std::vector<std::string> others;
+  for (const auto& job : db.jobs(sweep)) {
+    if (scope.admits(job)) {
+      ++in;
+      continue;
+    }
+    if (job.state != db::JobState::Pending && job.state != db::JobState::Running) continue;
+    ++out_to_train;
+    if (std::find(others.begin(), others.end(), job.proxy) == others.end()) others.push_back(job.proxy);
+  }
+  std::string names, line;
+  for (const auto& p : scope.proxies) names += (names.empty() ? "" : ", ") + p;
+  line = "--proxies " + names + ": this run trains the sweep's " + std::to_string(in) + " job(s) of " + names;
+  if (out_to_train == 0) return line;
+  std::string other_names;
+  for (const auto& p : others) other_names += (other_names.empty() ? "" : ", ") + p;
+  return line + "; " + std::to_string(out_to_train) + " job(s) of " + other_names +
+         " stay pending (the same command without --proxies trains them)";
+}
+
 }  // namespace
 
 SweepOutcome run_sweep(const std::string& space_file, const SweepOptions& options) {
@@ -129,6 +179,7 @@ SweepOutcome run_sweep(const std::string& space_file, const SweepOptions& option
   };
   Space space = load_space(space_file);
   if (!options.seeds.empty()) space.seeds = options.seeds;
+  check_proxy_filter(space, space_file, options.proxies);
   if (options.retry_rejected && space.strategy != StrategyKind::Grid) {  // before anything is recorded
     throw ConfigError("--retry-rejected: " + space_file + " uses strategy " + to_string(space.strategy) +
                           ", which has already decided on its rejected jobs' scores",
@@ -217,6 +268,8 @@ SweepOutcome run_sweep(const std::string& space_file, const SweepOptions& option
   }
 
   LoopOptions loop = options.loop;
+  loop.scope.proxies = options.proxies;
+  if (!options.proxies.empty()) say(scope_summary(db, outcome.sweep, loop.scope));
   loop.decide = [&] {
     const int promoted = apply_strategy(db, outcome.sweep, space, unix_now(), runs_root, options.budget);
     outcome.promoted += promoted;

@@ -614,6 +614,61 @@ TEST(SweepCli, ANarrowerRunNamesTheSweepsOtherJobs) {
   fs::remove_all(dir);
 }
 
+// --proxies trains one proxy's jobs (real workers) and leaves the others pending, planned; the
+// same command without it trains the rest and nothing twice. A proxy the space does not have, or a
+// strategy that decides on every proxy's results, is refused before anything changes.
+TEST(SweepCli, ProxiesTrainsThoseJobsFirstAndTheRestLater) {
+  auto dir = workdir("proxies");
+  std::ofstream(dir / "space.yaml") << "name: mini\nprimitives: [erf]\nbaselines: [layernorm]\nproxies: ["
+                                    << FSEARCH_SOURCE_DIR << "/configs/proxies/vit-tiny.yaml, " << FSEARCH_SOURCE_DIR
+                                    << "/configs/proxies/vit-small.yaml]\n";
+  const auto run = "run --space " + (dir / "space.yaml").string() + " --db " + (dir / "f.db").string() +
+                   " --budget smoke --workers 2";
+  auto r = run_fsearch(run + " --proxies vit-small");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("--proxies vit-small: this run trains the sweep's 2 job(s) of vit-small; 2 job(s) of "
+                       "vit-tiny stay pending (the same command without --proxies trains them)"),
+            std::string::npos)
+      << r.err;
+  auto result_time = [](const nlohmann::json& job) {
+    return fs::last_write_time(fs::path(job["run_dir"].get<std::string>()) / "result.json");
+  };
+  std::map<std::string, fs::file_time_type> first;  // the vit-small jobs' result.json times
+  for (const auto& j : export_jobs(dir)) {
+    EXPECT_EQ(j["state"], j["proxy"] == "vit-small" ? "done" : "pending") << j["proxy"];
+    if (j["proxy"] == "vit-small") first[j["key"]] = result_time(j);
+  }
+  ASSERT_EQ(first.size(), 2u);
+
+  for (const auto& [flag, message] : std::vector<std::pair<std::string, std::string>>{
+           {"--proxies vit-smal", "--proxies: 'vit-smal' is not a proxy of"},
+           {"--proxies dit-b", "--proxies: 'dit-b' is not a proxy of"}}) {
+    r = run_fsearch(run + " " + flag);
+    EXPECT_EQ(r.exit_code, 2) << flag;
+    EXPECT_NE(r.err.find(message), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("(its proxies: vit-tiny, vit-small)"), std::string::npos) << r.err;
+    EXPECT_EQ(r.err.find("did you mean vit-small?") != std::string::npos, flag == "--proxies vit-smal") << r.err;
+  }
+  std::ofstream(dir / "halving.yaml") << "name: mini-halving\nprimitives: [erf]\nproxies: [" << FSEARCH_SOURCE_DIR
+                                      << "/configs/proxies/vit-tiny.yaml]\nstrategy: halving\n";
+  r = run_fsearch("run --space " + (dir / "halving.yaml").string() + " --db " + (dir / "f.db").string() +
+                  " --budget smoke --proxies vit-tiny");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("uses strategy halving"), std::string::npos) << r.err;
+
+  r = run_fsearch(run);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto jobs = export_jobs(dir);
+  ASSERT_EQ(jobs.size(), 4u) << "the refused runs recorded nothing";
+  for (const auto& j : jobs) {
+    EXPECT_EQ(j["state"], "done") << j["proxy"];
+    if (first.count(j["key"])) {
+      EXPECT_EQ(result_time(j), first[j["key"]]) << "trained twice";
+    }
+  }
+  fs::remove_all(dir);
+}
+
 // Early rejection is the verdict of a probe at step 50: --retry-rejected trains such a job on to the
 // end from its checkpoint, with rejection off, and leaves every other job as it was. A halving sweep
 // refuses it before anything is recorded.

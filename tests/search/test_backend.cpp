@@ -10,6 +10,7 @@
 #include <iostream>
 #include <string>
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <ctime>
@@ -85,7 +86,9 @@ class FakeBackend final : public Backend {
 };
 
 struct Sweep {
-  explicit Sweep(const std::string& name, int jobs) : root(name), db((root / "s.db").string()) {
+  // `jobs` jobs; with `proxies`, the jobs take their proxy names in turn.
+  explicit Sweep(const std::string& name, int jobs, const std::vector<std::string>& proxies = {})
+      : root(name), db((root / "s.db").string()) {
     sweep = db.ensure_sweep("s", "s.yaml", "smoke", 1);
     jobs::JobSpec spec;
     spec.norm = functions::norm_preset("layernorm");
@@ -94,6 +97,7 @@ struct Sweep {
       db::JobRow row;
       row.key = jobs::job_key(spec);
       row.label = "layernorm";
+      if (!proxies.empty()) row.proxy = proxies[static_cast<std::size_t>(seed) % proxies.size()];
       row.spec_json = "{}";
       row.run_dir = (root / row.key).string();
       jobs::prepare_run_dir(spec, row.run_dir);
@@ -176,6 +180,32 @@ TEST(Backend, TheLoopRunsEveryJobOnceWithinCapacityAndAsksTheStrategyAfterEach) 
   EXPECT_GE(progress_calls, 2);  // the first and the last are forced
   EXPECT_DOUBLE_EQ(last_eta, 0);  // nothing left
   EXPECT_TRUE(std::isfinite(backend.mean_job_seconds()));
+}
+
+// A loop scoped to some proxies (`fsearch run --proxies`) submits only their jobs, counts and
+// estimates only them, and ends when they are trained; the other proxies' jobs stay pending.
+TEST(Backend, AScopedLoopTrainsOnlyItsProxiesJobsAndEndsWhenTheyAreDone) {
+  Sweep s("backend-scope", 6, {"vit-tiny", "dit-b", "dit-l"});
+  FakeBackend backend(s.db, s.sweep, 4, 2);
+  LoopOptions options;
+  options.scope.proxies = {"dit-l", "vit-tiny"};
+  std::map<db::JobState, int> first_counts;
+  options.on_progress = [&](const std::map<db::JobState, int>& counts, double) {
+    if (first_counts.empty()) first_counts = counts;
+  };
+  const auto summary = run_backend(s.db, s.sweep, backend, options);
+  EXPECT_EQ(summary.started, 4);
+  EXPECT_FALSE(summary.interrupted);
+  EXPECT_EQ(first_counts[db::JobState::Pending], 4) << "the dit-b jobs are not this loop's";
+  for (const auto& job : s.db.jobs(s.sweep)) {
+    const bool in = job.proxy != "dit-b";
+    EXPECT_EQ(job.state, in ? db::JobState::Done : db::JobState::Pending) << job.proxy;
+    EXPECT_EQ(options.scope.admits(job), in);
+    EXPECT_EQ(std::count(backend.submitted.begin(), backend.submitted.end(), job.key), in ? 1 : 0) << job.proxy;
+  }
+  EXPECT_DOUBLE_EQ(eta_seconds(s.db, s.sweep, 100, 1, 1000, options.scope), 0) << "its own jobs are done";
+  EXPECT_DOUBLE_EQ(eta_seconds(s.db, s.sweep, 100, 1, 1000), 200) << "the sweep's two dit-b jobs are left";
+  EXPECT_EQ(JobScope{}.counts(s.db, s.sweep), s.db.job_counts(s.sweep));
 }
 
 TEST(Backend, AStopRequestCancelsTheBackendAndEndsTheLoopWithJobsRequeued) {

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "fsearch/db/database.h"
+#include "fsearch/search/scope.h"
 
 namespace fsearch::search {
 
@@ -32,6 +33,8 @@ struct LoopOptions {
   // The search strategy (halving.h apply_strategy): called at the start and after every poll that
   // settled a job; it may requeue paused jobs. Returns how many it requeued.
   std::function<int()> decide;
+  // The jobs this loop trains (default: all); others stay pending, and progress counts only these.
+  JobScope scope;
 };
 
 struct RunSummary {

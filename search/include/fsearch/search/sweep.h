@@ -25,6 +25,9 @@ struct SweepOptions {
   // Rejected jobs (early rejection) train on to the end from their checkpoints, rejection off;
   // grid sweeps only (a halving or evolution sweep has already decided on their scores).
   bool retry_rejected = false;
+  // Train only the jobs of these proxies (names, as a proxy file's model.name); the plan still
+  // records every job, and the others stay pending for a run without the filter. Grid sweeps only.
+  std::vector<std::string> proxies;
   BackendKind backend = BackendKind::Local;     // worker processes here | Slurm job arrays
   LocalOptions local;                           // local backend
   SlurmOptions slurm;                           // slurm backend (work_dir defaults to <runs>/<sweep>/slurm)

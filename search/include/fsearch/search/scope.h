@@ -1,0 +1,28 @@
+// Which of a sweep's jobs one run of its loop trains: every job, or only those of some proxies
+// (`fsearch run --proxies vit-tiny` trains the cheap proxy's cells of every table first and leaves
+// the DiT jobs pending for a later run). The loop's submissions, its progress counts, its ETA and
+// its end all look through the same scope, so a narrowed run ends when its own jobs are trained.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "fsearch/db/database.h"
+
+namespace fsearch::search {
+
+struct JobScope {
+  std::vector<std::string> proxies;  // proxy names (a proxy file's model.name); empty: every proxy
+
+  bool admits(const db::JobRow& job) const;
+  // The sweep's jobs in this scope, in the database's order (pending jobs: by priority).
+  std::vector<db::JobRow> jobs(db::Database& db, std::int64_t sweep,
+                               std::optional<db::JobState> state = std::nullopt) const;
+  // Jobs per state in this scope.
+  std::map<db::JobState, int> counts(db::Database& db, std::int64_t sweep) const;
+};
+
+}  // namespace fsearch::search
