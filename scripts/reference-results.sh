@@ -26,7 +26,7 @@ fi
 export FSEARCH_CACHE_DIR=${FSEARCH_CACHE_DIR:-$PWD/docs/results/fid-cache}
 db=docs/results/reference.db
 out=docs/results/reference
-tables=${TABLES:-"5 4 3 2 1 6 15 7 14 16"}
+tables=${TABLES:-"5 4 3 2 1 6 15 7 14 16 13"}
 seeds=${SEEDS:-0,1,2}
 budget=${BUDGET:-default}
 workers=()
