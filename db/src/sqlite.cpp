@@ -29,6 +29,31 @@ std::string storage_hint(sqlite3* db) {
              : "";
 }
 
+
+// Opens `target` (a file's path, or ":memory:") and copies `source`'s main database into it with
+// SQLite's online backup (a consistent snapshot of what `source` sees). Returns the open target;
+// otherwise closes it and throws StorageError("<what>: <SQLite's reason>").
+sqlite3* copy_into(sqlite3* source, const std::string& target_name, const std::string& what) {
+  sqlite3* target = nullptr;
+  if (sqlite3_open_v2(target_name.c_str(), &target, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
+      SQLITE_OK) {
+    const std::string message = target ? sqlite3_errmsg(target) : "out of memory";
+    sqlite3_close(target);
+    throw StorageError(what + ": " + message);
+  }
+  sqlite3_backup* copy = sqlite3_backup_init(target, "main", source, "main");
+  const int done = copy ? sqlite3_backup_step(copy, -1) : SQLITE_ERROR;
+  sqlite3_backup_finish(copy);
+  if (done != SQLITE_DONE) {
+    const std::string message = sqlite3_errmsg(target);
+    std::string hint = storage_hint(target);  // a full disk under the copy, or under the source
+    if (hint.empty()) hint = storage_hint(source);
+    sqlite3_close(target);
+    throw StorageError(what + ": " + message, hint);
+  }
+  return target;
+}
+
 }  // namespace
 
 
@@ -164,37 +189,11 @@ void Connection::abandon_replaced_file() {
 
 void Connection::save_copy(const std::string& to) {
   if (!db_) throw StorageError("cannot write " + to + ": the connection to " + path_ + " was closed");
-  sqlite3* target = nullptr;
-  if (sqlite3_open_v2(to.c_str(), &target, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) != SQLITE_OK) {
-    std::string message = target ? sqlite3_errmsg(target) : "out of memory";
-    sqlite3_close(target);
-    throw StorageError("cannot write " + to + ": " + message);
-  }
-  sqlite3_backup* copy = sqlite3_backup_init(target, "main", db_, "main");
-  const int done = copy ? sqlite3_backup_step(copy, -1) : SQLITE_ERROR;
-  sqlite3_backup_finish(copy);
-  if (done != SQLITE_DONE) {
-    const std::string message = sqlite3_errmsg(target), hint = storage_hint(target);
-    sqlite3_close(target);
-    throw StorageError("cannot write " + to + ": " + message, hint);
-  }
-  sqlite3_close(target);
+  sqlite3_close(copy_into(db_, to, "cannot write " + to));
 }
 
 void Connection::detach_into_memory() {
-  sqlite3* memory = nullptr;
-  if (sqlite3_open_v2(":memory:", &memory, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) != SQLITE_OK) {
-    sqlite3_close(memory);
-    throw StorageError("cannot read " + path_ + ": no memory for a copy of it");
-  }
-  sqlite3_backup* copy = sqlite3_backup_init(memory, "main", db_, "main");
-  const int done = copy ? sqlite3_backup_step(copy, -1) : SQLITE_ERROR;
-  sqlite3_backup_finish(copy);
-  if (done != SQLITE_DONE) {
-    std::string message = sqlite3_errmsg(memory);
-    sqlite3_close(memory);
-    throw StorageError("cannot read " + path_ + ": " + message, storage_hint(db_));
-  }
+  sqlite3* memory = copy_into(db_, ":memory:", "cannot read " + path_);
   sqlite3_close(db_);
   db_ = memory;
 }
