@@ -156,6 +156,21 @@ struct StatusCommand {
       nlohmann::json sweep = {
           {"sweep", name}, {"jobs", nlohmann::json::object()}, {"candidates", candidates}};
       for (auto state : db::kJobStates) sweep["jobs"][db::to_string(state)] = counts.count(state) ? counts.at(state) : 0;
+      // Jobs per proxy and state, proxies in planning order: a sweep over several proxies, some of
+      // them trained first (`fsearch run --proxies`), shows which columns stand where.
+      sweep["proxies"] = nlohmann::json::array();
+      for (const auto& job : database.jobs(id)) {
+        auto it = std::find_if(sweep["proxies"].begin(), sweep["proxies"].end(),
+                               [&](const nlohmann::json& p) { return p["proxy"] == job.proxy; });
+        if (it == sweep["proxies"].end()) {
+          nlohmann::json entry = {{"proxy", job.proxy}, {"jobs", nlohmann::json::object()}};
+          for (auto state : db::kJobStates) entry["jobs"][db::to_string(state)] = 0;
+          sweep["proxies"].push_back(entry);
+          it = std::prev(sweep["proxies"].end());
+        }
+        auto& n = (*it)["jobs"][db::to_string(job.state)];
+        n = n.get<int>() + 1;
+      }
       sweep["rungs"] = rung_summary(database, id);
       sweep["evolution"] = evolution_summary(database, id);
       sweep["best"] = nlohmann::json::array();
@@ -226,6 +241,18 @@ struct StatusCommand {
         if (int n = sweep["jobs"][state].get<int>()) line += fmt::format(" | {} {}", state, n);
       }
       std::cout << line << "\n";
+      if (sweep["proxies"].size() > 1) {
+        std::string by;
+        for (const auto& p : sweep["proxies"]) {
+          std::string states;
+          for (auto state : db::kJobStates) {
+            if (int n = p["jobs"][db::to_string(state)].get<int>())
+              states += fmt::format("{}{} {}", states.empty() ? "" : ", ", n, db::to_string(state));
+          }
+          by += fmt::format("{}{}: {}", by.empty() ? "" : "; ", p["proxy"].get<std::string>(), states);
+        }
+        std::cout << "  by proxy: " << by << "\n";
+      }
       if (const auto& ev = sweep["evolution"]; ev.contains("generations")) {
         for (const auto& g : ev["generations"]) {
           std::cout << fmt::format("  generation {}: {} kept, {} rejected by the screen, {} duplicates\n",

@@ -639,6 +639,8 @@ TEST(SweepCli, ProxiesTrainsThoseJobsFirstAndTheRestLater) {
     if (j["proxy"] == "vit-small") first[j["key"]] = result_time(j);
   }
   ASSERT_EQ(first.size(), 2u);
+  auto status = run_fsearch("status --db " + (dir / "f.db").string());
+  EXPECT_NE(status.out.find("  by proxy: vit-tiny: 2 pending; vit-small: 2 done\n"), std::string::npos) << status.out;
 
   for (const auto& [flag, message] : std::vector<std::pair<std::string, std::string>>{
            {"--proxies vit-smal", "--proxies: 'vit-smal' is not a proxy of"},
@@ -666,6 +668,8 @@ TEST(SweepCli, ProxiesTrainsThoseJobsFirstAndTheRestLater) {
       EXPECT_EQ(result_time(j), first[j["key"]]) << "trained twice";
     }
   }
+  status = run_fsearch("status --db " + (dir / "f.db").string());
+  EXPECT_NE(status.out.find("  by proxy: vit-tiny: 2 done; vit-small: 2 done\n"), std::string::npos) << status.out;
   fs::remove_all(dir);
 }
 
