@@ -208,9 +208,9 @@ Command register_run(CLI::App& app, char** argv) {
           },
           "SEED>=0"));
   sub->add_option("--proxies", command->proxies,
-                  "Train only these proxies' jobs, e.g. --proxies vit-tiny (the cheap proxy's cells of a table "
-                  "first); every job is still planned, and the others stay pending until a run without "
-                  "--proxies. Grid sweeps only")
+                  "Train only these proxies' jobs (their model names), e.g. --proxies vit-tiny: a table's\n"
+                  "cheap columns first. Every job is still planned; the others stay pending until a run\n"
+                  "without --proxies. Grid sweeps only")
       ->delimiter(',');
   sub->add_option("--max-candidates", command->max_candidates,
                   "Refuse a space that would make more candidates than this (counted before expanding)")
