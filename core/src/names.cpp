@@ -49,4 +49,10 @@ std::string did_you_mean(std::string_view name, const std::vector<std::string>& 
   return text + "?";
 }
 
+std::string join_names(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& name : names) out += (out.empty() ? "" : ", ") + name;
+  return out;
+}
+
 }  // namespace fsearch

@@ -80,10 +80,8 @@ void YamlMap::finish() const {
     std::string key = it->first.Scalar();
     if (asked_.count(key)) continue;
     std::string hint = did_you_mean(key, known);
-    std::string list;
-    for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
     throw ConfigError(where(it->first) + ": " + qualified(key) + ": unknown key",
-                      (hint.empty() ? "" : hint + " ") + "known keys here: " + list);
+                      (hint.empty() ? "" : hint + " ") + "known keys here: " + join_names(known));
   }
 }
 

@@ -211,9 +211,7 @@ void check_value(YamlMap& m, const char* name, Check check, const std::vector<st
   };
   if constexpr (std::is_same_v<T, std::string>) {
     if (check == Check::OneOf && std::find(allowed.begin(), allowed.end(), value) == allowed.end()) {
-      std::string list;
-      for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
-      fail("'" + value + "' is not one of " + list, did_you_mean(value, allowed));
+      fail("'" + value + "' is not one of " + join_names(allowed), did_you_mean(value, allowed));
     }
   } else if constexpr (is_list<T>::value) {
     for (const auto& item : value) check_value(m, name, check, allowed, message, item);

@@ -33,11 +33,7 @@ void set_threshold(Thresholds& thresholds, const std::string& name, double value
   }
   std::string hint = did_you_mean(name, threshold_names());
   throw ConfigError(
-      "unknown threshold '" + name + "'", (hint.empty() ? "" : hint + " ") + "known: " + [] {
-        std::string all;
-        for (const auto& n : threshold_names()) all += (all.empty() ? "" : ", ") + n;
-        return all;
-      }());
+      "unknown threshold '" + name + "'", (hint.empty() ? "" : hint + " ") + "known: " + join_names(threshold_names()));
 }
 
 std::vector<std::string> threshold_names() {

@@ -140,10 +140,9 @@ void check_proxy_filter(const Space& space, const std::string& space_file, const
   }
   for (const auto& name : names) {
     if (std::find(known.begin(), known.end(), name) != known.end()) continue;
-    std::string list;
-    for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
     const std::string hint = did_you_mean(name, known);
-    throw ConfigError("--proxies: '" + name + "' is not a proxy of " + space_file + " (its proxies: " + list + ")",
+    throw ConfigError("--proxies: '" + name + "' is not a proxy of " + space_file + " (its proxies: " +
+                          join_names(known) + ")",
                       hint.empty() ? "name one of the space's proxies" : hint);
   }
 }
@@ -161,13 +160,11 @@ std::string scope_summary(db::Database& db, std::int64_t sweep, const JobScope& 
     ++out_to_train;
     if (std::find(others.begin(), others.end(), job.proxy) == others.end()) others.push_back(job.proxy);
   }
-  std::string names, line;
-  for (const auto& p : scope.proxies) names += (names.empty() ? "" : ", ") + p;
-  line = "--proxies " + names + ": this run trains the sweep's " + std::to_string(in) + " job(s) of " + names;
+  const std::string names = join_names(scope.proxies);
+  const std::string line =
+      "--proxies " + names + ": this run trains the sweep's " + std::to_string(in) + " job(s) of " + names;
   if (out_to_train == 0) return line;
-  std::string other_names;
-  for (const auto& p : others) other_names += (other_names.empty() ? "" : ", ") + p;
-  return line + "; " + std::to_string(out_to_train) + " job(s) of " + other_names +
+  return line + "; " + std::to_string(out_to_train) + " job(s) of " + join_names(others) +
          " stay pending (the same command without --proxies trains them)";
 }
 

@@ -32,6 +32,12 @@ TEST(DidYouMean, FormatsOrIsEmpty) {
   EXPECT_EQ(did_you_mean("qqqqqq", {"tanh", "erf"}), "");
 }
 
+TEST(JoinNames, InOrderWithCommas) {
+  EXPECT_EQ(join_names({"vit-tiny", "dit-b", "dit-l"}), "vit-tiny, dit-b, dit-l");
+  EXPECT_EQ(join_names({"erf"}), "erf");
+  EXPECT_EQ(join_names({}), "");
+}
+
 TEST(Error, FormatIncludesHint) {
   ConfigError error("bad thing", "do this");
   EXPECT_EQ(format_error(error), "error: bad thing\nhint: do this");

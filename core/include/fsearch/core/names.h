@@ -19,4 +19,7 @@ std::vector<std::string> nearest_names(std::string_view name, const std::vector<
 // "did you mean erf, erfc?" or an empty string when nothing is close.
 std::string did_you_mean(std::string_view name, const std::vector<std::string>& known);
 
+// The names in order, "a, b, c" (for "known: ..." lists in errors); empty for none.
+std::string join_names(const std::vector<std::string>& names);
+
 }  // namespace fsearch
