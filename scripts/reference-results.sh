@@ -71,11 +71,16 @@ write_report() {
     echo "- commit: $(git rev-parse --short HEAD)$(git diff --quiet -- . ':(exclude)docs' || echo -dirty)"
     echo "- machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(awk '/MemTotal/ {printf "%.0f GB", $2/1e6}' /proc/meminfo)"
     echo "- date: $(date -u +%Y-%m-%d)"
-    echo "- jobs: $("$fsearch" status --db "$db" --json | grep -o '"done": [0-9]*' | awk '{s+=$2} END {print s+0}') done"
     # Each job records the build that trained it; a table may span builds (the run resumes).
     if command -v sqlite3 >/dev/null; then
+      # Tables share jobs (erf's cell of Tables 1, 3 and 5 is one job): count each job once.
+      echo "- jobs (each counted once, however many tables share it):" \
+        "$(sqlite3 "$db" "SELECT count(*) || ' ' || state FROM jobs GROUP BY state ORDER BY state" | paste -sd, | sed 's/,/, /g')"
       echo "- builds that trained the jobs (commit: jobs):" \
         "$(sqlite3 "$db" "SELECT json_extract(result, '\$.git_commit') || ': ' || count(*) FROM results GROUP BY json_extract(result, '\$.git_commit') ORDER BY min(rowid)" | paste -sd, | sed 's/,/, /g')"
+    else
+      echo "- jobs: $("$fsearch" status --db "$db" --json | grep -o '"done": [0-9]*' | awk '{s+=$2} END {print s+0}') done" \
+        "(summed over the tables: a job two tables share counts twice; install sqlite3 for exact counts)"
     fi
   } > "$out/PROVENANCE.md"
 }
