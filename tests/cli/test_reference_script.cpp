@@ -1,0 +1,121 @@
+// scripts/reference-results.sh, the script that makes the shipped results in docs/results/, run as
+// the README says on a copy of the repository's scripts and configs: its first pass, its report and
+// provenance, a rerun that trains nothing again, and its refusal of a binary built from uncommitted
+// changes. Tables 3 and 5 at the smoke budget share three jobs (erf, tanh and arctan unmodified).
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <string>
+
+#include "run_binary.h"
+#include "temp_dir.h"
+
+namespace fsearch::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A git repository holding the script and the configs it reads, as a clone has them.
+fs::path repository_copy(const TempDir& dir) {
+  const fs::path source = FSEARCH_SOURCE_DIR;
+  const fs::path tree = dir / "repo";
+  fs::create_directories(tree / "scripts");
+  fs::create_directories(tree / "configs");
+  fs::create_directories(tree / "docs" / "results");
+  fs::copy_file(source / "scripts" / "reference-results.sh", tree / "scripts" / "reference-results.sh");
+  for (const char* folder : {"tables", "proxies"})
+    fs::copy(source / "configs" / folder, tree / "configs" / folder, fs::copy_options::recursive);
+  const std::string git = "cd " + tree.string() + " && git init -q && git add -A && " +
+                          "git -c user.name=test -c user.email=test@example.org commit -qm copy";
+  EXPECT_EQ(std::system(git.c_str()), 0) << "needs git";
+  return tree;
+}
+
+struct ScriptRun {
+  int exit_code = -1;
+  std::string log;
+};
+
+ScriptRun run_script(const fs::path& tree, const std::string& fsearch_bin) {
+  const fs::path log = tree / "script.log";
+  const std::string command = "cd " + tree.string() + " && FSEARCH_BIN=" + fsearch_bin +
+                              " FSEARCH_ALLOW_DIRTY=1 TABLES='3 5' SEEDS=0 BUDGET=smoke WORKERS=2" +
+                              " bash scripts/reference-results.sh > " + log.string() + " 2>&1";
+  const int status = std::system(command.c_str());
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, file_text(log.string())};
+}
+
+int lines_of(const fs::path& file) {
+  std::ifstream in(file);
+  int n = 0;
+  for (std::string line; std::getline(in, line);) ++n;
+  return n;
+}
+
+// The provenance's "- jobs (each counted once ...): 31 done, 2 diverged" line, its counts summed.
+int jobs_in_provenance(const std::string& provenance) {
+  std::smatch line;
+  if (!std::regex_search(provenance, line, std::regex(R"(- jobs \(each counted once[^)]*\):([^\n]*))")))
+    return -1;
+  int total = 0;
+  const std::string counts = line[1];
+  const std::regex count(R"((\d+) [a-z]+)");
+  for (std::sregex_iterator it(counts.begin(), counts.end(), count), end; it != end; ++it)
+    total += std::stoi((*it)[1]);
+  return total;
+}
+
+TEST(ReferenceScript, FirstPassReportsEachSharedJobOnceAndARerunTrainsNothing) {
+  TempDir dir("reference-script");
+  const fs::path tree = repository_copy(dir);
+  const fs::path results = tree / "docs" / "results";
+
+  const ScriptRun first = run_script(tree, FSEARCH_BINARY);
+  ASSERT_EQ(first.exit_code, 0) << first.log;
+  EXPECT_NE(first.log.find("16 jobs (16 new; 0 already finished)"), std::string::npos) << first.log;
+  EXPECT_NE(first.log.find("18 jobs (15 new; 3 already finished)"), std::string::npos) << first.log;
+  EXPECT_NE(first.log.find("first pass (vit-tiny) complete"), std::string::npos) << first.log;
+  for (const char* page : {"index.md", "table3.md", "table5.md", "PROVENANCE.md"})
+    EXPECT_TRUE(fs::exists(results / "reference" / page)) << page;
+
+  // The export has a record per table and job (16 + 18); the provenance counts the 31 jobs.
+  EXPECT_EQ(lines_of(results / "reference.csv"), 1 + 34);
+  const std::string provenance = file_text((results / "reference" / "PROVENANCE.md").string());
+  EXPECT_EQ(jobs_in_provenance(provenance), 31) << provenance;
+  EXPECT_NE(provenance.find("TABLES=\"3 5\" FIRST=vit-tiny SEEDS=0 BUDGET=smoke"), std::string::npos)
+      << provenance;
+
+  const ScriptRun again = run_script(tree, FSEARCH_BINARY);
+  ASSERT_EQ(again.exit_code, 0) << again.log;
+  EXPECT_NE(again.log.find("16 jobs (0 new; 16 already finished)"), std::string::npos) << again.log;
+  EXPECT_NE(again.log.find("18 jobs (0 new; 18 already finished)"), std::string::npos) << again.log;
+  EXPECT_EQ(again.log.find("job start(s)"), std::string::npos) << "a rerun trained again:\n" << again.log;
+  EXPECT_EQ(jobs_in_provenance(file_text((results / "reference" / "PROVENANCE.md").string())), 31);
+}
+
+TEST(ReferenceScript, RefusesABinaryBuiltFromUncommittedChanges) {
+  TempDir dir("reference-script-dirty");
+  const fs::path tree = repository_copy(dir);
+  const fs::path fake = dir / "fsearch";
+  std::ofstream(fake) << "#!/bin/sh\necho 'fsearch 0.1.0 (commit 0123456789ab-dirty)'\n";
+  fs::permissions(fake, fs::perms::owner_all);
+
+  const fs::path log = tree / "script.log";
+  const int status =
+      std::system(("cd " + tree.string() + " && env -u FSEARCH_ALLOW_DIRTY FSEARCH_BIN=" + fake.string() +
+                   " bash scripts/reference-results.sh > " + log.string() + " 2>&1")
+                      .c_str());
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 2);
+  EXPECT_NE(file_text(log.string()).find("built from uncommitted changes"), std::string::npos)
+      << file_text(log.string());
+  EXPECT_FALSE(fs::exists(tree / "docs" / "results" / "reference.db"));
+}
+
+}  // namespace
+}  // namespace fsearch::testing
