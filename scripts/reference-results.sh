@@ -34,13 +34,26 @@ workers=()
 
 first=${FIRST-vit-tiny}
 
+# The builds with uncommitted changes that trained finished jobs of Table $1 (comma-separated; empty
+# without sqlite3, or when this run's own build is such a trial build): those jobs train again on
+# this clean build, their old results kept in the database (fsearch run --retrain-build).
+dirty_builds_of() {
+  [[ -f $db && -z "${FSEARCH_ALLOW_DIRTY:-}" ]] && command -v sqlite3 > /dev/null || return 0
+  sqlite3 -readonly "$db" "SELECT DISTINCT json_extract(r.result, '\$.git_commit') FROM results r
+    JOIN jobs j ON j.key = r.job_key JOIN sweep_jobs sj ON sj.job_key = r.job_key
+    JOIN sweeps s ON s.id = sj.sweep_id WHERE s.name = 'table$1'
+    AND j.state IN ('done', 'diverged', 'rejected') AND json_extract(r.result, '\$.git_commit') LIKE '%-dirty'" |
+    paste -sd,
+}
+
 # Runs one table's sweep; extra arguments go to `fsearch run`.
 run_table() {
-  local t=$1 code=0
+  local t=$1 code=0 dirty
   shift
-  echo "== Table $t${*:+ ($*)} ($(date -u +%H:%M))"
+  dirty=$(dirty_builds_of "$t")
+  echo "== Table $t${*:+ ($*)}${dirty:+ (retraining the jobs of $dirty)} ($(date -u +%H:%M))"
   "$fsearch" run --space "configs/tables/table$t.yaml" --db "$db" --runs results/reference-runs \
-    --seeds "$seeds" --budget "$budget" "${workers[@]}" "$@" || code=$?
+    --seeds "$seeds" --budget "$budget" "${workers[@]}" ${dirty:+--retrain-build "$dirty"} "$@" || code=$?
   case $code in
     0) ;;
     3) echo "Table $t: some jobs failed (fsearch status --db $db); going on" ;;

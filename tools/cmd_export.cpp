@@ -36,6 +36,14 @@ struct Row {
   const db::ResultRow& result;
 };
 
+// The build that trained the job (result.json's git_commit, "-dirty" when built from uncommitted
+// changes), for `fsearch run --retrain-build`; "" without a result.
+std::string build_of(const Row& r) {
+  if (!r.report.result) return "";
+  const auto result = nlohmann::json::parse(r.result.result_json, nullptr, false);
+  return result.is_object() ? result.value("git_commit", std::string()) : std::string();
+}
+
 // The CSV's columns, declared once: the header and every row come from this list.
 struct Column {
   std::string_view name;
@@ -76,6 +84,7 @@ const std::vector<Column>& columns() {
              {"diverged_step",
               [](const Row& r) { return r.report.result ? std::to_string(r.result.diverged_step) : ""; }},
              {"diverged_reason", [](const Row& r) { return csv_text(r.result.diverged_reason); }},
+             {"build", [](const Row& r) { return csv_text(build_of(r)); }},
              {"run_dir", [](const Row& r) { return csv_text(r.report.job.run_dir); }},
          })
       out.push_back(column);

@@ -35,7 +35,7 @@ struct RunCommand {
   std::string space, db = kDefaultDatabase, runs, budget, device = "cpu", devices, worker_binary;
   int workers = 0, jobs_per_device = 1, threads_per_worker = 0, top = 10;
   std::vector<std::int64_t> seeds;
-  std::vector<std::string> proxies;
+  std::vector<std::string> proxies, retrain_builds;
   double max_candidates = 100000;
   // Slurm backend
   std::string backend = "local", partition, gres, time;
@@ -55,6 +55,7 @@ struct RunCommand {
     options.plan_only = plan_only;
     options.retry_failed = retry_failed;
     options.retry_rejected = retry_rejected;
+    options.retrain_builds = retrain_builds;
     const auto& stop = stop_on_signals();
     auto& s = options.local;
     // Workers start this very binary by absolute path: argv[0] may be a bare name found through PATH,
@@ -226,6 +227,14 @@ Command register_run(CLI::App& app, char** argv) {
                 "Train the sweep's rejected jobs (early rejection: not learning after a short probe) on to the "
                 "end with rejection off, from their checkpoints: to confirm that a rejection was not premature. "
                 "Grid sweeps only");
+  sub->add_option("--retrain-build", command->retrain_builds,
+                  "Train again, from the start, the sweep's finished jobs whose results this build recorded\n"
+                  "(a commit as `fsearch export` or PROVENANCE.md shows it, e.g. bab3cdad0bb5-dirty; a commit\n"
+                  "without -dirty matches its clean and dirty builds). Repeatable or comma-separated. Old\n"
+                  "results stay in the database (table replaced_results), old run directories beside the new\n"
+                  "(<dir>.replaced-<build>); a job that other sweeps share is retrained for them too. Grid\n"
+                  "sweeps only")
+      ->delimiter(',');
   sub->add_option(
       "--worker-binary", command->worker_binary,
       "Program workers run instead of this fsearch, for wrappers (nice, numactl) and benchmarks. "

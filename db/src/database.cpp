@@ -477,6 +477,46 @@ void Database::reopen_rejected(const std::string& key) {
   });
 }
 
+std::map<std::string, std::string> Database::finished_builds(std::int64_t sweep) {
+  auto s = connection_.prepare(
+      "SELECT r.job_key, coalesce(json_extract(r.result, '$.git_commit'), '') FROM results r "
+      "JOIN jobs j ON j.key = r.job_key WHERE j.state IN ('done', 'diverged', 'rejected') "
+      "AND r.job_key IN (SELECT job_key FROM sweep_jobs WHERE sweep_id = ?)");
+  s.bind(1, sweep);
+  std::map<std::string, std::string> out;
+  while (s.step()) out[s.get_text(0)] = s.get_text(1);
+  return out;
+}
+
+void Database::replace_result(const std::string& key, const std::string& why, const std::string& moved_run_dir,
+                              double now) {
+  transaction([&] {
+    auto current = job(key);
+    if (!current) throw StorageError("no job " + key);
+    if (current->state != JobState::Done && current->state != JobState::Diverged &&
+        current->state != JobState::Rejected)
+      throw StorageError("job " + key + " is " + to_string(current->state) + ", not finished: nothing to replace");
+    connection_
+        .prepare(
+            "INSERT INTO replaced_results (job_key, replaced_at, reason, state, result, curves, run_dir) "
+            "SELECT j.key, ?, ?, j.state, coalesce(r.result, '{}'), "
+            "(SELECT coalesce(json_group_array(json_object('kind', kind, 'step', step, 'loss', loss, 'lr', lr, "
+            "'grad_norm', grad_norm, 'test_acc', test_acc)), '[]') FROM "
+            "(SELECT * FROM curves WHERE job_key = j.key ORDER BY kind, step)), ? "
+            "FROM jobs j LEFT JOIN results r ON r.job_key = j.key WHERE j.key = ?")
+        .bind_all(now, why, moved_run_dir, key)
+        .run();
+    connection_.prepare("DELETE FROM curves WHERE job_key = ?").bind(1, key).run();
+    connection_.prepare("DELETE FROM results WHERE job_key = ?").bind(1, key).run();
+    connection_
+        .prepare(
+            "UPDATE jobs SET state = 'pending', attempts = 0, timeouts = 0, preemptions = 0, worker_pid = 0, "
+            "started_at = 0, finished_at = 0, heartbeat_at = 0, log_tail = '', error = ? WHERE key = ?")
+        .bind_all(why, key)
+        .run();
+  });
+}
+
 void Database::record_result(const ResultRow& r, JobState state, double now) {
   if (state != JobState::Done && state != JobState::Diverged && state != JobState::Rejected)
     throw StorageError("a result is done, diverged or rejected");

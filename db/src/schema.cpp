@@ -181,6 +181,20 @@ CREATE TABLE lineage (
       R"sql(
 ALTER TABLE rungs ADD COLUMN cooldown_steps INTEGER NOT NULL DEFAULT 0;
 )sql",
+      // 7 -> 8: results set aside when a finished job is trained again (`fsearch run --retrain-build`):
+      // the result, the job's state then, its curve points (JSON) and where its run directory went
+      R"sql(
+CREATE TABLE replaced_results (
+  job_key TEXT NOT NULL REFERENCES jobs(key),
+  replaced_at REAL NOT NULL,
+  reason TEXT NOT NULL,
+  state TEXT NOT NULL,
+  result TEXT NOT NULL,
+  curves TEXT NOT NULL,
+  run_dir TEXT NOT NULL,
+  PRIMARY KEY (job_key, replaced_at)
+);
+)sql",
   };
   return kMigrations;
 }

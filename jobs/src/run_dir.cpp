@@ -13,6 +13,16 @@
 
 namespace fsearch::jobs {
 
+std::string set_aside(const RunDir& run, const std::string& tag) {
+  namespace fs = std::filesystem;
+  if (!fs::exists(run.root)) return "";
+  const std::string base = run.root.string() + ".replaced-" + tag;
+  std::string target = base;
+  for (int n = 2; fs::exists(target); ++n) target = base + "-" + std::to_string(n);
+  fs::rename(run.root, target);
+  return target;
+}
+
 EventLog::EventLog(const std::filesystem::path& file, std::int64_t keep_through_step) {
   if (std::filesystem::exists(file)) {
     std::ifstream in(file);

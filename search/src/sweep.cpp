@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 #include <string>
 #include <tuple>
 #include <chrono>
@@ -26,6 +27,7 @@
 #include "fsearch/search/evolution.h"
 #include "fsearch/search/halving.h"
 #include "fsearch/search/plan.h"
+#include "fsearch/search/retrain.h"
 
 namespace fsearch::search {
 namespace {
@@ -182,6 +184,12 @@ SweepOutcome run_sweep(const std::string& space_file, const SweepOptions& option
                           ", which has already decided on its rejected jobs' scores",
                       "only grid sweeps continue rejected jobs; plan the cells again in a grid space");
   }
+  if (!options.retrain_builds.empty() && space.strategy != StrategyKind::Grid) {
+    throw ConfigError("--retrain-build: " + space_file + " uses strategy " + to_string(space.strategy) +
+                          ", whose decisions were taken on the results it would replace",
+                      "only grid sweeps train jobs again; plan the cells again in a grid space");
+  }
+  for (const auto& build : options.retrain_builds) check_build_text(build);
   if (const double n = count_candidates(space); n > options.max_candidates) {
     std::ostringstream count;
     count.precision(3);
@@ -203,6 +211,12 @@ SweepOutcome run_sweep(const std::string& space_file, const SweepOptions& option
   SweepOutcome outcome;
   outcome.name = space.name;
   const std::string budget = options.budget.empty() ? space.budget : options.budget;
+  // Checked before anything of this run is recorded: a build that trained none of the sweep's jobs
+  // is a typo or the wrong sweep.
+  const auto to_retrain =
+      options.retrain_builds.empty()
+          ? std::set<std::string>{}
+          : jobs_built_by(db, db.sweep_id(space.name).value_or(-1), space.name, options.retrain_builds);
   outcome.sweep = db.ensure_sweep(space.name, space_file, budget, unix_now());
 
   auto started = std::chrono::steady_clock::now();
@@ -245,6 +259,18 @@ SweepOutcome run_sweep(const std::string& space_file, const SweepOptions& option
       to_string(space.strategy) + ", runs in " + runs_root + "/" + space.name);
   if (options.plan_only) return outcome;
 
+  if (!to_retrain.empty()) {
+    const auto retrained = retrain(db, to_retrain, planned, unix_now());
+    std::string builds = join_names(options.retrain_builds);
+    say(std::to_string(retrained.queued) + " finished job(s) trained by " + builds +
+        " queued again, to train from the start (old results kept in the database's replaced_results, old run "
+        "directories in <run dir>.replaced-<build>)" +
+        (retrained.outside_plan > 0
+             ? "; " + std::to_string(retrained.outside_plan) +
+                   " more of the sweep's jobs from that build are not in this plan (other seeds, lrs or budget) "
+                   "and stay as they are"
+             : std::string()));
+  }
   if (options.retry_rejected) {
     const auto rejected = db.jobs(outcome.sweep, db::JobState::Rejected);
     for (const auto& job : rejected) {  // a run directory that was not here came from the plan above

@@ -41,13 +41,23 @@ struct ScriptRun {
   std::string log;
 };
 
-ScriptRun run_script(const fs::path& tree, const std::string& fsearch_bin) {
+// allow_dirty: the test's own build may carry uncommitted changes (a developer's tree).
+ScriptRun run_script(const fs::path& tree, const std::string& fsearch_bin, bool allow_dirty = true) {
   const fs::path log = tree / "script.log";
-  const std::string command = "cd " + tree.string() + " && FSEARCH_BIN=" + fsearch_bin +
-                              " FSEARCH_ALLOW_DIRTY=1 TABLES='3 5' SEEDS=0 BUDGET=smoke WORKERS=2" +
+  const std::string command = "cd " + tree.string() + " && env -u FSEARCH_ALLOW_DIRTY FSEARCH_BIN=" + fsearch_bin +
+                              (allow_dirty ? " FSEARCH_ALLOW_DIRTY=1" : "") +
+                              " TABLES='3 5' SEEDS=0 BUDGET=smoke WORKERS=2" +
                               " bash scripts/reference-results.sh > " + log.string() + " 2>&1";
   const int status = std::system(command.c_str());
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, file_text(log.string())};
+}
+
+// Runs a query with the sqlite3 shell; returns the file its output went to.
+std::string run_sqlite(const std::string& db, const std::string& query) {
+  const std::string out = db + ".query";
+  const std::string command = "sqlite3 -readonly " + db + " \"" + query + "\" > " + out;
+  EXPECT_EQ(std::system(command.c_str()), 0) << command;
+  return out;
 }
 
 int lines_of(const fs::path& file) {
@@ -96,6 +106,43 @@ TEST(ReferenceScript, FirstPassReportsEachSharedJobOnceAndARerunTrainsNothing) {
   EXPECT_NE(again.log.find("18 jobs (0 new; 18 already finished)"), std::string::npos) << again.log;
   EXPECT_EQ(again.log.find("job start(s)"), std::string::npos) << "a rerun trained again:\n" << again.log;
   EXPECT_EQ(jobs_in_provenance(file_text((results / "reference" / "PROVENANCE.md").string())), 31);
+
+  // A Table 5 job as if a build with uncommitted changes had trained it (as 16 of the shipped ones
+  // were, before the script refused such builds): a run on a clean build trains it again, and the
+  // database keeps the old result.
+  const std::string db = (results / "reference.db").string();
+  const std::string mark =
+      "sqlite3 " + db + " \"UPDATE results SET result = json_set(result, '$.git_commit', CASE WHEN job_key = "
+      "(SELECT job_key FROM sweep_jobs WHERE sweep_id = (SELECT id FROM sweeps WHERE name = 'table5') AND job_key "
+      "NOT IN (SELECT job_key FROM sweep_jobs WHERE sweep_id = (SELECT id FROM sweeps WHERE name = 'table3')) "
+      "ORDER BY job_key LIMIT 1) THEN '0123456789ab-dirty' ELSE '0123456789ab' END)\"";
+  ASSERT_EQ(std::system(mark.c_str()), 0) << "needs sqlite3 (scripts/setup.sh)";
+  const fs::path clean = dir / "fsearch-clean";  // the test's build, saying it is a clean one
+  std::ofstream(clean) << "#!/bin/sh\n[ \"$1\" = --version ] && { echo 'fsearch 0.1.0 (commit 0123456789ab)'; "
+                       << "exit 0; }\nexec " << FSEARCH_BINARY << " \"$@\"\n";
+  fs::permissions(clean, fs::perms::owner_all);
+  const ScriptRun retrain = run_script(tree, clean.string(), /*allow_dirty=*/false);
+  ASSERT_EQ(retrain.exit_code, 0) << retrain.log;
+  EXPECT_NE(retrain.log.find("== Table 5 (--proxies vit-tiny) (retraining the jobs of 0123456789ab-dirty)"),
+            std::string::npos)
+      << retrain.log;
+  EXPECT_NE(retrain.log.find("1 finished job(s) trained by 0123456789ab-dirty queued again"), std::string::npos)
+      << retrain.log;
+  EXPECT_NE(retrain.log.find("job start(s)"), std::string::npos) << retrain.log;
+  EXPECT_EQ(file_text(run_sqlite(db, "SELECT count(*) FROM replaced_results WHERE json_extract(result, "
+                                     "'$.git_commit') = '0123456789ab-dirty'")),
+            "1\n");
+  EXPECT_EQ(file_text(run_sqlite(db, "SELECT count(*) FROM results WHERE result LIKE '%0123456789ab-dirty%'")),
+            "0\n");
+  // Once retrained, nothing is left to retrain -- unless the test's own build has uncommitted changes:
+  // the script (rightly) retrains what such a build trained, so in a developer's tree the job was
+  // retrained once more by the second pass.
+  if (run_fsearch("--version").out.find("-dirty") != std::string::npos) return;
+  EXPECT_EQ(file_text(run_sqlite(db, "SELECT count(*) FROM replaced_results")), "1\n");
+  const ScriptRun settled = run_script(tree, clean.string(), /*allow_dirty=*/false);
+  ASSERT_EQ(settled.exit_code, 0) << settled.log;
+  EXPECT_EQ(settled.log.find("retraining"), std::string::npos) << settled.log;
+  EXPECT_EQ(settled.log.find("job start(s)"), std::string::npos) << settled.log;
 }
 
 TEST(ReferenceScript, RefusesABinaryBuiltFromUncommittedChanges) {

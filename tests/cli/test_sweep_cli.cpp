@@ -738,6 +738,78 @@ TEST(SweepCli, RetryRejectedTrainsARejectedJobOnToTheEnd) {
   fs::remove_all(dir);
 }
 
+// --retrain-build: jobs a given build trained train again from the start (here to the same numbers:
+// the same build, deterministic smoke jobs), their old results and run directories kept. A build
+// that trained nothing is refused with the builds there are, before anything changes; a halving
+// sweep is refused before a database is made.
+TEST(SweepCli, RetrainBuildTrainsThatBuildsJobsAgainAndKeepsTheOldResults) {
+  auto dir = workdir("retrain-build");
+  auto space = dir / "space.yaml";
+  std::ofstream(space) << "name: rb\nprimitives: [erf]\nbaselines: [layernorm]\nproxies: [" << FSEARCH_SOURCE_DIR
+                       << "/configs/proxies/vit-tiny.yaml]\n";
+  const std::string run = "run --space " + space.string() + " --db " + (dir / "f.db").string() +
+                          " --budget smoke --workers 2 --threads-per-worker 1";
+  auto first = run_fsearch(run);
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  const auto before = export_jobs(dir);
+  ASSERT_EQ(before.size(), 2u);
+  const std::string build = before[0]["result"]["git_commit"];
+  ASSERT_GE(build.size(), 7u);
+  auto csv = run_fsearch("export --format csv --db " + (dir / "f.db").string());
+  ASSERT_EQ(csv.exit_code, 0) << csv.err;
+  EXPECT_NE(csv.out.find(",build,run_dir\n"), std::string::npos) << csv.out;
+  EXPECT_NE(csv.out.find("," + build + ","), std::string::npos) << csv.out;
+
+  auto typo = run_fsearch(run + " --retrain-build 0000000");
+  EXPECT_EQ(typo.exit_code, 2);
+  EXPECT_NE(typo.err.find("--retrain-build 0000000: no finished job of sweep rb was trained by that build"),
+            std::string::npos)
+      << typo.err;
+  EXPECT_NE(typo.err.find(build + ": 2"), std::string::npos) << typo.err;
+  auto not_a_build = run_fsearch(run + " --retrain-build latest");
+  EXPECT_EQ(not_a_build.exit_code, 2);
+  EXPECT_NE(not_a_build.err.find("'latest' is not a build"), std::string::npos) << not_a_build.err;
+  expect_same_results(export_jobs(dir), before);
+
+  auto retrain = run_fsearch(run + " --retrain-build " + build);
+  ASSERT_EQ(retrain.exit_code, 0) << retrain.err;
+  EXPECT_NE(retrain.err.find("2 finished job(s) trained by " + build + " queued again"), std::string::npos)
+      << retrain.err;
+  EXPECT_NE(retrain.err.find("job start"), std::string::npos) << "trained again: " << retrain.err;
+  const auto after = export_jobs(dir);
+  expect_same_results(after, before);
+  for (const auto& j : after) {
+    const fs::path run_dir = j["run_dir"].get<std::string>();
+    EXPECT_TRUE(fs::exists(run_dir / "result.json")) << run_dir;
+    EXPECT_TRUE(fs::exists(run_dir.string() + ".replaced-" + build + "/result.json")) << run_dir;
+  }
+  {
+    db::Database db((dir / "f.db").string(), db::Access::ReadOnly);
+    auto kept = db.connection().prepare(
+        "SELECT count(*), sum(json_extract(result, '$.git_commit') = ?), min(json_array_length(curves)) "
+        "FROM replaced_results");
+    kept.bind(1, build);
+    ASSERT_TRUE(kept.step());
+    EXPECT_EQ(kept.get_int(0), 2);
+    EXPECT_EQ(kept.get_int(1), 2);
+    EXPECT_GT(kept.get_int(2), 0);  // the curves came along
+  }
+  auto again = run_fsearch(run);
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(again.err.find("job start"), std::string::npos) << "nothing left to train: " << again.err;
+
+  auto halving = dir / "halving.yaml";
+  std::ofstream(halving) << "name: h\nprimitives: [erf]\nproxies: [" << FSEARCH_SOURCE_DIR
+                         << "/configs/proxies/vit-tiny.yaml]\nstrategy: halving\n";
+  auto refused = run_fsearch("run --space " + halving.string() + " --db " + (dir / "h.db").string() +
+                             " --retrain-build " + build);
+  EXPECT_EQ(refused.exit_code, 2);
+  EXPECT_NE(refused.err.find("--retrain-build: " + halving.string() + " uses strategy halving"), std::string::npos)
+      << refused.err;
+  EXPECT_FALSE(fs::exists(dir / "h.db"));
+  fs::remove_all(dir);
+}
+
 // A database committed on another machine comes without its run directories: a job still to
 // train gets its job.json again from the plan and trains here.
 TEST(SweepCli, JobsWhoseRunDirectoriesAreGoneArePreparedAgain) {

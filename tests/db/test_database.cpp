@@ -352,6 +352,78 @@ TEST(Jobs, ReopenRejectedRequeuesARejectedJobWithoutItsResult) {
   EXPECT_TRUE(db.result("diverged"));
 }
 
+// --retrain-build: a finished job goes back to pending with fresh counts, and nothing recorded is
+// lost: its result, its state then and its curve points move to replaced_results. Only finished
+// jobs of the sweep are listed by build, and a job that is not finished is refused.
+TEST(Jobs, ReplaceResultKeepsTheOldResultAndCurvesAndRequeuesTheJob) {
+  Database db(fresh_db("replace-result"));
+  auto sweep = db.ensure_sweep("s", "s.yaml", "default", 1);
+  auto other = db.ensure_sweep("t", "t.yaml", "default", 1);
+  for (const char* key : {"dirty", "clean", "running"}) db.add_job(sweep, job(key, 1));
+  db.add_job(other, job("elsewhere", 1));
+  for (const char* key : {"dirty", "clean", "running", "elsewhere"}) db.mark_running(key, 1, 1);
+  ResultRow r;
+  r.status = "done";
+  r.steps = 100;
+  r.test_acc = 0.81;
+  r.key = "dirty";
+  r.result_json = R"({"git_commit": "bab3cdad0bb5-dirty", "test_acc": 0.81})";
+  db.record_result(r, JobState::Done, 2);
+  r.key = "clean";
+  r.result_json = R"({"git_commit": "d3e75b5abcde"})";
+  db.record_result(r, JobState::Done, 2);
+  r.key = "elsewhere";
+  db.record_result(r, JobState::Done, 2);
+  db.add_curve({{"dirty", "train", 10, 2.0, 1e-3, 1.0, NAN}, {"dirty", "eval", 100, 0.5, NAN, NAN, 0.81}});
+
+  const auto builds = db.finished_builds(sweep);
+  EXPECT_EQ(builds, (std::map<std::string, std::string>{{"clean", "d3e75b5abcde"}, {"dirty", "bab3cdad0bb5-dirty"}}));
+
+  db.replace_result("dirty", "retrained", "/tmp/dirty.replaced-bab3cdad0bb5-dirty", 5);
+  const auto requeued = db.job("dirty");
+  EXPECT_EQ(requeued->state, JobState::Pending);
+  EXPECT_EQ(requeued->attempts, 0);
+  EXPECT_EQ(requeued->error, "retrained");
+  EXPECT_FALSE(db.result("dirty"));
+  EXPECT_TRUE(db.curve("dirty", "train").empty());
+  EXPECT_TRUE(db.curve("dirty", "eval").empty());
+  EXPECT_EQ(db.finished_builds(sweep).size(), 1u);
+
+  auto kept = db.connection().prepare(
+      "SELECT replaced_at, reason, state, json_extract(result, '$.test_acc'), json_array_length(curves), "
+      "json_extract(curves, '$[0].kind'), json_extract(curves, '$[0].test_acc'), run_dir "
+      "FROM replaced_results WHERE job_key = 'dirty'");
+  ASSERT_TRUE(kept.step());
+  EXPECT_DOUBLE_EQ(kept.get_double(0), 5);
+  EXPECT_EQ(kept.get_text(1), "retrained");
+  EXPECT_EQ(kept.get_text(2), "done");
+  EXPECT_DOUBLE_EQ(kept.get_double(3), 0.81);
+  EXPECT_EQ(kept.get_int(4), 2);
+  EXPECT_EQ(kept.get_text(5), "eval");
+  EXPECT_DOUBLE_EQ(kept.get_double(6), 0.81);
+  EXPECT_EQ(kept.get_text(7), "/tmp/dirty.replaced-bab3cdad0bb5-dirty");
+  EXPECT_FALSE(kept.step());
+
+  // Trained again and replaced again: both earlier results stay.
+  db.mark_running("dirty", 1, 6);
+  r.key = "dirty";
+  r.status = "diverged";
+  db.record_result(r, JobState::Diverged, 7);
+  db.replace_result("dirty", "again", "", 8);
+  auto states = db.connection().prepare(
+      "SELECT group_concat(state, ' ') FROM (SELECT state FROM replaced_results WHERE job_key = 'dirty' "
+      "ORDER BY replaced_at)");
+  ASSERT_TRUE(states.step());
+  EXPECT_EQ(states.get_text(0), "done diverged");
+
+  EXPECT_THROW(db.replace_result("running", "x", "", 9), StorageError);
+  EXPECT_EQ(db.job("running")->state, JobState::Running);
+  EXPECT_THROW(db.replace_result("dirty", "x", "", 9), StorageError);  // pending: nothing to replace
+  EXPECT_THROW(db.replace_result("no-such-job", "x", "", 9), StorageError);
+  EXPECT_EQ(db.job("clean")->state, JobState::Done);
+  EXPECT_EQ(db.job("elsewhere")->state, JobState::Done);
+}
+
 // What `git stash` did to a running sweep whose database git tracks: the path replaced by a copy
 // from earlier while the scheduler held the file open. Its next write would go to the old file that
 // nothing else sees. It must stop before that, with what it recorded saved beside the database.

@@ -23,7 +23,8 @@ namespace fsearch::db {
 // pending -> running -> done | diverged | rejected | failed; running -> pending (worker gone,
 // interrupted); failed -> pending (retry while attempts remain); running -> paused (it reached a
 // successive-halving rung) -> pending (promoted). "diverged" (the loss blew up) and "rejected" (the
-// early probe found it not learning) are results and final.
+// early probe found it not learning) are results and final: only replace_result, on a user's
+// request, takes a finished job back to pending, its result set aside.
 enum class JobState { Pending, Running, Paused, Done, Diverged, Rejected, Failed };
 inline constexpr JobState kJobStates[] = {JobState::Pending,  JobState::Running,  JobState::Paused,
                                           JobState::Done,     JobState::Diverged, JobState::Rejected,
@@ -124,7 +125,7 @@ struct LockHolder {
 
 class Database {
  public:
-  static constexpr int kSchemaVersion = 7;
+  static constexpr int kSchemaVersion = 8;
 
   // PRAGMA application_id of an fsearch database ("fsea"): what tells it from another SQLite file.
   static constexpr std::int32_t kApplicationId = 0x66736561;
@@ -186,6 +187,15 @@ class Database {
   // verdict of a short probe, and `fsearch run --retry-rejected` trains such a job on to the end
   // (its run directory keeps the checkpoint). Done and diverged results are never reopened.
   void reopen_rejected(const std::string& key);
+  // The build (result.json's git_commit, e.g. "bab3cdad0bb5-dirty") that trained each of the
+  // sweep's finished (done, diverged, rejected) jobs, by key; "" where the result does not say.
+  std::map<std::string, std::string> finished_builds(std::int64_t sweep);
+  // A finished job back to pending with fresh attempts, to train again from the start: its result
+  // and curve points move to replaced_results with `why` and `moved_run_dir` (where the caller moved
+  // its run directory; "" if there was none), in one transaction. Throws StorageError for a job that
+  // is not finished.
+  void replace_result(const std::string& key, const std::string& why, const std::string& moved_run_dir,
+                      double now);
   // Slurm backend: a pending job handed to Slurm (running, worker_pid 0, with its Slurm id), its
   // Slurm state as last seen, and the time-limit / preemption counters.
   void mark_submitted(const std::string& key, const std::string& slurm_id, double now);

@@ -26,6 +26,10 @@ struct RunDir {
   std::filesystem::path sample_grid() const { return root / "samples.png"; }
 };
 
+// Moves a run directory aside, to "<root>.replaced-<tag>" (then "-2", "-3", ... if taken), so that
+// the job can train again from the start while its old files stay: how `fsearch run
+// --retrain-build` keeps what it replaces. Returns the new path, or "" when there was no directory.
+std::string set_aside(const RunDir& run, const std::string& tag);
 
 // events.jsonl: one JSON object per line, flushed per line.
 class EventLog {

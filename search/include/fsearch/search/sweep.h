@@ -25,6 +25,10 @@ struct SweepOptions {
   // Rejected jobs (early rejection) train on to the end from their checkpoints, rejection off;
   // grid sweeps only (a halving or evolution sweep has already decided on their scores).
   bool retry_rejected = false;
+  // Finished jobs of the plan that these builds trained (result.json's git_commit: a commit, or one
+  // with "-dirty") train again from the start, their results kept in replaced_results
+  // (search/retrain.h). Grid sweeps only. Each must match a finished job of the sweep.
+  std::vector<std::string> retrain_builds;
   // Train only the jobs of these proxies (names, as a proxy file's model.name); the plan still
   // records every job, and the others stay pending for a run without the filter. Grid sweeps only.
   std::vector<std::string> proxies;
