@@ -488,6 +488,16 @@ std::map<std::string, std::string> Database::finished_builds(std::int64_t sweep)
   return out;
 }
 
+std::vector<std::pair<std::string, std::string>> Database::replaced_builds(std::int64_t sweep) {
+  auto s = connection_.prepare(
+      "SELECT job_key, coalesce(json_extract(result, '$.git_commit'), '') FROM replaced_results "
+      "WHERE job_key IN (SELECT job_key FROM sweep_jobs WHERE sweep_id = ?) ORDER BY replaced_at");
+  s.bind(1, sweep);
+  std::vector<std::pair<std::string, std::string>> out;
+  while (s.step()) out.emplace_back(s.get_text(0), s.get_text(1));
+  return out;
+}
+
 void Database::replace_result(const std::string& key, const std::string& why, const std::string& moved_run_dir,
                               double now) {
   transaction([&] {

@@ -257,8 +257,7 @@ SweepOutcome run_sweep(const std::string& space_file, const SweepOptions& option
   outcome.jobs_total = static_cast<int>(planned.size());
   say(plan_summary(db, outcome.sweep, planned, outcome.jobs_new) + ", budget " + budget + ", strategy " +
       to_string(space.strategy) + ", runs in " + runs_root + "/" + space.name);
-  if (options.plan_only) return outcome;
-
+  // With --plan-only too: queueing them again is recording, not training.
   if (!to_retrain.empty()) {
     const auto retrained = retrain(db, to_retrain, planned, unix_now());
     std::string builds = join_names(options.retrain_builds);
@@ -271,6 +270,8 @@ SweepOutcome run_sweep(const std::string& space_file, const SweepOptions& option
                    "and stay as they are"
              : std::string()));
   }
+  if (options.plan_only) return outcome;
+
   if (options.retry_rejected) {
     const auto rejected = db.jobs(outcome.sweep, db::JobState::Rejected);
     for (const auto& job : rejected) {  // a run directory that was not here came from the plan above

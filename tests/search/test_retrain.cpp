@@ -123,6 +123,10 @@ TEST(Retrain, MatchedJobsOfThePlanTrainAgainFromTheStartAndKeepTheirOldFiles) {
   EXPECT_EQ(kept.get_text(0), old.root.string());
   EXPECT_EQ(kept.get_text(1), "done");
 
+  // The same command again (after an interruption, say): nothing left to queue, and no error.
+  EXPECT_EQ(jobs_built_by(f.db, f.sweep, "table5", {"bab3cdad0bb5-dirty"}).size(), 1u);  // outside the plan
+  EXPECT_THROW(jobs_built_by(f.db, f.sweep, "table5", {"bab3cdb"}), ConfigError) << "not replaced either: a typo";
+
   EXPECT_EQ(f.db.job(f.planned[1].row.key)->state, db::JobState::Done);  // another build: untouched
   EXPECT_TRUE(fs::exists(jobs::RunDir{f.planned[1].row.run_dir}.result()));
 

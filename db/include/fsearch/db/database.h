@@ -190,6 +190,8 @@ class Database {
   // The build (result.json's git_commit, e.g. "bab3cdad0bb5-dirty") that trained each of the
   // sweep's finished (done, diverged, rejected) jobs, by key; "" where the result does not say.
   std::map<std::string, std::string> finished_builds(std::int64_t sweep);
+  // The builds whose results of the sweep's jobs replace_result set aside (key, build), oldest first.
+  std::vector<std::pair<std::string, std::string>> replaced_builds(std::int64_t sweep);
   // A finished job back to pending with fresh attempts, to train again from the start: its result
   // and curve points move to replaced_results with `why` and `moved_run_dir` (where the caller moved
   // its run directory; "" if there was none), in one transaction. Throws StorageError for a job that

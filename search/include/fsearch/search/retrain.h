@@ -22,7 +22,8 @@ void check_build_text(const std::string& asked);
 bool build_matches(const std::string& recorded, const std::string& asked);
 
 // The keys of the sweep's finished jobs that the asked builds trained. Throws ConfigError when an
-// asked build matches none of them, naming the builds the sweep's results do come from.
+// asked build matches none of them, naming the builds the sweep's results do come from -- unless
+// its jobs were queued again before (the same command, run again after an interruption, goes on).
 std::set<std::string> jobs_built_by(db::Database& db, std::int64_t sweep, const std::string& sweep_name,
                                     const std::vector<std::string>& builds);
 
