@@ -69,7 +69,8 @@ std::set<std::string> jobs_built_by(db::Database& db, std::int64_t sweep, const 
     }
     if (matched > 0) continue;
     const auto replaced = db.replaced_builds(sweep);
-    if (std::any_of(replaced.begin(), replaced.end(), [&](const auto& r) { return build_matches(r.second, asked); }))
+    if (std::any_of(replaced.begin(), replaced.end(),
+                    [&](const auto& r) { return build_matches(r.second, asked); }))
       continue;  // queued again by an earlier run of the same command
     std::map<std::string, int> per_build;
     for (const auto& [key, recorded] : finished) per_build[recorded.empty() ? "(not recorded)" : recorded]++;
