@@ -171,6 +171,12 @@ struct StatusCommand {
         auto& n = (*it)["jobs"][db::to_string(job.state)];
         n = n.get<int>() + 1;
       }
+      // Results set aside by `fsearch run --retrain-build`, per build that had recorded them.
+      sweep["replaced"] = nlohmann::json::object();
+      for (const auto& [key, build] : database.replaced_builds(id)) {
+        auto& n = sweep["replaced"][build.empty() ? "(not recorded)" : build];
+        n = n.is_number() ? n.get<int>() + 1 : 1;
+      }
       sweep["rungs"] = rung_summary(database, id);
       sweep["evolution"] = evolution_summary(database, id);
       sweep["best"] = nlohmann::json::array();
@@ -290,6 +296,17 @@ struct StatusCommand {
       std::cout << fmt::format("  candidates: {} kept, {} rejected, {} duplicates\n",
                                candidates.value("kept", 0), candidates.value("rejected", 0),
                                candidates.value("duplicate", 0));
+      if (!sweep["replaced"].empty()) {
+        std::string builds;
+        int total = 0;
+        for (const auto& [build, n] : sweep["replaced"].items()) {
+          builds += fmt::format("{}{}: {}", builds.empty() ? "" : ", ", build, n.get<int>());
+          total += n.get<int>();
+        }
+        std::cout << fmt::format("  replaced: {} result(s) of builds trained again (--retrain-build; {}); the old "
+                                 "ones are in the table replaced_results\n",
+                                 total, builds);
+      }
       for (const auto& j : sweep["running"]) {
         const auto step = j["step"].get<std::int64_t>(), total = j["total_steps"].get<std::int64_t>();
         const std::string where =

@@ -521,8 +521,8 @@ void Database::replace_result(const std::string& key, const std::string& why, co
     connection_
         .prepare(
             "UPDATE jobs SET state = 'pending', attempts = 0, timeouts = 0, preemptions = 0, worker_pid = 0, "
-            "started_at = 0, finished_at = 0, heartbeat_at = 0, log_tail = '', error = ? WHERE key = ?")
-        .bind_all(why, key)
+            "started_at = 0, finished_at = 0, heartbeat_at = 0, log_tail = '', error = '' WHERE key = ?")
+        .bind(1, key)
         .run();
   });
 }

@@ -771,10 +771,27 @@ TEST(SweepCli, RetrainBuildTrainsThatBuildsJobsAgainAndKeepsTheOldResults) {
   EXPECT_NE(not_a_build.err.find("'latest' is not a build"), std::string::npos) << not_a_build.err;
   expect_same_results(export_jobs(dir), before);
 
+  // Queued with --plan-only: pending, not failed, and status counts the replaced results.
+  auto queued = run_fsearch(run + " --plan-only --retrain-build " + build);
+  ASSERT_EQ(queued.exit_code, 0) << queued.err;
+  EXPECT_NE(queued.err.find("2 finished job(s) trained by " + build + " queued again"), std::string::npos)
+      << queued.err;
+  EXPECT_EQ(queued.err.find("job start"), std::string::npos) << queued.err;
+  auto status = run_fsearch("status --db " + (dir / "f.db").string());
+  ASSERT_EQ(status.exit_code, 0) << status.err;
+  EXPECT_NE(status.out.find("replaced: 2 result(s) of builds trained again (--retrain-build; " + build + ": 2)"),
+            std::string::npos)
+      << status.out;
+  auto status_json = run_fsearch("status --json --db " + (dir / "f.db").string());
+  ASSERT_EQ(status_json.exit_code, 0) << status_json.err;
+  const auto sweep = nlohmann::json::parse(status_json.out).at(0);
+  EXPECT_EQ(sweep["replaced"][build], 2) << status_json.out;
+  EXPECT_EQ(sweep["jobs"]["pending"], 2) << status_json.out;
+  EXPECT_TRUE(sweep["failures"].empty()) << "a job queued to train again is not a failure: " << status_json.out;
+
+  // The same command without --plan-only (as after an interruption) goes on and trains them.
   auto retrain = run_fsearch(run + " --retrain-build " + build);
   ASSERT_EQ(retrain.exit_code, 0) << retrain.err;
-  EXPECT_NE(retrain.err.find("2 finished job(s) trained by " + build + " queued again"), std::string::npos)
-      << retrain.err;
   EXPECT_NE(retrain.err.find("job start"), std::string::npos) << "trained again: " << retrain.err;
   const auto after = export_jobs(dir);
   expect_same_results(after, before);

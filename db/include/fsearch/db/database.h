@@ -194,7 +194,8 @@ class Database {
   std::vector<std::pair<std::string, std::string>> replaced_builds(std::int64_t sweep);
   // A finished job back to pending with fresh attempts, to train again from the start: its result
   // and curve points move to replaced_results with `why` and `moved_run_dir` (where the caller moved
-  // its run directory; "" if there was none), in one transaction. Throws StorageError for a job that
+  // its run directory; "" if there was none), in one transaction. The job's error stays empty: it
+  // did not fail (`fsearch status` counts replaced results apart). Throws StorageError for a job that
   // is not finished.
   void replace_result(const std::string& key, const std::string& why, const std::string& moved_run_dir,
                       double now);
