@@ -139,7 +139,8 @@ class LocalBackend final : public Backend {
   // its first job, kept for the next ones, started again if it died).
   struct Slot {
     std::unique_ptr<detail::WorkerProcess> worker;
-    fs::path log;  // what its workers say outside their jobs
+    fs::path root;  // the run folder its worker serves (`fsearch worker --runs`)
+    fs::path log;   // what its workers say outside their jobs
   };
 
   bool busy(int slot) const {
@@ -161,9 +162,13 @@ class LocalBackend final : public Backend {
 
 detail::WorkerProcess& LocalBackend::worker_for(int slot_index, const db::JobRow& job) {
   auto& s = slot(slot_index);
-  if (s.worker && s.worker->running()) return *s.worker;
-  s.worker.reset();
   const auto sweep_dir = fs::path(job.run_dir).parent_path();
+  if (s.worker && s.worker->running() && s.root == sweep_dir) return *s.worker;
+  // Gone, or serving another folder: a job that another sweep planned first keeps its run
+  // directory in that sweep's folder, and a worker refuses jobs outside its own. An idle worker
+  // exits when its input ends.
+  s.worker.reset();
+  s.root = sweep_dir;
   std::map<std::string, std::string> env = {{"OMP_WAIT_POLICY", "PASSIVE"}};  // see trainers/runtime.h
   std::vector<std::string> args = {"--threads", std::to_string(threads_), "worker", "--runs", sweep_dir.string()};
   if (options_.device != "cpu") {

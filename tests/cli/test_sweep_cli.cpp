@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -824,6 +825,31 @@ TEST(SweepCli, RetrainBuildTrainsThatBuildsJobsAgainAndKeepsTheOldResults) {
   EXPECT_NE(refused.err.find("--retrain-build: " + halving.string() + " uses strategy halving"), std::string::npos)
       << refused.err;
   EXPECT_FALSE(fs::exists(dir / "h.db"));
+  fs::remove_all(dir);
+}
+
+// A job that another sweep planned first keeps its run directory in that sweep's folder. Trained
+// by this sweep (still pending there, or queued again by --retrain-build), it used to fail three
+// times: the slot's worker served this sweep's folder and refused it. One worker slot takes both
+// folders' jobs here, in turn.
+TEST(SweepCli, AJobPlannedByAnotherSweepTrainsInItsOwnFolder) {
+  auto dir = workdir("shared-job");
+  const std::string proxy = std::string("proxies: [") + FSEARCH_SOURCE_DIR + "/configs/proxies/vit-tiny.yaml]\n";
+  std::ofstream(dir / "a.yaml") << "name: a\nprimitives: [erf]\nbaselines: []\n" << proxy;
+  std::ofstream(dir / "b.yaml") << "name: b\nprimitives: [erf, tanh]\nbaselines: []\n" << proxy;
+  const std::string common =
+      " --db " + (dir / "f.db").string() + " --budget smoke --workers 1 --threads-per-worker 1";
+  auto plan = run_fsearch("run --space " + (dir / "a.yaml").string() + common + " --plan-only");
+  ASSERT_EQ(plan.exit_code, 0) << plan.err;
+  auto run = run_fsearch("run --space " + (dir / "b.yaml").string() + common);
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  std::set<std::string> folders;
+  for (const auto& j : export_jobs(dir)) {
+    if (j["sweep"] != "b") continue;
+    EXPECT_EQ(j["state"], "done") << j["function"] << ": " << run.err;
+    folders.insert(fs::path(j["run_dir"].get<std::string>()).parent_path().filename().string());
+  }
+  EXPECT_EQ(folders, (std::set<std::string>{"a", "b"}));  // erf's run directory is sweep a's
   fs::remove_all(dir);
 }
 
