@@ -1,0 +1,13 @@
+set terminal pngcairo size 1240,420
+set termoption noenhanced
+set output "docs/results/reference/figures/table2-loss.png"
+set multiplot layout 1,2 title "Table 2: training loss"
+set xlabel 'step'
+set ylabel 'training loss'
+set grid
+set key top right font ',8'
+set title "arcsinh(x)"
+plot "docs/results/reference/figures/table2-loss-c8fab5050579390c.dat" using 1:2 with lines lt 1 dt 1 title "original", "docs/results/reference/figures/table2-loss-0e14e1feb7f754b2.dat" using 1:2 with lines lt 2 dt 1 title "lambda_u = 0.5"
+set title "logsign(x)"
+plot "docs/results/reference/figures/table2-loss-cdef0046453d47a1.dat" using 1:2 with lines lt 1 dt 1 title "original"
+unset multiplot
