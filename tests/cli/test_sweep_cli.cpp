@@ -112,6 +112,20 @@ void expect_same_results(const nlohmann::json& got, const nlohmann::json& expect
   }
 }
 
+// An option for grid sweeps only, given to a halving sweep: exit 2 naming the option and the
+// space, before a database is made.
+void expect_refused_for_halving(const fs::path& dir, const std::string& option, const std::string& value) {
+  auto halving = dir / "halving.yaml";
+  std::ofstream(halving) << "name: h\nprimitives: [erf]\nproxies: [" << FSEARCH_SOURCE_DIR
+                         << "/configs/proxies/vit-tiny.yaml]\nstrategy: halving\n";
+  auto refused = run_fsearch("run --space " + halving.string() + " --db " + (dir / "h.db").string() + " " +
+                             option + (value.empty() ? "" : " " + value));
+  EXPECT_EQ(refused.exit_code, 2);
+  EXPECT_NE(refused.err.find(option + ": " + halving.string() + " uses strategy halving"), std::string::npos)
+      << refused.err;
+  EXPECT_FALSE(fs::exists(dir / "h.db"));
+}
+
 class Sweep : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -727,15 +741,7 @@ TEST(SweepCli, RetryRejectedTrainsARejectedJobOnToTheEnd) {
   EXPECT_EQ(copied.at("0 * x")["result"]["steps"], 60);
   EXPECT_EQ(copied.at("0 * x")["result"]["test_acc"], jobs.at("0 * x")["result"]["test_acc"]);
 
-  auto halving = dir / "halving.yaml";
-  std::ofstream(halving) << "name: h\nprimitives: [erf]\nproxies: [" << FSEARCH_SOURCE_DIR
-                         << "/configs/proxies/vit-tiny.yaml]\nstrategy: halving\n";
-  auto refused = run_fsearch("run --space " + halving.string() + " --db " + (dir / "h.db").string() +
-                             " --retry-rejected");
-  EXPECT_EQ(refused.exit_code, 2);
-  EXPECT_NE(refused.err.find("--retry-rejected: " + halving.string() + " uses strategy halving"), std::string::npos)
-      << refused.err;
-  EXPECT_FALSE(fs::exists(dir / "h.db"));
+  expect_refused_for_halving(dir, "--retry-rejected", "");
   fs::remove_all(dir);
 }
 
@@ -816,15 +822,7 @@ TEST(SweepCli, RetrainBuildTrainsThatBuildsJobsAgainAndKeepsTheOldResults) {
   ASSERT_EQ(again.exit_code, 0) << again.err;
   EXPECT_EQ(again.err.find("job start"), std::string::npos) << "nothing left to train: " << again.err;
 
-  auto halving = dir / "halving.yaml";
-  std::ofstream(halving) << "name: h\nprimitives: [erf]\nproxies: [" << FSEARCH_SOURCE_DIR
-                         << "/configs/proxies/vit-tiny.yaml]\nstrategy: halving\n";
-  auto refused = run_fsearch("run --space " + halving.string() + " --db " + (dir / "h.db").string() +
-                             " --retrain-build " + build);
-  EXPECT_EQ(refused.exit_code, 2);
-  EXPECT_NE(refused.err.find("--retrain-build: " + halving.string() + " uses strategy halving"), std::string::npos)
-      << refused.err;
-  EXPECT_FALSE(fs::exists(dir / "h.db"));
+  expect_refused_for_halving(dir, "--retrain-build", build);
   fs::remove_all(dir);
 }
 
