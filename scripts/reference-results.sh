@@ -52,8 +52,11 @@ run_table() {
   shift
   dirty=$(dirty_builds_of "$t")
   echo "== Table $t${*:+ ($*)}${dirty:+ (retraining the jobs of $dirty)} ($(date -u +%H:%M))"
+  # Failed jobs (a lost worker, a machine that went away: never a result) get fresh attempts on
+  # every run of this script; diverged and rejected jobs are results and stay.
   "$fsearch" run --space "configs/tables/table$t.yaml" --db "$db" --runs results/reference-runs \
-    --seeds "$seeds" --budget "$budget" "${workers[@]}" ${dirty:+--retrain-build "$dirty"} "$@" || code=$?
+    --seeds "$seeds" --budget "$budget" "${workers[@]}" ${dirty:+--retrain-build "$dirty"} --retry-failed "$@" ||
+    code=$?
   case $code in
     0) ;;
     3) echo "Table $t: some jobs failed (fsearch status --db $db); going on" ;;
@@ -91,6 +94,10 @@ write_report() {
         "$(sqlite3 "$db" "SELECT count(*) || ' ' || state FROM jobs GROUP BY state ORDER BY state" | paste -sd, | sed 's/,/, /g')"
       echo "- builds that trained the jobs (commit: jobs):" \
         "$(sqlite3 "$db" "SELECT json_extract(result, '\$.git_commit') || ': ' || count(*) FROM results GROUP BY json_extract(result, '\$.git_commit') ORDER BY min(rowid)" | paste -sd, | sed 's/,/, /g')"
+      replaced=$(sqlite3 "$db" "SELECT json_extract(result, '\$.git_commit') || ': ' || count(*) FROM replaced_results
+        GROUP BY json_extract(result, '\$.git_commit') ORDER BY min(rowid)" | paste -sd, | sed 's/,/, /g')
+      [[ -z $replaced ]] ||
+        echo "- results replaced by training their jobs again on a clean build (build: results), kept in the table replaced_results: $replaced"
     else
       echo "- jobs: $("$fsearch" status --db "$db" --json | grep -o '"done": [0-9]*' | awk '{s+=$2} END {print s+0}') done" \
         "(summed over the tables: a job two tables share counts twice; install sqlite3 for exact counts)"

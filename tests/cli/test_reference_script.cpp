@@ -42,11 +42,12 @@ struct ScriptRun {
 };
 
 // allow_dirty: the test's own build may carry uncommitted changes (a developer's tree).
-ScriptRun run_script(const fs::path& tree, const std::string& fsearch_bin, bool allow_dirty = true) {
+ScriptRun run_script(const fs::path& tree, const std::string& fsearch_bin, bool allow_dirty = true,
+                     const std::string& tables = "3 5") {
   const fs::path log = tree / "script.log";
   const std::string command = "cd " + tree.string() + " && env -u FSEARCH_ALLOW_DIRTY FSEARCH_BIN=" + fsearch_bin +
-                              (allow_dirty ? " FSEARCH_ALLOW_DIRTY=1" : "") +
-                              " TABLES='3 5' SEEDS=0 BUDGET=smoke WORKERS=2" +
+                              (allow_dirty ? " FSEARCH_ALLOW_DIRTY=1" : "") + " TABLES='" + tables +
+                              "' SEEDS=0 BUDGET=smoke WORKERS=2" +
                               " bash scripts/reference-results.sh > " + log.string() + " 2>&1";
   const int status = std::system(command.c_str());
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, file_text(log.string())};
@@ -132,6 +133,11 @@ TEST(ReferenceScript, FirstPassReportsEachSharedJobOnceAndARerunTrainsNothing) {
   EXPECT_EQ(file_text(run_sqlite(db, "SELECT count(*) FROM replaced_results WHERE json_extract(result, "
                                      "'$.git_commit') = '0123456789ab-dirty'")),
             "1\n");
+  const std::string retrained = file_text((results / "reference" / "PROVENANCE.md").string());
+  EXPECT_NE(retrained.find("- results replaced by training their jobs again on a clean build (build: results), "
+                           "kept in the table replaced_results: 0123456789ab-dirty: 1"),
+            std::string::npos)
+      << retrained;
   EXPECT_EQ(file_text(run_sqlite(db, "SELECT count(*) FROM results WHERE result LIKE '%0123456789ab-dirty%'")),
             "0\n");
   // Once retrained, nothing is left to retrain -- unless the test's own build has uncommitted changes:
@@ -143,6 +149,34 @@ TEST(ReferenceScript, FirstPassReportsEachSharedJobOnceAndARerunTrainsNothing) {
   ASSERT_EQ(settled.exit_code, 0) << settled.log;
   EXPECT_EQ(settled.log.find("retraining"), std::string::npos) << settled.log;
   EXPECT_EQ(settled.log.find("job start(s)"), std::string::npos) << settled.log;
+}
+
+// A job that failed (its worker could not run: not a result) trains on the script's next run; before
+// the script passed --retry-failed, such jobs stayed failed until someone ran `fsearch run` by hand.
+TEST(ReferenceScript, ARerunTrainsTheJobsThatFailed) {
+  TempDir dir("reference-script-failed");
+  const fs::path tree = repository_copy(dir);
+  const fs::path broken = dir / "fsearch-broken";  // every worker it starts exits 1 at once
+  std::ofstream(broken) << "#!/bin/sh\n[ \"$1\" = run ] && exec " << FSEARCH_BINARY
+                        << " \"$@\" --worker-binary /bin/false\nexec " << FSEARCH_BINARY << " \"$@\"\n";
+  fs::permissions(broken, fs::perms::owner_all);
+  const std::string db = (tree / "docs" / "results" / "reference.db").string();
+
+  const ScriptRun failing = run_script(tree, broken.string(), /*allow_dirty=*/true, "4");
+  ASSERT_EQ(failing.exit_code, 0) << failing.log;  // it goes on to the report, saying what failed
+  EXPECT_NE(failing.log.find("Table 4: some jobs failed"), std::string::npos) << failing.log;
+  const std::string failed = file_text(run_sqlite(db, "SELECT count(*) FROM jobs WHERE state = 'failed'"));
+  const std::string all = file_text(run_sqlite(db, "SELECT count(*) FROM jobs"));
+  ASSERT_EQ(failed, all);
+  ASSERT_NE(failed, "0\n");
+
+  const ScriptRun rerun = run_script(tree, FSEARCH_BINARY, /*allow_dirty=*/true, "4");
+  ASSERT_EQ(rerun.exit_code, 0) << rerun.log;
+  EXPECT_NE(rerun.log.find(failed.substr(0, failed.size() - 1) + " failed job(s) queued again"), std::string::npos)
+      << rerun.log;
+  EXPECT_EQ(rerun.log.find("some jobs failed"), std::string::npos) << rerun.log;
+  EXPECT_EQ(file_text(run_sqlite(db, "SELECT count(*) FROM jobs WHERE state IN ('done', 'diverged', 'rejected')")),
+            all);
 }
 
 TEST(ReferenceScript, RefusesABinaryBuiltFromUncommittedChanges) {
