@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <tuple>
 #include <nlohmann/json.hpp>
 
 #include "command.h"
@@ -122,10 +123,25 @@ std::filesystem::path locate_run_dir(const std::string& stored, const std::strin
   return path;
 }
 
+// The jobs that did not learn, grouped by cell (function, proxy, lr) in the order they come.
+std::vector<std::vector<nlohmann::json>> dead_by_cell(const nlohmann::json& dead) {
+  std::vector<std::vector<nlohmann::json>> groups;
+  std::map<std::tuple<std::string, std::string, double>, std::size_t> index;
+  for (const auto& d : dead) {
+    const auto cell = std::make_tuple(d["function"].get<std::string>(), d["proxy"].get<std::string>(),
+                                      d["lr"].get<double>());
+    auto [it, added] = index.emplace(cell, groups.size());
+    if (added) groups.emplace_back();
+    groups[it->second].push_back(d);
+  }
+  return groups;
+}
+
 struct StatusCommand {
   std::string db = kDefaultDatabase;
   bool json = false;
   int best = 5;
+  int limit = 10;  // lines per list (did not learn, failures); 0: all
   std::vector<std::string> only;  // --sweep: these sweeps, not every one
 
   int run() const {
@@ -239,6 +255,10 @@ struct StatusCommand {
       }
       out.push_back(sweep);
       if (json) continue;
+      auto more_lines = [&](int total, const char* what) {
+        if (limit > 0 && total > limit)
+          std::cout << fmt::format("  ... {} more {}: --limit 0 or --json shows them\n", total - limit, what);
+      };
       std::string line = fmt::format("sweep {}: jobs done {} | running {} | pending {} | diverged {} | failed {}",
                                      name, sweep["jobs"]["done"].get<int>(), sweep["jobs"]["running"].get<int>(),
                                      sweep["jobs"]["pending"].get<int>(), sweep["jobs"]["diverged"].get<int>(),
@@ -334,18 +354,32 @@ struct StatusCommand {
                                  j["function"].get<std::string>(), j["proxy"].get<std::string>(),
                                  j["timeouts"].get<int>(), j["preemptions"].get<int>());
       }
-      for (const auto& d : sweep["dead"]) {
+      // A cell's seeds usually fail alike: one line per (function, proxy, lr) with its seeds, the
+      // first seed's verdict and diagnostics (--json has every job's).
+      const auto groups = dead_by_cell(sweep["dead"]);
+      int shown = 0;
+      for (const auto& g : groups) {
+        if (limit > 0 && ++shown > limit) break;
+        const auto& d = g.front();
         const auto why = d["explanation"].get<std::string>();
-        std::cout << fmt::format("  did not learn: {:<28} {:<10} lr {:<8.2g} seed {:<3} {}{}\n",
+        std::vector<long> seeds;
+        for (const auto& j : g) seeds.push_back(j["seed"].get<long>());
+        std::cout << fmt::format("  did not learn: {:<28} {:<10} lr {:<8.2g} {}: {}{}\n",
                                  d["function"].get<std::string>(), d["proxy"].get<std::string>(),
-                                 d["lr"].get<double>(), d["seed"].get<long>(), d["verdict"].get<std::string>(),
-                                 why.empty() ? "" : "\n      " + why);
+                                 d["lr"].get<double>(),
+                                 seeds.size() > 1 ? fmt::format("seeds {}; seed {}", fmt::join(seeds, ", "), seeds.front())
+                                                  : fmt::format("seed {}", seeds.front()),
+                                 d["verdict"].get<std::string>(), why.empty() ? "" : "\n      " + why);
       }
+      more_lines(static_cast<int>(groups.size()), "cell(s) that did not learn");
+      shown = 0;
       for (const auto& f : sweep["failures"]) {
+        if (limit > 0 && ++shown > limit) break;
         std::cout << fmt::format("  {}: {} after {} attempt(s): {} ({})\n", f["state"].get<std::string>(),
                                  f["function"].get<std::string>(), f["attempts"].get<int>(),
                                  f["error"].get<std::string>(), f["run_dir"].get<std::string>());
       }
+      more_lines(static_cast<int>(sweep["failures"].size()), "failed or retrying job(s)");
     }
     if (json) std::cout << out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     return 0;
@@ -362,7 +396,11 @@ Command register_status(CLI::App& app) {
   sub->add_option("--best", command->best, "How many of the best jobs to show")->capture_default_str();
   sub->add_option("--sweep", command->only, "Show only this sweep (repeatable); default: every sweep")
       ->type_name("NAME");
-  sub->add_flag("--json", command->json, "Print JSON");
+  sub->add_option("--limit", command->limit,
+                  "How many lines each list shows (cells that did not learn, failed or retrying jobs); 0 shows all")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  sub->add_flag("--json", command->json, "Print JSON (every job, whatever --limit says)");
   return {sub, [command] { return command->run(); }};
 }
 

@@ -458,7 +458,7 @@ void Database::requeue(const std::string& key, const std::string& why) {
 int Database::retry_failed(std::int64_t sweep) {
   connection_
       .prepare(
-          "UPDATE jobs SET state = 'pending', attempts = 0, timeouts = 0, worker_pid = 0 "
+          "UPDATE jobs SET state = 'pending', attempts = 0, timeouts = 0, worker_pid = 0, error = '' "
           "WHERE state = 'failed' AND key IN (SELECT job_key FROM sweep_jobs WHERE sweep_id = ?)")
       .bind(1, sweep)
       .run();

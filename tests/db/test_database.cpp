@@ -320,6 +320,9 @@ TEST(Jobs, RetryFailedRequeuesOnlyThisSweepsFailedJobsWithFreshCounts) {
   EXPECT_EQ(again->state, JobState::Pending);
   EXPECT_EQ(again->attempts, 0);
   EXPECT_EQ(again->timeouts, 0);
+  // A fresh start: the old error would read as this attempt's (status lists pending jobs with one).
+  EXPECT_EQ(again->error, "");
+  EXPECT_EQ(db.job("elsewhere")->error, "reached its time limit");
   EXPECT_EQ(db.job("done")->state, JobState::Done);
   EXPECT_EQ(db.job("elsewhere")->state, JobState::Failed);  // another sweep's
   EXPECT_EQ(db.retry_failed(sweep), 0);

@@ -181,7 +181,7 @@ class Database {
   void heartbeat(const std::string& key, double now);
   void requeue(const std::string& key, const std::string& why);  // running/failed -> pending
   // The sweep's failed jobs back to pending with a fresh set of attempts and time limits (their
-  // run directories keep their checkpoints). Returns how many.
+  // run directories keep their checkpoints) and no error from before. Returns how many.
   int retry_failed(std::int64_t sweep);
   // A rejected job back to pending, its rejection's result removed: an early rejection is the
   // verdict of a short probe, and `fsearch run --retry-rejected` trains such a job on to the end

@@ -1,0 +1,97 @@
+// `fsearch status` on a database with many jobs that did not learn and failed: one line per cell
+// with its seeds, lists cut at --limit with a line saying how many more there are, --json whole.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "fsearch/db/database.h"
+#include "run_binary.h"
+#include "temp_dir.h"
+
+namespace fsearch::testing {
+namespace {
+
+// `seeds` diverged jobs of one cell (function, vit-tiny, lr 0.004), each with its own step.
+void diverged_cell(db::Database& db, std::int64_t sweep, const std::string& function, int seeds) {
+  for (int seed = 0; seed < seeds; ++seed) {
+    db::JobRow job;
+    job.key = function + "-" + std::to_string(seed);
+    job.label = function;
+    job.proxy = "vit-tiny";
+    job.lr = 0.004;
+    job.seed = seed;
+    job.spec_json = R"({"model": {"num_classes": 10}})";
+    job.run_dir = "runs/" + job.key;
+    db.add_job(sweep, job);
+    db.mark_running(job.key, 1, 1000);
+    db::ResultRow r;
+    r.key = job.key;
+    r.status = "diverged";
+    r.test_acc = NAN;
+    r.diverged_step = 40 + seed;
+    r.diverged_reason = "non-finite loss";
+    db.record_result(r, db::JobState::Diverged, 1.7e9);
+  }
+}
+
+TEST(StatusCli, GroupsACellsSeedsAndCutsLongListsAtTheLimit) {
+  TempDir dir("status-lists");
+  const std::string path = (dir / "f.db").string();
+  {
+    db::Database db(path);
+    const auto sweep = db.ensure_sweep("big", "big.yaml", "default", 1.7e9);
+    diverged_cell(db, sweep, "linear(x)", 3);
+    for (int i = 0; i < 12; ++i) diverged_cell(db, sweep, "power" + std::to_string(i) + "(x)", 1);
+    for (int i = 0; i < 13; ++i) {
+      db::JobRow job;
+      job.key = "broken-" + std::to_string(i);
+      job.label = "erf(x)";
+      job.proxy = "vit-tiny";
+      job.seed = i;
+      job.run_dir = "runs/" + job.key;
+      db.add_job(sweep, job);
+      db.mark_running(job.key, 1, 1000);
+      db.record_failure(job.key, "worker exited with code 1", "", 3, /*may_retry=*/false);
+    }
+  }
+
+  const auto status = run_fsearch("status --db " + path);
+  ASSERT_EQ(status.exit_code, 0) << status.err;
+  EXPECT_NE(status.out.find("seeds 0, 1, 2; seed 0: diverged at step 40: non-finite loss\n"), std::string::npos)
+      << status.out;
+  // linear(x)'s three seeds are one line; 13 cells, 10 shown.
+  auto count = [](const std::string& text, const std::string& what) {
+    int n = 0;
+    for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+    return n;
+  };
+  EXPECT_EQ(count(status.out, "did not learn: linear(x)"), 1) << status.out;
+  EXPECT_EQ(count(status.out, "  did not learn: "), 10) << status.out;
+  EXPECT_NE(status.out.find("... 3 more cell(s) that did not learn: --limit 0 or --json shows them"),
+            std::string::npos)
+      << status.out;
+  EXPECT_EQ(count(status.out, "  failed: erf(x) after 1 attempt(s): worker exited with code 1"), 10) << status.out;
+  EXPECT_NE(status.out.find("... 3 more failed or retrying job(s)"), std::string::npos) << status.out;
+
+  const auto all = run_fsearch("status --limit 0 --db " + path);
+  ASSERT_EQ(all.exit_code, 0) << all.err;
+  EXPECT_EQ(count(all.out, "  did not learn: "), 13) << all.out;
+  EXPECT_EQ(count(all.out, "  failed: erf(x)"), 13) << all.out;
+  EXPECT_EQ(all.out.find("more"), std::string::npos) << all.out;
+
+  const auto json = run_fsearch("status --limit 2 --json --db " + path);
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  const auto sweeps = nlohmann::json::parse(json.out);
+  ASSERT_EQ(sweeps.size(), 1u);
+  EXPECT_EQ(sweeps[0]["dead"].size(), 15u);  // every job, whatever --limit says
+  EXPECT_EQ(sweeps[0]["failures"].size(), 13u);
+
+  const auto negative = run_fsearch("status --limit -1 --db " + path);
+  EXPECT_EQ(negative.exit_code, 2);
+  EXPECT_NE(negative.err.find("--limit"), std::string::npos) << negative.err;
+}
+
+}  // namespace
+}  // namespace fsearch::testing
