@@ -346,6 +346,17 @@ TableFidelity table_fidelity(db::Database& db, const TableSpec& table) {
   TableFidelity f;
   f.table = table.number;
   const Grid grid = evaluate_grid(db, table);
+  // Where each cell's trend starts (the first cell of the table's non-increasing sequences, the
+  // unmodified function): how far a cell the paper fails fell below it here says whether the proxy
+  // sees the harm at all, short of failing.
+  std::map<const Cell*, const Cell*> trend_start;
+  for (const auto& finding : table.findings) {
+    if (finding.kind != FindingKind::NonIncreasing) continue;
+    for (const auto& seq : finding.sequences) {
+      for (std::size_t i = 1; i < seq.size(); ++i)
+        trend_start.emplace(&grid[seq[i].row][seq[i].column], &grid[seq.front().row][seq.front().column]);
+    }
+  }
   for (const auto& row : grid) {
     for (const auto& cell : row) {
       const CellSpec& spec = *cell.spec;
@@ -359,8 +370,19 @@ TableFidelity table_fidelity(db::Database& db, const TableSpec& table) {
       const bool agree = spec.paper_diverged == cell.value.failed();
       f.failure_agree += agree;
       f.paper_failures_reproduced += spec.paper_diverged && agree;
-      if (!agree)
-        f.disagreements.push_back(cell.name + ": paper " + paper_text(spec) + ", here " + value_text(cell));
+      if (agree) continue;
+      std::string text = cell.name + ": paper " + paper_text(spec) + ", here " + value_text(cell);
+      const auto start = trend_start.find(&cell);
+      if (spec.paper_diverged && start != trend_start.end() && !std::isnan(cell.value.mean)) {
+        const Cell& from = *start->second;
+        if (from.value.has_result() && !from.value.failed() && !std::isnan(from.value.mean)) {
+          const double gap = goodness(spec, from.value.mean) - goodness(spec, cell.value.mean);
+          text += ", " + fmt_number(std::abs(gap), std::max(1, info(spec.metric).decimals)) +
+                  (gap >= 0 ? " worse" : " better") + " than where its trend starts (" + from.name + ": " +
+                  value_text(from) + ")";
+        }
+      }
+      f.disagreements.push_back(text);
     }
   }
   f.order = order_agreement(grid);

@@ -127,6 +127,25 @@ TEST(Fidelity, NonIncreasingInLambdaToleratesThePapersNoiseOnly) {
   EXPECT_EQ(f.failure_agree, 3);
 }
 
+// A cell the paper fails that trains here is a disagreement; how far it fell below the start of
+// its trend (the unmodified function) says whether the proxy sees the harm short of failing.
+TEST(Fidelity, ADisagreementSaysHowFarBelowItsTrendsStartTheCellTrained) {
+  Fixture fx;
+  fx.cell(1, "hshift(erf, 0)", "none", "vit-tiny", {85.0, 85.4});
+  fx.cell(1, "hshift(erf, -2)", "none", "vit-tiny", {83.0, 83.2});  // paper x
+  fx.cell(1, "hshift(erf, 2)", "none", "vit-tiny", {86.0});         // paper x, better than lambda 0
+  fx.cell(1, "hshift(erf, -1)", "none", "vit-tiny", {NAN});         // paper 82.0: no trend text
+  auto f = table_fidelity(fx.db(), table(1));
+  ASSERT_EQ(f.disagreements.size(), 3u);
+  EXPECT_EQ(f.disagreements[0],
+            "erf(x) | horizontal, -2: paper x, here 83.1% ± 0.1, 2.1 worse than where its trend starts "
+            "(erf(x) | horizontal, 0: 85.2% ± 0.3)");
+  EXPECT_EQ(f.disagreements[1], "erf(x) | horizontal, -1: paper 82.0%, here x (every seed diverged)");
+  EXPECT_EQ(f.disagreements[2],
+            "erf(x) | horizontal, +2: paper x, here 86.0%, 0.8 better than where its trend starts "
+            "(erf(x) | horizontal, 0: 85.2% ± 0.3)");
+}
+
 TEST(Fidelity, ReportPagesCarryTheFidelitySection) {
   Fixture fx;
   fx.cell(4, "linear(x)", "none", "vit-tiny", {85.0});

@@ -44,7 +44,8 @@ struct TableFidelity {
   int fewest_seeds = 0;   // finished seeds of the compared cell that has fewest (0: none compared)
   int failure_agree = 0;  // both failed, or both trained
   int paper_failures = 0, paper_failures_reproduced = 0;
-  std::vector<std::string> disagreements;  // "linear(x): paper x, here 85.1%"
+  // "erf(x) | vertical, +2: paper x, here 81.0% ± 0.4, 4.3 worse than the row's best (...)"
+  std::vector<std::string> disagreements;
   std::vector<OrderAgreement> order;
   std::vector<FidelityCheck> checks;
 
