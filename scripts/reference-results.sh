@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Regenerates the reference results shipped in docs/results/: the paper's tables on the proxies as
-# configured, with three seeds, into docs/results/reference.db, then the report (markdown, figures,
-# fidelity), a CSV export and the provenance. It resumes: run it again, on any machine, and it
-# continues where the database stands (commit the database as it grows: scripts/snapshot-results.sh).
+# configured, with three seeds, into docs/results/reference.db; after every table (and when
+# interrupted) the report (markdown, figures, fidelity), a CSV export and the provenance of all the
+# database holds. It resumes: run it again, on any machine, and it continues where the database
+# stands (commit the database as it grows: scripts/snapshot-results.sh).
 #   TABLES="5 4"  which tables, in order (default: the ViT tables, then those with DiT columns)
-#   FIRST=vit-tiny  proxies whose jobs run first in every table (a first pass; the report is written
-#                 after it), before the other proxies' (the DiT columns: days on 2 cores); FIRST= off
+#   FIRST=vit-tiny  proxies whose jobs run first in every table (a first pass), before the other
+#                 proxies' (the DiT columns: days on 2 cores); FIRST= off
 #   SEEDS=0,1,2   BUDGET=default|quick|smoke   WORKERS=N (default: one per core)
 #   FSEARCH_BIN=path  the fsearch to run (default: build/tools/fsearch); one built from a tree with
 #   uncommitted changes ("-dirty" in its --version) is refused: its jobs could not be traced to a
@@ -57,10 +58,15 @@ run_table() {
   "$fsearch" run --space "configs/tables/table$t.yaml" --db "$db" --runs results/reference-runs \
     --seeds "$seeds" --budget "$budget" "${workers[@]}" ${dirty:+--retrain-build "$dirty"} --retry-failed "$@" ||
     code=$?
+  # The report follows every table, so that a run stopped in the middle (Ctrl-C: the jobs
+  # checkpoint, fsearch exits 75) leaves the report, export and provenance of what it has.
   case $code in
-    0) ;;
-    3) echo "Table $t: some jobs failed (fsearch status --db $db); going on" ;;
-    *) exit "$code" ;;  # 75: interrupted -- run this script again to continue
+    0) write_report ;;
+    3) echo "Table $t: some jobs failed (fsearch status --db $db); going on"; write_report ;;
+    75) echo "Table $t interrupted: writing the report of what is done; run this script again to continue"
+      write_report
+      exit 75 ;;
+    *) exit "$code" ;;
   esac
 }
 
@@ -78,14 +84,16 @@ write_report() {
   # continues one table; its index must still list the others).
   list=$("$fsearch" status --db "$db" --json | grep -o '"sweep": *"table[0-9]*"' | grep -o '[0-9]*' | sort -n | paste -sd,)
   "$fsearch" report --db "$db" --out "$out" --tables "$list"
-  "$fsearch" export --db "$db" --format csv > docs/results/reference.csv
+  # Each file is written whole, then moved into place: a second Ctrl-C leaves the old one.
+  "$fsearch" export --db "$db" --format csv > docs/results/reference.csv.tmp
+  mv docs/results/reference.csv.tmp docs/results/reference.csv
   {
     echo "# Provenance of the reference results"
     echo
-    echo "- made by: scripts/reference-results.sh (TABLES=\"$tables\" FIRST=$first SEEDS=$seeds BUDGET=$budget)"
+    echo "- made by: scripts/reference-results.sh (its latest call: TABLES=\"$tables\" FIRST=$first SEEDS=$seeds BUDGET=$budget)"
     echo "- fsearch: $("$fsearch" --version | head -1)"
     echo "- commit: $(git rev-parse --short HEAD)$(git diff --quiet -- . ':(exclude)docs' || echo -dirty)"
-    echo "- machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(awk '/MemTotal/ {printf "%.0f GB", $2/1e6}' /proc/meminfo)"
+    echo "- this call's machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(awk '/MemTotal/ {printf "%.0f GB", $2/1e6}' /proc/meminfo)"
     echo "- date: $(date -u +%Y-%m-%d)"
     # Each job records the build that trained it; a table may span builds (the run resumes).
     if command -v sqlite3 >/dev/null; then
@@ -94,6 +102,10 @@ write_report() {
         "$(sqlite3 "$db" "SELECT count(*) || ' ' || state FROM jobs GROUP BY state ORDER BY state" | paste -sd, | sed 's/,/, /g')"
       echo "- builds that trained the jobs (commit: jobs):" \
         "$(sqlite3 "$db" "SELECT json_extract(result, '\$.git_commit') || ': ' || count(*) FROM results GROUP BY json_extract(result, '\$.git_commit') ORDER BY min(rowid)" | paste -sd, | sed 's/,/, /g')"
+      # Jobs record their CPU from 2026-12-06 on (result.json's cpu); the run may span machines.
+      echo "- machines that trained the jobs (CPU: jobs):" \
+        "$(sqlite3 "$db" "SELECT cpu || ': ' || count(*) FROM (SELECT rowid, coalesce(nullif(json_extract(result,
+          '\$.cpu'), ''), 'not recorded') AS cpu FROM results) GROUP BY cpu ORDER BY min(rowid)" | paste -sd, | sed 's/,/, /g')"
       replaced=$(sqlite3 "$db" "SELECT json_extract(result, '\$.git_commit') || ': ' || count(*) FROM replaced_results
         GROUP BY json_extract(result, '\$.git_commit') ORDER BY min(rowid)" | paste -sd, | sed 's/,/, /g')
       [[ -z $replaced ]] ||
@@ -102,7 +114,8 @@ write_report() {
       echo "- jobs: $("$fsearch" status --db "$db" --json | grep -o '"done": [0-9]*' | awk '{s+=$2} END {print s+0}') done" \
         "(summed over the tables: a job two tables share counts twice; install sqlite3 for exact counts)"
     fi
-  } > "$out/PROVENANCE.md"
+  } > "$out/PROVENANCE.md.tmp"
+  mv "$out/PROVENANCE.md.tmp" "$out/PROVENANCE.md"
 }
 
 # Pass 1: every table's jobs on the first proxies (the ViT columns); pass 2: the rest.
@@ -111,11 +124,9 @@ if [[ -n $first ]]; then
     mine=$(first_proxies_of "$t")
     if [[ -n $mine ]]; then run_table "$t" --proxies "$mine"; fi
   done
-  write_report
   echo "first pass ($first) complete; the other proxies' jobs follow"
 fi
 for t in $tables; do run_table "$t"; done
-write_report
 echo "reference results in $out (index.md); commit them with: bash scripts/snapshot-results.sh && git add $out docs/results/reference.csv"
 exit
 }

@@ -16,11 +16,11 @@ namespace {
 
 std::string version_text() {
   auto info = fsearch::trainers::runtime_info();
-  return fmt::format("fsearch {} (commit {})\nLibTorch {}\nCUDA: {}\nCPU threads available: {}",
+  return fmt::format("fsearch {} (commit {})\nLibTorch {}\nCUDA: {}\nCPU threads available: {}{}",
                      fsearch::version(), fsearch::git_commit(), info.torch_version,
                      info.cuda_available ? fmt::format("available, {} device(s)", info.cuda_devices)
                                          : std::string("not available"),
-                     fsearch::available_cores());
+                     fsearch::available_cores(), info.cpu.empty() ? "" : " (" + info.cpu + ")");
 }
 
 }  // namespace

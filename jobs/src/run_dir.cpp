@@ -72,6 +72,7 @@ nlohmann::json to_json(const TrainResult& r) {
                       {"device", r.device},
                       {"threads", r.threads},
                       {"torch_version", r.torch_version},
+                      {"cpu", r.cpu},
                       {"git_commit", r.git_commit},
                       {"key", r.key},
                       {"budget", r.budget}};
@@ -150,6 +151,7 @@ TrainResult result_from_json(const nlohmann::json& j) {
   r.device = j.value("device", "");
   r.threads = j.value("threads", 0);
   r.torch_version = j.value("torch_version", "");
+  r.cpu = j.value("cpu", "");
   r.git_commit = j.value("git_commit", "");
   r.key = j.value("key", "");
   r.budget = j.value("budget", "");

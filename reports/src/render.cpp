@@ -72,7 +72,9 @@ std::string provenance(const TableData& data, const std::string& db_label) {
     if (j.is_discarded()) continue;
     commits.insert(j.value("git_commit", "?"));
     budgets.insert(j.value("budget", "?"));
-    devices.insert(j.value("device", "?") + " x" + std::to_string(j.value("threads", 0)) + " threads");
+    const std::string cpu = j.value("cpu", "");  // not recorded before 2026-12-06
+    devices.insert(j.value("device", "?") + " x" + std::to_string(j.value("threads", 0)) + " threads" +
+                   (cpu.empty() ? "" : " on " + cpu));
   }
   auto join = [](const auto& set) {
     std::ostringstream out;

@@ -12,6 +12,7 @@
 #include <sstream>
 #include <string>
 
+#include "fsearch/core/process.h"
 #include "run_binary.h"
 #include "temp_dir.h"
 
@@ -100,6 +101,11 @@ TEST(ReferenceScript, FirstPassReportsEachSharedJobOnceAndARerunTrainsNothing) {
   EXPECT_EQ(jobs_in_provenance(provenance), 31) << provenance;
   EXPECT_NE(provenance.find("TABLES=\"3 5\" FIRST=vit-tiny SEEDS=0 BUDGET=smoke"), std::string::npos)
       << provenance;
+  // Every job recorded the CPU it trained on (results shipped from several machines say which).
+  EXPECT_NE(provenance.find("- machines that trained the jobs (CPU: jobs): " +
+                            (cpu_model().empty() ? std::string("not recorded") : cpu_model()) + ": 31\n"),
+            std::string::npos)
+      << provenance;
 
   const ScriptRun again = run_script(tree, FSEARCH_BINARY);
   ASSERT_EQ(again.exit_code, 0) << again.log;
@@ -153,7 +159,8 @@ TEST(ReferenceScript, FirstPassReportsEachSharedJobOnceAndARerunTrainsNothing) {
 
 // A job that failed (its worker could not run: not a result) trains on the script's next run; before
 // the script passed --retry-failed, such jobs stayed failed until someone ran `fsearch run` by hand.
-TEST(ReferenceScript, ARerunTrainsTheJobsThatFailed) {
+// A run stopped in the middle (fsearch exits 75) still writes the report of what the database has.
+TEST(ReferenceScript, ARerunTrainsTheJobsThatFailedAndAnInterruptedRunWritesItsReport) {
   TempDir dir("reference-script-failed");
   const fs::path tree = repository_copy(dir);
   const fs::path broken = dir / "fsearch-broken";  // every worker it starts exits 1 at once
@@ -177,6 +184,25 @@ TEST(ReferenceScript, ARerunTrainsTheJobsThatFailed) {
   EXPECT_EQ(rerun.log.find("some jobs failed"), std::string::npos) << rerun.log;
   EXPECT_EQ(file_text(run_sqlite(db, "SELECT count(*) FROM jobs WHERE state IN ('done', 'diverged', 'rejected')")),
             all);
+
+  const fs::path results = tree / "docs" / "results";
+  fs::remove_all(results / "reference");
+  fs::remove(results / "reference.csv");
+  const fs::path stopped = dir / "fsearch-stopped";  // `run` as if Ctrl-C came while it ran
+  std::ofstream(stopped) << "#!/bin/sh\n[ \"$1\" = run ] && { " << FSEARCH_BINARY << " \"$@\"; exit 75; }\nexec "
+                         << FSEARCH_BINARY << " \"$@\"\n";
+  fs::permissions(stopped, fs::perms::owner_all);
+  const ScriptRun interrupted = run_script(tree, stopped.string(), /*allow_dirty=*/true, "4 5");
+  EXPECT_EQ(interrupted.exit_code, 75) << interrupted.log;
+  EXPECT_NE(interrupted.log.find("Table 4 interrupted: writing the report"), std::string::npos) << interrupted.log;
+  EXPECT_EQ(interrupted.log.find("== Table 5"), std::string::npos) << "went on after the interruption";
+  const std::string page = file_text((results / "reference" / "table4.md").string());
+  EXPECT_NE(page.find("# Table 4"), std::string::npos) << page;
+  EXPECT_NE(file_text((results / "reference" / "PROVENANCE.md").string()).find("- jobs (each counted once"),
+            std::string::npos);
+  EXPECT_EQ(lines_of(results / "reference.csv"), 1 + std::stoi(all));
+  for (const auto& entry : fs::recursive_directory_iterator(results))
+    EXPECT_NE(entry.path().extension(), ".tmp") << entry.path();
 }
 
 TEST(ReferenceScript, RefusesABinaryBuiltFromUncommittedChanges) {

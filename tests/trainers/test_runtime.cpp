@@ -19,6 +19,13 @@ TEST(Runtime, ReportsTheLibTorchVersionItWasBuiltWith) {
   EXPECT_EQ(info.torch_version, TORCH_VERSION_STRING);
   EXPECT_EQ(info.torch_version.rfind(std::to_string(TORCH_VERSION_MAJOR) + ".", 0), 0u);
   EXPECT_GE(fsearch::available_cores(), 1);
+#if defined(__linux__) && defined(__x86_64__)
+  // x86 Linux names its CPU in /proc/cpuinfo ("model name"); elsewhere cpu_model() may be "".
+  EXPECT_FALSE(info.cpu.empty());
+  EXPECT_EQ(info.cpu.find_first_of("\t\n:"), std::string::npos) << info.cpu;  // the value, not the line
+  EXPECT_NE(info.cpu.front(), ' ') << info.cpu;
+#endif
+  EXPECT_EQ(info.cpu, fsearch::cpu_model());
 }
 
 // torch fixes its pool once it has been used, so the whole check lives in one test: set the count,

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "fsearch/core/error.h"
+#include "fsearch/core/process.h"
 #include "fsearch/jobs/run_lock.h"
 #include "fsearch/trainers/train.h"
 #include "fsearch/trainers/vit.h"
@@ -98,6 +99,8 @@ TEST(Train, LearnsTheSyntheticSetAndWritesTheRunDirectory) {
   EXPECT_EQ(back.status, "done");
   EXPECT_DOUBLE_EQ(back.test_acc, result.test_acc);
   EXPECT_EQ(back.key, job_key(tiny_job("layernorm")));
+  // The machine it ran on, for the provenance of shipped results (another CPU changes the last bits).
+  EXPECT_EQ(back.cpu, fsearch::cpu_model());
 }
 
 TEST(Train, EmaDecayWarmsUpOnlyWhenAsked) {
@@ -272,6 +275,7 @@ TEST(Train, StabilityProbeFailsAJobThatDivergesAndLeavesTheRestAlone) {
       << failed.diverged_reason;
   EXPECT_EQ(read_result_file(RunDir{unbounded}.result()).status, "diverged");
   EXPECT_EQ(read_result_file(RunDir{unbounded}.root / "stability" / "result.json").status, "diverged");
+  EXPECT_EQ(read_result_file(RunDir{unbounded}.result()).cpu, fsearch::cpu_model());  // from the probe's
   EXPECT_FALSE(fs::exists(RunDir{unbounded}.checkpoint())) << "the job itself never trained";
   // Its diagnostics are the probe's, and say so when explained.
   const auto why = explain_diagnostics(failed.diagnostics);

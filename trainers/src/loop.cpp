@@ -357,6 +357,7 @@ void TrainingLoop::fill_result(TrainResult& result) const {
   result.images_per_sec = state_.train_seconds > 0 ? state_.images_seen / state_.train_seconds : NAN;
   result.threads = torch_threads();
   result.torch_version = runtime_info().torch_version;
+  result.cpu = runtime_info().cpu;
   result.git_commit = git_commit();
   result.key = job_key(spec_);
   result.budget = spec_.train.budget;

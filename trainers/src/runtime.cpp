@@ -49,6 +49,7 @@ RuntimeInfo runtime_info() {
   info.cuda_available = torch::cuda::is_available();
   info.cuda_devices = info.cuda_available ? static_cast<int>(torch::cuda::device_count()) : 0;
   info.threads = torch::get_num_threads();
+  info.cpu = cpu_model();
   return info;
 }
 

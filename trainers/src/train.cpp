@@ -58,6 +58,7 @@ TrainResult failed_stability(const JobSpec& spec, const TrainResult& probe) {
   result.budget = spec.train.budget;
   result.git_commit = probe.git_commit;
   result.torch_version = probe.torch_version;
+  result.cpu = probe.cpu;
   result.threads = probe.threads;
   result.diagnostics = probe.diagnostics;  // the probe's: what diverged, and how far it grew
   if (result.diagnostics.is_object()) result.diagnostics["from"] = "stability probe";

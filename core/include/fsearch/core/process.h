@@ -14,6 +14,10 @@ std::string self_executable(const char* argv0);
 // The cores this process may run on (its CPU affinity, e.g. under Slurm or taskset), at least 1.
 int available_cores();
 
+// The CPU's model name as /proc/cpuinfo gives it (e.g. "AMD EPYC 7B13"), "" where it is not known.
+// Jobs record it: another CPU (or BLAS kernel) changes a job's numbers in the last bits.
+std::string cpu_model();
+
 // Whether a process with this pid exists (and may be signalled by us).
 bool process_alive(std::int64_t pid);
 

@@ -70,6 +70,7 @@ struct TrainResult : ResultNumbers {
   double sample_images_per_sec = NAN;
   double train_time = 0;
   std::string device, torch_version, git_commit, key, budget;
+  std::string cpu;  // the CPU's model name (core/process.h); "" when unknown or not recorded (before 2026-12-06)
   int threads = 0;
   // Why a cell trained or failed: {"init": probe, "final": probe} (trainers/src/diagnostics.h), and
   // "from": "stability probe" when they are the stability probe's (the job itself never trained).

@@ -38,6 +38,7 @@ struct RuntimeInfo {
   bool cuda_available = false;
   int cuda_devices = 0;
   int threads = 0;
+  std::string cpu;  // the CPU's model name (core/process.h), "" where unknown
 };
 RuntimeInfo runtime_info();
 
