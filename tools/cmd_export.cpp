@@ -3,7 +3,9 @@
 
 #include <cmath>
 #include <filesystem>
+#include <ctime>
 #include <functional>
+#include <map>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -34,6 +36,7 @@ struct Row {
   const std::string& sweep;
   const search::JobReport& report;
   const db::ResultRow& result;
+  const db::ReplacedResult* replaced = nullptr;  // --replaced: the record is this set-aside result
 };
 
 // The build that trained the job (result.json's git_commit, "-dirty" when built from uncommitted
@@ -93,6 +96,22 @@ const std::vector<Column>& columns() {
   return kColumns;
 }
 
+// --replaced adds when and why each result was set aside (the state, result, build and run
+// directory columns are then the old result's).
+std::string iso_time(double unix_seconds) {
+  const std::time_t t = static_cast<std::time_t>(unix_seconds);
+  char buffer[32];
+  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  return buffer;
+}
+const std::vector<Column>& replaced_columns() {
+  static const std::vector<Column> kColumns = {
+      {"replaced_at", [](const Row& r) { return iso_time(r.replaced->replaced_at); }},
+      {"replaced_reason", [](const Row& r) { return csv_text(r.replaced->reason); }},
+  };
+  return kColumns;
+}
+
 nlohmann::json json_record(const Row& row) {
   const auto& j = row.report.job;
   return {{"sweep", row.sweep},
@@ -124,27 +143,54 @@ nlohmann::json json_record(const Row& row) {
 
 struct ExportCommand {
   std::string db = kDefaultDatabase, format = "csv";
+  bool replaced = false;
 
   int run() const {
     if (!std::filesystem::exists(db)) throw ConfigError("no database at " + db);
     db::Database database(db, db::Access::ReadOnly);
     nlohmann::json out = nlohmann::json::array();
+    std::vector<Column> all = columns();
+    if (replaced) all.insert(all.end(), replaced_columns().begin(), replaced_columns().end());
     if (format == "csv") {
       std::string header;
-      for (const auto& c : columns()) header += (header.empty() ? "" : ",") + std::string(c.name);
+      for (const auto& c : all) header += (header.empty() ? "" : ",") + std::string(c.name);
       std::cout << header << "\n";
     }
-    for (const auto& [id, name] : database.sweeps()) {
-      for (const auto& report : search::job_reports(database, id)) {
-        const db::ResultRow result = report.result.value_or(db::ResultRow{});
-        const Row row{name, report, result};
-        if (format == "json") {
-          out.push_back(json_record(row));
-          continue;
+    auto write = [&](const Row& row) {
+      if (format == "json") {
+        auto record = json_record(row);
+        if (row.replaced) {
+          record["replaced_at"] = iso_time(row.replaced->replaced_at);
+          record["replaced_reason"] = row.replaced->reason;
         }
-        std::string line;
-        for (const auto& c : columns()) line += (line.empty() ? "" : ",") + c.cell(row);
-        std::cout << line << "\n";
+        out.push_back(record);
+        return;
+      }
+      std::string line;
+      for (const auto& c : all) line += (line.empty() ? "" : ",") + c.cell(row);
+      std::cout << line << "\n";
+    };
+    for (const auto& [id, name] : database.sweeps()) {
+      const auto reports = search::job_reports(database, id);
+      if (!replaced) {
+        for (const auto& report : reports) {
+          const db::ResultRow result = report.result.value_or(db::ResultRow{});
+          write(Row{name, report, result});
+        }
+        continue;
+      }
+      // One record per set-aside result: the job as planned, with the state, result and run
+      // directory it had when `fsearch run --retrain-build` took it back.
+      std::map<std::string, const search::JobReport*> by_key;
+      for (const auto& report : reports) by_key[report.job.key] = &report;
+      for (const auto& old : database.replaced_results(id)) {
+        const auto it = by_key.find(old.key);
+        if (it == by_key.end()) continue;
+        search::JobReport then = *it->second;
+        then.job.state = db::parse_job_state(old.state);
+        then.job.run_dir = old.run_dir;
+        then.result = old.result;
+        write(Row{name, then, old.result, &old});
       }
     }
     if (format == "json")
@@ -162,6 +208,9 @@ Command register_export(CLI::App& app) {
   sub->add_option("--format", command->format, "csv | json")
       ->capture_default_str()
       ->check(CLI::IsMember({"csv", "json"}));
+  sub->add_flag("--replaced", command->replaced,
+                "Export the results that `fsearch run --retrain-build` set aside instead of the jobs: one record each, "
+                "with the old state, numbers, build and (moved) run directory, and when and why it was replaced");
   return {sub, [command] { return command->run(); }};
 }
 

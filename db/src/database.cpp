@@ -498,6 +498,39 @@ std::vector<std::pair<std::string, std::string>> Database::replaced_builds(std::
   return out;
 }
 
+std::vector<ReplacedResult> Database::replaced_results(std::int64_t sweep) {
+  // The result's fields as result.json names them (the results table's columns bear the same names).
+  std::string columns =
+      "job_key, replaced_at, reason, state, run_dir, result, json_extract(result, '$.status'), "
+      "json_extract(result, '$.steps'), json_extract(result, '$.diverged_step'), "
+      "json_extract(result, '$.diverged_reason'), json_extract(result, '$.fid_features')";
+  for (const auto& field : result_number_fields())
+    columns += ", json_extract(result, '$." + std::string(field.name) + "')";
+  auto s = connection_.prepare("SELECT " + columns +
+                               " FROM replaced_results WHERE job_key IN (SELECT job_key FROM sweep_jobs WHERE "
+                               "sweep_id = ?) ORDER BY replaced_at, job_key");
+  s.bind(1, sweep);
+  return s.rows([](const Statement& r) {
+    ReplacedResult out;
+    out.key = r.get_text(0);
+    out.replaced_at = r.get_double(1);
+    out.reason = r.get_text(2);
+    out.state = r.get_text(3);
+    out.run_dir = r.get_text(4);
+    ResultRow& result = out.result;
+    result.key = out.key;
+    result.result_json = r.get_text(5);
+    result.status = r.get_text(6);
+    result.steps = r.get_int(7);
+    result.diverged_step = r.is_null(8) ? -1 : r.get_int(8);
+    result.diverged_reason = r.get_text(9);
+    result.fid_features = r.get_text(10);
+    int index = 11;
+    for (const auto& field : result_number_fields()) result.*field.member = r.get_double(index++);
+    return out;
+  });
+}
+
 void Database::replace_result(const std::string& key, const std::string& why, const std::string& moved_run_dir,
                               double now) {
   transaction([&] {

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <regex>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -797,6 +798,13 @@ TEST(SweepCli, RetrainBuildTrainsThatBuildsJobsAgainAndKeepsTheOldResults) {
   EXPECT_TRUE(sweep["failures"].empty()) << "a job queued to train again is not a failure: " << status_json.out;
 
   // The same command without --plan-only (as after an interruption) goes on and trains them.
+  auto before_of = [&](const nlohmann::json& key) {
+    for (const auto& j : before)
+      if (j["key"] == key) return j;
+    return nlohmann::json();
+  };
+  auto before_run_dir = [&](const nlohmann::json& key) { return before_of(key)["run_dir"].get<std::string>(); };
+  auto before_test_acc = [&](const nlohmann::json& key) { return before_of(key)["result"]["test_acc"]; };
   auto retrain = run_fsearch(run + " --retrain-build " + build);
   ASSERT_EQ(retrain.exit_code, 0) << retrain.err;
   EXPECT_NE(retrain.err.find("job start"), std::string::npos) << "trained again: " << retrain.err;
@@ -818,6 +826,24 @@ TEST(SweepCli, RetrainBuildTrainsThatBuildsJobsAgainAndKeepsTheOldResults) {
     EXPECT_EQ(kept.get_int(1), 2);
     EXPECT_GT(kept.get_int(2), 0);  // the curves came along
   }
+  // `fsearch export --replaced`: the old results, one record each, beside when and why they went.
+  auto old = run_fsearch("export --replaced --format json --db " + (dir / "f.db").string());
+  ASSERT_EQ(old.exit_code, 0) << old.err;
+  const auto old_records = nlohmann::json::parse(old.out);
+  ASSERT_EQ(old_records.size(), 2u) << old.out;
+  for (const auto& r : old_records) {
+    EXPECT_EQ(r["state"], "done");
+    EXPECT_EQ(r["result"]["git_commit"], build);
+    EXPECT_EQ(r["run_dir"], before_run_dir(r["key"]) + ".replaced-" + build);
+    EXPECT_NE(r["replaced_reason"].get<std::string>().find(build), std::string::npos) << r.dump();
+    EXPECT_TRUE(std::regex_match(r["replaced_at"].get<std::string>(),
+                                 std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)")));
+    EXPECT_EQ(r["result"]["test_acc"], before_test_acc(r["key"]));
+  }
+  auto old_csv = run_fsearch("export --replaced --db " + (dir / "f.db").string());
+  ASSERT_EQ(old_csv.exit_code, 0) << old_csv.err;
+  EXPECT_EQ(std::count(old_csv.out.begin(), old_csv.out.end(), '\n'), 3) << old_csv.out;
+  EXPECT_NE(old_csv.out.find(",build,run_dir,replaced_at,replaced_reason\n"), std::string::npos) << old_csv.out;
   auto again = run_fsearch(run);
   ASSERT_EQ(again.exit_code, 0) << again.err;
   EXPECT_EQ(again.err.find("job start"), std::string::npos) << "nothing left to train: " << again.err;

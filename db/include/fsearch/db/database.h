@@ -81,6 +81,16 @@ struct ResultRow : ResultNumbers {
   std::string result_json;
 };
 
+// A result that `fsearch run --retrain-build` set aside (replaced_results): the job, when and why,
+// its state then, the result as it was (its numbers read back from the stored result.json) and
+// where its run directory went.
+struct ReplacedResult {
+  std::string key;
+  double replaced_at = 0;
+  std::string reason, state, run_dir;
+  ResultRow result;
+};
+
 struct CurvePoint {
   std::string key, kind;  // kind: train | eval
   std::int64_t step = 0;
@@ -192,6 +202,8 @@ class Database {
   std::map<std::string, std::string> finished_builds(std::int64_t sweep);
   // The builds whose results of the sweep's jobs replace_result set aside (key, build), oldest first.
   std::vector<std::pair<std::string, std::string>> replaced_builds(std::int64_t sweep);
+  // The sweep's replaced results, oldest first (`fsearch export --replaced`).
+  std::vector<ReplacedResult> replaced_results(std::int64_t sweep);
   // A finished job back to pending with fresh attempts, to train again from the start: its result
   // and curve points move to replaced_results with `why` and `moved_run_dir` (where the caller moved
   // its run directory; "" if there was none), in one transaction. The job's error stays empty: it
