@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <thread>
@@ -9,6 +10,7 @@
 #include "fsearch/core/error.h"
 #include "fsearch/core/names.h"
 #include "fsearch/core/process.h"
+#include "fsearch/jobs/run_dir.h"
 #include "fsearch/search/eta.h"
 #include "ingest.h"
 
@@ -31,13 +33,17 @@ bool Backend::wait(double seconds) {
 }
 
 double Backend::mean_job_seconds() const {
-  return finished_count_ > 0 ? finished_seconds_ / finished_count_ : NAN;
+  return finished_work_ >= 0.5 ? finished_seconds_ / finished_work_ : NAN;
 }
 
 bool Backend::settle_result(const db::JobRow& job, double started_at) {
+  // Where this start of the job began (events.jsonl): read before the result is taken in.
+  const auto progress = jobs::read_progress(jobs::RunDir{job.run_dir});
   if (!detail::ingest_result(db_, job)) return false;
   ++summary_.finished;
-  ++finished_count_;
+  const double resumed_at =
+      progress.known() ? static_cast<double>(progress.start_step) / static_cast<double>(progress.total_steps) : 0;
+  finished_work_ += 1 - std::clamp(resumed_at, 0.0, 1.0);
   finished_seconds_ += unix_now() - started_at;
   return true;
 }

@@ -19,6 +19,7 @@
 #include <set>
 
 #include "fsearch/core/error.h"
+#include "fsearch/core/process.h"
 #include "fsearch/jobs/job_spec.h"
 #include "fsearch/jobs/run_dir.h"
 #include "fsearch/search/eta.h"
@@ -153,6 +154,46 @@ TEST(Eta, FromTheRunningJobsProgressUntilAJobHasFinished) {
     s.db.record_result(result, db::JobState::Done, 1000);
   }
   EXPECT_DOUBLE_EQ(eta_seconds(s.db, s.sweep, NAN, 2, 1000), 0);
+}
+
+// settle_result as a backend calls it when a worker ends, and nothing else.
+class SettlingBackend final : public Backend {
+ public:
+  SettlingBackend(db::Database& db, std::int64_t sweep) : Backend(db, sweep) {}
+  using Backend::settle_result;
+  void adopt() override {}
+  std::size_t capacity() const override { return 0; }
+  void submit(const std::vector<db::JobRow>&) override {}
+  int poll() override { return 0; }
+  void cancel() override {}
+  bool following() const override { return false; }
+  double parallelism() const override { return 1; }
+  double poll_seconds() const override { return 0.001; }
+};
+
+// A sweep continued in a later session first finishes the jobs it resumes from their checkpoints:
+// their seconds are the share of a job they trained here, and taken as whole jobs they made the ETA
+// of the rest far too short (jobs resumed at half way: the ETA said half).
+TEST(Eta, AJobResumedFromItsCheckpointCountsAsTheShareItTrained) {
+  Sweep s("eta-settle", 3);
+  SettlingBackend backend(s.db, s.sweep);
+  auto finish = [&](const db::JobRow& job, int start_step, double seconds) {
+    s.db.mark_running(job.key, 1, 1);
+    std::ofstream(jobs::RunDir{job.run_dir}.events())
+        << "{\"step\":" << start_step << ",\"total_steps\":100,\"type\":\"start\"}\n{\"step\":100,\"type\":\"train\"}\n";
+    std::ofstream(jobs::RunDir{job.run_dir}.result())
+        << R"({"status": "done", "steps": 100, "test_acc": 0.5, "final_loss": 1.0})";
+    ASSERT_TRUE(backend.settle_result(job, unix_now() - seconds));
+  };
+  const auto jobs = s.db.jobs(s.sweep, db::JobState::Pending);
+  ASSERT_EQ(jobs.size(), 3u);
+  finish(jobs[0], 90, 20);  // a tenth of a job and its evaluation: too little to say
+  EXPECT_TRUE(std::isnan(backend.mean_job_seconds()));
+  finish(jobs[1], 50, 100);  // half a job in 100 s
+  EXPECT_NEAR(backend.mean_job_seconds(), 120 / 0.6, 1);
+  finish(jobs[2], 0, 200);  // a whole job in 200 s
+  EXPECT_NEAR(backend.mean_job_seconds(), 320 / 1.6, 1);
+  EXPECT_EQ(backend.summary().finished, 3);
 }
 
 TEST(Backend, TheLoopRunsEveryJobOnceWithinCapacityAndAsksTheStrategyAfterEach) {

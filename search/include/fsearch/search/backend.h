@@ -71,7 +71,10 @@ class Backend {
   virtual std::string report() const { return ""; }
 
   const RunSummary& summary() const { return summary_; }
-  // Mean seconds of the jobs that finished under this loop, or NaN before the first.
+  // Seconds a whole job takes, from the jobs that finished under this loop: their seconds over the
+  // share of a job each trained here (a job resumed from a checkpoint at half way counts half; one
+  // that diverged early counts whole: divergence is how such jobs end). NaN until half a job's
+  // worth has finished: a resumed job's last few steps and its evaluation say little.
   double mean_job_seconds() const;
 
  protected:
@@ -86,7 +89,7 @@ class Backend {
 
  private:
   double finished_seconds_ = 0;
-  int finished_count_ = 0;
+  double finished_work_ = 0;  // in whole jobs
 };
 
 // Runs the sweep's pending jobs on `backend` until none is pending or running (or a stop request
