@@ -23,6 +23,32 @@ CandidateRow read_candidate(const Statement& s) {
                       s.get_text(4), s.get_int(5) != 0, s.get_text(6)};
 }
 
+// A result's fields from `first` on, in the order of result_columns(prefix): the results table's
+// own columns (prefix "") or, for a result kept as result.json text, their json_extract.
+std::string result_columns(const std::string& json) {
+  auto column = [&](const std::string& name) {
+    return json.empty() ? name : "json_extract(" + json + ", '$." + name + "')";
+  };
+  std::string columns = column("status") + ", " + column("steps") + ", " + column("diverged_step") + ", " +
+                        column("diverged_reason") + ", " + (json.empty() ? "result" : json) + ", " +
+                        column("fid_features");
+  for (const auto& field : result_number_fields()) columns += ", " + column(std::string(field.name));
+  return columns;
+}
+ResultRow read_result(const Statement& s, int first, const std::string& key) {
+  ResultRow r;
+  r.key = key;
+  r.status = s.get_text(first);
+  r.steps = s.get_int(first + 1);
+  r.diverged_step = s.is_null(first + 2) ? -1 : s.get_int(first + 2);
+  r.diverged_reason = s.get_text(first + 3);
+  r.result_json = s.get_text(first + 4);
+  r.fid_features = s.get_text(first + 5);
+  int index = first + 6;
+  for (const auto& field : result_number_fields()) r.*field.member = s.get_double(index++);
+  return r;
+}
+
 JobRow read_job(const Statement& s) {
   JobRow j;
   j.key = s.get_text(0);
@@ -499,14 +525,7 @@ std::vector<std::pair<std::string, std::string>> Database::replaced_builds(std::
 }
 
 std::vector<ReplacedResult> Database::replaced_results(std::int64_t sweep) {
-  // The result's fields as result.json names them (the results table's columns bear the same names).
-  std::string columns =
-      "job_key, replaced_at, reason, state, run_dir, result, json_extract(result, '$.status'), "
-      "json_extract(result, '$.steps'), json_extract(result, '$.diverged_step'), "
-      "json_extract(result, '$.diverged_reason'), json_extract(result, '$.fid_features')";
-  for (const auto& field : result_number_fields())
-    columns += ", json_extract(result, '$." + std::string(field.name) + "')";
-  auto s = connection_.prepare("SELECT " + columns +
+  auto s = connection_.prepare("SELECT job_key, replaced_at, reason, state, run_dir, " + result_columns("result") +
                                " FROM replaced_results WHERE job_key IN (SELECT job_key FROM sweep_jobs WHERE "
                                "sweep_id = ?) ORDER BY replaced_at, job_key");
   s.bind(1, sweep);
@@ -517,16 +536,7 @@ std::vector<ReplacedResult> Database::replaced_results(std::int64_t sweep) {
     out.reason = r.get_text(2);
     out.state = r.get_text(3);
     out.run_dir = r.get_text(4);
-    ResultRow& result = out.result;
-    result.key = out.key;
-    result.result_json = r.get_text(5);
-    result.status = r.get_text(6);
-    result.steps = r.get_int(7);
-    result.diverged_step = r.is_null(8) ? -1 : r.get_int(8);
-    result.diverged_reason = r.get_text(9);
-    result.fid_features = r.get_text(10);
-    int index = 11;
-    for (const auto& field : result_number_fields()) result.*field.member = r.get_double(index++);
+    out.result = read_result(r, 5, out.key);
     return out;
   });
 }
@@ -697,22 +707,10 @@ std::vector<CurvePoint> Database::curve(const std::string& key, const std::strin
 }
 
 std::optional<ResultRow> Database::result(const std::string& key) {
-  std::string columns = "status, steps, diverged_step, diverged_reason, result, fid_features";
-  for (const auto& field : result_number_fields()) columns += ", " + std::string(field.name);
-  auto s = connection_.prepare("SELECT " + columns + " FROM results WHERE job_key = ?");
+  auto s = connection_.prepare("SELECT " + result_columns("") + " FROM results WHERE job_key = ?");
   s.bind(1, key);
   if (!s.step()) return std::nullopt;
-  ResultRow r;
-  r.key = key;
-  r.status = s.get_text(0);
-  r.steps = s.get_int(1);
-  r.diverged_step = s.get_int(2);
-  r.diverged_reason = s.get_text(3);
-  r.result_json = s.get_text(4);
-  r.fid_features = s.get_text(5);
-  int index = 6;
-  for (const auto& field : result_number_fields()) r.*field.member = s.get_double(index++);
-  return r;
+  return read_result(s, 0, key);
 }
 
 }  // namespace fsearch::db
