@@ -100,6 +100,9 @@ TEST(Fidelity, OrderAndNamedChecksOnTable7) {
   const auto& erf_tanh = check_named(f, "erf > tanh (ViT)");
   EXPECT_EQ(erf_tanh.status, CheckStatus::Pass);
   EXPECT_NE(erf_tanh.detail.find("beyond the seed spread"), std::string::npos) << erf_tanh.detail;
+  EXPECT_TRUE(erf_tanh.strict);
+  EXPECT_TRUE(erf_tanh.beyond_spread);  // gap 1.0 against spreads 0.14 + 0.14
+  EXPECT_FALSE(check_named(f, "erf >= LayerNorm (ViT)").strict);
   EXPECT_EQ(check_named(f, "erf >= LayerNorm (ViT)").status, CheckStatus::Fail);
   EXPECT_EQ(check_named(f, "erf > tanh (DiT-B FID)").status, CheckStatus::NotRun);
   // The index row and the JSON say the same.
@@ -349,11 +352,22 @@ TEST(CalibrationTargets, OrderingTargetsReadTable7AndTable5Checks) {
   EXPECT_EQ(targets[2].status, CheckStatus::Pass);
   t7.checks[1].status = CheckStatus::Pass;
   EXPECT_EQ(calibration_targets({t7, t5})[1].status, CheckStatus::Pass);
+  // "erf > tanh" by less than the seed spread is not the ordering the target asks for.
+  t7.checks[0].strict = true;
+  auto within = calibration_targets({t7, t5})[1];
+  EXPECT_EQ(within.status, CheckStatus::Fail);
+  EXPECT_NE(within.detail.find("erf > tanh (ViT): pass, but within the seed spread (erf 80.1 > tanh 79.1)"),
+            std::string::npos)
+      << within.detail;
+  t7.checks[0].beyond_spread = true;
+  EXPECT_EQ(calibration_targets({t7, t5})[1].status, CheckStatus::Pass);
   // Passing on two seeds is not yet the target's verdict.
   t7.fewest_seeds = 2;
   auto two = calibration_targets({t7, t5})[1];
   EXPECT_EQ(two.status, CheckStatus::NotRun);
   EXPECT_NE(two.detail.find("so far only: Table 7 has cells with 2 seeds"), std::string::npos) << two.detail;
+  // Said once, though both checks read Table 7.
+  EXPECT_EQ(two.detail.find("Table 7 has cells"), two.detail.rfind("Table 7 has cells")) << two.detail;
 }
 
 // index.md carries the targets when the report holds any of the tables they read.

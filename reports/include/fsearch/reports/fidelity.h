@@ -27,6 +27,9 @@ struct FidelityCheck {
   std::string name;    // the paper's claim, e.g. "erf > tanh (ViT)"
   CheckStatus status = CheckStatus::NotRun;
   std::string detail;  // the numbers behind the verdict
+  // A strict comparison ("a > b"), and whether it holds by more than the two cells' summed seed
+  // spreads with >= 2 seeds each: what calibration target 2 asks of "erf > tanh".
+  bool strict = false, beyond_spread = false;
 };
 
 struct OrderAgreement {
