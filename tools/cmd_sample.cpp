@@ -57,7 +57,7 @@ Command register_sample(CLI::App& app) {
       ->check(CLI::Range(0.0, 1.0));
   sub->add_option("--per-class", command->options.per_class, "Images per class (default: the job's)")
       ->check(CLI::PositiveNumber);
-  sub->add_option("--seed", command->options.seed, "Noise seed (default: the job's)")->check(CLI::NonNegativeNumber);
+  sub->add_option("--seed", command->options.seed, "Noise seed (default: the job's)")->check(whole_number());
   sub->add_option("--features", command->features, "FID extractor: cnn or a TorchScript file (default: the job's)");
   sub->add_option("--weights", command->weights,
                   "ema: the EMA weights the job sampled with (default); trained: the weights as trained")

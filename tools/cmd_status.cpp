@@ -399,7 +399,7 @@ Command register_status(CLI::App& app) {
   sub->add_option("--limit", command->limit,
                   "How many lines each list shows (cells that did not learn, failed or retrying jobs); 0 shows all")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->check(whole_number());
   sub->add_flag("--json", command->json, "Print JSON (every job, whatever --limit says)");
   return {sub, [command] { return command->run(); }};
 }

@@ -35,6 +35,18 @@ Command register_sample(CLI::App& app);
 Command register_cancel(CLI::App& app);
 Command register_worker(CLI::App& app, const GlobalOptions& global);
 
+// A whole number >= 0, refused with a plain message ("--limit: 'x' is not a whole number >= 0")
+// where CLI::NonNegativeNumber prints the range up to the largest double.
+inline const CLI::Validator& whole_number() {
+  static const CLI::Validator validator(
+      [](std::string& text) -> std::string {
+        const bool digits = !text.empty() && text.find_first_not_of("0123456789") == std::string::npos;
+        return digits && text.size() <= 18 ? std::string() : "'" + text + "' is not a whole number >= 0";
+      },
+      "INT >= 0");
+  return validator;
+}
+
 // Runs `run`; an error it throws is printed ("error: ...", with its hint) and becomes the exit
 // code: 2 bad input (fsearch::Error), 1 anything else (a torch error, another exception).
 int run_reporting_errors(const Runner& run);

@@ -53,7 +53,7 @@ int main(int argc, char** argv) {
   fsearch::cli::GlobalOptions global;
   app.add_option("--threads", global.threads,
                  "Torch intra-op threads (default: the cores available to this process)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(fsearch::cli::whole_number());
 
   std::vector<fsearch::cli::Command> commands = {
       fsearch::cli::register_functions(app),     fsearch::cli::register_eval(app),

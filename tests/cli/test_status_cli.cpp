@@ -88,9 +88,12 @@ TEST(StatusCli, GroupsACellsSeedsAndCutsLongListsAtTheLimit) {
   EXPECT_EQ(sweeps[0]["dead"].size(), 15u);  // every job, whatever --limit says
   EXPECT_EQ(sweeps[0]["failures"].size(), 13u);
 
-  const auto negative = run_fsearch("status --limit -1 --db " + path);
-  EXPECT_EQ(negative.exit_code, 2);
-  EXPECT_NE(negative.err.find("--limit"), std::string::npos) << negative.err;
+  for (const char* bad : {"-1", "x"}) {
+    const auto refused = run_fsearch(std::string("status --limit ") + bad + " --db " + path);
+    EXPECT_EQ(refused.exit_code, 2) << bad;
+    EXPECT_NE(refused.err.find(std::string("'") + bad + "' is not a whole number >= 0"), std::string::npos)
+        << refused.err;
+  }
 }
 
 }  // namespace
