@@ -356,8 +356,9 @@ void TrainingLoop::fill_result(TrainResult& result) const {
   result.train_time = state_.train_seconds;
   result.images_per_sec = state_.train_seconds > 0 ? state_.images_seen / state_.train_seconds : NAN;
   result.threads = torch_threads();
-  result.torch_version = runtime_info().torch_version;
-  result.cpu = runtime_info().cpu;
+  const RuntimeInfo runtime = runtime_info();  // one query: it also asks CUDA for its devices
+  result.torch_version = runtime.torch_version;
+  result.cpu = runtime.cpu;
   result.git_commit = git_commit();
   result.key = job_key(spec_);
   result.budget = spec_.train.budget;
