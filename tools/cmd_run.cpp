@@ -19,13 +19,6 @@
 namespace fsearch::cli {
 namespace {
 
-std::string eta_text(double seconds) {
-  if (!(seconds >= 0)) return "?";
-  if (seconds < 90) return fmt::format("{:.0f}s", seconds);
-  if (seconds < 5400) return fmt::format("{:.0f}m", seconds / 60);
-  return fmt::format("{:.1f}h", seconds / 3600);
-}
-
 // Exit codes: 0 every job finished (done or diverged: divergence is a result), 2 bad input,
 // 3 some of the sweep's jobs failed (fsearch status shows why; --retry-failed runs them again),
 // 75 interrupted (the same command continues).
@@ -102,7 +95,7 @@ struct RunCommand {
       if (int n = count(db::JobState::Paused)) line += fmt::format(" | paused {}", n);
       if (int n = count(db::JobState::Rejected)) line += fmt::format(" | rejected {}", n);
       // Off a terminal (logs, CI), a line only when the counts change, not the ETA.
-      progress->update(line + " | ETA " + eta_text(eta), line);
+      progress->update(line + " | ETA " + duration_text(eta), line);
     };
     options.say = [progress](const std::string& line) { progress->message(line); };
 

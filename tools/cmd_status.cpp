@@ -1,4 +1,5 @@
-// `fsearch status`: per sweep, jobs per state, candidates, the best so far, and failures with errors.
+// `fsearch status`: per sweep, jobs per state, the work left, candidates, the best so far, and failures
+// with errors.
 #include <fmt/format.h>
 
 #include <filesystem>
@@ -10,10 +11,12 @@
 #include <nlohmann/json.hpp>
 
 #include "command.h"
+#include "terminal.h"
 #include "fsearch/core/defaults.h"
 #include "fsearch/core/error.h"
 #include "fsearch/core/names.h"
 #include "fsearch/core/process.h"
+#include "fsearch/search/eta.h"
 #include "fsearch/search/sweep.h"
 #include "fsearch/jobs/run_dir.h"
 
@@ -163,12 +166,19 @@ struct StatusCommand {
                           (guess.empty() ? "" : guess + " ") + fmt::format("Its sweeps: {}", fmt::join(names, ", ")));
       }
     }
+    // Every sweep's jobs: the finished ones time the work left of any sweep with the same proxy and budget.
+    std::map<std::int64_t, std::vector<search::JobReport>> reports_of;
+    std::vector<search::JobReport> every_job;
+    for (const auto& [id, name] : sweeps) {
+      reports_of[id] = search::job_reports(database, id);
+      every_job.insert(every_job.end(), reports_of[id].begin(), reports_of[id].end());
+    }
     for (const auto& [id, name] : sweeps) {
       if (!only.empty() && std::find(only.begin(), only.end(), name) == only.end()) continue;
       auto counts = database.job_counts(id);
       nlohmann::json candidates = nlohmann::json::object();  // kept, rejected, duplicate -> count
       for (const auto& [status, count] : database.candidate_counts(id)) candidates[db::to_string(status)] = count;
-      auto reports = search::job_reports(database, id);
+      const auto& reports = reports_of[id];
       nlohmann::json sweep = {
           {"sweep", name}, {"jobs", nlohmann::json::object()}, {"candidates", candidates}};
       for (auto state : db::kJobStates) sweep["jobs"][db::to_string(state)] = counts.count(state) ? counts.at(state) : 0;
@@ -253,6 +263,26 @@ struct StatusCommand {
                                        {"run_dir", r.job.run_dir}});
         }
       }
+      // What is left, per proxy, in time of one job slot, and at the pace of the jobs running now.
+      const auto left = search::work_left(reports, every_job, [&](const db::JobRow& job) {
+        const auto p = jobs::read_progress(jobs::RunDir{locate_run_dir(job.run_dir, db)});
+        return p.known() ? 1.0 - std::min(1.0, static_cast<double>(p.step) / static_cast<double>(p.total_steps))
+                         : 1.0;
+      });
+      sweep["work_left"] = nlohmann::json::array();
+      double timed_seconds = 0;
+      for (const auto& w : left) {
+        sweep["work_left"].push_back({{"proxy", w.proxy},
+                                      {"budget", w.budget},
+                                      {"jobs", w.jobs},
+                                      {"job_seconds", number(w.job_seconds)},
+                                      {"timed_jobs", w.timed},
+                                      {"seconds", number(w.seconds())}});
+        if (std::isfinite(w.seconds())) timed_seconds += w.seconds();
+      }
+      const int running = sweep["jobs"]["running"].get<int>();
+      sweep["eta_seconds"] = nlohmann::json(nullptr);  // at the running jobs' pace; timed work only
+      if (running > 0 && timed_seconds > 0) sweep["eta_seconds"] = timed_seconds / running;
       out.push_back(sweep);
       if (json) continue;
       auto more_lines = [&](int total, const char* what) {
@@ -278,6 +308,26 @@ struct StatusCommand {
           by += fmt::format("{}{}: {}", by.empty() ? "" : "; ", p["proxy"].get<std::string>(), states);
         }
         std::cout << "  by proxy: " << by << "\n";
+      }
+      if (!left.empty()) {
+        std::string parts, untimed;
+        for (const auto& w : left) {
+          if (std::isfinite(w.job_seconds)) {
+            parts += fmt::format("{}{} {:.1f} job(s) x {} (median of {} finished)", parts.empty() ? "" : "; ",
+                                 w.proxy, w.jobs, duration_text(w.job_seconds), w.timed);
+          } else {
+            untimed += fmt::format("{}{} {:.1f} job(s)", untimed.empty() ? "" : "; ", w.proxy, w.jobs);
+          }
+        }
+        if (!parts.empty()) {
+          std::cout << fmt::format("  work left: {} = {} of one job slot", parts, duration_text(timed_seconds));
+          if (running > 0)
+            std::cout << fmt::format("; about {} at the {} job(s) running now", duration_text(timed_seconds / running),
+                                     running);
+          std::cout << "\n";
+        }
+        if (!untimed.empty())
+          std::cout << fmt::format("  work left, not timed yet (no job of the proxy finished): {}\n", untimed);
       }
       if (const auto& ev = sweep["evolution"]; ev.contains("generations")) {
         for (const auto& g : ev["generations"]) {
@@ -391,7 +441,9 @@ struct StatusCommand {
 Command register_status(CLI::App& app) {
   auto command = std::make_shared<StatusCommand>();
   CLI::App* sub =
-      app.add_subcommand("status", "Show each sweep: jobs per state, the best candidates, failures");
+      app.add_subcommand("status",
+                         "Show each sweep: jobs per state, the work left (per proxy, timed by its finished jobs' "
+                         "median wall time), running jobs, the best candidates, failures");
   sub->add_option("--db", command->db, "SQLite database")->capture_default_str();
   sub->add_option("--best", command->best, "How many of the best jobs to show")->capture_default_str();
   sub->add_option("--sweep", command->only, "Show only this sweep (repeatable); default: every sweep")

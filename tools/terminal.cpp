@@ -1,5 +1,6 @@
 #include "terminal.h"
 
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -19,6 +20,14 @@ const std::atomic<bool>& stop_on_signals() {
   std::signal(SIGINT, on_stop_signal);
   std::signal(SIGTERM, on_stop_signal);
   return g_stop;
+}
+
+std::string duration_text(double seconds) {
+  if (!(seconds >= 0)) return "?";
+  if (seconds < 90) return fmt::format("{:.0f}s", seconds);
+  if (seconds < 5400) return fmt::format("{:.0f}m", seconds / 60);
+  if (seconds < 72 * 3600) return fmt::format("{:.1f}h", seconds / 3600);
+  return fmt::format("{:.1f}d", seconds / 86400);
 }
 
 ProgressLine::ProgressLine(bool quiet) : quiet_(quiet), tty_(::isatty(STDERR_FILENO)) {}

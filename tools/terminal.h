@@ -12,6 +12,9 @@ namespace fsearch::cli {
 // its work checkpoint and exits 75.
 const std::atomic<bool>& stop_on_signals();
 
+// A duration for a person: "45s", "12m", "3.4h", "2.1d"; "?" when not known (NaN or negative).
+std::string duration_text(double seconds);
+
 class ProgressLine {
  public:
   explicit ProgressLine(bool quiet = false);

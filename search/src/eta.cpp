@@ -4,7 +4,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
+#include <set>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "fsearch/jobs/run_dir.h"
 
@@ -19,6 +23,14 @@ bool written_before(const jobs::RunDir& run, double started_at) {
   if (::stat(run.events().c_str(), &st) != 0) return false;
   const double written = static_cast<double>(st.st_mtim.tv_sec) + 1e-9 * static_cast<double>(st.st_mtim.tv_nsec);
   return written < started_at;
+}
+
+// The budget a job was planned with (its spec's train.budget), "" when the spec does not say.
+std::string budget_of(const db::JobRow& job) {
+  const auto spec = nlohmann::json::parse(job.spec_json, nullptr, false);
+  if (!spec.is_object() || !spec.contains("train") || !spec["train"].is_object()) return "";
+  const auto& budget = spec["train"].value("budget", nlohmann::json());
+  return budget.is_string() ? budget.get<std::string>() : "";
 }
 
 }  // namespace
@@ -49,6 +61,35 @@ double eta_seconds(db::Database& db, std::int64_t sweep, double mean_job_seconds
     length /= static_cast<double>(lengths.size());
   }
   return length * work / std::max(1.0, parallelism);
+}
+
+std::vector<ProxyWork> work_left(const std::vector<JobReport>& reports, const std::vector<JobReport>& finished,
+                                 const std::function<double(const db::JobRow&)>& running_share) {
+  std::vector<ProxyWork> out;
+  for (const auto& r : reports) {
+    auto it = std::find_if(out.begin(), out.end(), [&](const ProxyWork& w) { return w.proxy == r.job.proxy; });
+    if (it == out.end()) it = out.insert(out.end(), ProxyWork{r.job.proxy, budget_of(r.job)});
+    if (r.job.state == db::JobState::Pending) it->jobs += 1;
+    if (r.job.state == db::JobState::Running) it->jobs += std::clamp(running_share(r.job), 0.0, 1.0);
+  }
+  out.erase(std::remove_if(out.begin(), out.end(), [](const ProxyWork& w) { return w.jobs <= 0; }), out.end());
+  std::map<std::pair<std::string, std::string>, std::vector<double>> lengths;  // (proxy, budget) -> seconds
+  std::set<std::string> seen;
+  for (const auto& r : finished) {
+    if (r.job.state != db::JobState::Done || !r.result || !(r.result->wall_time > 0) ||
+        !std::isfinite(r.result->wall_time) || !seen.insert(r.job.key).second)
+      continue;
+    lengths[{r.job.proxy, budget_of(r.job)}].push_back(r.result->wall_time);
+  }
+  for (auto& work : out) {
+    auto& l = lengths[{work.proxy, work.budget}];
+    work.timed = static_cast<int>(l.size());
+    if (l.empty()) continue;
+    std::sort(l.begin(), l.end());
+    const std::size_t n = l.size();
+    work.job_seconds = n % 2 ? l[n / 2] : (l[n / 2 - 1] + l[n / 2]) / 2;
+  }
+  return out;
 }
 
 }  // namespace fsearch::search

@@ -1,5 +1,6 @@
 // `fsearch status` on a database with many jobs that did not learn and failed: one line per cell
 // with its seeds, lists cut at --limit with a line saying how many more there are, --json whole.
+// And the work a sweep has left, per proxy, timed by its finished jobs.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -94,6 +95,64 @@ TEST(StatusCli, GroupsACellsSeedsAndCutsLongListsAtTheLimit) {
     EXPECT_NE(refused.err.find(std::string("'") + bad + "' is not a whole number >= 0"), std::string::npos)
         << refused.err;
   }
+}
+
+// Work left: vit-tiny has 3 finished jobs (2, 3 and 10 minutes: median 3) and 4 to train, one
+// of them running; dit-b has 2 pending and none finished, so no time is made up for it.
+TEST(StatusCli, SaysTheWorkLeftPerProxyTimedByItsFinishedJobs) {
+  TempDir dir("status-work-left");
+  const std::string path = (dir / "f.db").string();
+  db::Database db(path);
+  const auto sweep = db.ensure_sweep("mixed", "mixed.yaml", "default", 1.7e9);
+  auto add = [&](const std::string& key, const std::string& proxy) {
+    db::JobRow job;
+    job.key = key;
+    job.label = "erf(x)";
+    job.proxy = proxy;
+    job.lr = 0.002;
+    job.spec_json = R"({"model": {"num_classes": 10}})";
+    job.run_dir = "runs/" + key;
+    db.add_job(sweep, job);
+  };
+  const double minutes[] = {2, 10, 3};
+  for (int i = 0; i < 3; ++i) {
+    const std::string key = "done-" + std::to_string(i);
+    add(key, "vit-tiny");
+    db.mark_running(key, 1, 1000);
+    db::ResultRow r;
+    r.key = key;
+    r.status = "done";
+    r.test_acc = 0.8;
+    r.wall_time = 60 * minutes[i];
+    db.record_result(r, db::JobState::Done, 1.7e9);
+  }
+  for (int i = 0; i < 4; ++i) add("todo-" + std::to_string(i), "vit-tiny");
+  for (int i = 0; i < 2; ++i) add("dit-" + std::to_string(i), "dit-b");
+
+  const auto idle = run_fsearch("status --db " + path);
+  ASSERT_EQ(idle.exit_code, 0) << idle.err;
+  EXPECT_NE(idle.out.find("  work left: vit-tiny 4.0 job(s) x 3m (median of 3 finished) = 12m of one job slot\n"),
+            std::string::npos)
+      << idle.out;
+  EXPECT_NE(idle.out.find("  work left, not timed yet (no job of the proxy finished): dit-b 2.0 job(s)\n"),
+            std::string::npos)
+      << idle.out;
+
+  // A running job whose progress is not known counts whole; the pace is the running jobs'.
+  db.mark_running("todo-0", 1, 1.7e9);
+  db.mark_running("dit-0", 1, 1.7e9);
+  const auto busy = run_fsearch("status --db " + path);
+  ASSERT_EQ(busy.exit_code, 0) << busy.err;
+  EXPECT_NE(busy.out.find("= 12m of one job slot; about 6m at the 2 job(s) running now\n"), std::string::npos)
+      << busy.out;
+  const auto json = run_fsearch("status --json --db " + path);
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  const auto s = nlohmann::json::parse(json.out).at(0);
+  ASSERT_EQ(s["work_left"].size(), 2u);
+  EXPECT_EQ(s["work_left"][0]["proxy"], "vit-tiny");
+  EXPECT_DOUBLE_EQ(s["work_left"][0]["seconds"].get<double>(), 720);
+  EXPECT_TRUE(s["work_left"][1]["seconds"].is_null());
+  EXPECT_DOUBLE_EQ(s["eta_seconds"].get<double>(), 360);
 }
 
 }  // namespace

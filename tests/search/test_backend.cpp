@@ -156,6 +156,69 @@ TEST(Eta, FromTheRunningJobsProgressUntilAJobHasFinished) {
   EXPECT_DOUBLE_EQ(eta_seconds(s.db, s.sweep, NAN, 2, 1000), 0);
 }
 
+// `fsearch status`'s work left: per proxy, pending jobs whole, running ones by the share still to
+// train, timed by the median wall time of the finished jobs of the same proxy and budget, in any
+// sweep.
+TEST(WorkLeft, PerProxyTimedByTheMedianOfTheFinishedJobsOfItsProxyAndBudget) {
+  std::vector<JobReport> sweep, others;
+  auto add = [](std::vector<JobReport>& to, const std::string& proxy, db::JobState state, double wall_time = NAN,
+                const std::string& budget = "default") {
+    JobReport r;
+    r.job.key = proxy + "-" + budget + "-" + std::to_string(to.size());
+    r.job.proxy = proxy;
+    r.job.state = state;
+    r.job.spec_json = R"({"train": {"budget": ")" + budget + R"("}})";
+    if (state == db::JobState::Done || state == db::JobState::Diverged || state == db::JobState::Rejected) {
+      r.result.emplace();
+      r.result->wall_time = wall_time;
+    }
+    to.push_back(r);
+  };
+  add(sweep, "vit-tiny", db::JobState::Done, 100);
+  add(sweep, "dit-b", db::JobState::Pending);
+  add(sweep, "vit-tiny", db::JobState::Done, 300);
+  add(sweep, "vit-tiny", db::JobState::Done, 120);
+  add(sweep, "vit-tiny", db::JobState::Done);         // no wall time recorded: not timed
+  add(sweep, "vit-tiny", db::JobState::Diverged, 5);  // stopped early: not a job's length
+  add(sweep, "vit-tiny", db::JobState::Rejected, 7);  // likewise
+  add(sweep, "vit-tiny", db::JobState::Pending);
+  add(sweep, "vit-tiny", db::JobState::Pending);
+  add(sweep, "vit-tiny", db::JobState::Running);  // a quarter left
+  add(sweep, "vit-tiny", db::JobState::Paused);   // the strategy's to continue: not counted
+  add(sweep, "dit-b", db::JobState::Pending);
+  add(sweep, "dit-b", db::JobState::Running);     // progress not known: whole
+  add(sweep, "vit-small", db::JobState::Done, 100);  // nothing left: not listed
+  add(sweep, "dit-l", db::JobState::Failed);         // waits for --retry-failed: not counted
+  add(sweep, "dit-l", db::JobState::Running);        // a share above 1 counts as the whole job
+  // Another sweep: dit-l at this budget (100, 200: an even count), dit-b only at another budget.
+  add(others, "dit-l", db::JobState::Done, 100);
+  add(others, "dit-l", db::JobState::Done, 200);
+  add(others, "dit-b", db::JobState::Done, 50, "smoke");
+  auto finished = sweep;
+  finished.insert(finished.end(), others.begin(), others.end());
+  finished.push_back(sweep[0]);  // a job shared by two sweeps: counted once
+  const auto left = work_left(sweep, finished, [&](const db::JobRow& job) {
+    if (job.proxy == "vit-tiny") return 0.25;
+    return job.proxy == "dit-l" ? 1.5 : 1.0;
+  });
+  ASSERT_EQ(left.size(), 3u);
+  EXPECT_EQ(left[0].proxy, "vit-tiny");  // the order the proxies first come in
+  EXPECT_EQ(left[0].budget, "default");
+  EXPECT_DOUBLE_EQ(left[0].jobs, 2.25);
+  EXPECT_DOUBLE_EQ(left[0].job_seconds, 120);  // median of 100, 120, 300 (not of 100, 100, 120, 300)
+  EXPECT_EQ(left[0].timed, 3);
+  EXPECT_DOUBLE_EQ(left[0].seconds(), 270);
+  EXPECT_EQ(left[1].proxy, "dit-b");
+  EXPECT_DOUBLE_EQ(left[1].jobs, 3);
+  EXPECT_TRUE(std::isnan(left[1].job_seconds));  // its only finished job had another budget
+  EXPECT_EQ(left[1].timed, 0);
+  EXPECT_TRUE(std::isnan(left[1].seconds()));
+  EXPECT_EQ(left[2].proxy, "dit-l");
+  EXPECT_DOUBLE_EQ(left[2].jobs, 1);
+  EXPECT_DOUBLE_EQ(left[2].job_seconds, 150);  // the middle two's mean
+  EXPECT_EQ(left[2].timed, 2);
+}
+
 // settle_result as a backend calls it when a worker ends, and nothing else.
 class SettlingBackend final : public Backend {
  public:
