@@ -254,13 +254,18 @@ struct StatusCommand {
         }
         if (r.job.state == db::JobState::Failed ||
             (r.job.state == db::JobState::Pending && !r.job.error.empty())) {
+          // Whether its next start continues a checkpoint here: a database committed on another
+          // machine, or copied without its runs, has none, and the job trains from the start.
+          const bool checkpoint =
+              std::filesystem::exists(jobs::RunDir{locate_run_dir(r.job.run_dir, db)}.checkpoint());
           sweep["failures"].push_back({{"function", r.job.label},
                                        {"key", r.job.key},
                                        {"state", db::to_string(r.job.state)},
                                        {"attempts", r.job.attempts},
                                        {"error", r.job.error},
                                        {"log_tail", r.job.log_tail},
-                                       {"run_dir", r.job.run_dir}});
+                                       {"run_dir", r.job.run_dir},
+                                       {"checkpoint", checkpoint}});
         }
       }
       // What is left, per proxy, in time of one job slot, and at the pace of the jobs running now.
@@ -425,9 +430,10 @@ struct StatusCommand {
       shown = 0;
       for (const auto& f : sweep["failures"]) {
         if (limit > 0 && ++shown > limit) break;
-        std::cout << fmt::format("  {}: {} after {} attempt(s): {} ({})\n", f["state"].get<std::string>(),
+        std::cout << fmt::format("  {}: {} after {} attempt(s): {} ({}{})\n", f["state"].get<std::string>(),
                                  f["function"].get<std::string>(), f["attempts"].get<int>(),
-                                 f["error"].get<std::string>(), f["run_dir"].get<std::string>());
+                                 f["error"].get<std::string>(), f["run_dir"].get<std::string>(),
+                                 f["checkpoint"].get<bool>() ? "" : "; no checkpoint there: it trains from the start");
       }
       more_lines(static_cast<int>(sweep["failures"].size()), "failed or retrying job(s)");
     }

@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -153,6 +155,44 @@ TEST(StatusCli, SaysTheWorkLeftPerProxyTimedByItsFinishedJobs) {
   EXPECT_DOUBLE_EQ(s["work_left"][0]["seconds"].get<double>(), 720);
   EXPECT_TRUE(s["work_left"][1]["seconds"].is_null());
   EXPECT_DOUBLE_EQ(s["eta_seconds"].get<double>(), 360);
+}
+
+// A job requeued to continue from its checkpoint, on a machine without its run directory (a
+// database committed elsewhere): status says that it trains from the start, and not where the
+// checkpoint is there.
+TEST(StatusCli, SaysWhenARequeuedJobsCheckpointIsNotHere) {
+  TempDir dir("status-checkpoint");
+  const std::string path = (dir / "f.db").string();
+  {
+    db::Database db(path);
+    const auto sweep = db.ensure_sweep("moved", "moved.yaml", "default", 1.7e9);
+    for (const std::string key : {"kept", "lost"}) {
+      db::JobRow job;
+      job.key = key;
+      job.label = key == "kept" ? "erf(x)" : "tanh(x)";
+      job.proxy = "vit-tiny";
+      job.run_dir = (dir / "runs" / key).string();
+      db.add_job(sweep, job);
+      db.mark_running(key, 1, 1000);
+      db.requeue(key, "interrupted; continues from its checkpoint");
+    }
+  }
+  std::filesystem::create_directories(dir / "runs" / "kept");
+  std::ofstream(dir / "runs" / "kept" / "checkpoint.pt") << "weights";
+
+  const auto status = run_fsearch("status --db " + path);
+  ASSERT_EQ(status.exit_code, 0) << status.err;
+  EXPECT_NE(status.out.find("pending: erf(x) after 0 attempt(s): interrupted; continues from its checkpoint (" +
+                            (dir / "runs" / "kept").string() + ")\n"),
+            std::string::npos)
+      << status.out;
+  EXPECT_NE(status.out.find("pending: tanh(x) after 0 attempt(s): interrupted; continues from its checkpoint (" +
+                            (dir / "runs" / "lost").string() + "; no checkpoint there: it trains from the start)\n"),
+            std::string::npos)
+      << status.out;
+  const auto json = nlohmann::json::parse(run_fsearch("status --json --db " + path).out).at(0);
+  ASSERT_EQ(json["failures"].size(), 2u);
+  EXPECT_EQ(json["failures"][0]["checkpoint"].get<bool>() + json["failures"][1]["checkpoint"].get<bool>(), 1);
 }
 
 }  // namespace
