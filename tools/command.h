@@ -43,7 +43,7 @@ inline const CLI::Validator& whole_number() {
         const bool digits = !text.empty() && text.find_first_not_of("0123456789") == std::string::npos;
         return digits && text.size() <= 18 ? std::string() : "'" + text + "' is not a whole number >= 0";
       },
-      "INT >= 0");
+      "NONNEGATIVE");
   return validator;
 }
 
