@@ -111,6 +111,39 @@ TEST(Fidelity, OrderAndNamedChecksOnTable7) {
   auto j = to_json(f);
   EXPECT_EQ(j["failure_agree"], 3);
   EXPECT_EQ(j["order"][0]["reproduced"], 0);
+  for (const auto& c : j["checks"]) {
+    if (c["name"] == "erf > tanh (ViT)") {
+      EXPECT_EQ(c["beyond_spread"], true);
+    }
+    if (c["name"] == "erf >= LayerNorm (ViT)") {
+      EXPECT_TRUE(c["beyond_spread"].is_null());  // not strict
+    }
+  }
+}
+
+// "erf first among point-wise functions" is strict too: its closest pair (erf against the best of
+// the rest) says its gap and whether it is beyond the two cells' seed spreads.
+TEST(Fidelity, AGroupCheckSaysWhetherItsClosestGapIsBeyondTheSpread) {
+  Fixture fx;
+  fx.cell(7, "erf(x)", "scalar", "vit-tiny", {80.0, 80.2});
+  fx.cell(7, "tanh(x)", "scalar", "vit-tiny", {79.0, 79.2});
+  fx.cell(7, "arcsinh_clip(x)", "scalar", "vit-tiny", {79.9, 80.1});  // 0.1 below erf
+  auto f = table_fidelity(fx.db(), table(7));
+  const auto& first = check_named(f, "erf first among point-wise functions (ViT)");
+  EXPECT_EQ(first.status, CheckStatus::Pass);
+  EXPECT_TRUE(first.strict);
+  EXPECT_FALSE(first.beyond_spread);
+  EXPECT_NE(first.detail.find("highest of the second: arcsinh_clip(x), ViT top-1 80.0% ± 0.1: gap 0.10 (within "
+                              "the seed spread 0.28)"),
+            std::string::npos)
+      << first.detail;
+
+  Fixture clear;
+  clear.cell(7, "erf(x)", "scalar", "vit-tiny", {80.0, 80.2});
+  clear.cell(7, "arcsinh_clip(x)", "scalar", "vit-tiny", {79.0, 79.2});
+  const auto& beyond = check_named(table_fidelity(clear.db(), table(7)), "erf first among point-wise functions (ViT)");
+  EXPECT_TRUE(beyond.beyond_spread);
+  EXPECT_NE(beyond.detail.find("gap 1.00 (beyond the seed spread 0.28)"), std::string::npos) << beyond.detail;
 }
 
 TEST(Fidelity, NonIncreasingInLambdaToleratesThePapersNoiseOnly) {
