@@ -140,6 +140,43 @@ std::vector<std::vector<nlohmann::json>> dead_by_cell(const nlohmann::json& dead
   return groups;
 }
 
+// The seconds of one job slot that the timed part of `left` needs.
+double timed_seconds(const std::vector<search::ProxyWork>& left) {
+  double seconds = 0;
+  for (const auto& w : left)
+    if (std::isfinite(w.seconds())) seconds += w.seconds();
+  return seconds;
+}
+
+// "  work left: vit-tiny 24.1 job(s) x 6m (median of 251 finished) = 2.5h of one job slot; about
+// 74m at the 2 job(s) running now", and a line for the proxies that no finished job times yet.
+void print_work_left(const std::vector<search::ProxyWork>& left, int running) {
+  std::string parts, untimed;
+  for (const auto& w : left) {
+    if (std::isfinite(w.job_seconds)) {
+      parts += fmt::format("{}{} {:.1f} job(s) x {} (median of {} finished)", parts.empty() ? "" : "; ", w.proxy,
+                           w.jobs, duration_text(w.job_seconds), w.timed);
+    } else {
+      untimed += fmt::format("{}{} {:.1f} job(s)", untimed.empty() ? "" : "; ", w.proxy, w.jobs);
+    }
+  }
+  const double seconds = timed_seconds(left);
+  if (!parts.empty()) {
+    std::cout << fmt::format("  work left: {} = {} of one job slot", parts, duration_text(seconds));
+    if (running > 0)
+      std::cout << fmt::format("; about {} at the {} job(s) running now", duration_text(seconds / running), running);
+    std::cout << "\n";
+  }
+  if (!untimed.empty())
+    std::cout << fmt::format("  work left, not timed yet (no job of the proxy finished): {}\n", untimed);
+}
+
+// The share of a running job still to train, from its events.jsonl (1 when not known yet).
+double running_share(const db::JobRow& job, const std::string& db) {
+  const auto p = jobs::read_progress(jobs::RunDir{locate_run_dir(job.run_dir, db)});
+  return p.known() ? 1.0 - std::min(1.0, static_cast<double>(p.step) / static_cast<double>(p.total_steps)) : 1.0;
+}
+
 struct StatusCommand {
   std::string db = kDefaultDatabase;
   bool json = false;
@@ -269,13 +306,9 @@ struct StatusCommand {
         }
       }
       // What is left, per proxy, in time of one job slot, and at the pace of the jobs running now.
-      const auto left = search::work_left(reports, every_job, [&](const db::JobRow& job) {
-        const auto p = jobs::read_progress(jobs::RunDir{locate_run_dir(job.run_dir, db)});
-        return p.known() ? 1.0 - std::min(1.0, static_cast<double>(p.step) / static_cast<double>(p.total_steps))
-                         : 1.0;
-      });
+      const auto left =
+          search::work_left(reports, every_job, [&](const db::JobRow& job) { return running_share(job, db); });
       sweep["work_left"] = nlohmann::json::array();
-      double timed_seconds = 0;
       for (const auto& w : left) {
         sweep["work_left"].push_back({{"proxy", w.proxy},
                                       {"budget", w.budget},
@@ -283,11 +316,10 @@ struct StatusCommand {
                                       {"job_seconds", number(w.job_seconds)},
                                       {"timed_jobs", w.timed},
                                       {"seconds", number(w.seconds())}});
-        if (std::isfinite(w.seconds())) timed_seconds += w.seconds();
       }
       const int running = sweep["jobs"]["running"].get<int>();
       sweep["eta_seconds"] = nlohmann::json(nullptr);  // at the running jobs' pace; timed work only
-      if (running > 0 && timed_seconds > 0) sweep["eta_seconds"] = timed_seconds / running;
+      if (running > 0 && timed_seconds(left) > 0) sweep["eta_seconds"] = timed_seconds(left) / running;
       out.push_back(sweep);
       if (json) continue;
       auto more_lines = [&](int total, const char* what) {
@@ -314,26 +346,7 @@ struct StatusCommand {
         }
         std::cout << "  by proxy: " << by << "\n";
       }
-      if (!left.empty()) {
-        std::string parts, untimed;
-        for (const auto& w : left) {
-          if (std::isfinite(w.job_seconds)) {
-            parts += fmt::format("{}{} {:.1f} job(s) x {} (median of {} finished)", parts.empty() ? "" : "; ",
-                                 w.proxy, w.jobs, duration_text(w.job_seconds), w.timed);
-          } else {
-            untimed += fmt::format("{}{} {:.1f} job(s)", untimed.empty() ? "" : "; ", w.proxy, w.jobs);
-          }
-        }
-        if (!parts.empty()) {
-          std::cout << fmt::format("  work left: {} = {} of one job slot", parts, duration_text(timed_seconds));
-          if (running > 0)
-            std::cout << fmt::format("; about {} at the {} job(s) running now", duration_text(timed_seconds / running),
-                                     running);
-          std::cout << "\n";
-        }
-        if (!untimed.empty())
-          std::cout << fmt::format("  work left, not timed yet (no job of the proxy finished): {}\n", untimed);
-      }
+      print_work_left(left, running);
       if (const auto& ev = sweep["evolution"]; ev.contains("generations")) {
         for (const auto& g : ev["generations"]) {
           std::cout << fmt::format("  generation {}: {} kept, {} rejected by the screen, {} duplicates\n",
@@ -436,6 +449,27 @@ struct StatusCommand {
                                  f["checkpoint"].get<bool>() ? "" : "; no checkpoint there: it trains from the start");
       }
       more_lines(static_cast<int>(sweep["failures"].size()), "failed or retrying job(s)");
+    }
+    // Over every sweep shown, when there are several: each job once, however many sweeps share it.
+    if (!json && out.size() > 1) {
+      std::vector<search::JobReport> distinct;
+      std::set<std::string> keys;
+      int running = 0;
+      for (const auto& [id, name] : sweeps) {
+        if (!only.empty() && std::find(only.begin(), only.end(), name) == only.end()) continue;
+        for (const auto& r : reports_of[id]) {
+          if (!keys.insert(r.job.key).second) continue;
+          distinct.push_back(r);
+          running += r.job.state == db::JobState::Running;
+        }
+      }
+      const auto left =
+          search::work_left(distinct, every_job, [&](const db::JobRow& job) { return running_share(job, db); });
+      if (!left.empty()) {
+        std::cout << fmt::format("all {} sweeps ({} distinct jobs; one shared by several sweeps counts once):\n",
+                                 out.size(), distinct.size());
+        print_work_left(left, running);
+      }
     }
     if (json) std::cout << out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     return 0;

@@ -147,7 +147,26 @@ TEST(StatusCli, SaysTheWorkLeftPerProxyTimedByItsFinishedJobs) {
   ASSERT_EQ(busy.exit_code, 0) << busy.err;
   EXPECT_NE(busy.out.find("= 12m of one job slot; about 6m at the 2 job(s) running now\n"), std::string::npos)
       << busy.out;
-  const auto json = run_fsearch("status --json --db " + path);
+  // No total line for one sweep; with a second sweep that shares todo-1 and adds one job, the total
+  // counts each job once: vit-tiny 4 + 1 jobs.
+  EXPECT_EQ(busy.out.find("all "), std::string::npos) << busy.out;
+  const auto other = db.ensure_sweep("other", "other.yaml", "default", 1.7e9);
+  db.add_job(other, *db.job("todo-1"));
+  db::JobRow extra = *db.job("todo-2");
+  extra.key = "extra";
+  extra.run_dir = "runs/extra";
+  db.add_job(other, extra);
+  const auto both = run_fsearch("status --db " + path);
+  ASSERT_EQ(both.exit_code, 0) << both.err;
+  EXPECT_NE(both.out.find("all 2 sweeps (10 distinct jobs; one shared by several sweeps counts once):\n"
+                          "  work left: vit-tiny 5.0 job(s) x 3m (median of 3 finished) = 15m of one job slot; about 8m "
+                          "at the 2 job(s) running now\n"),
+            std::string::npos)
+      << both.out;
+  const auto only = run_fsearch("status --sweep other --db " + path);
+  EXPECT_EQ(only.out.find("all "), std::string::npos) << only.out;  // one sweep shown: no total
+
+  const auto json = run_fsearch("status --sweep mixed --json --db " + path);
   ASSERT_EQ(json.exit_code, 0) << json.err;
   const auto s = nlohmann::json::parse(json.out).at(0);
   ASSERT_EQ(s["work_left"].size(), 2u);
