@@ -401,6 +401,37 @@ TEST(CalibrationTargets, OrderingTargetsReadTable7AndTable5Checks) {
   EXPECT_NE(two.detail.find("so far only: Table 7 has cells with 2 seeds"), std::string::npos) << two.detail;
   // Said once, though both checks read Table 7.
   EXPECT_EQ(two.detail.find("Table 7 has cells"), two.detail.rfind("Table 7 has cells")) << two.detail;
+
+  // Checks that say which cells they compared: the verdict waits for those cells' seeds only, not
+  // for the rest of Table 7 (its DiT columns).
+  t7.fewest_seeds = 0, t7.compared = 17, t7.paper_cells = 51;
+  t7.checks[0].fewest_seeds = t7.checks[1].fewest_seeds = 3;
+  t7.checks[1].status = CheckStatus::Fail;
+  auto column = calibration_targets({t7, t5})[1];
+  EXPECT_EQ(column.status, CheckStatus::Fail) << column.detail;
+  EXPECT_EQ(column.detail.find("so far only"), std::string::npos) << column.detail;
+  t7.checks[1].fewest_seeds = 2;
+  auto short_of_seeds = calibration_targets({t7, t5})[1];
+  EXPECT_EQ(short_of_seeds.status, CheckStatus::NotRun);
+  EXPECT_NE(short_of_seeds.detail.find("so far only: erf >= LayerNorm (ViT) compares cells with 2 seeds"),
+            std::string::npos)
+      << short_of_seeds.detail;
+}
+
+// A pairwise or group check counts the seeds of the cells it compared.
+TEST(Fidelity, NamedChecksCountTheSeedsOfTheirCells) {
+  Fixture fx;
+  fx.cell(7, "erf(x)", "scalar", "vit-tiny", {80.0, 80.2, 80.1});
+  fx.cell(7, "tanh(x)", "scalar", "vit-tiny", {79.0, 79.2});
+  fx.cell(7, "", "", "vit-tiny", {81.0, 81.2, 81.1}, "layernorm");
+  auto f = table_fidelity(fx.db(), table(7));
+  EXPECT_EQ(check_named(f, "erf > tanh (ViT)").fewest_seeds, 2);
+  EXPECT_EQ(check_named(f, "erf >= LayerNorm (ViT)").fewest_seeds, 3);
+  EXPECT_EQ(check_named(f, "erf first among point-wise functions (ViT)").fewest_seeds, 0);  // cells not run
+  auto targets = calibration_targets({f});
+  EXPECT_EQ(targets[1].status, CheckStatus::NotRun);
+  EXPECT_NE(targets[1].detail.find("so far only: erf > tanh (ViT) compares cells with 2 seeds"), std::string::npos)
+      << targets[1].detail;
 }
 
 // index.md carries the targets when the report holds any of the tables they read.

@@ -30,6 +30,9 @@ struct FidelityCheck {
   // A strict comparison ("a > b"), and whether it holds by more than the two cells' summed seed
   // spreads with >= 2 seeds each: what calibration target 2 asks of "erf > tanh".
   bool strict = false, beyond_spread = false;
+  // Finished seeds of the cell with fewest among those the check compared, for a check that reads
+  // named cells (a pair, two groups); 0 for one that reads its whole table (a trend).
+  int fewest_seeds = 0;
 };
 
 struct OrderAgreement {
