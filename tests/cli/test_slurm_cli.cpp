@@ -278,9 +278,13 @@ TEST_F(Slurm, TooManyTimeLimitsFailTheJobAndRetryFailedContinuesIt) {
 
 // The search strategies on Slurm: a paused job is ingested from its finished task like a result, and
 // the strategy's decisions (a promotion, a bred generation) are submitted as new arrays.
+// Slurm's tasks finish in no fixed order, and an asynchronous rung promotes floor(n / eta) of the n
+// arms that reached it so far: with eta 3 a fourth arm arriving alone after the first promotion, and
+// better, is promoted too. With eta 4 and four arms the one promotion waits for all four, whatever
+// the order.
 TEST_F(Slurm, HalvingAndEvolutionRunOnSlurm) {
   auto file = space("halving", 3, 30);
-  std::ofstream(file, std::ios::app) << "strategy: halving\nhalving: {eta: 3, min_fraction: 0.34}\n";
+  std::ofstream(file, std::ios::app) << "strategy: halving\nhalving: {eta: 4, min_fraction: 0.34}\n";
   auto r = run_fsearch(run_args(file));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto s = status();

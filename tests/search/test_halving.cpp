@@ -87,6 +87,23 @@ TEST(Halving, TopThirdOfARungIsPromotedAsSoonAsItIsKnown) {
   EXPECT_EQ(keys(halving_decisions(spec, jobs, rungs, promoted)), (std::vector<std::string>{"a"}));
 }
 
+// The quota bounds a rung's top, not its promotions: an arm that arrives after a promotion and ranks
+// above it is promoted too (ASHA's behaviour; with eta 3 four arms can send two on).
+TEST(Halving, ALateArmAboveThePromotedOneIsPromotedToo) {
+  const HalvingSpec spec{3, 1.0 / 9};
+  auto jobs = paused_jobs({"a", "b", "c", "d"});
+  std::vector<db::RungRow> rungs = {at("a", 1.0 / 9, 0.50), at("b", 1.0 / 9, 0.60), at("c", 1.0 / 9, 0.40)};
+  EXPECT_EQ(keys(halving_decisions(spec, jobs, rungs, {})), (std::vector<std::string>{"b"}));
+  const std::set<std::pair<std::string, std::int64_t>> promoted = {{"b", 100}};
+  jobs[1].state = db::JobState::Running;
+  rungs.push_back(at("d", 1.0 / 9, 0.55));  // below b: floor(4 / 3) = 1 is taken
+  EXPECT_TRUE(halving_decisions(spec, jobs, rungs, promoted).empty());
+  rungs.back().score = 0.70;  // above b: d is now the rung's top one
+  auto d = halving_decisions(spec, jobs, rungs, promoted);
+  ASSERT_EQ(keys(d), (std::vector<std::string>{"d"}));
+  EXPECT_NE(d[0].reason.find("rank 1 of 4 at rung 0"), std::string::npos) << d[0].reason;
+}
+
 TEST(Halving, JobsWithoutAScoreOrNotPausedAreNeverPromoted) {
   const HalvingSpec spec{3, 1.0 / 9};
   std::vector<db::RungRow> rungs = {at("a", 1.0 / 9, NAN), at("b", 1.0 / 9, NAN), at("c", 1.0 / 9, NAN)};
