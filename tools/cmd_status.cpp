@@ -173,8 +173,7 @@ void print_work_left(const std::vector<search::ProxyWork>& left, int running) {
 
 // The share of a running job still to train, from its events.jsonl (1 when not known yet).
 double running_share(const db::JobRow& job, const std::string& db) {
-  const auto p = jobs::read_progress(jobs::RunDir{locate_run_dir(job.run_dir, db)});
-  return p.known() ? 1.0 - std::min(1.0, static_cast<double>(p.step) / static_cast<double>(p.total_steps)) : 1.0;
+  return jobs::read_progress(jobs::RunDir{locate_run_dir(job.run_dir, db)}).share_left();
 }
 
 struct StatusCommand {

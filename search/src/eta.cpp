@@ -46,8 +46,7 @@ double eta_seconds(db::Database& db, std::int64_t sweep, double mean_job_seconds
       work += 1;
       continue;
     }
-    const double done = std::min(1.0, static_cast<double>(p.step) / static_cast<double>(p.total_steps));
-    work += 1 - done;
+    work += p.share_left();
     const double trained = static_cast<double>(p.step - p.start_step) / static_cast<double>(p.total_steps);
     if (trained > 0 && job.started_at > 0 && now > job.started_at && !written_before(run, job.started_at))
       lengths.push_back((now - job.started_at) / trained);

@@ -44,6 +44,7 @@ TEST(RunProgress, AResumedRunAndALineCutShort) {
   EXPECT_EQ(p.step, 100);
   EXPECT_EQ(p.total_steps, 300);
   EXPECT_EQ(p.start_step, 50);
+  EXPECT_DOUBLE_EQ(p.share_left(), 2.0 / 3);  // 200 of 300 steps still to train
 }
 
 // Every step trained and no result yet: the final evaluation (a DiT job's sampling) is running.
@@ -52,9 +53,11 @@ TEST(RunProgress, AllStepsTrainedMeansEvaluating) {
 {"step":200,"type":"train"}
 )");
   EXPECT_TRUE(read_progress(run).evaluating());
+  EXPECT_EQ(read_progress(run).share_left(), 0);
   auto nothing = read_progress(RunDir{run.root / "absent"});
   EXPECT_FALSE(nothing.known());
   EXPECT_FALSE(nothing.evaluating());
+  EXPECT_EQ(nothing.share_left(), 1);  // nothing known: the whole job is left
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 // result.json is written last, by rename: its presence means the job finished. Torch-free.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <filesystem>
@@ -52,6 +53,10 @@ struct RunProgress {
   bool known() const { return total_steps > 0; }
   // Every step trained: what runs now is the final evaluation (DiT: sampling and FID).
   bool evaluating() const { return known() && step >= total_steps; }
+  // The share of the job's steps still to train: 1 when nothing is known yet, 0 once evaluating.
+  double share_left() const {
+    return known() ? 1.0 - std::min(1.0, static_cast<double>(step) / static_cast<double>(total_steps)) : 1.0;
+  }
 };
 RunProgress read_progress(const RunDir& run);
 
