@@ -12,6 +12,7 @@
 #include "fsearch/core/process.h"
 #include "fsearch/jobs/run_dir.h"
 #include "fsearch/search/eta.h"
+#include "fsearch/search/sweep.h"
 #include "ingest.h"
 
 namespace fsearch::search {
@@ -32,8 +33,21 @@ bool Backend::wait(double seconds) {
   return false;
 }
 
-double Backend::mean_job_seconds() const {
-  return finished_work_ >= 0.5 ? finished_seconds_ / finished_work_ : NAN;
+double Backend::job_seconds(const db::JobRow& job) const {
+  const std::string timing = timing_class(job);
+  if (auto it = finished_.find(timing); it != finished_.end() && it->second.work >= 0.5)
+    return it->second.seconds / it->second.work;
+  if (!history_) {
+    std::vector<JobReport> finished;
+    for (const auto& [id, name] : db_.sweeps()) {
+      auto reports = job_reports(db_, id);
+      finished.insert(finished.end(), reports.begin(), reports.end());
+    }
+    history_.emplace();
+    for (const auto& [name, median] : median_lengths(finished)) (*history_)[name] = median.seconds;
+  }
+  auto it = history_->find(timing);
+  return it == history_->end() ? NAN : it->second;
 }
 
 bool Backend::settle_result(const db::JobRow& job, double started_at) {
@@ -43,8 +57,9 @@ bool Backend::settle_result(const db::JobRow& job, double started_at) {
   ++summary_.finished;
   const double resumed_at =
       progress.known() ? static_cast<double>(progress.start_step) / static_cast<double>(progress.total_steps) : 0;
-  finished_work_ += 1 - std::clamp(resumed_at, 0.0, 1.0);
-  finished_seconds_ += unix_now() - started_at;
+  Finished& finished = finished_[timing_class(job)];
+  finished.work += 1 - std::clamp(resumed_at, 0.0, 1.0);
+  finished.seconds += unix_now() - started_at;
   return true;
 }
 
@@ -55,8 +70,9 @@ RunSummary run_backend(db::Database& db, std::int64_t sweep, Backend& backend, c
     if (!options.on_progress || (!force && unix_now() - last_progress < 1.0)) return;
     last_progress = unix_now();
     options.on_progress(options.scope.counts(db, sweep),
-                        eta_seconds(db, sweep, backend.mean_job_seconds(), backend.parallelism(), last_progress,
-                                    options.scope));
+                        eta_seconds(
+                            db, sweep, [&](const db::JobRow& job) { return backend.job_seconds(job); },
+                            backend.parallelism(), last_progress, options.scope));
   };
   auto decide = [&] {
     if (options.decide) options.decide();

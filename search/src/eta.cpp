@@ -33,33 +33,66 @@ std::string budget_of(const db::JobRow& job) {
   return budget.is_string() ? budget.get<std::string>() : "";
 }
 
+std::string timing_class(const std::string& proxy, const std::string& budget) { return proxy + "|" + budget; }
+
 }  // namespace
 
-double eta_seconds(db::Database& db, std::int64_t sweep, double mean_job_seconds, double parallelism, double now,
-                   const JobScope& scope) {
-  double work = scope.counts(db, sweep)[db::JobState::Pending];  // in whole jobs
-  std::vector<double> lengths;  // each running job's length, extrapolated from its progress
+std::string timing_class(const db::JobRow& job) { return timing_class(job.proxy, budget_of(job)); }
+
+double eta_seconds(db::Database& db, std::int64_t sweep, const std::function<double(const db::JobRow&)>& job_seconds,
+                   double parallelism, double now, const JobScope& scope) {
+  struct Work {
+    double jobs = 0;               // in whole jobs
+    double length = NAN;           // a job's seconds, when known
+    std::vector<double> observed;  // each running job's length, extrapolated from its progress
+  };
+  std::map<std::string, Work> classes;
+  auto work_of = [&](const db::JobRow& job) -> Work& {
+    auto [it, fresh] = classes.try_emplace(timing_class(job));
+    if (fresh) it->second.length = job_seconds(job);
+    return it->second;
+  };
+  for (const auto& job : scope.jobs(db, sweep, db::JobState::Pending)) work_of(job).jobs += 1;
   for (const auto& job : scope.jobs(db, sweep, db::JobState::Running)) {
+    Work& work = work_of(job);
     const jobs::RunDir run{job.run_dir};
     const auto p = jobs::read_progress(run);
-    if (!p.known()) {
-      work += 1;
-      continue;
-    }
-    work += p.share_left();
+    work.jobs += p.share_left();
+    if (!p.known()) continue;
     const double trained = static_cast<double>(p.step - p.start_step) / static_cast<double>(p.total_steps);
     if (trained > 0 && job.started_at > 0 && now > job.started_at && !written_before(run, job.started_at))
-      lengths.push_back((now - job.started_at) / trained);
+      work.observed.push_back((now - job.started_at) / trained);
   }
-  if (work == 0) return 0;
-  double length = mean_job_seconds;
-  if (!std::isfinite(length)) {
-    if (lengths.empty()) return NAN;
-    length = 0;
-    for (double l : lengths) length += l;
-    length /= static_cast<double>(lengths.size());
+  double seconds = 0;
+  for (auto& [name, work] : classes) {
+    if (work.jobs == 0) continue;
+    if (!std::isfinite(work.length)) {
+      if (work.observed.empty()) return NAN;
+      work.length = 0;
+      for (double l : work.observed) work.length += l;
+      work.length /= static_cast<double>(work.observed.size());
+    }
+    seconds += work.length * work.jobs;
   }
-  return length * work / std::max(1.0, parallelism);
+  return seconds / std::max(1.0, parallelism);
+}
+
+std::map<std::string, MedianLength> median_lengths(const std::vector<JobReport>& finished) {
+  std::map<std::string, std::vector<double>> lengths;
+  std::set<std::string> seen;
+  for (const auto& r : finished) {
+    if (r.job.state != db::JobState::Done || !r.result || !(r.result->wall_time > 0) ||
+        !std::isfinite(r.result->wall_time) || !seen.insert(r.job.key).second)
+      continue;
+    lengths[timing_class(r.job)].push_back(r.result->wall_time);
+  }
+  std::map<std::string, MedianLength> out;
+  for (auto& [name, l] : lengths) {
+    std::sort(l.begin(), l.end());
+    const std::size_t n = l.size();
+    out[name] = {n % 2 ? l[n / 2] : (l[n / 2 - 1] + l[n / 2]) / 2, static_cast<int>(n)};
+  }
+  return out;
 }
 
 std::vector<ProxyWork> work_left(const std::vector<JobReport>& reports, const std::vector<JobReport>& finished,
@@ -72,21 +105,12 @@ std::vector<ProxyWork> work_left(const std::vector<JobReport>& reports, const st
     if (r.job.state == db::JobState::Running) it->jobs += std::clamp(running_share(r.job), 0.0, 1.0);
   }
   out.erase(std::remove_if(out.begin(), out.end(), [](const ProxyWork& w) { return w.jobs <= 0; }), out.end());
-  std::map<std::pair<std::string, std::string>, std::vector<double>> lengths;  // (proxy, budget) -> seconds
-  std::set<std::string> seen;
-  for (const auto& r : finished) {
-    if (r.job.state != db::JobState::Done || !r.result || !(r.result->wall_time > 0) ||
-        !std::isfinite(r.result->wall_time) || !seen.insert(r.job.key).second)
-      continue;
-    lengths[{r.job.proxy, budget_of(r.job)}].push_back(r.result->wall_time);
-  }
+  const auto lengths = median_lengths(finished);
   for (auto& work : out) {
-    auto& l = lengths[{work.proxy, work.budget}];
-    work.timed = static_cast<int>(l.size());
-    if (l.empty()) continue;
-    std::sort(l.begin(), l.end());
-    const std::size_t n = l.size();
-    work.job_seconds = n % 2 ? l[n / 2] : (l[n / 2 - 1] + l[n / 2]) / 2;
+    auto it = lengths.find(timing_class(work.proxy, work.budget));
+    if (it == lengths.end()) continue;
+    work.job_seconds = it->second.seconds;
+    work.timed = it->second.jobs;
   }
   return out;
 }

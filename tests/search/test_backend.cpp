@@ -86,6 +86,12 @@ class FakeBackend final : public Backend {
   std::map<std::string, Running> running_;
 };
 
+// A job length for every job, or none.
+std::function<double(const db::JobRow&)> every_job_takes(double seconds) {
+  return [seconds](const db::JobRow&) { return seconds; };
+}
+const auto kUnknown = every_job_takes(NAN);
+
 struct Sweep {
   // `jobs` jobs; with `proxies`, the jobs take their proxy names in turn.
   explicit Sweep(const std::string& name, int jobs, const std::vector<std::string>& proxies = {})
@@ -122,11 +128,11 @@ TEST(Eta, IgnoresTheProgressOfAnEarlierStartOfTheJob) {
   };
   Sweep resumed("eta-resumed", 1);
   run_with_progress(resumed, now + 60);  // started again a minute after its events were written
-  EXPECT_TRUE(std::isnan(eta_seconds(resumed.db, resumed.sweep, NAN, 1, now + 70)));  // no length yet
-  EXPECT_DOUBLE_EQ(eta_seconds(resumed.db, resumed.sweep, 100, 1, now + 70), 100 * 0.4);  // what is left
+  EXPECT_TRUE(std::isnan(eta_seconds(resumed.db, resumed.sweep, kUnknown, 1, now + 70)));  // no length yet
+  EXPECT_DOUBLE_EQ(eta_seconds(resumed.db, resumed.sweep, every_job_takes(100), 1, now + 70), 100 * 0.4);  // what is left
   Sweep fresh("eta-fresh", 1);
   run_with_progress(fresh, now - 60);  // the same events, written after this start: a length
-  EXPECT_DOUBLE_EQ(eta_seconds(fresh.db, fresh.sweep, NAN, 1, now), 60 / 0.6 * 0.4);
+  EXPECT_DOUBLE_EQ(eta_seconds(fresh.db, fresh.sweep, kUnknown, 1, now), 60 / 0.6 * 0.4);
 }
 
 // The ETA counts what is left of each running job, and before any job has finished it takes a
@@ -135,25 +141,43 @@ TEST(Eta, FromTheRunningJobsProgressUntilAJobHasFinished) {
   Sweep s("eta", 4);
   auto pending = s.db.jobs(s.sweep, db::JobState::Pending);
   ASSERT_EQ(pending.size(), 4u);
-  EXPECT_TRUE(std::isnan(eta_seconds(s.db, s.sweep, NAN, 2, 1000)));  // nothing known yet
-  EXPECT_DOUBLE_EQ(eta_seconds(s.db, s.sweep, 100, 2, 1000), 100 * 4 / 2.0);
+  EXPECT_TRUE(std::isnan(eta_seconds(s.db, s.sweep, kUnknown, 2, 1000)));  // nothing known yet
+  EXPECT_DOUBLE_EQ(eta_seconds(s.db, s.sweep, every_job_takes(100), 2, 1000), 100 * 4 / 2.0);
   s.db.mark_running(pending[0].key, 1, 900);
   s.db.mark_running(pending[1].key, 1, 900);
-  EXPECT_TRUE(std::isnan(eta_seconds(s.db, s.sweep, NAN, 2, 1000)));  // running, no step logged yet
+  EXPECT_TRUE(std::isnan(eta_seconds(s.db, s.sweep, kUnknown, 2, 1000)));  // running, no step logged yet
   std::ofstream(jobs::RunDir{pending[0].run_dir}.events())
       << "{\"step\":0,\"total_steps\":100,\"type\":\"start\"}\n{\"step\":50,\"type\":\"train\"}\n";
   std::ofstream(jobs::RunDir{pending[1].run_dir}.events())
       << "{\"step\":40,\"total_steps\":100,\"type\":\"start\"}\n{\"step\":60,\"type\":\"train\"}\n";
   // Lengths 100 s / 0.5 = 200 s and 100 s / 0.2 = 500 s; left: 2 pending + 0.5 + 0.4 jobs.
-  EXPECT_DOUBLE_EQ(eta_seconds(s.db, s.sweep, NAN, 2, 1000), 350 * 2.9 / 2);
-  EXPECT_DOUBLE_EQ(eta_seconds(s.db, s.sweep, 100, 2, 1000), 100 * 2.9 / 2);
+  EXPECT_DOUBLE_EQ(eta_seconds(s.db, s.sweep, kUnknown, 2, 1000), 350 * 2.9 / 2);
+  EXPECT_DOUBLE_EQ(eta_seconds(s.db, s.sweep, every_job_takes(100), 2, 1000), 100 * 2.9 / 2);
   for (const auto& job : s.db.jobs(s.sweep)) {
     if (job.state == db::JobState::Pending) s.db.mark_running(job.key, 1, 900);
     db::ResultRow result;
     result.key = job.key;
     s.db.record_result(result, db::JobState::Done, 1000);
   }
-  EXPECT_DOUBLE_EQ(eta_seconds(s.db, s.sweep, NAN, 2, 1000), 0);
+  EXPECT_DOUBLE_EQ(eta_seconds(s.db, s.sweep, kUnknown, 2, 1000), 0);
+}
+
+// Each proxy's jobs are timed by their own length: a dit-b job is not a vit-tiny job. A proxy no
+// length is known for yet takes it from its running jobs' progress; until then the ETA is unknown.
+TEST(Eta, EachProxysJobsAreTimedByTheirOwnLength) {
+  Sweep s("eta-proxies", 4, {"vit-tiny", "dit-b"});
+  const auto vit_only = [](const db::JobRow& job) { return job.proxy == "vit-tiny" ? 100.0 : NAN; };
+  EXPECT_TRUE(std::isnan(eta_seconds(s.db, s.sweep, vit_only, 2, 1000))) << "dit-b's length is not known";
+  const auto both = [](const db::JobRow& job) { return job.proxy == "vit-tiny" ? 100.0 : 1000.0; };
+  EXPECT_DOUBLE_EQ(eta_seconds(s.db, s.sweep, both, 2, 1000), (2 * 100 + 2 * 1000) / 2.0);
+  const auto dit = s.db.jobs(s.sweep).at(1);
+  ASSERT_EQ(dit.proxy, "dit-b");
+  s.db.mark_running(dit.key, 1, 900);
+  std::ofstream(jobs::RunDir{dit.run_dir}.events())
+      << "{\"step\":0,\"total_steps\":100,\"type\":\"start\"}\n{\"step\":25,\"type\":\"train\"}\n";
+  // dit-b: a quarter in 100 s, 400 s a job; 1.75 jobs left. vit-tiny: 2 jobs of 100 s.
+  EXPECT_DOUBLE_EQ(eta_seconds(s.db, s.sweep, vit_only, 2, 1000), (2 * 100 + 1.75 * 400) / 2.0);
+  EXPECT_DOUBLE_EQ(eta_seconds(s.db, s.sweep, both, 2, 1000), (2 * 100 + 1.75 * 1000) / 2.0);
 }
 
 // `fsearch status`'s work left: per proxy, pending jobs whole, running ones by the share still to
@@ -251,12 +275,37 @@ TEST(Eta, AJobResumedFromItsCheckpointCountsAsTheShareItTrained) {
   const auto jobs = s.db.jobs(s.sweep, db::JobState::Pending);
   ASSERT_EQ(jobs.size(), 3u);
   finish(jobs[0], 90, 20);  // a tenth of a job and its evaluation: too little to say
-  EXPECT_TRUE(std::isnan(backend.mean_job_seconds()));
+  EXPECT_TRUE(std::isnan(backend.job_seconds(jobs[0])));
   finish(jobs[1], 50, 100);  // half a job in 100 s
-  EXPECT_NEAR(backend.mean_job_seconds(), 120 / 0.6, 1);
+  EXPECT_NEAR(backend.job_seconds(jobs[0]), 120 / 0.6, 1);
   finish(jobs[2], 0, 200);  // a whole job in 200 s
-  EXPECT_NEAR(backend.mean_job_seconds(), 320 / 1.6, 1);
+  EXPECT_NEAR(backend.job_seconds(jobs[0]), 320 / 1.6, 1);
   EXPECT_EQ(backend.summary().finished, 3);
+}
+
+// Before any job of a proxy has finished under this loop (a sweep just resumed, or one of a new
+// space), its length is the median of its finished jobs in the database; then this loop's own.
+TEST(Backend, AJobsLengthComesFromTheDatabaseUntilThisLoopHasFinishedJobsOfItsProxy) {
+  Sweep s("backend-lengths", 5, {"vit-tiny", "vit-tiny", "vit-tiny", "dit-b", "dit-b"});
+  const auto jobs = s.db.jobs(s.sweep, db::JobState::Pending);
+  ASSERT_EQ(jobs.size(), 5u);
+  for (int i : {0, 1, 2}) {  // finished in an earlier session
+    s.db.mark_running(jobs[i].key, 1, 1);
+    db::ResultRow result;
+    result.key = jobs[i].key;
+    result.status = "done";
+    result.wall_time = std::vector<double>{100, 300, 120}[i];
+    s.db.record_result(result, db::JobState::Done, 2);
+  }
+  SettlingBackend backend(s.db, s.sweep);
+  EXPECT_DOUBLE_EQ(backend.job_seconds(jobs[0]), 120);  // the median
+  EXPECT_TRUE(std::isnan(backend.job_seconds(jobs[3]))) << "no dit-b job has finished";
+  s.db.mark_running(jobs[3].key, 1, 1);
+  std::ofstream(jobs::RunDir{jobs[3].run_dir}.result())
+      << R"({"status": "done", "steps": 100, "test_acc": 0.5, "final_loss": 1.0})";
+  ASSERT_TRUE(backend.settle_result(jobs[3], unix_now() - 500));
+  EXPECT_NEAR(backend.job_seconds(jobs[4]), 500, 1);
+  EXPECT_DOUBLE_EQ(backend.job_seconds(jobs[0]), 120) << "vit-tiny's length stays its own";
 }
 
 TEST(Backend, TheLoopRunsEveryJobOnceWithinCapacityAndAsksTheStrategyAfterEach) {
@@ -283,7 +332,7 @@ TEST(Backend, TheLoopRunsEveryJobOnceWithinCapacityAndAsksTheStrategyAfterEach) 
   EXPECT_EQ(decisions, 1 + 3);
   EXPECT_GE(progress_calls, 2);  // the first and the last are forced
   EXPECT_DOUBLE_EQ(last_eta, 0);  // nothing left
-  EXPECT_TRUE(std::isfinite(backend.mean_job_seconds()));
+  EXPECT_TRUE(std::isfinite(backend.job_seconds(s.db.jobs(s.sweep).at(0))));
 }
 
 // A loop scoped to some proxies (`fsearch run --proxies`) submits only their jobs, counts and
@@ -307,8 +356,8 @@ TEST(Backend, AScopedLoopTrainsOnlyItsProxiesJobsAndEndsWhenTheyAreDone) {
     EXPECT_EQ(options.scope.admits(job), in);
     EXPECT_EQ(std::count(backend.submitted.begin(), backend.submitted.end(), job.key), in ? 1 : 0) << job.proxy;
   }
-  EXPECT_DOUBLE_EQ(eta_seconds(s.db, s.sweep, 100, 1, 1000, options.scope), 0) << "its own jobs are done";
-  EXPECT_DOUBLE_EQ(eta_seconds(s.db, s.sweep, 100, 1, 1000), 200) << "the sweep's two dit-b jobs are left";
+  EXPECT_DOUBLE_EQ(eta_seconds(s.db, s.sweep, every_job_takes(100), 1, 1000, options.scope), 0) << "its own jobs are done";
+  EXPECT_DOUBLE_EQ(eta_seconds(s.db, s.sweep, every_job_takes(100), 1, 1000), 200) << "the sweep's two dit-b jobs are left";
   EXPECT_EQ(JobScope{}.counts(s.db, s.sweep), s.db.job_counts(s.sweep));
 }
 

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -71,11 +72,14 @@ class Backend {
   virtual std::string report() const { return ""; }
 
   const RunSummary& summary() const { return summary_; }
-  // Seconds a whole job takes, from the jobs that finished under this loop: their seconds over the
-  // share of a job each trained here (a job resumed from a checkpoint at half way counts half; one
-  // that diverged early counts whole: divergence is how such jobs end). NaN until half a job's
-  // worth has finished: a resumed job's last few steps and its evaluation say little.
-  double mean_job_seconds() const;
+  // Seconds a whole job of `job`'s timing class (its proxy and budget, eta.h) takes. From the jobs
+  // of the class that finished under this loop: their seconds over the share of a job each trained
+  // here (a job resumed from a checkpoint at half way counts half; one that diverged early counts
+  // whole: divergence is how such jobs end). Until half a job's worth of the class has finished
+  // here (a resumed job's last few steps and its evaluation say little), the median wall time of
+  // the class's finished jobs in the database, any sweep's, as it was at the first call. NaN when
+  // neither is known.
+  double job_seconds(const db::JobRow& job) const;
 
  protected:
   Backend(db::Database& db, std::int64_t sweep) : db_(db), sweep_(sweep) {}
@@ -88,8 +92,11 @@ class Backend {
   RunSummary summary_;
 
  private:
-  double finished_seconds_ = 0;
-  double finished_work_ = 0;  // in whole jobs
+  struct Finished {
+    double seconds = 0, work = 0;  // work in whole jobs
+  };
+  std::map<std::string, Finished> finished_;  // per timing class
+  mutable std::optional<std::map<std::string, double>> history_;  // timing class -> median seconds
 };
 
 // Runs the sweep's pending jobs on `backend` until none is pending or running (or a stop request

@@ -1,10 +1,11 @@
 // The sweep's ETA on the progress line of `fsearch run`, and the work a sweep has left per proxy
-// (`fsearch status`).
+// (`fsearch status`): both time a job by the jobs of its proxy and budget.
 #pragma once
 
 #include <cmath>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -14,23 +15,35 @@
 
 namespace fsearch::search {
 
-// Seconds until the sweep's pending and running jobs are done, on `parallelism` slots:
-// job length x (pending jobs + the share of each running job still to train) / parallelism.
-// The job length is `mean_job_seconds` (jobs finished under this loop) when finite; before the
-// first job finishes it is estimated from the running jobs' own progress (events.jsonl: steps
-// trained since their latest start, against the seconds since they started), which leaves out a
-// job's final evaluation (a DiT job's sampling). NaN when neither is known yet. Only the jobs in
-// `scope` count: those the loop trains.
-double eta_seconds(db::Database& db, std::int64_t sweep, double mean_job_seconds, double parallelism, double now,
-                   const JobScope& scope = {});
+// Jobs are timed by their class: the proxy and the budget they were planned with (a vit-tiny job
+// of 3 epochs and a dit-b one differ tenfold; the same proxy at another budget too).
+std::string timing_class(const db::JobRow& job);
+
+// Seconds until the sweep's pending and running jobs are done, on `parallelism` slots: per timing
+// class, its job length x (its pending jobs + the share of each running one still to train), summed,
+// over `parallelism`. A class's length is `job_seconds(job)` for a job of it when finite (jobs that
+// finished under this loop, or in the database before it); otherwise it is estimated from the class's
+// running jobs' own progress (events.jsonl: steps trained since their latest start, against the
+// seconds since they started), which leaves out a job's final evaluation (a DiT job's sampling). NaN
+// while a class with work left has neither. Only the jobs in `scope` count: those the loop trains.
+double eta_seconds(db::Database& db, std::int64_t sweep, const std::function<double(const db::JobRow&)>& job_seconds,
+                   double parallelism, double now, const JobScope& scope = {});
+
+// The median wall time of the jobs in `finished` that finished training (done; not diverged or
+// rejected jobs, which stop early), per timing class, each job once (a job shared by two sweeps),
+// with how many timed it. The median, because a job resumed from its checkpoint reports only its
+// last start's time, and a job stopped for a while (SIGSTOP, a suspended laptop) too much.
+struct MedianLength {
+  double seconds = NAN;
+  int jobs = 0;
+};
+std::map<std::string, MedianLength> median_lengths(const std::vector<JobReport>& finished);
 
 // What one proxy of a sweep has left to train: `jobs` counts pending jobs whole and running ones
 // by the share of their steps still to train; `job_seconds` is the median wall time of the jobs of
-// the same proxy and budget that finished training (done; not diverged or rejected jobs, which
-// stop early), NaN before one has, over `timed` of them. The median, because a job resumed from
-// its checkpoint reports only its last start's time, and a job stopped for a while (SIGSTOP, a
-// suspended laptop) too much. Paused jobs (successive halving) and failed ones are not counted:
-// whether they train on is for the strategy, or for --retry-failed, to decide.
+// the same proxy and budget (median_lengths), NaN before one has, over `timed` of them. Paused jobs
+// (successive halving) and failed ones are not counted: whether they train on is for the strategy,
+// or for --retry-failed, to decide.
 struct ProxyWork {
   std::string proxy, budget;
   double jobs = 0;
