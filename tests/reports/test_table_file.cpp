@@ -148,8 +148,8 @@ TEST(TableFiles, AnOwnTableRendersFromItsSweepWithItsFindings) {
   EXPECT_EQ(f.checks[1].status, CheckStatus::Fail);  // linear trained
   EXPECT_NE(f.checks[1].detail.find("linear(x) trained"), std::string::npos) << f.checks[1].detail;
   EXPECT_EQ(f.checks[2].status, CheckStatus::Fail);  // 81 > 80
-  EXPECT_EQ(f.compared, 3);
-  EXPECT_EQ(f.failure_agree, 2);
+  EXPECT_EQ(f.compared(), 3);
+  EXPECT_EQ(f.failure_agree(), 2);
 }
 
 TEST(TableFiles, AnOwnTableWritesItsPageBesideThePapers) {
