@@ -153,12 +153,14 @@ double timed_seconds(const std::vector<search::ProxyWork>& left) {
 void print_work_left(const std::vector<search::ProxyWork>& left, int running) {
   std::string parts, untimed;
   for (const auto& w : left) {
-    if (std::isfinite(w.job_seconds)) {
-      parts += fmt::format("{}{} {:.1f} job(s) x {} (median of {} finished)", parts.empty() ? "" : "; ", w.proxy,
-                           w.jobs, duration_text(w.job_seconds), w.timed);
-    } else {
+    if (!std::isfinite(w.job_seconds)) {
       untimed += fmt::format("{}{} {:.1f} job(s)", untimed.empty() ? "" : "; ", w.proxy, w.jobs);
+      continue;
     }
+    const std::string from = w.timed > 0 ? fmt::format("median of {} finished", w.timed)
+                                         : fmt::format("pace of {} running, final evaluation not counted", w.observed);
+    parts += fmt::format("{}{} {:.1f} job(s) x {} ({})", parts.empty() ? "" : "; ", w.proxy, w.jobs,
+                         duration_text(w.job_seconds), from);
   }
   const double seconds = timed_seconds(left);
   if (!parts.empty()) {
@@ -168,12 +170,13 @@ void print_work_left(const std::vector<search::ProxyWork>& left, int running) {
     std::cout << "\n";
   }
   if (!untimed.empty())
-    std::cout << fmt::format("  work left, not timed yet (no job of the proxy finished): {}\n", untimed);
+    std::cout << fmt::format("  work left, not timed yet (no job of the proxy finished or logged a step): {}\n",
+                             untimed);
 }
 
-// The share of a running job still to train, from its events.jsonl (1 when not known yet).
-double running_share(const db::JobRow& job, const std::string& db) {
-  return jobs::read_progress(jobs::RunDir{locate_run_dir(job.run_dir, db)}).share_left();
+// What a running job says of itself in its events.jsonl (search/eta.h).
+search::RunningJob running_job(const db::JobRow& job, const std::string& db) {
+  return search::running_job(job, locate_run_dir(job.run_dir, db), unix_now());
 }
 
 struct StatusCommand {
@@ -306,7 +309,7 @@ struct StatusCommand {
       }
       // What is left, per proxy, in time of one job slot, and at the pace of the jobs running now.
       const auto left =
-          search::work_left(reports, every_job, [&](const db::JobRow& job) { return running_share(job, db); });
+          search::work_left(reports, every_job, [&](const db::JobRow& job) { return running_job(job, db); });
       sweep["work_left"] = nlohmann::json::array();
       for (const auto& w : left) {
         sweep["work_left"].push_back({{"proxy", w.proxy},
@@ -314,6 +317,7 @@ struct StatusCommand {
                                       {"jobs", w.jobs},
                                       {"job_seconds", number(w.job_seconds)},
                                       {"timed_jobs", w.timed},
+                                      {"observed_jobs", w.observed},
                                       {"seconds", number(w.seconds())}});
       }
       const int running = sweep["jobs"]["running"].get<int>();
@@ -463,7 +467,7 @@ struct StatusCommand {
         }
       }
       const auto left =
-          search::work_left(distinct, every_job, [&](const db::JobRow& job) { return running_share(job, db); });
+          search::work_left(distinct, every_job, [&](const db::JobRow& job) { return running_job(job, db); });
       if (!left.empty()) {
         std::cout << fmt::format("all {} sweeps ({} distinct jobs; one shared by several sweeps counts once):\n",
                                  out.size(), distinct.size());

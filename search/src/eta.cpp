@@ -35,16 +35,34 @@ std::string budget_of(const db::JobRow& job) {
 
 std::string timing_class(const std::string& proxy, const std::string& budget) { return proxy + "|" + budget; }
 
+double mean(const std::vector<double>& values) {
+  double sum = 0;
+  for (double v : values) sum += v;
+  return sum / static_cast<double>(values.size());
+}
+
 }  // namespace
 
 std::string timing_class(const db::JobRow& job) { return timing_class(job.proxy, budget_of(job)); }
+
+RunningJob running_job(const db::JobRow& job, const std::string& run_dir, double now) {
+  const jobs::RunDir run{run_dir};
+  const auto p = jobs::read_progress(run);
+  RunningJob out;
+  out.share_left = p.share_left();
+  if (!p.known()) return out;
+  const double trained = static_cast<double>(p.step - p.start_step) / static_cast<double>(p.total_steps);
+  if (trained > 0 && job.started_at > 0 && now > job.started_at && !written_before(run, job.started_at))
+    out.length = (now - job.started_at) / trained;
+  return out;
+}
 
 double eta_seconds(db::Database& db, std::int64_t sweep, const std::function<double(const db::JobRow&)>& job_seconds,
                    double parallelism, double now, const JobScope& scope) {
   struct Work {
     double jobs = 0;               // in whole jobs
     double length = NAN;           // a job's seconds, when known
-    std::vector<double> observed;  // each running job's length, extrapolated from its progress
+    std::vector<double> observed;  // each running job's length at its pace
   };
   std::map<std::string, Work> classes;
   auto work_of = [&](const db::JobRow& job) -> Work& {
@@ -55,22 +73,16 @@ double eta_seconds(db::Database& db, std::int64_t sweep, const std::function<dou
   for (const auto& job : scope.jobs(db, sweep, db::JobState::Pending)) work_of(job).jobs += 1;
   for (const auto& job : scope.jobs(db, sweep, db::JobState::Running)) {
     Work& work = work_of(job);
-    const jobs::RunDir run{job.run_dir};
-    const auto p = jobs::read_progress(run);
-    work.jobs += p.share_left();
-    if (!p.known()) continue;
-    const double trained = static_cast<double>(p.step - p.start_step) / static_cast<double>(p.total_steps);
-    if (trained > 0 && job.started_at > 0 && now > job.started_at && !written_before(run, job.started_at))
-      work.observed.push_back((now - job.started_at) / trained);
+    const auto r = running_job(job, job.run_dir, now);
+    work.jobs += r.share_left;
+    if (std::isfinite(r.length)) work.observed.push_back(r.length);
   }
   double seconds = 0;
   for (auto& [name, work] : classes) {
     if (work.jobs == 0) continue;
     if (!std::isfinite(work.length)) {
       if (work.observed.empty()) return NAN;
-      work.length = 0;
-      for (double l : work.observed) work.length += l;
-      work.length /= static_cast<double>(work.observed.size());
+      work.length = mean(work.observed);
     }
     seconds += work.length * work.jobs;
   }
@@ -96,21 +108,28 @@ std::map<std::string, MedianLength> median_lengths(const std::vector<JobReport>&
 }
 
 std::vector<ProxyWork> work_left(const std::vector<JobReport>& reports, const std::vector<JobReport>& finished,
-                                 const std::function<double(const db::JobRow&)>& running_share) {
+                                 const std::function<RunningJob(const db::JobRow&)>& running) {
   std::vector<ProxyWork> out;
+  std::map<std::string, std::vector<double>> observed;  // proxy -> its running jobs' lengths
   for (const auto& r : reports) {
     auto it = std::find_if(out.begin(), out.end(), [&](const ProxyWork& w) { return w.proxy == r.job.proxy; });
     if (it == out.end()) it = out.insert(out.end(), ProxyWork{r.job.proxy, budget_of(r.job)});
     if (r.job.state == db::JobState::Pending) it->jobs += 1;
-    if (r.job.state == db::JobState::Running) it->jobs += std::clamp(running_share(r.job), 0.0, 1.0);
+    if (r.job.state != db::JobState::Running) continue;
+    const auto job = running(r.job);
+    it->jobs += std::clamp(job.share_left, 0.0, 1.0);
+    if (std::isfinite(job.length)) observed[r.job.proxy].push_back(job.length);
   }
   out.erase(std::remove_if(out.begin(), out.end(), [](const ProxyWork& w) { return w.jobs <= 0; }), out.end());
   const auto lengths = median_lengths(finished);
   for (auto& work : out) {
-    auto it = lengths.find(timing_class(work.proxy, work.budget));
-    if (it == lengths.end()) continue;
-    work.job_seconds = it->second.seconds;
-    work.timed = it->second.jobs;
+    if (auto it = lengths.find(timing_class(work.proxy, work.budget)); it != lengths.end()) {
+      work.job_seconds = it->second.seconds;
+      work.timed = it->second.jobs;
+    } else if (const auto& l = observed[work.proxy]; !l.empty()) {
+      work.job_seconds = mean(l);
+      work.observed = static_cast<int>(l.size());
+    }
   }
   return out;
 }

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "fsearch/core/process.h"
 #include "fsearch/db/database.h"
 #include "run_binary.h"
 #include "temp_dir.h"
@@ -136,17 +137,28 @@ TEST(StatusCli, SaysTheWorkLeftPerProxyTimedByItsFinishedJobs) {
   EXPECT_NE(idle.out.find("  work left: vit-tiny 4.0 job(s) x 3m (median of 3 finished) = 12m of one job slot\n"),
             std::string::npos)
       << idle.out;
-  EXPECT_NE(idle.out.find("  work left, not timed yet (no job of the proxy finished): dit-b 2.0 job(s)\n"),
+  EXPECT_NE(idle.out.find("  work left, not timed yet (no job of the proxy finished or logged a step): dit-b 2.0 "
+                          "job(s)\n"),
             std::string::npos)
       << idle.out;
 
   // A running job whose progress is not known counts whole; the pace is the running jobs'.
   db.mark_running("todo-0", 1, 1.7e9);
-  db.mark_running("dit-0", 1, 1.7e9);
+  db.mark_running("dit-0", 1, unix_now() - 60);
   const auto busy = run_fsearch("status --db " + path);
   ASSERT_EQ(busy.exit_code, 0) << busy.err;
   EXPECT_NE(busy.out.find("= 12m of one job slot; about 6m at the 2 job(s) running now\n"), std::string::npos)
       << busy.out;
+  // Once dit-0 logs a step, dit-b is timed by its pace: a quarter in a minute, 4 minutes a job.
+  std::filesystem::create_directories(dir / "runs/dit-0");
+  std::ofstream(dir / "runs/dit-0/events.jsonl")
+      << "{\"step\":0,\"total_steps\":100,\"type\":\"start\"}\n{\"step\":25,\"type\":\"train\"}\n";
+  const auto paced = run_fsearch("status --db " + path);
+  EXPECT_NE(paced.out.find("; dit-b 1.8 job(s) x 4m (pace of 1 running, final evaluation not counted) = "),
+            std::string::npos)
+      << paced.out;
+  EXPECT_EQ(paced.out.find("not timed yet"), std::string::npos) << paced.out;
+  std::filesystem::remove(dir / "runs/dit-0/events.jsonl");
   // No total line for one sweep; with a second sweep that shares todo-1 and adds one job, the total
   // counts each job once: vit-tiny 4 + 1 jobs.
   EXPECT_EQ(busy.out.find("all "), std::string::npos) << busy.out;

@@ -210,7 +210,7 @@ TEST(WorkLeft, PerProxyTimedByTheMedianOfTheFinishedJobsOfItsProxyAndBudget) {
   add(sweep, "vit-tiny", db::JobState::Running);  // a quarter left
   add(sweep, "vit-tiny", db::JobState::Paused);   // the strategy's to continue: not counted
   add(sweep, "dit-b", db::JobState::Pending);
-  add(sweep, "dit-b", db::JobState::Running);     // progress not known: whole
+  add(sweep, "dit-b", db::JobState::Running);     // half left, at its own pace
   add(sweep, "vit-small", db::JobState::Done, 100);  // nothing left: not listed
   add(sweep, "dit-l", db::JobState::Failed);         // waits for --retry-failed: not counted
   add(sweep, "dit-l", db::JobState::Running);        // a share above 1 counts as the whole job
@@ -222,8 +222,9 @@ TEST(WorkLeft, PerProxyTimedByTheMedianOfTheFinishedJobsOfItsProxyAndBudget) {
   finished.insert(finished.end(), others.begin(), others.end());
   finished.push_back(sweep[0]);  // a job shared by two sweeps: counted once
   const auto left = work_left(sweep, finished, [&](const db::JobRow& job) {
-    if (job.proxy == "vit-tiny") return 0.25;
-    return job.proxy == "dit-l" ? 1.5 : 1.0;
+    if (job.proxy == "vit-tiny") return RunningJob{0.25, 50};  // its pace: the finished jobs' time wins
+    if (job.proxy == "dit-b") return RunningJob{0.5, 600};     // half left; its pace 600 s a job
+    return RunningJob{1.5, NAN};
   });
   ASSERT_EQ(left.size(), 3u);
   EXPECT_EQ(left[0].proxy, "vit-tiny");  // the order the proxies first come in
@@ -231,12 +232,15 @@ TEST(WorkLeft, PerProxyTimedByTheMedianOfTheFinishedJobsOfItsProxyAndBudget) {
   EXPECT_DOUBLE_EQ(left[0].jobs, 2.25);
   EXPECT_DOUBLE_EQ(left[0].job_seconds, 120);  // median of 100, 120, 300 (not of 100, 100, 120, 300)
   EXPECT_EQ(left[0].timed, 3);
+  EXPECT_EQ(left[0].observed, 0);
   EXPECT_DOUBLE_EQ(left[0].seconds(), 270);
   EXPECT_EQ(left[1].proxy, "dit-b");
-  EXPECT_DOUBLE_EQ(left[1].jobs, 3);
-  EXPECT_TRUE(std::isnan(left[1].job_seconds));  // its only finished job had another budget
+  EXPECT_DOUBLE_EQ(left[1].jobs, 2.5);
+  // Its only finished job had another budget: timed by its running job's pace instead.
+  EXPECT_DOUBLE_EQ(left[1].job_seconds, 600);
   EXPECT_EQ(left[1].timed, 0);
-  EXPECT_TRUE(std::isnan(left[1].seconds()));
+  EXPECT_EQ(left[1].observed, 1);
+  EXPECT_DOUBLE_EQ(left[1].seconds(), 1500);
   EXPECT_EQ(left[2].proxy, "dit-l");
   EXPECT_DOUBLE_EQ(left[2].jobs, 1);
   EXPECT_DOUBLE_EQ(left[2].job_seconds, 150);  // the middle two's mean

@@ -19,6 +19,16 @@ namespace fsearch::search {
 // of 3 epochs and a dit-b one differ tenfold; the same proxy at another budget too).
 std::string timing_class(const db::JobRow& job);
 
+// What a running job says of itself (events.jsonl): the share of its steps still to train (1 when
+// not known yet), and the length of a whole job at the pace of its latest start: the seconds since
+// it started over the share trained since (NaN before a step is logged, or while its events are
+// those of an earlier start). The length leaves out the final evaluation (a DiT job's sampling).
+struct RunningJob {
+  double share_left = 1;
+  double length = NAN;
+};
+RunningJob running_job(const db::JobRow& job, const std::string& run_dir, double now);
+
 // Seconds until the sweep's pending and running jobs are done, on `parallelism` slots: per timing
 // class, its job length x (its pending jobs + the share of each running one still to train), summed,
 // over `parallelism`. A class's length is `job_seconds(job)` for a job of it when finite (jobs that
@@ -41,22 +51,24 @@ std::map<std::string, MedianLength> median_lengths(const std::vector<JobReport>&
 
 // What one proxy of a sweep has left to train: `jobs` counts pending jobs whole and running ones
 // by the share of their steps still to train; `job_seconds` is the median wall time of the jobs of
-// the same proxy and budget (median_lengths), NaN before one has, over `timed` of them. Paused jobs
+// the same proxy and budget (median_lengths) over `timed` of them; before one has finished, the
+// mean length of its running jobs at their pace (`observed` of them), and NaN before those have
+// logged a step. Paused jobs
 // (successive halving) and failed ones are not counted: whether they train on is for the strategy,
 // or for --retry-failed, to decide.
 struct ProxyWork {
   std::string proxy, budget;
   double jobs = 0;
   double job_seconds = NAN;
-  int timed = 0;
+  int timed = 0, observed = 0;
   double seconds() const { return jobs * job_seconds; }  // of one job slot; NaN when not timed
 };
 
 // Per proxy of `reports` (one sweep's jobs) that has work left, in the order the proxies first
 // come. The lengths come from `finished`: any sweep's jobs (a job shared by two sweeps counts once),
 // so that a sweep whose own jobs have not finished is timed by another's of the same proxy and
-// budget. `running_share(job)` is the share of a running job still to train (1 when not known).
+// budget. `running(job)` says what a running job says of itself (running_job).
 std::vector<ProxyWork> work_left(const std::vector<JobReport>& reports, const std::vector<JobReport>& finished,
-                                 const std::function<double(const db::JobRow&)>& running_share);
+                                 const std::function<RunningJob(const db::JobRow&)>& running);
 
 }  // namespace fsearch::search
