@@ -63,6 +63,15 @@ bool Backend::settle_result(const db::JobRow& job, double started_at) {
   return true;
 }
 
+void dispatch_order(std::vector<db::JobRow>& pending) {
+  std::stable_sort(pending.begin(), pending.end(), [](const db::JobRow& a, const db::JobRow& b) {
+    if (a.priority != b.priority) return a.priority > b.priority;
+    const bool a_begun = a.started_at > 0, b_begun = b.started_at > 0;
+    if (a_begun != b_begun) return a_begun;
+    return a.seed < b.seed;
+  });
+}
+
 RunSummary run_backend(db::Database& db, std::int64_t sweep, Backend& backend, const LoopOptions& options) {
   const auto stop_requested = [&] { return options.stop && options.stop->load(); };
   double last_progress = 0;
@@ -93,6 +102,7 @@ RunSummary run_backend(db::Database& db, std::int64_t sweep, Backend& backend, c
     if (!stopping) {
       if (const std::size_t room = backend.capacity(); room > 0) {
         auto pending = options.scope.jobs(db, sweep, db::JobState::Pending);
+        if (options.seeds_first) dispatch_order(pending);
         if (pending.size() > room) pending.resize(room);
         if (!pending.empty()) backend.submit(pending);
       }

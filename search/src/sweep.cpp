@@ -293,6 +293,7 @@ SweepOutcome run_sweep(const std::string& space_file, const SweepOptions& option
 
   LoopOptions loop = options.loop;
   loop.scope.proxies = options.proxies;
+  loop.seeds_first = space.strategy == StrategyKind::Grid;
   if (!options.proxies.empty()) say(scope_summary(db, outcome.sweep, loop.scope));
   loop.decide = [&] {
     const int promoted = apply_strategy(db, outcome.sweep, space, unix_now(), runs_root, options.budget);

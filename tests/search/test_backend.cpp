@@ -339,6 +339,49 @@ TEST(Backend, TheLoopRunsEveryJobOnceWithinCapacityAndAsksTheStrategyAfterEach) 
   EXPECT_TRUE(std::isfinite(backend.job_seconds(s.db.jobs(s.sweep).at(0))));
 }
 
+// A grid loop dispatches by seed: each cell's first seed before any cell's second, after the jobs
+// begun before (requeued: they continue from their checkpoints). Without it, the plan's order.
+TEST(Backend, AGridDispatchesEveryCellsFirstSeedBeforeAnyCellsSecond) {
+  for (bool seeds_first : {true, false}) {
+    testing::TempDir root(seeds_first ? "dispatch-seeds" : "dispatch-plan");
+    db::Database db((root / "s.db").string());
+    const auto sweep = db.ensure_sweep("s", "s.yaml", "smoke", 1);
+    std::map<std::string, std::string> name_of;  // key -> cell and seed, e.g. "B1"
+    for (const char* cell : {"A", "B", "C"}) {
+      for (int seed : {0, 1}) {
+        jobs::JobSpec spec;
+        spec.norm = functions::norm_preset("layernorm");
+        spec.train.lr = 1e-3 * (1 + cell[0] - 'A');  // the cell
+        spec.seed = static_cast<std::uint64_t>(seed);
+        db::JobRow row;
+        row.key = jobs::job_key(spec);
+        row.label = "layernorm";
+        row.lr = spec.train.lr;
+        row.seed = seed;
+        row.spec_json = "{}";
+        row.run_dir = (root / row.key).string();
+        jobs::prepare_run_dir(spec, row.run_dir);
+        db.add_job(sweep, row);
+        name_of[row.key] = cell + std::to_string(seed);
+      }
+    }
+    for (const auto& [key, name] : name_of) {
+      if (name != "C1") continue;
+      db.mark_running(key, 1, 100);  // a stopped loop's job: it goes back to the queue
+      db.requeue(key, "interrupted");
+    }
+    FakeBackend backend(db, sweep, 1, 1);
+    LoopOptions options;
+    options.seeds_first = seeds_first;
+    run_backend(db, sweep, backend, options);
+    std::vector<std::string> order;
+    for (const auto& key : backend.submitted) order.push_back(name_of[key]);
+    const std::vector<std::string> by_seed = {"C1", "A0", "B0", "C0", "A1", "B1"};
+    const std::vector<std::string> by_plan = {"A0", "A1", "B0", "B1", "C0", "C1"};
+    EXPECT_EQ(order, seeds_first ? by_seed : by_plan);
+  }
+}
+
 // A loop scoped to some proxies (`fsearch run --proxies`) submits only their jobs, counts and
 // estimates only them, and ends when they are trained; the other proxies' jobs stay pending.
 TEST(Backend, AScopedLoopTrainsOnlyItsProxiesJobsAndEndsWhenTheyAreDone) {

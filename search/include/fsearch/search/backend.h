@@ -36,7 +36,16 @@ struct LoopOptions {
   std::function<int()> decide;
   // The jobs this loop trains (default: all); others stay pending, and progress counts only these.
   JobScope scope;
+  // Dispatch by seed (dispatch_order): every cell's first seed before any cell's second, so that a
+  // long sweep has a whole table of one seed early, and more seeds refine it. The grid sets it;
+  // halving does not (an arm is ranked once all its seeds reach a rung).
+  bool seeds_first = false;
 };
+
+// Orders pending jobs (in the database's dispatch order: promoted jobs first, then the plan's) for
+// a loop with `seeds_first`: after promoted jobs, those begun before (requeued, to continue from
+// their checkpoints), then by seed; the plan's order otherwise.
+void dispatch_order(std::vector<db::JobRow>& pending);
 
 struct RunSummary {
   int started = 0, finished = 0, requeued = 0, failed = 0;
