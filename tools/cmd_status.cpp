@@ -206,12 +206,8 @@ struct StatusCommand {
       }
     }
     // Every sweep's jobs: the finished ones time the work left of any sweep with the same proxy and budget.
-    std::map<std::int64_t, std::vector<search::JobReport>> reports_of;
-    std::vector<search::JobReport> every_job;
-    for (const auto& [id, name] : sweeps) {
-      reports_of[id] = search::job_reports(database, id);
-      every_job.insert(every_job.end(), reports_of[id].begin(), reports_of[id].end());
-    }
+    auto reports_of = search::job_reports_by_sweep(database);
+    const auto every_job = search::flattened(reports_of);
     for (const auto& [id, name] : sweeps) {
       if (!only.empty() && std::find(only.begin(), only.end(), name) == only.end()) continue;
       auto counts = database.job_counts(id);

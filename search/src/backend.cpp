@@ -38,13 +38,9 @@ double Backend::job_seconds(const db::JobRow& job) const {
   if (auto it = finished_.find(timing); it != finished_.end() && it->second.work >= 0.5)
     return it->second.seconds / it->second.work;
   if (!history_) {
-    std::vector<JobReport> finished;
-    for (const auto& [id, name] : db_.sweeps()) {
-      auto reports = job_reports(db_, id);
-      finished.insert(finished.end(), reports.begin(), reports.end());
-    }
     history_.emplace();
-    for (const auto& [name, median] : median_lengths(finished)) (*history_)[name] = median.seconds;
+    for (const auto& [name, median] : median_lengths(flattened(job_reports_by_sweep(db_))))
+      (*history_)[name] = median.seconds;
   }
   auto it = history_->find(timing);
   return it == history_->end() ? NAN : it->second;

@@ -350,4 +350,16 @@ std::vector<JobReport> job_reports(db::Database& db, std::int64_t sweep) {
   return out;
 }
 
+std::map<std::int64_t, std::vector<JobReport>> job_reports_by_sweep(db::Database& db) {
+  std::map<std::int64_t, std::vector<JobReport>> out;
+  for (const auto& [id, name] : db.sweeps()) out[id] = job_reports(db, id);
+  return out;
+}
+
+std::vector<JobReport> flattened(const std::map<std::int64_t, std::vector<JobReport>>& by_sweep) {
+  std::vector<JobReport> out;
+  for (const auto& [id, reports] : by_sweep) out.insert(out.end(), reports.begin(), reports.end());
+  return out;
+}
+
 }  // namespace fsearch::search

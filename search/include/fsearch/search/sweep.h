@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -62,5 +63,10 @@ struct JobReport {
   std::optional<db::RungRow> rung;  // the furthest successive-halving rung it reached, if any
 };
 std::vector<JobReport> job_reports(db::Database& db, std::int64_t sweep);
+
+// Every sweep's job_reports by sweep id (a job shared by two sweeps is in both), and those rows in
+// one list: the history that times a job by the finished jobs of its proxy and budget (median_lengths).
+std::map<std::int64_t, std::vector<JobReport>> job_reports_by_sweep(db::Database& db);
+std::vector<JobReport> flattened(const std::map<std::int64_t, std::vector<JobReport>>& by_sweep);
 
 }  // namespace fsearch::search
