@@ -5,8 +5,12 @@
 # database holds. It resumes: run it again, on any machine, and it continues where the database
 # stands (commit the database as it grows: scripts/snapshot-results.sh).
 #   TABLES="5 4"  which tables, in order (default: the ViT tables, then those with DiT columns)
-#   FIRST=vit-tiny  proxies whose jobs run first in every table (a first pass), before the other
-#                 proxies' (the DiT columns: days on 2 cores); FIRST= off
+#   PASSES="vit-tiny vit-small dit-b:0 dit-b"  the passes before the last, each over every table in
+#                 turn: the jobs of some proxies (comma-separated), with ":SEEDS" only those seeds'
+#                 (dit-b:0: one seed of every DiT-B cell of every table before any gets its second);
+#                 a last pass trains everything left (here DiT-L: weeks on 2 cores). The default puts
+#                 the cheap columns first, then every DiT-B cell's first seed, its spread, then
+#                 DiT-L. PASSES= : one pass. FIRST=P, the older name, is PASSES=P.
 #   SEEDS=0,1,2   BUDGET=default|quick|smoke   WORKERS=N (default: one per core)
 #   FSEARCH_BIN=path  the fsearch to run (default: build/tools/fsearch); one built from a tree with
 #   uncommitted changes ("-dirty" in its --version) is refused: its jobs could not be traced to a
@@ -33,7 +37,7 @@ budget=${BUDGET:-default}
 workers=()
 [[ -n "${WORKERS:-}" ]] && workers=(--workers "$WORKERS")
 
-first=${FIRST-vit-tiny}
+passes=${PASSES-${FIRST-vit-tiny vit-small dit-b:0 dit-b}}
 
 # The builds with uncommitted changes that trained finished jobs of Table $1 (comma-separated; empty
 # without sqlite3, or when this run's own build is such a trial build): those jobs train again on
@@ -71,14 +75,17 @@ run_table() {
 }
 
 # The table's proxies (by file name, configs/proxies/NAME.yaml, whose model.name is NAME) that are
-# among $first, comma-separated; empty when none is.
-first_proxies_of() {
-  [[ -n $first ]] || return 0
+# among $2 (comma-separated), comma-separated; empty when none is.
+proxies_of() {
   grep -m1 '^proxies:' "configs/tables/table$1.yaml" | grep -o 'proxies/[A-Za-z0-9_-]*\.yaml' |
-    sed 's|^proxies/||; s|\.yaml$||' | grep -x -F -f <(tr ',' '\n' <<< "$first") | paste -sd, || true
+    sed 's|^proxies/||; s|\.yaml$||' | grep -x -F -f <(tr ',' '\n' <<< "$2") | paste -sd, || true
 }
 
-# The report, the CSV export and the provenance, from whatever the database holds.
+# The seeds of $1 (comma-separated) that this run has (SEEDS), comma-separated; empty when none is.
+seeds_of() {
+  tr ',' '\n' <<< "$1" | grep -x -F -f <(tr ',' '\n' <<< "$seeds") | paste -sd, || true
+}
+
 write_report() {
   # The report covers every table the database has run, not only those of this call (TABLES="1"
   # continues one table; its index must still list the others).
@@ -90,7 +97,7 @@ write_report() {
   {
     echo "# Provenance of the reference results"
     echo
-    echo "- made by: scripts/reference-results.sh (its latest call: TABLES=\"$tables\" FIRST=$first SEEDS=$seeds BUDGET=$budget)"
+    echo "- made by: scripts/reference-results.sh (its latest call: TABLES=\"$tables\" PASSES=\"$passes\" SEEDS=$seeds BUDGET=$budget)"
     echo "- fsearch: $("$fsearch" --version | head -1)"
     echo "- commit: $(git rev-parse --short HEAD)$(git diff --quiet -- . ':(exclude)docs' || echo -dirty)"
     echo "- this call's machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(awk '/MemTotal/ {printf "%.0f GB", $2/1e6}' /proc/meminfo)"
@@ -118,14 +125,25 @@ write_report() {
   mv "$out/PROVENANCE.md.tmp" "$out/PROVENANCE.md"
 }
 
-# Pass 1: every table's jobs on the first proxies (the ViT columns); pass 2: the rest.
-if [[ -n $first ]]; then
+# The passes of PASSES, each over every table; then the last pass, everything left.
+n=0
+for pass in $passes; do
+  n=$((n + 1))
+  only=()
+  if [[ $pass == *:* ]]; then
+    pass_seeds=$(seeds_of "${pass#*:}")
+    if [[ -z $pass_seeds ]]; then
+      echo "pass $n ($pass): none of its seeds is in SEEDS=$seeds; skipped"
+      continue
+    fi
+    only=(--only-seeds "$pass_seeds")
+  fi
   for t in $tables; do
-    mine=$(first_proxies_of "$t")
-    if [[ -n $mine ]]; then run_table "$t" --proxies "$mine"; fi
+    mine=$(proxies_of "$t" "${pass%%:*}")
+    if [[ -n $mine ]]; then run_table "$t" --proxies "$mine" "${only[@]}"; fi
   done
-  echo "first pass ($first) complete; the other proxies' jobs follow"
-fi
+  echo "pass $n ($pass) complete; the jobs left follow"
+done
 for t in $tables; do run_table "$t"; done
 echo "reference results in $out (index.md); commit them with: bash scripts/snapshot-results.sh && git add $out docs/results/reference.csv"
 exit

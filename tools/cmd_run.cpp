@@ -27,7 +27,7 @@ constexpr int kExitJobsFailed = 3;
 struct RunCommand {
   std::string space, db = kDefaultDatabase, runs, budget, device = "cpu", devices, worker_binary;
   int workers = 0, jobs_per_device = 1, threads_per_worker = 0, top = 10;
-  std::vector<std::int64_t> seeds;
+  std::vector<std::int64_t> seeds, only_seeds;
   std::vector<std::string> proxies, retrain_builds;
   double max_candidates = 100000;
   // Slurm backend
@@ -43,7 +43,7 @@ struct RunCommand {
     options.runs_root = runs;
     options.budget = budget;
     options.seeds = seeds;
-    options.proxies = proxies;
+    options.loop.scope = {proxies, only_seeds};
     options.max_candidates = max_candidates;
     options.plan_only = plan_only;
     options.retry_failed = retry_failed;
@@ -190,22 +190,29 @@ Command register_run(CLI::App& app, char** argv) {
       ->capture_default_str();
   sub->add_option("--threads-per-worker", command->threads_per_worker,
                   "CPU threads per worker (default 1 on CPU)");
+  const CLI::Validator seed(
+      [](std::string& text) {
+        return !text.empty() && text.find_first_not_of("0123456789") == std::string::npos
+                   ? std::string()
+                   : "'" + text + "' is not a seed: seeds are whole numbers >= 0";
+      },
+      "SEED>=0");
   sub->add_option("--seeds", command->seeds,
                   "Override the space's seeds, e.g. --seeds 0,1,2 (each cell trains once per seed; reports "
                   "show the mean and spread)")
       ->delimiter(',')
-      ->check(CLI::Validator(
-          [](std::string& text) {
-            return !text.empty() && text.find_first_not_of("0123456789") == std::string::npos
-                       ? std::string()
-                       : "'" + text + "' is not a seed: seeds are whole numbers >= 0";
-          },
-          "SEED>=0"));
+      ->check(seed);
   sub->add_option("--proxies", command->proxies,
                   "Train only these proxies' jobs (their model names), e.g. --proxies vit-tiny: a table's\n"
                   "cheap columns first. Every job is still planned; the others stay pending until a run\n"
                   "without --proxies. Grid sweeps only")
       ->delimiter(',');
+  sub->add_option("--only-seeds", command->only_seeds,
+                  "Train only these seeds' jobs, e.g. --only-seeds 0: one seed of every cell before any\n"
+                  "cell's second (with --proxies, of those proxies). Every job is still planned; the others\n"
+                  "stay pending until a run without --only-seeds. Grid sweeps only")
+      ->delimiter(',')
+      ->check(seed);
   sub->add_option("--max-candidates", command->max_candidates,
                   "Refuse a space that would make more candidates than this (counted before expanding)")
       ->capture_default_str()

@@ -125,34 +125,50 @@ std::string plan_summary(db::Database& db, std::int64_t sweep, const std::vector
   return line;
 }
 
-// --proxies names proxies of the space, in a grid sweep; checked before anything is recorded. A
-// halving or evolution sweep decides on all of its proxies' results together, so a narrowed run
-// would leave its decisions waiting.
-void check_proxy_filter(const Space& space, const std::string& space_file, const std::vector<std::string>& names) {
-  if (names.empty()) return;
+// "0, 1, 2"
+std::string join_numbers(const std::vector<std::int64_t>& numbers) {
+  std::vector<std::string> names;
+  for (const auto n : numbers) names.push_back(std::to_string(n));
+  return join_names(names);
+}
+
+// --proxies names proxies of the space and --only-seeds seeds of the plan, in a grid sweep; checked
+// before anything is recorded. A halving or evolution sweep decides on all of its jobs' results
+// together, so a narrowed run would leave its decisions waiting.
+void check_scope(const Space& space, const std::string& space_file, const JobScope& scope) {
+  if (!scope.narrowed()) return;
+  const std::string flag = scope.proxies.empty() ? "--only-seeds" : "--proxies";
   if (space.strategy != StrategyKind::Grid)
-    throw ConfigError("--proxies: " + space_file + " uses strategy " + to_string(space.strategy) +
-                          ", whose decisions need every proxy's results",
-                      "only grid sweeps train some proxies' jobs first; run without --proxies");
+    throw ConfigError(flag + ": " + space_file + " uses strategy " + to_string(space.strategy) +
+                          ", whose decisions need every job's results",
+                      "only grid sweeps train some of their jobs first; run without " + scope.flags());
   std::vector<std::string> known;
   for (const auto& file : space.proxies) {
     jobs::JobSpec spec;
     jobs::read_proxy_file(file, spec);
     known.push_back(spec.model.name);
   }
-  for (const auto& name : names) {
+  for (const auto& name : scope.proxies) {
     if (std::find(known.begin(), known.end(), name) != known.end()) continue;
     const std::string hint = did_you_mean(name, known);
     throw ConfigError("--proxies: '" + name + "' is not a proxy of " + space_file + " (its proxies: " +
                           join_names(known) + ")",
                       hint.empty() ? "name one of the space's proxies" : hint);
   }
+  for (const auto seed : scope.seeds) {
+    if (std::find(space.seeds.begin(), space.seeds.end(), seed) != space.seeds.end()) continue;
+    throw ConfigError("--only-seeds: " + std::to_string(seed) + " is not a seed of this run (its seeds: " +
+                          join_numbers(space.seeds) + ")",
+                      "name seeds the plan has, or add it to --seeds");
+  }
 }
 
-// What a narrowed run leaves: "trains the 51 jobs of vit-tiny; 306 jobs of dit-b, dit-l stay ..."
+// What a narrowed run leaves: "--proxies vit-tiny: this run trains the sweep's 51 job(s) of
+// vit-tiny; 306 job(s) of dit-b, dit-l stay pending (the same command without --proxies trains them)".
 std::string scope_summary(db::Database& db, std::int64_t sweep, const JobScope& scope) {
   int in = 0, out_to_train = 0;
-  std::vector<std::string> others;
+  std::vector<std::string> other_proxies;
+  std::vector<std::int64_t> other_seeds;
   for (const auto& job : db.jobs(sweep)) {
     if (scope.admits(job)) {
       ++in;
@@ -160,14 +176,28 @@ std::string scope_summary(db::Database& db, std::int64_t sweep, const JobScope& 
     }
     if (job.state != db::JobState::Pending && job.state != db::JobState::Running) continue;
     ++out_to_train;
-    if (std::find(others.begin(), others.end(), job.proxy) == others.end()) others.push_back(job.proxy);
+    if (std::find(other_proxies.begin(), other_proxies.end(), job.proxy) == other_proxies.end())
+      other_proxies.push_back(job.proxy);
+    if (std::find(other_seeds.begin(), other_seeds.end(), job.seed) == other_seeds.end())
+      other_seeds.push_back(job.seed);
   }
-  const std::string names = join_names(scope.proxies);
+  std::sort(other_seeds.begin(), other_seeds.end());
+  // "of dit-b", "of seed 0", "of dit-b, seeds 1, 2": what the scope names, and only that.
+  auto of = [&](const std::vector<std::string>& proxies, const std::vector<std::int64_t>& seeds) {
+    std::vector<std::string> parts;
+    if (!scope.proxies.empty()) parts.push_back(join_names(proxies));
+    if (!scope.seeds.empty()) parts.push_back((seeds.size() == 1 ? "seed " : "seeds ") + join_numbers(seeds));
+    return " of " + join_names(parts);
+  };
+  const std::string flags = scope.flags();
   const std::string line =
-      "--proxies " + names + ": this run trains the sweep's " + std::to_string(in) + " job(s) of " + names;
+      flags + ": this run trains the sweep's " + std::to_string(in) + " job(s)" + of(scope.proxies, scope.seeds);
   if (out_to_train == 0) return line;
-  return line + "; " + std::to_string(out_to_train) + " job(s) of " + join_names(others) +
-         " stay pending (the same command without --proxies trains them)";
+  return line + "; " + std::to_string(out_to_train) + " job(s)" + of(other_proxies, other_seeds) +
+         " stay pending (the same command without " +
+         (scope.proxies.empty() || scope.seeds.empty() ? flags.substr(0, flags.find(' '))
+                                                         : std::string("--proxies and --only-seeds")) +
+         " trains them)";
 }
 
 }  // namespace
@@ -178,7 +208,7 @@ SweepOutcome run_sweep(const std::string& space_file, const SweepOptions& option
   };
   Space space = load_space(space_file);
   if (!options.seeds.empty()) space.seeds = options.seeds;
-  check_proxy_filter(space, space_file, options.proxies);
+  check_scope(space, space_file, options.loop.scope);
   if (options.retry_rejected && space.strategy != StrategyKind::Grid) {  // before anything is recorded
     throw ConfigError("--retry-rejected: " + space_file + " uses strategy " + to_string(space.strategy) +
                           ", which has already decided on its rejected jobs' scores",
@@ -292,9 +322,8 @@ SweepOutcome run_sweep(const std::string& space_file, const SweepOptions& option
   }
 
   LoopOptions loop = options.loop;
-  loop.scope.proxies = options.proxies;
   loop.seeds_first = space.strategy == StrategyKind::Grid;
-  if (!options.proxies.empty()) say(scope_summary(db, outcome.sweep, loop.scope));
+  if (loop.scope.narrowed()) say(scope_summary(db, outcome.sweep, loop.scope));
   loop.decide = [&] {
     const int promoted = apply_strategy(db, outcome.sweep, space, unix_now(), runs_root, options.budget);
     outcome.promoted += promoted;

@@ -43,12 +43,13 @@ struct ScriptRun {
 };
 
 // allow_dirty: the test's own build may carry uncommitted changes (a developer's tree).
+// `env`: more of the script's settings, e.g. "PASSES='vit-tiny:1'" (SEEDS=0 unless it says).
 ScriptRun run_script(const fs::path& tree, const std::string& fsearch_bin, bool allow_dirty = true,
-                     const std::string& tables = "3 5") {
+                     const std::string& tables = "3 5", const std::string& env = "") {
   const fs::path log = tree / "script.log";
   const std::string command = "cd " + tree.string() + " && env -u FSEARCH_ALLOW_DIRTY FSEARCH_BIN=" + fsearch_bin +
                               (allow_dirty ? " FSEARCH_ALLOW_DIRTY=1" : "") + " TABLES='" + tables +
-                              "' SEEDS=0 BUDGET=smoke WORKERS=2" +
+                              "' SEEDS=0 BUDGET=smoke WORKERS=2 " + env +
                               " bash scripts/reference-results.sh > " + log.string() + " 2>&1";
   const int status = std::system(command.c_str());
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, file_text(log.string())};
@@ -91,7 +92,9 @@ TEST(ReferenceScript, FirstPassReportsEachSharedJobOnceAndARerunTrainsNothing) {
   ASSERT_EQ(first.exit_code, 0) << first.log;
   EXPECT_NE(first.log.find("16 jobs (16 new; 0 already finished)"), std::string::npos) << first.log;
   EXPECT_NE(first.log.find("18 jobs (15 new; 3 already finished)"), std::string::npos) << first.log;
-  EXPECT_NE(first.log.find("first pass (vit-tiny) complete"), std::string::npos) << first.log;
+  EXPECT_NE(first.log.find("pass 1 (vit-tiny) complete"), std::string::npos) << first.log;
+  EXPECT_NE(first.log.find("pass 3 (dit-b:0) complete"), std::string::npos) << first.log;
+  EXPECT_EQ(first.log.find("--only-seeds"), std::string::npos) << "Tables 3 and 5 have no dit-b jobs";
   for (const char* page : {"index.md", "table3.md", "table5.md", "PROVENANCE.md"})
     EXPECT_TRUE(fs::exists(results / "reference" / page)) << page;
 
@@ -99,7 +102,8 @@ TEST(ReferenceScript, FirstPassReportsEachSharedJobOnceAndARerunTrainsNothing) {
   EXPECT_EQ(lines_of(results / "reference.csv"), 1 + 34);
   const std::string provenance = file_text((results / "reference" / "PROVENANCE.md").string());
   EXPECT_EQ(jobs_in_provenance(provenance), 31) << provenance;
-  EXPECT_NE(provenance.find("TABLES=\"3 5\" FIRST=vit-tiny SEEDS=0 BUDGET=smoke"), std::string::npos)
+  EXPECT_NE(provenance.find("TABLES=\"3 5\" PASSES=\"vit-tiny vit-small dit-b:0 dit-b\" SEEDS=0 BUDGET=smoke"),
+            std::string::npos)
       << provenance;
   // Every job recorded the CPU it trained on (results shipped from several machines say which).
   EXPECT_NE(provenance.find("- machines that trained the jobs (CPU: jobs): " +
@@ -203,6 +207,33 @@ TEST(ReferenceScript, ARerunTrainsTheJobsThatFailedAndAnInterruptedRunWritesItsR
   EXPECT_EQ(lines_of(results / "reference.csv"), 1 + std::stoi(all));
   for (const auto& entry : fs::recursive_directory_iterator(results))
     EXPECT_NE(entry.path().extension(), ".tmp") << entry.path();
+}
+
+// A pass of some seeds (PASSES="vit-tiny:1") trains only those seeds' jobs in every table, before
+// the last pass trains the rest; a pass none of whose seeds the run has is skipped, saying so.
+TEST(ReferenceScript, APassOfOneSeedTrainsThatSeedOfEveryTableFirst) {
+  TempDir dir("reference-script-passes");
+  const fs::path tree = repository_copy(dir);
+  const ScriptRun run = run_script(tree, FSEARCH_BINARY, /*allow_dirty=*/true, "4",
+                                   "SEEDS=0,1 PASSES='vit-tiny:1 dit-b:5'");
+  ASSERT_EQ(run.exit_code, 0) << run.log;
+  const auto pass = run.log.find("== Table 4 (--proxies vit-tiny --only-seeds 1)");
+  const auto skipped = run.log.find("pass 2 (dit-b:5): none of its seeds is in SEEDS=0,1; skipped");
+  ASSERT_NE(pass, std::string::npos) << run.log;
+  EXPECT_NE(run.log.find("this run trains the sweep's 5 job(s) of vit-tiny, seed 1; 5 job(s) of vit-tiny, seed 0 "
+                         "stay pending"),
+            std::string::npos)
+      << run.log;
+  ASSERT_NE(skipped, std::string::npos) << run.log;
+  EXPECT_LT(pass, skipped);
+  const auto last = run.log.find("== Table 4 (", skipped);  // the last pass: every job, no scope
+  ASSERT_NE(last, std::string::npos) << run.log;
+  const std::string last_line = run.log.substr(last, run.log.find('\n', last) - last);
+  EXPECT_EQ(last_line.find("--"), std::string::npos) << last_line;
+  const std::string db = (tree / "docs" / "results" / "reference.db").string();
+  EXPECT_EQ(file_text(run_sqlite(db, "SELECT count(*) FROM jobs WHERE seed IN (0, 1) AND state IN ('done', "
+                                     "'diverged', 'rejected')")),
+            "10\n");
 }
 
 TEST(ReferenceScript, RefusesABinaryBuiltFromUncommittedChanges) {

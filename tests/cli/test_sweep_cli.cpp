@@ -689,6 +689,70 @@ TEST(SweepCli, ProxiesTrainsThoseJobsFirstAndTheRestLater) {
   fs::remove_all(dir);
 }
 
+// --only-seeds trains one seed of every cell (real workers) and leaves the other seeds pending;
+// with --proxies, one seed of those proxies' cells. A seed the plan does not have is refused before
+// anything changes, as is a strategy that decides on every job's results; the same command without
+// the filter trains the rest and nothing twice.
+TEST(SweepCli, OnlySeedsTrainsOneSeedOfEveryCellFirst) {
+  auto dir = workdir("only-seeds");
+  std::ofstream(dir / "space.yaml") << "name: mini\nprimitives: [erf]\nbaselines: [layernorm]\nseeds: [0, 1]\n"
+                                    << "proxies: [" << FSEARCH_SOURCE_DIR << "/configs/proxies/vit-tiny.yaml, "
+                                    << FSEARCH_SOURCE_DIR << "/configs/proxies/vit-small.yaml]\n";
+  const auto run = "run --space " + (dir / "space.yaml").string() + " --db " + (dir / "f.db").string() +
+                   " --budget smoke --workers 2";
+  auto r = run_fsearch(run + " --proxies vit-small --only-seeds 1");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("--proxies vit-small --only-seeds 1: this run trains the sweep's 2 job(s) of vit-small, "
+                       "seed 1; 6 job(s) of vit-tiny, vit-small, seeds 0, 1 stay pending (the same command "
+                       "without --proxies and --only-seeds trains them)"),
+            std::string::npos)
+      << r.err;
+  r = run_fsearch(run + " --only-seeds 0");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("--only-seeds 0: this run trains the sweep's 4 job(s) of seed 0; 2 job(s) of seed 1 stay "
+                       "pending (the same command without --only-seeds trains them)"),
+            std::string::npos)
+      << r.err;
+  auto result_time = [](const nlohmann::json& job) {
+    return fs::last_write_time(fs::path(job["run_dir"].get<std::string>()) / "result.json");
+  };
+  std::map<std::string, fs::file_time_type> first;  // the trained jobs' result.json times
+  for (const auto& j : export_jobs(dir)) {
+    const bool trained = j["seed"] == 0 || j["proxy"] == "vit-small";
+    EXPECT_EQ(j["state"], trained ? "done" : "pending") << j["proxy"] << " seed " << j["seed"];
+    if (trained) first[j["key"]] = result_time(j);
+  }
+  ASSERT_EQ(first.size(), 6u);
+
+  for (const auto& [flag, message] : std::vector<std::pair<std::string, std::string>>{
+           {"--only-seeds 2", "--only-seeds: 2 is not a seed of this run (its seeds: 0, 1)"},
+           {"--only-seeds -1", "--only-seeds: '-1' is not a seed: seeds are whole numbers >= 0"}}) {
+    r = run_fsearch(run + " " + flag);
+    EXPECT_EQ(r.exit_code, 2) << flag;
+    EXPECT_NE(r.err.find(message), std::string::npos) << r.err;
+  }
+  std::ofstream(dir / "halving.yaml") << "name: mini-halving\nprimitives: [erf]\nproxies: [" << FSEARCH_SOURCE_DIR
+                                      << "/configs/proxies/vit-tiny.yaml]\nstrategy: halving\n";
+  r = run_fsearch("run --space " + (dir / "halving.yaml").string() + " --db " + (dir / "f.db").string() +
+                  " --budget smoke --only-seeds 0");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--only-seeds: " + (dir / "halving.yaml").string() + " uses strategy halving"),
+            std::string::npos)
+      << r.err;
+
+  r = run_fsearch(run);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto jobs = export_jobs(dir);
+  ASSERT_EQ(jobs.size(), 8u) << "the refused runs recorded nothing";
+  for (const auto& j : jobs) {
+    EXPECT_EQ(j["state"], "done") << j["proxy"] << " seed " << j["seed"];
+    if (first.count(j["key"])) {
+      EXPECT_EQ(result_time(j), first[j["key"]]) << "trained twice";
+    }
+  }
+  fs::remove_all(dir);
+}
+
 // Early rejection is the verdict of a probe at step 50: --retry-rejected trains such a job on to the
 // end from its checkpoint, with rejection off, and leaves every other job as it was. A halving sweep
 // refuses it before anything is recorded.

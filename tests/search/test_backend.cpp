@@ -93,7 +93,7 @@ std::function<double(const db::JobRow&)> every_job_takes(double seconds) {
 const auto kUnknown = every_job_takes(NAN);
 
 struct Sweep {
-  // `jobs` jobs; with `proxies`, the jobs take their proxy names in turn.
+  // `jobs` jobs, seeds 0, 1, ...; with `proxies`, the jobs take their proxy names in turn.
   explicit Sweep(const std::string& name, int jobs, const std::vector<std::string>& proxies = {})
       : root(name), db((root / "s.db").string()) {
     sweep = db.ensure_sweep("s", "s.yaml", "smoke", 1);
@@ -104,6 +104,7 @@ struct Sweep {
       db::JobRow row;
       row.key = jobs::job_key(spec);
       row.label = "layernorm";
+      row.seed = seed;
       if (!proxies.empty()) row.proxy = proxies[static_cast<std::size_t>(seed) % proxies.size()];
       row.spec_json = "{}";
       row.run_dir = (root / row.key).string();
@@ -406,6 +407,28 @@ TEST(Backend, AScopedLoopTrainsOnlyItsProxiesJobsAndEndsWhenTheyAreDone) {
   EXPECT_DOUBLE_EQ(eta_seconds(s.db, s.sweep, every_job_takes(100), 1, 1000, options.scope), 0) << "its own jobs are done";
   EXPECT_DOUBLE_EQ(eta_seconds(s.db, s.sweep, every_job_takes(100), 1, 1000), 200) << "the sweep's two dit-b jobs are left";
   EXPECT_EQ(JobScope{}.counts(s.db, s.sweep), s.db.job_counts(s.sweep));
+}
+
+// A scope of seeds (`fsearch run --only-seeds`), alone or with proxies, admits a job only when
+// both match, and the loop trains just those; the flags that make it are what a user types.
+TEST(Backend, AScopeOfSeedsAndProxiesTrainsOnlyTheJobsThatMatchBoth) {
+  Sweep s("backend-seed-scope", 6, {"vit-tiny", "dit-b"});  // seeds 0-5: vit-tiny the even ones
+  LoopOptions options;
+  options.scope.seeds = {1, 2, 4};
+  EXPECT_EQ(options.scope.flags(), "--only-seeds 1,2,4");
+  EXPECT_EQ(options.scope.jobs(s.db, s.sweep).size(), 3u);
+  options.scope.proxies = {"vit-tiny"};
+  EXPECT_EQ(options.scope.flags(), "--proxies vit-tiny --only-seeds 1,2,4");
+  EXPECT_EQ(JobScope{}.flags(), "");
+  FakeBackend backend(s.db, s.sweep, 4, 2);
+  const auto summary = run_backend(s.db, s.sweep, backend, options);
+  EXPECT_EQ(summary.started, 2);
+  for (const auto& job : s.db.jobs(s.sweep)) {
+    const bool in = job.proxy == "vit-tiny" && (job.seed == 2 || job.seed == 4);
+    EXPECT_EQ(options.scope.admits(job), in) << job.proxy << " seed " << job.seed;
+    EXPECT_EQ(job.state, in ? db::JobState::Done : db::JobState::Pending) << job.proxy << " seed " << job.seed;
+  }
+  EXPECT_EQ(options.scope.counts(s.db, s.sweep), (std::map<db::JobState, int>{{db::JobState::Done, 2}}));
 }
 
 TEST(Backend, AStopRequestCancelsTheBackendAndEndsTheLoopWithJobsRequeued) {

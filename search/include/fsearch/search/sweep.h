@@ -30,13 +30,12 @@ struct SweepOptions {
   // with "-dirty") train again from the start, their results kept in replaced_results
   // (search/retrain.h). Grid sweeps only. Each must match a finished job of the sweep.
   std::vector<std::string> retrain_builds;
-  // Train only the jobs of these proxies (names, as a proxy file's model.name); the plan still
-  // records every job, and the others stay pending for a run without the filter. Grid sweeps only.
-  std::vector<std::string> proxies;
   BackendKind backend = BackendKind::Local;     // worker processes here | Slurm job arrays
   LocalOptions local;                           // local backend
   SlurmOptions slurm;                           // slurm backend (work_dir defaults to <runs>/<sweep>/slurm)
-  LoopOptions loop;                             // stop request, progress, for either backend
+  // loop.scope: train only the jobs of some proxies and/or seeds (search/scope.h); the plan still
+  // records every job, and the others stay pending for a run without the filter. Grid sweeps only.
+  LoopOptions loop;                             // stop request, progress, scope, for either backend
   std::function<void(const std::string&)> say;  // progress messages (one line each)
 };
 
