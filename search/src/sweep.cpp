@@ -232,7 +232,14 @@ SweepOutcome run_sweep(const std::string& space_file, const SweepOptions& option
                       "narrow the space (fewer values or a smaller depth), or raise --max-candidates");
   }
   std::filesystem::path db_path(options.db_path);
-  if (!db_path.parent_path().empty()) std::filesystem::create_directories(db_path.parent_path());
+  if (const auto folder = db_path.parent_path(); !folder.empty()) {
+    std::error_code error;
+    if (std::filesystem::create_directories(folder, error)) say("created " + folder.string() + " for the database");
+    if (error)
+      throw ConfigError("--db " + options.db_path + ": cannot create its folder " + folder.string() + ": " +
+                            error.message(),
+                        "give a database path in a folder you can write to");
+  }
   db::Database db(options.db_path);
   LockGuard lock(db, options.db_path);
   const std::string runs_root =

@@ -689,6 +689,30 @@ TEST(SweepCli, ProxiesTrainsThoseJobsFirstAndTheRestLater) {
   fs::remove_all(dir);
 }
 
+// A database in a folder that does not exist yet gets the folder, and the run says so; a folder
+// that cannot be made (a file stands in its path) is refused as bad input, naming --db and why.
+TEST(SweepCli, ADatabasesFolderIsCreatedSayingSoOrRefusedWithTheReason) {
+  auto dir = workdir("db-folder");
+  const std::string space = space_file(dir);
+  auto r = run_fsearch("run --space " + space + " --plan-only --db " + (dir / "new" / "sub" / "f.db").string());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("created " + (dir / "new" / "sub").string() + " for the database"), std::string::npos)
+      << r.err;
+  EXPECT_TRUE(fs::exists(dir / "new" / "sub" / "f.db"));
+  r = run_fsearch("run --space " + space + " --plan-only --db " + (dir / "new" / "sub" / "f.db").string());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err.find("created"), std::string::npos) << "the folder was there:\n" << r.err;
+
+  std::ofstream(dir / "a-file") << "not a folder\n";
+  r = run_fsearch("run --space " + space + " --plan-only --db " + (dir / "a-file" / "f.db").string());
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("--db " + (dir / "a-file" / "f.db").string() + ": cannot create its folder " +
+                       (dir / "a-file").string() + ": Not a directory"),
+            std::string::npos)
+      << r.err;
+  fs::remove_all(dir);
+}
+
 // --only-seeds trains one seed of every cell (real workers) and leaves the other seeds pending;
 // with --proxies, one seed of those proxies' cells. A seed the plan does not have is refused before
 // anything changes, as is a strategy that decides on every job's results; the same command without
