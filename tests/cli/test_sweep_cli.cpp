@@ -630,6 +630,11 @@ TEST(SweepCli, ANarrowerRunNamesTheSweepsOtherJobs) {
   fs::remove_all(dir);
 }
 
+// When a job's result.json was written: a job trained again writes it again.
+fs::file_time_type result_time(const nlohmann::json& job) {
+  return fs::last_write_time(fs::path(job["run_dir"].get<std::string>()) / "result.json");
+}
+
 // --proxies trains one proxy's jobs (real workers) and leaves the others pending, planned; the
 // same command without it trains the rest and nothing twice. A proxy the space does not have, or a
 // strategy that decides on every proxy's results, is refused before anything changes.
@@ -646,9 +651,6 @@ TEST(SweepCli, ProxiesTrainsThoseJobsFirstAndTheRestLater) {
                        "vit-tiny stay pending (the same command without --proxies trains them)"),
             std::string::npos)
       << r.err;
-  auto result_time = [](const nlohmann::json& job) {
-    return fs::last_write_time(fs::path(job["run_dir"].get<std::string>()) / "result.json");
-  };
   std::map<std::string, fs::file_time_type> first;  // the vit-small jobs' result.json times
   for (const auto& j : export_jobs(dir)) {
     EXPECT_EQ(j["state"], j["proxy"] == "vit-small" ? "done" : "pending") << j["proxy"];
@@ -737,9 +739,6 @@ TEST(SweepCli, OnlySeedsTrainsOneSeedOfEveryCellFirst) {
                        "pending (the same command without --only-seeds trains them)"),
             std::string::npos)
       << r.err;
-  auto result_time = [](const nlohmann::json& job) {
-    return fs::last_write_time(fs::path(job["run_dir"].get<std::string>()) / "result.json");
-  };
   std::map<std::string, fs::file_time_type> first;  // the trained jobs' result.json times
   for (const auto& j : export_jobs(dir)) {
     const bool trained = j["seed"] == 0 || j["proxy"] == "vit-small";
