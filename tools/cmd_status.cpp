@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <iostream>
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <set>
 #include <tuple>
@@ -174,10 +175,23 @@ void print_work_left(const std::vector<search::ProxyWork>& left, int running) {
                              untimed);
 }
 
-// What a running job says of itself in its events.jsonl (search/eta.h).
-search::RunningJob running_job(const db::JobRow& job, const std::string& db) {
-  return search::running_job(job, locate_run_dir(job.run_dir, db), unix_now());
-}
+// What running jobs say of themselves in their events.jsonl (search/eta.h), each read once and
+// at one moment, so that a sweep's work left and the total over sweeps sharing the job agree.
+class RunningJobs {
+ public:
+  explicit RunningJobs(std::string db) : db_(std::move(db)), now_(unix_now()) {}
+  search::RunningJob operator()(const db::JobRow& job) {
+    auto it = read_.find(job.key);
+    if (it == read_.end())
+      it = read_.emplace(job.key, search::running_job(job, locate_run_dir(job.run_dir, db_), now_)).first;
+    return it->second;
+  }
+
+ private:
+  std::string db_;
+  double now_;
+  std::map<std::string, search::RunningJob> read_;
+};
 
 struct StatusCommand {
   std::string db = kDefaultDatabase;
@@ -208,6 +222,7 @@ struct StatusCommand {
     // Every sweep's jobs: the finished ones time the work left of any sweep with the same proxy and budget.
     auto reports_of = search::job_reports_by_sweep(database);
     const auto every_job = search::flattened(reports_of);
+    RunningJobs running_jobs(db);
     for (const auto& [id, name] : sweeps) {
       if (!only.empty() && std::find(only.begin(), only.end(), name) == only.end()) continue;
       auto counts = database.job_counts(id);
@@ -305,7 +320,7 @@ struct StatusCommand {
       }
       // What is left, per proxy, in time of one job slot, and at the pace of the jobs running now.
       const auto left =
-          search::work_left(reports, every_job, [&](const db::JobRow& job) { return running_job(job, db); });
+          search::work_left(reports, every_job, std::ref(running_jobs));
       sweep["work_left"] = nlohmann::json::array();
       for (const auto& w : left) {
         sweep["work_left"].push_back({{"proxy", w.proxy},
@@ -463,7 +478,7 @@ struct StatusCommand {
         }
       }
       const auto left =
-          search::work_left(distinct, every_job, [&](const db::JobRow& job) { return running_job(job, db); });
+          search::work_left(distinct, every_job, std::ref(running_jobs));
       if (!left.empty()) {
         std::cout << fmt::format("all {} sweeps ({} distinct jobs; one shared by several sweeps counts once):\n",
                                  out.size(), distinct.size());
