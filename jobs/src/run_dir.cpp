@@ -108,6 +108,8 @@ std::string explain_diagnostics(const nlohmann::json& d) {
       line += " up to " + fixed(100 * dead, 1) + "% of a norm's inputs in a flat or saturated zone (mean " +
               fixed(100 * value(p, "frac_dead_mean"), 1) + "%),";
     }
+    const double reversed = value(p, "frac_reversed_max");
+    if (reversed > 0) line += " up to " + fixed(100 * reversed, 1) + "% past a hump (f' against the way f rises),";
     line += " input std up to " + fixed(value(p, "x_std_max"), 2);
     const double logit = value(p, "attn_logit_max");
     if (!std::isnan(logit)) line += ", attention logits up to " + fixed(logit, 1);

@@ -122,10 +122,24 @@ void NormLayerImpl::record(const torch::Tensor& x) {
     auto slope = evaluate(*program_, grid, true).derivative.abs();
     max_derivative_ = slope.masked_fill(slope.isfinite().logical_not(), 0).max().item<double>();
   }
-  auto derivative = evaluate(*program_, u, true).derivative.abs();
+  if (std::isnan(rise_)) {
+    // Which way f rises through the origin: the sign of f(t) - f(-t) at the first t where it is
+    // not zero (a flat zone around 0 hides it at small t; 0 when f is flat out to 8).
+    rise_ = 0;
+    for (double t : {0.5, 1.0, 2.0, 4.0, 8.0}) {
+      auto ends = evaluate(*program_, torch::tensor({-t, t}, torch::kDouble), false).value;
+      const double rise = ends[1].item<double>() - ends[0].item<double>();
+      if (std::isfinite(rise) && rise != 0) {
+        rise_ = rise > 0 ? 1 : -1;
+        break;
+      }
+    }
+  }
+  auto slope = evaluate(*program_, u, true).derivative;
   // A NaN derivative (outside a function's domain) counts as no gradient too.
-  auto dead = derivative.lt(1e-3 * max_derivative_).logical_or(derivative.isnan());
+  auto dead = slope.abs().lt(1e-3 * max_derivative_).logical_or(slope.isnan());
   stats_.frac_dead = dead.to(torch::kDouble).mean().item<double>();
+  if (rise_ != 0) stats_.frac_reversed = (slope * rise_).lt(-1e-3 * max_derivative_).to(torch::kDouble).mean().item<double>();
 }
 
 }  // namespace fsearch::nn

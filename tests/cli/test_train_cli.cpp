@@ -348,6 +348,9 @@ TEST(TrainCli, ResultCarriesNormSiteDiagnostics) {
   }
   // With alpha 0.5 and inputs of std ~0.5, a flat zone of half-width 3 swallows every input at init.
   EXPECT_DOUBLE_EQ(result["diagnostics"]["init"]["frac_dead_max"].get<double>(), 1.0);
+  // flat(erf, 3) rises through the origin and never falls: no input past a hump, before or after.
+  EXPECT_EQ(result["diagnostics"]["init"]["sites"][0]["frac_reversed"], 0.0);
+  EXPECT_EQ(result["diagnostics"]["final"]["frac_reversed_max"], 0.0);
   // LayerNorm sites have no point-wise fields.
   auto ln = fresh_dir("diagnostics-ln");
   r = run_fsearch("train --proxy " + std::string(FSEARCH_SOURCE_DIR) +
@@ -356,6 +359,7 @@ TEST(TrainCli, ResultCarriesNormSiteDiagnostics) {
   auto ln_result = read_json(fs::path(ln) / "result.json");
   EXPECT_FALSE(ln_result["diagnostics"]["init"]["sites"][0].contains("frac_dead"));
   EXPECT_FALSE(ln_result["diagnostics"]["init"].contains("frac_dead_max"));
+  EXPECT_FALSE(ln_result["diagnostics"]["init"].contains("frac_reversed_max"));
   fs::remove_all(out);
   fs::remove_all(ln);
 }

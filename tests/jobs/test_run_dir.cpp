@@ -1,4 +1,5 @@
-// What `fsearch status` reads from a running job's directory: how far it has come.
+// What `fsearch status` reads from a running job's directory: how far it has come; and how a
+// result's diagnostics read to people.
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -58,6 +59,20 @@ TEST(RunProgress, AllStepsTrainedMeansEvaluating) {
   EXPECT_FALSE(nothing.known());
   EXPECT_FALSE(nothing.evaluating());
   EXPECT_EQ(nothing.share_left(), 1);  // nothing known: the whole job is left
+}
+
+// The share of inputs past a hump is said only where some input was; the flat-zone share always.
+TEST(ExplainDiagnostics, SaysTheSharePastAHumpOnlyWhereThereIsOne) {
+  const auto past = nlohmann::json::parse(
+      R"({"final": {"frac_dead_max": 0.001, "frac_dead_mean": 0.0005, "frac_reversed_max": 0.512,)"
+      R"( "x_std_max": 4.55, "attn_logit_max": 19.97}})");
+  EXPECT_EQ(fsearch::jobs::explain_diagnostics(past),
+            "after training: up to 0.1% of a norm's inputs in a flat or saturated zone (mean 0.1%), up to 51.2% "
+            "past a hump (f' against the way f rises), input std up to 4.55, attention logits up to 20.0");
+  const auto monotone = nlohmann::json::parse(
+      R"({"init": {"frac_dead_max": 1.0, "frac_dead_mean": 1.0, "frac_reversed_max": 0.0, "x_std_max": 0.52}})");
+  EXPECT_EQ(fsearch::jobs::explain_diagnostics(monotone),
+            "at init: up to 100.0% of a norm's inputs in a flat or saturated zone (mean 100.0%), input std up to 0.52");
 }
 
 }  // namespace

@@ -186,6 +186,26 @@ TEST(NormLayer, ProbeCountsInputsWithoutGradient) {
   EXPECT_LT(dead_share("linear(x)", 100.0), 0.01);
 }
 
+// The probe's share of inputs past a hump (f' against the way f rises through the origin): alpha x
+// over [-4, 4] puts sin past pi/2 on (4 - pi/2) / 4 of them, a monotone function (rising or, negated,
+// falling) on none, a flat zone around 0 does not hide the direction, and a constant has none.
+TEST(NormLayer, ProbeCountsInputsPastAHump) {
+  auto reversed_share = [](const std::string& function) {
+    auto spec = norm_preset("dyt");  // alpha0 0.5, no shift
+    spec.function = function;
+    NormLayer layer(spec, 4000);
+    layer->set_probe(true);
+    layer->forward(torch::linspace(-8, 8, 4000).reshape({1, 4000}));
+    return layer->stats().frac_reversed;
+  };
+  EXPECT_NEAR(reversed_share("sin(x)"), (4 - M_PI / 2) / 4, 0.002);
+  EXPECT_NEAR(reversed_share("dampx(x)"), 3.0 / 4, 0.002);  // 2x / (1 + x^2) falls beyond |x| = 1
+  EXPECT_EQ(reversed_share("erf(x)"), 0);
+  EXPECT_EQ(reversed_share("negate(erf)"), 0);
+  EXPECT_EQ(reversed_share("flat(erf, 1)"), 0);
+  EXPECT_TRUE(std::isnan(reversed_share("0 * x")));
+}
+
 TEST(NormLayer, LayerNormAndRMSNormNormalize) {
   auto x = torch::randn({4, 32}) * 5 + 3;
   NormLayer ln(norm_preset("layernorm"), 32);

@@ -52,7 +52,7 @@ nlohmann::json probe_model(torch::nn::Module& model, const std::function<void()>
   set_attention_probe(model, false);
 
   nlohmann::json sites = nlohmann::json::array();
-  double dead_max = NAN, dead_sum = 0, std_max = NAN, absmax_max = NAN;
+  double dead_max = NAN, dead_sum = 0, std_max = NAN, absmax_max = NAN, reversed_max = NAN;
   int dead_count = 0;
   auto fold_max = [](double& into, double v) {
     if (std::isfinite(v)) into = std::isnan(into) ? v : std::max(into, v);
@@ -64,7 +64,9 @@ nlohmann::json probe_model(torch::nn::Module& model, const std::function<void()>
       site["alpha"] = number(s.alpha);
       site["shift"] = number(s.shift);
       site["frac_dead"] = number(s.frac_dead);
+      site["frac_reversed"] = number(s.frac_reversed);
       fold_max(dead_max, s.frac_dead);
+      fold_max(reversed_max, s.frac_reversed);
       if (std::isfinite(s.frac_dead)) dead_sum += s.frac_dead, ++dead_count;
     }
     fold_max(std_max, s.x_std);
@@ -79,6 +81,7 @@ nlohmann::json probe_model(torch::nn::Module& model, const std::function<void()>
     out["frac_dead_max"] = number(dead_max);
     out["frac_dead_mean"] = number(dead_sum / dead_count);
   }
+  if (std::isfinite(reversed_max)) out["frac_reversed_max"] = number(reversed_max);
   return out;
 }
 

@@ -86,8 +86,9 @@ nlohmann::json to_json(const TrainResult& result);
 
 // A result's diagnostics in one line for people, e.g. "at init: up to 100% of a norm's inputs in a
 // flat or saturated zone (mean 100%), input std up to 0.52, attention logits up to 0.17; after
-// training: ..." ("when the stability probe stopped: ..." for a job its probe failed) -- why a cell
-// stayed at chance or diverged. Empty when there are none.
+// training: ..." ("when the stability probe stopped: ..." for a job its probe failed; the share
+// past a hump only where some input was) -- why a cell stayed at chance or diverged. Empty when
+// there are none.
 std::string explain_diagnostics(const nlohmann::json& diagnostics);
 TrainResult result_from_json(const nlohmann::json& j);
 // Throws ConfigError if the file is missing or malformed.

@@ -81,6 +81,10 @@ struct NormSiteStats {
   double shift = NAN;        // point-wise layers: the mean learned shift s (0 without s)
   double frac_dead = NAN;    // point-wise layers: share of alpha x + s where |f'| < 1e-3 max |f'|
                              // (inside a flat zone or saturated: no gradient reaches x there)
+  double frac_reversed = NAN;  // point-wise layers: share of alpha x + s where f' < -1e-3 max |f'|
+                               // against the way f rises through the origin (past a hump or a
+                               // turn of a non-monotone f; 0 for a monotone one; NaN when f is
+                               // flat around the origin, so it has no such direction)
 };
 
 // The norm a NormSpec names, over the last dimension of size `channels`. With probing on, each
@@ -101,6 +105,7 @@ class NormLayerImpl : public torch::nn::Module {
   torch::nn::AnyModule impl_;
   std::shared_ptr<const Program> program_;  // point-wise layers: f, for f' in the probe
   double max_derivative_ = NAN;             // point-wise layers: max |f'| over [-50, 50]
+  double rise_ = NAN;                       // point-wise layers: +1 or -1, the sign of f(t) - f(-t)
   bool probe_ = false;
   NormSiteStats stats_;
 };
