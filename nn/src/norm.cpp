@@ -139,7 +139,8 @@ void NormLayerImpl::record(const torch::Tensor& x) {
   // A NaN derivative (outside a function's domain) counts as no gradient too.
   auto dead = slope.abs().lt(1e-3 * max_derivative_).logical_or(slope.isnan());
   stats_.frac_dead = dead.to(torch::kDouble).mean().item<double>();
-  if (rise_ != 0) stats_.frac_reversed = (slope * rise_).lt(-1e-3 * max_derivative_).to(torch::kDouble).mean().item<double>();
+  if (rise_ != 0)
+    stats_.frac_reversed = (slope * rise_).lt(-1e-3 * max_derivative_).to(torch::kDouble).mean().item<double>();
 }
 
 }  // namespace fsearch::nn

@@ -1,7 +1,6 @@
 #include "fsearch/search/scope.h"
 
 #include <algorithm>
-#include <type_traits>
 
 namespace fsearch::search {
 
@@ -12,19 +11,9 @@ bool JobScope::admits(const db::JobRow& job) const {
 
 std::string JobScope::flags() const {
   std::string out;
-  auto flag = [&](const std::string& name, const auto& values) {
-    if (values.empty()) return;
-    out += (out.empty() ? "" : " ") + name + " ";
-    for (std::size_t i = 0; i < values.size(); ++i) {
-      if (i > 0) out += ",";
-      if constexpr (std::is_same_v<std::decay_t<decltype(values[i])>, std::string>)
-        out += values[i];
-      else
-        out += std::to_string(values[i]);
-    }
-  };
-  flag("--proxies", proxies);
-  flag("--only-seeds", seeds);
+  for (std::size_t i = 0; i < proxies.size(); ++i) out += (i == 0 ? "--proxies " : ",") + proxies[i];
+  for (std::size_t i = 0; i < seeds.size(); ++i)
+    out += (i == 0 ? std::string(out.empty() ? "" : " ") + "--only-seeds " : ",") + std::to_string(seeds[i]);
   return out;
 }
 
