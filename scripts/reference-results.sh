@@ -58,9 +58,11 @@ run_table() {
   dirty=$(dirty_builds_of "$t")
   echo "== Table $t${*:+ ($*)}${dirty:+ (retraining the jobs of $dirty)} ($(date -u +%H:%M))"
   # Failed jobs (a lost worker, a machine that went away: never a result) get fresh attempts on
-  # every run of this script; diverged and rejected jobs are results and stay.
+  # every run of this script; diverged and rejected jobs are results and stay. The table as
+  # configured is the plan: jobs of cells it no longer has that never started leave its sweep.
   "$fsearch" run --space "configs/tables/table$t.yaml" --db "$db" --runs results/reference-runs \
-    --seeds "$seeds" --budget "$budget" "${workers[@]}" ${dirty:+--retrain-build "$dirty"} --retry-failed "$@" ||
+    --seeds "$seeds" --budget "$budget" "${workers[@]}" ${dirty:+--retrain-build "$dirty"} --retry-failed \
+    --drop-unplanned "$@" ||
     code=$?
   # The report follows every table, so that a run stopped in the middle (Ctrl-C: the jobs
   # checkpoint, fsearch exits 75) leaves the report, export and provenance of what it has.

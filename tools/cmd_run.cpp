@@ -35,7 +35,7 @@ struct RunCommand {
   std::vector<std::string> sbatch_args;
   int max_parallel = 0, signal_before = 60, max_timeouts = 10;
   double poll = 5;
-  bool plan_only = false, retry_failed = false, retry_rejected = false;
+  bool plan_only = false, retry_failed = false, retry_rejected = false, drop_unplanned = false;
 
   int run(const char* self) const {
     search::SweepOptions options;
@@ -49,6 +49,7 @@ struct RunCommand {
     options.retry_failed = retry_failed;
     options.retry_rejected = retry_rejected;
     options.retrain_builds = retrain_builds;
+    options.drop_unplanned = drop_unplanned;
     const auto& stop = stop_on_signals();
     auto& s = options.local;
     // Workers start this very binary by absolute path: argv[0] may be a bare name found through PATH,
@@ -227,6 +228,10 @@ Command register_run(CLI::App& app, char** argv) {
                 "Train the sweep's rejected jobs (early rejection: not learning after a short probe) on to the "
                 "end with rejection off, from their checkpoints: to confirm that a rejection was not premature. "
                 "Grid sweeps only");
+  sub->add_flag("--drop-unplanned", command->drop_unplanned,
+                "Take out of the sweep its jobs that this plan does not list and that never started (they\n"
+                "would train otherwise): after narrowing the space, its seeds or lrs. Finished jobs and their\n"
+                "results stay. Grid sweeps only");
   sub->add_option("--retrain-build", command->retrain_builds,
                   "Train again, from the start, the sweep's finished jobs whose results this build recorded\n"
                   "(a commit as `fsearch export` or PROVENANCE.md shows it, e.g. bab3cdad0bb5-dirty; a commit\n"

@@ -208,7 +208,8 @@ Command register_train(CLI::App& app, const GlobalOptions& global) {
                   "Evaluate on the test set every N steps (0: at the end)");
   sub->add_option("--checkpoint-every", command->checkpoint_every, "Checkpoint every N steps");
   sub->add_flag("--eval-train-loss", command->eval_train_loss,
-                "Also report the eval-mode training loss (App. E)");
+                "Also report the eval-mode training loss over the training set (App. E; a DiT job\n"
+                "reports it always, over the first 100 batches)");
   sub->add_option("--out", command->out, "Run directory to create (default runs/train/<job key>)");
   sub->add_flag("--quiet,-q", command->quiet, "No progress line (messages, e.g. a wait for another trainer, still print)");
   return {sub, [command, &global] { return command->run(global.threads); }};

@@ -70,13 +70,26 @@ bool is_valid_utf8(std::string_view text) {
   return true;
 }
 
+void YamlMap::check_plain_key(const YAML::Node& key) const {
+  if (key.IsScalar()) return;  // YAML's complex keys (`? - a`): never one of ours
+  throw ConfigError(where(key) + ": " + (path_.empty() ? std::string("a key") : path_ + ": a key") +
+                    " must be a plain name, not a list or a map");
+}
+
+std::vector<std::string> YamlMap::keys() {
+  std::vector<std::string> out;
+  for (auto it = node_.begin(); it != node_.end(); ++it) {
+    check_plain_key(it->first);
+    out.push_back(it->first.Scalar());
+    asked_.insert(out.back());
+  }
+  return out;
+}
+
 void YamlMap::finish() const {
   std::vector<std::string> known(asked_.begin(), asked_.end());
   for (auto it = node_.begin(); it != node_.end(); ++it) {
-    if (!it->first.IsScalar()) {  // YAML's complex keys (`? - a`): never one of ours
-      throw ConfigError(where(it->first) + ": " + (path_.empty() ? std::string("a key") : path_ + ": a key") +
-                        " must be a plain name, not a list or a map");
-    }
+    check_plain_key(it->first);
     std::string key = it->first.Scalar();
     if (asked_.count(key)) continue;
     std::string hint = did_you_mean(key, known);

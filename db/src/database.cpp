@@ -403,6 +403,23 @@ std::optional<JobRow> Database::job(const std::string& key) {
   return read_job(s);
 }
 
+Database::Dropped Database::drop_unstarted_job(std::int64_t sweep, const std::string& key) {
+  const auto row = job(key);
+  auto recorded = connection_.prepare(
+      "SELECT EXISTS (SELECT 1 FROM results WHERE job_key = ?1) OR EXISTS (SELECT 1 FROM curves WHERE job_key = ?1) "
+      "OR EXISTS (SELECT 1 FROM rungs WHERE job_key = ?1) OR EXISTS (SELECT 1 FROM promotions WHERE job_key = ?1) "
+      "OR EXISTS (SELECT 1 FROM replaced_results WHERE job_key = ?1)");
+  recorded.bind(1, key);
+  recorded.step();
+  if (!row || row->state != JobState::Pending || row->attempts != 0 || row->started_at != 0 || recorded.get_int(0))
+    return Dropped::Started;
+  connection_.prepare("DELETE FROM sweep_jobs WHERE sweep_id = ? AND job_key = ?").bind_all(sweep, key).run();
+  connection_.prepare("DELETE FROM jobs WHERE key = ?1 AND NOT EXISTS (SELECT 1 FROM sweep_jobs WHERE job_key = ?1)")
+      .bind_all(key)
+      .run();
+  return connection_.changes() > 0 ? Dropped::FromDatabase : Dropped::FromSweep;
+}
+
 std::vector<JobRow> Database::jobs(std::int64_t sweep, std::optional<JobState> state) {
   std::string sql = std::string("SELECT ") + kJobColumns +
                     " FROM jobs WHERE key IN (SELECT job_key FROM sweep_jobs WHERE sweep_id = ?)";

@@ -477,10 +477,10 @@ std::string job_key(const JobSpec& spec) {
     j["norm"].erase("shift");
     j["norm"].erase("alpha_init");
   }
-  // Evaluated on part of the test set, or also measuring the eval-mode training loss (Table 13):
-  // a result the others lack.
+  // Evaluated on part of the test set, or a classifier also measuring the eval-mode training loss
+  // (Table 13): a result the others lack. Every DiT job measures it, so its key leaves it out.
   if (spec.runtime.eval_limit > 0) j["eval_limit"] = spec.runtime.eval_limit;
-  if (spec.runtime.eval_train_loss) j["eval_train_loss"] = true;
+  if (spec.runtime.eval_train_loss && spec.model.proxy != "dit") j["eval_train_loss"] = true;
   return Hasher().add(j.dump()).hex();
 }
 

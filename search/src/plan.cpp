@@ -1,11 +1,42 @@
 #include "fsearch/search/plan.h"
 
+#include <algorithm>
 #include <filesystem>
 
 #include "fsearch/core/hash.h"
 #include "fsearch/search/halving.h"
 
 namespace fsearch::search {
+namespace {
+
+const FunctionLayer* function_layer(const Space& space, std::uint64_t fingerprint) {
+  for (const auto& entry : space.by_function) {
+    if (entry.fingerprint == fingerprint) return &entry;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+void check_by_function(const Space& space, const std::vector<Screened>& screened) {
+  if (space.strategy == StrategyKind::Evolution) return;  // a later generation may breed it
+  for (const auto& entry : space.by_function) {
+    const Screened* rejected = nullptr;
+    bool kept = false;
+    for (const auto& s : screened) {
+      if (s.candidate.fingerprint != entry.fingerprint) continue;
+      kept = kept || s.status == db::CandidateStatus::Kept;
+      if (s.status == db::CandidateStatus::Rejected) rejected = &s;
+    }
+    if (kept) continue;
+    if (rejected)
+      throw ConfigError(entry.where + ": " + entry.function + " is screened out of this space (" +
+                            rejected->reasons + "): it trains with no layer options",
+                        "drop its entry, or the failed properties from require");
+    throw ConfigError(entry.where + ": " + entry.function + " is not a function of this space",
+                      "list it under primitives, or drop its entry; `fsearch run --plan-only` lists the candidates");
+  }
+}
 
 std::vector<PlannedJob> plan_jobs(const Space& space, const std::vector<Screened>& screened,
                                   const std::string& runs_root, const std::string& budget) {
@@ -18,8 +49,9 @@ std::vector<PlannedJob> plan_jobs(const Space& space, const std::vector<Screened
     norms.push_back({functions::norm_preset(baseline), "", baseline});
   for (const auto& s : screened) {
     if (s.status != db::CandidateStatus::Kept) continue;
-    for (const auto& shift : space.shifts) {
-      for (double alpha : space.alpha_inits) {
+    const auto* own = function_layer(space, s.candidate.fingerprint);
+    for (const auto& shift : own ? own->shifts : space.shifts) {
+      for (double alpha : own ? own->alpha_inits : space.alpha_inits) {
         functions::NormSpec n;
         n.kind = functions::NormKind::Pointwise;
         n.function = s.candidate.text;

@@ -8,11 +8,13 @@
 
 #include "fsearch/core/names.h"
 #include "fsearch/core/yaml.h"
+#include "fsearch/functions/candidate.h"
 #include "fsearch/functions/catalog.h"
 #include "fsearch/functions/norm_spec.h"
 #include "fsearch/functions/parse.h"
 #include "fsearch/jobs/job_spec.h"
 #include "fsearch/jobs/proxy_files.h"
+#include "fsearch/search/expand.h"
 
 namespace fsearch::search {
 namespace {
@@ -102,6 +104,48 @@ void check_named_length(YamlMap& budget, const Space& space) {
                     "the length");
 }
 
+// shift and alpha_init of `layer` (the space's layer, or one function's), defaulting to what they hold.
+void read_layer_options(YamlMap& layer, std::vector<std::string>& shifts, std::vector<double>& alpha_inits) {
+  shifts = layer.get_list<std::string>("shift", shifts);
+  for (const auto& s : shifts) {
+    try {
+      functions::parse_shift_mode(s);
+    } catch (const ConfigError& e) {
+      throw ConfigError(where(layer, "shift") + ": " + e.what(), e.hint());
+    }
+  }
+  alpha_inits = layer.get_list<double>("alpha_init", alpha_inits);
+  for (double a : alpha_inits) {
+    if (!(std::isfinite(a) && a > 0))
+      throw ConfigError(where(layer, "alpha_init") + ": " + number_text(a) + " is not an initial alpha",
+                        "alpha_init values are finite and positive (the paper's is 0.5)");
+  }
+}
+
+// layer.by_function: {"erf(x)": {shift: [scalar]}, "tanh(x)": {shift: [none]}}; what a function
+// leaves out, it takes from the layer. Two spellings of one function are one entry too many.
+std::vector<FunctionLayer> read_by_function(YamlMap& layer, const Space& space) {
+  std::vector<FunctionLayer> out;
+  auto by_function = layer.map("by_function");
+  for (const auto& function : by_function.keys()) {
+    FunctionLayer entry{function, 0, where(by_function, function), space.shifts, space.alpha_inits};
+    try {
+      entry.fingerprint = functions::fingerprint(parse_primitive(function));
+    } catch (const ConfigError& e) {
+      throw ConfigError(entry.where + ": " + e.what(), e.hint());
+    }
+    for (const auto& other : out) {
+      if (other.fingerprint == entry.fingerprint)
+        throw ConfigError(entry.where + ": the same function as " + other.function, "give each function one entry");
+    }
+    auto options = by_function.map(function);
+    read_layer_options(options, entry.shifts, entry.alpha_inits);
+    options.finish();
+    out.push_back(std::move(entry));
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string to_string(StrategyKind kind) {
@@ -180,20 +224,8 @@ Space load_space(const std::string& file) {
                         "seeds are whole numbers >= 0");
   }
   auto layer = root.map("layer");
-  space.shifts = layer.get_list<std::string>("shift", space.shifts);
-  for (const auto& s : space.shifts) {
-    try {
-      functions::parse_shift_mode(s);
-    } catch (const ConfigError& e) {
-      throw ConfigError(where(layer, "shift") + ": " + e.what(), e.hint());
-    }
-  }
-  space.alpha_inits = layer.get_list<double>("alpha_init", space.alpha_inits);
-  for (double a : space.alpha_inits) {
-    if (!(std::isfinite(a) && a > 0))
-      throw ConfigError(where(layer, "alpha_init") + ": " + number_text(a) + " is not an initial alpha",
-                        "alpha_init values are finite and positive (the paper's is 0.5)");
-  }
+  read_layer_options(layer, space.shifts, space.alpha_inits);
+  space.by_function = read_by_function(layer, space);
   layer.finish();
   auto budget = root.map("budget");
   space.budget = budget.get<std::string>("name", space.budget);

@@ -95,6 +95,37 @@ std::map<std::string, double> latest_promotions(db::Database& db, std::int64_t s
   return out;
 }
 
+// Never trained: its run directory holds nothing but job.json, if it exists at all.
+bool run_dir_unstarted(const std::string& run_dir) {
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator(run_dir, error)) {
+    if (entry.path().filename() != jobs::RunDir{run_dir}.job().filename()) return false;
+  }
+  return true;
+}
+
+// --drop-unplanned: returns how many jobs left the sweep. Run directories of jobs that left the
+// database go after the transaction, so that a rollback never leaves a job without its job.json.
+int drop_unplanned(db::Database& db, std::int64_t sweep, const std::vector<PlannedJob>& planned) {
+  std::set<std::string> listed;
+  for (const auto& p : planned) listed.insert(p.row.key);
+  int dropped = 0;
+  std::vector<std::string> gone;
+  db.transaction([&] {
+    for (const auto& job : db.jobs(sweep, db::JobState::Pending)) {
+      if (listed.count(job.key) || !run_dir_unstarted(job.run_dir)) continue;
+      const auto how = db.drop_unstarted_job(sweep, job.key);
+      dropped += how != db::Database::Dropped::Started;
+      if (how == db::Database::Dropped::FromDatabase) gone.push_back(job.run_dir);
+    }
+  });
+  for (const auto& run_dir : gone) {
+    std::error_code ignored;  // a folder left behind is harmless: planned again, the job reuses it
+    std::filesystem::remove_all(run_dir, ignored);
+  }
+  return dropped;
+}
+
 // "N jobs (n new; f already finished[, p paused at a rung])", counted over this plan's jobs. A
 // sweep run before with other seeds, lrs or budget holds jobs this plan does not list; the loop
 // trains the sweep's pending jobs, those too, so the line says how many there are.
@@ -120,7 +151,9 @@ std::string plan_summary(db::Database& db, std::int64_t sweep, const std::vector
   if (!others.empty())
     line += "; the sweep holds " + std::to_string(others.size()) +
             " more from earlier runs (other seeds, lrs or budget)" +
-            (others_to_train > 0 ? ", " + std::to_string(others_to_train) + " of them still to train, which this run trains too"
+            (others_to_train > 0 ? ", " + std::to_string(others_to_train) +
+                                       " of them still to train, which this run trains too (--drop-unplanned "
+                                       "takes those that never started out of the sweep)"
                                  : std::string());
   return line;
 }
@@ -219,6 +252,11 @@ SweepOutcome run_sweep(const std::string& space_file, const SweepOptions& option
                           ", whose decisions were taken on the results it would replace",
                       "only grid sweeps train jobs again; plan the cells again in a grid space");
   }
+  if (options.drop_unplanned && space.strategy != StrategyKind::Grid) {
+    throw ConfigError("--drop-unplanned: " + space_file + " uses strategy " + to_string(space.strategy) +
+                          ", whose sweep holds jobs its plan does not list (promotions, later generations)",
+                      "only grid sweeps drop jobs; run without --drop-unplanned");
+  }
   for (const auto& build : options.retrain_builds) check_build_text(build);
   if (const double n = count_candidates(space); n > options.max_candidates) {
     std::ostringstream count;
@@ -231,6 +269,12 @@ SweepOutcome run_sweep(const std::string& space_file, const SweepOptions& option
                           std::to_string(static_cast<long long>(options.max_candidates)),
                       "narrow the space (fewer values or a smaller depth), or raise --max-candidates");
   }
+  // Expanded and checked before anything is recorded.
+  auto started = std::chrono::steady_clock::now();
+  auto screened = expand(space);
+  double screen_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  check_by_function(space, screened);
+
   std::filesystem::path db_path(options.db_path);
   if (const auto folder = db_path.parent_path(); !folder.empty()) {
     std::error_code error;
@@ -255,10 +299,6 @@ SweepOutcome run_sweep(const std::string& space_file, const SweepOptions& option
           ? std::set<std::string>{}
           : jobs_built_by(db, db.sweep_id(space.name).value_or(-1), space.name, options.retrain_builds);
   outcome.sweep = db.ensure_sweep(space.name, space_file, budget, unix_now());
-
-  auto started = std::chrono::steady_clock::now();
-  auto screened = expand(space);
-  double screen_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   db.transaction([&] {
     for (const auto& s : screened) {
       db.upsert_candidate(candidate_row(s));
@@ -292,6 +332,12 @@ SweepOutcome run_sweep(const std::string& space_file, const SweepOptions& option
     }
   });
   outcome.jobs_total = static_cast<int>(planned.size());
+  if (options.drop_unplanned) {
+    const auto dropped = drop_unplanned(db, outcome.sweep, planned);
+    if (dropped > 0)
+      say("--drop-unplanned: " + std::to_string(dropped) +
+          " job(s) of the sweep that this plan does not list and that never started were taken out of it");
+  }
   say(plan_summary(db, outcome.sweep, planned, outcome.jobs_new) + ", budget " + budget + ", strategy " +
       to_string(space.strategy) + ", runs in " + runs_root + "/" + space.name);
   // With --plan-only too: queueing them again is recording, not training.

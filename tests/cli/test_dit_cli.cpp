@@ -66,6 +66,9 @@ TEST_F(DiTProcess, SmokeJobOnFashionMnistRecordsFidSamplesAndGrid) {
   EXPECT_EQ(result["fid_samples"], 100);  // smoke: 10 per class
   EXPECT_EQ(result["fid_features"].get<std::string>().rfind("cnn:", 0), 0u) << result["fid_features"];
   EXPECT_TRUE(result["final_loss"].is_number());
+  // Measured without --eval-train-loss: every DiT job has it (Table 13 reads Table 7's jobs).
+  ASSERT_TRUE(result["eval_train_loss"].is_number()) << result.dump(2);
+  EXPECT_GT(result["eval_train_loss"].get<double>(), 0);
   EXPECT_GT(result["sample_images_per_sec"].get<double>(), 0);
   // Diagnostics as the ViT's: per norm site (no affine parameters in a DiT block, but alpha and s).
   for (const char* when : {"init", "final"}) {

@@ -630,6 +630,70 @@ TEST(SweepCli, ANarrowerRunNamesTheSweepsOtherJobs) {
   fs::remove_all(dir);
 }
 
+// --drop-unplanned after narrowing a space (real workers): the jobs the new plan lacks that never
+// started leave the sweep, the database and their run directories; a finished one stays with its
+// result; the loop then trains only the plan. A typo in by_function, or a strategy whose sweep
+// holds jobs its plan does not list, is refused before anything changes.
+TEST(SweepCli, DropUnplannedForgetsTheCellsANarrowedSpaceLeftOut) {
+  auto dir = workdir("drop-unplanned");
+  const std::string proxy = "proxies: [" + std::string(FSEARCH_SOURCE_DIR) + "/configs/proxies/vit-tiny.yaml]\n";
+  std::ofstream(dir / "space.yaml") << "name: mini\nprimitives: [erf, tanh]\nbaselines: [layernorm]\n"
+                                    << "seeds: [0, 1]\n" << proxy;
+  const auto run = "run --space " + (dir / "space.yaml").string() + " --db " + (dir / "f.db").string() +
+                   " --budget smoke --workers 2";
+  auto r = run_fsearch(run + " --only-seeds 0");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::string tanh_seed1_dir;
+  for (const auto& j : export_jobs(dir)) {
+    if (j["function"] == "tanh(x)" && j["seed"] == 1) tanh_seed1_dir = j["run_dir"];
+  }
+  ASSERT_TRUE(fs::exists(fs::path(tanh_seed1_dir) / "job.json")) << tanh_seed1_dir;
+
+  // Narrowed: tanh goes. Its finished seed-0 job stays; its seed-1 job, never started, goes.
+  std::ofstream(dir / "space.yaml") << "name: mini\nprimitives: [erf]\nbaselines: [layernorm]\n"
+                                    << "seeds: [0, 1]\n" << proxy;
+  r = run_fsearch(run + " --plan-only");
+  EXPECT_NE(r.err.find("1 of them still to train, which this run trains too (--drop-unplanned"), std::string::npos)
+      << r.err;
+  r = run_fsearch(run + " --plan-only --drop-unplanned");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("--drop-unplanned: 1 job(s) of the sweep that this plan does not list and that never "
+                       "started were taken out of it"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("4 jobs (0 new; 2 already finished); the sweep holds 1 more from earlier runs"),
+            std::string::npos)
+      << r.err;
+  EXPECT_FALSE(fs::exists(tanh_seed1_dir));
+
+  std::ofstream(dir / "typo.yaml") << "name: mini\nprimitives: [erf]\nseeds: [0, 1]\n" << proxy
+                                   << "layer:\n  by_function:\n    tahn: {shift: [none]}\n";
+  r = run_fsearch("run --space " + (dir / "typo.yaml").string() + " --db " + (dir / "f.db").string() +
+                  " --budget smoke --drop-unplanned");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("typo.yaml:7:11: layer.by_function.tahn: in expression \"tahn\""), std::string::npos)
+      << r.err;
+  std::ofstream(dir / "evolution.yaml") << "name: mini-evolution\nprimitives: [erf]\n" << proxy
+                                        << "strategy: evolution\n";
+  r = run_fsearch("run --space " + (dir / "evolution.yaml").string() + " --db " + (dir / "f.db").string() +
+                  " --budget smoke --drop-unplanned");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--drop-unplanned: " + (dir / "evolution.yaml").string() + " uses strategy evolution"),
+            std::string::npos)
+      << r.err;
+
+  r = run_fsearch(run);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::multiset<std::string> trained;
+  for (const auto& j : export_jobs(dir)) {
+    EXPECT_EQ(j["state"], "done") << j["function"] << " seed " << j["seed"];
+    trained.insert(j["function"].get<std::string>() + " " + std::to_string(j["seed"].get<int>()));
+  }
+  EXPECT_EQ(trained, (std::multiset<std::string>{"erf(x) 0", "erf(x) 1", "layernorm 0", "layernorm 1", "tanh(x) 0"}))
+      << "the refused runs recorded nothing, and tanh's seed 1 never trained";
+  fs::remove_all(dir);
+}
+
 // When a job's result.json was written: a job trained again writes it again.
 fs::file_time_type result_time(const nlohmann::json& job) {
   return fs::last_write_time(fs::path(job["run_dir"].get<std::string>()) / "result.json");

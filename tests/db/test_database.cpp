@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 #include "fsearch/core/error.h"
 #include "fsearch/db/database.h"
@@ -326,6 +327,32 @@ TEST(Jobs, RetryFailedRequeuesOnlyThisSweepsFailedJobsWithFreshCounts) {
   EXPECT_EQ(db.job("done")->state, JobState::Done);
   EXPECT_EQ(db.job("elsewhere")->state, JobState::Failed);  // another sweep's
   EXPECT_EQ(db.retry_failed(sweep), 0);
+}
+
+// --drop-unplanned: a job that never started leaves one sweep, and the database when no sweep has it
+// left; a job that ran, or has anything recorded, stays whatever it is asked.
+TEST(Jobs, DropUnstartedTakesOnlyJobsThatNeverRan) {
+  Database db(fresh_db("drop-unstarted"));
+  auto sweep = db.ensure_sweep("s", "s.yaml", "default", 1);
+  auto other = db.ensure_sweep("t", "t.yaml", "default", 1);
+  for (const char* key : {"shared", "alone", "ran", "requeued"}) db.add_job(sweep, job(key));
+  db.add_job(other, job("shared"));
+  db.mark_running("ran", 1, 1);
+  db.mark_running("requeued", 1, 1);
+  db.requeue("requeued", "interrupted");
+
+  EXPECT_EQ(db.drop_unstarted_job(sweep, "shared"), Database::Dropped::FromSweep);
+  EXPECT_TRUE(db.job("shared"));
+  EXPECT_EQ(db.jobs(other).size(), 1u);
+  EXPECT_EQ(db.drop_unstarted_job(sweep, "alone"), Database::Dropped::FromDatabase);
+  EXPECT_FALSE(db.job("alone"));
+  EXPECT_EQ(db.drop_unstarted_job(sweep, "ran"), Database::Dropped::Started);
+  EXPECT_EQ(db.drop_unstarted_job(sweep, "requeued"), Database::Dropped::Started);  // pending, but it ran
+  std::set<std::string> left;
+  for (const auto& row : db.jobs(sweep)) left.insert(row.key);
+  EXPECT_EQ(left, (std::set<std::string>{"ran", "requeued"}));
+  EXPECT_EQ(db.drop_unstarted_job(other, "shared"), Database::Dropped::FromDatabase);
+  EXPECT_FALSE(db.job("shared"));
 }
 
 // A rejection is the verdict of a short probe: --retry-rejected reopens it (and only it), and the

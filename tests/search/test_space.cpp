@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 
 #include "fsearch/core/error.h"
@@ -132,6 +133,19 @@ TEST(Space, ErrorsNameFileLineAndField) {
   EXPECT_NE(error_of("primitives: [erf]\nproxies: [" + kProxy + "]\nlayer: {shift: [both]}\n")
                 .find("unknown shift mode 'both'"),
             std::string::npos);
+  const std::string by_function = "primitives: [erf]\nproxies: [" + kProxy + "]\nlayer:\n  by_function:\n";
+  auto bad_function = error_of(by_function + "    \"tahn(x)\": {shift: [none]}\n");
+  EXPECT_NE(bad_function.find(":5:16: layer.by_function.tahn(x): in expression \"tahn(x)\""), std::string::npos)
+      << bad_function;
+  EXPECT_NE(bad_function.find("did you mean tanh"), std::string::npos) << bad_function;
+  auto bad_key = error_of(by_function + "    erf: {shfit: [none]}\n");
+  EXPECT_NE(bad_key.find(":5:11: layer.by_function.erf.shfit: unknown key"), std::string::npos) << bad_key;
+  EXPECT_NE(bad_key.find("did you mean shift"), std::string::npos) << bad_key;
+  auto bad_shift = error_of(by_function + "    erf: {shift: [both]}\n");
+  EXPECT_NE(bad_shift.find(":5:18: layer.by_function.erf.shift: unknown shift mode 'both'"), std::string::npos)
+      << bad_shift;
+  auto twice = error_of(by_function + "    erf: {shift: [none]}\n    \"-(-erf(x))\": {shift: [scalar]}\n");
+  EXPECT_NE(twice.find(":6:19: layer.by_function.-(-erf(x)): the same function as erf"), std::string::npos) << twice;
 }
 
 // Values that used to pass silently (issue: ignored, stored wrong, or failing later elsewhere) are
@@ -327,6 +341,73 @@ TEST(Plan, EvalTrainLossReachesTheJobsAndTheirKeys) {
     EXPECT_FALSE(without[i].spec.runtime.eval_train_loss);
     EXPECT_NE(with[i].row.key, without[i].row.key);
   }
+}
+
+// A DiT job measures its eval-mode training loss always, so the flag is not in its key: Table 13's
+// DiT cells are the jobs Tables 7 and 14 train. A classifier's stays keyed (a whole extra pass).
+TEST(Plan, EvalTrainLossKeysClassifierJobsOnly) {
+  for (const auto* name : {"vit-tiny", "dit-b"}) {
+    jobs::JobSpec spec;
+    jobs::read_proxy_file(std::string(FSEARCH_SOURCE_DIR) + "/configs/proxies/" + name + ".yaml", spec);
+    spec.norm.function = "erf(x)";
+    const auto without = jobs::job_key(spec);
+    spec.runtime.eval_train_loss = true;
+    EXPECT_EQ(jobs::job_key(spec) == without, std::string(name) == "dit-b") << name;
+  }
+}
+
+// layer.by_function: a function (by fingerprint, whatever its spelling) trains with its own layer
+// options, the others with the layer's.
+TEST(Plan, ByFunctionGivesAFunctionItsOwnLayerOptions) {
+  auto file = write_space("by-function.yaml", "primitives: [erf, tanh, arctan]\nrequire: []\nproxies: [" +
+                                                  kProxy +
+                                                  "]\nlayer:\n  shift: [none, scalar]\n  by_function:\n"
+                                                  "    erf: {shift: [scalar]}\n"
+                                                  "    \"-(-tanh(x))\": {shift: [none], alpha_init: [1]}\n");
+  auto space = load_space(file);
+  auto screened = expand(space);
+  check_by_function(space, screened);
+  std::multiset<std::string> cells;
+  for (const auto& job : plan_jobs(space, screened, "/tmp/runs", "smoke"))
+    cells.insert(job.row.label + " " + job.row.shift + " " + std::to_string(job.row.alpha_init).substr(0, 3));
+  EXPECT_EQ(cells, (std::multiset<std::string>{"erf(x) scalar 0.5", "tanh(x) none 1.0", "arctan(x) none 0.5",
+                                               "arctan(x) scalar 0.5"}));
+}
+
+// Table 13 trains the three cells it reads on each proxy: LayerNorm, Derf (erf with s), DyT (tanh
+// without), and no erf without s or tanh with s.
+TEST(Plan, Table13PlansOnlyTheCellsItReads) {
+  auto space = load_space(std::string(FSEARCH_SOURCE_DIR) + "/configs/tables/table13.yaml");
+  auto screened = expand(space);
+  check_by_function(space, screened);
+  std::map<std::string, std::set<std::string>> cells;  // proxy -> cells
+  for (const auto& job : plan_jobs(space, screened, "/tmp/runs", "smoke"))
+    cells[job.row.proxy].insert(job.row.label + (job.row.shift.empty() ? "" : " " + job.row.shift));
+  ASSERT_EQ(cells.size(), 4u);
+  for (const auto& [proxy, set] : cells)
+    EXPECT_EQ(set, (std::set<std::string>{"layernorm", "erf(x) scalar", "tanh(x) none"})) << proxy;
+}
+
+// An entry of by_function that is no kept candidate would silently do nothing: an error at its line.
+TEST(Plan, AByFunctionEntryOutsideTheSpaceIsAnErrorAtItsLine) {
+  auto error_of_plan = [](const std::string& text) {
+    auto space = load_space(write_space("by-function-bad.yaml", text));
+    try {
+      check_by_function(space, expand(space));
+    } catch (const ConfigError& e) {
+      return std::string(e.what()) + " | " + e.hint();
+    }
+    return std::string("no error");
+  };
+  const std::string head = "primitives: [erf, linear]\nproxies: [" + kProxy + "]\nlayer:\n  by_function:\n";
+  auto absent = error_of_plan(head + "    tanh: {shift: [none]}\n");
+  EXPECT_NE(absent.find(":5:11: layer.by_function.tanh: tanh is not a function of this space"), std::string::npos)
+      << absent;
+  auto rejected = error_of_plan(head + "    linear: {shift: [none]}\n");  // unbounded: screened out
+  EXPECT_NE(rejected.find(":5:13: layer.by_function.linear: linear is screened out of this space (bounded"),
+            std::string::npos)
+      << rejected;
+  EXPECT_EQ(error_of_plan(head + "    erf: {shift: [none]}\n"), "no error");
 }
 
 TEST(Plan, SameSpaceSameKeysAndEditsAddOnlyNewJobs) {

@@ -152,10 +152,10 @@ TrainResult train_diffusion(const JobContext& job) {
     double sample_seconds = 0;
     loop.with_eval_weights([&] {
       model->eval();
-      if (spec.runtime.eval_train_loss) {
-        result.eval_train_loss = eval_train_loss(model, diffusion, batches, data.train, spec.train.batch_size,
-                                                 spec.seed, job.device);
-      }
+      // Always (100 forward batches, about 1% of a job), whatever runtime.eval_train_loss says: so a
+      // DiT job's key need not carry it, and Table 13 reads the jobs Tables 7 and 14 train.
+      result.eval_train_loss = eval_train_loss(model, diffusion, batches, data.train, spec.train.batch_size,
+                                               spec.seed, job.device);
       const auto& d = spec.diffusion;
       message(fmt::format("sampling {} images ({} steps, eta {:g}, guidance {:g})",
                           d.samples_per_class * data.train.classes, d.sample_steps, d.sample_eta,

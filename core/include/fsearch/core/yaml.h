@@ -61,6 +61,9 @@ class YamlMap {
   // A nested map (empty if absent).
   YamlMap map(const std::string& key);
   std::optional<YAML::Node> node(const std::string& key) { return field(key); }
+  // The map's keys in file order, for maps keyed by the user's names; every key counts as asked.
+  // Throws ConfigError for a key that is a list or a map.
+  std::vector<std::string> keys();
 
   // Throws ConfigError for the first key that was never asked for.
   void finish() const;
@@ -71,6 +74,7 @@ class YamlMap {
 
  private:
   std::optional<YAML::Node> field(const std::string& key);
+  void check_plain_key(const YAML::Node& key) const;
   template <class T>
   T convert(const YAML::Node& node, const std::string& key) const {
     try {

@@ -183,6 +183,11 @@ class Database {
   // Adds the job if its key is new, and links it to the sweep. Returns true if the job is new.
   bool add_job(std::int64_t sweep, const JobRow& job);
   std::optional<JobRow> job(const std::string& key);
+  // Takes a job that never started (pending, no attempt, nothing recorded of it: no result, curve,
+  // rung, promotion or replaced result) out of the sweep, and out of the database when no other
+  // sweep has it. Any other job stays as it is (Started).
+  enum class Dropped { Started, FromSweep, FromDatabase };
+  Dropped drop_unstarted_job(std::int64_t sweep, const std::string& key);
   std::vector<JobRow> jobs(std::int64_t sweep, std::optional<JobState> state = std::nullopt);
   std::map<JobState, int> job_counts(std::int64_t sweep);
 

@@ -116,7 +116,9 @@ struct RuntimeSpec {           // how to run, not what: excluded from the key
   int eval_every = 0;  // steps between test evaluations; 0 = only at the end
   int checkpoint_every = 200;
   int eval_limit = 0;            // evaluate on the first N test images; 0 = all
-  bool eval_train_loss = false;  // Appendix E: eval-mode loss on the training set, at the end
+  // Appendix E: eval-mode loss on the training set, at the end. A classifier's pass over the whole
+  // training set is keyed (a result the others lack); a DiT job measures it always (100 batches).
+  bool eval_train_loss = false;
 };
 
 // What a search strategy asks of a job, beyond what it trains: excluded from the key, because a job

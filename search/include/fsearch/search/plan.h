@@ -17,6 +17,10 @@ struct PlannedJob {
   db::JobRow row;
 };
 
+// Throws ConfigError naming the entry's file and line for a layer.by_function entry that names no
+// candidate this space keeps (in grid and halving sweeps; evolution may breed it later).
+void check_by_function(const Space& space, const std::vector<Screened>& screened);
+
 // `budget` overrides the space's budget when not empty; run directories go under
 // runs_root/<sweep name>/<key>.
 std::vector<PlannedJob> plan_jobs(const Space& space, const std::vector<Screened>& screened,

@@ -60,6 +60,17 @@ struct RejectionSpec {
   double min_accuracy_gain = 0.01;
 };
 
+// layer.by_function: one function's layer options, in place of the layer's own for it. Table 13
+// reads Derf (erf with s) and DyT (tanh without): crossing both functions with both shifts would
+// train two cells it never reads.
+struct FunctionLayer {
+  std::string function;  // as written (a catalog name or an expression)
+  std::uint64_t fingerprint = 0;  // what candidates are matched by
+  std::string where;     // file:line:column: layer.by_function.<function>, for errors found when planning
+  std::vector<std::string> shifts;
+  std::vector<double> alpha_inits;
+};
+
 struct Space {
   std::string file, name;
   std::vector<std::string> primitives;  // catalog names or expressions
@@ -74,6 +85,7 @@ struct Space {
   std::vector<std::int64_t> seeds = {0};
   std::vector<std::string> shifts = {"scalar"};
   std::vector<double> alpha_inits = {0.5};
+  std::vector<FunctionLayer> by_function;
   std::string budget = "default";  // default | smoke (overridable from the command line)
   double epochs = 0;               // > 0: overrides the proxies' epochs
   std::int64_t steps = 0;          // > 0: overrides the proxies' budget in steps

@@ -30,6 +30,10 @@ struct SweepOptions {
   // with "-dirty") train again from the start, their results kept in replaced_results
   // (search/retrain.h). Grid sweeps only. Each must match a finished job of the sweep.
   std::vector<std::string> retrain_builds;
+  // The sweep's jobs this plan does not list and that never started leave the sweep (and the
+  // database, with their run directories, when no other sweep has them): after the space was
+  // narrowed, so that the loop does not train cells the space dropped. Grid sweeps only.
+  bool drop_unplanned = false;
   BackendKind backend = BackendKind::Local;     // worker processes here | Slurm job arrays
   LocalOptions local;                           // local backend
   SlurmOptions slurm;                           // slurm backend (work_dir defaults to <runs>/<sweep>/slurm)
