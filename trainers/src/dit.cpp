@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "fsearch/core/phase_clock.h"
+#include "fsearch/nn/gelu.h"
 #include "patches.h"
 
 namespace fsearch::trainers {
@@ -69,7 +70,7 @@ torch::Tensor DiTBlockImpl::forward(const torch::Tensor& x, const torch::Tensor&
   auto h = x + gate1.unsqueeze(1) * attn_->forward(modulate(norm1_->forward(x), shift1, scale1));
   auto normed = modulate(norm2_->forward(h), shift2, scale2);
   PhaseScope scope(Phase::Mlp);
-  auto mlp = fc2_->forward(torch::gelu(fc1_->forward(normed), "tanh"));
+  auto mlp = fc2_->forward(nn::gelu_tanh(fc1_->forward(normed)));
   return h + gate2.unsqueeze(1) * mlp;
 }
 
