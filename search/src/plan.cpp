@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "fsearch/core/hash.h"
+#include "fsearch/core/names.h"
 #include "fsearch/search/halving.h"
 
 namespace fsearch::search {
@@ -14,6 +15,18 @@ const FunctionLayer* function_layer(const Space& space, std::uint64_t fingerprin
     if (entry.fingerprint == fingerprint) return &entry;
   }
   return nullptr;
+}
+
+// "erf(x), tanh(x), ... (40 in all)": the kept candidates, the first eight by name.
+std::string candidate_names(const std::vector<Screened>& screened) {
+  std::vector<std::string> names;
+  for (const auto& s : screened) {
+    if (s.status == db::CandidateStatus::Kept) names.push_back(s.candidate.text);
+  }
+  const std::size_t total = names.size();
+  if (total > 8) names.resize(8);
+  return (names.empty() ? std::string("none") : join_names(names)) +
+         (total > 8 ? ", ... (" + std::to_string(total) + " in all)" : std::string());
 }
 
 }  // namespace
@@ -33,8 +46,9 @@ void check_by_function(const Space& space, const std::vector<Screened>& screened
       throw ConfigError(entry.where + ": " + entry.function + " is screened out of this space (" +
                             rejected->reasons + "): it trains with no layer options",
                         "drop its entry, or the failed properties from require");
-    throw ConfigError(entry.where + ": " + entry.function + " is not a function of this space",
-                      "list it under primitives, or drop its entry; `fsearch run --plan-only` lists the candidates");
+    throw ConfigError(entry.where + ": " + entry.function + " is not a function of this space (its candidates: " +
+                          candidate_names(screened) + ")",
+                      "list it under primitives, or drop its entry");
   }
 }
 

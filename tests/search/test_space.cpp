@@ -401,7 +401,9 @@ TEST(Plan, AByFunctionEntryOutsideTheSpaceIsAnErrorAtItsLine) {
   };
   const std::string head = "primitives: [erf, linear]\nproxies: [" + kProxy + "]\nlayer:\n  by_function:\n";
   auto absent = error_of_plan(head + "    tanh: {shift: [none]}\n");
-  EXPECT_NE(absent.find(":5:11: layer.by_function.tanh: tanh is not a function of this space"), std::string::npos)
+  EXPECT_NE(absent.find(":5:11: layer.by_function.tanh: tanh is not a function of this space (its candidates: "
+                        "erf(x))"),
+            std::string::npos)
       << absent;
   auto rejected = error_of_plan(head + "    linear: {shift: [none]}\n");  // unbounded: screened out
   EXPECT_NE(rejected.find(":5:13: layer.by_function.linear: linear is screened out of this space (bounded"),
