@@ -127,8 +127,9 @@ int drop_unplanned(db::Database& db, std::int64_t sweep, const std::vector<Plann
 }
 
 // "N jobs (n new; f already finished[, p paused at a rung])", counted over this plan's jobs. A
-// sweep run before with other seeds, lrs or budget holds jobs this plan does not list; the loop
-// trains the sweep's pending jobs, those too, so the line says how many there are.
+// sweep run before with other seeds, lrs, budget or cells holds jobs this plan does not list; the
+// loop trains the sweep's pending jobs, those too (unless --drop-unplanned took them out), so the
+// line says how many there are.
 std::string plan_summary(db::Database& db, std::int64_t sweep, const std::vector<PlannedJob>& planned,
                          int jobs_new) {
   std::map<std::string, db::JobState> others;  // the sweep's jobs; this plan's are taken out below
@@ -150,7 +151,7 @@ std::string plan_summary(db::Database& db, std::int64_t sweep, const std::vector
                      (paused > 0 ? ", " + std::to_string(paused) + " paused at a rung" : std::string()) + ")";
   if (!others.empty())
     line += "; the sweep holds " + std::to_string(others.size()) +
-            " more from earlier runs (other seeds, lrs or budget)" +
+            " more from earlier runs (other seeds, lrs, budget or cells)" +
             (others_to_train > 0 ? ", " + std::to_string(others_to_train) +
                                        " of them still to train, which this run trains too (--drop-unplanned "
                                        "takes those that never started out of the sweep)"

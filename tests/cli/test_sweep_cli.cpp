@@ -622,7 +622,7 @@ TEST(SweepCli, ANarrowerRunNamesTheSweepsOtherJobs) {
   auto r = run_fsearch("run --space " + space + db + " --seeds 1");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.err.find("5 jobs (0 new; 0 already finished); the sweep holds 10 more from earlier runs (other "
-                       "seeds, lrs or budget), 10 of them still to train, which this run trains too"),
+                       "seeds, lrs, budget or cells), 10 of them still to train, which this run trains too"),
             std::string::npos)
       << r.err;
   r = run_fsearch("run --space " + space + db + " --seeds 0,1,2");
