@@ -9,5 +9,5 @@ set key top right font ',8'
 set title "ViT-B top-1"
 plot "docs/results/reference/figures/table16-loss-6ffcd15fa6a22214.dat" using 1:2 with lines lt 1 dt 1 title "tanh(x)", "docs/results/reference/figures/table16-loss-8fff8e5eb36c62e1.dat" using 1:2 with lines lt 2 dt 1 title "tanh(1.205 * x)", "docs/results/reference/figures/table16-loss-6579d61909f325d6.dat" using 1:2 with lines lt 3 dt 1 title "erf(x)"
 set title "ViT-L top-1"
-plot "docs/results/reference/figures/table16-loss-e9f36093024c6d42.dat" using 1:2 with lines lt 1 dt 1 title "tanh(x)", "docs/results/reference/figures/table16-loss-cf98c3cf96fc0b93.dat" using 1:2 with lines lt 2 dt 1 title "tanh(1.205 * x)"
+plot "docs/results/reference/figures/table16-loss-e9f36093024c6d42.dat" using 1:2 with lines lt 1 dt 1 title "tanh(x)", "docs/results/reference/figures/table16-loss-cf98c3cf96fc0b93.dat" using 1:2 with lines lt 2 dt 1 title "tanh(1.205 * x)", "docs/results/reference/figures/table16-loss-50e34b88ae81643c.dat" using 1:2 with lines lt 3 dt 1 title "erf(x)"
 unset multiplot
