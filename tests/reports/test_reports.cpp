@@ -11,6 +11,7 @@
 #include <optional>
 #include <set>
 #include <sstream>
+#include <tuple>
 
 #include "fixture.h"
 #include "fsearch/core/error.h"
@@ -218,6 +219,49 @@ TEST(Reports, FidCellsKeepTheBestLearningRateAndNameTheExtractor) {
                     "1000 samples."),
             std::string::npos)
       << md;
+}
+
+// Table 13's loss of a DiT cell comes from each seed's best-FID model (the model Table 7 shows),
+// not from the learning rate that fits the training set closest.
+TEST(Reports, Table13ReadsTheLossOfEachSeedsBestFidModel) {
+  auto path = (fsearch::testing::program_temp_dir() / ("report-table13-" + std::to_string(::getpid()) + ".db"))
+                  .string();
+  fs::remove(path);
+  db::Database db(path);
+  const TableSpec* table13 = nullptr;
+  for (const auto& t : paper_tables()) table13 = t.number == 13 ? &t : table13;
+  ASSERT_NE(table13, nullptr);
+  auto sweep = db.ensure_sweep("table13", "configs/tables/table13.yaml", "smoke", 1.7e9);
+  db.upsert_candidate({"fp:erf", "erf(x)", "erf(x)", "[]", "{}", true, ""});
+  db.link_candidate(sweep, "fp:erf", db::CandidateStatus::Kept, "erf(x)");
+  // (lr, FID, loss): the best FID is at 2e-3; the lowest loss at 4e-3.
+  const std::vector<std::tuple<double, double, double>> runs = {{1e-3, 30, 0.2}, {2e-3, 25, 0.22}, {4e-3, 40, 0.15}};
+  for (const auto& [lr, fid, loss] : runs) {
+    db::JobRow job;
+    job.key = "derf-" + std::to_string(lr);
+    job.lr = lr;
+    job.fingerprint = "fp:erf";
+    job.label = "erf(x)";
+    job.proxy = "dit-b";
+    job.shift = "scalar";
+    job.spec_json = kSpecJson;
+    job.run_dir = "runs/" + job.key;
+    db.add_job(sweep, job);
+    db.mark_running(job.key, 1, 1000);
+    db::ResultRow r;
+    r.key = job.key;
+    r.status = "done";
+    r.fid = fid;
+    r.fid_features = "cnn:fixture";
+    r.eval_train_loss = loss;
+    r.steps = 100;
+    r.result_json = R"({"git_commit": "fixture", "budget": "smoke", "device": "cpu", "threads": 1})";
+    db.record_result(r, db::JobState::Done, 1.7e9);
+  }
+  const auto md = render_table(db, *table13, "fixture.db");
+  EXPECT_NE(md.find("0.2200"), std::string::npos) << md;
+  EXPECT_EQ(md.find("0.1500"), std::string::npos) << md;
+  fs::remove(path);
 }
 
 TEST(Reports, ABestAtTheEdgeOfTheLearningRatesIsMarked) {
