@@ -1,11 +1,13 @@
-set terminal pngcairo size 900,550
+set terminal pngcairo size 1240,420
 set termoption noenhanced
 set output "docs/results/reference/figures/table13-loss.png"
-set multiplot layout 1,1 title "Table 13: training loss"
+set multiplot layout 1,2 title "Table 13: training loss"
 set xlabel 'step'
 set ylabel 'training loss'
 set grid
 set key top right font ',8'
 set title "ViT-B"
 plot "docs/results/reference/figures/table13-loss-2b340e1784877146.dat" using 1:2 with lines lt 1 dt 1 title "Norm", "docs/results/reference/figures/table13-loss-fd46b2c36f60c4ba.dat" using 1:2 with lines lt 2 dt 1 title "Derf", "docs/results/reference/figures/table13-loss-0e1fe89a8ce146f8.dat" using 1:2 with lines lt 3 dt 1 title "DyT"
+set title "DiT-B"
+plot "docs/results/reference/figures/table13-loss-58b00754ca8d4686.dat" using 1:2 with lines lt 1 dt 1 title "Norm", "docs/results/reference/figures/table13-loss-585b6502e1529671.dat" using 1:2 with lines lt 2 dt 1 title "Derf"
 unset multiplot

@@ -1,0 +1,10 @@
+set terminal pngcairo size 900,550
+set termoption noenhanced
+set output "docs/results/reference/figures/sweep-dit-b-spread-search.png"
+set title "Sweep dit-b-spread (grid): best so far"
+set xlabel 'steps trained'
+set ylabel "FID"
+set grid
+set xrange [0:*]
+set key top right
+plot "docs/results/reference/figures/sweep-dit-b-spread-search.dat" using 1:2 with steps lw 2 title 'best candidate so far', 30.6424 with lines dt 2 lt 2 title "layernorm"
