@@ -7,4 +7,4 @@ set ylabel "FID"
 set grid
 set xrange [0:*]
 set key top right
-plot "docs/results/reference/figures/sweep-dit-b-spread-search.dat" using 1:2 with steps lw 2 title 'best candidate so far', 30.6424 with lines dt 2 lt 2 title "layernorm"
+plot "docs/results/reference/figures/sweep-dit-b-spread-search.dat" using 1:2 with steps lw 2 title 'best candidate so far', 21.3713 with lines dt 2 lt 2 title "layernorm"
