@@ -15,6 +15,7 @@
 #include "fsearch/core/defaults.h"
 #include "fsearch/core/process.h"
 #include "fsearch/search/sweep.h"
+#include "fsearch/trainers/fid_pin.h"
 
 namespace fsearch::cli {
 namespace {
@@ -35,7 +36,8 @@ struct RunCommand {
   std::vector<std::string> sbatch_args;
   int max_parallel = 0, signal_before = 60, max_timeouts = 10;
   double poll = 5;
-  bool plan_only = false, retry_failed = false, retry_rejected = false, drop_unplanned = false;
+  bool plan_only = false, retry_failed = false, retry_rejected = false, drop_unplanned = false,
+       any_fid_extractor = false;
 
   int run(const char* self) const {
     search::SweepOptions options;
@@ -50,6 +52,21 @@ struct RunCommand {
     options.retry_rejected = retry_rejected;
     options.retrain_builds = retrain_builds;
     options.drop_unplanned = drop_unplanned;
+    if (!any_fid_extractor) {
+      // In a child process: the extractor loads LibTorch's thread pools, which workers forked from
+      // this process must not inherit.
+      options.check_plan = [path = db](db::Database& database, const std::vector<jobs::JobSpec>& to_train) {
+        const auto recorded = database.fid_extractors();
+        const bool scores_fid = std::any_of(to_train.begin(), to_train.end(),
+                                            [](const jobs::JobSpec& spec) { return spec.model.proxy == "dit"; });
+        if (recorded.empty() || !scores_fid) return;
+        run_in_child([&] {
+          trainers::check_fid_extractors(to_train, recorded, path, [](const std::string& line) {
+            std::cerr << line << "\n";
+          });
+        });
+      };
+    }
     const auto& stop = stop_on_signals();
     auto& s = options.local;
     // Workers start this very binary by absolute path: argv[0] may be a bare name found through PATH,
@@ -232,6 +249,10 @@ Command register_run(CLI::App& app, char** argv) {
                 "Take out of the sweep its jobs that this plan does not list and that never started (they\n"
                 "would train otherwise): after narrowing the space, its seeds or lrs. Finished jobs and their\n"
                 "results stay. Grid sweeps only");
+  sub->add_flag("--any-fid-extractor", command->any_fid_extractor,
+                "Score FIDs with the extractor this machine's cache gives even when the database's FIDs were\n"
+                "scored by another (two machines' feature CNNs differ; without it such a run is refused).\n"
+                "Reports then say the FIDs are not comparable");
   sub->add_option("--retrain-build", command->retrain_builds,
                   "Train again, from the start, the sweep's finished jobs whose results this build recorded\n"
                   "(a commit as `fsearch export` or PROVENANCE.md shows it, e.g. bab3cdad0bb5-dirty; a commit\n"

@@ -2,12 +2,21 @@
 
 #include <sched.h>
 #include <signal.h>
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <iostream>
 #include <filesystem>
 #include <fstream>
 #include <system_error>
 #include <thread>
+
+#include "fsearch/core/error.h"
 
 namespace fsearch {
 
@@ -47,6 +56,81 @@ bool process_alive(std::int64_t pid) {
 
 double unix_now() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+namespace {
+
+void write_all(int fd, const std::string& text) {
+  for (std::size_t done = 0; done < text.size();) {
+    const auto n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;
+    done += static_cast<std::size_t>(n);
+  }
+}
+
+}  // namespace
+
+void run_in_child(const std::function<void()>& body) {
+  int pipe_fds[2];
+  if (::pipe2(pipe_fds, O_CLOEXEC) != 0) throw Error(std::string("cannot create a pipe: ") + std::strerror(errno));
+  std::cout.flush();
+  std::cerr.flush();
+  std::fflush(nullptr);
+  const pid_t pid = ::fork();
+  if (pid < 0) {
+    const int error = errno;
+    ::close(pipe_fds[0]);
+    ::close(pipe_fds[1]);
+    throw Error(std::string("cannot start a child process: fork failed: ") + std::strerror(error));
+  }
+  if (pid == 0) {  // the child: its error, as kind, message and hint separated by NUL bytes
+    ::close(pipe_fds[0]);
+    int code = 0;
+    try {
+      body();
+    } catch (const ConfigError& e) {
+      write_all(pipe_fds[1], std::string("C") + '\0' + e.what() + '\0' + e.hint()), code = 1;
+    } catch (const StorageError& e) {
+      write_all(pipe_fds[1], std::string("S") + '\0' + e.what() + '\0' + e.hint()), code = 1;
+    } catch (const Error& e) {
+      write_all(pipe_fds[1], std::string("E") + '\0' + e.what() + '\0' + e.hint()), code = 1;
+    } catch (const std::exception& e) {
+      write_all(pipe_fds[1], std::string("E") + '\0' + e.what() + '\0'), code = 1;
+    } catch (...) {
+      write_all(pipe_fds[1], std::string("E") + '\0' + "an unknown error" + '\0'), code = 1;
+    }
+    std::cout.flush();
+    std::cerr.flush();
+    std::fflush(nullptr);
+    ::_exit(code);
+  }
+  ::close(pipe_fds[1]);
+  std::string message;
+  char buffer[4096];
+  for (;;) {
+    const auto n = ::read(pipe_fds[0], buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    message.append(buffer, static_cast<std::size_t>(n));
+  }
+  ::close(pipe_fds[0]);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (!message.empty()) {
+    const auto first = message.find('\0'), second = message.find('\0', first + 1);
+    const std::string what = message.substr(first + 1, second - first - 1),
+                      hint = second == std::string::npos ? "" : message.substr(second + 1);
+    if (message[0] == 'C') throw ConfigError(what, hint);
+    if (message[0] == 'S') throw StorageError(what, hint);
+    throw Error(what, hint);
+  }
+  if (WIFSIGNALED(status))
+    throw Error(std::string("a child process died of signal ") + std::to_string(WTERMSIG(status)) + " (" +
+                ::strsignal(WTERMSIG(status)) + ")");
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    throw Error("a child process failed with exit code " + std::to_string(WEXITSTATUS(status)));
 }
 
 }  // namespace fsearch

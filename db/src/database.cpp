@@ -531,6 +531,14 @@ std::map<std::string, std::string> Database::finished_builds(std::int64_t sweep)
   return out;
 }
 
+std::map<std::string, int> Database::fid_extractors() {
+  auto s = connection_.prepare(
+      "SELECT fid_features, count(*) FROM results WHERE fid_features <> '' GROUP BY fid_features");
+  std::map<std::string, int> out;
+  while (s.step()) out[s.get_text(0)] = static_cast<int>(s.get_int(1));
+  return out;
+}
+
 std::vector<std::pair<std::string, std::string>> Database::replaced_builds(std::int64_t sweep) {
   auto s = connection_.prepare(
       "SELECT job_key, coalesce(json_extract(result, '$.git_commit'), '') FROM replaced_results "

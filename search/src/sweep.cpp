@@ -234,6 +234,20 @@ std::string scope_summary(db::Database& db, std::int64_t sweep, const JobScope& 
          " trains them)";
 }
 
+// The specs of the plan's jobs that this run may train: new ones, unfinished ones and finished
+// ones that --retrain-build queues again.
+std::vector<jobs::JobSpec> still_to_train(db::Database& db, const std::vector<PlannedJob>& planned,
+                                          const std::set<std::string>& to_retrain) {
+  std::vector<jobs::JobSpec> out;
+  for (const auto& p : planned) {
+    const auto job = db.job(p.row.key);
+    const bool finished = job && (job->state == db::JobState::Done || job->state == db::JobState::Diverged ||
+                                  job->state == db::JobState::Rejected);
+    if (!finished || to_retrain.count(p.row.key)) out.push_back(p.spec);
+  }
+  return out;
+}
+
 }  // namespace
 
 SweepOutcome run_sweep(const std::string& space_file, const SweepOptions& options) {
@@ -299,6 +313,12 @@ SweepOutcome run_sweep(const std::string& space_file, const SweepOptions& option
       options.retrain_builds.empty()
           ? std::set<std::string>{}
           : jobs_built_by(db, db.sweep_id(space.name).value_or(-1), space.name, options.retrain_builds);
+  // Evolution trains its initial population first; later generations are bred between jobs.
+  const auto initial = space.strategy == StrategyKind::Evolution ? initial_population(space, screened)
+                                                                  : std::vector<Screened>{};
+  auto planned = plan_jobs(space, space.strategy == StrategyKind::Evolution ? initial : screened, runs_root,
+                           options.budget);
+  if (options.check_plan) options.check_plan(db, still_to_train(db, planned, to_retrain));
   outcome.sweep = db.ensure_sweep(space.name, space_file, budget, unix_now());
   db.transaction([&] {
     for (const auto& s : screened) {
@@ -315,12 +335,7 @@ SweepOutcome run_sweep(const std::string& space_file, const SweepOptions& option
       " ms: " + std::to_string(outcome.kept) + " kept, " + std::to_string(outcome.rejected) + " rejected, " +
       std::to_string(outcome.duplicates) + " duplicates");
 
-  // Evolution trains its initial population first; later generations are bred between jobs.
-  const auto initial = space.strategy == StrategyKind::Evolution ? initial_population(space, screened)
-                                                                  : std::vector<Screened>{};
   if (space.strategy == StrategyKind::Evolution) record_initial_population(db, outcome.sweep, initial);
-  auto planned = plan_jobs(space, space.strategy == StrategyKind::Evolution ? initial : screened, runs_root,
-                           options.budget);
   const auto promoted_to = latest_promotions(db, outcome.sweep);
   db.transaction([&] {
     for (const auto& p : planned) {

@@ -241,5 +241,67 @@ TEST_F(DiTProcess, SweepPlansTheLrGridAndReportsFid) {
       << md;
 }
 
+
+// A database's FIDs keep to one extractor: a run whose workers would score with another machine's
+// CNN (played here by rewriting the recorded weights hash) is refused before anything is recorded,
+// names both and the cache; --any-fid-extractor runs anyway, and the database's own extractor
+// (this build's cache) continues it.
+TEST_F(DiTProcess, ARunKeepsTheDatabasesFidExtractor) {
+  auto space = dir_ / "space.yaml";
+  std::ofstream(space) << "name: pin\n"
+                          "primitives: []\n"
+                          "require: []\n"
+                          "baselines: [layernorm]\n"
+                          "proxies: ["
+                       << proxy("dit-b") << "]\n"
+                          "seeds: [0]\n";
+  const auto db = (dir_ / "pin.db").string();
+  auto sql = [&](const std::string& query) {
+    const auto out = dir_ / "sql.txt";
+    EXPECT_EQ(std::system(("sqlite3 " + db + " \"" + query + "\" > " + out.string()).c_str()), 0)
+        << "needs sqlite3 (scripts/setup.sh)";
+    std::ifstream in(out);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    while (!text.empty() && text.back() == '\n') text.pop_back();
+    return text;
+  };
+  auto first = run_fsearch("run --space " + space.string() + " --db " + db + " --budget smoke --workers 2");
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  const std::string ours = sql("SELECT DISTINCT fid_features FROM results");
+  ASSERT_EQ(ours.rfind("cnn:", 0), 0u) << ours;  // one extractor, this build's cache's
+  ASSERT_EQ(sql("SELECT count(*) FROM results WHERE fid_features <> ''"), "3");  // dit-b's three lrs
+
+  // The database's own extractor continues it: seed 1 trains, on workers forked after the check.
+  auto same =
+      run_fsearch("run --space " + space.string() + " --db " + db + " --seeds 0,1 --budget smoke --workers 2");
+  EXPECT_EQ(same.exit_code, 0) << same.err;
+  EXPECT_EQ(sql("SELECT count(*) FROM jobs"), "6");
+  EXPECT_EQ(sql("SELECT DISTINCT fid_features FROM results"), ours);
+
+  // The same FIDs, as if another machine's CNN had scored them.
+  const auto slash = ours.find('/');
+  const std::string theirs = ours.substr(0, slash + 1) + "0badf00d (test acc 12.3%)";
+  sql("UPDATE results SET fid_features = '" + theirs + "'");
+  auto refused = run_fsearch("run --space " + space.string() + " --db " + db + " --seeds 0,1,2 --budget smoke");
+  EXPECT_EQ(refused.exit_code, 2) << refused.err;
+  EXPECT_NE(refused.err.find(db + ": its 6 FIDs were scored by the feature extractor " + theirs),
+            std::string::npos)
+      << refused.err;
+  EXPECT_NE(refused.err.find("would score with " + ours + " from "), std::string::npos) << refused.err;
+  EXPECT_NE(refused.err.find("FSEARCH_CACHE_DIR"), std::string::npos) << refused.err;
+  EXPECT_EQ(sql("SELECT count(*) FROM jobs"), "6");  // nothing recorded, nothing trained
+  EXPECT_EQ(sql("SELECT count(*) FROM jobs WHERE state = 'done'"), "6");
+  EXPECT_EQ(sql("SELECT count(*) FROM sweep_jobs"), "6");
+
+  // A run with nothing left to score is not held up: its FIDs are all there.
+  auto finished = run_fsearch("run --space " + space.string() + " --db " + db + " --seeds 0,1 --budget smoke");
+  EXPECT_EQ(finished.exit_code, 0) << finished.err;
+
+  auto anyway = run_fsearch("run --space " + space.string() + " --db " + db +
+                            " --seeds 0,1,2 --budget smoke --plan-only --any-fid-extractor");
+  EXPECT_EQ(anyway.exit_code, 0) << anyway.err;
+  EXPECT_EQ(sql("SELECT count(*) FROM jobs"), "9");
+}
+
 }  // namespace
 }  // namespace fsearch::testing

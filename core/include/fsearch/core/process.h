@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 namespace fsearch {
@@ -20,6 +21,12 @@ std::string cpu_model();
 
 // Whether a process with this pid exists (and may be signalled by us).
 bool process_alive(std::int64_t pid);
+
+// Runs `body` in a child process and waits for it, so that what it starts (LibTorch's thread
+// pools, its memory) stays out of this process, which forks workers later. An Error `body` throws
+// is thrown here again with its message, hint and kind (ConfigError, StorageError); any other
+// failure of the child, a crash included, as an Error saying so.
+void run_in_child(const std::function<void()>& body);
 
 // Seconds since the Unix epoch: what the database records as a time.
 double unix_now();

@@ -205,6 +205,9 @@ class Database {
   // The build (result.json's git_commit, e.g. "bab3cdad0bb5-dirty") that trained each of the
   // sweep's finished (done, diverged, rejected) jobs, by key; "" where the result does not say.
   std::map<std::string, std::string> finished_builds(std::int64_t sweep);
+  // The FID feature extractors of the database's results (every sweep), each with how many results
+  // it scored: FIDs of two extractors are not comparable (`fsearch run` keeps a database to its own).
+  std::map<std::string, int> fid_extractors();
   // The builds whose results of the sweep's jobs replace_result set aside (key, build), oldest first.
   std::vector<std::pair<std::string, std::string>> replaced_builds(std::int64_t sweep);
   // The sweep's replaced results, oldest first (`fsearch export --replaced`).

@@ -9,6 +9,7 @@
 
 #include "fsearch/core/defaults.h"
 #include "fsearch/db/database.h"
+#include "fsearch/jobs/job_spec.h"
 #include "fsearch/search/backend.h"
 #include "fsearch/search/local.h"
 #include "fsearch/search/slurm.h"
@@ -34,6 +35,10 @@ struct SweepOptions {
   // database, with their run directories, when no other sweep has them): after the space was
   // narrowed, so that the loop does not train cells the space dropped. Grid sweeps only.
   bool drop_unplanned = false;
+  // Called before anything of the run is recorded, with the database and the specs of the plan's
+  // jobs that the run may train (new, unfinished, queued again); throws ConfigError to refuse the
+  // run. `fsearch run` checks there that FIDs keep to the database's extractor (trainers/fid_pin.h).
+  std::function<void(db::Database&, const std::vector<jobs::JobSpec>&)> check_plan;
   BackendKind backend = BackendKind::Local;     // worker processes here | Slurm job arrays
   LocalOptions local;                           // local backend
   SlurmOptions slurm;                           // slurm backend (work_dir defaults to <runs>/<sweep>/slurm)

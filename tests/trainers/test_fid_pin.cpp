@@ -1,0 +1,70 @@
+// A database's FIDs keep to one feature extractor: the id's parts and the check's verdicts.
+#include <gtest/gtest.h>
+
+#include "fsearch/core/error.h"
+#include "fsearch/trainers/fid_pin.h"
+
+namespace fsearch::trainers {
+namespace {
+
+TEST(FidPin, AnIdSplitsIntoRecipeAndWeights) {
+  auto cnn = parse_extractor_id("cnn:418d289e/3af313c7 (test acc 84.9%)");
+  EXPECT_EQ(cnn.recipe, "cnn:418d289e");
+  EXPECT_EQ(cnn.weights, "3af313c7");
+  auto script = parse_extractor_id("torchscript:inception.pt:1a2b3c4d");
+  EXPECT_EQ(script.recipe, "torchscript:inception.pt");
+  EXPECT_EQ(script.weights, "1a2b3c4d");
+  EXPECT_EQ(parse_extractor_id("odd").recipe, "odd");
+  EXPECT_EQ(parse_extractor_id("odd").weights, "");
+}
+
+const std::string kOurs = "cnn:418d289e/3af313c7 (test acc 84.9%)";
+const std::string kTheirs = "cnn:418d289e/b8b1d530 (test acc 85.5%)";
+
+TEST(FidPin, AnyExtractorMayStartADatabaseOrAnotherDataSet) {
+  EXPECT_NO_THROW(check_extractor_pin(kOurs, {}, "r.db", "/cache"));
+  // FIDs of another data set (another recipe) say nothing about this one's.
+  EXPECT_NO_THROW(check_extractor_pin(kOurs, {{"cnn:99999999/b8b1d530 (test acc 40.0%)", 5}}, "r.db", "/cache"));
+}
+
+TEST(FidPin, TheDatabasesOwnExtractorContinuesItEvenBesideOthers) {
+  EXPECT_NO_THROW(check_extractor_pin(kOurs, {{kOurs, 3}}, "r.db", "/cache"));
+  EXPECT_NO_THROW(check_extractor_pin(kOurs, {{kTheirs, 9}, {kOurs, 1}}, "r.db", "/cache"));
+}
+
+TEST(FidPin, AnotherMachinesExtractorIsRefusedNamingBoth) {
+  try {
+    check_extractor_pin(kOurs, {{kTheirs, 2}}, "docs/results/r.db", "/root/.cache/fsearch");
+    FAIL() << "no error";
+  } catch (const ConfigError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("docs/results/r.db: its 2 FIDs were scored by the feature extractor " + kTheirs),
+              std::string::npos)
+        << what;
+    EXPECT_NE(what.find("would score with " + kOurs + " from /root/.cache/fsearch"), std::string::npos) << what;
+    EXPECT_NE(e.hint().find("FSEARCH_CACHE_DIR"), std::string::npos) << e.hint();
+    EXPECT_NE(e.hint().find("--any-fid-extractor"), std::string::npos) << e.hint();
+  }
+  try {
+    check_extractor_pin(kOurs, {{kTheirs, 2}, {"cnn:418d289e/7340ec79 (test acc 85.1%)", 1}}, "r.db", "/c");
+    FAIL() << "no error";
+  } catch (const ConfigError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("its 3 FIDs were scored by the feature extractors "), std::string::npos) << what;
+    EXPECT_NE(what.find(kTheirs + ": 2"), std::string::npos) << what;
+    EXPECT_NE(what.find("7340ec79 (test acc 85.1%): 1"), std::string::npos) << what;
+  }
+}
+
+TEST(FidPin, JobsWithoutFidNeedNoExtractor) {
+  jobs::JobSpec vit;  // a classifier: no FID, no extractor built, no data read
+  vit.data.path = "/nonexistent";
+  EXPECT_NO_THROW(check_fid_extractors({vit}, {{kTheirs, 2}}, "r.db"));
+  jobs::JobSpec dit = vit;
+  dit.model.proxy = "dit";
+  EXPECT_NO_THROW(check_fid_extractors({dit}, {}, "r.db"));  // no FID recorded: nothing to keep to
+  EXPECT_THROW(check_fid_extractors({dit}, {{kTheirs, 2}}, "r.db"), ConfigError);  // its data is missing
+}
+
+}  // namespace
+}  // namespace fsearch::trainers

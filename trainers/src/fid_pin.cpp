@@ -1,0 +1,66 @@
+#include "fsearch/trainers/fid_pin.h"
+
+#include <set>
+
+#include "fsearch/core/error.h"
+#include "fsearch/trainers/data.h"
+#include "fsearch/trainers/features.h"
+
+namespace fsearch::trainers {
+
+ExtractorName parse_extractor_id(const std::string& id) {
+  const std::string bare = id.substr(0, id.find(" ("));  // without "(test acc ...)"
+  const auto cut = bare.find('/') != std::string::npos ? bare.find('/') : bare.rfind(':');
+  if (cut == std::string::npos || cut == 0) return {bare, ""};
+  return {bare.substr(0, cut), bare.substr(cut + 1)};
+}
+
+namespace {
+
+// "id: count" -> "id" (the count is the whole's when there is one extractor).
+std::string id_of(const std::string& entry) { return entry.substr(0, entry.rfind(": ")); }
+
+}  // namespace
+
+void check_extractor_pin(const std::string& ours, const std::map<std::string, int>& recorded,
+                         const std::string& db_path, const std::string& cache) {
+  const auto recipe = parse_extractor_id(ours).recipe;
+  std::string theirs;
+  int fids = 0, extractors = 0;
+  for (const auto& [id, count] : recorded) {
+    if (parse_extractor_id(id).recipe != recipe) continue;
+    if (id == ours) return;  // the database already has FIDs of this very extractor
+    theirs += (extractors++ ? "; " : "") + id + ": " + std::to_string(count);
+    fids += count;
+  }
+  if (fids == 0) return;
+  throw ConfigError(db_path + ": its " + std::to_string(fids) + " FID" + (fids == 1 ? " was" : "s were") +
+                        " scored by " + (extractors == 1 ? "the feature extractor " + id_of(theirs) :
+                                         "the feature extractors " + theirs) +
+                        ", and this run's workers would score with " +
+                        ours + " from " + cache + ": FIDs of two extractors are not comparable",
+                    "set FSEARCH_CACHE_DIR to the folder that holds the database's extractor (features-cnn-*.pt; "
+                    "for docs/results/reference.db it is docs/results/fid-cache), or pass --any-fid-extractor to "
+                    "score with this one anyway (reports then say the FIDs are not comparable)");
+}
+
+void check_fid_extractors(const std::vector<jobs::JobSpec>& to_train, const std::map<std::string, int>& recorded,
+                          const std::string& db_path, const std::function<void(const std::string&)>& log) {
+  if (recorded.empty()) return;
+  // One extractor per data set and choice: the data's content decides the CNN's recipe.
+  std::set<std::string> seen;
+  for (const auto& spec : to_train) {
+    if (spec.model.proxy != "dit") continue;
+    const auto& d = spec.data;
+    const bool synthetic = d.dataset == "synthetic";  // made from the seed, at its sizes
+    const std::string which = d.dataset + "\n" + d.path + "\n" + std::to_string(d.train_limit) + "\n" +
+                              spec.diffusion.features + "\n" +
+                              (synthetic ? std::to_string(spec.seed) + "/" + std::to_string(d.synthetic_train) : "");
+    if (!seen.insert(which).second) continue;
+    const auto data = load_data(d, spec.seed);
+    const auto extractor = make_extractor(spec.diffusion.features, data, torch::kCPU, log);
+    check_extractor_pin(extractor->id(), recorded, db_path, cache_dir().string());
+  }
+}
+
+}  // namespace fsearch::trainers
