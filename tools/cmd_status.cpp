@@ -209,6 +209,12 @@ struct StatusCommand {
     if (auto holder = database.lock_holder(); holder && !json) {
       std::cout << fmt::format("in use by fsearch run, pid {} on {}\n", holder->pid, holder->host);
     }
+    if (!json) {  // which feature extractor the FIDs are in (fsearch run keeps a database to its own)
+      const auto extractors = database.fid_extractors();
+      for (const auto& [id, count] : extractors)
+        std::cout << fmt::format("FID extractor: {}, {} FID{}{}\n", id, count, count == 1 ? "" : "s",
+                                 extractors.size() > 1 ? " (FIDs of different extractors are not comparable)" : "");
+    }
     const auto sweeps = database.sweeps();
     std::vector<std::string> names;
     for (const auto& [id, name] : sweeps) names.push_back(name);

@@ -270,6 +270,8 @@ TEST_F(DiTProcess, ARunKeepsTheDatabasesFidExtractor) {
   const std::string ours = sql("SELECT DISTINCT fid_features FROM results");
   ASSERT_EQ(ours.rfind("cnn:", 0), 0u) << ours;  // one extractor, this build's cache's
   ASSERT_EQ(sql("SELECT count(*) FROM results WHERE fid_features <> ''"), "3");  // dit-b's three lrs
+  auto status = run_fsearch("status --db " + db);
+  EXPECT_NE(status.out.find("FID extractor: " + ours + ", 3 FIDs\n"), std::string::npos) << status.out;
 
   // The database's own extractor continues it: seed 1 trains, on workers forked after the check.
   auto same =
