@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <csignal>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 
@@ -65,6 +66,8 @@ struct RunCommand {
             std::cerr << line << "\n";
           });
         });
+        // Workers with a cache of their own (Slurm tasks elsewhere) check theirs before they score.
+        ::setenv(trainers::kFidPinVariable, trainers::fid_pin_text(recorded, path).c_str(), 1);
       };
     }
     const auto& stop = stop_on_signals();

@@ -295,6 +295,23 @@ TEST_F(DiTProcess, ARunKeepsTheDatabasesFidExtractor) {
   EXPECT_EQ(sql("SELECT count(*) FROM jobs WHERE state = 'done'"), "6");
   EXPECT_EQ(sql("SELECT count(*) FROM sweep_jobs"), "6");
 
+  // A worker with a cache of its own (a Slurm task elsewhere) checks the extractor the run hands it
+  // before it scores: the job fails at its end with the reason, no FID recorded, and scores once
+  // the worker has the database's extractor (here: without the foreign pin), from its checkpoint.
+  const auto worker_run = (dir_ / "worker").string();
+  const std::string pin = nlohmann::json{{"db", db}, {"extractors", {{theirs, 6}}}}.dump();
+  ::setenv("FSEARCH_FID_PIN", pin.c_str(), 1);
+  auto pinned = run_fsearch("--threads 2 train --proxy " + proxy("dit-b") +
+                            " --norm layernorm --budget smoke --quiet --out " + worker_run);
+  ::unsetenv("FSEARCH_FID_PIN");
+  EXPECT_EQ(pinned.exit_code, 2) << pinned.err;
+  EXPECT_NE(pinned.err.find(db + ": its 6 FIDs were scored by the feature extractor " + theirs), std::string::npos)
+      << pinned.err;
+  EXPECT_FALSE(fs::exists(fs::path(worker_run) / "result.json"));
+  auto scored = run_fsearch("--threads 2 train --job " + worker_run + " --quiet");
+  ASSERT_EQ(scored.exit_code, 0) << scored.err;
+  EXPECT_EQ(read_json(fs::path(worker_run) / "result.json")["fid_features"], ours);
+
   // A run with nothing left to score is not held up: its FIDs are all there.
   auto finished = run_fsearch("run --space " + space.string() + " --db " + db + " --seeds 0,1 --budget smoke");
   EXPECT_EQ(finished.exit_code, 0) << finished.err;

@@ -1,6 +1,8 @@
 // A database's FIDs keep to one feature extractor: the id's parts and the check's verdicts.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+
 #include "fsearch/core/error.h"
 #include "fsearch/trainers/fid_pin.h"
 
@@ -54,6 +56,32 @@ TEST(FidPin, AnotherMachinesExtractorIsRefusedNamingBoth) {
     EXPECT_NE(what.find(kTheirs + ": 2"), std::string::npos) << what;
     EXPECT_NE(what.find("7340ec79 (test acc 85.1%): 1"), std::string::npos) << what;
   }
+}
+
+TEST(FidPin, AWorkerChecksTheExtractorsTheRunHandsIt) {
+  ::unsetenv(kFidPinVariable);
+  EXPECT_NO_THROW(check_pinned_extractor(kOurs));  // not a worker of `fsearch run`, or a new database
+  ::setenv(kFidPinVariable, fid_pin_text({{kTheirs, 4}}, "far/r.db").c_str(), 1);
+  try {
+    check_pinned_extractor(kOurs);
+    ADD_FAILURE() << "no error";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("far/r.db: its 4 FIDs were scored by the feature extractor " + kTheirs),
+              std::string::npos)
+        << e.what();
+  }
+  ::setenv(kFidPinVariable, fid_pin_text({{kTheirs, 4}, {kOurs, 1}}, "far/r.db").c_str(), 1);
+  EXPECT_NO_THROW(check_pinned_extractor(kOurs));
+  for (const char* bad : {"not json", "{\"db\": 3}", "{\"db\": \"r.db\", \"extractors\": {\"a\": \"b\"}}"}) {
+    ::setenv(kFidPinVariable, bad, 1);
+    try {
+      check_pinned_extractor(kOurs);
+      ADD_FAILURE() << "no error for " << bad;
+    } catch (const ConfigError& e) {
+      EXPECT_NE(std::string(e.what()).find("FSEARCH_FID_PIN"), std::string::npos) << e.what();
+    }
+  }
+  ::unsetenv(kFidPinVariable);
 }
 
 TEST(FidPin, JobsWithoutFidNeedNoExtractor) {

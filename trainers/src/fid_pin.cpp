@@ -1,5 +1,7 @@
 #include "fsearch/trainers/fid_pin.h"
 
+#include <cstdlib>
+#include <nlohmann/json.hpp>
 #include <set>
 
 #include "fsearch/core/error.h"
@@ -61,6 +63,29 @@ void check_fid_extractors(const std::vector<jobs::JobSpec>& to_train, const std:
     const auto extractor = make_extractor(spec.diffusion.features, data, torch::kCPU, log);
     check_extractor_pin(extractor->id(), recorded, db_path, cache_dir().string());
   }
+}
+
+std::string fid_pin_text(const std::map<std::string, int>& recorded, const std::string& db_path) {
+  return nlohmann::json{{"db", db_path}, {"extractors", recorded}}.dump();
+}
+
+void check_pinned_extractor(const std::string& ours) {
+  const char* text = std::getenv(kFidPinVariable);
+  if (!text || !*text) return;
+  const auto pin = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  std::map<std::string, int> recorded;
+  bool valid = pin.is_object() && pin.contains("db") && pin["db"].is_string() && pin.contains("extractors") &&
+               pin["extractors"].is_object();
+  if (valid) {
+    for (const auto& [id, count] : pin["extractors"].items()) {
+      if (!count.is_number_integer()) valid = false;
+      else recorded[id] = count.get<int>();
+    }
+  }
+  if (!valid)
+    throw ConfigError(std::string(kFidPinVariable) + ": not the database's FID extractors as `fsearch run` writes them",
+                      "unset it: `fsearch run` sets it for its workers");
+  check_extractor_pin(ours, recorded, pin["db"].get<std::string>(), cache_dir().string());
 }
 
 }  // namespace fsearch::trainers

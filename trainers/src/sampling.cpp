@@ -1,6 +1,7 @@
 #include "sampling.h"
 
 #include "fsearch/trainers/features.h"
+#include "fsearch/trainers/fid_pin.h"
 #include "fsearch/trainers/fid.h"
 #include "fsearch/trainers/images.h"
 
@@ -46,6 +47,7 @@ void save_samples(const Dataset& samples, const RunDir& out) {
 SampleScore score_samples(const Dataset& samples, const std::string& features, const DataSplits& data,
                           const torch::Device& device, const std::function<void(const std::string&)>& message) {
   auto extractor = make_extractor(features, data, device, message);
+  check_pinned_extractor(extractor->id());  // a worker of `fsearch run`: the database's extractor only
   if (message) message("FID against the test split with " + extractor->id());
   SampleScore score;
   score.fid = frechet_distance(stats_of(*extractor, samples.images), reference_stats(*extractor, data, "test"));

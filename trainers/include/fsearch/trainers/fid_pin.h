@@ -37,4 +37,14 @@ void check_extractor_pin(const std::string& ours, const std::map<std::string, in
 void check_fid_extractors(const std::vector<jobs::JobSpec>& to_train, const std::map<std::string, int>& recorded,
                           const std::string& db_path, const std::function<void(const std::string&)>& log = {});
 
+// The same check inside a worker, for workers whose cache may differ from the scheduler's (Slurm
+// tasks on other machines): `fsearch run` puts the database's extractors into the environment
+// variable FSEARCH_FID_PIN (fid_pin_text), which forked, spawned and Slurm workers inherit, and a
+// job checks its extractor with check_pinned_extractor before it scores an FID. Unset: no check.
+inline constexpr const char* kFidPinVariable = "FSEARCH_FID_PIN";
+std::string fid_pin_text(const std::map<std::string, int>& recorded, const std::string& db_path);
+// Throws ConfigError as check_extractor_pin does; ConfigError naming the variable when it is not
+// what fid_pin_text writes.
+void check_pinned_extractor(const std::string& ours);
+
 }  // namespace fsearch::trainers
