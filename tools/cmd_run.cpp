@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <sstream>
 
 #include "command.h"
 #include "terminal.h"
@@ -54,20 +55,28 @@ struct RunCommand {
     options.retrain_builds = retrain_builds;
     options.drop_unplanned = drop_unplanned;
     if (!any_fid_extractor) {
-      // In a child process: the extractor loads LibTorch's thread pools, which workers forked from
-      // this process must not inherit.
-      options.check_plan = [path = db](db::Database& database, const std::vector<jobs::JobSpec>& to_train) {
-        const auto recorded = database.fid_extractors();
+      options.check_plan = [path = db, plan_only = plan_only](db::Database& database,
+                                                               const std::vector<jobs::JobSpec>& to_train) {
         const bool scores_fid = std::any_of(to_train.begin(), to_train.end(),
                                             [](const jobs::JobSpec& spec) { return spec.model.proxy == "dit"; });
-        if (recorded.empty() || !scores_fid) return;
-        run_in_child([&] {
-          trainers::check_fid_extractors(to_train, recorded, path, [](const std::string& line) {
-            std::cerr << line << "\n";
-          });
+        const auto recorded = database.fid_extractors();
+        if (!scores_fid || (recorded.empty() && plan_only)) return;  // nothing to keep to, or no worker
+        // In a child process: the extractor loads LibTorch's thread pools, which workers forked from
+        // this process must not inherit.
+        const auto ids = run_in_child_for_text([&] {
+          std::string text;
+          for (const auto& id : trainers::fid_extractors_for(to_train, [](const std::string& line) {
+                 std::cerr << line << "\n";
+               }))
+            text += id + "\n";
+          return text;
         });
+        std::vector<std::string> ours;
+        std::istringstream lines(ids);
+        for (std::string id; std::getline(lines, id);) ours.push_back(id);
         // Workers with a cache of their own (Slurm tasks elsewhere) check theirs before they score.
-        ::setenv(trainers::kFidPinVariable, trainers::fid_pin_text(recorded, path).c_str(), 1);
+        const auto pin = trainers::pin_extractors(ours, recorded, path);
+        ::setenv(trainers::kFidPinVariable, trainers::fid_pin_text(pin, path).c_str(), 1);
       };
     }
     const auto& stop = stop_on_signals();

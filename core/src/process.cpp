@@ -72,6 +72,13 @@ void write_all(int fd, const std::string& text) {
 }  // namespace
 
 void run_in_child(const std::function<void()>& body) {
+  run_in_child_for_text([&] {
+    body();
+    return std::string();
+  });
+}
+
+std::string run_in_child_for_text(const std::function<std::string()>& body) {
   int pipe_fds[2];
   if (::pipe2(pipe_fds, O_CLOEXEC) != 0) throw Error(std::string("cannot create a pipe: ") + std::strerror(errno));
   std::cout.flush();
@@ -84,11 +91,12 @@ void run_in_child(const std::function<void()>& body) {
     ::close(pipe_fds[1]);
     throw Error(std::string("cannot start a child process: fork failed: ") + std::strerror(error));
   }
-  if (pid == 0) {  // the child: its error, as kind, message and hint separated by NUL bytes
+  if (pid == 0) {  // the child: its answer ("R", NUL, text) or its error (kind, message, hint, NUL between)
     ::close(pipe_fds[0]);
     int code = 0;
     try {
-      body();
+      const auto text = body();
+      write_all(pipe_fds[1], std::string("R") + '\0' + text);
     } catch (const ConfigError& e) {
       write_all(pipe_fds[1], std::string("C") + '\0' + e.what() + '\0' + e.hint()), code = 1;
     } catch (const StorageError& e) {
@@ -118,7 +126,8 @@ void run_in_child(const std::function<void()>& body) {
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
-  if (!message.empty()) {
+  const bool answered = !message.empty() && message[0] == 'R';
+  if (!message.empty() && !answered) {
     const auto first = message.find('\0'), second = message.find('\0', first + 1);
     const std::string what = message.substr(first + 1, second - first - 1),
                       hint = second == std::string::npos ? "" : message.substr(second + 1);
@@ -131,6 +140,8 @@ void run_in_child(const std::function<void()>& body) {
                 ::strsignal(WTERMSIG(status)) + ")");
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
     throw Error("a child process failed with exit code " + std::to_string(WEXITSTATUS(status)));
+  if (!answered) throw Error("a child process exited without its answer");
+  return message.substr(2);
 }
 
 }  // namespace fsearch

@@ -265,11 +265,20 @@ TEST_F(DiTProcess, ARunKeepsTheDatabasesFidExtractor) {
     while (!text.empty() && text.back() == '\n') text.pop_back();
     return text;
   };
-  auto first = run_fsearch("run --space " + space.string() + " --db " + db + " --budget smoke --workers 2");
+  // A new database: the run pins its workers to the scheduler's own extractor (workers on machines
+  // with another cache would refuse to score). The stand-in worker notes what it was handed.
+  const auto wrapper = dir_ / "worker.sh";
+  const auto handed = dir_ / "pin.json";
+  std::ofstream(wrapper) << "#!/bin/sh\nprintf '%s' \"$FSEARCH_FID_PIN\" > " << handed.string() << "\nexec "
+                         << FSEARCH_BINARY << " \"$@\"\n";
+  fs::permissions(wrapper, fs::perms::owner_all);
+  auto first = run_fsearch("run --space " + space.string() + " --db " + db + " --budget smoke --workers 2" +
+                           " --worker-binary " + wrapper.string());
   ASSERT_EQ(first.exit_code, 0) << first.err;
   const std::string ours = sql("SELECT DISTINCT fid_features FROM results");
   ASSERT_EQ(ours.rfind("cnn:", 0), 0u) << ours;  // one extractor, this build's cache's
   ASSERT_EQ(sql("SELECT count(*) FROM results WHERE fid_features <> ''"), "3");  // dit-b's three lrs
+  EXPECT_EQ(read_json(handed), (nlohmann::json{{"db", db}, {"extractors", {{ours, 0}}}}));
   auto status = run_fsearch("status --db " + db);
   EXPECT_NE(status.out.find("FID extractor: " + ours + ", 3 FIDs\n"), std::string::npos) << status.out;
 

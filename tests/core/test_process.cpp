@@ -66,5 +66,22 @@ TEST(RunInChild, AChildThatDiesOrExitsNonZeroIsAnError) {
   }
 }
 
+TEST(RunInChild, AnAnswerComesBackWhole) {
+  const pid_t parent = ::getpid();
+  EXPECT_EQ(run_in_child_for_text([&] { return "pid " + std::to_string(::getpid() == parent ? 0 : 1); }), "pid 1");
+  // Larger than a pipe's buffer, with the NUL bytes and newlines an answer may hold.
+  std::string big(200000, 'x');
+  big[7] = '\0', big[100] = '\n';
+  EXPECT_EQ(run_in_child_for_text([&] { return big; }), big);
+  EXPECT_EQ(run_in_child_for_text([] { return std::string(); }), "");
+  EXPECT_THROW(run_in_child_for_text([]() -> std::string { throw ConfigError("no answer"); }), ConfigError);
+  try {
+    run_in_child_for_text([]() -> std::string { ::_exit(0); });
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("without its answer"), std::string::npos) << e.what();
+  }
+}
+
 }  // namespace
 }  // namespace fsearch

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <map>
 
 #include "fsearch/core/error.h"
 #include "fsearch/trainers/fid_pin.h"
@@ -84,14 +85,42 @@ TEST(FidPin, AWorkerChecksTheExtractorsTheRunHandsIt) {
   ::unsetenv(kFidPinVariable);
 }
 
+TEST(FidPin, ARunPinsItsWorkersToTheDatabasesExtractorsOrItsOwn) {
+  // A new database: the run's own extractor, with no FIDs yet.
+  EXPECT_EQ(pin_extractors({kOurs}, {}, "r.db"), (std::map<std::string, int>{{kOurs, 0}}));
+  // The database's own extractor: its count stays.
+  EXPECT_EQ(pin_extractors({kOurs}, {{kOurs, 3}}, "r.db"), (std::map<std::string, int>{{kOurs, 3}}));
+  // Another data set's FIDs stay pinned beside this one's first extractor.
+  const std::string other = "cnn:99999999/b8b1d530 (test acc 40.0%)";
+  EXPECT_EQ(pin_extractors({kOurs}, {{other, 5}}, "r.db"), (std::map<std::string, int>{{other, 5}, {kOurs, 0}}));
+  EXPECT_THROW(pin_extractors({kOurs}, {{kTheirs, 2}}, "r.db"), ConfigError);
+}
+
+TEST(FidPin, AWorkerOfANewDatabaseKeepsToTheSchedulersExtractor) {
+  ::setenv(kFidPinVariable, fid_pin_text(pin_extractors({kTheirs}, {}, "new.db"), "new.db").c_str(), 1);
+  try {
+    check_pinned_extractor(kOurs);
+    ADD_FAILURE() << "no error";
+  } catch (const ConfigError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("new.db: this run keeps the database's first FIDs to the feature extractor " + kTheirs +
+                        " (its scheduler's)"),
+              std::string::npos)
+        << what;
+    EXPECT_NE(what.find("would score with " + kOurs), std::string::npos) << what;
+    EXPECT_NE(e.hint().find("one FSEARCH_CACHE_DIR"), std::string::npos) << e.hint();
+  }
+  EXPECT_NO_THROW(check_pinned_extractor(kTheirs));  // the scheduler's own cache
+  ::unsetenv(kFidPinVariable);
+}
+
 TEST(FidPin, JobsWithoutFidNeedNoExtractor) {
   jobs::JobSpec vit;  // a classifier: no FID, no extractor built, no data read
   vit.data.path = "/nonexistent";
-  EXPECT_NO_THROW(check_fid_extractors({vit}, {{kTheirs, 2}}, "r.db"));
+  EXPECT_TRUE(fid_extractors_for({vit}).empty());
   jobs::JobSpec dit = vit;
   dit.model.proxy = "dit";
-  EXPECT_NO_THROW(check_fid_extractors({dit}, {}, "r.db"));  // no FID recorded: nothing to keep to
-  EXPECT_THROW(check_fid_extractors({dit}, {{kTheirs, 2}}, "r.db"), ConfigError);  // its data is missing
+  EXPECT_THROW(fid_extractors_for({vit, dit}), ConfigError);  // its data is missing
 }
 
 }  // namespace

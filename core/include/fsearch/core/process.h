@@ -27,6 +27,8 @@ bool process_alive(std::int64_t pid);
 // is thrown here again with its message, hint and kind (ConfigError, StorageError); any other
 // failure of the child, a crash included, as an Error saying so.
 void run_in_child(const std::function<void()>& body);
+// The same for a body with an answer: the text `body` returns comes back from the child.
+std::string run_in_child_for_text(const std::function<std::string()>& body);
 
 // Seconds since the Unix epoch: what the database records as a time.
 double unix_now();

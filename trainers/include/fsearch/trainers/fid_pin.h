@@ -2,10 +2,10 @@
 //
 // The default extractor is a CNN that each machine trains once into its cache (features.h), and two
 // machines' CNNs differ in their weights: FIDs of the two are not comparable. A database records the
-// extractor of every FID (results.fid_features); before a run trains DiT jobs into a database that
-// already holds FIDs, `fsearch run` builds the extractor its workers will use and refuses the run
-// when the database's FIDs of that recipe (same extractor version, same data) were all scored by
-// others. A new database, or one without FIDs, takes whatever extractor comes first.
+// extractor of every FID (results.fid_features). Before a run trains DiT jobs, `fsearch run` builds
+// the extractor its workers will use and refuses the run when the database's FIDs of that recipe
+// (same extractor version, same data) were all scored by others; then it pins its workers to the
+// database's extractors, or to its own where the database has no FIDs of that recipe yet.
 #pragma once
 
 #include <functional>
@@ -26,16 +26,22 @@ struct ExtractorName {
 ExtractorName parse_extractor_id(const std::string& id);
 
 // Throws ConfigError when `recorded` (extractor id -> FIDs it scored, as Database::fid_extractors
-// gives them) holds FIDs of `ours`'s recipe and none of them by `ours`. `db_path` and `cache` name
-// the database and where `ours` came from in the message.
+// gives them, or a run's pin from pin_extractors) holds an extractor of `ours`'s recipe and not
+// `ours`. `db_path` and `cache` name the database and where `ours` came from in the message.
 void check_extractor_pin(const std::string& ours, const std::map<std::string, int>& recorded,
                          const std::string& db_path, const std::string& cache);
 
-// For each data set and extractor choice of the DiT jobs in `to_train` (other jobs score no FID),
-// when `recorded` holds FIDs: builds the extractor as a worker would (from the cache, training it
-// there on first use) and checks it with check_extractor_pin. `log` receives progress lines.
-void check_fid_extractors(const std::vector<jobs::JobSpec>& to_train, const std::map<std::string, int>& recorded,
-                          const std::string& db_path, const std::function<void(const std::string&)>& log = {});
+// The extractors the DiT jobs of `to_train` would score with (other jobs score no FID), one per
+// data set and extractor choice, each built as a worker builds it (from the cache, training it
+// there on first use). `log` receives progress lines.
+std::vector<std::string> fid_extractors_for(const std::vector<jobs::JobSpec>& to_train,
+                                            const std::function<void(const std::string&)>& log = {});
+
+// What a run keeps its workers to: checks each of `ours` (the scheduler's extractors) against the
+// database's with check_extractor_pin, and returns `recorded` plus each of `ours` with a count of 0
+// where its recipe has no FIDs yet, so that a new database's first FIDs keep to one extractor too.
+std::map<std::string, int> pin_extractors(const std::vector<std::string>& ours,
+                                          const std::map<std::string, int>& recorded, const std::string& db_path);
 
 // The same check inside a worker, for workers whose cache may differ from the scheduler's (Slurm
 // tasks on other machines): `fsearch run` puts the database's extractors into the environment
