@@ -156,7 +156,7 @@ CellValue evaluate(const CellSpec& cell, const TableData& data) {
   double sum = 0;
   for (double x : values) sum += x;
   v.mean = sum / values.size();
-  v.values = values;
+  v.by_seed = best_per_seed;
   v.text = fmt_number(v.mean, decimals) + unit;
   if (values.size() > 1) {
     double sq = 0;

@@ -38,7 +38,7 @@ struct CellValue {
   std::string text;               // what the cell shows (without bold)
   double mean = NAN;              // over the seeds that trained
   double spread = NAN;            // sample std over those seeds (NaN with fewer than 2)
-  std::vector<double> values;     // one per seed that trained, in seed order
+  std::map<std::int64_t, double> by_seed;  // each seed that trained: its value (best over the lrs)
   int done = 0, diverged = 0, seeds = 0;
   int rejected = 0;                  // seeds the early probe stopped (not learning), none finished
   int at_chance = 0;                 // accuracy cells: seeds that trained but never beat guessing

@@ -121,6 +121,33 @@ TEST(Fidelity, OrderAndNamedChecksOnTable7) {
   }
 }
 
+// A gap inside the summed seed spreads is also given seed by seed, over the seeds both cells
+// trained: the seeds may move both models together (the DiT-B spread of calibration round 27).
+// The verdict stays the spread's.
+TEST(Fidelity, AGapIsAlsoGivenSeedBySeed) {
+  Fixture fx;
+  fx.cell(7, "erf(x)", "scalar", "dit-b", {24.0, 28.5, 25.5});
+  fx.cell(7, "", "", "dit-b", {23.0, 27.0, 25.0}, "layernorm");
+  const auto& paired = check_named(table_fidelity(fx.db(), table(7)), "erf >= LayerNorm (DiT-B FID)");
+  EXPECT_EQ(paired.status, CheckStatus::Fail);  // 1.0 FID behind, more than the tolerance of 0.5
+  EXPECT_NE(paired.detail.find("gap -1.00 (within the seed spread 4.29), by seed -1.00 / -1.50 / -0.50 (ahead on 0 "
+                               "of 3)"),
+            std::string::npos)
+      << paired.detail;
+
+  Fixture lost;  // erf's seed 1 diverged: seeds 0 and 2 pair
+  lost.cell(7, "erf(x)", "scalar", "dit-b", {22.0, NAN, 25.5});
+  lost.cell(7, "", "", "dit-b", {23.0, 27.0, 25.0}, "layernorm");
+  const auto& two = check_named(table_fidelity(lost.db(), table(7)), "erf >= LayerNorm (DiT-B FID)");
+  EXPECT_NE(two.detail.find("by seed 1.00 / -0.50 (ahead on 1 of 2)"), std::string::npos) << two.detail;
+
+  Fixture one;  // one seed: nothing to pair
+  one.cell(7, "erf(x)", "scalar", "dit-b", {22.0});
+  one.cell(7, "", "", "dit-b", {23.0}, "layernorm");
+  const auto& single = check_named(table_fidelity(one.db(), table(7)), "erf >= LayerNorm (DiT-B FID)");
+  EXPECT_EQ(single.detail.find("by seed"), std::string::npos) << single.detail;
+}
+
 // "erf first among point-wise functions" is strict too: its closest pair (erf against the best of
 // the rest) says its gap and whether it is beyond the two cells' seed spreads.
 TEST(Fidelity, AGroupCheckSaysWhetherItsClosestGapIsBeyondTheSpread) {
