@@ -90,8 +90,9 @@ int finished_seeds(const Cell& c) {
 
 // ", by seed -1.24 / -2.65 (ahead on 0 of 2)": a's lead over b on each seed both trained, when
 // there are two or more. A seed fixes both models' data order, noise and shared weights' init
-// alike, so the seeds often move two cells together (docs/calibration.md, round 27): a gap inside
-// the summed spreads may still have one sign on every seed. Said beside the spread, never instead.
+// alike, so the seeds may move two cells together: a gap inside the summed spreads may still have
+// one sign on every seed (the reference run's erf > tanh on vit-tiny: 0.64 / 0.46 / 0.61), or not
+// (its DiT-B Derf against LayerNorm: 1.24 / 2.65 / -6.53 FID). Said beside the spread, never instead.
 std::string by_seed_text(const Cell& a, const Cell& b, int decimals) {
   std::vector<std::string> gaps;
   int ahead = 0;
