@@ -23,15 +23,15 @@ using detail::load_table_data;
 using detail::TableData;
 
 // Said under every table with FID columns: measured, not assumed (docs/calibration.md, rounds 6,
-// 22 to 25).
+// 22 to 27).
 constexpr const char* kFidNoise =
-    "On the dit-b proxy (3 epochs, three seeds, docs/calibration.md round 25), with the paper's "
-    "protocol (each model at its best learning rate, 4e-3 for both), Derf and LayerNorm are level "
-    "within the seed spread: FID 24.5 ± 2.0 against 26.8 ± 2.6 with guidance 3 (Derf ahead on every "
-    "seed, as in the paper), 33.0 ± 1.1 against 29.6 ± 2.6 unguided (LayerNorm ahead on every seed); "
-    "at 8e-3, the best rate unguided for both on every seed, 25.5 ± 1.8 against 27.3 ± 1.6 guided and "
-    "23.6 ± 1.4 against 23.5 ± 1.7 unguided. Gaps of the paper's size (1-2 FID) are below this proxy's noise: an order in the FID columns is a "
-    "finding only where the fidelity section counts it beyond the seed spread.";
+    "On the dit-b proxy at its default budget (6 epochs, three seeds, docs/calibration.md round 27), "
+    "with the paper's protocol (each seed at its best learning rate), Derf and LayerNorm are level "
+    "within the seed spread: FID 24.0 ± 3.4 against 24.9 ± 3.4 with guidance 3 (the lead changes "
+    "hands between seeds: LayerNorm by 1.2 and 2.7, Derf by 6.5), 17.7 ± 0.9 against 16.9 ± 1.2 "
+    "unguided (LayerNorm ahead on every seed, by 0.4-1.1). Gaps of the paper's size (1-2 FID) are "
+    "below this proxy's noise: an order in the FID columns is a finding only where the fidelity "
+    "section counts it beyond the seed spread.";
 
 // "↑0.5%" or "↓1.70": a difference as the paper prints it (the arrow is the sign).
 std::string arrow_number(double d, Metric metric) {
