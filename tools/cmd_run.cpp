@@ -54,7 +54,9 @@ struct RunCommand {
     options.retry_rejected = retry_rejected;
     options.retrain_builds = retrain_builds;
     options.drop_unplanned = drop_unplanned;
-    if (!any_fid_extractor) {
+    if (any_fid_extractor) {
+      ::unsetenv(trainers::kFidPinVariable);  // each worker scores with its own, whatever a caller set
+    } else {
       options.check_plan = [path = db, plan_only = plan_only](db::Database& database,
                                                                const std::vector<jobs::JobSpec>& to_train) {
         const bool scores_fid = std::any_of(to_train.begin(), to_train.end(),

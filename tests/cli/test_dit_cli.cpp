@@ -329,6 +329,18 @@ TEST_F(DiTProcess, ARunKeepsTheDatabasesFidExtractor) {
                             " --seeds 0,1,2 --budget smoke --plan-only --any-fid-extractor");
   EXPECT_EQ(anyway.exit_code, 0) << anyway.err;
   EXPECT_EQ(sql("SELECT count(*) FROM jobs"), "9");
+
+  // --any-fid-extractor hands its workers no pin, even one its caller's environment holds. The
+  // stand-in worker only notes what it was handed (its jobs fail: nothing trains).
+  std::ofstream(wrapper) << "#!/bin/sh\nprintf '%s' \"${FSEARCH_FID_PIN-unset}\" > " << handed.string()
+                         << "\nexit 1\n";
+  ::setenv("FSEARCH_FID_PIN", pin.c_str(), 1);
+  auto unpinned = run_fsearch("run --space " + space.string() + " --db " + db +
+                              " --seeds 0,1,2 --budget smoke --any-fid-extractor --worker-binary " + wrapper.string());
+  ::unsetenv("FSEARCH_FID_PIN");
+  EXPECT_NE(unpinned.exit_code, 0);  // its jobs failed
+  std::ifstream in(handed);
+  EXPECT_EQ(std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>()), "unset");
 }
 
 }  // namespace
