@@ -54,6 +54,18 @@ bool process_alive(std::int64_t pid) {
   return pid > 0 && ::kill(static_cast<pid_t>(pid), 0) == 0;
 }
 
+Machine this_machine() {
+  static const Machine machine = [] {
+    char name[256] = {};
+    ::gethostname(name, sizeof name - 1);
+    std::string boot;
+    std::ifstream in("/proc/sys/kernel/random/boot_id");
+    std::getline(in, boot);
+    return Machine{name, boot};
+  }();
+  return machine;
+}
+
 double unix_now() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }

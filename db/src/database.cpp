@@ -262,27 +262,32 @@ void Database::transaction(const std::function<void()>& body) {
 }
 
 std::optional<LockHolder> Database::lock_holder() {
-  auto s = connection_.prepare("SELECT pid, host, started_at, heartbeat_at FROM scheduler_lock WHERE id = 1");
+  auto s = connection_.prepare(
+      "SELECT pid, host, boot_id, started_at, heartbeat_at FROM scheduler_lock WHERE id = 1");
   if (!s.step()) return std::nullopt;
-  return LockHolder{s.get_int(0), s.get_text(1), s.get_double(2), s.get_double(3)};
+  return LockHolder{s.get_int(0), Machine{s.get_text(1), s.get_text(2)}, s.get_double(3), s.get_double(4)};
 }
 
-std::optional<LockHolder> Database::acquire_lock(std::int64_t pid, const std::string& host, double now,
+bool Database::lock_is_live(const LockHolder& holder, const Machine& here, double now,
+                            const std::function<bool(std::int64_t)>& alive) {
+  return holder.machine.same_boot_as(here) ? alive(holder.pid) : now - holder.heartbeat_at < kLockStaleSeconds;
+}
+
+std::optional<LockHolder> Database::acquire_lock(std::int64_t pid, const Machine& here, double now,
                                                  const std::function<bool(std::int64_t)>& alive) {
   std::optional<LockHolder> holder;
   transaction([&] {
     auto current = lock_holder();
-    const bool live = current && (current->host == host ? current->pid != pid && alive(current->pid)
-                                                        : now - current->heartbeat_at < kLockStaleSeconds);
-    if (live) {
+    const bool ours = current && current->pid == pid && current->machine.same_boot_as(here);
+    if (current && !ours && lock_is_live(*current, here, now, alive)) {
       holder = current;
       return;
     }
     connection_
         .prepare(
-            "INSERT OR REPLACE INTO scheduler_lock (id, pid, host, started_at, heartbeat_at) "
-            "VALUES (1, ?, ?, ?, ?)")
-        .bind_all(pid, host, now, now)
+            "INSERT OR REPLACE INTO scheduler_lock (id, pid, host, boot_id, started_at, heartbeat_at) "
+            "VALUES (1, ?, ?, ?, ?, ?)")
+        .bind_all(pid, here.host, here.boot_id, now, now)
         .run();
   });
   return holder;

@@ -195,6 +195,11 @@ CREATE TABLE replaced_results (
   PRIMARY KEY (job_key, replaced_at)
 );
 )sql",
+      // 8 -> 9: the boot of the machine whose scheduler holds the lock (its pid means something
+      // only there; Database::lock_is_live)
+      R"sql(
+ALTER TABLE scheduler_lock ADD COLUMN boot_id TEXT NOT NULL DEFAULT '';
+)sql",
   };
   return kMigrations;
 }

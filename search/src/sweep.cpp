@@ -32,21 +32,15 @@
 namespace fsearch::search {
 namespace {
 
-std::string hostname() {
-  char name[256] = {};
-  ::gethostname(name, sizeof name - 1);
-  return name;
-}
-
 // Holds the database lock for the lifetime of a sweep.
 class LockGuard {
  public:
   LockGuard(db::Database& db, const std::string& path) : db_(db) {
-    auto holder = db.acquire_lock(::getpid(), hostname(), unix_now(),
+    auto holder = db.acquire_lock(::getpid(), this_machine(), unix_now(),
                                   [](std::int64_t pid) { return process_alive(pid); });
     if (holder) {
       throw StorageError(path + " is in use by another fsearch run (pid " + std::to_string(holder->pid) +
-                             " on " + holder->host + ")",
+                             " on " + holder->machine.host + ")",
                          "wait for it to finish, or stop it with: kill -INT " + std::to_string(holder->pid));
     }
   }

@@ -577,6 +577,46 @@ TEST(SweepCli, SeedsOverrideTheSpace) {
 
 // `fsearch status` shows each running job's progress from its events.jsonl, also when asked from
 // another folder than the sweep ran in (the database stores run directories as given, relative).
+// A database committed while its sweep ran carries that scheduler's lock. On a fresh machine with
+// the same host name (virtual machines are all "vm") the recorded pid may be a live process there,
+// here this test's own: status and run judge such a lock by its heartbeat, and take it over. The
+// same lock in this boot is live and refuses a second scheduler.
+TEST(SweepCli, ALockLeftByAnotherBootOfThisHostIsTakenOver) {
+  auto dir = workdir("lock-boot");
+  const auto here = this_machine();
+  ASSERT_FALSE(here.boot_id.empty()) << "needs /proc/sys/kernel/random/boot_id";
+  const std::string db = (dir / "f.db").string();
+  const std::string pid = std::to_string(::getpid());
+  const std::string run = "run --space " + space_file(dir) + " --db " + db + " --plan-only --budget smoke";
+  auto never_alive = [](std::int64_t) { return false; };
+  {
+    db::Database database(db);
+    database.acquire_lock(::getpid(), here, unix_now(), never_alive);
+  }
+  auto status = run_fsearch("status --db " + db);
+  EXPECT_NE(status.out.find("in use by fsearch run, pid " + pid + " on " + here.host), std::string::npos)
+      << status.out;
+  auto refused = run_fsearch(run);
+  EXPECT_EQ(refused.exit_code, 2) << refused.err;
+  EXPECT_NE(refused.err.find("is in use by another fsearch run (pid " + pid), std::string::npos) << refused.err;
+
+  {  // the same lock, as an earlier boot of a machine of this name left it an hour ago
+    db::Database database(db);
+    database.release_lock(::getpid());
+    database.acquire_lock(::getpid(), Machine{here.host, here.boot_id + "-earlier"}, unix_now() - 3600,
+                          never_alive);
+  }
+  status = run_fsearch("status --db " + db);
+  EXPECT_NE(status.out.find("not in use: the lock of fsearch run, pid " + pid + " on " + here.host +
+                            " (another machine or an earlier boot), was last refreshed 60m ago"),
+            std::string::npos)
+      << status.out;
+  auto taken = run_fsearch(run);
+  EXPECT_EQ(taken.exit_code, 0) << taken.err;
+  EXPECT_EQ(export_jobs_of(db).size(), 4u);
+  EXPECT_EQ(run_fsearch("status --db " + db).out.find("in use"), std::string::npos);  // released at exit
+}
+
 TEST(SweepCli, StatusShowsHowFarEachRunningJobHasCome) {
   auto dir = workdir("status-running");
   struct InDir {  // the sweep runs in `dir`; restored whatever the test's outcome

@@ -509,30 +509,55 @@ TEST(Database, AChangeOfWorkingDirectoryIsNotAReplacement) {
 TEST(Lock, AnotherHostsFreshHeartbeatIsLive) {
   Database db(fresh_db("lock-hosts"));
   auto never_alive = [](std::int64_t) { return false; };
-  EXPECT_FALSE(db.acquire_lock(100, "host-a", 1000, never_alive).has_value());
+  const Machine a{"host-a", "boot-a"}, b{"host-b", "boot-b"};
+  EXPECT_FALSE(db.acquire_lock(100, a, 1000, never_alive).has_value());
   // host-b, 60 s later: host-a's heartbeat is fresh, its pid unknowable here.
-  auto holder = db.acquire_lock(200, "host-b", 1060, never_alive);
+  auto holder = db.acquire_lock(200, b, 1060, never_alive);
   ASSERT_TRUE(holder.has_value());
-  EXPECT_EQ(holder->host, "host-a");
+  EXPECT_EQ(holder->machine.host, "host-a");
+  EXPECT_EQ(holder->machine.boot_id, "boot-a");
   db.refresh_lock(100, 1100);  // host-a's scheduler polls
-  EXPECT_TRUE(db.acquire_lock(200, "host-b", 1100 + Database::kLockStaleSeconds - 1, never_alive).has_value());
+  EXPECT_TRUE(db.acquire_lock(200, b, 1100 + Database::kLockStaleSeconds - 1, never_alive).has_value());
   // Silent for longer than kLockStaleSeconds: taken over.
-  EXPECT_FALSE(db.acquire_lock(200, "host-b", 1100 + Database::kLockStaleSeconds + 1, never_alive).has_value());
-  EXPECT_EQ(db.lock_holder()->host, "host-b");
+  EXPECT_FALSE(db.acquire_lock(200, b, 1100 + Database::kLockStaleSeconds + 1, never_alive).has_value());
+  EXPECT_EQ(db.lock_holder()->machine.host, "host-b");
 }
 
 TEST(Lock, OneLiveSchedulerAtATime) {
   Database db(fresh_db("lock"));
   auto alive = [](std::int64_t) { return true; };
   auto dead = [](std::int64_t) { return false; };
-  EXPECT_FALSE(db.acquire_lock(100, "host", 1, alive).has_value());
-  auto holder = db.acquire_lock(200, "host", 2, alive);
+  const Machine here{"host", "boot"};
+  EXPECT_FALSE(db.acquire_lock(100, here, 1, alive).has_value());
+  auto holder = db.acquire_lock(200, here, 2, alive);
   ASSERT_TRUE(holder.has_value());
   EXPECT_EQ(holder->pid, 100);
-  EXPECT_FALSE(db.acquire_lock(200, "host", 3, dead).has_value());  // the holder died: take over
+  // On its own machine a holder is live as long as its process, whatever its heartbeat's age.
+  EXPECT_TRUE(db.acquire_lock(200, here, 2 + 10 * Database::kLockStaleSeconds, alive).has_value());
+  EXPECT_FALSE(db.acquire_lock(200, here, 3, dead).has_value());  // the holder died: take over
   EXPECT_EQ(db.lock_holder()->pid, 200);
   db.release_lock(200);
   EXPECT_FALSE(db.lock_holder().has_value());
+}
+
+// Machines share host names (virtual machines are all "vm") and pids repeat across boots: a lock
+// left in a database committed while its sweep ran is judged by its heartbeat on a fresh machine
+// of the same name, even where its pid is some live process there.
+TEST(Lock, APidFromAnotherBootIsJudgedByItsHeartbeat) {
+  Database db(fresh_db("lock-boots"));
+  auto alive = [](std::int64_t) { return true; };
+  const Machine before{"vm", "boot-1"}, after{"vm", "boot-2"};
+  EXPECT_FALSE(db.acquire_lock(100, before, 1000, alive).has_value());
+  EXPECT_TRUE(db.acquire_lock(200, after, 1000 + Database::kLockStaleSeconds - 1, alive).has_value());
+  EXPECT_FALSE(db.acquire_lock(200, after, 1000 + Database::kLockStaleSeconds + 1, alive).has_value());
+  EXPECT_EQ(db.lock_holder()->machine.boot_id, "boot-2");
+  // Where the boot is not known (a lock of a build before schema 9) the heartbeat decides too.
+  const Machine unknown{"vm", ""};
+  EXPECT_FALSE(Database::lock_is_live({100, unknown, 0, 5000}, unknown, 5000 + Database::kLockStaleSeconds + 1,
+                                      alive));
+  EXPECT_TRUE(Database::lock_is_live({100, unknown, 0, 5000}, unknown, 5001, alive));
+  // A scheduler asking again for its own lock has it.
+  EXPECT_FALSE(db.acquire_lock(200, after, 1000 + 2 * Database::kLockStaleSeconds, alive).has_value());
 }
 
 TEST(Curves, InsertOrReplaceByStep) {

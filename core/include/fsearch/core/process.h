@@ -22,6 +22,21 @@ std::string cpu_model();
 // Whether a process with this pid exists (and may be signalled by us).
 bool process_alive(std::int64_t pid);
 
+// Where a process runs. A pid names a process only within one boot of one machine, and machines
+// often share a host name (virtual machines are all "vm"): a database committed while its sweep ran
+// and resumed on a fresh machine must not take the old pid, now perhaps another process's, for its
+// scheduler. So a machine is its host name and its boot id.
+struct Machine {
+  std::string host;
+  std::string boot_id;  // /proc/sys/kernel/random/boot_id; "" where not known
+
+  // Whether a pid recorded on `other` names a process here: the same host in the same boot.
+  bool same_boot_as(const Machine& other) const {
+    return host == other.host && !boot_id.empty() && boot_id == other.boot_id;
+  }
+};
+Machine this_machine();
+
 // Runs `body` in a child process and waits for it, so that what it starts (LibTorch's thread
 // pools, its memory) stays out of this process, which forks workers later. An Error `body` throws
 // is thrown here again with its message, hint and kind (ConfigError, StorageError); any other

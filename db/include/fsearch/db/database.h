@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "fsearch/core/process.h"
 #include "fsearch/core/result_numbers.h"
 #include "fsearch/db/sqlite.h"
 
@@ -129,13 +130,13 @@ struct LineageRow {
 
 struct LockHolder {
   std::int64_t pid = 0;
-  std::string host;
+  Machine machine;  // its boot id is "" in locks taken by builds before schema 9
   double started_at = 0, heartbeat_at = 0;
 };
 
 class Database {
  public:
-  static constexpr int kSchemaVersion = 8;
+  static constexpr int kSchemaVersion = 9;
 
   // PRAGMA application_id of an fsearch database ("fsea"): what tells it from another SQLite file.
   static constexpr std::int32_t kApplicationId = 0x66736561;
@@ -155,12 +156,17 @@ class Database {
   void check_file_is_ours();
 
   // The sweep lock: one scheduler per database. Returns the current holder if another live
-  // process holds it, nothing if this process now holds it. A holder on this host is live while
-  // alive(pid) says so; one on another host (a shared filesystem) while its heartbeat is younger
-  // than kLockStaleSeconds. A scheduler refreshes its heartbeat (refresh_lock) every poll.
+  // process holds it, nothing if this process now holds it. A scheduler refreshes its heartbeat
+  // (refresh_lock) every poll.
   static constexpr double kLockStaleSeconds = 120;
-  std::optional<LockHolder> acquire_lock(std::int64_t pid, const std::string& host, double now,
+  std::optional<LockHolder> acquire_lock(std::int64_t pid, const Machine& here, double now,
                                          const std::function<bool(std::int64_t)>& alive);
+  // Whether `holder` is a live scheduler, seen from `here` at `now`. A holder in this boot of this
+  // machine is live while alive(pid) says so. Anywhere else (a shared filesystem, or a database
+  // copied or committed while its sweep ran and opened on another machine, or after a reboot) its
+  // pid means nothing here: it is live while its heartbeat is younger than kLockStaleSeconds.
+  static bool lock_is_live(const LockHolder& holder, const Machine& here, double now,
+                           const std::function<bool(std::int64_t)>& alive);
   void refresh_lock(std::int64_t pid, double now);
   void release_lock(std::int64_t pid);
   std::optional<LockHolder> lock_holder();
