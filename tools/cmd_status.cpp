@@ -209,15 +209,19 @@ struct StatusCommand {
     if (auto holder = database.lock_holder(); holder && !json) {
       const auto here = this_machine();
       const double now = unix_now();
-      if (db::Database::lock_is_live(*holder, here, now, [](std::int64_t pid) { return process_alive(pid); })) {
+      if (db::Database::lock_is_live(*holder, here, now,
+                                     [](std::int64_t pid) { return process_alive(pid); })) {
         std::cout << fmt::format("in use by fsearch run, pid {} on {}\n", holder->pid, holder->machine.host);
       } else if (holder->machine.same_boot_as(here)) {
-        std::cout << fmt::format("not in use: fsearch run, pid {}, stopped without releasing its lock; "
-                                 "the next run takes it over\n", holder->pid);
+        std::cout << fmt::format(
+            "not in use: fsearch run, pid {}, stopped without releasing its lock; "
+            "the next run takes it over\n",
+            holder->pid);
       } else {  // e.g. a database committed while its sweep ran, now on a fresh machine
-        std::cout << fmt::format("not in use: the lock of fsearch run, pid {} on {} (another machine or an "
-                                 "earlier boot), was last refreshed {} ago; the next run takes it over\n",
-                                 holder->pid, holder->machine.host, duration_text(now - holder->heartbeat_at));
+        std::cout << fmt::format(
+            "not in use: the lock of fsearch run, pid {} on {} (another machine or an "
+            "earlier boot), was last refreshed {} ago; the next run takes it over\n",
+            holder->pid, holder->machine.host, duration_text(now - holder->heartbeat_at));
       }
     }
     if (!json) {  // which feature extractor the FIDs are in (fsearch run keeps a database to its own)

@@ -270,7 +270,8 @@ std::optional<LockHolder> Database::lock_holder() {
 
 bool Database::lock_is_live(const LockHolder& holder, const Machine& here, double now,
                             const std::function<bool(std::int64_t)>& alive) {
-  return holder.machine.same_boot_as(here) ? alive(holder.pid) : now - holder.heartbeat_at < kLockStaleSeconds;
+  return holder.machine.same_boot_as(here) ? alive(holder.pid)
+                                           : now - holder.heartbeat_at < kLockStaleSeconds;
 }
 
 std::optional<LockHolder> Database::acquire_lock(std::int64_t pid, const Machine& here, double now,

@@ -598,7 +598,8 @@ TEST(SweepCli, ALockLeftByAnotherBootOfThisHostIsTakenOver) {
       << status.out;
   auto refused = run_fsearch(run);
   EXPECT_EQ(refused.exit_code, 2) << refused.err;
-  EXPECT_NE(refused.err.find("is in use by another fsearch run (pid " + pid), std::string::npos) << refused.err;
+  EXPECT_NE(refused.err.find("is in use by another fsearch run (pid " + pid), std::string::npos)
+      << refused.err;
 
   {  // the same lock, as an earlier boot of a machine of this name left it an hour ago
     db::Database database(db);

@@ -553,8 +553,8 @@ TEST(Lock, APidFromAnotherBootIsJudgedByItsHeartbeat) {
   EXPECT_EQ(db.lock_holder()->machine.boot_id, "boot-2");
   // Where the boot is not known (a lock of a build before schema 9) the heartbeat decides too.
   const Machine unknown{"vm", ""};
-  EXPECT_FALSE(Database::lock_is_live({100, unknown, 0, 5000}, unknown, 5000 + Database::kLockStaleSeconds + 1,
-                                      alive));
+  EXPECT_FALSE(Database::lock_is_live({100, unknown, 0, 5000}, unknown,
+                                      5000 + Database::kLockStaleSeconds + 1, alive));
   EXPECT_TRUE(Database::lock_is_live({100, unknown, 0, 5000}, unknown, 5001, alive));
   // A scheduler asking again for its own lock has it.
   EXPECT_FALSE(db.acquire_lock(200, after, 1000 + 2 * Database::kLockStaleSeconds, alive).has_value());
