@@ -218,10 +218,13 @@ struct StatusCommand {
             "the next run takes it over\n",
             holder->pid);
       } else {  // e.g. a database committed while its sweep ran, now on a fresh machine
+        const char* where = holder->machine.boot_id.empty()
+                                ? "an fsearch before schema 9, which did not record the boot"
+                                : "another machine or an earlier boot";
         std::cout << fmt::format(
-            "not in use: the lock of fsearch run, pid {} on {} (another machine or an "
-            "earlier boot), was last refreshed {} ago; the next run takes it over\n",
-            holder->pid, holder->machine.host, duration_text(now - holder->heartbeat_at));
+            "not in use: the lock of fsearch run, pid {} on {} ({}), was last refreshed {} ago; "
+            "the next run takes it over\n",
+            holder->pid, holder->machine.host, where, duration_text(now - holder->heartbeat_at));
       }
     }
     if (!json) {  // which feature extractor the FIDs are in (fsearch run keeps a database to its own)
