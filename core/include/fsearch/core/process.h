@@ -23,9 +23,9 @@ std::string cpu_model();
 bool process_alive(std::int64_t pid);
 
 // Where a process runs. A pid names a process only within one boot of one machine, and machines
-// often share a host name (virtual machines are all "vm"): a database committed while its sweep ran
-// and resumed on a fresh machine must not take the old pid, now perhaps another process's, for its
-// scheduler. So a machine is its host name and its boot id.
+// often share a host name (virtual machines made from one image): a database committed while its
+// sweep ran and resumed on a fresh machine must not take the old pid, now perhaps another
+// process's, for its scheduler. So a machine is its host name and its boot id.
 struct Machine {
   std::string host;
   std::string boot_id;  // /proc/sys/kernel/random/boot_id; "" where not known
