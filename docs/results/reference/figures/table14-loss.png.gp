@@ -11,5 +11,5 @@ plot "docs/results/reference/figures/table14-loss-a834f5bc356f521e.dat" using 1:
 set title "top-1 with s"
 plot "docs/results/reference/figures/table14-loss-6579d61909f325d6.dat" using 1:2 with lines lt 1 dt 1 title "erf(x)", "docs/results/reference/figures/table14-loss-6ffcd15fa6a22214.dat" using 1:2 with lines lt 2 dt 1 title "tanh(x)", "docs/results/reference/figures/table14-loss-b3a29c9a1bb3d2cd.dat" using 1:2 with lines lt 3 dt 1 title "satursin(x)", "docs/results/reference/figures/table14-loss-6fe2e8a324179fff.dat" using 1:2 with lines lt 4 dt 1 title "isru(x)", "docs/results/reference/figures/table14-loss-4051230bcc5bf3aa.dat" using 1:2 with lines lt 5 dt 1 title "arctan(x)", "docs/results/reference/figures/table14-loss-0a6aeb077f769078.dat" using 1:2 with lines lt 6 dt 1 title "arcsinh_clip(x)"
 set title "FID with s"
-plot "docs/results/reference/figures/table14-loss-556dc8d3368c7bb4.dat" using 1:2 with lines lt 1 dt 1 title "erf(x)"
+plot "docs/results/reference/figures/table14-loss-556dc8d3368c7bb4.dat" using 1:2 with lines lt 1 dt 1 title "erf(x)", "docs/results/reference/figures/table14-loss-15f342d9af9bd9a8.dat" using 1:2 with lines lt 2 dt 1 title "tanh(x)", "docs/results/reference/figures/table14-loss-e80e0e5a7b3ac52c.dat" using 1:2 with lines lt 3 dt 1 title "satursin(x)"
 unset multiplot
