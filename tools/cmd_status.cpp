@@ -210,7 +210,7 @@ struct StatusCommand {
       const auto here = this_machine();
       const double now = unix_now();
       if (db::Database::lock_is_live(*holder, here, now,
-                                     [](std::int64_t pid) { return process_alive(pid); })) {
+                                     process_alive)) {
         std::cout << fmt::format("in use by fsearch run, pid {} on {}\n", holder->pid, holder->machine.host);
       } else if (holder->machine.same_boot_as(here)) {
         std::cout << fmt::format(

@@ -37,7 +37,7 @@ class LockGuard {
  public:
   LockGuard(db::Database& db, const std::string& path) : db_(db) {
     auto holder = db.acquire_lock(::getpid(), this_machine(), unix_now(),
-                                  [](std::int64_t pid) { return process_alive(pid); });
+                                  process_alive);
     if (holder) {
       throw StorageError(path + " is in use by another fsearch run (pid " + std::to_string(holder->pid) +
                              " on " + holder->machine.host + ")",
