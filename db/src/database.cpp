@@ -294,15 +294,20 @@ std::optional<LockHolder> Database::acquire_lock(std::int64_t pid, const Machine
   return holder;
 }
 
-void Database::refresh_lock(std::int64_t pid, double now) {
+bool Database::refresh_lock(std::int64_t pid, const Machine& here, double now) {
   check_file_is_ours();
-  connection_.prepare("UPDATE scheduler_lock SET heartbeat_at = ? WHERE id = 1 AND pid = ?")
-      .bind_all(now, pid)
+  connection_
+      .prepare(
+          "UPDATE scheduler_lock SET heartbeat_at = ? WHERE id = 1 AND pid = ? AND host = ? AND boot_id = ?")
+      .bind_all(now, pid, here.host, here.boot_id)
       .run();
+  return connection_.changes() == 1;
 }
 
-void Database::release_lock(std::int64_t pid) {
-  connection_.prepare("DELETE FROM scheduler_lock WHERE id = 1 AND pid = ?").bind(1, pid).run();
+void Database::release_lock(std::int64_t pid, const Machine& here) {
+  connection_.prepare("DELETE FROM scheduler_lock WHERE id = 1 AND pid = ? AND host = ? AND boot_id = ?")
+      .bind_all(pid, here.host, here.boot_id)
+      .run();
 }
 
 std::int64_t Database::ensure_sweep(const std::string& name, const std::string& space_file,

@@ -35,24 +35,30 @@ namespace {
 // Holds the database lock for the lifetime of a sweep.
 class LockGuard {
  public:
-  LockGuard(db::Database& db, const std::string& path) : db_(db) {
-    auto holder = db.acquire_lock(::getpid(), this_machine(), unix_now(),
-                                  process_alive);
+  LockGuard(db::Database& db, const std::string& path) : db_(db), here_(this_machine()) {
+    auto holder = db.acquire_lock(::getpid(), here_, unix_now(), process_alive);
     if (holder) {
-      throw StorageError(path + " is in use by another fsearch run (pid " + std::to_string(holder->pid) +
-                             " on " + holder->machine.host + ")",
-                         "wait for it to finish, or stop it with: kill -INT " + std::to_string(holder->pid));
+      const std::string pid = std::to_string(holder->pid);
+      throw StorageError(
+          path + " is in use by another fsearch run (pid " + pid + " on " + holder->machine.host + ")",
+          holder->machine.same_boot_as(here_)
+              ? "wait for it to finish, or stop it with: kill -INT " + pid
+              : "wait for it to finish, or stop it on " + holder->machine.host +
+                    "; a lock whose run died is taken over once its heartbeat is " +
+                    std::to_string(static_cast<long>(db::Database::kLockStaleSeconds)) +
+                    " s old (fsearch status --db " + path + " says when)");
     }
   }
   ~LockGuard() {
     try {
-      db_.release_lock(::getpid());
+      db_.release_lock(::getpid(), here_);
     } catch (...) {
     }
   }
 
  private:
   db::Database& db_;
+  Machine here_;
 };
 
 // A job still to train whose run directory is not here (a database committed on another machine

@@ -283,6 +283,58 @@ TEST_F(Sweep, SecondSchedulerOnALiveDatabaseRefuses) {
   expect_same_results(export_jobs(dir), reference_);
 }
 
+// A run on another machine that shares the database takes it over once this run's heartbeat is
+// stale (this run stopped or suspended for two minutes; here the other run's clock says so). Within
+// one refresh (10 s) this run stops its workers and exits 2 naming the new holder, writes nothing
+// more and leaves the new holder's lock in place. Its jobs finish on the next run as on the
+// reference. The workers sleep (a stand-in), so that no job ends before the refresh.
+TEST_F(Sweep, ARunWhoseLockWasTakenOverStopsItsWorkersAndExits) {
+  auto dir = workdir("lock-taken");
+  const auto sleeper = dir / "sleeping-worker.sh";
+  std::ofstream(sleeper) << "#!/usr/bin/env bash\n"
+                            "trap 'kill $child 2>/dev/null; exit 75' TERM\n"
+                            "while read -r run; do sleep 600 & child=$!; wait $child; done\n";
+  fs::permissions(sleeper, fs::perms::owner_all);
+  auto args = run_args(dir);
+  args.insert(args.end(), {"--worker-binary", sleeper.string()});
+  const auto log = dir / "log";
+  const int pid = spawn_fsearch(args, log.string());
+  const auto running = [&] {
+    int n = 0;
+    for (const auto& j : export_jobs(dir)) n += j["state"] == "running";
+    return n;
+  };
+  ASSERT_TRUE(wait_until([&] { return workers_of(dir).size() == 2; }));  // the database is made by then
+  ASSERT_TRUE(wait_until([&] { return running() == 2; }));
+  const Machine elsewhere{"elsewhere", "boot-elsewhere"};
+  {
+    db::Database database((dir / "f.db").string());
+    auto never_alive = [](std::int64_t) { return false; };
+    ASSERT_FALSE(
+        database.acquire_lock(4242, elsewhere, unix_now() + db::Database::kLockStaleSeconds + 1, never_alive)
+            .has_value());
+  }
+  EXPECT_EQ(wait_for(pid), 2);
+  std::ifstream in(log);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(
+      text.find((dir / "f.db").string() + " was taken over by another fsearch run (pid 4242 on elsewhere)"),
+      std::string::npos)
+      << text;
+  EXPECT_TRUE(workers_of(dir).empty());
+  {
+    db::Database database((dir / "f.db").string());
+    auto holder = database.lock_holder();
+    ASSERT_TRUE(holder.has_value()) << "the new holder's lock was released by the old run";
+    EXPECT_EQ(holder->pid, 4242);
+    EXPECT_EQ(holder->machine.host, "elsewhere");
+    database.release_lock(4242, elsewhere);  // the other run ends
+  }
+  EXPECT_EQ(running(), 2);  // left for the new holder to adopt: the old run wrote nothing more
+  ASSERT_EQ(wait_for(spawn_fsearch(run_args(dir), log.string())), 0);
+  expect_same_results(export_jobs(dir), reference_);
+}
+
 TEST_F(Sweep, FailedJobsStayFailedUntilRetriedThenFinishLikeTheReference) {
   auto dir = workdir("retry-failed");
   auto args = run_args(dir);
@@ -575,8 +627,6 @@ TEST(SweepCli, SeedsOverrideTheSpace) {
   fs::remove_all(dir);
 }
 
-// `fsearch status` shows each running job's progress from its events.jsonl, also when asked from
-// another folder than the sweep ran in (the database stores run directories as given, relative).
 // A database committed while its sweep ran carries that scheduler's lock. On a fresh machine with
 // the same host name (virtual machines are all "vm") the recorded pid may be a live process there,
 // here this test's own: status and run judge such a lock by its heartbeat, and take it over. The
@@ -603,7 +653,7 @@ TEST(SweepCli, ALockLeftByAnotherBootOfThisHostIsTakenOver) {
 
   {  // the same lock, as an earlier boot of a machine of this name left it an hour ago
     db::Database database(db);
-    database.release_lock(::getpid());
+    database.release_lock(::getpid(), here);
     database.acquire_lock(::getpid(), Machine{here.host, here.boot_id + "-earlier"}, unix_now() - 3600,
                           never_alive);
   }
@@ -618,6 +668,8 @@ TEST(SweepCli, ALockLeftByAnotherBootOfThisHostIsTakenOver) {
   EXPECT_EQ(run_fsearch("status --db " + db).out.find("in use"), std::string::npos);  // released at exit
 }
 
+// `fsearch status` shows each running job's progress from its events.jsonl, also when asked from
+// another folder than the sweep ran in (the database stores run directories as given, relative).
 TEST(SweepCli, StatusShowsHowFarEachRunningJobHasCome) {
   auto dir = workdir("status-running");
   struct InDir {  // the sweep runs in `dir`; restored whatever the test's outcome

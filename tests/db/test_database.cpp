@@ -467,11 +467,11 @@ TEST(Database, AReplacedFileStopsWritesAndKeepsWhatWasRecorded) {
     db.connection().execute("PRAGMA wal_checkpoint(TRUNCATE)");
     fs::copy_file(path, earlier);
     db.ensure_sweep("after-the-copy", "s.yaml", "default", 2);
-    db.refresh_lock(1, 3);  // the same file: nothing to say
+    db.refresh_lock(1, Machine{"vm", "boot"}, 3);  // the same file: nothing to say
     fs::rename(earlier, path);  // how git puts a file in place: a new file moved over the path
     EXPECT_TRUE(db.connection().file_replaced());
     try {
-      db.refresh_lock(1, 4);
+      db.refresh_lock(1, Machine{"vm", "boot"}, 4);
       ADD_FAILURE() << "a replaced database was written";
     } catch (const StorageError& e) {
       message = e.what();
@@ -499,7 +499,7 @@ TEST(Database, AChangeOfWorkingDirectoryIsNotAReplacement) {
     Database db(path.filename().string());
     fs::current_path("/");
     EXPECT_FALSE(db.connection().file_replaced());
-    EXPECT_NO_THROW(db.refresh_lock(1, 2));
+    EXPECT_NO_THROW(db.refresh_lock(1, Machine{"vm", "boot"}, 2));
   }
   fs::current_path(before);
 }
@@ -516,7 +516,7 @@ TEST(Lock, AnotherHostsFreshHeartbeatIsLive) {
   ASSERT_TRUE(holder.has_value());
   EXPECT_EQ(holder->machine.host, "host-a");
   EXPECT_EQ(holder->machine.boot_id, "boot-a");
-  db.refresh_lock(100, 1100);  // host-a's scheduler polls
+  EXPECT_TRUE(db.refresh_lock(100, a, 1100));  // host-a's scheduler polls
   EXPECT_TRUE(db.acquire_lock(200, b, 1100 + Database::kLockStaleSeconds - 1, never_alive).has_value());
   // Silent for longer than kLockStaleSeconds: taken over.
   EXPECT_FALSE(db.acquire_lock(200, b, 1100 + Database::kLockStaleSeconds + 1, never_alive).has_value());
@@ -536,7 +536,31 @@ TEST(Lock, OneLiveSchedulerAtATime) {
   EXPECT_TRUE(db.acquire_lock(200, here, 2 + 10 * Database::kLockStaleSeconds, alive).has_value());
   EXPECT_FALSE(db.acquire_lock(200, here, 3, dead).has_value());  // the holder died: take over
   EXPECT_EQ(db.lock_holder()->pid, 200);
-  db.release_lock(200);
+  db.release_lock(200, here);
+  EXPECT_FALSE(db.lock_holder().has_value());
+}
+
+// A scheduler stopped for longer than kLockStaleSeconds (SIGSTOP, a suspended machine) while its
+// database is shared loses its lock to a run on another machine. Its next refresh says so and
+// changes nothing, and its release at exit leaves the new holder's lock in place. The same pid in
+// another boot of the same host is another process: it neither refreshes nor releases the lock.
+TEST(Lock, ALockTakenOverIsNeitherRefreshedNorReleasedByItsFormerHolder) {
+  Database db(fresh_db("lock-taken"));
+  auto never_alive = [](std::int64_t) { return false; };
+  const Machine a{"vm", "boot-a"}, b{"vm", "boot-b"}, c{"other", "boot-a"};
+  EXPECT_FALSE(db.acquire_lock(100, a, 1000, never_alive).has_value());
+  EXPECT_TRUE(db.refresh_lock(100, a, 1010));
+  EXPECT_FALSE(db.acquire_lock(100, b, 1010 + Database::kLockStaleSeconds + 1, never_alive).has_value());
+  for (const Machine& former : {a, c}) {
+    EXPECT_FALSE(db.refresh_lock(100, former, 2000));
+    db.release_lock(100, former);
+  }
+  auto holder = db.lock_holder();
+  ASSERT_TRUE(holder.has_value());
+  EXPECT_EQ(holder->machine.boot_id, "boot-b");
+  EXPECT_EQ(holder->heartbeat_at, 1010 + Database::kLockStaleSeconds + 1);
+  EXPECT_TRUE(db.refresh_lock(100, b, 2000));
+  db.release_lock(100, b);
   EXPECT_FALSE(db.lock_holder().has_value());
 }
 

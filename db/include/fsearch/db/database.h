@@ -147,6 +147,7 @@ class Database {
   // database from a newer fsearch.
   explicit Database(const std::string& path, Access access = Access::ReadWrite);
 
+  const std::string& path() const { return connection_.path(); }
   int schema_version();
   // Runs body in one IMMEDIATE transaction; rolls back if it throws.
   void transaction(const std::function<void()>& body);
@@ -167,8 +168,12 @@ class Database {
   // pid means nothing here: it is live while its heartbeat is younger than kLockStaleSeconds.
   static bool lock_is_live(const LockHolder& holder, const Machine& here, double now,
                            const std::function<bool(std::int64_t)>& alive);
-  void refresh_lock(std::int64_t pid, double now);
-  void release_lock(std::int64_t pid);
+  // Moves the heartbeat of this scheduler's lock (pid on `here`) to `now`. False when the lock is
+  // no longer this scheduler's: a run elsewhere found its heartbeat stale (it was stopped or
+  // suspended for kLockStaleSeconds) and took the database over. The loop then stops at once.
+  bool refresh_lock(std::int64_t pid, const Machine& here, double now);
+  // Deletes the lock if it is still this scheduler's; a lock taken over stays with its new holder.
+  void release_lock(std::int64_t pid, const Machine& here);
   std::optional<LockHolder> lock_holder();
 
   std::int64_t ensure_sweep(const std::string& name, const std::string& space_file, const std::string& budget,
