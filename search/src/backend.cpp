@@ -78,8 +78,11 @@ namespace {
   std::string by = "another fsearch run";
   if (auto holder = db.lock_holder())
     by += " (pid " + std::to_string(holder->pid) + " on " + holder->machine.host + ")";
-  throw StorageError(db.path() + " was taken over by " + by + " while this run's lock went unrefreshed for " +
-                         std::to_string(static_cast<long>(now - refreshed_at)) + " s" +
+  const std::string unrefreshed = refreshed_at > 0
+                                      ? " while this run's lock went unrefreshed for " +
+                                            std::to_string(static_cast<long>(now - refreshed_at)) + " s"
+                                      : " before this run's loop began";
+  throw StorageError(db.path() + " was taken over by " + by + unrefreshed +
                          "; this run stops its workers and exits, and the other run continues its jobs",
                      "a run whose database other machines share must not be stopped (SIGSTOP, a suspended "
                      "machine) for " +

@@ -92,10 +92,17 @@ std::function<double(const db::JobRow&)> every_job_takes(double seconds) {
 }
 const auto kUnknown = every_job_takes(NAN);
 
+// What `fsearch run` holds before its loop starts (run_backend refreshes it, and stops if it is
+// another run's).
+void hold_lock(db::Database& db) {
+  ASSERT_FALSE(db.acquire_lock(::getpid(), this_machine(), unix_now(), process_alive).has_value());
+}
+
 struct Sweep {
   // `jobs` jobs, seeds 0, 1, ...; with `proxies`, the jobs take their proxy names in turn.
   explicit Sweep(const std::string& name, int jobs, const std::vector<std::string>& proxies = {})
       : root(name), db((root / "s.db").string()) {
+    hold_lock(db);
     sweep = db.ensure_sweep("s", "s.yaml", "smoke", 1);
     jobs::JobSpec spec;
     spec.norm = functions::norm_preset("layernorm");
@@ -346,6 +353,7 @@ TEST(Backend, AGridDispatchesEveryCellsFirstSeedBeforeAnyCellsSecond) {
   for (bool seeds_first : {true, false}) {
     testing::TempDir root(seeds_first ? "dispatch-seeds" : "dispatch-plan");
     db::Database db((root / "s.db").string());
+    hold_lock(db);
     const auto sweep = db.ensure_sweep("s", "s.yaml", "smoke", 1);
     std::map<std::string, std::string> name_of;  // key -> cell and seed, e.g. "B1"
     for (const char* cell : {"A", "B", "C"}) {
@@ -429,6 +437,28 @@ TEST(Backend, AScopeOfSeedsAndProxiesTrainsOnlyTheJobsThatMatchBoth) {
     EXPECT_EQ(job.state, in ? db::JobState::Done : db::JobState::Pending) << job.proxy << " seed " << job.seed;
   }
   EXPECT_EQ(options.scope.counts(s.db, s.sweep), (std::map<db::JobState, int>{{db::JobState::Done, 2}}));
+}
+
+// Another machine's run found this loop's lock stale (this process stopped for two minutes) and
+// took the database over: the loop stops before it hands out a job, naming the new holder.
+TEST(Backend, ALoopWhoseLockWasTakenOverStopsBeforeHandingOutAJob) {
+  Sweep s("backend-lock-taken", 2);
+  const Machine elsewhere{"elsewhere", "boot-elsewhere"};
+  auto never_alive = [](std::int64_t) { return false; };
+  ASSERT_FALSE(s.db.acquire_lock(7, elsewhere, unix_now() + db::Database::kLockStaleSeconds + 1, never_alive)
+                   .has_value());
+  FakeBackend backend(s.db, s.sweep, 2, 1);
+  try {
+    run_backend(s.db, s.sweep, backend, LoopOptions{});
+    ADD_FAILURE() << "the loop ran on a database another run holds";
+  } catch (const StorageError& e) {
+    EXPECT_NE(std::string(e.what()).find("s.db was taken over by another fsearch run (pid 7 on elsewhere)"),
+              std::string::npos)
+        << e.what();
+  }
+  EXPECT_TRUE(backend.submitted.empty());
+  EXPECT_EQ(s.db.job_counts(s.sweep)[db::JobState::Pending], 2);
+  EXPECT_EQ(s.db.lock_holder()->pid, 7);
 }
 
 TEST(Backend, AStopRequestCancelsTheBackendAndEndsTheLoopWithJobsRequeued) {

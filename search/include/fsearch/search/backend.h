@@ -109,7 +109,9 @@ class Backend {
 };
 
 // Runs the sweep's pending jobs on `backend` until none is pending or running (or a stop request
-// was handled), holding the database lock's heartbeat.
+// was handled). The caller holds the database lock (Database::acquire_lock, this process on
+// this_machine()); the loop refreshes its heartbeat every 10 s and throws StorageError, before it
+// writes anything more, once the lock is another run's.
 RunSummary run_backend(db::Database& db, std::int64_t sweep, Backend& backend, const LoopOptions& options);
 
 }  // namespace fsearch::search
