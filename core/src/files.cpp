@@ -42,4 +42,12 @@ void write_atomic(const std::filesystem::path& file, const std::string& content)
   if (::rename(temp.c_str(), file.c_str()) != 0) fail("rename");
 }
 
+void make_directories(const std::filesystem::path& dir, const std::string& what) {
+  std::error_code error;
+  std::filesystem::create_directories(dir, error);
+  if (error)
+    throw Error(what + ": cannot create the folder " + dir.string() + ": " + error.message(),
+                "give a path in a folder you can write to");
+}
+
 }  // namespace fsearch

@@ -486,7 +486,7 @@ std::string job_key(const JobSpec& spec) {
 
 void prepare_run_dir(const JobSpec& spec, const std::string& run_dir) {
   RunDir dir{run_dir};
-  std::filesystem::create_directories(dir.root);
+  make_directories(dir.root, "the job's run directory");
   if (std::filesystem::exists(dir.job())) {
     auto existing = read_job_file(dir.job().string());
     if (job_key(existing) != job_key(spec)) {

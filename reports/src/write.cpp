@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "fsearch/core/error.h"
+#include "fsearch/core/files.h"
 #include "fsearch/functions/catalog.h"
 #include "fsearch/functions/parse.h"
 #include "fsearch/functions/program.h"
@@ -195,7 +196,7 @@ WrittenReports write_reports(db::Database& db, const ReportOptions& options) {
   const auto tables = report_tables(options);
   fs::path out(options.out_dir);
   fs::path figures = out / "figures";
-  fs::create_directories(figures);
+  make_directories(figures, "--out " + options.out_dir);
   std::vector<std::string> written;
   std::ostringstream index, fidelity;
   index << "# fsearch report\n\nThe paper's tables regenerated from " << options.db_label << ".\n\n";

@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "fsearch/core/error.h"
+#include "fsearch/core/files.h"
 #include "fsearch/core/process.h"
 #include "fsearch/jobs/run_dir.h"
 #include "fsearch/jobs/run_lock.h"
@@ -190,7 +191,7 @@ detail::WorkerProcess& LocalBackend::worker_for(int slot_index, const db::JobRow
 }
 
 void LocalBackend::start(const db::JobRow& job, int slot_index) {
-  fs::create_directories(job.run_dir);
+  make_directories(job.run_dir, "the job's run directory");
   Active a;
   a.job = job;
   a.slot = slot_index;

@@ -238,7 +238,7 @@ void SlurmBackend::prepare_work_dir() {
         "Slurm work folder " + options_.work_dir + " contains '%', which Slurm reads as a pattern",
         "use runs folders without '%'");
   }
-  fs::create_directories(fs::path(options_.work_dir) / "logs");
+  make_directories(fs::path(options_.work_dir) / "logs", "the Slurm jobs' log folder");
   script_ = fs::absolute(fs::path(options_.work_dir) / "fsearch-task.sh");
   write_atomic(script_, slurm_batch_script());
   ::chmod(script_.c_str(), 0755);

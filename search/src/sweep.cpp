@@ -1,30 +1,30 @@
 #include "fsearch/search/sweep.h"
 
-#include <cmath>
-#include <sstream>
-
 #include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <filesystem>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <set>
+#include <sstream>
 #include <string>
 #include <tuple>
-#include <chrono>
-#include <filesystem>
-#include <nlohmann/json.hpp>
 
 #include "fsearch/core/error.h"
-#include "fsearch/core/process.h"
+#include "fsearch/core/files.h"
 #include "fsearch/core/hash.h"
 #include "fsearch/core/names.h"
+#include "fsearch/core/process.h"
+#include "fsearch/functions/transforms.h"
 #include "fsearch/jobs/job_spec.h"
 #include "fsearch/jobs/run_dir.h"
-#include "fsearch/functions/transforms.h"
 #include "fsearch/properties/json.h"
-#include "fsearch/search/expand.h"
 #include "fsearch/search/evolution.h"
+#include "fsearch/search/expand.h"
 #include "fsearch/search/halving.h"
 #include "fsearch/search/plan.h"
 #include "fsearch/search/retrain.h"
@@ -299,10 +299,12 @@ SweepOutcome run_sweep(const std::string& space_file, const SweepOptions& option
                             error.message(),
                         "give a database path in a folder you can write to");
   }
-  db::Database db(options.db_path);
-  LockGuard lock(db, options.db_path);
   const std::string runs_root =
       options.runs_root.empty() ? (db_path.parent_path() / "runs").string() : options.runs_root;
+  // Before the database is made: a --runs that cannot hold run directories is bad input.
+  make_directories(std::filesystem::path(runs_root) / space.name, "--runs " + runs_root);
+  db::Database db(options.db_path);
+  LockGuard lock(db, options.db_path);
 
   SweepOutcome outcome;
   outcome.name = space.name;

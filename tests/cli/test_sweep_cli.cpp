@@ -872,6 +872,34 @@ TEST(SweepCli, ADatabasesFolderIsCreatedSayingSoOrRefusedWithTheReason) {
   fs::remove_all(dir);
 }
 
+// The same for the folders of run directories and of reports: a file in the way of --runs or --out
+// is bad input (exit 2) naming the option, the folder and why, before a database is made or any
+// report written.
+TEST(SweepCli, ARunsOrOutFolderThatCannotBeMadeIsRefusedNamingTheOption) {
+  auto dir = workdir("runs-folder");
+  const std::string space = space_file(dir);
+  std::ofstream(dir / "a-file") << "not a folder\n";
+  const std::string blocked = (dir / "a-file" / "runs").string();
+  auto r = run_fsearch("run --space " + space + " --plan-only --db " + (dir / "f.db").string() + " --runs " +
+                       blocked);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(
+      r.err.find("--runs " + blocked + ": cannot create the folder " + blocked + "/mini: Not a directory"),
+      std::string::npos)
+      << r.err;
+  EXPECT_FALSE(fs::exists(dir / "f.db"));
+
+  ASSERT_EQ(run_fsearch("run --space " + space + " --plan-only --db " + (dir / "f.db").string()).exit_code,
+            0);
+  const std::string out = (dir / "a-file" / "report").string();
+  r = run_fsearch("report --no-figures --db " + (dir / "f.db").string() + " --out " + out);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("--out " + out + ": cannot create the folder " + out + "/figures: Not a directory"),
+            std::string::npos)
+      << r.err;
+  fs::remove_all(dir);
+}
+
 // --only-seeds trains one seed of every cell (real workers) and leaves the other seeds pending;
 // with --proxies, one seed of those proxies' cells. A seed the plan does not have is refused before
 // anything changes, as is a strategy that decides on every job's results; the same command without

@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "fsearch/core/error.h"
+#include "fsearch/core/files.h"
 #include "fsearch/core/hash.h"
 #include "fsearch/trainers/jobs.h"
 
@@ -23,6 +24,7 @@ namespace fs = std::filesystem;
 // Bumped whenever the CNN's architecture or training recipe changes: old cache entries then miss.
 constexpr const char* kCnnVersion = "cnn-v1 conv32-conv64-pool4-fc128 adam1e-3 b128 e2 seed0";
 constexpr int kBatch = 500;
+constexpr const char* kCacheWhat = "the cache of FID extractors and reference features (FSEARCH_CACHE_DIR)";
 
 // Holds an exclusive lock on `file` (created if needed) for its lifetime.
 class FileLock {
@@ -115,7 +117,7 @@ class CnnExtractor : public FeatureExtractor {
     key_ =
         Hasher().add(kCnnVersion).add(content_hash(data.train)).add(std::int64_t{data.train.classes}).hex();
     const fs::path dir = cache_dir();
-    fs::create_directories(dir);
+    make_directories(dir, kCacheWhat);
     const fs::path weights = dir / ("features-cnn-" + key_ + ".pt"),
                    info = dir / ("features-cnn-" + key_ + ".json");
     FileLock lock(dir / ("features-cnn-" + key_ + ".lock"));
@@ -251,7 +253,7 @@ FeatureStats reference_stats(FeatureExtractor& extractor, const DataSplits& data
   }
   const Dataset& d = split == "train" ? data.train : data.test;
   const fs::path dir = cache_dir();
-  fs::create_directories(dir);
+  make_directories(dir, kCacheWhat);
   const std::string name = "fid-ref-" + extractor.cache_key() + "-" + content_hash(d);
   const fs::path file = dir / (name + ".pt");
   FileLock lock(dir / (name + ".lock"));

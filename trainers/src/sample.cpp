@@ -6,6 +6,7 @@
 
 #include "checkpoint.h"
 #include "fsearch/core/error.h"
+#include "fsearch/core/files.h"
 #include "loop.h"
 #include "sampling.h"
 
@@ -63,7 +64,7 @@ SampleReport sample_run(const std::filesystem::path& run_dir, const SampleOption
   report.images = samples.size();
   report.images_per_sec = samples.size() / seconds;
 
-  std::filesystem::create_directories(report.out);
+  make_directories(report.out, "the samples' folder");
   const RunDir out{report.out};
   detail::save_samples(samples, out);
   if (options.fid) {
