@@ -107,9 +107,18 @@ CellValue evaluate(const CellSpec& cell, const TableData& data) {
   std::map<std::int64_t, std::set<double>> lrs_per_seed;  // every rate tried, diverged ones too
   std::map<std::int64_t, double> chance_per_seed;
   std::set<std::int64_t> seeds, diverged_seeds, rejected_seeds;
+  // A seed with a job still pending or running is no result yet: its best over part of the
+  // learning rates would look like the cell's value (and compare with cells whose seeds are whole).
+  std::set<std::int64_t> unfinished;
+  for (const auto& job : data.jobs) {
+    if (cell_matches(cell, job, data) &&
+        (job.state == db::JobState::Pending || job.state == db::JobState::Running))
+      unfinished.insert(job.seed);
+  }
   for (const auto& job : data.jobs) {
     if (!cell_matches(cell, job, data)) continue;
     seeds.insert(job.seed);
+    if (unfinished.count(job.seed)) continue;
     auto r = data.results.find(job.key);
     if (job.state == db::JobState::Diverged) diverged_seeds.insert(job.seed);
     if (job.state == db::JobState::Rejected) rejected_seeds.insert(job.seed);
@@ -138,6 +147,8 @@ CellValue evaluate(const CellSpec& cell, const TableData& data) {
     v.best_lr_at_edge |= tried.size() >= 2 && (lr == *tried.begin() || lr == *tried.rbegin());
   }
   v.seeds = static_cast<int>(seeds.size());
+  for (auto seed : seeds)
+    if (!unfinished.count(seed)) v.finished_seeds.insert(seed);
   for (auto seed : diverged_seeds) v.diverged += best_per_seed.count(seed) == 0;  // every lr diverged
   for (auto seed : rejected_seeds) v.rejected += best_per_seed.count(seed) == 0 && !diverged_seeds.count(seed);
   std::vector<double> values;

@@ -39,6 +39,8 @@ struct CellValue {
   double mean = NAN;              // over the seeds that trained
   double spread = NAN;            // sample std over those seeds (NaN with fewer than 2)
   std::map<std::int64_t, double> by_seed;  // each seed that trained: its value (best over the lrs)
+  // Seeds whose every job finished (trained, diverged or rejected); the others count nowhere yet.
+  std::set<std::int64_t> finished_seeds;
   int done = 0, diverged = 0, seeds = 0;
   int rejected = 0;                  // seeds the early probe stopped (not learning), none finished
   int at_chance = 0;                 // accuracy cells: seeds that trained but never beat guessing

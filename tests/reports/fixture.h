@@ -34,10 +34,13 @@ class Fixture {
     std::filesystem::remove(path_);
   }
   db::Database& db() { return *db_; }
+  // The learning rate of the jobs added next (1e-3 until set): a cell's seed trained at several.
+  void at_lr(double lr) { lr_ = lr; }
 
   // One job per entry of `values` (one seed each: accuracy in %, or FID for a dit proxy); NaN means
-  // the seed diverged, kRejected that the early probe rejected it.
+  // the seed diverged, kRejected that the early probe rejected it, kPending that it has not run.
   static constexpr double kRejected = -INFINITY;
+  static constexpr double kPending = INFINITY;
   void cell(int table_number, const std::string& function, const std::string& shift, const std::string& proxy,
             std::vector<double> values, const std::string& baseline = "", const std::string& result_json = "{}") {
     jobs(table(table_number).sweep, "fp:" + function, function, shift, proxy, values, baseline, result_json);
@@ -56,8 +59,9 @@ class Fixture {
     }
     for (std::size_t seed = 0; seed < values.size(); ++seed) {
       db::JobRow job;
-      job.key = sweep_name + "-" + function + baseline + "-" + shift + "-" + proxy + "-" + std::to_string(seed);
-      job.lr = 1e-3;
+      job.key = sweep_name + "-" + function + baseline + "-" + shift + "-" + proxy + "-" +
+                std::to_string(seed) + (lr_ == 1e-3 ? "" : "-lr" + std::to_string(lr_));
+      job.lr = lr_;
       job.fingerprint = fp;
       job.label = baseline.empty() ? function : baseline;
       job.proxy = proxy;
@@ -66,6 +70,7 @@ class Fixture {
       job.spec_json = fid ? R"({"model": {"num_classes": 10, "proxy": "dit"}})" : R"({"model": {"num_classes": 10}})";
       job.run_dir = "runs/" + job.key;
       db_->add_job(sweep, job);
+      if (values[seed] == kPending) continue;
       db_->mark_running(job.key, 1, 1000);
       const bool diverged = std::isnan(values[seed]), rejected = values[seed] == kRejected;
       db::ResultRow r;
@@ -90,6 +95,7 @@ class Fixture {
  private:
   std::filesystem::path path_;
   std::unique_ptr<db::Database> db_;
+  double lr_ = 1e-3;
 };
 
 }  // namespace fsearch::reports

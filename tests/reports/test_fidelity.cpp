@@ -148,6 +148,58 @@ TEST(Fidelity, AGapIsAlsoGivenSeedBySeed) {
   EXPECT_EQ(single.detail.find("by seed"), std::string::npos) << single.detail;
 }
 
+// A run that fills a column seed by seed has cells of three seeds beside cells of one. A mean over
+// three seeds against one seed's value mixes the seeds' luck into the gap: the two are compared on
+// the seeds both finished, and the check says so. Here the means say erf is behind tanh (26.0
+// against 22.0 FID) and seed 0, the only one tanh has, says erf is ahead (20.0 against 22.0).
+TEST(Fidelity, CellsWhoseSeedsDifferAreComparedOnTheSeedsBothFinished) {
+  Fixture fx;
+  fx.cell(7, "erf(x)", "scalar", "dit-b", {20.0, 30.0, 28.0});
+  fx.cell(7, "tanh(x)", "scalar", "dit-b", {22.0, Fixture::kPending, Fixture::kPending});
+  fx.cell(7, "", "", "dit-b", {21.0, 29.0, 27.0}, "layernorm");
+  const auto f = table_fidelity(fx.db(), table(7));
+  const auto& erf_tanh = check_named(f, "erf > tanh (DiT-B FID)");
+  EXPECT_EQ(erf_tanh.status, CheckStatus::Pass) << erf_tanh.detail;
+  EXPECT_NE(
+      erf_tanh.detail.find("erf(x), DiT-B FID 20.00 vs tanh(x), DiT-B FID 22.00 (on seed 0, the seeds both "
+                           "finished; erf(x), DiT-B FID over seeds 0, 1, 2: 26.00 ± 5.29): gap 2.00"),
+      std::string::npos)
+      << erf_tanh.detail;
+  EXPECT_EQ(erf_tanh.fewest_seeds, 1);
+  // erf and LayerNorm finished the same seeds: compared on all three, as before.
+  const auto& erf_norm = check_named(f, "erf >= LayerNorm (DiT-B FID)");
+  EXPECT_EQ(erf_norm.detail.find("the seeds both finished"), std::string::npos) << erf_norm.detail;
+  EXPECT_NE(erf_norm.detail.find("by seed 1.00 / -1.00 / -1.00"), std::string::npos) << erf_norm.detail;
+  // The order over the three cells uses seed 0: erf 20 < LayerNorm 21 < tanh 22 (FID), the paper's
+  // Derf 63.23 < DyT 63.71 < LayerNorm 64.93 has tanh and LayerNorm the other way round.
+  ASSERT_EQ(f.order.size(), 1u);
+  EXPECT_EQ(f.order[0].compared_on_seeds, (std::vector<std::int64_t>{0}));
+  EXPECT_EQ(f.order[0].cells, 3);
+  EXPECT_NEAR(f.order[0].kendall_tau, 1.0 / 3, 1e-12);
+  EXPECT_NE(fidelity_markdown(f).find(
+                "(fid dit-b, 3 cells that trained in both, compared on seed 0, the seeds they "
+                "all finished)"),
+            std::string::npos)
+      << fidelity_markdown(f);
+  EXPECT_EQ(to_json(f)["order"][0]["compared_on_seeds"], nlohmann::json::array({0}));
+}
+
+// A seed counts once every learning rate of its cell has finished: its best over some of them is
+// not the cell's value yet (a DiT cell trains three rates per seed).
+TEST(Fidelity, ASeedWithALearningRateStillToTrainIsNoResultYet) {
+  Fixture fx;
+  fx.cell(7, "tanh(x)", "scalar", "dit-b", {31.0});
+  fx.at_lr(2e-3);
+  fx.cell(7, "tanh(x)", "scalar", "dit-b", {Fixture::kPending});
+  fx.at_lr(1e-3);
+  fx.cell(7, "erf(x)", "scalar", "dit-b", {24.0});
+  const auto f = table_fidelity(fx.db(), table(7));
+  EXPECT_EQ(check_named(f, "erf > tanh (DiT-B FID)").status, CheckStatus::NotRun);
+  EXPECT_EQ(f.compared(), 1);  // erf's cell only
+  const auto md = render_table(fx.db(), table(7), "fixture.db");
+  EXPECT_NE(md.find("| tanh(x) | — (82.6%) | — (63.71) |"), std::string::npos) << md;
+}
+
 // "erf first among point-wise functions" is strict too: its closest pair (erf against the best of
 // the rest) says its gap and whether it is beyond the two cells' seed spreads.
 TEST(Fidelity, AGroupCheckSaysWhetherItsClosestGapIsBeyondTheSpread) {

@@ -42,6 +42,9 @@ struct OrderAgreement {
   double kendall_tau = NAN;
   int clear_pairs = 0, reproduced = 0;
   bool beyond_spread = false;  // every compared cell had >= 2 seeds
+  // The seeds the cells were compared on, when their finished seeds differ (a run filling a column
+  // seed by seed): those they all finished. Empty when every cell finished the same seeds.
+  std::vector<std::int64_t> compared_on_seeds;
 };
 
 // A cell with a result here and a verdict in the paper: its finished seeds, and whether the two
