@@ -11,5 +11,5 @@ plot "docs/results/reference/figures/table16-loss-6ffcd15fa6a22214.dat" using 1:
 set title "ViT-L top-1"
 plot "docs/results/reference/figures/table16-loss-e9f36093024c6d42.dat" using 1:2 with lines lt 1 dt 1 title "tanh(x)", "docs/results/reference/figures/table16-loss-cf98c3cf96fc0b93.dat" using 1:2 with lines lt 2 dt 1 title "tanh(1.205 * x)", "docs/results/reference/figures/table16-loss-50e34b88ae81643c.dat" using 1:2 with lines lt 3 dt 1 title "erf(x)"
 set title "DiT-B FID"
-plot "docs/results/reference/figures/table16-loss-15f342d9af9bd9a8.dat" using 1:2 with lines lt 1 dt 1 title "tanh(x)", "docs/results/reference/figures/table16-loss-556dc8d3368c7bb4.dat" using 1:2 with lines lt 2 dt 1 title "erf(x)"
+plot "docs/results/reference/figures/table16-loss-c1d54d086d6f692a.dat" using 1:2 with lines lt 1 dt 1 title "tanh(x)", "docs/results/reference/figures/table16-loss-556dc8d3368c7bb4.dat" using 1:2 with lines lt 2 dt 1 title "erf(x)"
 unset multiplot
