@@ -87,7 +87,7 @@ Grid evaluate_grid(db::Database& db, const TableSpec& table) {
 // ---- like with like ------------------------------------------------------------------------------
 // Cells whose seeds have not all finished (a long run fills a column seed by seed) are compared on
 // the seeds they all finished: a three-seed mean against one seed's value mixes the seeds' luck
-// into the gap (on dit-b, seed 0 gave every function's best FID).
+// into the gap (on dit-b, seed 0 was LayerNorm's best FID of three, 21.37 against a mean of 24.89).
 
 // The seeds every one of `cells` finished; `differ` tells whether some cell finished others too.
 std::set<std::int64_t> shared_seeds(const std::vector<const Cell*>& cells, bool& differ) {
