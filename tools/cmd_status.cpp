@@ -209,8 +209,7 @@ struct StatusCommand {
     if (auto holder = database.lock_holder(); holder && !json) {
       const auto here = this_machine();
       const double now = unix_now();
-      if (db::Database::lock_is_live(*holder, here, now,
-                                     process_alive)) {
+      if (db::Database::lock_is_live(*holder, here, now, process_alive)) {
         std::cout << fmt::format("in use by fsearch run, pid {} on {}\n", holder->pid, holder->machine.host);
       } else if (holder->machine.same_boot_as(here)) {
         std::cout << fmt::format(

@@ -187,33 +187,18 @@ std::string gap_text(const Cell& a, const Cell& b, double gap) {
          by_seed_text(a, b, decimals);
 }
 
-// "a is better than b" (strict) or "a is at least as good as b" within the tolerance.
-FidelityCheck better(const std::string& name, const Cell& a, const Cell& b, bool strict) {
+// a against b as they stand: a failed cell loses to one that trained; otherwise their gap decides.
+// `seeds_note` follows their values (on which seeds they were compared, when not all of them).
+FidelityCheck compare_cells(const std::string& name, const Cell& a, const Cell& b, bool strict,
+                            const std::string& seeds_note) {
   FidelityCheck check{name, CheckStatus::NotRun, ""};
-  if (!a.value.has_result() || !b.value.has_result()) {
-    check.detail = a.name + ": " + value_text(a) + "; " + b.name + ": " + value_text(b);
-    return check;
-  }
   check.fewest_seeds = std::min(finished_seeds(a), finished_seeds(b));
+  const std::string values =
+      a.name + " " + value_text(a) + " vs " + b.name + " " + value_text(b) + seeds_note;
   if (a.value.failed() || b.value.failed()) {
     check.status = !a.value.failed() ? CheckStatus::Pass : CheckStatus::Fail;
-    check.detail = a.name + " " + value_text(a) + " vs " + b.name + " " + value_text(b);
+    check.detail = values;
     return check;
-  }
-  bool differ = false;
-  const auto shared = shared_seeds({&a, &b}, differ);
-  if (differ && !shared.empty()) {
-    const Cell on_a = on_seeds(a, shared), on_b = on_seeds(b, shared);
-    if (on_a.value.done > 0 && on_b.value.done > 0) {
-      FidelityCheck shared_check = better(name, on_a, on_b, strict);
-      const Cell& wider = a.value.finished_seeds.size() >= b.value.finished_seeds.size() ? a : b;
-      const std::string on = " (on " + seeds_text(shared) + ", the seeds both finished; " + wider.name +
-                             " over " + seeds_text(wider.value.finished_seeds) + ": " + value_text(wider) +
-                             ")";
-      const std::string head = a.name + " " + value_text(on_a) + " vs " + b.name + " " + value_text(on_b);
-      if (shared_check.detail.rfind(head, 0) == 0) shared_check.detail.insert(head.size(), on);
-      return shared_check;
-    }
   }
   const double gap = goodness(*a.spec, a.value.mean) - goodness(*b.spec, b.value.mean);
   const double noise = spread_or_zero(a.value) + spread_or_zero(b.value);
@@ -221,8 +206,28 @@ FidelityCheck better(const std::string& name, const Cell& a, const Cell& b, bool
   check.status = (strict ? gap > 0 : gap >= -tolerance(*a.spec)) ? CheckStatus::Pass : CheckStatus::Fail;
   check.strict = strict;
   check.beyond_spread = strict && seeds && gap > noise;
-  check.detail = a.name + " " + value_text(a) + " vs " + b.name + " " + value_text(b) + ": " + gap_text(a, b, gap);
+  check.detail = values + ": " + gap_text(a, b, gap);
   return check;
+}
+
+// "a is better than b" (strict) or "a is at least as good as b" within the tolerance; two cells
+// that trained but finished different seeds are compared on the seeds both finished.
+FidelityCheck better(const std::string& name, const Cell& a, const Cell& b, bool strict) {
+  if (!a.value.has_result() || !b.value.has_result())
+    return {name, CheckStatus::NotRun, a.name + ": " + value_text(a) + "; " + b.name + ": " + value_text(b)};
+  if (!a.value.failed() && !b.value.failed()) {
+    bool differ = false;
+    const auto shared = shared_seeds({&a, &b}, differ);
+    const Cell on_a = on_seeds(a, shared), on_b = on_seeds(b, shared);
+    if (differ && on_a.value.done > 0 && on_b.value.done > 0) {
+      const Cell& wider = a.value.finished_seeds.size() >= b.value.finished_seeds.size() ? a : b;
+      return compare_cells(name, on_a, on_b, strict,
+                           " (on " + seeds_text(shared) + ", the seeds both finished; " + wider.name +
+                               " over " + seeds_text(wider.value.finished_seeds) + ": " + value_text(wider) +
+                               ")");
+    }
+  }
+  return compare_cells(name, a, b, strict, "");
 }
 
 // Each sequence runs from the unmodified function outwards (growing |lambda|); a later cell may
