@@ -85,66 +85,19 @@ Grid evaluate_grid(db::Database& db, const TableSpec& table) {
 }
 
 // ---- like with like ------------------------------------------------------------------------------
-// Cells whose seeds have not all finished (a long run fills a column seed by seed) are compared on
-// the seeds they all finished: a three-seed mean against one seed's value mixes the seeds' luck
-// into the gap (on dit-b, seed 0 was LayerNorm's best FID of three, 21.37 against a mean of 24.89).
+// Cells whose seeds have not all finished are compared on the seeds they all finished
+// (detail::shared_seeds, table_data.h).
 
-// The seeds every one of `cells` finished; `differ` tells whether some cell finished others too.
 std::set<std::int64_t> shared_seeds(const std::vector<const Cell*>& cells, bool& differ) {
-  differ = false;
-  if (cells.empty()) return {};
-  std::set<std::int64_t> shared = cells.front()->value.finished_seeds;
-  for (const Cell* c : cells) {
-    std::set<std::int64_t> both;
-    std::set_intersection(shared.begin(), shared.end(), c->value.finished_seeds.begin(),
-                          c->value.finished_seeds.end(), std::inserter(both, both.end()));
-    shared = both;
-  }
-  for (const Cell* c : cells) differ = differ || c->value.finished_seeds != shared;
-  return shared;
+  std::vector<const CellValue*> values;
+  for (const Cell* c : cells) values.push_back(&c->value);
+  return detail::shared_seeds(values, differ);
 }
 
-// The cell as if only `seeds` had run: its trained values there, their mean and spread; a seed
-// it finished there without a value counts as diverged.
 Cell on_seeds(const Cell& c, const std::set<std::int64_t>& seeds) {
   Cell out = c;
-  CellValue& v = out.value;
-  v.by_seed.clear();
-  v.finished_seeds.clear();
-  std::vector<double> values;
-  for (auto seed : c.value.finished_seeds) {
-    if (!seeds.count(seed)) continue;
-    v.finished_seeds.insert(seed);
-    if (auto it = c.value.by_seed.find(seed); it != c.value.by_seed.end()) {
-      v.by_seed[seed] = it->second;
-      values.push_back(it->second);
-    }
-  }
-  v.done = static_cast<int>(values.size());
-  v.diverged = static_cast<int>(v.finished_seeds.size()) - v.done;
-  v.rejected = v.at_chance = 0;
-  v.mean = v.spread = NAN;
-  if (values.empty()) return out;
-  double sum = 0;
-  for (double x : values) sum += x;
-  v.mean = sum / static_cast<double>(values.size());
-  if (values.size() > 1) {
-    double sq = 0;
-    for (double x : values) sq += (x - v.mean) * (x - v.mean);
-    v.spread = std::sqrt(sq / static_cast<double>(values.size() - 1));
-  }
+  out.value = detail::on_seeds(c.value, seeds);
   return out;
-}
-
-// "seed 0", "seeds 0, 1"
-std::string seeds_text(const std::set<std::int64_t>& seeds) {
-  std::string text = seeds.size() == 1 ? "seed " : "seeds ";
-  bool first = true;
-  for (auto seed : seeds) {
-    text += (first ? "" : ", ") + std::to_string(seed);
-    first = false;
-  }
-  return text;
 }
 
 // ---- named checks -------------------------------------------------------------------------------
@@ -215,18 +168,22 @@ FidelityCheck compare_cells(const std::string& name, const Cell& a, const Cell& 
 FidelityCheck better(const std::string& name, const Cell& a, const Cell& b, bool strict) {
   if (!a.value.has_result() || !b.value.has_result())
     return {name, CheckStatus::NotRun, a.name + ": " + value_text(a) + "; " + b.name + ": " + value_text(b)};
+  bool differ = false;
+  const auto shared = shared_seeds({&a, &b}, differ);
   if (!a.value.failed() && !b.value.failed()) {
-    bool differ = false;
-    const auto shared = shared_seeds({&a, &b}, differ);
     const Cell on_a = on_seeds(a, shared), on_b = on_seeds(b, shared);
     if (differ && on_a.value.done > 0 && on_b.value.done > 0) {
       const Cell& wider = a.value.finished_seeds.size() >= b.value.finished_seeds.size() ? a : b;
       return compare_cells(name, on_a, on_b, strict,
-                           " (on " + seeds_text(shared) + ", the seeds both finished; " + wider.name +
-                               " over " + seeds_text(wider.value.finished_seeds) + ": " + value_text(wider) +
+                           " (on " + detail::seeds_text(shared) + ", the seeds both finished; " + wider.name +
+                               " over " + detail::seeds_text(wider.value.finished_seeds) + ": " + value_text(wider) +
                                ")");
     }
   }
+  if (differ && shared.empty())  // nothing to pair: compared as they are, and said
+    return compare_cells(name, a, b, strict,
+                         " (no seed both finished: " + a.name + " over " + detail::seeds_text(a.value.finished_seeds) +
+                             ", " + b.name + " over " + detail::seeds_text(b.value.finished_seeds) + ")");
   return compare_cells(name, a, b, strict, "");
 }
 
@@ -413,6 +370,7 @@ std::vector<OrderAgreement> order_agreement(const Grid& grid) {
     bool differ = false;
     const auto shared = shared_seeds(all_cells, differ);
     std::vector<Cell> restricted;  // the cells on the shared seeds, when their seeds differ
+    o.no_shared_seed = differ && shared.empty();
     if (differ && !shared.empty()) {
       restricted.reserve(all_cells.size());
       cells.clear();
@@ -549,7 +507,8 @@ std::string fidelity_markdown(const TableFidelity& f) {
   for (const auto& o : f.order) {
     std::set<std::int64_t> on(o.compared_on_seeds.begin(), o.compared_on_seeds.end());
     md << "- Order (" << o.group << ", " << detail::cells(o.cells) << " that trained in both"
-       << (on.empty() ? "" : ", compared on " + seeds_text(on) + ", the seeds they all finished")
+       << (on.empty() ? "" : ", compared on " + detail::seeds_text(on) + ", the seeds they all finished")
+       << (o.no_shared_seed ? ", compared across different seeds: no seed is finished in all of them" : "")
        << "): Kendall tau " << (std::isnan(o.kendall_tau) ? "—" : fmt_number(o.kendall_tau, 2))
        << "; the paper's clear orderings "
        << "reproduced: " << o.reproduced << " of " << o.clear_pairs << " ("
@@ -603,7 +562,8 @@ nlohmann::json to_json(const TableFidelity& f) {
          {"reproduced", o.reproduced},
          {"beyond_spread", o.beyond_spread},
          {"compared_on_seeds",
-          o.compared_on_seeds.empty() ? nlohmann::json(nullptr) : nlohmann::json(o.compared_on_seeds)}});
+          o.compared_on_seeds.empty() ? nlohmann::json(nullptr) : nlohmann::json(o.compared_on_seeds)},
+         {"no_shared_seed", o.no_shared_seed}});
   }
   for (const auto& c : f.checks)
     checks.push_back({{"name", c.name},

@@ -141,6 +141,51 @@ std::string failure_explanations(const TableSpec& table, const std::vector<std::
   return md.str();
 }
 
+// Which groups were bolded on shared seeds: a row or column filled seed by seed.
+struct BoldSeeds {
+  std::set<std::int64_t> seeds;  // the seeds the compared cells all finished, over every such group
+  int on_shared = 0;             // groups compared on their shared seeds
+  int none_shared = 0;           // groups with no seed all their cells finished: means compared
+};
+
+// Bolds the best of `group`'s cells; a failure is never the best. Cells that finished different
+// seeds are compared on the seeds they all finished (detail::shared_seeds), so the bold cell is not
+// always the best of the means shown; with no such seed, on their means. A footnote says which.
+void bold_best(const TableSpec& table, const std::vector<std::vector<CellValue>>& values,
+               const std::vector<std::pair<std::size_t, std::size_t>>& group,
+               std::set<std::pair<std::size_t, std::size_t>>& bold, BoldSeeds& bold_seeds) {
+  std::vector<std::pair<std::size_t, std::size_t>> candidates;
+  std::vector<const CellValue*> candidate_values;
+  for (auto [r, c] : group) {
+    const CellValue& v = values[r][c];
+    if (table.rows[r].cells[c].empty || std::isnan(v.mean) || v.failed()) continue;
+    candidates.push_back({r, c});
+    candidate_values.push_back(&v);
+  }
+  bool differ = false;
+  const auto shared = detail::shared_seeds(candidate_values, differ);
+  const bool paired = differ && !shared.empty();
+  std::vector<double> means;
+  for (const CellValue* v : candidate_values) means.push_back(paired ? detail::on_seeds(*v, shared).mean : v->mean);
+  double best = NAN;
+  for (std::size_t i = 0; i < candidates.size(); ++i) {
+    const auto& spec = table.rows[candidates[i].first].cells[candidates[i].second];
+    if (!std::isnan(means[i]) && (std::isnan(best) || fsearch::better(spec.metric, means[i], best))) best = means[i];
+  }
+  if (std::isnan(best)) return;
+  if (paired) {
+    ++bold_seeds.on_shared;
+    bold_seeds.seeds.insert(shared.begin(), shared.end());
+  } else if (differ) {
+    ++bold_seeds.none_shared;
+  }
+  for (std::size_t i = 0; i < candidates.size(); ++i) {
+    const int decimals = info(table.rows[candidates[i].first].cells[candidates[i].second].metric).decimals;
+    if (!std::isnan(means[i]) && fmt_number(means[i], decimals) == fmt_number(best, decimals))
+      bold.insert(candidates[i]);
+  }
+}
+
 }  // namespace
 
 std::string render_table(db::Database& db, const TableSpec& table, const std::string& db_label,
@@ -153,44 +198,24 @@ std::string render_table(db::Database& db, const TableSpec& table, const std::st
     for (const auto& cell : row.cells) row_values.push_back(evaluate(cell, data));
     values.push_back(row_values);
   }
-  auto better = [](const CellSpec& cell, double a, double b) { return fsearch::better(cell.metric, a, b); };
-  std::set<std::pair<std::size_t, std::size_t>> bold;
+  // The cells that compete for bold: one metric of a row (Table 14 bolds accuracy and FID
+  // separately, as the paper), or a column.
+  std::vector<std::vector<std::pair<std::size_t, std::size_t>>> groups;
   if (table.best == Best::PerRow) {
-    // The best per metric within a row (Table 14 bolds accuracy and FID separately, as the paper).
     for (std::size_t r = 0; r < values.size(); ++r) {
-      std::map<Metric, double> best;
-      for (std::size_t c = 0; c < values[r].size(); ++c) {
-        const auto& cell = table.rows[r].cells[c];
-        double v = values[r][c].mean;
-        if (std::isnan(v) || values[r][c].failed()) continue;  // a failure is never the best
-        auto [it, fresh] = best.emplace(cell.metric, v);
-        if (!fresh && better(cell, v, it->second)) it->second = v;
-      }
-      for (std::size_t c = 0; c < values[r].size(); ++c) {
-        const auto& cell = table.rows[r].cells[c];
-        const int decimals = info(cell.metric).decimals;
-        auto it = best.find(cell.metric);
-        if (it != best.end() && !values[r][c].failed() &&
-            fmt_number(values[r][c].mean, decimals) == fmt_number(it->second, decimals))
-          bold.insert({r, c});
-      }
+      std::map<Metric, std::vector<std::pair<std::size_t, std::size_t>>> by_metric;
+      for (std::size_t c = 0; c < values[r].size(); ++c) by_metric[table.rows[r].cells[c].metric].push_back({r, c});
+      for (auto& [metric, group] : by_metric) groups.push_back(group);
     }
   } else if (table.best == Best::PerColumn && !values.empty()) {
     for (std::size_t c = 0; c < values[0].size(); ++c) {
-      double best = NAN;
-      for (std::size_t r = 0; r < values.size(); ++r) {
-        double v = values[r][c].mean;
-        if (values[r][c].failed()) continue;  // a failure is never the best
-        if (!std::isnan(v) && (std::isnan(best) || better(table.rows[r].cells[c], v, best))) best = v;
-      }
-      for (std::size_t r = 0; r < values.size(); ++r) {
-        const int decimals = info(table.rows[r].cells[c].metric).decimals;
-        if (!std::isnan(best) && !values[r][c].failed() &&
-            fmt_number(values[r][c].mean, decimals) == fmt_number(best, decimals))
-          bold.insert({r, c});
-      }
+      groups.emplace_back();
+      for (std::size_t r = 0; r < values.size(); ++r) groups.back().push_back({r, c});
     }
   }
+  std::set<std::pair<std::size_t, std::size_t>> bold;
+  BoldSeeds bold_seeds;
+  for (const auto& group : groups) bold_best(table, values, group, bold, bold_seeds);
 
   bool any_fid = false;
   for (const auto& row : table.rows)
@@ -260,6 +285,20 @@ std::string render_table(db::Database& db, const TableSpec& table, const std::st
           "rates it was trained at; the model's best may lie outside them, so a wider grid could change "
           "the row's order ("
        << cells(edge_cells) << ").\n\n";
+  }
+  if (bold_seeds.on_shared + bold_seeds.none_shared > 0) {
+    const std::string unit = table.best == Best::PerRow ? "row" : "column";
+    auto units = [&](int n) { return std::to_string(n) + " " + unit + (n == 1 ? "" : "s"); };
+    md << "Bold compares like with like: where the cells of a " << unit
+       << " finished different seeds (a run fills them seed by seed), ";
+    if (bold_seeds.on_shared > 0)
+      md << "the bold cell is the best on the seeds they all finished (" << detail::seeds_text(bold_seeds.seeds)
+         << " in " << units(bold_seeds.on_shared) << "), not necessarily the best of the means shown"
+         << (bold_seeds.none_shared > 0 ? "; " : "");
+    if (bold_seeds.none_shared > 0)
+      md << "where no seed is finished in all of them, the best of the means shown, over different seeds ("
+         << units(bold_seeds.none_shared) << ")";
+    md << ".\n\n";
   }
   md << failure_explanations(table, values, data);
   if (fid_columns) {

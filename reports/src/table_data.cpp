@@ -1,6 +1,8 @@
 #include "table_data.h"
 
+#include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -179,6 +181,59 @@ CellValue evaluate(const CellSpec& cell, const TableData& data) {
   if (v.at_chance > 0) v.text += " ‡";
   if (v.best_lr_at_edge) v.text += " §";
   return v;
+}
+
+std::set<std::int64_t> shared_seeds(const std::vector<const CellValue*>& values, bool& differ) {
+  differ = false;
+  if (values.empty()) return {};
+  std::set<std::int64_t> shared = values.front()->finished_seeds;
+  for (const CellValue* v : values) {
+    std::set<std::int64_t> both;
+    std::set_intersection(shared.begin(), shared.end(), v->finished_seeds.begin(), v->finished_seeds.end(),
+                          std::inserter(both, both.end()));
+    shared = both;
+  }
+  for (const CellValue* v : values) differ = differ || v->finished_seeds != shared;
+  return shared;
+}
+
+CellValue on_seeds(const CellValue& value, const std::set<std::int64_t>& seeds) {
+  CellValue v = value;
+  v.by_seed.clear();
+  v.finished_seeds.clear();
+  std::vector<double> values;
+  for (auto seed : value.finished_seeds) {
+    if (!seeds.count(seed)) continue;
+    v.finished_seeds.insert(seed);
+    if (auto it = value.by_seed.find(seed); it != value.by_seed.end()) {
+      v.by_seed[seed] = it->second;
+      values.push_back(it->second);
+    }
+  }
+  v.done = static_cast<int>(values.size());
+  v.diverged = static_cast<int>(v.finished_seeds.size()) - v.done;
+  v.rejected = v.at_chance = 0;
+  v.mean = v.spread = NAN;
+  if (values.empty()) return v;
+  double sum = 0;
+  for (double x : values) sum += x;
+  v.mean = sum / static_cast<double>(values.size());
+  if (values.size() > 1) {
+    double sq = 0;
+    for (double x : values) sq += (x - v.mean) * (x - v.mean);
+    v.spread = std::sqrt(sq / static_cast<double>(values.size() - 1));
+  }
+  return v;
+}
+
+std::string seeds_text(const std::set<std::int64_t>& seeds) {
+  std::string text = seeds.size() == 1 ? "seed " : "seeds ";
+  bool first = true;
+  for (auto seed : seeds) {
+    text += (first ? "" : ", ") + std::to_string(seed);
+    first = false;
+  }
+  return text;
 }
 
 }  // namespace fsearch::reports::detail

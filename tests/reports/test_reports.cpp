@@ -539,6 +539,54 @@ TEST(Reports, AFailedCellIsNeverBold) {
   EXPECT_NE(md.find("| erf(x) | 10.0% ‡ (82.6%) |"), std::string::npos) << md;
 }
 
+// Bold compares like with like. Table 7's DiT-B column filled seed by seed: tanh has finished seed
+// 0 only, at 22; erf's mean over three seeds (26) and LayerNorm's (25.67) are worse than that, but on
+// seed 0 erf (20) beats both. The bold goes to erf and a footnote says why.
+TEST(Reports, BoldComparesCellsOnTheSeedsTheyAllFinished) {
+  Fixture fx;
+  fx.cell(7, "erf(x)", "scalar", "dit-b", {20.0, 30.0, 28.0});
+  fx.cell(7, "tanh(x)", "scalar", "dit-b", {22.0, Fixture::kPending, Fixture::kPending});
+  fx.cell(7, "", "", "dit-b", {21.0, 29.0, 27.0}, "layernorm");
+  auto md = render_table(fx.db(), table(7), "fixture.db");
+  EXPECT_NE(md.find("**26.00 ± 5.29** (63.23)"), std::string::npos) << md;
+  EXPECT_NE(md.find("| 22.00 (63.71)"), std::string::npos) << md;
+  EXPECT_NE(md.find("| 25.67 ± 4.16 (64.93)"), std::string::npos) << md;
+  EXPECT_NE(md.find("the bold cell is the best on the seeds they all finished (seed 0 in 1 column), not "
+                    "necessarily the best of the means shown"),
+            std::string::npos)
+      << md;
+  // Once every cell finished the same seeds, the best mean is bold and the footnote goes.
+  Fixture whole;
+  whole.cell(7, "erf(x)", "scalar", "dit-b", {20.0, 30.0, 28.0});
+  whole.cell(7, "tanh(x)", "scalar", "dit-b", {22.0, 23.0, 24.0});
+  md = render_table(whole.db(), table(7), "fixture.db");
+  EXPECT_NE(md.find("**23.00 ± 1.00** (63.71)"), std::string::npos) << md;
+  EXPECT_NE(md.find("| 26.00 ± 5.29 (63.23)"), std::string::npos) << md;
+  EXPECT_EQ(md.find("Bold compares like with like"), std::string::npos) << md;
+}
+
+// Cells that share no finished seed cannot be paired: the best mean is bold, and the footnote and
+// the fidelity section say that the seeds differ.
+TEST(Reports, CellsWithNoSeedInCommonAreComparedAsTheyAreAndSaySo) {
+  Fixture fx;
+  fx.cell(7, "erf(x)", "scalar", "dit-b", {Fixture::kPending, 20.0});
+  fx.cell(7, "tanh(x)", "scalar", "dit-b", {22.0});
+  auto md = render_table(fx.db(), table(7), "fixture.db");
+  EXPECT_NE(md.find("| **20.00** (63.23)"), std::string::npos) << md;
+  EXPECT_NE(md.find("where no seed is finished in all of them, the best of the means shown, over different "
+                    "seeds (1 column)"),
+            std::string::npos)
+      << md;
+  EXPECT_NE(md.find("erf(x), DiT-B FID 20.00 vs tanh(x), DiT-B FID 22.00 (no seed both finished: erf(x), "
+                    "DiT-B FID over seed 1, tanh(x), DiT-B FID over seed 0): gap 2.00"),
+            std::string::npos)
+      << md;
+  EXPECT_NE(md.find("2 cells that trained in both, compared across different seeds: no seed is finished in "
+                    "all of them)"),
+            std::string::npos)
+      << md;
+}
+
 // A sweep that is no paper table (the README's main command) gets a page of its own: its functions
 // best first, the paper's number where the paper trained the same function in the same layer form,
 // its fidelity, and the candidates the screen rejected; index.md links it first.

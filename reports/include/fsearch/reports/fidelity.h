@@ -45,6 +45,8 @@ struct OrderAgreement {
   // The seeds the cells were compared on, when their finished seeds differ (a run filling a column
   // seed by seed): those they all finished. Empty when every cell finished the same seeds.
   std::vector<std::int64_t> compared_on_seeds;
+  // The cells finished different seeds and no seed is common to all: compared as they are.
+  bool no_shared_seed = false;
 };
 
 // A cell with a result here and a verdict in the paper: its finished seeds, and whether the two
