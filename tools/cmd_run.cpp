@@ -58,21 +58,24 @@ struct RunCommand {
       ::unsetenv(trainers::kFidPinVariable);  // each worker scores with its own, whatever a caller set
     } else {
       options.check_plan = [path = db, plan_only = plan_only](db::Database& database,
-                                                               const std::vector<jobs::JobSpec>& to_train) {
+                                                               const std::vector<jobs::JobSpec>& to_train,
+                                                               const std::function<void()>& keep_lock) {
         const bool scores_fid = std::any_of(to_train.begin(), to_train.end(),
                                             [](const jobs::JobSpec& spec) { return spec.model.proxy == "dit"; });
         const auto recorded = database.fid_extractors();
         if (!scores_fid || (recorded.empty() && plan_only)) return;  // nothing to keep to, or no worker
         // In a child process: the extractor loads LibTorch's thread pools, which workers forked from
-        // this process must not inherit.
-        const auto ids = run_in_child_for_text([&] {
-          std::string text;
-          for (const auto& id : trainers::fid_extractors_for(to_train, [](const std::string& line) {
-                 std::cerr << line << "\n";
-               }))
-            text += id + "\n";
-          return text;
-        });
+        // this process must not inherit. Training it takes minutes: the lock's heartbeat goes on.
+        const auto ids = run_in_child_for_text(
+            [&] {
+              std::string text;
+              for (const auto& id : trainers::fid_extractors_for(to_train, [](const std::string& line) {
+                     std::cerr << line << "\n";
+                   }))
+                text += id + "\n";
+              return text;
+            },
+            keep_lock, db::Database::kLockHeartbeatSeconds);
         std::vector<std::string> ours;
         std::istringstream lines(ids);
         for (std::string id; std::getline(lines, id);) ours.push_back(id);

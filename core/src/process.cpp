@@ -3,9 +3,11 @@
 #include <sched.h>
 #include <signal.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -91,6 +93,11 @@ void run_in_child(const std::function<void()>& body) {
 }
 
 std::string run_in_child_for_text(const std::function<std::string()>& body) {
+  return run_in_child_for_text(body, {}, 0);
+}
+
+std::string run_in_child_for_text(const std::function<std::string()>& body,
+                                  const std::function<void()>& while_waiting, double every_seconds) {
   int pipe_fds[2];
   if (::pipe2(pipe_fds, O_CLOEXEC) != 0) throw Error(std::string("cannot create a pipe: ") + std::strerror(errno));
   std::cout.flush();
@@ -128,7 +135,28 @@ std::string run_in_child_for_text(const std::function<std::string()>& body) {
   ::close(pipe_fds[1]);
   std::string message;
   char buffer[4096];
+  const auto every = std::chrono::duration<double>(every_seconds);
+  auto next_call = std::chrono::steady_clock::now() + every;
   for (;;) {
+    if (while_waiting) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(next_call - std::chrono::steady_clock::now());
+      pollfd readable{pipe_fds[0], POLLIN, 0};
+      const int ready = ::poll(&readable, 1, static_cast<int>(std::max<long long>(0, left.count())));
+      if (ready < 0 && errno == EINTR) continue;
+      if (ready == 0) {
+        try {
+          while_waiting();
+        } catch (...) {
+          ::kill(pid, SIGKILL);
+          ::close(pipe_fds[0]);
+          while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+          }
+          throw;
+        }
+        next_call = std::chrono::steady_clock::now() + every;
+        continue;
+      }
+    }
     const auto n = ::read(pipe_fds[0], buffer, sizeof buffer);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;

@@ -14,6 +14,7 @@
 #include "fsearch/search/eta.h"
 #include "fsearch/search/sweep.h"
 #include "ingest.h"
+#include "run_lock.h"
 
 namespace fsearch::search {
 
@@ -68,29 +69,6 @@ void dispatch_order(std::vector<db::JobRow>& pending) {
   });
 }
 
-namespace {
-
-// This loop's lock is another run's now: it was found stale (this process was stopped or its
-// machine suspended) by a run on another machine, which took over the database and requeued this
-// loop's running jobs. Writing on would record jobs twice: stop here. The backend's destructor
-// stops the workers (they checkpoint; the new run continues their jobs).
-[[noreturn]] void lock_taken_over(db::Database& db, double refreshed_at, double now) {
-  std::string by = "another fsearch run";
-  if (auto holder = db.lock_holder())
-    by += " (pid " + std::to_string(holder->pid) + " on " + holder->machine.host + ")";
-  const std::string unrefreshed = refreshed_at > 0
-                                      ? " while this run's lock went unrefreshed for " +
-                                            std::to_string(static_cast<long>(now - refreshed_at)) + " s"
-                                      : " before this run's loop began";
-  throw StorageError(db.path() + " was taken over by " + by + unrefreshed +
-                         "; this run stops its workers and exits, and the other run continues its jobs",
-                     "a run whose database other machines share must not be stopped (SIGSTOP, a suspended "
-                     "machine) for " +
-                         std::to_string(static_cast<long>(db::Database::kLockStaleSeconds)) + " s or more");
-}
-
-}  // namespace
-
 RunSummary run_backend(db::Database& db, std::int64_t sweep, Backend& backend, const LoopOptions& options) {
   const auto stop_requested = [&] { return options.stop && options.stop->load(); };
   double last_progress = 0;
@@ -114,8 +92,8 @@ RunSummary run_backend(db::Database& db, std::int64_t sweep, Backend& backend, c
   double lock_refreshed_at = 0;
   for (;;) {
     // The lock's heartbeat keeps it live to loops on other hosts (a shared filesystem).
-    if (const double now = unix_now(); now - lock_refreshed_at >= 10) {
-      if (!db.refresh_lock(::getpid(), here, now)) lock_taken_over(db, lock_refreshed_at, now);
+    if (const double now = unix_now(); now - lock_refreshed_at >= db::Database::kLockHeartbeatSeconds) {
+      if (!db.refresh_lock(::getpid(), here, now)) detail::lock_taken_over(db, lock_refreshed_at, now);
       lock_refreshed_at = now;
     }
     if (!stopping && stop_requested()) {

@@ -28,38 +28,10 @@
 #include "fsearch/search/halving.h"
 #include "fsearch/search/plan.h"
 #include "fsearch/search/retrain.h"
+#include "run_lock.h"
 
 namespace fsearch::search {
 namespace {
-
-// Holds the database lock for the lifetime of a sweep.
-class LockGuard {
- public:
-  LockGuard(db::Database& db, const std::string& path) : db_(db), here_(this_machine()) {
-    auto holder = db.acquire_lock(::getpid(), here_, unix_now(), process_alive);
-    if (holder) {
-      const std::string pid = std::to_string(holder->pid);
-      throw StorageError(
-          path + " is in use by another fsearch run (pid " + pid + " on " + holder->machine.host + ")",
-          holder->machine.same_boot_as(here_)
-              ? "wait for it to finish, or stop it with: kill -INT " + pid
-              : "wait for it to finish, or stop it on " + holder->machine.host +
-                    "; a lock whose run died is taken over once its heartbeat is " +
-                    std::to_string(static_cast<long>(db::Database::kLockStaleSeconds)) +
-                    " s old (fsearch status --db " + path + " says when)");
-    }
-  }
-  ~LockGuard() {
-    try {
-      db_.release_lock(::getpid(), here_);
-    } catch (...) {
-    }
-  }
-
- private:
-  db::Database& db_;
-  Machine here_;
-};
 
 // A job still to train whose run directory is not here (a database committed on another machine
 // or copied without its runs, docs/results/README.md; a running one is requeued when the backend
@@ -304,7 +276,7 @@ SweepOutcome run_sweep(const std::string& space_file, const SweepOptions& option
   // Before the database is made: a --runs that cannot hold run directories is bad input.
   make_directories(std::filesystem::path(runs_root) / space.name, "--runs " + runs_root);
   db::Database db(options.db_path);
-  LockGuard lock(db, options.db_path);
+  detail::RunLock lock(db, options.db_path);
 
   SweepOutcome outcome;
   outcome.name = space.name;
@@ -320,7 +292,7 @@ SweepOutcome run_sweep(const std::string& space_file, const SweepOptions& option
                                                                   : std::vector<Screened>{};
   auto planned = plan_jobs(space, space.strategy == StrategyKind::Evolution ? initial : screened, runs_root,
                            options.budget);
-  if (options.check_plan) options.check_plan(db, still_to_train(db, planned, to_retrain));
+  if (options.check_plan) options.check_plan(db, still_to_train(db, planned, to_retrain), [&] { lock.refresh(); });
   outcome.sweep = db.ensure_sweep(space.name, space_file, budget, unix_now());
   db.transaction([&] {
     for (const auto& s : screened) {

@@ -4,9 +4,12 @@
 
 #include <csignal>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 
 #include "fsearch/core/error.h"
 #include "fsearch/core/process.h"
+#include "temp_dir.h"
 
 namespace fsearch {
 namespace {
@@ -81,6 +84,43 @@ TEST(RunInChild, AnAnswerComesBackWhole) {
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("without its answer"), std::string::npos) << e.what();
   }
+}
+
+// A heartbeat while the child works (the run's lock while an FID extractor trains): called in this
+// process, again and again, and the child's answer still comes back.
+TEST(RunInChild, TheParentKeepsCallingItsHeartbeatWhileTheChildWorks) {
+  const pid_t parent = ::getpid();
+  int calls = 0;
+  const auto answer = run_in_child_for_text(
+      [] {
+        ::usleep(400 * 1000);
+        return std::string("done");
+      },
+      [&] { calls += ::getpid() == parent; }, 0.05);
+  EXPECT_EQ(answer, "done");
+  EXPECT_GE(calls, 2);
+}
+
+// A heartbeat that throws (the lock was taken over) ends the child at once: it never reaches the
+// end of its work, and the error goes on to the caller.
+TEST(RunInChild, AHeartbeatThatThrowsKillsTheChild) {
+  const auto dir = testing::program_temp_dir() / ("heartbeat-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const auto finished = dir / "finished";
+  try {
+    run_in_child_for_text(
+        [&] {
+          ::sleep(1);
+          std::ofstream(finished) << "the child ran to its end\n";
+          return std::string("done");
+        },
+        [] { throw StorageError("taken over"); }, 0.05);
+    FAIL() << "no error";
+  } catch (const StorageError& e) {
+    EXPECT_STREQ(e.what(), "taken over");
+  }
+  ::sleep(2);  // a child left alive would have written by now
+  EXPECT_FALSE(std::filesystem::exists(finished));
 }
 
 }  // namespace

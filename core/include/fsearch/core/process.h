@@ -44,6 +44,10 @@ Machine this_machine();
 void run_in_child(const std::function<void()>& body);
 // The same for a body with an answer: the text `body` returns comes back from the child.
 std::string run_in_child_for_text(const std::function<std::string()>& body);
+// The same, calling `while_waiting` in this process every `every_seconds` while the child works (a
+// heartbeat). When `while_waiting` throws, the child is killed and reaped, and the exception goes on.
+std::string run_in_child_for_text(const std::function<std::string()>& body,
+                                  const std::function<void()>& while_waiting, double every_seconds);
 
 // Seconds since the Unix epoch: what the database records as a time.
 double unix_now();

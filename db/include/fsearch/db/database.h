@@ -158,8 +158,9 @@ class Database {
 
   // The sweep lock: one scheduler per database. Returns the current holder if another live
   // process holds it, nothing if this process now holds it. A scheduler refreshes its heartbeat
-  // (refresh_lock) every poll.
+  // (refresh_lock) every kLockHeartbeatSeconds, in its loop and during long work before it.
   static constexpr double kLockStaleSeconds = 120;
+  static constexpr double kLockHeartbeatSeconds = 10;
   std::optional<LockHolder> acquire_lock(std::int64_t pid, const Machine& here, double now,
                                          const std::function<bool(std::int64_t)>& alive);
   // Whether `holder` is a live scheduler, seen from `here` at `now`. A holder in this boot of this

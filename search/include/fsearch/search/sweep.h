@@ -37,8 +37,12 @@ struct SweepOptions {
   bool drop_unplanned = false;
   // Called before anything of the run is recorded, with the database and the specs of the plan's
   // jobs that the run may train (new, unfinished, queued again); throws ConfigError to refuse the
-  // run. `fsearch run` checks there that FIDs keep to the database's extractor (trainers/fid_pin.h).
-  std::function<void(db::Database&, const std::vector<jobs::JobSpec>&)> check_plan;
+  // run. `fsearch run` checks there that FIDs keep to the database's extractor (trainers/fid_pin.h),
+  // which may train the extractor first: minutes in which it calls `keep_lock` now and then, the
+  // heartbeat that keeps the run's database lock from looking dead to runs on other machines
+  // (throws StorageError when the lock was taken over all the same).
+  std::function<void(db::Database&, const std::vector<jobs::JobSpec>&, const std::function<void()>& keep_lock)>
+      check_plan;
   BackendKind backend = BackendKind::Local;     // worker processes here | Slurm job arrays
   LocalOptions local;                           // local backend
   SlurmOptions slurm;                           // slurm backend (work_dir defaults to <runs>/<sweep>/slurm)
