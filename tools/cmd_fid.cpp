@@ -101,9 +101,12 @@ Command register_fid(CLI::App& app) {
       ->capture_default_str();
   sub->add_option("--data-path", command->data_path, "Folder with the data set's files")
       ->capture_default_str();
-  sub->add_option("--noise", command->noise, "Add Gaussian noise of this std (0-1 scale) to the fake images");
-  sub->add_option("--blur", command->blur, "Blur the fake images with a Gaussian of this std (pixels)");
-  sub->add_option("--limit", command->limit, "Use only the first N images of each set");
+  sub->add_option("--noise", command->noise, "Add Gaussian noise of this std (0-1 scale) to the fake images")
+      ->check(nonnegative_number());
+  sub->add_option("--blur", command->blur, "Blur the fake images with a Gaussian of this std (pixels)")
+      ->check(nonnegative_number());
+  sub->add_option("--limit", command->limit, "Use only the first N images of each set (0: all)")
+      ->check(whole_number());
   sub->add_option("--device", command->device, "cpu | cuda | cuda:N")->capture_default_str();
   return {sub, [command] { return command->run(); }};
 }

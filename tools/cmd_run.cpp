@@ -215,16 +215,19 @@ Command register_run(CLI::App& app, char** argv) {
   sub->add_option("--workers", command->workers,
                   "Worker processes (default: CPU cores / threads per worker). On the CPU with one thread\n"
                   "each, a worker is a fork of this process (LibTorch is not loaded again); otherwise it\n"
-                  "runs `fsearch worker`");
+                  "runs `fsearch worker`; 0: the default)")
+      ->check(whole_number());
   sub->add_option("--device", command->device, "cpu | cuda")
       ->capture_default_str()
       ->check(CLI::IsMember({"cpu", "cuda"}));
   sub->add_option("--devices", command->devices,
                   "CUDA devices for the workers, e.g. 0,1 (with --device cuda)");
   sub->add_option("--jobs-per-device", command->jobs_per_device, "Workers per CUDA device")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(positive_whole_number());
   sub->add_option("--threads-per-worker", command->threads_per_worker,
-                  "CPU threads per worker (default 1 on CPU)");
+                  "CPU threads per worker (default 1 on CPU; 0: the default)")
+      ->check(whole_number());
   const CLI::Validator seed(
       [](std::string& text) {
         return !text.empty() && text.find_first_not_of("0123456789") == std::string::npos
@@ -251,7 +254,7 @@ Command register_run(CLI::App& app, char** argv) {
   sub->add_option("--max-candidates", command->max_candidates,
                   "Refuse a space that would make more candidates than this (counted before expanding)")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(positive_number());
   sub->add_option("--budget", command->budget,
                   "Override the space's budget: default | quick (one epoch) | smoke (seconds)");
   sub->add_flag("--plan-only", command->plan_only, "Record candidates and jobs, run nothing");
@@ -284,7 +287,9 @@ Command register_run(CLI::App& app, char** argv) {
       "Local: it gets --threads T worker --runs DIR [--device cuda] and speaks `fsearch worker`'s "
       "protocol (a run directory per line in, an exit code per line out); Slurm: it gets "
       "--threads T train --job RUN_DIR --quiet [--device D]");
-  sub->add_option("--top", command->top, "Rows of the final ranking")->capture_default_str();
+  sub->add_option("--top", command->top, "Rows of the final ranking")
+      ->capture_default_str()
+      ->check(whole_number());
   const char* slurm = "Slurm backend (README: Running on a Slurm cluster)";
   sub->add_option("--backend", command->backend,
                   "local: worker processes on this machine; slurm: Slurm job arrays on a cluster")
@@ -299,6 +304,7 @@ Command register_run(CLI::App& app, char** argv) {
       ->group(slurm);
   sub->add_option("--max-parallel", command->max_parallel,
                   "Tasks running at once per array (%N); 0 = no limit")
+      ->check(whole_number())
       ->group(slurm);
   sub->add_option("--sbatch-arg", command->sbatch_args,
                   "Extra sbatch option, passed as one argument (repeatable), e.g. --sbatch-arg=--account=lab")
@@ -306,15 +312,17 @@ Command register_run(CLI::App& app, char** argv) {
   sub->add_option("--signal-before", command->signal_before,
                   "Seconds before the time limit at which tasks checkpoint and exit")
       ->capture_default_str()
+      ->check(whole_number())
       ->group(slurm);
   sub->add_option("--max-timeouts", command->max_timeouts,
                   "A job that reaches the time limit this many times fails (then raise --time and "
                   "--retry-failed)")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber)
+      ->check(positive_whole_number())
       ->group(slurm);
   sub->add_option("--poll", command->poll, "Seconds between squeue polls")
       ->capture_default_str()
+      ->check(positive_number())
       ->group(slurm);
   return {sub, [command, argv] { return command->run(argv[0]); }};
 }

@@ -49,14 +49,15 @@ Command register_sample(CLI::App& app) {
       "and print the new samples' FID. The run's own samples, result.json and database row are left as they are.");
   sub->add_option("--run", command->run_dir, "The DiT run directory (holds job.json and checkpoint.pt)")
       ->required();
-  sub->add_option("--steps", command->options.steps, "DDIM steps (default: the job's)");
+  sub->add_option("--steps", command->options.steps, "DDIM steps (default: the job's)")
+      ->check(positive_whole_number());
   sub->add_option("--cfg-scale", command->options.cfg_scale,
                   "Classifier-free guidance scale; 1 = none (default: the job's)");
   sub->add_option("--eta", command->options.eta,
                   "DDIM eta: 0 deterministic, 1 DDPM-like with seeded noise (default: the job's)")
       ->check(CLI::Range(0.0, 1.0));
   sub->add_option("--per-class", command->options.per_class, "Images per class (default: the job's)")
-      ->check(CLI::PositiveNumber);
+      ->check(positive_whole_number());
   sub->add_option("--seed", command->options.seed, "Noise seed (default: the job's)")->check(whole_number());
   sub->add_option("--features", command->features, "FID extractor: cnn or a TorchScript file (default: the job's)");
   sub->add_option("--weights", command->weights,

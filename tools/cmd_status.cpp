@@ -522,7 +522,9 @@ Command register_status(CLI::App& app) {
                          "Show each sweep: jobs per state, the work left (per proxy, timed by its finished jobs' "
                          "median wall time), running jobs, the best candidates, failures");
   sub->add_option("--db", command->db, "SQLite database")->capture_default_str();
-  sub->add_option("--best", command->best, "How many of the best jobs to show")->capture_default_str();
+  sub->add_option("--best", command->best, "How many of the best jobs to show")
+      ->capture_default_str()
+      ->check(whole_number());
   sub->add_option("--sweep", command->only, "Show only this sweep (repeatable); default: every sweep")
       ->type_name("NAME");
   sub->add_option("--limit", command->limit,

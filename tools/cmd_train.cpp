@@ -181,11 +181,12 @@ Command register_train(CLI::App& app, const GlobalOptions& global) {
   sub->add_option("--function", command->function, "The point-wise function (with --norm pointwise)")
       ->capture_default_str();
   sub->add_option("--shift", command->shift, "Shift s: none (Eq. 4) | scalar (Eq. 8) | vector");
-  sub->add_option("--alpha-init", command->alpha_init, "Initial alpha (default 0.5)");
-  sub->add_option("--lr", command->lr, "Peak learning rate (default: the proxy's)");
-  sub->add_option("--steps", command->steps, "Training steps (overrides the proxy's epochs)");
-  sub->add_option("--epochs", command->epochs, "Training epochs");
-  sub->add_option("--batch-size", command->batch_size, "Batch size");
+  sub->add_option("--alpha-init", command->alpha_init, "Initial alpha (default 0.5)")->check(nonnegative_number());
+  sub->add_option("--lr", command->lr, "Peak learning rate (default: the proxy's)")->check(positive_number());
+  sub->add_option("--steps", command->steps, "Training steps (overrides the proxy's epochs; 0: the proxy's)")
+      ->check(whole_number());
+  sub->add_option("--epochs", command->epochs, "Training epochs")->check(positive_number());
+  sub->add_option("--batch-size", command->batch_size, "Batch size")->check(positive_whole_number());
   sub->add_option("--stability-steps", command->stability_steps,
                   "Steps of the stability probe run before training (0: none; default: the proxy's, "
                   "150 on vit-tiny; see docs/proxy-files.md)")
@@ -196,7 +197,9 @@ Command register_train(CLI::App& app, const GlobalOptions& global) {
                        : "must be 0 (no probe) or a number of steps, not " + value;
           },
           "STEPS"));
-  sub->add_option("--seed", command->seed, "Seed for init, data order, augmentation")->capture_default_str();
+  sub->add_option("--seed", command->seed, "Seed for init, data order, augmentation")
+      ->capture_default_str()
+      ->check(whole_number());
   sub->add_option("--dataset", command->dataset, "fashion-mnist | idx | cifar10 | cifar100 | synthetic");
   sub->add_option("--data-path", command->data_path, "Folder with the data set's files");
   sub->add_option("--budget", command->budget,
@@ -205,8 +208,10 @@ Command register_train(CLI::App& app, const GlobalOptions& global) {
   sub->add_option("--device", command->device,
                   "cpu | cuda | cuda:N (default cpu; with --job: overrides job.json)");
   sub->add_option("--eval-every", command->eval_every,
-                  "Evaluate on the test set every N steps (0: at the end)");
-  sub->add_option("--checkpoint-every", command->checkpoint_every, "Checkpoint every N steps");
+                  "Evaluate on the test set every N steps (0: at the end)")
+      ->check(whole_number());
+  sub->add_option("--checkpoint-every", command->checkpoint_every, "Checkpoint every N steps")
+      ->check(positive_whole_number());
   sub->add_flag("--eval-train-loss", command->eval_train_loss,
                 "Also report the eval-mode training loss over the training set (App. E; a DiT job\n"
                 "reports it always, over the first 100 batches)");

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <cmath>
 #include <functional>
 #include <string>
 #include <vector>
@@ -42,6 +43,43 @@ inline const CLI::Validator& whole_number() {
       [](std::string& text) -> std::string {
         const bool digits = !text.empty() && text.find_first_not_of("0123456789") == std::string::npos;
         return digits && text.size() <= 18 ? std::string() : "'" + text + "' is not a whole number >= 0";
+      },
+      "NONNEGATIVE");
+  return validator;
+}
+
+// A whole number >= 1 ("--max-timeouts: '0' is not a whole number >= 1").
+inline const CLI::Validator& positive_whole_number() {
+  static const CLI::Validator validator(
+      [](std::string& text) -> std::string {
+        const bool digits = !text.empty() && text.find_first_not_of("0123456789") == std::string::npos;
+        return digits && text.size() <= 18 && text.find_first_not_of('0') != std::string::npos
+                   ? std::string()
+                   : "'" + text + "' is not a whole number >= 1";
+      },
+      "POSITIVE");
+  return validator;
+}
+
+// A number > 0, such as seconds ("--poll: '0' is not a number > 0").
+inline const CLI::Validator& positive_number() {
+  static const CLI::Validator validator(
+      [](std::string& text) -> std::string {
+        double value = 0;
+        const bool number = CLI::detail::lexical_cast(text, value) && std::isfinite(value);
+        return number && value > 0 ? std::string() : "'" + text + "' is not a number > 0";
+      },
+      "POSITIVE");
+  return validator;
+}
+
+// A number >= 0, such as a std or an initial value ("--noise: '-1' is not a number >= 0").
+inline const CLI::Validator& nonnegative_number() {
+  static const CLI::Validator validator(
+      [](std::string& text) -> std::string {
+        double value = 0;
+        const bool number = CLI::detail::lexical_cast(text, value) && std::isfinite(value);
+        return number && value >= 0 ? std::string() : "'" + text + "' is not a number >= 0";
       },
       "NONNEGATIVE");
   return validator;

@@ -63,6 +63,35 @@ TEST(Cli, OptionErrorsExitTwoLikeEveryOtherBadInput) {
   EXPECT_EQ(run_fsearch("run --help").exit_code, 0);
 }
 
+// A number out of its range is refused before any work, with the option, the value and the range;
+// none is taken silently for the default (a negative --steps trained the proxy's epochs, a negative
+// --workers ran one per core).
+TEST(Cli, NumbersOutOfRangeAreRefusedNamingTheOption) {
+  // Where a command takes a database, one that cannot be made: nothing may be recorded either.
+  const std::string space = " --space " + std::string(FSEARCH_SOURCE_DIR) +
+                            "/configs/space.yaml --plan-only --db /nonexistent/never-made.db";
+  for (const auto& [args, message] : std::vector<std::pair<std::string, std::string>>{
+           {"train --proxy vit-tiny --steps -3", "--steps: '-3' is not a whole number >= 0"},
+           {"train --proxy vit-tiny --lr 0", "--lr: '0' is not a number > 0"},
+           {"train --proxy vit-tiny --epochs -1", "--epochs: '-1' is not a number > 0"},
+           {"train --proxy vit-tiny --batch-size 0", "--batch-size: '0' is not a whole number >= 1"},
+           {"train --proxy vit-tiny --seed -1", "--seed: '-1' is not a whole number >= 0"},
+           {"train --proxy vit-tiny --alpha-init -0.5", "--alpha-init: '-0.5' is not a number >= 0"},
+           {"fid --fake test --noise -1", "--noise: '-1' is not a number >= 0"},
+           {"fid --fake test --limit -5", "--limit: '-5' is not a whole number >= 0"},
+           {"sample --run x --steps 0", "--steps: '0' is not a whole number >= 1"},
+           {"status --best -2 --db /nonexistent/never-made.db", "--best: '-2' is not a whole number >= 0"},
+           {"run" + space + " --workers -1", "--workers: '-1' is not a whole number >= 0"},
+           {"run" + space + " --threads-per-worker x", "--threads-per-worker: 'x' is not a whole number >= 0"},
+           {"run" + space + " --poll 0", "--poll: '0' is not a number > 0"},
+           {"run" + space + " --max-timeouts 0", "--max-timeouts: '0' is not a whole number >= 1"},
+           {"run" + space + " --max-candidates nan", "--max-candidates: 'nan' is not a number > 0"}}) {
+    auto r = run_fsearch(args);
+    EXPECT_EQ(r.exit_code, 2) << args << "\n" << r.err;
+    EXPECT_NE(r.err.find(message), std::string::npos) << args << "\n" << r.err;
+  }
+}
+
 TEST(Cli, EvalJson) {
   auto r = run_fsearch("eval --at=-2,0,0.5 --json -- '-(-erf(x))'");  // -- : it starts with '-'
   ASSERT_EQ(r.exit_code, 0) << r.err;
