@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <system_error>
 
 #include "fsearch/core/error.h"
 
@@ -147,6 +148,9 @@ std::string file_uri(const std::string& path, const std::string& query) {
 }  // namespace
 
 Connection::Connection(const std::string& path, Access access) : path_(path) {
+  if (std::error_code error; !path.empty() && std::filesystem::is_directory(path, error))
+    throw StorageError("cannot open database " + path + ": it is a folder, not a database file",
+                       "give the database file's path, e.g. " + (std::filesystem::path(path) / "fsearch.db").string());
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
   std::string name = path;
   if (access == Access::ReadOnly) {

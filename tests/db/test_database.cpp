@@ -175,6 +175,25 @@ TEST(Database, AFileThatIsNotSqliteIsNamedAndLeftAlone) {
   }
 }
 
+// --db given a folder (the runs' folder, or "." by mistake): named as a folder, with an example of
+// a file path, and nothing made inside it.
+TEST(Database, AFolderIsNamedAsAFolder) {
+  auto folder = fs::path(fresh_db("a-folder"));
+  fs::create_directories(folder);
+  for (auto access : {Access::ReadOnly, Access::ReadWrite}) {
+    try {
+      Database db(folder.string(), access);
+      ADD_FAILURE() << "opened a folder";
+    } catch (const StorageError& e) {
+      EXPECT_NE(std::string(e.what()).find(folder.string() + ": it is a folder, not a database file"),
+                std::string::npos)
+          << e.what();
+      EXPECT_NE(e.hint().find((folder / "fsearch.db").string()), std::string::npos) << e.hint();
+    }
+  }
+  EXPECT_TRUE(fs::is_empty(folder));
+}
+
 // A database written before fsearch set its application id is still recognised by its tables, read
 // as it is, and gets the id at its next read-write open.
 TEST(Database, OlderFsearchDatabasesAreRecognisedAndGetTheApplicationId) {
