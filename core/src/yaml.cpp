@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "fsearch/core/names.h"
@@ -15,6 +16,16 @@ YamlMap::YamlMap(YAML::Node node, std::string file, std::string path)
   } else if (!node_.IsMap()) {
     throw ConfigError(where(node_) + ": " + (path_.empty() ? std::string("document") : path_) +
                       ": expected a map of key: value, got '" + describe(node_) + "'");
+  }
+  // yaml-cpp keeps both of two equal keys and hands out the first: the second would be ignored.
+  std::map<std::string, YAML::Node> seen;
+  for (auto it = node_.begin(); it != node_.end(); ++it) {
+    if (!it->first.IsScalar()) continue;  // finish() refuses it
+    auto [first, fresh] = seen.emplace(it->first.Scalar(), it->first);
+    if (!fresh)
+      throw ConfigError(where(it->first) + ": " + qualified(it->first.Scalar()) + ": duplicate key (first at " +
+                            where(first->second) + ")",
+                        "give each key once; the two values would not be merged");
   }
 }
 

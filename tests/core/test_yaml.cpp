@@ -42,5 +42,21 @@ TEST(YamlMap, AKeyThatIsAListIsAnErrorNotACrash) {
   EXPECT_NE(message.find("f.yaml:2:3: a key must be a plain name"), std::string::npos) << message;
 }
 
+// yaml-cpp keeps both of two equal keys and hands out the first, so the second (a value pasted at
+// the end of a proxy file, say) would be ignored: an error at the second, naming the first.
+TEST(YamlMap, ADuplicateKeyIsAnErrorNamingBothPlaces) {
+  EXPECT_EQ(error_of("name: a\nseeds: [0]\nname: b\n", "name"),
+            "f.yaml:3:1: name: duplicate key (first at f.yaml:1:1)");
+  // In a nested map too, with the key's path.
+  try {
+    auto map = YamlMap::load_string("data:\n  path: /a\n  path: /b\n", "f.yaml");
+    auto data = map.map("data");
+    ADD_FAILURE() << "read " << data.get<std::string>("path", "");
+  } catch (const ConfigError& e) {
+    EXPECT_STREQ(e.what(), "f.yaml:3:3: data.path: duplicate key (first at f.yaml:2:3)");
+  }
+  EXPECT_EQ(error_of("name: a\nother: {name: b}\n", "name"), "f.yaml:2:1: other: unknown key");
+}
+
 }  // namespace
 }  // namespace fsearch
