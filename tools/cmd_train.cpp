@@ -20,6 +20,7 @@
 #include "fsearch/core/names.h"
 #include "fsearch/functions/candidate.h"
 #include "fsearch/functions/parse.h"
+#include "fsearch/jobs/data_files.h"
 #include "fsearch/jobs/proxy_files.h"
 #include "fsearch/trainers/train.h"
 
@@ -77,6 +78,7 @@ struct TrainCommand {
     spec.runtime.eval_train_loss = eval_train_loss;
     if (eval_every >= 0) spec.runtime.eval_every = eval_every;
     if (checkpoint_every > 0) spec.runtime.checkpoint_every = checkpoint_every;
+    jobs::find_data_files(spec.data);  // a wrong folder or data set is refused before the run directory
     std::string dir = out.empty() ? "runs/train/" + jobs::job_key(spec) : out;
     jobs::prepare_run_dir(spec, dir);
     return dir;

@@ -20,7 +20,9 @@
 #include "fsearch/core/names.h"
 #include "fsearch/core/process.h"
 #include "fsearch/functions/transforms.h"
+#include "fsearch/jobs/data_files.h"
 #include "fsearch/jobs/job_spec.h"
+#include "fsearch/jobs/proxy_files.h"
 #include "fsearch/jobs/run_dir.h"
 #include "fsearch/properties/json.h"
 #include "fsearch/search/evolution.h"
@@ -32,6 +34,23 @@
 
 namespace fsearch::search {
 namespace {
+
+// A proxy whose data set is not in its folder would fail every job it plans. Local workers read it
+// here: bad input, refused before the database is made. Slurm tasks read it on their nodes, which
+// may have it where this machine does not: said, not refused.
+void check_data_of_proxies(const Space& space, BackendKind backend,
+                           const std::function<void(const std::string&)>& say) {
+  for (const auto& proxy : space.proxies) {
+    jobs::JobSpec spec;
+    jobs::read_proxy_file(proxy, spec);
+    try {
+      jobs::find_data_files(spec.data);
+    } catch (const ConfigError& e) {
+      if (backend == BackendKind::Local) throw ConfigError(proxy + ": " + e.what(), e.hint());
+      say("note: " + proxy + ": " + e.what() + " on this machine; the Slurm tasks must find it on their nodes");
+    }
+  }
+}
 
 // A job still to train whose run directory is not here (a database committed on another machine
 // or copied without its runs, docs/results/README.md; a running one is requeued when the backend
@@ -262,6 +281,7 @@ SweepOutcome run_sweep(const std::string& space_file, const SweepOptions& option
   double screen_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   check_by_function(space, screened);
 
+  check_data_of_proxies(space, options.backend, say);
   std::filesystem::path db_path(options.db_path);
   if (const auto folder = db_path.parent_path(); !folder.empty()) {
     std::error_code error;

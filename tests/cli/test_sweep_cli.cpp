@@ -10,6 +10,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <map>
 #include <set>
 #include <nlohmann/json.hpp>
@@ -897,6 +898,40 @@ TEST(SweepCli, ARunsOrOutFolderThatCannotBeMadeIsRefusedNamingTheOption) {
   EXPECT_NE(r.err.find("--out " + out + ": cannot create the folder " + out + "/figures: Not a directory"),
             std::string::npos)
       << r.err;
+  fs::remove_all(dir);
+}
+
+// A proxy whose data set is not in its folder would fail every job: `fsearch run` refuses it before
+// the database is made, naming the proxy, the file and the folder; `fsearch train` before it makes
+// the run directory (which would otherwise stay claimed by a job that cannot start).
+TEST(SweepCli, AProxyWhoseDataIsMissingIsRefusedBeforeAnythingIsMade) {
+  auto dir = workdir("no-data");
+  const auto proxy = dir / "no-data.yaml";
+  {
+    std::ifstream in(std::string(FSEARCH_SOURCE_DIR) + "/configs/proxies/vit-tiny.yaml");
+    std::stringstream text;
+    text << in.rdbuf();
+    std::string yaml = text.str();
+    const auto data = yaml.find("\ndata:\n");
+    ASSERT_NE(data, std::string::npos);
+    yaml.insert(data + 7, "  path: " + (dir / "nowhere").string() + "\n");
+    std::ofstream(proxy) << yaml;
+  }
+  std::ofstream(dir / "space.yaml") << "name: mini\nprimitives: [erf]\nbaselines: [layernorm]\nproxies: ["
+                                    << proxy.string() << "]\n";
+  auto r = run_fsearch("run --space " + (dir / "space.yaml").string() + " --db " + (dir / "f.db").string());
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find(proxy.string() + ": data set fashion-mnist: no train-images-idx3-ubyte.gz in " +
+                       (dir / "nowhere").string()),
+            std::string::npos)
+      << r.err;
+  EXPECT_FALSE(fs::exists(dir / "f.db"));
+
+  r = run_fsearch("train --proxy vit-tiny --budget smoke --data-path " + (dir / "nowhere").string() + " --out " +
+                  (dir / "run").string());
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("no train-images-idx3-ubyte.gz in"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(dir / "run"));
   fs::remove_all(dir);
 }
 

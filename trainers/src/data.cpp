@@ -9,6 +9,7 @@
 
 #include "big_endian.h"
 #include "fsearch/core/error.h"
+#include "fsearch/jobs/data_files.h"
 #include "fsearch/trainers/idx.h"
 #include "fsearch/trainers/jobs.h"
 
@@ -26,15 +27,6 @@ std::vector<unsigned char> read_maybe_gzipped(const std::string& file) {
   gzclose(in);
   if (failed) throw ConfigError("cannot read " + file + ": corrupt gzip data");
   return bytes;
-}
-
-std::string first_existing(const std::string& dir, const std::vector<std::string>& names) {
-  for (const auto& name : names) {
-    auto path = std::filesystem::path(dir) / name;
-    if (std::filesystem::exists(path)) return path.string();
-  }
-  throw ConfigError("no " + names.front() + " in " + dir,
-                    "data.path must be the folder with the data set's files");
 }
 
 }  // namespace
@@ -133,24 +125,21 @@ DataSplits load_data(const DataSpec& spec, std::uint64_t seed) {
   DataSplits splits;
   if (spec.dataset == "synthetic") {
     splits = synthetic_data(spec.synthetic_train, spec.synthetic_test, seed);
-  } else if (spec.dataset == "fashion-mnist" || spec.dataset == "idx") {
-    auto file = [&](const std::string& stem) { return first_existing(spec.path, {stem + ".gz", stem}); };
-    splits.train = read_idx(file("train-images-idx3-ubyte"), file("train-labels-idx1-ubyte"));
-    splits.test = read_idx(file("t10k-images-idx3-ubyte"), file("t10k-labels-idx1-ubyte"));
-    splits.name = spec.dataset == "idx" ? "idx:" + spec.path : "fashion-mnist";
-  } else if (spec.dataset == "cifar10") {
-    std::vector<std::string> train;
-    for (int i = 1; i <= 5; ++i)
-      train.push_back(first_existing(spec.path, {"data_batch_" + std::to_string(i) + ".bin"}));
-    splits.train = read_cifar(train, 1, 10);
-    splits.test = read_cifar({first_existing(spec.path, {"test_batch.bin"})}, 1, 10);
-    splits.name = "cifar10";
-  } else if (spec.dataset == "cifar100") {
-    splits.train = read_cifar({first_existing(spec.path, {"train.bin"})}, 2, 100);
-    splits.test = read_cifar({first_existing(spec.path, {"test.bin"})}, 2, 100);
-    splits.name = "cifar100";
   } else {
-    throw ConfigError("unknown data set '" + spec.dataset + "'");
+    const auto files = jobs::find_data_files(spec);  // ConfigError: an unknown data set, a missing file
+    if (spec.dataset == "fashion-mnist" || spec.dataset == "idx") {
+      splits.train = read_idx(files[0], files[1]);
+      splits.test = read_idx(files[2], files[3]);
+      splits.name = spec.dataset == "idx" ? "idx:" + spec.path : "fashion-mnist";
+    } else if (spec.dataset == "cifar10") {
+      splits.train = read_cifar({files.begin(), files.begin() + 5}, 1, 10);
+      splits.test = read_cifar({files[5]}, 1, 10);
+      splits.name = "cifar10";
+    } else {  // cifar100
+      splits.train = read_cifar({files[0]}, 2, 100);
+      splits.test = read_cifar({files[1]}, 2, 100);
+      splits.name = "cifar100";
+    }
   }
   if (spec.train_limit > 0 && spec.train_limit < splits.train.size()) {
     splits.train.images = splits.train.images.narrow(0, 0, spec.train_limit).clone();
