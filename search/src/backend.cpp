@@ -14,7 +14,7 @@
 #include "fsearch/search/eta.h"
 #include "fsearch/search/sweep.h"
 #include "ingest.h"
-#include "run_lock.h"
+#include "database_lock.h"
 
 namespace fsearch::search {
 

@@ -30,7 +30,7 @@
 #include "fsearch/search/halving.h"
 #include "fsearch/search/plan.h"
 #include "fsearch/search/retrain.h"
-#include "run_lock.h"
+#include "database_lock.h"
 
 namespace fsearch::search {
 namespace {
@@ -296,7 +296,7 @@ SweepOutcome run_sweep(const std::string& space_file, const SweepOptions& option
   // Before the database is made: a --runs that cannot hold run directories is bad input.
   make_directories(std::filesystem::path(runs_root) / space.name, "--runs " + runs_root);
   db::Database db(options.db_path);
-  detail::RunLock lock(db, options.db_path);
+  detail::DatabaseLock lock(db, options.db_path);
 
   SweepOutcome outcome;
   outcome.name = space.name;

@@ -16,13 +16,13 @@ namespace fsearch::search::detail {
 // so. `refreshed_at`: when this run last refreshed the lock (0: not since it was taken).
 [[noreturn]] void lock_taken_over(db::Database& db, double refreshed_at, double now);
 
-class RunLock {
+class DatabaseLock {
  public:
   // Throws StorageError naming the run that holds it, with how to stop or wait for that run.
-  RunLock(db::Database& db, const std::string& path);
-  ~RunLock();
-  RunLock(const RunLock&) = delete;
-  RunLock& operator=(const RunLock&) = delete;
+  DatabaseLock(db::Database& db, const std::string& path);
+  ~DatabaseLock();
+  DatabaseLock(const DatabaseLock&) = delete;
+  DatabaseLock& operator=(const DatabaseLock&) = delete;
 
   // The heartbeat, for long work before the scheduler's loop (which refreshes the lock itself);
   // throws StorageError when the lock was taken over.

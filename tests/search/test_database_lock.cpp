@@ -41,7 +41,7 @@ SweepOptions plan_only(const fs::path& dir) {
   return options;
 }
 
-TEST(RunLock, ItsHeartbeatGoesOnDuringTheChecksBeforeTheLoop) {
+TEST(DatabaseLock, ItsHeartbeatGoesOnDuringTheChecksBeforeTheLoop) {
   const auto dir = fresh_dir("heartbeat");
   auto options = plan_only(dir);
   double before = 0, after = 0;
@@ -60,7 +60,7 @@ TEST(RunLock, ItsHeartbeatGoesOnDuringTheChecksBeforeTheLoop) {
 
 // Another machine's run finds the lock stale while the checks run and takes the database over: this
 // run stops with the reason, before it records anything, and leaves the new holder's lock alone.
-TEST(RunLock, ALockTakenOverBeforeTheLoopStopsTheRunBeforeItRecordsAnything) {
+TEST(DatabaseLock, ALockTakenOverBeforeTheLoopStopsTheRunBeforeItRecordsAnything) {
   const auto dir = fresh_dir("taken");
   auto options = plan_only(dir);
   const Machine elsewhere{"elsewhere", "boot-x"};

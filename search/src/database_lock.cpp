@@ -1,4 +1,4 @@
-#include "run_lock.h"
+#include "database_lock.h"
 
 #include <unistd.h>
 
@@ -21,7 +21,7 @@ void lock_taken_over(db::Database& db, double refreshed_at, double now) {
                          std::to_string(static_cast<long>(db::Database::kLockStaleSeconds)) + " s or more");
 }
 
-RunLock::RunLock(db::Database& db, const std::string& path) : db_(db), here_(this_machine()) {
+DatabaseLock::DatabaseLock(db::Database& db, const std::string& path) : db_(db), here_(this_machine()) {
   const double now = unix_now();
   auto holder = db.acquire_lock(::getpid(), here_, now, process_alive);
   if (holder) {
@@ -38,14 +38,14 @@ RunLock::RunLock(db::Database& db, const std::string& path) : db_(db), here_(thi
   refreshed_at_ = now;
 }
 
-RunLock::~RunLock() {
+DatabaseLock::~DatabaseLock() {
   try {
     db_.release_lock(::getpid(), here_);
   } catch (...) {
   }
 }
 
-void RunLock::refresh() {
+void DatabaseLock::refresh() {
   const double now = unix_now();
   if (!db_.refresh_lock(::getpid(), here_, now)) lock_taken_over(db_, refreshed_at_, now);
   refreshed_at_ = now;
