@@ -61,27 +61,26 @@ inline const CLI::Validator& positive_whole_number() {
   return validator;
 }
 
-// A number > 0, such as seconds ("--poll: '0' is not a number > 0").
-inline const CLI::Validator& positive_number() {
-  static const CLI::Validator validator(
-      [](std::string& text) -> std::string {
+// A finite number > 0 (or >= 0 with `zero_allowed`): "--poll: '0' is not a number > 0".
+inline CLI::Validator number_check(bool zero_allowed) {
+  return CLI::Validator(
+      [zero_allowed](std::string& text) -> std::string {
         double value = 0;
         const bool number = CLI::detail::lexical_cast(text, value) && std::isfinite(value);
-        return number && value > 0 ? std::string() : "'" + text + "' is not a number > 0";
+        return number && (value > 0 || (zero_allowed && value == 0))
+                   ? std::string()
+                   : "'" + text + "' is not a number " + (zero_allowed ? ">= 0" : "> 0");
       },
-      "POSITIVE");
+      zero_allowed ? "NONNEGATIVE" : "POSITIVE");
+}
+// Such as seconds or a learning rate.
+inline const CLI::Validator& positive_number() {
+  static const CLI::Validator validator = number_check(false);
   return validator;
 }
-
-// A number >= 0, such as a std or an initial value ("--noise: '-1' is not a number >= 0").
+// Such as a std or an initial value.
 inline const CLI::Validator& nonnegative_number() {
-  static const CLI::Validator validator(
-      [](std::string& text) -> std::string {
-        double value = 0;
-        const bool number = CLI::detail::lexical_cast(text, value) && std::isfinite(value);
-        return number && value >= 0 ? std::string() : "'" + text + "' is not a number >= 0";
-      },
-      "NONNEGATIVE");
+  static const CLI::Validator validator = number_check(true);
   return validator;
 }
 
