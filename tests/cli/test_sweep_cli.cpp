@@ -901,6 +901,32 @@ TEST(SweepCli, ARunsOrOutFolderThatCannotBeMadeIsRefusedNamingTheOption) {
   fs::remove_all(dir);
 }
 
+// The shipped spaces name their proxies (vit-tiny, not ../proxies/vit-tiny.yaml): a copy edited
+// elsewhere, as a researcher starts a space of their own, plans the same jobs as the original.
+TEST(SweepCli, ACopyOfAShippedSpacePlansTheSameJobsFromAnotherFolder) {
+  auto dir = workdir("copied-space");
+  for (const std::string name : {"space.yaml", "tables/table7.yaml"}) {
+    const auto original = std::string(FSEARCH_SOURCE_DIR) + "/configs/" + name;
+    const auto copy = dir / ("copy-" + fs::path(name).filename().string());
+    fs::copy_file(original, copy);
+    const auto a = dir / ("original-" + fs::path(name).stem().string() + ".db");
+    const auto b = dir / ("copy-" + fs::path(name).stem().string() + ".db");
+    auto r = run_fsearch("run --plan-only --space " + original + " --db " + a.string());
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    r = run_fsearch("run --plan-only --space " + copy.string() + " --db " + b.string());
+    ASSERT_EQ(r.exit_code, 0) << name << ": " << r.err;
+    std::vector<std::string> keys[2];
+    for (int i = 0; i < 2; ++i) {
+      const auto jobs = export_jobs_of(i == 0 ? a : b);
+      for (const auto& job : jobs) keys[i].push_back(job["key"].get<std::string>());
+      std::sort(keys[i].begin(), keys[i].end());
+    }
+    EXPECT_FALSE(keys[0].empty()) << name;
+    EXPECT_EQ(keys[0], keys[1]) << name;
+  }
+  fs::remove_all(dir);
+}
+
 // A proxy whose data set is not in its folder would fail every job: `fsearch run` refuses it before
 // the database is made, naming the proxy, the file and the folder; `fsearch train` before it makes
 // the run directory (which would otherwise stay claimed by a job that cannot start).
