@@ -192,7 +192,7 @@ FidelityCheck better(const std::string& name, const Cell& a, const Cell& b, bool
 FidelityCheck non_increasing(const std::string& name,
                              const std::vector<std::vector<const Cell*>>& sequences) {
   FidelityCheck check{name, CheckStatus::NotRun, ""};
-  int compared = 0, violations = 0;
+  int compared = 0, violations = 0, paired = 0;
   std::string first_violation;
   for (const auto& seq : sequences) {
     std::vector<const Cell*> done;
@@ -200,9 +200,21 @@ FidelityCheck non_increasing(const std::string& name,
       if (c->value.has_result()) done.push_back(c);
     for (std::size_t i = 0; i + 1 < done.size(); ++i) {
       for (std::size_t j = i + 1; j < done.size(); ++j) {
-        const Cell &inner = *done[i], &outer = *done[j];
         ++compared;
-        if (outer.value.failed()) continue;  // failing further out agrees with the trend
+        if (done[j]->value.failed()) continue;  // failing further out agrees with the trend
+        // Two cells that trained but finished different seeds: on the seeds both finished.
+        Cell inner = *done[i], outer = *done[j];
+        std::string on;  // ", on seed 0" when compared on shared seeds
+        if (!inner.value.failed()) {
+          bool differ = false;
+          const auto shared = shared_seeds({done[i], done[j]}, differ);
+          const Cell on_inner = on_seeds(inner, shared), on_outer = on_seeds(outer, shared);
+          if (differ && on_inner.value.done > 0 && on_outer.value.done > 0) {  // both trained there
+            inner = on_inner, outer = on_outer;
+            on = " (on " + detail::seeds_text(shared) + ")";
+            ++paired;
+          }
+        }
         const bool broken =
             inner.value.failed() ||
             goodness(*outer.spec, outer.value.mean) - goodness(*inner.spec, inner.value.mean) >
@@ -211,7 +223,7 @@ FidelityCheck non_increasing(const std::string& name,
           ++violations;
           if (first_violation.empty())
             first_violation =
-                outer.name + " " + value_text(outer) + " > " + inner.name + " " + value_text(inner);
+                outer.name + " " + value_text(outer) + " > " + inner.name + " " + value_text(inner) + on;
         }
       }
     }
@@ -227,16 +239,40 @@ FidelityCheck non_increasing(const std::string& name,
                                          : fmt_number(tolerance(spec), info(spec.metric).decimals) + " " +
                                                std::string(to_string(spec.metric));
   check.detail = std::to_string(compared - violations) + " of " + std::to_string(compared) +
-                 " ordered pairs hold (tolerance " + tolerance_text + " plus seed spreads)" +
-                 (first_violation.empty() ? "" : "; e.g. " + first_violation);
+                 " ordered pairs hold (tolerance " + tolerance_text + " plus seed spreads" +
+                 (paired > 0 ? "; " + std::to_string(paired) + (paired == 1 ? " pair whose" : " pairs whose") +
+                                   " cells finished different seeds compared on the seeds both finished"
+                             : "") +
+                 ")" + (first_violation.empty() ? "" : "; e.g. " + first_violation);
   return check;
 }
 
 // Every cell of `better_cells` beats every cell of `worse_cells` (strict): the closest pair, the
 // first group's lowest against the second's highest, decides, with its gap against the seed spread.
-FidelityCheck all_above(const std::string& name, const std::vector<const Cell*>& better_cells,
-                        const std::vector<const Cell*>& worse_cells) {
+FidelityCheck all_above(const std::string& name, std::vector<const Cell*> better_cells,
+                        std::vector<const Cell*> worse_cells) {
   FidelityCheck check{name, CheckStatus::NotRun, ""};
+  // Cells that trained but finished different seeds: all compared on the seeds they all finished
+  // (when every one of them trained there).
+  std::vector<const Cell*> trained;
+  for (const auto* group : {&better_cells, &worse_cells})
+    for (const Cell* c : *group)
+      if (c->value.has_result() && !c->value.failed()) trained.push_back(c);
+  bool differ = false;
+  const auto shared = shared_seeds(trained, differ);
+  std::vector<Cell> restricted;
+  restricted.reserve(better_cells.size() + worse_cells.size());
+  std::string on;
+  if (differ && !shared.empty()) {
+    bool all_trained = true;
+    for (const Cell* c : trained) all_trained = all_trained && on_seeds(*c, shared).value.done > 0;
+    if (all_trained) {
+      for (auto* group : {&better_cells, &worse_cells})
+        for (const Cell*& c : *group)
+          if (c->value.has_result() && !c->value.failed()) restricted.push_back(on_seeds(*c, shared)), c = &restricted.back();
+      on = " (on " + detail::seeds_text(shared) + ", the seeds all these cells finished)";
+    }
+  }
   double low = std::numeric_limits<double>::infinity(), high = -low;
   const Cell *low_cell = nullptr, *high_cell = nullptr;
   int fewest = std::numeric_limits<int>::max();
@@ -263,6 +299,7 @@ FidelityCheck all_above(const std::string& name, const std::vector<const Cell*>&
                           low - high > spread_or_zero(low_cell->value) + spread_or_zero(high_cell->value);
     check.detail += ": " + gap_text(*low_cell, *high_cell, low - high);
   }
+  check.detail += on;
   return check;
 }
 

@@ -242,6 +242,42 @@ TEST(Fidelity, NonIncreasingInLambdaToleratesThePapersNoiseOnly) {
   EXPECT_EQ(f.failure_agree(), 3);
 }
 
+// A trend's pairs compare like with like too. lambda 0 over three seeds (78, 73, 73: 74.67 ± 2.89)
+// against lambda 0.5 on seed 0 only (77.9): by the mean, 0.5 would beat 0 by 3.23, beyond 0.3 plus
+// the spread (3.19); on seed 0, the seed both finished, 0.5 (77.9) is below 0 (78.0): the trend holds.
+TEST(Fidelity, NonIncreasingComparesEachPairOnTheSeedsBothFinished) {
+  Fixture fx;
+  fx.cell(5, "flat(erf, 0)", "none", "vit-tiny", {78.0, 73.0, 73.0});
+  fx.cell(5, "flat(erf, 0.5)", "none", "vit-tiny", {77.9, Fixture::kPending, Fixture::kPending});
+  auto f = table_fidelity(fx.db(), table(5));
+  const auto& c = check_named(f, "accuracy non-increasing in the flat zone's lambda (Table 5)");
+  EXPECT_EQ(c.status, CheckStatus::Pass) << c.detail;
+  EXPECT_NE(c.detail.find("1 of 1 ordered pairs hold (tolerance 0.3 points plus seed spreads; 1 pair whose "
+                          "cells finished different seeds compared on the seeds both finished)"),
+            std::string::npos)
+      << c.detail;
+  // On seed 0 a real break shows, with the seed named.
+  Fixture broken;
+  broken.cell(5, "flat(erf, 0)", "none", "vit-tiny", {76.0, 79.0, 79.0});
+  broken.cell(5, "flat(erf, 0.5)", "none", "vit-tiny", {77.0, Fixture::kPending, Fixture::kPending});
+  const auto& b = check_named(table_fidelity(broken.db(), table(5)),
+                              "accuracy non-increasing in the flat zone's lambda (Table 5)");
+  EXPECT_EQ(b.status, CheckStatus::Fail) << b.detail;
+  EXPECT_NE(b.detail.find("e.g. erf(x), 0.5 77.0% > erf(x), 0 76.0% (on seed 0)"), std::string::npos) << b.detail;
+}
+
+// A group check ("erf first") also compares on the seeds all its cells finished: erf's mean over
+// three seeds (79.33) is below tanh's seed 0 (79.5), but on seed 0 erf (80.0) leads.
+TEST(Fidelity, AGroupCheckComparesOnTheSeedsAllItsCellsFinished) {
+  Fixture fx;
+  fx.cell(7, "erf(x)", "scalar", "vit-tiny", {80.0, 79.0, 79.0});
+  fx.cell(7, "tanh(x)", "scalar", "vit-tiny", {79.5, Fixture::kPending, Fixture::kPending});
+  const auto& c = check_named(table_fidelity(fx.db(), table(7)), "erf first among point-wise functions (ViT)");
+  EXPECT_EQ(c.status, CheckStatus::Pass) << c.detail;
+  EXPECT_NE(c.detail.find("erf(x), ViT top-1 80.0%"), std::string::npos) << c.detail;
+  EXPECT_NE(c.detail.find("(on seed 0, the seeds all these cells finished)"), std::string::npos) << c.detail;
+}
+
 // A cell the paper fails that trains here is a disagreement; how far it fell below the start of
 // its trend (the unmodified function) says whether the proxy sees the harm short of failing.
 TEST(Fidelity, ADisagreementSaysHowFarBelowItsTrendsStartTheCellTrained) {
