@@ -27,6 +27,9 @@ namespace {
 // 75 interrupted (the same command continues).
 constexpr int kExitJobsFailed = 3;
 
+// Ctrl-C while `fsearch run` checks its plan (an FID extractor training in a child process).
+struct StoppedBeforeTheLoop {};
+
 struct RunCommand {
   std::string space, db = kDefaultDatabase, runs, budget, device = "cpu", devices, worker_binary;
   int workers = 0, jobs_per_device = 1, threads_per_worker = 0, top = 10;
@@ -54,12 +57,13 @@ struct RunCommand {
     options.retry_rejected = retry_rejected;
     options.retrain_builds = retrain_builds;
     options.drop_unplanned = drop_unplanned;
+    const auto& stop = stop_on_signals();
     if (any_fid_extractor) {
       ::unsetenv(trainers::kFidPinVariable);  // each worker scores with its own, whatever a caller set
     } else {
-      options.check_plan = [path = db, plan_only = plan_only](db::Database& database,
-                                                               const std::vector<jobs::JobSpec>& to_train,
-                                                               const std::function<void()>& keep_lock) {
+      options.check_plan = [path = db, plan_only = plan_only, &stop](db::Database& database,
+                                                                      const std::vector<jobs::JobSpec>& to_train,
+                                                                      const std::function<void()>& keep_lock) {
         const bool scores_fid = std::any_of(to_train.begin(), to_train.end(),
                                             [](const jobs::JobSpec& spec) { return spec.model.proxy == "dit"; });
         const auto recorded = database.fid_extractors();
@@ -75,7 +79,12 @@ struct RunCommand {
                 text += id + "\n";
               return text;
             },
-            keep_lock, db::Database::kLockHeartbeatSeconds);
+            [&, refreshed = unix_now()]() mutable {
+              // Ctrl-C: the child (it has this process's signal handlers) would train on to the end.
+              if (stop.load()) throw StoppedBeforeTheLoop{};
+              if (unix_now() - refreshed >= db::Database::kLockHeartbeatSeconds) keep_lock(), refreshed = unix_now();
+            },
+            0.25);
         std::vector<std::string> ours;
         std::istringstream lines(ids);
         for (std::string id; std::getline(lines, id);) ours.push_back(id);
@@ -84,7 +93,6 @@ struct RunCommand {
         ::setenv(trainers::kFidPinVariable, trainers::fid_pin_text(pin, path).c_str(), 1);
       };
     }
-    const auto& stop = stop_on_signals();
     auto& s = options.local;
     // Workers start this very binary by absolute path: argv[0] may be a bare name found through PATH,
     // which the worker's exec does not search.
@@ -134,7 +142,15 @@ struct RunCommand {
     };
     options.say = [progress](const std::string& line) { progress->message(line); };
 
-    auto outcome = search::run_sweep(space, options);
+    search::SweepOutcome outcome;
+    try {
+      outcome = search::run_sweep(space, options);
+    } catch (const StoppedBeforeTheLoop&) {
+      progress.reset();
+      std::cerr << "interrupted while the FID extractor trained, before anything of this run was recorded. "
+                   "Run the same command again.\n";
+      return 75;
+    }
     options.loop.on_progress = nullptr;
     options.say = nullptr;
     progress.reset();  // ends the progress line

@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -246,6 +247,46 @@ TEST_F(DiTProcess, SweepPlansTheLrGridAndReportsFid) {
 // CNN (played here by rewriting the recorded weights hash) is refused before anything is recorded,
 // names both and the cache; --any-fid-extractor runs anyway, and the database's own extractor
 // (this build's cache) continues it.
+// Ctrl-C while `fsearch run` trains its FID extractor (minutes, in a child process that has the
+// run's signal handlers): the run stops within moments, ends the child, records nothing and exits
+// 75; the same command then starts afresh.
+TEST_F(DiTProcess, CtrlCWhileTheExtractorTrainsStopsTheRunBeforeItRecordsAnything) {
+  const auto cache = dir_ / "empty-cache";  // no extractor yet: the run trains one
+  ::setenv("FSEARCH_CACHE_DIR", cache.c_str(), 1);
+  auto space = dir_ / "space.yaml";
+  std::ofstream(space) << "name: stop\nprimitives: []\nrequire: []\nbaselines: [layernorm]\nproxies: ["
+                       << proxy("dit-b") << "]\nseeds: [0]\n";
+  const auto db = (dir_ / "stop.db").string();
+  const auto log = (dir_ / "run.log").string();
+  const int pid = spawn_fsearch({"run", "--space", space.string(), "--db", db, "--budget", "smoke"}, log);
+  ASSERT_TRUE(wait_until([&] { return file_text(log).find("training the FID feature CNN once") != std::string::npos; }))
+      << file_text(log);
+  ::kill(pid, SIGINT);
+  EXPECT_EQ(wait_for(pid), 75) << file_text(log);
+  EXPECT_NE(file_text(log).find("interrupted while the FID extractor trained, before anything of this run was "
+                                "recorded"),
+            std::string::npos)
+      << file_text(log);
+  auto status = run_fsearch("status --db " + db);
+  EXPECT_EQ(status.out.find("sweep stop"), std::string::npos) << status.out;  // nothing recorded
+  EXPECT_EQ(status.out.find("in use"), std::string::npos) << status.out;      // the lock released
+  // The extractor's child (a fork: the same command line) is gone, its training ended unfinished.
+  auto a_process_runs = [&] {
+    for (const auto& entry : fs::directory_iterator("/proc")) {
+      const auto name = entry.path().filename().string();
+      if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+      std::string cmdline = file_text((entry.path() / "cmdline").string());
+      std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
+      if (cmdline.find(db) != std::string::npos) return true;
+    }
+    return false;
+  };
+  EXPECT_FALSE(a_process_runs());
+  bool weights = false;
+  for (const auto& entry : fs::directory_iterator(cache)) weights |= entry.path().extension() == ".pt";
+  EXPECT_FALSE(weights);
+}
+
 TEST_F(DiTProcess, ARunKeepsTheDatabasesFidExtractor) {
   auto space = dir_ / "space.yaml";
   std::ofstream(space) << "name: pin\n"
