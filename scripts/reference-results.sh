@@ -76,11 +76,13 @@ run_table() {
   esac
 }
 
-# The table's proxies (by file name, configs/proxies/NAME.yaml, whose model.name is NAME) that are
-# among $2 (comma-separated), comma-separated; empty when none is.
+# The table's proxies that are among $2 (comma-separated), comma-separated; empty when none is. The
+# table names a shipped proxy (vit-tiny) or its file (../proxies/vit-tiny.yaml, whose model.name is
+# vit-tiny): either gives NAME.
 proxies_of() {
-  grep -m1 '^proxies:' "configs/tables/table$1.yaml" | grep -o 'proxies/[A-Za-z0-9_-]*\.yaml' |
-    sed 's|^proxies/||; s|\.yaml$||' | grep -x -F -f <(tr ',' '\n' <<< "$2") | paste -sd, || true
+  grep -m1 '^proxies:' "configs/tables/table$1.yaml" | sed 's/^proxies:[[:space:]]*\[//; s/\].*$//' |
+    tr ',' '\n' | sed 's/^[[:space:]]*//; s/[[:space:]]*$//; s|.*/||; s|\.yaml$||' |
+    grep -x -F -f <(tr ',' '\n' <<< "$2") | paste -sd, || true
 }
 
 # The seeds of $1 (comma-separated) that this run has (SEEDS), comma-separated; empty when none is.
