@@ -231,7 +231,7 @@ Command register_run(CLI::App& app, char** argv) {
   sub->add_option("--workers", command->workers,
                   "Worker processes (default: CPU cores / threads per worker). On the CPU with one thread\n"
                   "each, a worker is a fork of this process (LibTorch is not loaded again); otherwise it\n"
-                  "runs `fsearch worker`; 0: the default)")
+                  "runs `fsearch worker`. 0: the default")
       ->check(whole_number());
   sub->add_option("--device", command->device, "cpu | cuda")
       ->capture_default_str()
