@@ -47,16 +47,16 @@ std::string value_text(const Cell& c) {
   if (!v.has_result()) return "no result";
   const std::string mean = std::isnan(v.mean) ? "" : number_text(*c.spec, v.mean);
   if (v.failed()) {
-    if (v.done == 0 && v.rejected == 0) return "x (every seed diverged)";
-    if (v.done == 0 && v.diverged == 0) return "rejected (the early probe found no seed learning)";
-    if (v.diverged == 0 && v.rejected == 0) return "at chance (" + mean + ")";
-    return "failed (" + std::to_string(v.diverged) + " of " +
-           std::to_string(v.done + v.diverged + v.rejected) + " seeds diverged, " +
-           std::to_string(v.rejected) + " rejected, " + std::to_string(v.at_chance) + " at chance)";
+    if (v.done() == 0 && v.rejected() == 0) return "x (every seed diverged)";
+    if (v.done() == 0 && v.diverged() == 0) return "rejected (the early probe found no seed learning)";
+    if (v.diverged() == 0 && v.rejected() == 0) return "at chance (" + mean + ")";
+    return "failed (" + std::to_string(v.diverged()) + " of " +
+           std::to_string(v.done() + v.diverged() + v.rejected()) + " seeds diverged, " +
+           std::to_string(v.rejected()) + " rejected, " + std::to_string(v.at_chance()) + " at chance)";
   }
   std::string text = mean;
   if (!std::isnan(v.spread)) text += " ± " + fmt_number(v.spread, info(c.spec->metric).decimals);
-  if (v.diverged > 0) text += " (" + std::to_string(v.diverged) + " seed(s) diverged)";
+  if (v.diverged() > 0) text += " (" + std::to_string(v.diverged()) + " seed(s) diverged)";
   return text;
 }
 
@@ -103,7 +103,7 @@ Cell on_seeds(const Cell& c, const std::set<std::int64_t>& seeds) {
 // ---- named checks -------------------------------------------------------------------------------
 
 int finished_seeds(const Cell& c) {
-  return c.value.done + c.value.diverged + c.value.rejected;
+  return c.value.done() + c.value.diverged() + c.value.rejected();
 }
 
 // ", by seed -1.24 / -2.65 (ahead on 0 of 2)": a's lead over b on each seed both trained, when
@@ -131,7 +131,7 @@ std::string by_seed_text(const Cell& a, const Cell& b, int decimals) {
 // seed spreads when both have two seeds or more, then seed by seed.
 std::string gap_text(const Cell& a, const Cell& b, double gap) {
   const int decimals = std::max(2, info(a.spec->metric).decimals);  // Table 13's losses differ in the 4th
-  const bool seeds = a.value.done >= 2 && b.value.done >= 2;
+  const bool seeds = a.value.done() >= 2 && b.value.done() >= 2;
   const double noise = spread_or_zero(a.value) + spread_or_zero(b.value);
   return "gap " + fmt_number(gap, decimals) +
          (seeds ? (std::abs(gap) > noise ? " (beyond the seed spread " : " (within the seed spread ") +
@@ -155,7 +155,7 @@ FidelityCheck compare_cells(const std::string& name, const Cell& a, const Cell& 
   }
   const double gap = goodness(*a.spec, a.value.mean) - goodness(*b.spec, b.value.mean);
   const double noise = spread_or_zero(a.value) + spread_or_zero(b.value);
-  const bool seeds = a.value.done >= 2 && b.value.done >= 2;
+  const bool seeds = a.value.done() >= 2 && b.value.done() >= 2;
   check.status = (strict ? gap > 0 : gap >= -tolerance(*a.spec)) ? CheckStatus::Pass : CheckStatus::Fail;
   check.strict = strict;
   check.beyond_spread = strict && seeds && gap > noise;
@@ -172,7 +172,7 @@ FidelityCheck better(const std::string& name, const Cell& a, const Cell& b, bool
   const auto shared = shared_seeds({&a, &b}, differ);
   if (!a.value.failed() && !b.value.failed()) {
     const Cell on_a = on_seeds(a, shared), on_b = on_seeds(b, shared);
-    if (differ && on_a.value.done > 0 && on_b.value.done > 0) {
+    if (differ && on_a.value.done() > 0 && on_b.value.done() > 0) {
       const Cell& wider = a.value.finished_seeds.size() >= b.value.finished_seeds.size() ? a : b;
       return compare_cells(name, on_a, on_b, strict,
                            " (on " + detail::seeds_text(shared) + ", the seeds both finished; " + wider.name +
@@ -209,7 +209,7 @@ FidelityCheck non_increasing(const std::string& name,
           bool differ = false;
           const auto shared = shared_seeds({done[i], done[j]}, differ);
           const Cell on_inner = on_seeds(inner, shared), on_outer = on_seeds(outer, shared);
-          if (differ && on_inner.value.done > 0 && on_outer.value.done > 0) {  // both trained there
+          if (differ && on_inner.value.done() > 0 && on_outer.value.done() > 0) {  // both trained there
             inner = on_inner, outer = on_outer;
             on = " (on " + detail::seeds_text(shared) + ")";
             ++paired;
@@ -260,16 +260,17 @@ FidelityCheck all_above(const std::string& name, std::vector<const Cell*> better
       if (c->value.has_result() && !c->value.failed()) trained.push_back(c);
   bool differ = false;
   const auto shared = shared_seeds(trained, differ);
-  std::vector<Cell> restricted;
-  restricted.reserve(better_cells.size() + worse_cells.size());
+  std::vector<Cell> restricted;  // trained's cells on the shared seeds, in trained's order
   std::string on;
   if (differ && !shared.empty()) {
-    bool all_trained = true;
-    for (const Cell* c : trained) all_trained = all_trained && on_seeds(*c, shared).value.done > 0;
+    for (const Cell* c : trained) restricted.push_back(on_seeds(*c, shared));
+    const bool all_trained =
+        std::all_of(restricted.begin(), restricted.end(), [](const Cell& c) { return c.value.done() > 0; });
     if (all_trained) {
+      std::size_t next = 0;  // the groups are walked in the order trained was built
       for (auto* group : {&better_cells, &worse_cells})
         for (const Cell*& c : *group)
-          if (c->value.has_result() && !c->value.failed()) restricted.push_back(on_seeds(*c, shared)), c = &restricted.back();
+          if (c->value.has_result() && !c->value.failed()) c = &restricted[next++];
       on = " (on " + detail::seeds_text(shared) + ", the seeds all these cells finished)";
     }
   }
@@ -295,7 +296,7 @@ FidelityCheck all_above(const std::string& name, std::vector<const Cell*> better
                  "; highest of the second: " + high_cell->name + " " + value_text(*high_cell);
   if (!low_cell->value.failed() && !high_cell->value.failed()) {
     check.strict = true;
-    check.beyond_spread = low_cell->value.done >= 2 && high_cell->value.done >= 2 &&
+    check.beyond_spread = low_cell->value.done() >= 2 && high_cell->value.done() >= 2 &&
                           low - high > spread_or_zero(low_cell->value) + spread_or_zero(high_cell->value);
     check.detail += ": " + gap_text(*low_cell, *high_cell, low - high);
   }
@@ -413,7 +414,7 @@ std::vector<OrderAgreement> order_agreement(const Grid& grid) {
       cells.clear();
       for (const Cell* c : all_cells) {
         restricted.push_back(on_seeds(*c, shared));
-        if (restricted.back().value.done > 0 && !restricted.back().value.failed())
+        if (restricted.back().value.done() > 0 && !restricted.back().value.failed())
           cells.push_back(&restricted.back());
       }
       o.compared_on_seeds.assign(shared.begin(), shared.end());
@@ -424,7 +425,7 @@ std::vector<OrderAgreement> order_agreement(const Grid& grid) {
     for (const Cell* c : cells) {
       paper.push_back(goodness(*c->spec, c->spec->paper));
       ours.push_back(goodness(*c->spec, c->value.mean));
-      o.beyond_spread = o.beyond_spread && c->value.done >= 2;
+      o.beyond_spread = o.beyond_spread && c->value.done() >= 2;
     }
     o.kendall_tau = kendall_tau_b(paper, ours);
     for (std::size_t i = 0; i < cells.size(); ++i) {
@@ -504,7 +505,7 @@ TableFidelity table_fidelity(db::Database& db, const TableSpec& table) {
       if (spec.empty || (!spec.paper_diverged && std::isnan(spec.paper))) continue;
       ++f.paper_cells;
       if (!cell.value.has_result()) continue;
-      const int finished = cell.value.done + cell.value.diverged + cell.value.rejected;
+      const int finished = cell.value.done() + cell.value.diverged() + cell.value.rejected();
       f.paper_failures += spec.paper_diverged;
       const bool agree = spec.paper_diverged == cell.value.failed();
       f.verdicts.push_back({finished, agree});

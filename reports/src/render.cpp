@@ -109,7 +109,7 @@ std::string failure_explanations(const TableSpec& table, const std::vector<std::
     for (std::size_t c = 0; c < table.rows[r].cells.size(); ++c) {
       const auto& cell = table.rows[r].cells[c];
       const auto& v = values[r][c];
-      const bool partial = !v.failed() && v.done > 0 && (v.diverged > 0 || v.rejected > 0);
+      const bool partial = !v.failed() && v.done() > 0 && (v.diverged() > 0 || v.rejected() > 0);
       if (cell.empty || !(v.failed() || partial)) continue;
       for (const auto& job : data.jobs) {
         auto result = data.results.find(job.key);
@@ -126,10 +126,10 @@ std::string failure_explanations(const TableSpec& table, const std::vector<std::
                 result->second.diverged_reason + ")" + (why.empty() ? "" : "; " + why);
         if (why.empty()) continue;
         const std::size_t offset = table.header.size() - table.rows[r].cells.size();
-        const int failed_seeds = v.diverged + v.rejected;
+        const int failed_seeds = v.diverged() + v.rejected();
         md << (md.tellp() == 0 ? "Why cells failed (the first failing seed's diagnostics):\n\n" : "") << "- "
            << table.rows[r].label << (table.rows[r].cells.size() > 1 ? ", " + table.header[offset + c] : "")
-           << (partial ? " (" + std::to_string(failed_seeds) + " of " + std::to_string(v.done + failed_seeds) +
+           << (partial ? " (" + std::to_string(failed_seeds) + " of " + std::to_string(v.done() + failed_seeds) +
                              " seeds; the cell trained on the others)"
                        : "")
            << ": " << why << "\n";
@@ -141,16 +141,36 @@ std::string failure_explanations(const TableSpec& table, const std::vector<std::
   return md.str();
 }
 
-// Which groups were bolded on shared seeds: a row or column filled seed by seed.
+// Which groups' bold the seeds decided: a row or column filled seed by seed.
 struct BoldSeeds {
   std::set<std::int64_t> seeds;  // the seeds the compared cells all finished, over every such group
-  int on_shared = 0;             // groups compared on their shared seeds
+  int on_shared = 0;             // groups whose bold differs from the best of the means shown
   int none_shared = 0;           // groups with no seed all their cells finished: means compared
 };
 
+// The cells of `candidates` whose value (as `means` shows it, to the table's decimals) is the best.
+std::set<std::pair<std::size_t, std::size_t>> best_of(const TableSpec& table,
+                                                      const std::vector<std::pair<std::size_t, std::size_t>>& candidates,
+                                                      const std::vector<double>& means) {
+  double best = NAN;
+  for (std::size_t i = 0; i < candidates.size(); ++i) {
+    const auto& spec = table.rows[candidates[i].first].cells[candidates[i].second];
+    if (!std::isnan(means[i]) && (std::isnan(best) || fsearch::better(spec.metric, means[i], best))) best = means[i];
+  }
+  std::set<std::pair<std::size_t, std::size_t>> out;
+  if (std::isnan(best)) return out;
+  for (std::size_t i = 0; i < candidates.size(); ++i) {
+    const int decimals = info(table.rows[candidates[i].first].cells[candidates[i].second].metric).decimals;
+    if (!std::isnan(means[i]) && fmt_number(means[i], decimals) == fmt_number(best, decimals))
+      out.insert(candidates[i]);
+  }
+  return out;
+}
+
 // Bolds the best of `group`'s cells; a failure is never the best. Cells that finished different
-// seeds are compared on the seeds they all finished (detail::shared_seeds), so the bold cell is not
-// always the best of the means shown; with no such seed, on their means. A footnote says which.
+// seeds are compared on the seeds they all finished (detail::shared_seeds), where a cell that failed
+// on them is no candidate either; so the bold cell is not always the best of the means shown, and a
+// footnote says so where it is not. With no such seed, cells compare on their means, also said.
 void bold_best(const TableSpec& table, const std::vector<std::vector<CellValue>>& values,
                const std::vector<std::pair<std::size_t, std::size_t>>& group,
                std::set<std::pair<std::size_t, std::size_t>>& bold, BoldSeeds& bold_seeds) {
@@ -165,25 +185,24 @@ void bold_best(const TableSpec& table, const std::vector<std::vector<CellValue>>
   bool differ = false;
   const auto shared = detail::shared_seeds(candidate_values, differ);
   const bool paired = differ && !shared.empty();
-  std::vector<double> means;
-  for (const CellValue* v : candidate_values) means.push_back(paired ? detail::on_seeds(*v, shared).mean : v->mean);
-  double best = NAN;
-  for (std::size_t i = 0; i < candidates.size(); ++i) {
-    const auto& spec = table.rows[candidates[i].first].cells[candidates[i].second];
-    if (!std::isnan(means[i]) && (std::isnan(best) || fsearch::better(spec.metric, means[i], best))) best = means[i];
+  std::vector<double> shown, compared;
+  for (const CellValue* v : candidate_values) {
+    shown.push_back(v->mean);
+    if (paired) {
+      const CellValue on = detail::on_seeds(*v, shared);
+      compared.push_back(on.failed() ? NAN : on.mean);
+    }
   }
-  if (std::isnan(best)) return;
-  if (paired) {
+  const auto by_means = best_of(table, candidates, shown);
+  const auto chosen = paired ? best_of(table, candidates, compared) : by_means;
+  if (chosen.empty()) return;
+  if (paired && chosen != by_means) {
     ++bold_seeds.on_shared;
     bold_seeds.seeds.insert(shared.begin(), shared.end());
-  } else if (differ) {
+  } else if (differ && !paired) {
     ++bold_seeds.none_shared;
   }
-  for (std::size_t i = 0; i < candidates.size(); ++i) {
-    const int decimals = info(table.rows[candidates[i].first].cells[candidates[i].second].metric).decimals;
-    if (!std::isnan(means[i]) && fmt_number(means[i], decimals) == fmt_number(best, decimals))
-      bold.insert(candidates[i]);
-  }
+  bold.insert(chosen.begin(), chosen.end());
 }
 
 }  // namespace
@@ -253,10 +272,10 @@ std::string render_table(db::Database& db, const TableSpec& table, const std::st
       md << " " << text << (paper.empty() ? "" : " (" + paper + ")") << " |";
       diverged_cells += v.text == "x";
       rejected_cells += v.text == "rej.";
-      partial_cells += (v.diverged > 0 || v.rejected > 0) && v.done > 0;
+      partial_cells += (v.diverged() > 0 || v.rejected() > 0) && v.done() > 0;
       fid_columns |= cell.metric == Metric::Fid;
       fid_best_of_lrs |= cell.metric == Metric::Fid && std::isnan(cell.lr);
-      chance_cells += v.at_chance > 0;
+      chance_cells += v.at_chance() > 0;
       edge_cells += v.best_lr_at_edge;
       extractors.insert(v.extractors.begin(), v.extractors.end());
       samplers.insert(v.samplers.begin(), v.samplers.end());

@@ -108,7 +108,7 @@ CellValue evaluate(const CellSpec& cell, const TableData& data) {
   std::map<std::int64_t, double> best_lr_per_seed;         // the learning rate of that best
   std::map<std::int64_t, std::set<double>> lrs_per_seed;  // every rate tried, diverged ones too
   std::map<std::int64_t, double> chance_per_seed;
-  std::set<std::int64_t> seeds, diverged_seeds, rejected_seeds;
+  std::set<std::int64_t> seeds, any_diverged, any_rejected;  // seeds with some job that diverged, was rejected
   // A seed with a job still pending or running is no result yet: its best over part of the
   // learning rates would look like the cell's value (and compare with cells whose seeds are whole).
   std::set<std::int64_t> unfinished;
@@ -122,8 +122,8 @@ CellValue evaluate(const CellSpec& cell, const TableData& data) {
     seeds.insert(job.seed);
     if (unfinished.count(job.seed)) continue;
     auto r = data.results.find(job.key);
-    if (job.state == db::JobState::Diverged) diverged_seeds.insert(job.seed);
-    if (job.state == db::JobState::Rejected) rejected_seeds.insert(job.seed);
+    if (job.state == db::JobState::Diverged) any_diverged.insert(job.seed);
+    if (job.state == db::JobState::Rejected) any_rejected.insert(job.seed);
     if (job.state == db::JobState::Done || job.state == db::JobState::Diverged ||
         job.state == db::JobState::Rejected)
       lrs_per_seed[job.seed].insert(job.lr);
@@ -151,17 +151,19 @@ CellValue evaluate(const CellSpec& cell, const TableData& data) {
   v.seeds = static_cast<int>(seeds.size());
   for (auto seed : seeds)
     if (!unfinished.count(seed)) v.finished_seeds.insert(seed);
-  for (auto seed : diverged_seeds) v.diverged += best_per_seed.count(seed) == 0;  // every lr diverged
-  for (auto seed : rejected_seeds) v.rejected += best_per_seed.count(seed) == 0 && !diverged_seeds.count(seed);
+  for (auto seed : any_diverged)  // every lr diverged
+    if (!best_per_seed.count(seed)) v.diverged_seeds.insert(seed);
+  for (auto seed : any_rejected)
+    if (!best_per_seed.count(seed) && !any_diverged.count(seed)) v.rejected_seeds.insert(seed);
   std::vector<double> values;
   for (const auto& [seed, value] : best_per_seed) {
     values.push_back(value);
     auto chance = chance_per_seed.find(seed);
-    v.at_chance += chance != chance_per_seed.end() && value <= chance->second + kChanceMargin;
+    if (chance != chance_per_seed.end() && value <= chance->second + kChanceMargin) v.chance_seeds.insert(seed);
   }
-  v.done = static_cast<int>(values.size());
+  v.by_seed = best_per_seed;
   if (values.empty()) {
-    v.text = v.diverged > 0 ? "x" : v.rejected > 0 ? "rej." : "—";
+    v.text = v.diverged() > 0 ? "x" : v.rejected() > 0 ? "rej." : "—";
     return v;
   }
   const int decimals = info(cell.metric).decimals;
@@ -169,7 +171,6 @@ CellValue evaluate(const CellSpec& cell, const TableData& data) {
   double sum = 0;
   for (double x : values) sum += x;
   v.mean = sum / values.size();
-  v.by_seed = best_per_seed;
   v.text = fmt_number(v.mean, decimals) + unit;
   if (values.size() > 1) {
     double sq = 0;
@@ -177,8 +178,8 @@ CellValue evaluate(const CellSpec& cell, const TableData& data) {
     v.spread = std::sqrt(sq / (values.size() - 1));
     v.text = fmt_number(v.mean, decimals) + " ± " + fmt_number(v.spread, decimals) + unit;
   }
-  if (v.diverged > 0 || v.rejected > 0) v.text += " †";  // the mean leaves out seeds that failed
-  if (v.at_chance > 0) v.text += " ‡";
+  if (v.diverged() > 0 || v.rejected() > 0) v.text += " †";  // the mean leaves out seeds that failed
+  if (v.at_chance() > 0) v.text += " ‡";
   if (v.best_lr_at_edge) v.text += " §";
   return v;
 }
@@ -198,21 +199,24 @@ std::set<std::int64_t> shared_seeds(const std::vector<const CellValue*>& values,
 }
 
 CellValue on_seeds(const CellValue& value, const std::set<std::int64_t>& seeds) {
+  const auto within = [&seeds](const std::set<std::int64_t>& of) {
+    std::set<std::int64_t> out;
+    std::set_intersection(of.begin(), of.end(), seeds.begin(), seeds.end(), std::inserter(out, out.end()));
+    return out;
+  };
   CellValue v = value;
+  v.finished_seeds = within(value.finished_seeds);
+  v.diverged_seeds = within(value.diverged_seeds);
+  v.rejected_seeds = within(value.rejected_seeds);
+  v.chance_seeds = within(value.chance_seeds);
   v.by_seed.clear();
-  v.finished_seeds.clear();
   std::vector<double> values;
-  for (auto seed : value.finished_seeds) {
-    if (!seeds.count(seed)) continue;
-    v.finished_seeds.insert(seed);
+  for (auto seed : v.finished_seeds) {
     if (auto it = value.by_seed.find(seed); it != value.by_seed.end()) {
       v.by_seed[seed] = it->second;
       values.push_back(it->second);
     }
   }
-  v.done = static_cast<int>(values.size());
-  v.diverged = static_cast<int>(v.finished_seeds.size()) - v.done;
-  v.rejected = v.at_chance = 0;
   v.mean = v.spread = NAN;
   if (values.empty()) return v;
   double sum = 0;

@@ -41,19 +41,28 @@ struct CellValue {
   std::map<std::int64_t, double> by_seed;  // each seed that trained: its value (best over the lrs)
   // Seeds whose every job finished (trained, diverged or rejected); the others count nowhere yet.
   std::set<std::int64_t> finished_seeds;
-  int done = 0, diverged = 0, seeds = 0;
-  int rejected = 0;                  // seeds the early probe stopped (not learning), none finished
-  int at_chance = 0;                 // accuracy cells: seeds that trained but never beat guessing
+  // How each finished seed ended, seed by seed, so that a comparison on some seeds keeps the labels.
+  std::set<std::int64_t> diverged_seeds;  // every learning rate diverged
+  std::set<std::int64_t> rejected_seeds;  // the early probe stopped it (not learning), none finished
+  std::set<std::int64_t> chance_seeds;    // accuracy cells: trained (in by_seed) but never beat guessing
+  int seeds = 0;                          // every seed planned, finished or not
+
+  int done() const { return static_cast<int>(by_seed.size()); }
+  int diverged() const { return static_cast<int>(diverged_seeds.size()); }
+  int rejected() const { return static_cast<int>(rejected_seeds.size()); }
+  int at_chance() const { return static_cast<int>(chance_seeds.size()); }
   // Some seed trained at several learning rates had its best at the lowest or the highest of them:
   // the model's best may lie outside the rates tried.
   bool best_lr_at_edge = false;
   std::set<std::string> extractors;  // FID cells: the feature extractors behind the values
   std::set<std::string> samplers;    // FID cells: how the scored images were sampled
 
-  bool has_result() const { return done + diverged + rejected > 0; }
+  bool has_result() const { return done() + diverged() + rejected() > 0; }
   // Training failed (the paper's "x"): more than half of the finished seeds diverged, stayed at
   // chance, or were rejected by the early probe for not learning.
-  bool failed() const { return has_result() && 2 * (diverged + at_chance + rejected) > done + diverged + rejected; }
+  bool failed() const {
+    return has_result() && 2 * (diverged() + at_chance() + rejected()) > done() + diverged() + rejected();
+  }
 };
 
 CellValue evaluate(const CellSpec& cell, const TableData& data);
@@ -64,8 +73,8 @@ CellValue evaluate(const CellSpec& cell, const TableData& data);
 // compared on the seeds they all finished.
 // The seeds every one of `values` finished; `differ` tells whether some finished others too.
 std::set<std::int64_t> shared_seeds(const std::vector<const CellValue*>& values, bool& differ);
-// The value as if only `seeds` had run: its trained values there, their mean and spread; a seed it
-// finished there without a value counts as diverged.
+// The value as if only `seeds` had run: its trained values there, their mean and spread, and how
+// each of its other seeds there ended (diverged, rejected, at chance).
 CellValue on_seeds(const CellValue& value, const std::set<std::int64_t>& seeds);
 // "seed 0", "seeds 0, 1"
 std::string seeds_text(const std::set<std::int64_t>& seeds);

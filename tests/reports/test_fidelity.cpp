@@ -17,7 +17,8 @@
 namespace fsearch::reports {
 namespace {
 
-const FidelityCheck& check_named(const TableFidelity& f, const std::string& name) {
+// A copy: tests call it on a temporary TableFidelity, which a reference would outlive.
+FidelityCheck check_named(const TableFidelity& f, const std::string& name) {
   for (const auto& c : f.checks)
     if (c.name == name) return c;
   throw std::runtime_error("no check " + name);
@@ -182,6 +183,21 @@ TEST(Fidelity, CellsWhoseSeedsDifferAreComparedOnTheSeedsBothFinished) {
             std::string::npos)
       << fidelity_markdown(f);
   EXPECT_EQ(to_json(f)["order"][0]["compared_on_seeds"], nlohmann::json::array({0}));
+}
+
+// Compared on the seeds both finished, a cell keeps how each of its seeds ended: tanh's seed 0
+// stayed at chance, so on seed 0 tanh failed, and the check says so instead of reading 10.0% as a
+// value that trained.
+TEST(Fidelity, ACellAtChanceOnTheSharedSeedStaysAFailureThere) {
+  Fixture fx;
+  fx.cell(7, "erf(x)", "scalar", "vit-tiny", {50.0, Fixture::kPending, Fixture::kPending});
+  fx.cell(7, "tanh(x)", "scalar", "vit-tiny", {10.0, 80.0, 81.0});
+  const auto& c = check_named(table_fidelity(fx.db(), table(7)), "erf > tanh (ViT)");
+  EXPECT_EQ(c.status, CheckStatus::Pass) << c.detail;
+  EXPECT_NE(c.detail.find("erf(x), ViT top-1 50.0% vs tanh(x), ViT top-1 at chance (10.0%) (on seed 0, the seeds "
+                          "both finished"),
+            std::string::npos)
+      << c.detail;
 }
 
 // A seed counts once every learning rate of its cell has finished: its best over some of them is

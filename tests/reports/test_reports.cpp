@@ -565,6 +565,17 @@ TEST(Reports, BoldComparesCellsOnTheSeedsTheyAllFinished) {
   EXPECT_EQ(md.find("Bold compares like with like"), std::string::npos) << md;
 }
 
+// Where the seeds all cells finished pick the same bold cell as the means shown, there is nothing
+// to footnote: erf leads on seed 0 (20 against 22) and on the means (22 against 22.5).
+TEST(Reports, NoBoldFootnoteWhereTheSharedSeedsAgreeWithTheMeans) {
+  Fixture fx;
+  fx.cell(7, "erf(x)", "scalar", "dit-b", {20.0, 22.0, 24.0});
+  fx.cell(7, "tanh(x)", "scalar", "dit-b", {22.5, Fixture::kPending, Fixture::kPending});
+  auto md = render_table(fx.db(), table(7), "fixture.db");
+  EXPECT_NE(md.find("**22.00 ± 2.00** (63.23)"), std::string::npos) << md;
+  EXPECT_EQ(md.find("Bold compares like with like"), std::string::npos) << md;
+}
+
 // Cells that share no finished seed cannot be paired: the best mean is bold, and the footnote and
 // the fidelity section say that the seeds differ.
 TEST(Reports, CellsWithNoSeedInCommonAreComparedAsTheyAreAndSaySo) {
