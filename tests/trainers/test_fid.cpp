@@ -164,7 +164,11 @@ TEST(Features, CnnIsCachedAndFidGrowsWithNoise) {
   auto weights = cache / ("features-" + first->cache_key().substr(0, first->cache_key().rfind('-')) + ".pt");
   ASSERT_TRUE(fs::exists(weights)) << weights;
   auto written = fs::last_write_time(weights);
+  // What a writer killed while it saved leaves behind; the next one to hold the lock removes it.
+  const fs::path leftover = weights.string() + ".tmp.99999";
+  std::ofstream(leftover) << "half a file";
   auto second = make_extractor("cnn", data, torch::kCPU);
+  EXPECT_FALSE(fs::exists(leftover));
   EXPECT_EQ(second->id(), first->id());
   EXPECT_EQ(fs::last_write_time(weights), written) << "the second extractor retrained instead of loading";
   EXPECT_NE(first->id().find("test acc"), std::string::npos) << first->id();

@@ -10,6 +10,8 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <string>
+#include <vector>
 
 #include "fsearch/core/error.h"
 #include "fsearch/core/files.h"
@@ -108,6 +110,17 @@ void train_cnn(Cnn& model, const DataSplits& data, const torch::Device& device,
   }
 }
 
+// A writer killed while it saved (Ctrl-C while the extractor trained ends its child process) leaves
+// "<name>.tmp.<pid>" behind. Writers save under the lock, so whoever holds it may remove them.
+void remove_leftover_temps(const fs::path& dir, const std::vector<std::string>& names) {
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    const std::string file = entry.path().filename().string();
+    for (const auto& name : names)
+      if (file.rfind(name + ".tmp.", 0) == 0) fs::remove(entry.path(), ec);
+  }
+}
+
 class CnnExtractor : public FeatureExtractor {
  public:
   CnnExtractor(const DataSplits& data, const torch::Device& device,
@@ -121,6 +134,7 @@ class CnnExtractor : public FeatureExtractor {
     const fs::path weights = dir / ("features-cnn-" + key_ + ".pt"),
                    info = dir / ("features-cnn-" + key_ + ".json");
     FileLock lock(dir / ("features-cnn-" + key_ + ".lock"));
+    remove_leftover_temps(dir, {weights.filename().string(), info.filename().string()});
     if (fs::exists(weights) && fs::exists(info)) {
       torch::load(model_, weights.string());
       std::ifstream in(info);
