@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <iostream>
 #include <map>
+#include <optional>
 
 #include "command.h"
 #include "terminal.h"
@@ -31,9 +32,13 @@ struct TrainCommand {
   std::string job;
   std::string proxy, norm = "layernorm", function = "erf(x)", shift, out, budget = "default", device;
   std::string dataset, data_path;
-  double lr = 0, alpha_init = -1, epochs = 0;
-  std::int64_t steps = 0, seed = 0, stability_steps = -1;
-  int batch_size = 0, eval_every = -1, checkpoint_every = 0;
+  double lr = 0, epochs = 0;
+  std::int64_t steps = 0, seed = 0;
+  int batch_size = 0, checkpoint_every = 0;
+  // Not given: the proxy's.
+  std::optional<double> alpha_init;
+  std::optional<std::int64_t> stability_steps;
+  std::optional<int> eval_every;
   bool quiet = false, eval_train_loss = false;
 
   std::string make_job(int threads) const {
@@ -64,19 +69,19 @@ struct TrainCommand {
     }
     jobs::apply_budget(spec, budget);  // first, so that explicit options below win over it
     if (!shift.empty()) spec.norm.shift = functions::parse_shift_mode(shift);
-    if (alpha_init >= 0) spec.norm.alpha_init = alpha_init;
+    if (alpha_init) spec.norm.alpha_init = *alpha_init;
     if (lr > 0) spec.train.lr = lr;
     if (steps > 0) spec.train.steps = steps;
     if (epochs > 0) spec.train.epochs = epochs, spec.train.steps = 0;
     if (batch_size > 0) spec.train.batch_size = batch_size;
-    if (stability_steps >= 0) spec.train.stability_steps = stability_steps;
+    if (stability_steps) spec.train.stability_steps = *stability_steps;
     if (!dataset.empty()) spec.data.dataset = dataset;
     if (!data_path.empty()) spec.data.path = data_path;
     spec.seed = static_cast<std::uint64_t>(seed);
     spec.runtime.device = device.empty() ? "cpu" : device;
     spec.runtime.threads = threads;
     spec.runtime.eval_train_loss = eval_train_loss;
-    if (eval_every >= 0) spec.runtime.eval_every = eval_every;
+    if (eval_every) spec.runtime.eval_every = *eval_every;
     if (checkpoint_every > 0) spec.runtime.checkpoint_every = checkpoint_every;
     jobs::find_data_files(spec.data);  // a wrong folder or data set is refused before the run directory
     std::string dir = out.empty() ? "runs/train/" + jobs::job_key(spec) : out;
@@ -183,7 +188,7 @@ Command register_train(CLI::App& app, const GlobalOptions& global) {
   sub->add_option("--function", command->function, "The point-wise function (with --norm pointwise)")
       ->capture_default_str();
   sub->add_option("--shift", command->shift, "Shift s: none (Eq. 4) | scalar (Eq. 8) | vector");
-  sub->add_option("--alpha-init", command->alpha_init, "Initial alpha (default 0.5)")->check(nonnegative_number());
+  sub->add_option("--alpha-init", command->alpha_init, "Initial alpha of a point-wise norm (default: the proxy's norm.alpha_init, 0.5 as the paper's ViT)")->check(nonnegative_number());
   sub->add_option("--lr", command->lr, "Peak learning rate (default: the proxy's)")->check(positive_number());
   sub->add_option("--steps", command->steps, "Training steps (overrides the proxy's epochs; 0: the proxy's)")
       ->check(whole_number());

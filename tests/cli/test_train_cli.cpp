@@ -306,6 +306,23 @@ TEST(TrainCli, StabilityStepsSetsOrTurnsOffTheProxysProbe) {
   fs::remove_all(plain);
 }
 
+// --alpha-init sets the point-wise norm's alpha at init; without it the job keeps the proxy's.
+TEST(TrainCli, AlphaInitOverridesTheProxysOnlyWhenGiven) {
+  const std::string base = "train --proxy " + std::string(FSEARCH_SOURCE_DIR) +
+                           "/configs/proxies/vit-tiny.yaml --norm derf --dataset synthetic --steps 1 "
+                           "--stability-steps 0 --quiet ";
+  auto given = fresh_dir("alpha-given");
+  auto r = run_fsearch(base + "--alpha-init 0.8 --out " + given);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_DOUBLE_EQ(read_json(fs::path(given) / "job.json")["norm"]["alpha_init"].get<double>(), 0.8);
+  auto proxys = fresh_dir("alpha-proxys");
+  r = run_fsearch(base + "--out " + proxys);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_DOUBLE_EQ(read_json(fs::path(proxys) / "job.json")["norm"]["alpha_init"].get<double>(), 0.5);
+  fs::remove_all(given);
+  fs::remove_all(proxys);
+}
+
 // A function given as the norm, or a misspelt norm, is refused with the command that was meant.
 TEST(TrainCli, FunctionOrTypoAsNormNamesWhatWasMeant) {
   const std::string base = "train --proxy " + std::string(FSEARCH_SOURCE_DIR) + "/configs/proxies/vit-tiny.yaml ";
