@@ -197,13 +197,7 @@ Command register_train(CLI::App& app, const GlobalOptions& global) {
   sub->add_option("--stability-steps", command->stability_steps,
                   "Steps of the stability probe run before training (0: none; default: the proxy's, "
                   "150 on vit-tiny; see docs/proxy-files.md)")
-      ->check(CLI::Validator(
-          [](std::string& value) {
-            return value.find_first_not_of("0123456789") == std::string::npos
-                       ? std::string()
-                       : "must be 0 (no probe) or a number of steps, not " + value;
-          },
-          "STEPS"));
+      ->check(whole_number_check(0, "0 (no probe) or a whole number of steps"));
   sub->add_option("--seed", command->seed, "Seed for init, data order, augmentation")
       ->capture_default_str()
       ->check(whole_number());

@@ -36,28 +36,28 @@ Command register_sample(CLI::App& app);
 Command register_cancel(CLI::App& app);
 Command register_worker(CLI::App& app, const GlobalOptions& global);
 
-// A whole number >= 0, refused with a plain message ("--limit: 'x' is not a whole number >= 0")
-// where CLI::NonNegativeNumber prints the range up to the largest double.
-inline const CLI::Validator& whole_number() {
-  static const CLI::Validator validator(
-      [](std::string& text) -> std::string {
-        const bool digits = !text.empty() && text.find_first_not_of("0123456789") == std::string::npos;
-        return digits && text.size() <= 18 ? std::string() : "'" + text + "' is not a whole number >= 0";
+// A whole number >= `minimum` (0 or 1), refused with a plain message ("--limit: 'x' is not a whole
+// number >= 0", or "'x' is not <expected>" when given) where CLI::NonNegativeNumber prints the range
+// up to the largest double.
+inline CLI::Validator whole_number_check(int minimum, const std::string& expected = "") {
+  return CLI::Validator(
+      [minimum, expected](std::string& text) -> std::string {
+        const bool digits = !text.empty() && text.size() <= 18 && text.find_first_not_of("0123456789") == std::string::npos;
+        const bool enough = minimum <= 0 || text.find_first_not_of('0') != std::string::npos;
+        return digits && enough ? std::string()
+                                : "'" + text + "' is not " +
+                                      (expected.empty() ? "a whole number >= " + std::to_string(minimum) : expected);
       },
-      "NONNEGATIVE");
+      minimum > 0 ? "POSITIVE" : "NONNEGATIVE");
+}
+// Such as a seed or a count that may be 0.
+inline const CLI::Validator& whole_number() {
+  static const CLI::Validator validator = whole_number_check(0);
   return validator;
 }
-
-// A whole number >= 1 ("--max-timeouts: '0' is not a whole number >= 1").
+// Such as a batch size ("--max-timeouts: '0' is not a whole number >= 1").
 inline const CLI::Validator& positive_whole_number() {
-  static const CLI::Validator validator(
-      [](std::string& text) -> std::string {
-        const bool digits = !text.empty() && text.find_first_not_of("0123456789") == std::string::npos;
-        return digits && text.size() <= 18 && text.find_first_not_of('0') != std::string::npos
-                   ? std::string()
-                   : "'" + text + "' is not a whole number >= 1";
-      },
-      "POSITIVE");
+  static const CLI::Validator validator = whole_number_check(1);
   return validator;
 }
 

@@ -300,7 +300,7 @@ TEST(TrainCli, StabilityStepsSetsOrTurnsOffTheProxysProbe) {
   EXPECT_EQ(read_json(fs::path(plain) / "result.json")["steps"].get<int>(), 10);
   r = run_fsearch(base + "--stability-steps -3 --out " + fresh_dir("negative"));
   EXPECT_NE(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.err.find("--stability-steps: must be 0 (no probe) or a number of steps, not -3"), std::string::npos)
+  EXPECT_NE(r.err.find("--stability-steps: '-3' is not 0 (no probe) or a whole number of steps"), std::string::npos)
       << r.err;
   fs::remove_all(probed);
   fs::remove_all(plain);
