@@ -6,6 +6,7 @@
 #include "command.h"
 #include "fsearch/core/defaults.h"
 #include "fsearch/core/error.h"
+#include "fsearch/reports/calibration_targets.h"
 #include "fsearch/reports/fidelity.h"
 #include "fsearch/reports/report.h"
 

@@ -13,6 +13,7 @@
 #include "fsearch/functions/catalog.h"
 #include "fsearch/functions/parse.h"
 #include "fsearch/functions/program.h"
+#include "fsearch/reports/calibration_targets.h"
 #include "fsearch/reports/fidelity.h"
 #include "fsearch/reports/figures.h"
 #include "fsearch/reports/report.h"

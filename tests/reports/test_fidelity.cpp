@@ -9,6 +9,7 @@
 #include <filesystem>
 
 #include "fsearch/db/database.h"
+#include "fsearch/reports/calibration_targets.h"
 #include "fsearch/reports/fidelity.h"
 #include "fsearch/reports/report.h"
 #include "fsearch/reports/search.h"
