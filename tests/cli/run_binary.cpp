@@ -1,4 +1,5 @@
 #include "run_binary.h"
+#include "paths.h"
 
 #include <gtest/gtest.h>
 #include <signal.h>

@@ -15,6 +15,7 @@
 #include "fsearch/core/process.h"
 #include "run_binary.h"
 #include "temp_dir.h"
+#include "paths.h"
 
 namespace fsearch::testing {
 namespace {

@@ -16,6 +16,7 @@
 
 #include "run_binary.h"
 #include "temp_dir.h"
+#include "paths.h"
 
 namespace fsearch::testing {
 namespace {

@@ -20,6 +20,7 @@
 #include "fsearch/db/database.h"
 #include "run_binary.h"
 #include "temp_dir.h"
+#include "paths.h"
 
 namespace fsearch::testing {
 namespace {

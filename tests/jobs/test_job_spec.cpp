@@ -7,6 +7,7 @@
 #include "fsearch/core/error.h"
 #include "fsearch/jobs/job_spec.h"
 #include "temp_dir.h"
+#include "paths.h"
 
 namespace fsearch::jobs {
 namespace {

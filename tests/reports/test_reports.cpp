@@ -22,6 +22,7 @@
 #include "fsearch/reports/figures.h"
 #include "fsearch/reports/report.h"
 #include "temp_dir.h"
+#include "paths.h"
 
 namespace fsearch::reports {
 namespace {

@@ -10,6 +10,7 @@
 #include "fsearch/core/error.h"
 #include "fsearch/reports/fidelity.h"
 #include "fsearch/reports/report.h"
+#include "paths.h"
 
 namespace fsearch::reports {
 namespace {

@@ -12,6 +12,7 @@
 #include "fsearch/db/database.h"
 #include "fsearch/search/sweep.h"
 #include "temp_dir.h"
+#include "paths.h"
 
 namespace fsearch::search {
 namespace {

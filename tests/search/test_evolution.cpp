@@ -15,6 +15,7 @@
 #include "fsearch/search/plan.h"
 #include "fsearch/jobs/job_spec.h"
 #include "temp_dir.h"
+#include "paths.h"
 
 namespace fsearch::search {
 namespace {

@@ -12,6 +12,7 @@
 #include "fsearch/search/plan.h"
 #include "fsearch/search/space.h"
 #include "temp_dir.h"
+#include "paths.h"
 
 namespace fsearch::search {
 namespace {
