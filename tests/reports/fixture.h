@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "fsearch/db/database.h"
+#include "fsearch/reports/fidelity.h"
 #include "fsearch/reports/tables.h"
 #include "temp_dir.h"
 
@@ -20,6 +21,14 @@ inline const TableSpec& table(int number) {
   for (const auto& t : paper_tables())
     if (t.number == number) return t;
   throw std::runtime_error("no table " + std::to_string(number));
+}
+
+// The named check of a table's fidelity. A copy: tests call it on a temporary TableFidelity, which
+// a reference would outlive.
+inline FidelityCheck check_named(const TableFidelity& f, const std::string& name) {
+  for (const auto& c : f.checks)
+    if (c.name == name) return c;
+  throw std::runtime_error("no check " + name);
 }
 
 // A database holding chosen results for chosen cells of the paper's tables.
