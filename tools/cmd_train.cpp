@@ -188,7 +188,10 @@ Command register_train(CLI::App& app, const GlobalOptions& global) {
   sub->add_option("--function", command->function, "The point-wise function (with --norm pointwise)")
       ->capture_default_str();
   sub->add_option("--shift", command->shift, "Shift s: none (Eq. 4) | scalar (Eq. 8) | vector");
-  sub->add_option("--alpha-init", command->alpha_init, "Initial alpha of a point-wise norm (default: the proxy's norm.alpha_init, 0.5 as the paper's ViT)")->check(nonnegative_number());
+  sub->add_option("--alpha-init", command->alpha_init,
+                  "Initial alpha of a point-wise norm (default: the proxy's norm.alpha_init, 0.5 as the "
+                  "paper's ViT)")
+      ->check(nonnegative_number());
   sub->add_option("--lr", command->lr, "Peak learning rate (default: the proxy's)")->check(positive_number());
   sub->add_option("--steps", command->steps, "Training steps (overrides the proxy's epochs; 0: the proxy's)")
       ->check(whole_number());

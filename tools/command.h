@@ -42,7 +42,8 @@ Command register_worker(CLI::App& app, const GlobalOptions& global);
 inline CLI::Validator whole_number_check(int minimum, const std::string& expected = "") {
   return CLI::Validator(
       [minimum, expected](std::string& text) -> std::string {
-        const bool digits = !text.empty() && text.size() <= 18 && text.find_first_not_of("0123456789") == std::string::npos;
+        const bool digits =
+            !text.empty() && text.size() <= 18 && text.find_first_not_of("0123456789") == std::string::npos;
         const bool enough = minimum <= 0 || text.find_first_not_of('0') != std::string::npos;
         return digits && enough ? std::string()
                                 : "'" + text + "' is not " +

@@ -149,15 +149,15 @@ struct BoldSeeds {
 };
 
 // The cells of `candidates` whose value (as `means` shows it, to the table's decimals) is the best.
-std::set<std::pair<std::size_t, std::size_t>> best_of(const TableSpec& table,
-                                                      const std::vector<std::pair<std::size_t, std::size_t>>& candidates,
-                                                      const std::vector<double>& means) {
+using CellIndex = std::pair<std::size_t, std::size_t>;  // row, column
+std::set<CellIndex> best_of(const TableSpec& table, const std::vector<CellIndex>& candidates,
+                            const std::vector<double>& means) {
   double best = NAN;
   for (std::size_t i = 0; i < candidates.size(); ++i) {
     const auto& spec = table.rows[candidates[i].first].cells[candidates[i].second];
     if (!std::isnan(means[i]) && (std::isnan(best) || fsearch::better(spec.metric, means[i], best))) best = means[i];
   }
-  std::set<std::pair<std::size_t, std::size_t>> out;
+  std::set<CellIndex> out;
   if (std::isnan(best)) return out;
   for (std::size_t i = 0; i < candidates.size(); ++i) {
     const int decimals = info(table.rows[candidates[i].first].cells[candidates[i].second].metric).decimals;
