@@ -1,7 +1,6 @@
 // `fsearch run`'s options and what `status` says of a sweep, through the real binary: seeds,
 // proxies and seeds first, narrowing a space, retrying, retraining a build, a table end to end.
 #include <gtest/gtest.h>
-#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -11,9 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <set>
-#include <sstream>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "fsearch/core/process.h"
@@ -21,7 +18,6 @@
 #include "paths.h"
 #include "run_binary.h"
 #include "sweep_helpers.h"
-#include "temp_dir.h"
 
 namespace fsearch::testing {
 namespace {

@@ -10,11 +10,7 @@
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
-#include <regex>
-#include <set>
-#include <sstream>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "fsearch/core/process.h"
@@ -22,7 +18,6 @@
 #include "paths.h"
 #include "run_binary.h"
 #include "sweep_helpers.h"
-#include "temp_dir.h"
 
 namespace fsearch::testing {
 namespace {

@@ -2,27 +2,19 @@
 // cannot be made, a space copied elsewhere, missing data, hostile text, huge spaces, a read-only
 // filesystem, a full disk, fsearch found through PATH.
 #include <gtest/gtest.h>
-#include <signal.h>
-#include <unistd.h>
+#include <sys/wait.h>
 
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
-#include <map>
 #include <nlohmann/json.hpp>
-#include <regex>
-#include <set>
 #include <sstream>
 #include <string>
-#include <thread>
 #include <vector>
 
-#include "fsearch/core/process.h"
-#include "fsearch/db/database.h"
 #include "paths.h"
 #include "run_binary.h"
 #include "sweep_helpers.h"
-#include "temp_dir.h"
 
 namespace fsearch::testing {
 namespace {
