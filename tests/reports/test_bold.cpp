@@ -2,7 +2,6 @@
 // like with like when cells finished different seeds.
 #include <gtest/gtest.h>
 
-#include <filesystem>
 #include <string>
 
 #include "fixture.h"
