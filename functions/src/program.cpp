@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
 
 #include "fsearch/core/error.h"
 #include "fsearch/functions/math_scalar.h"
@@ -101,10 +102,12 @@ constexpr std::size_t kLanes = 16;  // widest SIMD group of any ISA (AVX-512 flo
 // Runs the program over one block of n <= kBlock inputs (n a multiple of kLanes), reading each
 // register where scratch.value_at / derivative_at say. The output instruction writes to out_v /
 // out_d when given (the caller's arrays), else to its own slice.
+// slope_only (derivative pass only): the output instruction writes its derivative and no value
+// (see has_slope_without_value).
 template <class Real, bool kDeriv>
 [[gnu::always_inline]] inline void run_block(const std::vector<Instruction>& code, std::size_t n,
                                              Scratch<Real>& scratch, int output, Real* out_v_final,
-                                             Real* out_d_final) {
+                                             Real* out_d_final, bool slope_only = false) {
   using R = Rules<ScalarMath<Real>, kDeriv>;
   using D = Dual<Real>;
   for (std::size_t r = 0; r < code.size(); ++r) {
@@ -146,6 +149,21 @@ template <class Real, bool kDeriv>
         if constexpr (kDeriv) out_d[i] = o.d;
       }
     };
+    if constexpr (kDeriv) {
+      if (last && slope_only) {
+        auto slope = [&](auto rule) {
+          FSEARCH_SIMD_LOOP
+          for (std::size_t i = 0; i < n; ++i) out_d[i] = rule(D{av[i], ad[i]});
+        };
+        switch (in.op) {
+          case Op::Erf: slope(R::erf_slope); break;
+          case Op::Atan: slope(R::atan_slope); break;
+          case Op::Asinh: slope(R::asinh_slope); break;
+          default: throw std::logic_error("run_block: no slope without value");
+        }
+        continue;
+      }
+    }
     switch (in.op) {
       case Op::Neg: unary(R::neg); break;
       case Op::Abs: unary(R::abs); break;
@@ -177,9 +195,13 @@ template <class Real, bool kDeriv>
 }
 
 template <class Real>
-[[gnu::always_inline]] inline void run_any(const std::vector<Instruction>& code, int output, bool one_pass,
+[[gnu::always_inline]] inline void run_any(const std::vector<Instruction>& code, int output, Passes passes,
                                            const Real* x, Real* y, Real* dy, std::size_t n,
                                            Scratch<Real>& scratch) {
+  const bool one_pass = passes.one_pass;
+  // Asked for f' alone, an output whose slope does not read its value skips the value (and the NaN
+  // rule below, which such a slope keeps by itself).
+  const bool slope_only = !y && passes.slope_without_value;
   // Registers: an operation's is its own slice of the scratch storage; a constant's slice is filled
   // once per call (no operation writes it); the input's points at each block's inputs, derivative 1.
   scratch.values.resize(code.size() * kBlock);
@@ -222,9 +244,10 @@ template <class Real>
     if (dy) {
       Real* to_v = direct && y && one_pass ? y + start : nullptr;
       Real* to_d = direct ? dy + start : nullptr;
-      run_block<Real, true>(code, lanes, scratch, output, to_v, to_d);
-      const Real* fv = to_v ? to_v : scratch.value_at[output];
+      run_block<Real, true>(code, lanes, scratch, output, to_v, to_d, slope_only);
       if (!to_d) std::copy_n(scratch.derivative_at[output], count, dy + start);
+      if (slope_only) continue;
+      const Real* fv = to_v ? to_v : scratch.value_at[output];
       // Where f is undefined (log(x) at x < 0) so is f': the rules would give a finite number.
       Real* out = dy + start;
       FSEARCH_SIMD_LOOP
@@ -245,22 +268,22 @@ template <class Real>
 // The same loops built twice: for any x86-64 (SSE2: libmvec's 4-float variants) and for CPUs with
 // AVX2 and FMA (8-float variants), chosen once at run time.
 template <class Real>
-void run_baseline(const std::vector<Instruction>& code, int output, bool one_pass, const Real* x, Real* y,
+void run_baseline(const std::vector<Instruction>& code, int output, Passes passes, const Real* x, Real* y,
                   Real* dy, std::size_t n, Scratch<Real>& scratch) {
-  run_any(code, output, one_pass, x, y, dy, n, scratch);
+  run_any(code, output, passes, x, y, dy, n, scratch);
 }
 
 template <class Real>
-FSEARCH_TARGET_AVX2 void run_avx2(const std::vector<Instruction>& code, int output, bool one_pass,
+FSEARCH_TARGET_AVX2 void run_avx2(const std::vector<Instruction>& code, int output, Passes passes,
                                   const Real* x, Real* y, Real* dy, std::size_t n, Scratch<Real>& scratch) {
-  run_any(code, output, one_pass, x, y, dy, n, scratch);
+  run_any(code, output, passes, x, y, dy, n, scratch);
 }
 
 template <class Real>
-void run(const std::vector<Instruction>& code, int output, bool one_pass, const Real* x, Real* y, Real* dy,
+void run(const std::vector<Instruction>& code, int output, Passes passes, const Real* x, Real* y, Real* dy,
          std::size_t n, Scratch<Real>& scratch) {
-  if (cpu_has_avx2()) return run_avx2(code, output, one_pass, x, y, dy, n, scratch);
-  run_baseline(code, output, one_pass, x, y, dy, n, scratch);
+  if (cpu_has_avx2()) return run_avx2(code, output, passes, x, y, dy, n, scratch);
+  run_baseline(code, output, passes, x, y, dy, n, scratch);
 }
 
 // Operations whose derivative pass computes the value exactly as the value pass, bit for bit (tested
@@ -277,34 +300,41 @@ bool value_same_in_both_passes(Op op) {
   }
 }
 
+// Outputs whose derivative rule does not read their own value (Rules::erf_slope and the like).
+bool has_slope_without_value(const Instruction& in) {
+  if (in.kind != Kind::Operation) return false;
+  return in.op == Op::Erf || in.op == Op::Atan || in.op == Op::Asinh;
+}
+
 }  // namespace
 
 Program::Program(const Expr& expr) {
   Compiler compiler(code_);
   int x = compiler.input();
   output_ = compiler.compile(expr, x);
-  one_pass_ = std::all_of(code_.begin(), code_.end(), [](const Instruction& in) {
+  passes_.one_pass = std::all_of(code_.begin(), code_.end(), [](const Instruction& in) {
     return in.kind != Kind::Operation || value_same_in_both_passes(in.op);
   });
+  passes_.slope_without_value = has_slope_without_value(code_[output_]);
 }
 
 void Program::evaluate(const double* x, double* y, double* dy, std::size_t n) const {
   Scratch<double> scratch;
-  run(code_, output_, one_pass_, x, y, dy, n, scratch);
+  run(code_, output_, passes_, x, y, dy, n, scratch);
 }
 
 void Program::evaluate(const float* x, float* y, float* dy, std::size_t n) const {
   Scratch<float> scratch;
-  run(code_, output_, one_pass_, x, y, dy, n, scratch);
+  run(code_, output_, passes_, x, y, dy, n, scratch);
 }
 
 void Program::evaluate(const double* x, double* y, double* dy, std::size_t n,
                        Scratch<double>& scratch) const {
-  run(code_, output_, one_pass_, x, y, dy, n, scratch);
+  run(code_, output_, passes_, x, y, dy, n, scratch);
 }
 
 void Program::evaluate(const float* x, float* y, float* dy, std::size_t n, Scratch<float>& scratch) const {
-  run(code_, output_, one_pass_, x, y, dy, n, scratch);
+  run(code_, output_, passes_, x, y, dy, n, scratch);
 }
 
 double Program::value(double x) const {

@@ -4,6 +4,7 @@
 
 #include "fsearch/functions/vector_math.h"  // cpu_has_avx2, FSEARCH_TARGET_AVX2
 
+#include <cmath>
 #include <memory>
 #include <mutex>
 
@@ -79,38 +80,39 @@ struct Operands {
   const Real* gamma;
 };
 
-// f(u) and, when asked, f'(u) for `count` rows from `row`, in this thread's buffers (valid until
-// the thread's next call): the one evaluation both kernels make.
+// f(u) and f'(u), each when asked, for `count` rows from `row`, in this thread's buffers (valid
+// until the thread's next call): the one evaluation both kernels make.
 template <class Real>
 struct BlockValues {
-  const Real* f;
+  const Real* f;   // null unless asked
   const Real* df;  // null unless asked
 };
 
 template <class Real>
-[[gnu::always_inline]] inline BlockValues<Real> evaluate_rows(const Program& program, const Operands<Real>& in, int64_t row, int64_t count,
-                                bool derivative) {
+[[gnu::always_inline]] inline BlockValues<Real> evaluate_rows(const Program& program, const Operands<Real>& in,
+                                                              int64_t row, int64_t count, bool value,
+                                                              bool derivative) {
   thread_local Scratch<Real> scratch;
   thread_local std::vector<Real> u, f, df;
   const int64_t n = count * in.channels;
   u.resize(n);
-  f.resize(n);
+  if (value) f.resize(n);
   if (derivative) df.resize(n);
   in.inputs(row, count, u.data());
-  program.evaluate(u.data(), f.data(), derivative ? df.data() : nullptr, n, scratch);
-  return {f.data(), derivative ? df.data() : nullptr};
+  program.evaluate(u.data(), value ? f.data() : nullptr, derivative ? df.data() : nullptr, n, scratch);
+  return {value ? f.data() : nullptr, derivative ? df.data() : nullptr};
 }
 
 // y = gamma f(u) + beta. f(u) lives only in a thread's block buffer: the backward pass evaluates
-// f and f' again from x (which it keeps anyway) rather than keeping them here. In the trainer that
-// costs no time (the memory traffic of two more tensors the size of x, written here and read there,
-// pays for the second evaluation) and saves those two tensors per layer (docs/performance.md,
-// 2026-12-04: "recomputing f in the backward pass"). One block of rows:
+// f' again from x (which it keeps anyway) rather than keeping it here. In the trainer that costs no
+// time (the memory traffic of a tensor the size of x, written here and read there, pays for the
+// second evaluation) and saves that tensor per layer (docs/performance.md, 2026-12-04:
+// "recomputing f in the backward pass"). One block of rows:
 template <class Real>
 [[gnu::always_inline]] inline void forward_rows(const Program& program, const Operands<Real>& in, const Real* bp,
                                                 Real* yp, int64_t row, int64_t count) {
   const int64_t channels = in.channels;
-  const Real* f = evaluate_rows(program, in, row, count, false).f;
+  const Real* f = evaluate_rows(program, in, row, count, true, false).f;
   const Real* gamma = in.gamma;
   for (int64_t r = 0; r < count; ++r) {
     const Real* fr = f + r * channels;
@@ -174,10 +176,19 @@ struct GradientSums {
   std::vector<Real> block_gamma, block_beta, block_shift;
 };
 
-// One block of rows of the backward pass: dx, and the gradient sums into the block's sums.
+// Where the backward pass takes f(u) from, for gamma's gradient, sum over rows of dy f(u).
+enum class GammaSource {
+  None,      // gamma takes no gradient: f is not needed
+  Evaluate,  // evaluate f(u) again beside f'(u)
+  Output,    // sum dy y instead, where y = gamma f + beta, and solve for sum dy f per channel
+};
+
+// One block of rows of the backward pass: dx, and the gradient sums into the block's sums. For
+// GammaSource::Output the gamma sums are of dy y (yp: the forward's output).
 template <class Real>
 [[gnu::always_inline]] inline void backward_rows(const Program& program, const Operands<Real>& in, const Real* dyp,
-                                                 Real* dxp, GradientSums<Real>& sums, int64_t block, int64_t count) {
+                                                 const Real* yp, GammaSource source, Real* dxp,
+                                                 GradientSums<Real>& sums, int64_t block, int64_t count) {
   const int64_t channels = in.channels;
   // Everything the inner loop reads is a local: through `in` or the vectors, the compiler would
   // have to assume that the stores to dx change them, reload them every element and not vectorize.
@@ -186,20 +197,35 @@ template <class Real>
   Real* block_shift = sums.block_shift.data();
   Real* block_gamma = sums.block_gamma.data();
   Real* block_beta = sums.block_beta.data();
-  const BlockValues<Real> values = evaluate_rows(program, in, block, count, true);
+  const BlockValues<Real> values =
+      evaluate_rows(program, in, block, count, source == GammaSource::Evaluate, true);
   for (int64_t r = 0; r < count; ++r) {
     const int64_t o = (block + r) * channels;
-    const Real *g = dyp + o, *f = values.f + r * channels, *d = values.df + r * channels, *x = in.x + o;
+    const Real *g = dyp + o, *d = values.df + r * channels, *x = in.x + o;
+    const Real* f = source == GammaSource::Evaluate ? values.f + r * channels
+                    : source == GammaSource::Output ? yp + o
+                                                    : nullptr;
     Real* dxr = dxp + o;
     Real row_alpha = 0;
+    if (f) {
 #pragma omp simd reduction(+ : row_alpha)
-    for (int64_t c = 0; c < channels; ++c) {
-      const Real gu = g[c] * gamma_values[c] * d[c];  // dL/du
-      dxr[c] = gu * alpha_value;
-      row_alpha += gu * x[c];
-      block_shift[c] += gu;
-      block_gamma[c] += g[c] * f[c];
-      block_beta[c] += g[c];
+      for (int64_t c = 0; c < channels; ++c) {
+        const Real gu = g[c] * gamma_values[c] * d[c];  // dL/du
+        dxr[c] = gu * alpha_value;
+        row_alpha += gu * x[c];
+        block_shift[c] += gu;
+        block_gamma[c] += g[c] * f[c];
+        block_beta[c] += g[c];
+      }
+    } else {
+#pragma omp simd reduction(+ : row_alpha)
+      for (int64_t c = 0; c < channels; ++c) {
+        const Real gu = g[c] * gamma_values[c] * d[c];
+        dxr[c] = gu * alpha_value;
+        row_alpha += gu * x[c];
+        block_shift[c] += gu;
+        block_beta[c] += g[c];
+      }
     }
     sums.alpha += row_alpha;
   }
@@ -207,25 +233,29 @@ template <class Real>
 }
 
 template <class Real>
-void backward_rows_baseline(const Program& program, const Operands<Real>& in, const Real* dyp, Real* dxp,
-                            GradientSums<Real>& sums, int64_t block, int64_t count) {
-  backward_rows(program, in, dyp, dxp, sums, block, count);
+void backward_rows_baseline(const Program& program, const Operands<Real>& in, const Real* dyp, const Real* yp,
+                            GammaSource source, Real* dxp, GradientSums<Real>& sums, int64_t block,
+                            int64_t count) {
+  backward_rows(program, in, dyp, yp, source, dxp, sums, block, count);
 }
 template <class Real>
 FSEARCH_TARGET_AVX2 void backward_rows_avx2(const Program& program, const Operands<Real>& in, const Real* dyp,
-                                            Real* dxp, GradientSums<Real>& sums, int64_t block, int64_t count) {
-  backward_rows(program, in, dyp, dxp, sums, block, count);
+                                            const Real* yp, GammaSource source, Real* dxp,
+                                            GradientSums<Real>& sums, int64_t block, int64_t count) {
+  backward_rows(program, in, dyp, yp, source, dxp, sums, block, count);
 }
 
-// Every gradient from dL/dy and the input: one pass over the rows, evaluating f(u) and f'(u) block
-// by block (the same values as the forward pass's: Program::evaluate gives f bit for bit whether
-// or not f' is asked for).
+// Every gradient from dL/dy and the input: one pass over the rows, evaluating f'(u) block by block,
+// and f(u) too for GammaSource::Evaluate (the same values as the forward pass's: Program::evaluate
+// gives f bit for bit whether or not f' is asked for). y and beta are read for GammaSource::Output.
 template <class Real>
 Gradients backward_kernel(const Program& program, const Operands<Real>& in, const Tensor& alpha,
-                          const Tensor& shift, const Tensor& gamma, const Tensor& dy) {
+                          const Tensor& shift, const Tensor& gamma, const Tensor& dy, GammaSource source,
+                          const Tensor& y, const Tensor& beta) {
   auto* run = cpu_has_avx2() ? backward_rows_avx2<Real> : backward_rows_baseline<Real>;
   const int64_t channels = in.channels;
   const Real* dyp = dy.data_ptr<Real>();
+  const Real* yp = source == GammaSource::Output ? y.data_ptr<Real>() : nullptr;
   Tensor dx = torch::empty_like(dy);
   Real* dxp = dx.data_ptr<Real>();
   GradientSums<Real> total(channels);
@@ -234,7 +264,7 @@ Gradients backward_kernel(const Program& program, const Operands<Real>& in, cons
     GradientSums<Real> sums(channels);
     const int64_t step = rows_per_block(channels);
     for (int64_t block = begin; block < end; block += step)
-      run(program, in, dyp, dxp, sums, block, std::min(step, end - block));
+      run(program, in, dyp, yp, source, dxp, sums, block, std::min(step, end - block));
     std::lock_guard<std::mutex> lock(merge);
     total.alpha += sums.alpha;
     for (int64_t c = 0; c < channels; ++c) {
@@ -243,13 +273,20 @@ Gradients backward_kernel(const Program& program, const Operands<Real>& in, cons
       total.shift[c] += sums.shift[c];
     }
   });
+  if (source == GammaSource::Output) {
+    // sum dy y = gamma sum dy f + beta sum dy, per channel.
+    const Real* gp = in.gamma;
+    const Real* bp = beta.data_ptr<Real>();
+    for (int64_t c = 0; c < channels; ++c)
+      total.gamma[c] = (total.gamma[c] - static_cast<double>(bp[c]) * total.beta[c]) / static_cast<double>(gp[c]);
+  }
   auto as_tensor = [&](const std::vector<double>& values, const Tensor& like) {
     return torch::tensor(values, torch::kDouble).to(like.scalar_type()).reshape(like.sizes());
   };
   Tensor d_shift = as_tensor(total.shift, gamma);
   if (!in.shift_per_channel) d_shift = d_shift.sum().reshape(shift.sizes());
   return {dx, torch::full(alpha.sizes(), total.alpha, alpha.options()), d_shift,
-          as_tensor(total.gamma, gamma), as_tensor(total.beta, gamma)};
+          source == GammaSource::None ? Tensor() : as_tensor(total.gamma, gamma), as_tensor(total.beta, gamma)};
 }
 
 // Keeps the program alive for the backward pass, in the context's saved data.
@@ -257,6 +294,29 @@ struct ProgramHolder : torch::CustomClassHolder {
   explicit ProgramHolder(std::shared_ptr<const Program> p) : program(std::move(p)) {}
   std::shared_ptr<const Program> program;
 };
+
+// Whether every channel's f can be taken back from y = gamma f + beta to about float's precision:
+// the error of sum dy y / gamma, relative to f, grows as |beta| / |gamma|.
+template <class Real>
+bool output_gives_f(const Tensor& gamma, const Tensor& beta) {
+  const Real* g = gamma.data_ptr<Real>();
+  const Real* b = beta.data_ptr<Real>();
+  for (int64_t c = 0; c < gamma.numel(); ++c)
+    if (!(std::isfinite(g[c]) && std::isfinite(b[c]) && g[c] != 0 && std::abs(b[c]) <= 16 * std::abs(g[c])))
+      return false;
+  return true;
+}
+
+// gamma's gradient needs sum dy f(u) per channel. Where f' alone is cheaper than f and f' together
+// (erf: exp(-u^2) without erf), the backward pass takes it from the output, which the next layer
+// keeps anyway, when gamma and beta allow (output_gives_f); else it evaluates f again.
+GammaSource gamma_source(const Program& program, const Tensor& gamma, const Tensor& beta) {
+  if (!gamma.requires_grad()) return GammaSource::None;
+  if (!program.derivative_alone_is_cheaper()) return GammaSource::Evaluate;
+  const bool from_output = gamma.scalar_type() == torch::kFloat ? output_gives_f<float>(gamma, beta)
+                                                                 : output_gives_f<double>(gamma, beta);
+  return from_output ? GammaSource::Output : GammaSource::Evaluate;
+}
 
 struct FusedPointwise : public torch::autograd::Function<FusedPointwise> {
   static Tensor forward(AutogradContext* ctx, const Tensor& x, const Tensor& alpha, const Tensor& shift,
@@ -270,8 +330,14 @@ struct FusedPointwise : public torch::autograd::Function<FusedPointwise> {
       forward_kernel<double>(*program, Operands<double>(input, alpha, shift, gamma), beta, y);
     }
     if (backward) {
-      ctx->save_for_backward({input, alpha, shift, gamma});
+      const GammaSource source = gamma_source(*program, gamma, beta);
+      if (source == GammaSource::Output) {
+        ctx->save_for_backward({input, alpha, shift, gamma, y, beta});
+      } else {
+        ctx->save_for_backward({input, alpha, shift, gamma});
+      }
       ctx->saved_data["program"] = c10::IValue::make_capsule(c10::make_intrusive<ProgramHolder>(program));
+      ctx->saved_data["gamma_source"] = static_cast<int64_t>(source);
     }
     return y;
   }
@@ -282,12 +348,15 @@ struct FusedPointwise : public torch::autograd::Function<FusedPointwise> {
         c10::static_intrusive_pointer_cast<ProgramHolder>(ctx->saved_data["program"].toCapsule());
     const Program* program = holder->program.get();
     const Tensor &x = saved[0], &alpha = saved[1], &shift = saved[2], &gamma = saved[3];
+    const auto source = static_cast<GammaSource>(ctx->saved_data["gamma_source"].toInt());
+    const Tensor y = source == GammaSource::Output ? saved[4] : Tensor();
+    const Tensor beta = source == GammaSource::Output ? saved[5] : Tensor();
     Tensor dy = grad[0].contiguous();
     Gradients g = x.scalar_type() == torch::kFloat
                       ? backward_kernel<float>(*program, Operands<float>(x, alpha, shift, gamma), alpha,
-                                               shift, gamma, dy)
+                                               shift, gamma, dy, source, y, beta)
                       : backward_kernel<double>(*program, Operands<double>(x, alpha, shift, gamma), alpha,
-                                                shift, gamma, dy);
+                                                shift, gamma, dy, source, y, beta);
     return {g.x, g.alpha, g.shift, g.gamma, g.beta, Tensor(), Tensor()};
   }
 };

@@ -110,8 +110,7 @@ TEST(Gradients, ValuesStayExactWhereTheFunctionJumps) {
 // A NaN must stay a NaN; its sign and payload are not values (IEEE 754 leaves open which operand's
 // NaN a product returns, and the compiler may order a commutative product's operands either way).
 template <class Real>
-void expect_values_independent_of_derivative(const std::string& text) {
-  Program program(parse(text));
+std::vector<Real> probe_points() {
   std::vector<Real> x;
   for (double v = -12.0; v <= 12.0; v += 0.0173) x.push_back(static_cast<Real>(v));
   for (double v : {0.0, -0.0, 1.0, -1.0, 0.5, 1.5, 2.0, -2.0, 3.0, 1e-30, -1e-30, 1e30, -1e30}) {
@@ -120,6 +119,13 @@ void expect_values_independent_of_derivative(const std::string& text) {
   x.push_back(std::numeric_limits<Real>::infinity());
   x.push_back(-std::numeric_limits<Real>::infinity());
   x.push_back(std::numeric_limits<Real>::quiet_NaN());
+  return x;
+}
+
+template <class Real>
+void expect_values_independent_of_derivative(const std::string& text) {
+  Program program(parse(text));
+  const std::vector<Real> x = probe_points<Real>();
   std::vector<Real> alone(x.size()), with(x.size()), dy(x.size());
   program.evaluate(x.data(), alone.data(), nullptr, x.size());
   program.evaluate(x.data(), with.data(), dy.data(), x.size());
@@ -147,6 +153,53 @@ TEST(Gradients, ValuesDoNotDependOnWhetherTheDerivativeIsAsked) {
     expect_values_independent_of_derivative<float>(text);
     expect_values_independent_of_derivative<double>(text);
   }
+}
+
+// The same for f': evaluate(x, nullptr, dy) skips the output's value where its slope does not read
+// it (erf, atan, asinh outputs) and must still give dy bit for bit, NaN where f is NaN.
+template <class Real>
+void expect_derivative_independent_of_value(const std::string& text) {
+  Program program(parse(text));
+  const std::vector<Real> x = probe_points<Real>();
+  std::vector<Real> alone(x.size()), with(x.size()), y(x.size());
+  program.evaluate(x.data(), nullptr, alone.data(), x.size());
+  program.evaluate(x.data(), y.data(), with.data(), x.size());
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    if (std::isnan(alone[i]) || std::isnan(with[i])) {
+      ASSERT_TRUE(std::isnan(alone[i]) && std::isnan(with[i]))
+          << text << " at " << x[i] << ": " << alone[i] << " alone, " << with[i] << " with f";
+      continue;
+    }
+    ASSERT_EQ(std::memcmp(&alone[i], &with[i], sizeof(Real)), 0)
+        << text << " at " << x[i] << ": " << alone[i] << " alone, " << with[i] << " with f";
+  }
+}
+
+TEST(Gradients, DerivativesDoNotDependOnWhetherTheValueIsAsked) {
+  std::vector<std::string> texts;
+  for (const auto& entry : catalog()) texts.push_back(entry.name + "(x)");
+  for (const char* text : {"hshift(erf, 0.5)", "scale(erf, 2)", "atan(log(x))", "asinh(sqrt(x))",
+                           "erf(x^3)", "vshift(erf, -2)", "log(x)", "flat(erf, 2)", "compose(erf, arcsinh)"}) {
+    texts.push_back(text);
+  }
+  for (const auto& text : texts) {
+    expect_derivative_independent_of_value<float>(text);
+    expect_derivative_independent_of_value<double>(text);
+  }
+}
+
+TEST(Gradients, DerivativeAloneIsCheaperWhereTheOutputsValueCanBeSkipped) {
+  // erf, atan and asinh at the output: f' without computing f.
+  for (const char* text : {"erf(x)", "atan(x)", "arcsinh(x)", "hshift(erf, 1)", "scale(erf, 2)"}) {
+    EXPECT_TRUE(Program(parse(text)).derivative_alone_is_cheaper()) << text;
+  }
+  // tanh's and exp's slopes read their values; arctan's rescaling and a vertical shift put a
+  // product or a sum at the output.
+  for (const char* text : {"tanh(x)", "isru(x)", "arctan(x)", "vshift(erf, 1)", "linear(x)"}) {
+    EXPECT_FALSE(Program(parse(text)).derivative_alone_is_cheaper()) << text;
+  }
+  // A program whose value takes a pass of its own saves that pass.
+  EXPECT_TRUE(Program(parse("flat(erf, 2)")).derivative_alone_is_cheaper());
 }
 
 TEST(Gradients, SmoothProgramsRunOnePass) {

@@ -108,6 +108,49 @@ TEST(PointwiseNorm, KernelAgreesWithReference) {
     }
 }
 
+// gamma's gradient, sum dy f(u), has three sources in the kernel: f evaluated again, the output
+// solved for f (y = gamma f + beta, where gamma and beta allow it), or none (no affine parameters).
+// Each against the plain composition: gamma near 1 (the output), a channel with gamma = 0 and one
+// with |beta| far above |gamma| (f again), and a layer without gamma and beta.
+TEST(PointwiseNorm, KernelAgreesWithReferenceForEveryGammaAndBeta) {
+  for (auto dtype : {torch::kFloat, torch::kDouble}) {
+    for (const char* f : {"erf(x)", "tanh(x)", "clip(linear, 1)"}) {
+      for (int variant = 0; variant < 4; ++variant) {
+        torch::manual_seed(4);
+        const int64_t channels = 24;
+        PointwiseNorm norm(parse(f), channels, ShiftMode::Vector, 0.5, /*affine=*/variant != 3);
+        norm->to(dtype);
+        if (variant != 3) {
+          torch::NoGradGuard guard;
+          norm->gamma.copy_(1 + 0.2 * torch::randn({channels}));
+          norm->beta.copy_(0.5 * torch::randn({channels}));
+          if (variant == 1) norm->gamma[3] = 0.0;
+          if (variant == 2) norm->gamma[5] = 1e-3;
+        }
+        auto x = (torch::randn({6, 9, channels}) * 3).to(dtype);
+        auto upstream = torch::randn({6, 9, channels}).to(dtype);
+        auto run = [&](bool kernel) {
+          norm->use_kernel = kernel;
+          norm->zero_grad();
+          auto xi = x.clone().requires_grad_(true);
+          (norm->forward(xi) * upstream).sum().backward();
+          std::vector<torch::Tensor> out = {xi.grad()};
+          for (auto& p : norm->parameters()) out.push_back(p.grad().clone());
+          return out;
+        };
+        auto fused = run(true), reference = run(false);
+        const double tol = dtype == torch::kFloat ? 2e-4 : 1e-10;
+        ASSERT_EQ(fused.size(), reference.size());
+        for (std::size_t i = 0; i < fused.size(); ++i) {
+          EXPECT_TRUE(torch::allclose(fused[i], reference[i], tol, tol))
+              << f << " variant " << variant << " gradient " << i << " dtype " << dtype << "\n"
+              << fused[i] - reference[i];
+        }
+      }
+    }
+  }
+}
+
 // The backward pass evaluates f again: it must still have the function when the layer that made
 // the graph is gone.
 TEST(PointwiseNorm, BackwardRunsAfterTheLayerIsGone) {

@@ -29,6 +29,12 @@ struct Scratch {
   std::vector<const Real*> value_at, derivative_at;  // where each register is for the current block
 };
 
+// What evaluate() can leave out, decided once at compilation.
+struct Passes {
+  bool one_pass = false;             // see Program::one_pass()
+  bool slope_without_value = false;  // f' alone skips the output's value (erf, atan, asinh outputs)
+};
+
 class Program {
  public:
   explicit Program(const Expr& expr);
@@ -38,10 +44,15 @@ class Program {
   // True when the derivative pass computes every value exactly as the value pass does (no sign,
   // if_pos, min, max, clip, sin or cos; see program.cpp). Then evaluate() asked for both outputs
   // runs one pass instead of two.
-  bool one_pass() const { return one_pass_; }
+  bool one_pass() const { return passes_.one_pass; }
+  // True when f' alone costs less than f and f' together: the output's slope does not read its
+  // value (erf, atan, asinh), or the value takes a pass of its own (not one_pass()).
+  bool derivative_alone_is_cheaper() const { return passes_.slope_without_value || !passes_.one_pass; }
 
   // y[i] = f(x[i]) and dy[i] = f'(x[i]) (the right derivative at kinks, see rules.h); either output
-  // may be null to skip its pass. Any n; const and thread-safe.
+  // may be null to skip its pass. With y null, f' is the same bit for bit, and when the output's
+  // slope does not read its value (erf, atan, asinh) the output's value is not computed at all.
+  // Any n; const and thread-safe.
   void evaluate(const double* x, double* y, double* dy, std::size_t n) const;
   void evaluate(const float* x, float* y, float* dy, std::size_t n) const;
   void evaluate(const double* x, double* y, double* dy, std::size_t n, Scratch<double>& scratch) const;
@@ -54,7 +65,7 @@ class Program {
  private:
   std::vector<Instruction> code_;
   int output_ = -1;
-  bool one_pass_ = false;
+  Passes passes_;
 };
 
 }  // namespace fsearch::functions

@@ -49,6 +49,13 @@ struct Rules {
     }
   }
 
+  // Derivatives that do not read the operation's own value, so a pass that wants only the output's
+  // derivative can skip the value (Program::evaluate with y null; the point-wise layer's backward).
+  // Each is NaN exactly where its value is (a NaN operand).
+  static T erf_slope(const D& a) { return S(kTwoOverSqrtPi) * M::exp(-(a.v * a.v)) * a.d; }
+  static T atan_slope(const D& a) { return a.d / (S(1) + a.v * a.v); }
+  static T asinh_slope(const D& a) { return a.d / M::sqrt(a.v * a.v + S(1)); }
+
   static D neg(const D& a) { return {-a.v, kDeriv ? -a.d : a.d}; }
   static D abs(const D& a) { return {M::abs(a.v), kDeriv ? direction(a) * a.d : a.d}; }
   static D sign(const D& a) { return {direction(a), kDeriv ? M::zero_like(a.d) : a.d}; }
@@ -65,15 +72,13 @@ struct Rules {
   }
   static D sin(const D& a) { return {M::sin(a.v), kDeriv ? M::cos(a.v) * a.d : a.d}; }
   static D cos(const D& a) { return {M::cos(a.v), kDeriv ? -M::sin(a.v) * a.d : a.d}; }
-  static D atan(const D& a) { return {M::atan(a.v), kDeriv ? a.d / (S(1) + a.v * a.v) : a.d}; }
+  static D atan(const D& a) { return {M::atan(a.v), kDeriv ? atan_slope(a) : a.d}; }
   static D tanh(const D& a) {
     T v = M::tanh(a.v);
     return {v, kDeriv ? (S(1) - v * v) * a.d : a.d};
   }
-  static D erf(const D& a) {
-    return {M::erf(a.v), kDeriv ? S(kTwoOverSqrtPi) * M::exp(-(a.v * a.v)) * a.d : a.d};
-  }
-  static D asinh(const D& a) { return {M::asinh(a.v), kDeriv ? a.d / M::sqrt(a.v * a.v + S(1)) : a.d}; }
+  static D erf(const D& a) { return {M::erf(a.v), kDeriv ? erf_slope(a) : a.d}; }
+  static D asinh(const D& a) { return {M::asinh(a.v), kDeriv ? asinh_slope(a) : a.d}; }
   static D add(const D& a, const D& b) { return {a.v + b.v, kDeriv ? a.d + b.d : a.d}; }
   static D sub(const D& a, const D& b) { return {a.v - b.v, kDeriv ? a.d - b.d : a.d}; }
   static D mul(const D& a, const D& b) { return {a.v * b.v, kDeriv ? a.d * b.v + a.v * b.d : a.d}; }
