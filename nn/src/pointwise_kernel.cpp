@@ -7,6 +7,7 @@
 #include <cmath>
 #include <memory>
 #include <mutex>
+#include <type_traits>
 
 namespace fsearch::nn::detail {
 
@@ -207,25 +208,22 @@ template <class Real>
                                                     : nullptr;
     Real* dxr = dxp + o;
     Real row_alpha = 0;
-    if (f) {
+    // One loop, built with and without gamma's sum (a branch inside would keep it from vectorizing).
+    auto row = [&](auto with_gamma) {
 #pragma omp simd reduction(+ : row_alpha)
       for (int64_t c = 0; c < channels; ++c) {
         const Real gu = g[c] * gamma_values[c] * d[c];  // dL/du
         dxr[c] = gu * alpha_value;
         row_alpha += gu * x[c];
         block_shift[c] += gu;
-        block_gamma[c] += g[c] * f[c];
+        if constexpr (decltype(with_gamma)::value) block_gamma[c] += g[c] * f[c];
         block_beta[c] += g[c];
       }
+    };
+    if (f) {
+      row(std::true_type{});
     } else {
-#pragma omp simd reduction(+ : row_alpha)
-      for (int64_t c = 0; c < channels; ++c) {
-        const Real gu = g[c] * gamma_values[c] * d[c];
-        dxr[c] = gu * alpha_value;
-        row_alpha += gu * x[c];
-        block_shift[c] += gu;
-        block_beta[c] += g[c];
-      }
+      row(std::false_type{});
     }
     sums.alpha += row_alpha;
   }
