@@ -69,11 +69,20 @@ std::string panel_title(std::string text) {
   return text;
 }
 
-// "rejected at step 141" for a job that stopped before its budget, else "".
-std::string stopped_note(const TableData& data, const std::string& key) {
+// Why a cell's curve stops short: "rejected at step 141" for a job stopped before its budget,
+// "still running at step 750" (or "unfinished", for a job waiting or interrupted) for one drawn
+// before it finished, at its last logged step; "" for a finished job.
+std::string stopped_note(db::Database& db, const TableData& data, const std::string& key) {
   auto r = data.results.find(key);
-  if (r == data.results.end() || (r->second.status != "diverged" && r->second.status != "rejected")) return "";
-  return r->second.status + (r->second.diverged_step >= 0 ? " at step " + std::to_string(r->second.diverged_step) : "");
+  if (r != data.results.end()) {
+    if (r->second.status != "diverged" && r->second.status != "rejected") return "";
+    return r->second.status + (r->second.diverged_step >= 0 ? " at step " + std::to_string(r->second.diverged_step) : "");
+  }
+  auto job = db.job(key);
+  if (!job || job->state == db::JobState::Done) return "";
+  const auto curve = db.curve(key, "train");
+  const std::string at = curve.empty() ? "" : " at step " + std::to_string(curve.back().step);
+  return (job->state == db::JobState::Running ? "still running" : "unfinished") + at;
 }
 
 }  // namespace
@@ -119,7 +128,8 @@ std::vector<LossPanel> loss_panels(db::Database& db, const TableSpec& table) {
       if (!cell || cell->empty) continue;
       if (auto key = cell_job(db, *cell, data))
         panel.series.push_back(
-            {series_label(by_row ? column_header(j) : table.rows[j].label, corner), *key, stopped_note(data, *key)});
+            {series_label(by_row ? column_header(j) : table.rows[j].label, corner), *key,
+             stopped_note(db, data, *key)});
     }
     if (!panel.series.empty()) panels.push_back(std::move(panel));
   }

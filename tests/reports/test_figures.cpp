@@ -31,6 +31,35 @@ void add_curves(db::Database& db) {
   }
 }
 
+// A cell whose only job still runs draws that job's curve so far, and its legend says so.
+TEST(LossFigure, APartialCurveSaysItsJobStillRuns) {
+  auto path = build_fixture();
+  db::Database db(path);
+  add_curves(db);
+  const auto& t5 = paper_tables()[4];
+  int running = 0;
+  for (const auto& job : db.jobs(*db.sweep_id(t5.sweep))) {
+    if (job.state != db::JobState::Running) continue;
+    db.add_curve({{job.key, "train", 10, 2.0}, {job.key, "train", 30, 1.2}});
+    ++running;
+  }
+  ASSERT_GT(running, 0) << "the fixture's Table 5 has running jobs";
+  int partial = 0;
+  for (const auto& panel : loss_panels(db, t5)) {
+    for (const auto& series : panel.series) {
+      auto job = db.job(series.job_key);
+      ASSERT_TRUE(job);
+      if (job->state != db::JobState::Running) {
+        EXPECT_EQ(series.stopped.find("running"), std::string::npos) << series.label;
+        continue;
+      }
+      EXPECT_EQ(series.stopped, "still running at step 30") << panel.title << ", " << series.label;
+      ++partial;
+    }
+  }
+  EXPECT_GT(partial, 0) << "a cell with only a running job draws it";
+}
+
 TEST(LossFigure, PanelsPerRowOrColumnWithOneCurvePerCellThatHasOne) {
   auto path = build_fixture();
   db::Database db(path);

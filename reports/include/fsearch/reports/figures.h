@@ -18,8 +18,9 @@ namespace fsearch::reports {
 struct LossSeries {
   std::string label;    // the column header or row label that tells the curve apart in its panel
   std::string job_key;  // the job whose training loss is drawn
-  // Why the curve stops short, for the legend: "rejected at step 141", "diverged at step 44"; empty
-  // for a job that finished (or still runs).
+  // Why the curve stops short, for the legend: "rejected at step 141", "diverged at step 44", "still
+  // running at step 750" (a partial curve), "unfinished at step 300" (waiting or interrupted); empty
+  // for a job that finished.
   std::string stopped;
 };
 
