@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
-#include <optional>
 #include <set>
 #include <utility>
 
@@ -16,13 +15,13 @@ using detail::TableData;
 
 // The job drawn for a cell: of the cell's jobs that logged a training curve, those of the lowest
 // seed; among them the best finished result, else the first (diverged or unfinished).
-std::optional<std::string> cell_job(db::Database& db, const CellSpec& cell, const TableData& data) {
+const db::JobRow* cell_job(db::Database& db, const CellSpec& cell, const TableData& data) {
   std::vector<const db::JobRow*> drawable;
   for (const auto& job : data.jobs) {
     if (detail::cell_matches(cell, job, data) && !db.curve(job.key, "train").empty())
       drawable.push_back(&job);
   }
-  if (drawable.empty()) return std::nullopt;
+  if (drawable.empty()) return nullptr;
   std::int64_t seed = drawable.front()->seed;
   for (const auto* job : drawable) seed = std::min(seed, job->seed);
   const db::JobRow* chosen = nullptr;
@@ -39,7 +38,7 @@ std::optional<std::string> cell_job(db::Database& db, const CellSpec& cell, cons
       chosen = job;
     }
   }
-  return chosen->key;
+  return chosen;
 }
 
 // One proxy and one metric across the cells: their losses share a scale.
@@ -72,17 +71,16 @@ std::string panel_title(std::string text) {
 // Why a cell's curve stops short: "rejected at step 141" for a job stopped before its budget,
 // "still running at step 750" (or "unfinished", for a job waiting or interrupted) for one drawn
 // before it finished, at its last logged step; "" for a finished job.
-std::string stopped_note(db::Database& db, const TableData& data, const std::string& key) {
-  auto r = data.results.find(key);
+std::string stopped_note(db::Database& db, const TableData& data, const db::JobRow& job) {
+  auto r = data.results.find(job.key);
   if (r != data.results.end()) {
     if (r->second.status != "diverged" && r->second.status != "rejected") return "";
     return r->second.status + (r->second.diverged_step >= 0 ? " at step " + std::to_string(r->second.diverged_step) : "");
   }
-  auto job = db.job(key);
-  if (!job || job->state == db::JobState::Done) return "";
-  const auto curve = db.curve(key, "train");
+  if (job.state == db::JobState::Done) return "";
+  const auto curve = db.curve(job.key, "train");
   const std::string at = curve.empty() ? "" : " at step " + std::to_string(curve.back().step);
-  return (job->state == db::JobState::Running ? "still running" : "unfinished") + at;
+  return (job.state == db::JobState::Running ? "still running" : "unfinished") + at;
 }
 
 }  // namespace
@@ -126,10 +124,10 @@ std::vector<LossPanel> loss_panels(db::Database& db, const TableSpec& table) {
     for (std::size_t j = 0; j < cells.size(); ++j) {
       const CellSpec* cell = cells[j];
       if (!cell || cell->empty) continue;
-      if (auto key = cell_job(db, *cell, data))
+      if (const db::JobRow* job = cell_job(db, *cell, data))
         panel.series.push_back(
-            {series_label(by_row ? column_header(j) : table.rows[j].label, corner), *key,
-             stopped_note(db, data, *key)});
+            {series_label(by_row ? column_header(j) : table.rows[j].label, corner), job->key,
+             stopped_note(db, data, *job)});
     }
     if (!panel.series.empty()) panels.push_back(std::move(panel));
   }
