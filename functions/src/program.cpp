@@ -32,7 +32,7 @@ class Compiler {
     }
     if (e->op == Op::Pow) {
       if (!is_constant(e->children[1])) throw ConfigError("pow: the exponent must be a number");
-      return op(Op::Pow, compile(e->children[0], x), -1, -1, detail::evaluate_constant(e->children[1]));
+      return power(compile(e->children[0], x), detail::evaluate_constant(e->children[1]));
     }
     int r[3] = {-1, -1, -1};
     for (std::size_t i = 0; i < e->children.size(); ++i) r[i] = compile(e->children[i], x);
@@ -82,6 +82,15 @@ class Compiler {
       }
     }
     throw ConfigError("unknown transform");
+  }
+
+  // a ^ p. Squares and cubes (x^2 in isru, relsign, logquad, dampx; x^3 in cubsign) become products:
+  // a vector multiply where pow is a call, and x * x is correctly rounded where pow may be off by
+  // less than one ulp. The products' derivatives are the power rule's, bit for bit for the square.
+  int power(int a, double p) {
+    if (p == 2.0) return op(Op::Mul, a, a);
+    if (p == 3.0) return op(Op::Mul, op(Op::Mul, a, a), a);
+    return op(Op::Pow, a, -1, -1, p);
   }
 
   int constant(double value) { return push({Kind::Constant, Op::Add, value}); }

@@ -202,6 +202,43 @@ TEST(Gradients, SmoothProgramsRunOnePass) {
   }
 }
 
+int powers_in(const Program& program) {
+  int count = 0;
+  for (const auto& in : program.instructions())
+    count += in.kind == Instruction::Kind::Operation && in.op == Op::Pow;
+  return count;
+}
+
+TEST(Gradients, SquaresAndCubesAreProducts) {
+  // pow is a call per element, x * x a vector multiply: squares and cubes compile to products
+  // (isru, relsign, logquad, dampx, cubsign: twelve times faster in the layer, docs/performance.md).
+  for (const char* text : {"isru(x)", "relsign(x)", "logquad(x)", "dampx(x)", "cubsign(x)", "x^2", "pow(x, 3)"}) {
+    EXPECT_EQ(powers_in(Program(parse(text))), 0) << text;
+  }
+  EXPECT_EQ(powers_in(Program(parse("power23(x)"))), 1);
+  EXPECT_EQ(powers_in(Program(parse("x^4"))), 1);
+  // The square is correctly rounded and its slope is the power rule's 2x, bit for bit; the cube
+  // within a few ulps of 3x^2 (its slope sums two products).
+  Program square(parse("x^2")), cube(parse("x^3"));
+  const std::vector<float> x = probe_points<float>();
+  std::vector<float> y(x.size()), dy(x.size()), y3(x.size()), dy3(x.size());
+  square.evaluate(x.data(), y.data(), dy.data(), x.size());
+  cube.evaluate(x.data(), y3.data(), dy3.data(), x.size());
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    if (std::isnan(x[i])) {
+      EXPECT_TRUE(std::isnan(y[i]) && std::isnan(dy[i]) && std::isnan(y3[i]));
+      continue;
+    }
+    EXPECT_EQ(y[i], x[i] * x[i]) << x[i];
+    EXPECT_EQ(dy[i], 2.0f * x[i]) << x[i];
+    EXPECT_EQ(y3[i], x[i] * x[i] * x[i]) << x[i];
+    const float slope = 3.0f * x[i] * x[i];
+    if (std::isfinite(slope)) {
+      EXPECT_NEAR(dy3[i], slope, 4e-7f * std::fabs(slope)) << x[i];
+    }
+  }
+}
+
 // ctest runs these tests again with FSEARCH_NO_AVX2 set (Baseline.FunctionsWithoutAvx2): that run
 // must really take the baseline build.
 TEST(VectorMath, NoAvx2InTheEnvironmentKeepsTheBaselineBuild) {
