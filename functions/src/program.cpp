@@ -159,6 +159,21 @@ template <class Real, bool kDeriv>
       }
     };
     if constexpr (kDeriv) {
+      // sin and cos in one loop: GCC merges them into a call to scalar sincos before it vectorizes
+      // (10x slower). Two loops, the value's and the slope's, each call one vector routine, the
+      // value pass's for the value.
+      auto value_then_slope = [&](auto value, auto slope) {
+        FSEARCH_SIMD_LOOP
+        for (std::size_t i = 0; i < n; ++i) out_v[i] = value(D{av[i], ad[i]}).v;
+        FSEARCH_SIMD_LOOP
+        for (std::size_t i = 0; i < n; ++i) out_d[i] = slope(D{av[i], ad[i]});
+      };
+      using Values = Rules<ScalarMath<Real>, false>;
+      if (in.op == Op::Sin || in.op == Op::Cos) {  // never slope_only (has_slope_without_value)
+        if (in.op == Op::Sin) value_then_slope(Values::sin, R::sin_slope);
+        else value_then_slope(Values::cos, R::cos_slope);
+        continue;
+      }
       if (last && slope_only) {
         auto slope = [&](auto rule) {
           FSEARCH_SIMD_LOOP
@@ -297,12 +312,13 @@ void run(const std::vector<Instruction>& code, int output, Passes passes, const 
 
 // Operations whose derivative pass computes the value exactly as the value pass, bit for bit (tested
 // over the catalog: ValuesDoNotDependOnWhetherTheDerivativeIsAsked). Not: sign and if_pos, whose
-// ties resolve by direction; min, max and clip, which can pick -0 over +0; sin and cos, whose two
-// passes the compiler builds from different vector routines (sincos in the derivative pass).
+// ties resolve by direction; min, max and clip, which can pick -0 over +0. sin and cos are, since
+// the derivative pass computes their values in a loop of their own (run_block).
 bool value_same_in_both_passes(Op op) {
   switch (op) {
     case Op::Neg: case Op::Abs: case Op::Exp: case Op::Log: case Op::Sqrt: case Op::Atan: case Op::Tanh:
     case Op::Erf: case Op::Asinh: case Op::Add: case Op::Sub: case Op::Mul: case Op::Div: case Op::Pow:
+    case Op::Sin: case Op::Cos:
       return true;
     default:
       return false;

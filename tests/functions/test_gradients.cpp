@@ -191,11 +191,11 @@ TEST(Gradients, DerivativeAloneIsCheaperWhereTheOutputsValueCanBeSkipped) {
 
 TEST(Gradients, SmoothProgramsRunOnePass) {
   // The paper's functions are smooth: their forward with a backward to follow is one pass.
-  for (const char* text : {"erf(x)", "tanh(x)", "arctan(x)", "isru(x)", "vshift(erf, 1)", "mix(erf, 0.5)"}) {
+  for (const char* text : {"erf(x)", "tanh(x)", "arctan(x)", "isru(x)", "vshift(erf, 1)", "mix(erf, 0.5)",
+                           "sin(x)", "cos(x) - 1"}) {
     EXPECT_TRUE(Program(parse(text)).one_pass()) << text;
   }
-  // A tie can resolve to another value in the derivative pass (sign(0), if_pos at 0, -0 against +0),
-  // and sin's derivative pass is built from another vector routine (last-bit differences).
+  // A tie can resolve to another value in the derivative pass (sign(0), if_pos at 0, -0 against +0).
   for (const char* text : {"sign(x) + 1", "clip(linear, 1)", "flat(erf, 2)", "mirror(erf)", "max(x, 0)",
                            "satursin(x)"}) {
     EXPECT_FALSE(Program(parse(text)).one_pass()) << text;

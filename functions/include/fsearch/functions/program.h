@@ -42,7 +42,7 @@ class Program {
   const std::vector<Instruction>& instructions() const { return code_; }
   int output() const { return output_; }
   // True when the derivative pass computes every value exactly as the value pass does (no sign,
-  // if_pos, min, max, clip, sin or cos; see program.cpp). Then evaluate() asked for both outputs
+  // if_pos, min, max or clip; see program.cpp). Then evaluate() asked for both outputs
   // runs one pass instead of two.
   bool one_pass() const { return passes_.one_pass; }
   // True when f' alone costs less than f and f' together: the output's slope does not read its

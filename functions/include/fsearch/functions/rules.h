@@ -70,8 +70,10 @@ struct Rules {
     // d sqrt(a) = a' / (2 sqrt(a)); infinite at a = 0, where we take 0.
     return {v, M::select(M::gt(a.v, S(0)), a.d / (S(2) * v), M::zero_like(v))};
   }
-  static D sin(const D& a) { return {M::sin(a.v), kDeriv ? M::cos(a.v) * a.d : a.d}; }
-  static D cos(const D& a) { return {M::cos(a.v), kDeriv ? -M::sin(a.v) * a.d : a.d}; }
+  static D sin(const D& a) { return {M::sin(a.v), kDeriv ? sin_slope(a) : a.d}; }
+  static D cos(const D& a) { return {M::cos(a.v), kDeriv ? cos_slope(a) : a.d}; }
+  static T sin_slope(const D& a) { return M::cos(a.v) * a.d; }
+  static T cos_slope(const D& a) { return -M::sin(a.v) * a.d; }
   static D atan(const D& a) { return {M::atan(a.v), kDeriv ? atan_slope(a) : a.d}; }
   static D tanh(const D& a) {
     T v = M::tanh(a.v);
