@@ -18,6 +18,7 @@
 #include "fsearch/core/process.h"
 #include "fsearch/search/sweep.h"
 #include "fsearch/trainers/fid_pin.h"
+#include "fsearch/trainers/runtime.h"
 
 namespace fsearch::cli {
 namespace {
@@ -157,6 +158,9 @@ struct RunCommand {
     if (plan_only) return 0;
     const int failed = print_ranking(outcome.sweep);
     if (!outcome.backend_report.empty()) std::cerr << outcome.backend_report << "\n";
+    // What the local workers' matrix products ran on, when the environment slowed them.
+    if (const std::string note = trainers::blas_core_note(); !note.empty() && backend == "local")
+      std::cerr << note << "\n";
     if (outcome.run.interrupted) {
       std::cerr << (backend == "slurm"
                         ? "stopped following the sweep; its Slurm jobs keep running. The same command adopts "

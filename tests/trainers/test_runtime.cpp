@@ -3,6 +3,9 @@
 #include <torch/torch.h>
 
 #include <atomic>
+#include <cctype>
+#include <cstdlib>
+#include <string>
 #include <set>
 #include <thread>
 
@@ -45,6 +48,32 @@ TEST(Runtime, TorchComputesWithTheConfiguredThreadCount) {
   // And a real computation gives the right answer on that pool.
   auto a = torch::ones({512, 512});
   EXPECT_FLOAT_EQ(a.matmul(a).sum().item<float>(), 512.f * 512.f * 512.f);
+}
+
+TEST(Runtime, NotesAnOpenBlasCorePinnedBelowTheCpusAvx512) {
+  EXPECT_NE(blas_core_note("Haswell", true).find("OPENBLAS_CORETYPE=Haswell"), std::string::npos);
+  EXPECT_NE(blas_core_note("zen", true), "");
+  // Unset, AVX-512 kernels pinned, or a CPU without AVX-512: nothing to say.
+  EXPECT_EQ(blas_core_note(nullptr, true), "");
+  EXPECT_EQ(blas_core_note("", true), "");
+  EXPECT_EQ(blas_core_note("SkylakeX", true), "");
+  EXPECT_EQ(blas_core_note("cooperlake", true), "");
+  EXPECT_EQ(blas_core_note("Haswell", false), "");
+}
+
+TEST(Runtime, NamesTheOpenBlasCoreWhereOpenBlasComputes) {
+  // Debian's LibTorch computes its matrix products with the system BLAS; set up with OpenBLAS
+  // (scripts/setup.sh), it names its core. Another BLAS has no name to give.
+  const std::string core = blas_core();
+  if (core.empty()) GTEST_SKIP() << "the BLAS behind LibTorch is not OpenBLAS";
+  // Pinned by the environment, it is the pinned core (spelled OpenBLAS's way).
+  if (const char* pinned = std::getenv("OPENBLAS_CORETYPE"); pinned && *pinned) {
+    auto lower = [](std::string text) {
+      for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      return text;
+    };
+    EXPECT_EQ(lower(core), lower(pinned));
+  }
 }
 
 }  // namespace

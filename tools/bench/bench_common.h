@@ -7,7 +7,8 @@
 
 namespace fsearch::bench {
 
-// "commit <c> | device cpu | threads <n> | <UTC date>"
+// "commit <c> | device cpu | threads <n> | <UTC date> | OpenBLAS <core>", and a second line when
+// the environment pins OpenBLAS to kernels this CPU outruns (trainers::blas_core_note)
 std::string provenance(const std::string& device, int threads);
 
 // Median wall time in milliseconds of `repeats` calls after `warmup` calls.

@@ -10,6 +10,8 @@
 #include <torch/torch.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <thread>
 
@@ -41,6 +43,34 @@ void keep_freed_memory() {
   ::mallopt(M_MMAP_THRESHOLD, kBytes);
   ::mallopt(M_TRIM_THRESHOLD, kBytes);
 #endif
+}
+
+std::string blas_core() {
+  using CoreName = char* (*)();
+  auto name = reinterpret_cast<CoreName>(::dlsym(RTLD_DEFAULT, "openblas_get_corename"));
+  const char* core = name ? name() : nullptr;
+  return core ? core : "";
+}
+
+std::string blas_core_note(const char* coretype, bool cpu_has_avx512) {
+  if (!coretype || !*coretype || !cpu_has_avx512) return "";
+  std::string core = coretype;
+  std::transform(core.begin(), core.end(), core.begin(), [](unsigned char c) { return std::tolower(c); });
+  // OpenBLAS's x86-64 cores with AVX-512 kernels.
+  for (const char* wide : {"skylakex", "cooperlake", "sapphirerapids"})
+    if (core == wide) return "";
+  return std::string("note: OPENBLAS_CORETYPE=") + coretype +
+         " keeps matrix products off this CPU's AVX-512; without it OpenBLAS picks its own kernels, "
+         "which trained 1.3-1.5x faster on an AVX-512 CPU (docs/performance.md)";
+}
+
+std::string blas_core_note() {
+#if defined(__GNUC__) && defined(__x86_64__)
+  const bool avx512 = __builtin_cpu_supports("avx512f");
+#else
+  const bool avx512 = false;
+#endif
+  return blas_core_note(std::getenv("OPENBLAS_CORETYPE"), avx512);
 }
 
 RuntimeInfo runtime_info() {

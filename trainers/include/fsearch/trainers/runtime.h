@@ -33,6 +33,18 @@ void ensure_passive_openmp(char** argv);
 // glibc this does nothing. Idempotent; run_job calls it.
 void keep_freed_memory();
 
+// The OpenBLAS core (its set of kernels) that matrix products run on, e.g. "Haswell" (AVX2) or
+// "Cooperlake" (AVX-512); "" when the BLAS behind LibTorch is not OpenBLAS.
+std::string blas_core();
+
+// A one-line note when the environment pins OpenBLAS to kernels without AVX-512
+// (OPENBLAS_CORETYPE=Haswell, say) on a CPU that has it; "" otherwise. Measured on AMD EPYC Zen 5,
+// where OpenBLAS's own choice is Cooperlake: dit-b trained 1.45x faster and vit-tiny 1.3-1.5x
+// (docs/performance.md). The variable is the user's choice and stays; the note says what it costs.
+std::string blas_core_note();
+// blas_core_note's rule, given the variable's value (null: unset) and whether the CPU has AVX-512.
+std::string blas_core_note(const char* coretype, bool cpu_has_avx512);
+
 struct RuntimeInfo {
   std::string torch_version;  // e.g. "1.13.1"
   bool cuda_available = false;
