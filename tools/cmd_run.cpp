@@ -159,8 +159,8 @@ struct RunCommand {
     const int failed = print_ranking(outcome.sweep);
     if (!outcome.backend_report.empty()) std::cerr << outcome.backend_report << "\n";
     // What the local workers' matrix products ran on, when the environment slowed them.
-    if (const std::string note = trainers::blas_core_note(); !note.empty() && backend == "local")
-      std::cerr << note << "\n";
+    const std::string blas_note = backend == "local" && device == "cpu" ? trainers::blas_core_note() : "";
+    if (!blas_note.empty()) std::cerr << blas_note << "\n";
     if (outcome.run.interrupted) {
       std::cerr << (backend == "slurm"
                         ? "stopped following the sweep; its Slurm jobs keep running. The same command adopts "
