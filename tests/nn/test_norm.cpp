@@ -167,6 +167,20 @@ TEST(PointwiseNorm, BackwardRunsAfterTheLayerIsGone) {
   EXPECT_TRUE(torch::allclose(x.grad(), expected, 1e-6, 1e-6));
 }
 
+
+// gamma's gradient may come from the layer's output (the sum of dy y): a caller that changes the
+// output in place before the backward pass must get autograd's error, never a wrong gradient.
+TEST(PointwiseNorm, OutputChangedInPlaceStopsTheBackward) {
+  torch::manual_seed(5);
+  PointwiseNorm norm(parse("erf(x)"), 8, ShiftMode::Vector, 0.5);
+  auto x = torch::randn({4, 5, 8}).requires_grad_(true);
+  auto y = norm->forward(x);
+  y.mul_(2);
+  EXPECT_THROW(y.sum().backward(), c10::Error);
+  // Unchanged, the same layer's backward runs.
+  auto y2 = norm->forward(x);
+  EXPECT_NO_THROW(y2.sum().backward());
+}
 TEST(PointwiseNorm, GradcheckInDouble) {
   torch::manual_seed(2);
   PointwiseNorm norm(parse("arcsinh_clip(x)"), 6, ShiftMode::Vector, 0.5);
