@@ -167,7 +167,6 @@ TEST(PointwiseNorm, BackwardRunsAfterTheLayerIsGone) {
   EXPECT_TRUE(torch::allclose(x.grad(), expected, 1e-6, 1e-6));
 }
 
-
 // gamma's gradient may come from the layer's output (the sum of dy y): a caller that changes the
 // output in place before the backward pass must get autograd's error, never a wrong gradient.
 TEST(PointwiseNorm, OutputChangedInPlaceStopsTheBackward) {
@@ -181,6 +180,7 @@ TEST(PointwiseNorm, OutputChangedInPlaceStopsTheBackward) {
   auto y2 = norm->forward(x);
   EXPECT_NO_THROW(y2.sum().backward());
 }
+
 TEST(PointwiseNorm, GradcheckInDouble) {
   torch::manual_seed(2);
   PointwiseNorm norm(parse("arcsinh_clip(x)"), 6, ShiftMode::Vector, 0.5);
